@@ -1,0 +1,61 @@
+# Tongban developer entry points. `make demo` and `make test` are the two commands of the
+# README; everything else is a helper they use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export TONGBAN_HOME := $(CURDIR)
+PYTEST_ARGS ?=
+
+.PHONY: demo test lint typecheck schema schema-check migrations-check test-sqlite test-postgres install serve bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	mkdir -p var
+	TONGBAN_DEMO=1 $(BIN)/tongban migrate --noinput
+	TONGBAN_DEMO=1 $(BIN)/tongban collectstatic --noinput --verbosity 0
+	TONGBAN_DEMO=1 $(BIN)/tongban seed-demo
+	TONGBAN_DEMO=1 $(BIN)/tongban serve
+
+lint: $(STAMP)
+	$(BIN)/ruff check src bench
+	$(BIN)/ruff format --check src bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+migrations-check: $(STAMP)
+	$(BIN)/tongban makemigrations --check --dry-run
+
+schema: $(STAMP)
+	$(BIN)/tongban export_openapi --output docs/openapi.json
+
+schema-check: $(STAMP)
+	$(BIN)/tongban export_openapi --check docs/openapi.json
+
+test-sqlite: $(STAMP)
+	env -u DATABASE_URL TONGBAN_FAST_PASSWORD_HASHER=1 $(BIN)/pytest -q $(PYTEST_ARGS)
+
+test-postgres: $(STAMP)
+	@if [ -n "$$DATABASE_URL" ]; then \
+		echo "== PostgreSQL: $$DATABASE_URL"; \
+		TONGBAN_FAST_PASSWORD_HASHER=1 $(BIN)/pytest -q $(PYTEST_ARGS); \
+	else echo "== DATABASE_URL not set: PostgreSQL run skipped"; fi
+
+test: lint typecheck migrations-check schema-check test-sqlite test-postgres
+
+serve: $(STAMP)
+	$(BIN)/tongban serve
+
+bench: $(STAMP)
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Tongban (通办): cross-jurisdiction government services."""

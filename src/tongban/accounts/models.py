@@ -1,0 +1,148 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from tongban.core.masking import mask_id_number, mask_name
+
+
+class User(AbstractUser):
+    class Kind(models.TextChoices):
+        STAFF = "staff", "工作人员"
+        APPLICANT = "applicant", "申请人"
+
+    kind = models.CharField("账号类型", max_length=16, choices=Kind.choices, default=Kind.STAFF)
+    display_name = models.CharField("姓名", max_length=64, blank=True)
+    phone = models.CharField("手机号", max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = "账号"
+        verbose_name_plural = "账号"
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+
+class Role(models.TextChoices):
+    CLERK = "clerk", "窗口收件人员"
+    OFFICER = "officer", "审批经办人员"
+    HEAD = "head", "部门负责人"
+    ADMIN = "admin", "管辖地管理员"
+    SUPERVISOR = "supervisor", "监督人员"
+    PLATFORM_ADMIN = "platform_admin", "平台管理员"
+
+
+class RoleAssignment(models.Model):
+    """A staff role in one jurisdiction. A user may hold several (e.g. clerk and officer)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="账号",
+        on_delete=models.CASCADE,
+        related_name="role_assignments",
+    )
+    role = models.CharField("角色", max_length=16, choices=Role.choices)
+    jurisdiction = models.ForeignKey(
+        "regions.Jurisdiction",
+        verbose_name="管辖地",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="role_assignments",
+        help_text="平台管理员不限管辖地,其余角色必填",
+    )
+    window = models.ForeignKey(
+        "centres.Window",
+        verbose_name="窗口",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "角色授权"
+        verbose_name_plural = "角色授权"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role", "jurisdiction"], name="unique_role_assignment"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role="platform_admin") | models.Q(jurisdiction__isnull=False),
+                name="role_needs_jurisdiction",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.get_role_display()} {self.jurisdiction or ''}"
+
+
+class Applicant(models.Model):
+    """A person (公民身份号码) or an enterprise (统一社会信用代码) that applies for services.
+    An enterprise acts through an agent (经办人), whose identity is recorded too."""
+
+    class Kind(models.TextChoices):
+        PERSON = "person", "自然人"
+        ENTERPRISE = "enterprise", "法人/企业"
+
+    kind = models.CharField("类型", max_length=16, choices=Kind.choices)
+    name = models.CharField("姓名/名称", max_length=128)
+    id_number = models.CharField("公民身份号码", max_length=18, blank=True, db_index=True)
+    uscc = models.CharField("统一社会信用代码", max_length=18, blank=True, db_index=True)
+    agent_name = models.CharField("经办人姓名", max_length=64, blank=True)
+    agent_id_number = models.CharField("经办人身份号码", max_length=18, blank=True)
+    phone = models.CharField("联系电话", max_length=20, blank=True)
+    email = models.EmailField("电子邮箱", blank=True)
+    address = models.CharField("联系地址", max_length=255, blank=True)
+    bad_credit = models.BooleanField(
+        "失信记录", default=False, help_text="有失信记录的申请人不适用容缺受理"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="门户账号",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="applicants",
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "申请人"
+        verbose_name_plural = "申请人"
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(kind="person") & ~models.Q(id_number=""))
+                | (models.Q(kind="enterprise") & ~models.Q(uscc="")),
+                name="applicant_has_identifier",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{mask_name(self.name) if self.kind == 'person' else self.name}"
+
+    @property
+    def identifier(self) -> str:
+        return self.id_number if self.kind == self.Kind.PERSON else self.uscc
+
+    @property
+    def masked_identifier(self) -> str:
+        if self.kind == self.Kind.PERSON:
+            return mask_id_number(self.id_number)
+        return self.uscc
+
+
+class ApiToken(models.Model):
+    """Bearer token for the API. Only a SHA-256 of the key is stored."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = "API令牌"
+        verbose_name_plural = "API令牌"

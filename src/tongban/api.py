@@ -1,0 +1,79 @@
+"""The typed REST API (Django Ninja) under /api/v1. Each app contributes a router from its
+api.py; this module only wires them together and maps errors to JSON."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from tongban.accounts.auth import api_auth
+from tongban.core.errors import DomainError
+
+api = NinjaAPI(
+    title="Tongban 通办 API",
+    version="1.0.0",
+    description="跨域通办平台接口 / Cross-jurisdiction government services API",
+    urls_namespace="api",
+    auth=api_auth,
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+)
+
+
+def _language(request: HttpRequest) -> str:
+    header = request.headers.get("Accept-Language", "")
+    first = header.split(",")[0].strip().lower()
+    return "en" if first.startswith("en") else "zh-hans"
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return api.create_response(request, exc.as_dict(_language(request)), status=exc.status)
+
+
+@api.exception_handler(NinjaValidationError)
+def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    english = _language(request) == "en"
+    body = {
+        "code": "invalid_input",
+        "message": "The request is not valid." if english else "请求参数不正确。",
+        "details": {"errors": exc.errors},
+    }
+    return api.create_response(request, body, status=422)
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    english = _language(request) == "en"
+    body = {
+        "code": "not_authenticated",
+        "message": "Log in or send a valid bearer token."
+        if english
+        else "请先登录或提供有效令牌。",
+    }
+    return api.create_response(request, body, status=401)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    body = {"code": f"http_{exc.status_code}", "message": str(exc)}
+    return api.create_response(request, body, status=exc.status_code)
+
+
+def _register_routers() -> None:
+    from tongban.accounts.api import router as accounts_router
+    from tongban.agreements.api import router as agreements_router
+    from tongban.cases.api import router as cases_router
+    from tongban.catalog.api import router as catalog_router
+    from tongban.regions.api import router as regions_router
+
+    api.add_router("/v1/auth", accounts_router)
+    api.add_router("/v1", regions_router)
+    api.add_router("/v1", catalog_router)
+    api.add_router("/v1", agreements_router)
+    api.add_router("/v1", cases_router)
+
+
+_register_routers()

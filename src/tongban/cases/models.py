@@ -1,0 +1,279 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from tongban.catalog.models import Channel, DeliveryMethod, Mode
+
+
+class Status(models.TextChoices):
+    """Case states. The allowed moves between them are the table in cases/workflow.py."""
+
+    RECEIVED = "received", "已收件"
+    SUPPLEMENT_AT_RECEIPT = "supplement_at_receipt", "收件待补正"
+    CHECKED = "checked", "已形式审查"
+    IN_TRANSFER = "in_transfer", "材料流转中"
+    PENDING_ACCEPTANCE = "pending_acceptance", "待受理"
+    SUPPLEMENT_BEFORE_ACCEPTANCE = "supplement_before_acceptance", "受理前待补正"
+    ACCEPTED = "accepted", "已受理(审查中)"
+    ACCEPTED_CONDITIONALLY = "accepted_conditionally", "容缺受理"
+    SUPPLEMENT_IN_REVIEW = "supplement_in_review", "审查中待补正"
+    PAUSED = "paused", "特别程序(暂停计时)"
+    APPROVED = "approved", "准予许可"
+    DENIED = "denied", "不予许可"
+    RESULT_ISSUED = "result_issued", "已出证"
+    IN_DELIVERY = "in_delivery", "结果寄递中"
+    TO_WINDOW = "to_window", "结果送往收件窗口"
+    AWAITING_PICKUP = "awaiting_pickup", "待窗口领取"
+    DELIVERED = "delivered", "已送达"
+    COMPLETED = "completed", "已办结"
+    REFUSED = "refused", "不予受理"
+    WITHDRAWN = "withdrawn", "已撤回"
+    TERMINATED = "terminated", "已终止"
+
+
+class Case(models.Model):
+    """办件: one application for one item, from receipt to the delivered result."""
+
+    number = models.CharField("办件编号", max_length=32, unique=True)
+    item = models.ForeignKey(
+        "catalog.ServiceItem", verbose_name="事项", on_delete=models.PROTECT, related_name="cases"
+    )
+    implementation = models.ForeignKey(
+        "catalog.ItemImplementation",
+        verbose_name="实施清单版本",
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    mode = models.CharField("通办模式", max_length=8, choices=Mode.choices)
+    channel = models.CharField("受理渠道", max_length=8, choices=Channel.choices)
+    receiving_jurisdiction = models.ForeignKey(
+        "regions.Jurisdiction",
+        verbose_name="收件地",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="received_cases",
+        help_text="全程网办无收件地",
+    )
+    receiving_window = models.ForeignKey(
+        "centres.Window",
+        verbose_name="收件窗口",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    handling_jurisdiction = models.ForeignKey(
+        "regions.Jurisdiction",
+        verbose_name="办理地",
+        on_delete=models.PROTECT,
+        related_name="handled_cases",
+    )
+    agreement = models.ForeignKey(
+        "agreements.Agreement",
+        verbose_name="依据协议",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="联办主件",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="subcases",
+    )
+    applicant = models.ForeignKey(
+        "accounts.Applicant", verbose_name="申请人", on_delete=models.PROTECT, related_name="cases"
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="提交人",
+        on_delete=models.PROTECT,
+        related_name="submitted_cases",
+    )
+    assisted = models.BooleanField("帮办代办", default=False)
+    status = models.CharField("状态", max_length=32, choices=Status.choices, db_index=True)
+    practice_code = models.PositiveSmallIntegerField("办件状态代码", default=1)
+    delivery_method = models.CharField(
+        "结果送达方式", max_length=16, choices=DeliveryMethod.choices
+    )
+    delivery_address = models.CharField("寄递地址", max_length=255, blank=True)
+
+    received_at = models.DateTimeField("收件时间", db_index=True)
+    accepted_at = models.DateTimeField("受理时间", null=True, blank=True)
+    decided_at = models.DateTimeField("办结决定时间", null=True, blank=True)
+    completed_at = models.DateTimeField("办结时间", null=True, blank=True)
+
+    # the clock: promised working days counted on the handling place's calendar
+    promised_days = models.PositiveSmallIntegerField("承诺时限(工作日)")
+    statutory_days = models.PositiveSmallIntegerField("法定时限(工作日)")
+    extension_days = models.PositiveSmallIntegerField("延期(工作日)", default=0)
+    clock_start = models.DateField("计时起算日", null=True, blank=True)
+    paused_working_days = models.PositiveSmallIntegerField("暂停计时(工作日)", default=0)
+    paused_on = models.DateField("暂停日期", null=True, blank=True)
+    due_date = models.DateField("承诺办结日期", null=True, blank=True)
+    step_due_date = models.DateField("当前环节期限", null=True, blank=True)
+    # derived from the two dates above at every transition so queues filter and sort on
+    # plain indexed columns: yellow from warn_on, red after overdue_on
+    warn_on = models.DateField("预警日期", null=True, blank=True)
+    overdue_on = models.DateField("超期日期", null=True, blank=True)
+    commitment_due = models.DateField("容缺补齐期限", null=True, blank=True)
+    supplement_due = models.DateField("补正期限", null=True, blank=True)
+
+    pickup_code_hash = models.CharField(max_length=64, blank=True)
+    refusal_reason = models.TextField("不予受理理由", blank=True)
+    competent_authority = models.CharField("有权机关", max_length=255, blank=True)
+    event_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "办件"
+        verbose_name_plural = "办件"
+        indexes = [
+            models.Index(fields=["handling_jurisdiction", "status", "overdue_on"]),
+            models.Index(fields=["receiving_jurisdiction", "status", "overdue_on"]),
+            models.Index(fields=["handling_jurisdiction", "-received_at", "-id"]),
+            models.Index(fields=["receiving_jurisdiction", "-received_at", "-id"]),
+            models.Index(fields=["-received_at", "-id"]),
+            models.Index(fields=["applicant", "-received_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class CaseMaterial(models.Model):
+    class State(models.TextChoices):
+        PROVIDED = "provided", "已提交"
+        MISSING = "missing", "缺失"
+        DEFERRED = "deferred", "容缺后补"
+        BY_LICENCE = "by_licence", "电子证照免提交"
+        NOT_APPLICABLE = "not_applicable", "不适用"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="materials")
+    material = models.ForeignKey(
+        "catalog.Material", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField("材料名称", max_length=128)
+    state = models.CharField("状态", max_length=16, choices=State.choices)
+    original_required = models.BooleanField("需原件", default=False)
+    original_posted = models.BooleanField("原件已寄出", default=False)
+    licence_reference = models.CharField("引用电子证照", max_length=128, blank=True)
+    note = models.CharField("备注", max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = "办件材料"
+        verbose_name_plural = "办件材料"
+        ordering = ["case", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CaseEvent(models.Model):
+    """Immutable: one row per transition. Never updated or deleted (enforced in save())."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    seq = models.PositiveIntegerField("序号")
+    action = models.CharField("动作", max_length=32)
+    from_status = models.CharField("原状态", max_length=32, blank=True)
+    to_status = models.CharField("新状态", max_length=32)
+    practice_code = models.PositiveSmallIntegerField("办件状态代码")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="操作人",
+    )
+    actor_role = models.CharField("操作角色", max_length=16, blank=True)
+    actor_jurisdiction = models.ForeignKey(
+        "regions.Jurisdiction",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="操作地",
+    )
+    at = models.DateTimeField("时间", db_index=True)
+    reason = models.TextField("理由/说明", blank=True)
+    data = models.JSONField("数据", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "办件记录"
+        verbose_name_plural = "办件记录"
+        ordering = ["case", "seq"]
+        constraints = [models.UniqueConstraint(fields=["case", "seq"], name="unique_event_seq")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}#{self.seq} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise RuntimeError("case events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise RuntimeError("case events are append-only")
+
+
+class Shipment(models.Model):
+    """Paper travelling by post: originals to the handling place, or the result."""
+
+    class Purpose(models.TextChoices):
+        ORIGINALS = "originals", "纸质原件"
+        RESULT = "result", "办理结果"
+
+    class Destination(models.TextChoices):
+        HANDLING_PLACE = "handling_place", "办理地"
+        APPLICANT = "applicant", "申请人"
+        RECEIVING_WINDOW = "receiving_window", "收件窗口"
+
+    class State(models.TextChoices):
+        IN_TRANSIT = "in_transit", "运输中"
+        SIGNED = "signed", "已签收"
+        RETURNED = "returned", "已退回"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="shipments")
+    purpose = models.CharField("内容", max_length=16, choices=Purpose.choices)
+    destination = models.CharField("寄往", max_length=24, choices=Destination.choices)
+    carrier = models.CharField("承运方", max_length=64)
+    waybill_number = models.CharField("运单号", max_length=64)
+    address = models.CharField("地址", max_length=255, blank=True)
+    state = models.CharField("状态", max_length=16, choices=State.choices, default=State.IN_TRANSIT)
+    shipped_at = models.DateTimeField("寄出时间")
+    signed_at = models.DateTimeField("签收时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "寄递"
+        verbose_name_plural = "寄递"
+        ordering = ["case", "shipped_at"]
+
+
+class CaseNumberCounter(models.Model):
+    """Running number per receiving jurisdiction and day. Locked with SELECT ... FOR
+    UPDATE (PostgreSQL) / an IMMEDIATE transaction (SQLite) while a number is drawn."""
+
+    prefix = models.CharField(max_length=24, primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+
+class IdempotencyRecord(models.Model):
+    """Remembers `Idempotency-Key` headers so a retried submission returns the first case."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=128)
+    request_hash = models.CharField(max_length=64)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="unique_idempotency_key")
+        ]

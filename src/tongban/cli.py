@@ -1,0 +1,51 @@
+"""The `tongban` console command: Django's management commands under friendlier names.
+
+`tongban seed-demo` is `manage.py seed_demo`; `tongban serve` starts gunicorn (gthread
+workers: the sync ORM under an ASGI server measured eight times slower on our hardware).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def _serve(argv: list[str]) -> None:
+    from gunicorn.app.wsgiapp import run
+
+    bind = os.environ.get("TONGBAN_BIND", "127.0.0.1:8000")
+    workers = os.environ.get("TONGBAN_WORKERS", str(max(2, (os.cpu_count() or 1))))
+    threads = os.environ.get("TONGBAN_THREADS", "4")
+    sys.argv = [
+        "gunicorn",
+        "tongban.wsgi:application",
+        "--bind",
+        bind,
+        "--workers",
+        workers,
+        "--worker-class",
+        "gthread",
+        "--threads",
+        threads,
+        "--access-logfile",
+        "-",
+        *argv,
+    ]
+    run()
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tongban.settings")
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "serve":
+        _serve(args[1:])
+        return
+    from django.core.management import execute_from_command_line
+
+    if args:
+        args[0] = args[0].replace("-", "_")
+    execute_from_command_line(["tongban", *args])
+
+
+if __name__ == "__main__":
+    main()
