@@ -22,7 +22,13 @@ demo: $(STAMP)
 	TONGBAN_DEMO=1 $(BIN)/tongban migrate --noinput
 	TONGBAN_DEMO=1 $(BIN)/tongban collectstatic --noinput --verbosity 0
 	TONGBAN_DEMO=1 $(BIN)/tongban seed-demo
-	TONGBAN_DEMO=1 $(BIN)/tongban serve
+	# a local mail sink (files under var/mail/new) and the notification worker run beside
+	# the server and stop with it
+	mkdir -p var/mail/tmp var/mail/new var/mail/cur
+	trap 'kill $$sink $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/python -m aiosmtpd -n -l 127.0.0.1:8025 -c aiosmtpd.handlers.Mailbox var/mail & sink=$$!; \
+	TONGBAN_DEMO=1 TONGBAN_EMAIL_PORT=8025 $(BIN)/tongban run-worker & worker=$$!; \
+	TONGBAN_DEMO=1 TONGBAN_EMAIL_PORT=8025 $(BIN)/tongban serve
 
 lint: $(STAMP)
 	$(BIN)/ruff check src bench
@@ -41,7 +47,8 @@ schema-check: $(STAMP)
 	$(BIN)/tongban export_openapi --check docs/openapi.json
 
 test-sqlite: $(STAMP)
-	env -u DATABASE_URL TONGBAN_FAST_PASSWORD_HASHER=1 $(BIN)/pytest -q $(PYTEST_ARGS)
+	mkdir -p var
+	env -u DATABASE_URL TONGBAN_FAST_PASSWORD_HASHER=1 TONGBAN_SQLITE_TEST_NAME=$(CURDIR)/var/test.sqlite3 $(BIN)/pytest -q $(PYTEST_ARGS)
 
 test-postgres: $(STAMP)
 	@if [ -n "$$DATABASE_URL" ]; then \

@@ -67,13 +67,23 @@ def _register_routers() -> None:
     from tongban.agreements.api import router as agreements_router
     from tongban.cases.api import router as cases_router
     from tongban.catalog.api import router as catalog_router
+    from tongban.centres.api import router as centres_router
+    from tongban.consultations.api import router as consultations_router
+    from tongban.licences.api import router as licences_router
+    from tongban.ratings.api import router as ratings_router
     from tongban.regions.api import router as regions_router
+    from tongban.stats.api import router as stats_router
 
     api.add_router("/v1/auth", accounts_router)
     api.add_router("/v1", regions_router)
+    api.add_router("/v1", centres_router)
     api.add_router("/v1", catalog_router)
     api.add_router("/v1", agreements_router)
     api.add_router("/v1", cases_router)
+    api.add_router("/v1", licences_router)
+    api.add_router("/v1", consultations_router)
+    api.add_router("/v1", ratings_router)
+    api.add_router("/v1", stats_router)
 
 
 _register_routers()

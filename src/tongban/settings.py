@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "tongban.cases",
     "tongban.notifications",
     "tongban.web",
+    "tongban.attachments",
     "tongban.documents",
     "tongban.licences",
     "tongban.consultations",
@@ -161,6 +162,18 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 EMAIL_HOST = os.environ.get("TONGBAN_EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = int(os.environ.get("TONGBAN_EMAIL_PORT", "25"))
 DEFAULT_FROM_EMAIL = os.environ.get("TONGBAN_EMAIL_FROM", "tongban@localhost")
+EMAIL_TIMEOUT = float(os.environ.get("TONGBAN_EMAIL_TIMEOUT", "30"))
+
+# notification worker (docs/operations.md, "Notification worker")
+TONGBAN_SMS_PROVIDER = os.environ.get(
+    "TONGBAN_SMS_PROVIDER", "tongban.notifications.sms.LogSmsProvider"
+)
+TONGBAN_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("TONGBAN_NOTIFY_MAX_ATTEMPTS", "8"))
+TONGBAN_NOTIFY_BACKOFF_SECONDS = float(os.environ.get("TONGBAN_NOTIFY_BACKOFF_SECONDS", "60"))
+TONGBAN_NOTIFY_BACKOFF_MAX_SECONDS = float(
+    os.environ.get("TONGBAN_NOTIFY_BACKOFF_MAX_SECONDS", "3600")
+)
+TONGBAN_NOTIFY_POLL_SECONDS = float(os.environ.get("TONGBAN_NOTIFY_POLL_SECONDS", "10"))
 
 LOGGING = {
     "version": 1,
@@ -174,3 +187,44 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
     },
 }
+
+# notices and e-licences (documents, licences apps; docs/adr/0040-notices-and-e-licences.md)
+TONGBAN_PUBLIC_BASE_URL = os.environ.get("TONGBAN_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+TONGBAN_PKI_DIR = Path(os.environ.get("TONGBAN_PKI_DIR", VAR_DIR / "pki"))
+INSECURE_DEFAULT_PKI_PASSPHRASE = "tongban-insecure-development-pki-passphrase"
+TONGBAN_PKI_PASSPHRASE = os.environ.get("TONGBAN_PKI_PASSPHRASE", INSECURE_DEFAULT_PKI_PASSPHRASE)
+TONGBAN_CJK_FONT = os.environ.get("TONGBAN_CJK_FONT", "")
+if PRODUCTION and TONGBAN_PKI_PASSPHRASE == INSECURE_DEFAULT_PKI_PASSPHRASE:
+    raise ImproperlyConfigured("Refusing to start in production: set TONGBAN_PKI_PASSPHRASE")
+
+# 好差评 and statistics (docs/adr/0060-statistics-and-ratings.md)
+TONGBAN_RATING_WINDOW_DAYS = int(os.environ.get("TONGBAN_RATING_WINDOW_DAYS", "15"))
+TONGBAN_RECTIFICATION_DAYS = int(os.environ.get("TONGBAN_RECTIFICATION_DAYS", "5"))
+TONGBAN_STATS_GAP_GRACE_SECONDS = int(os.environ.get("TONGBAN_STATS_GAP_GRACE_SECONDS", "600"))
+
+# uploads (attachments app, docs/adr/0071-uploads.md): the file system under MEDIA_ROOT by
+# default; an S3-compatible store when TONGBAN_S3_BUCKET is set (needs django-storages[s3])
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+if os.environ.get("TONGBAN_S3_BUCKET"):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["TONGBAN_S3_BUCKET"],
+            "endpoint_url": os.environ.get("TONGBAN_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("TONGBAN_S3_REGION") or None,
+            "access_key": os.environ.get("TONGBAN_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("TONGBAN_S3_SECRET_ACCESS_KEY") or None,
+            "location": os.environ.get("TONGBAN_S3_PREFIX", "tongban"),
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+TONGBAN_UPLOAD_MAX_BYTES = int(os.environ.get("TONGBAN_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
+# web workbench (docs/adr/0070-web-workbench.md)
+TONGBAN_KIOSK_IDLE_SECONDS = int(os.environ.get("TONGBAN_KIOSK_IDLE_SECONDS", "120"))
+TONGBAN_LOOKUP_LIMIT = int(os.environ.get("TONGBAN_LOOKUP_LIMIT", "10"))
+TONGBAN_LOOKUP_WINDOW_SECONDS = int(os.environ.get("TONGBAN_LOOKUP_WINDOW_SECONDS", "600"))

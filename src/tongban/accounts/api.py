@@ -1,5 +1,89 @@
+"""/api/v1/auth: log in for a bearer token, log out, who am I."""
+
 from __future__ import annotations
 
-from ninja import Router
+import datetime as dt
 
-router = Router()
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+
+from tongban.accounts import actions, selectors
+from tongban.accounts.models import Role, User
+
+router = Router(tags=["auth"])
+
+
+class TokenIn(Schema):
+    username: str
+    password: str
+
+
+class RoleOut(Schema):
+    role: str
+    role_name: str
+    jurisdiction_code: str | None = None
+    jurisdiction_name: str | None = None
+
+
+class UserOut(Schema):
+    username: str
+    display_name: str
+    kind: str
+    roles: list[RoleOut]
+
+
+class TokenOut(Schema):
+    access_token: str
+    token_type: str = "bearer"
+    expires_at: dt.datetime
+    user: UserOut
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+
+
+def user_out(user: User) -> UserOut:
+    return UserOut(
+        username=user.username,
+        display_name=user.display_name or user.username,
+        kind=user.kind,
+        roles=[
+            RoleOut(
+                role=a.role,
+                role_name=Role(a.role).label,
+                jurisdiction_code=a.jurisdiction.code if a.jurisdiction else None,
+                jurisdiction_name=a.jurisdiction.name if a.jurisdiction else None,
+            )
+            for a in selectors.role_assignments_of(user)
+        ],
+    )
+
+
+@router.post(
+    "/token",
+    auth=None,
+    response={200: TokenOut, 401: ErrorOut},
+    summary="登录并获取令牌 / Log in for a bearer token",
+)
+def create_token(request: HttpRequest, body: TokenIn) -> TokenOut:
+    issued = actions.issue_token(body.username, body.password)
+    user = issued.token.user
+    return TokenOut(access_token=issued.key, expires_at=issued.expires_at, user=user_out(user))
+
+
+@router.delete(
+    "/token",
+    response={204: None, 401: ErrorOut},
+    summary="吊销当前令牌 / Revoke the caller's token",
+)
+def delete_token(request: HttpRequest) -> Status[None]:
+    actions.revoke_token(request.user, getattr(request, "api_token", None))
+    return Status(204, None)
+
+
+@router.get("/me", response={200: UserOut, 401: ErrorOut}, summary="当前用户 / The caller")
+def me(request: HttpRequest) -> UserOut:
+    assert isinstance(request.user, User)
+    return user_out(request.user)

@@ -26,6 +26,8 @@ class BearerTokenAuth(HttpBearer):
         if row is None or not row.user.is_active:
             return None
         request.user = row.user
+        # remembered so that DELETE /auth/token can revoke exactly this token
+        request.api_token = row  # type: ignore[attr-defined]
         return row.user
 
 

@@ -44,6 +44,21 @@ class Agreement(models.Model):
         ordering = ["code", "-version"]
         constraints = [
             models.UniqueConstraint(fields=["code", "version"], name="unique_agreement_version"),
+            models.UniqueConstraint(
+                fields=["code"],
+                condition=models.Q(status="draft"),
+                name="one_draft_agreement_version",
+            ),
+            models.UniqueConstraint(
+                fields=["code"],
+                condition=models.Q(status__in=["active", "suspended"]),
+                name="one_current_agreement_version",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(valid_to__isnull=True)
+                | models.Q(valid_to__gte=models.F("valid_from")),
+                name="agreement_valid_to_after_valid_from",
+            ),
         ]
 
     def __str__(self) -> str:

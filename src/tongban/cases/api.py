@@ -1,5 +1,340 @@
+"""Case endpoints: submit, read, list (the work queue) and act. Thin: parse, call one
+selector or action, serialise."""
+
 from __future__ import annotations
 
-from ninja import Router
+import datetime as dt
+from typing import Any
 
-router = Router()
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+
+from tongban.cases import actions, selectors
+from tongban.cases.models import Case, Status
+from tongban.cases.workflow import ACTION_LABELS, Action
+from tongban.core.errors import Invalid
+from tongban.core.masking import mask_id_number, mask_name
+
+router = Router(tags=["cases"])
+
+
+# -- input -------------------------------------------------------------------------------
+
+
+class ApplicantIn(Schema):
+    kind: str = Field(..., description="person | enterprise")
+    name: str
+    id_number: str = ""
+    uscc: str = ""
+    agent_name: str = ""
+    agent_id_number: str = ""
+    phone: str = ""
+    email: str = ""
+    address: str = ""
+
+
+class MaterialIn(Schema):
+    material_id: int
+    state: str = Field("provided", description="provided | missing | deferred | by_licence")
+    original_posted: bool = False
+    licence_reference: str = ""
+
+
+class JointPartIn(Schema):
+    jurisdiction: str
+    item: str
+
+
+class CaseCreateIn(Schema):
+    item: str = Field(..., description="service item code")
+    handling: str = Field(..., description="handling jurisdiction code")
+    mode: str = Field(..., description="online | proxy | joint")
+    channel: str = Field(..., description="window | terminal | web | app")
+    delivery_method: str = Field(..., description="post | window | electronic")
+    receiving: str | None = Field(None, description="receiving jurisdiction code (not online)")
+    window_id: int | None = None
+    applicant_id: int | None = None
+    applicant: ApplicantIn | None = None
+    materials: list[MaterialIn] = []
+    delivery_address: str = ""
+    joint_parts: list[JointPartIn] = []
+
+
+class CaseActionIn(Schema):
+    reason: str = ""
+    missing: list[int] = Field([], description="material ids to supplement (request_supplement)")
+    provided: list[int] = Field([], description="material ids supplemented (supplement)")
+    days: int | None = Field(None, description="extension / supplement / commitment days")
+    method: str | None = Field(
+        None, description="ship: post | window | electronic (default: the case's choice)"
+    )
+    carrier: str = ""
+    waybill_number: str = ""
+    address: str = ""
+    pickup_code: str = ""
+    picker_id_number: str = ""
+    competent_authority: str = ""
+    discrepancies: str = ""
+
+
+class CaseQueueIn(Schema):
+    status: list[str] | None = None
+    jurisdiction: str | None = None
+    side: str | None = Field(None, description="receiving | handling (with jurisdiction)")
+    overdue: str | None = Field(None, description="green | yellow | red")
+    item: str | None = None
+    cursor: str | None = None
+    limit: int = Field(50, ge=1, le=200)
+
+
+# -- output ------------------------------------------------------------------------------
+
+
+class Ref(Schema):
+    code: str
+    name: str
+
+
+class ApplicantOut(Schema):
+    kind: str
+    name: str
+    identifier: str
+    agent_name: str
+
+
+class CaseSummaryOut(Schema):
+    number: str
+    item: Ref
+    mode: str
+    channel: str
+    status: str
+    status_label: str
+    practice_code: int
+    receiving: Ref | None
+    handling: Ref
+    applicant: ApplicantOut
+    assisted: bool
+    received_at: dt.datetime
+    accepted_at: dt.datetime | None
+    due_date: dt.date | None
+    step_due_date: dt.date | None
+    overdue_level: str
+
+
+class EventOut(Schema):
+    seq: int
+    action: str
+    action_label: str
+    from_status: str
+    to_status: str
+    practice_code: int
+    actor: str | None
+    actor_role: str
+    actor_jurisdiction: str | None
+    at: dt.datetime
+    reason: str
+    data: dict[str, Any]
+
+
+class CaseMaterialOut(Schema):
+    id: int
+    name: str
+    state: str
+    original_required: bool
+    original_posted: bool
+    licence_reference: str
+
+
+class ShipmentOut(Schema):
+    purpose: str
+    destination: str
+    carrier: str
+    waybill_number: str
+    state: str
+    shipped_at: dt.datetime
+    signed_at: dt.datetime | None
+
+
+class CaseDetailOut(CaseSummaryOut):
+    implementation_version: int
+    agreement: str | None
+    parent: str | None
+    subcases: list[str]
+    delivery_method: str
+    promised_days: int
+    statutory_days: int
+    extension_days: int
+    paused_working_days: int
+    supplement_due: dt.date | None
+    commitment_due: dt.date | None
+    decided_at: dt.datetime | None
+    completed_at: dt.datetime | None
+    refusal_reason: str
+    competent_authority: str
+    available_actions: list[str]
+    materials: list[CaseMaterialOut]
+    shipments: list[ShipmentOut]
+    events: list[EventOut]
+
+
+class CaseListOut(Schema):
+    items: list[CaseSummaryOut]
+    next_cursor: str | None
+
+
+def _applicant(case: Case) -> dict[str, Any]:
+    applicant = case.applicant
+    person = applicant.kind == "person"
+    return {
+        "kind": applicant.kind,
+        "name": mask_name(applicant.name) if person else applicant.name,
+        "identifier": mask_id_number(applicant.id_number) if person else applicant.uscc,
+        "agent_name": mask_name(applicant.agent_name),
+    }
+
+
+def _ref(obj: Any) -> dict[str, str] | None:
+    return None if obj is None else {"code": obj.code, "name": obj.name}
+
+
+def summary(case: Case, today: dt.date | None = None) -> dict[str, Any]:
+    return {
+        "number": case.number,
+        "item": _ref(case.item),
+        "mode": case.mode,
+        "channel": case.channel,
+        "status": case.status,
+        "status_label": Status(case.status).label,
+        "practice_code": case.practice_code,
+        "receiving": _ref(case.receiving_jurisdiction),
+        "handling": _ref(case.handling_jurisdiction),
+        "applicant": _applicant(case),
+        "assisted": case.assisted,
+        "received_at": case.received_at,
+        "accepted_at": case.accepted_at,
+        "due_date": case.due_date,
+        "step_due_date": case.step_due_date,
+        "overdue_level": selectors.overdue_level_of(case, today),
+    }
+
+
+def detail(user: Any, case: Case) -> dict[str, Any]:
+    body = summary(case)
+    body.update(
+        implementation_version=case.implementation.version,
+        agreement=case.agreement.code if case.agreement_id and case.agreement else None,
+        parent=case.parent.number if case.parent_id and case.parent else None,
+        subcases=list(case.subcases.order_by("number").values_list("number", flat=True)),
+        delivery_method=case.delivery_method,
+        promised_days=case.promised_days,
+        statutory_days=case.statutory_days,
+        extension_days=case.extension_days,
+        paused_working_days=case.paused_working_days,
+        supplement_due=case.supplement_due,
+        commitment_due=case.commitment_due,
+        decided_at=case.decided_at,
+        completed_at=case.completed_at,
+        refusal_reason=case.refusal_reason,
+        competent_authority=case.competent_authority,
+        available_actions=actions.available_actions(user, case),
+        materials=list(case.materials.order_by("id")),
+        shipments=list(case.shipments.all()),
+        events=[
+            {
+                "seq": e.seq,
+                "action": e.action,
+                "action_label": ACTION_LABELS.get(e.action, (e.action, e.action))[0],
+                "from_status": e.from_status,
+                "to_status": e.to_status,
+                "practice_code": e.practice_code,
+                "actor": str(e.actor) if e.actor else None,
+                "actor_role": e.actor_role,
+                "actor_jurisdiction": e.actor_jurisdiction.code if e.actor_jurisdiction else None,
+                "at": e.at,
+                "reason": e.reason,
+                "data": _public_event_data(e.data),
+            }
+            for e in selectors.events_of(case)
+        ],
+    )
+    return body
+
+
+def _public_event_data(data: dict[str, Any]) -> dict[str, Any]:
+    # event data never holds personal data or secrets; keep it that way defensively
+    return {k: v for k, v in data.items() if k not in {"pickup_code", "id_number"}}
+
+
+# -- endpoints ---------------------------------------------------------------------------
+
+
+@router.post("/cases", response={200: CaseDetailOut, 201: CaseDetailOut}, summary="提交办件")
+def create_case(request: HttpRequest, payload: CaseCreateIn) -> tuple[int, dict[str, Any]]:
+    key = request.headers.get("Idempotency-Key") or None
+    if key is not None and len(key) > 128:
+        raise Invalid(
+            "Idempotency-Key 过长。",
+            "Idempotency-Key is too long (max 128).",
+            code="invalid_idempotency_key",
+        )
+    data = actions.SubmitInput(
+        item=payload.item,
+        handling=payload.handling,
+        mode=payload.mode,
+        channel=payload.channel,
+        delivery_method=payload.delivery_method,
+        receiving=payload.receiving,
+        window_id=payload.window_id,
+        applicant_id=payload.applicant_id,
+        applicant=actions.ApplicantInput(**payload.applicant.dict()) if payload.applicant else None,
+        materials=[actions.MaterialInput(**m.dict()) for m in payload.materials],
+        delivery_address=payload.delivery_address,
+        joint_parts=[actions.JointPartInput(**p.dict()) for p in payload.joint_parts],
+    )
+    existing_before = key is not None and _has_key(request.user, key)
+    case = actions.submit_case(request.user, data, idempotency_key=key)
+    case = selectors.get_case_for(request.user, case.number)
+    return (200 if existing_before else 201), detail(request.user, case)
+
+
+def _has_key(user: Any, key: str) -> bool:
+    from tongban.cases.models import IdempotencyRecord
+
+    return IdempotencyRecord.objects.filter(user=user, key=key).exists()
+
+
+@router.get("/cases", response=CaseListOut, summary="办件列表(工作队列)")
+def list_cases(request: HttpRequest, filters: Query[CaseQueueIn]) -> dict[str, Any]:
+    queue = selectors.case_queue(
+        request.user,
+        selectors.QueueFilter(
+            status=filters.status,
+            jurisdiction=filters.jurisdiction,
+            side=filters.side,
+            overdue=filters.overdue,
+            item=filters.item,
+        ),
+    )
+    rows, next_cursor = selectors.page_after(queue, filters.cursor, filters.limit)
+    today = selectors.deadlines.local_today()
+    return {"items": [summary(c, today) for c in rows], "next_cursor": next_cursor}
+
+
+@router.get("/cases/{number}", response=CaseDetailOut, summary="办件详情")
+def get_case(request: HttpRequest, number: str) -> dict[str, Any]:
+    return detail(request.user, selectors.get_case_for(request.user, number))
+
+
+@router.post("/cases/{number}/actions/{action}", response=CaseDetailOut, summary="办件操作")
+def act_on_case(
+    request: HttpRequest, number: str, action: str, payload: CaseActionIn
+) -> dict[str, Any]:
+    if action not in Action.__members__.values() or action == Action.SUBMIT:
+        raise Invalid(
+            f"未知的操作:{action}",
+            f"Unknown action: {action}",
+            code="unknown_action",
+            details={"allowed": [a.value for a in Action if a != Action.SUBMIT]},
+        )
+    actions.perform_case_action(request.user, number, action, actions.ActionInput(**payload.dict()))
+    return detail(request.user, selectors.get_case_for(request.user, number))

@@ -86,6 +86,12 @@ class Case(models.Model):
         on_delete=models.PROTECT,
         related_name="subcases",
     )
+    joint_parts = models.JSONField(
+        "联办部分",
+        default=list,
+        blank=True,
+        help_text="多地联办: [{jurisdiction, item}],主件受理时生成子件",
+    )
     applicant = models.ForeignKey(
         "accounts.Applicant", verbose_name="申请人", on_delete=models.PROTECT, related_name="cases"
     )

@@ -1,5 +1,12 @@
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from tongban.licences import views
+
+app_name = "licences"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("verify/", views.verify_index, name="verify-index"),
+    path("verify/<str:licence_id>", views.verify, name="verify"),
+]

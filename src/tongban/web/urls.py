@@ -1,5 +1,49 @@
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from tongban.web.views import cases, clerk, desk, kiosk, portal
+
+app_name = "web"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", portal.home, name="home"),
+    path("login/", portal.SignInView.as_view(), name="login"),
+    path("logout/", portal.SignOutView.as_view(), name="logout"),
+    path("register/", portal.register, name="register"),
+    path("lookup/", portal.lookup, name="lookup"),
+    # applicant portal
+    path("my/", portal.my_cases, name="my-cases"),
+    path("my/apply/", portal.apply_list, name="apply"),
+    path("my/apply/<str:item>/<str:handling>/", portal.apply_form, name="apply-form"),
+    # window clerk
+    path("clerk/", clerk.workbench, name="clerk"),
+    path("clerk/items/<str:code>/", clerk.item_routes, name="clerk-routes"),
+    path("clerk/cases/new/", clerk.new_case, name="clerk-new-case"),
+    path("clerk/applicant/", clerk.applicant_lookup, name="clerk-applicant"),
+    path("clerk/identifier/", clerk.validate_identifier, name="clerk-identifier"),
+    # cases
+    path("queue/", cases.queue, name="queue"),
+    path("cases/<str:number>/", cases.case_detail, name="case"),
+    path("cases/<str:number>/act/<str:action>/", cases.case_action, name="case-action"),
+    path("cases/<str:number>/upload/", cases.upload, name="case-upload"),
+    path("cases/<str:number>/receipt/", cases.receipt, name="receipt"),
+    path("cases/<str:number>/notices/<str:kind>.pdf", cases.notice_pdf, name="notice"),
+    path("files/<int:pk>/", cases.download, name="download"),
+    # delivery desk, supervisor
+    path("delivery/", desk.delivery, name="delivery"),
+    path("delivery/pickup/", desk.pickup, name="pickup"),
+    path("overview/", desk.overview, name="overview"),
+    # self-service terminal
+    path("kiosk/<int:window_id>/", kiosk.start, name="kiosk-start"),
+    path("kiosk/<int:window_id>/login/", kiosk.sign_in, name="kiosk-login"),
+    path("kiosk/<int:window_id>/end/", kiosk.end, name="kiosk-end"),
+    path("kiosk/<int:window_id>/items/", kiosk.items, name="kiosk-items"),
+    path("kiosk/<int:window_id>/items/<str:code>/", kiosk.item, name="kiosk-item"),
+    path(
+        "kiosk/<int:window_id>/apply/<str:code>/<str:handling>/",
+        kiosk.apply,
+        name="kiosk-apply",
+    ),
+    path("kiosk/<int:window_id>/done/<str:number>/", kiosk.done, name="kiosk-done"),
+]

@@ -1,0 +1,622 @@
+"""Every change to accounts data: staff users and their roles, applicants, API tokens.
+
+Each action checks its own rules, runs in one transaction, locks what it changes and
+appends an audit row. `actor=None` means the system itself (a management command run by
+someone with shell access, or the demo seed); every other actor is checked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+
+from tongban.accounts import access
+from tongban.accounts.auth import hash_token
+from tongban.accounts.identifiers import validate_id_number, validate_uscc
+from tongban.accounts.models import ApiToken, Applicant, Role, RoleAssignment, User
+from tongban.core.audit import record_audit
+from tongban.core.errors import Conflict, Forbidden, Invalid, NotAuthenticated, not_found
+from tongban.core.masking import mask_id_number, mask_name
+from tongban.regions.models import Jurisdiction
+
+# Django admin access for jurisdiction administrators: a group with view/add/change (never
+# delete) on the master data they maintain. Read-only on the shared basic catalogue.
+ADMIN_GROUP_NAME = "管辖地管理员"
+ADMIN_GROUP_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    "regions.jurisdiction": ("view",),
+    "regions.administrativeregion": ("view",),
+    "regions.department": ("view", "add", "change"),
+    "regions.calendaryear": ("view", "add", "change"),
+    "regions.calendarday": ("view", "add", "change"),
+    "centres.servicecentre": ("view", "add", "change"),
+    "centres.window": ("view", "add", "change"),
+    "catalog.serviceitem": ("view",),
+    "catalog.itemimplementation": ("view", "add", "change"),
+    "catalog.material": ("view", "add", "change"),
+    "agreements.agreement": ("view", "add", "change"),
+    "agreements.agreementparty": ("view", "add", "change"),
+    "agreements.agreementitem": ("view", "add", "change"),
+}
+
+# roles a jurisdiction administrator may grant in their own jurisdiction; admin and
+# platform_admin are granted by a platform administrator only
+GRANTABLE_BY_JURISDICTION_ADMIN = frozenset({Role.CLERK, Role.OFFICER, Role.HEAD, Role.SUPERVISOR})
+
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
+
+RoleSpec = tuple[str, Jurisdiction | None]
+
+
+# ---------------------------------------------------------------- input checks
+
+
+def _clean_username(username: str) -> str:
+    username = (username or "").strip()
+    try:
+        if not username:
+            raise ValidationError("empty")
+        User.username_validator(username)
+    except ValidationError as exc:
+        raise Invalid(
+            "用户名只能包含字母、数字和 @/./+/-/_ 字符。",
+            "A username may contain only letters, digits and @/./+/-/_.",
+            code="invalid_username",
+        ) from exc
+    if len(username) > 150:
+        raise Invalid("用户名过长。", "The username is too long.", code="invalid_username")
+    return username
+
+
+def _check_password(password: str | None, password_hash: str | None, user: User) -> None:
+    if (password is None) == (password_hash is None):
+        raise ValueError("pass exactly one of password and password_hash")
+    if password is None:
+        return
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise Invalid(
+            "密码不符合要求:" + ";".join(exc.messages),
+            "The password is too weak: " + "; ".join(exc.messages),
+            code="weak_password",
+            details={"errors": list(exc.messages)},
+        ) from exc
+
+
+def _set_password(user: User, password: str | None, password_hash: str | None) -> None:
+    if password_hash is not None:
+        # bulk imports and the demo seed hash one password once (PBKDF2 is slow on purpose)
+        user.password = password_hash
+    else:
+        user.set_password(password)
+
+
+def _clean_name(value: str, *, field: str = "name", max_length: int = 128) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise Invalid("姓名/名称不能为空。", "A name is required.", code=f"{field}_required")
+    if len(value) > max_length:
+        raise Invalid("姓名/名称过长。", "The name is too long.", code=f"{field}_too_long")
+    return value
+
+
+def _clean_phone(value: str) -> str:
+    value = (value or "").strip().replace(" ", "")
+    if value and not (_MOBILE.match(value) or _LANDLINE.match(value)):
+        raise Invalid(
+            "联系电话格式不正确(手机号11位,或区号-座机号)。",
+            "The phone number is not valid (11-digit mobile or area code-landline).",
+            code="invalid_phone",
+        )
+    return value
+
+
+def _clean_email(value: str) -> str:
+    value = (value or "").strip()
+    if value:
+        try:
+            validate_email(value)
+        except ValidationError as exc:
+            raise Invalid(
+                "电子邮箱格式不正确。", "The e-mail address is not valid.", code="invalid_email"
+            ) from exc
+    return value
+
+
+def _clean_address(value: str) -> str:
+    value = (value or "").strip()
+    if len(value) > 255:
+        raise Invalid("联系地址过长。", "The address is too long.", code="address_too_long")
+    return value
+
+
+def _check_role_spec(role: str, jurisdiction: Jurisdiction | None) -> None:
+    if role not in Role.values:
+        raise Invalid("未知角色。", f"Unknown role {role!r}.", code="unknown_role")
+    if role == Role.PLATFORM_ADMIN and jurisdiction is not None:
+        raise Invalid(
+            "平台管理员不属于某一管辖地。",
+            "A platform administrator has no jurisdiction.",
+            code="platform_admin_without_jurisdiction",
+        )
+    if role != Role.PLATFORM_ADMIN and jurisdiction is None:
+        raise Invalid(
+            "该角色须指定管辖地。", "This role needs a jurisdiction.", code="jurisdiction_required"
+        )
+
+
+def _check_may_grant(actor: Any, role: str, jurisdiction: Jurisdiction | None) -> None:
+    if actor is None or access.is_platform_admin(actor):
+        return
+    access.require_authenticated(actor)
+    if (
+        role in GRANTABLE_BY_JURISDICTION_ADMIN
+        and jurisdiction is not None
+        and access.has_role(actor, [Role.ADMIN], jurisdiction.pk)
+    ):
+        return
+    raise Forbidden(
+        "您无权在该管辖地授予此角色。",
+        "You may not grant this role in this jurisdiction.",
+        code="may_not_grant_role",
+    )
+
+
+def _forget_grants(user: User) -> None:
+    if hasattr(user, "_tongban_grants"):
+        del user._tongban_grants
+
+
+# ---------------------------------------------------------------- Django admin flags
+
+
+def admin_group() -> Group:
+    """The group giving jurisdiction administrators their Django admin permissions."""
+    group, _ = Group.objects.get_or_create(name=ADMIN_GROUP_NAME)
+    wanted = set()
+    for label, verbs in ADMIN_GROUP_PERMISSIONS.items():
+        app_label, model = label.split(".")
+        for verb in verbs:
+            wanted.add((app_label, f"{verb}_{model}"))
+    permissions = [
+        p
+        for p in Permission.objects.filter(
+            content_type__app_label__in={a for a, _ in wanted}
+        ).select_related("content_type")
+        if (p.content_type.app_label, p.codename) in wanted
+    ]
+    have = set(group.permissions.values_list("pk", flat=True))
+    missing = [p for p in permissions if p.pk not in have]
+    if missing:
+        group.permissions.add(*missing)
+    return group
+
+
+def sync_admin_flags(user: User, changed_role: str) -> None:
+    """Platform administrators are Django superusers; jurisdiction administrators are staff
+    of the admin site with the group's permissions. Only the changed role's flags move."""
+    roles = set(RoleAssignment.objects.filter(user=user).values_list("role", flat=True))
+    if changed_role == Role.PLATFORM_ADMIN:
+        user.is_superuser = Role.PLATFORM_ADMIN in roles
+    elif changed_role == Role.ADMIN:
+        if Role.ADMIN in roles:
+            user.groups.add(admin_group())
+        else:
+            user.groups.remove(*Group.objects.filter(name=ADMIN_GROUP_NAME))
+    else:
+        return
+    user.is_staff = user.is_superuser or Role.ADMIN in roles
+    user.save(update_fields=["is_superuser", "is_staff"])
+
+
+# ---------------------------------------------------------------- staff and roles
+
+
+def _role_data(role: str, jurisdiction: Jurisdiction | None) -> dict[str, Any]:
+    return {"role": role, "jurisdiction": jurisdiction.code if jurisdiction else None}
+
+
+def create_staff_user(
+    actor: Any,
+    username: str,
+    password: str | None = None,
+    display_name: str = "",
+    roles: Sequence[RoleSpec] = (),
+    *,
+    password_hash: str | None = None,
+    phone: str = "",
+    email: str = "",
+) -> User:
+    """Create a staff account with its roles. A jurisdiction administrator may create
+    clerks, officers, heads and supervisors of their own jurisdiction."""
+    username = _clean_username(username)
+    display_name = (display_name or "").strip()[:64]
+    phone = _clean_phone(phone)
+    email = _clean_email(email)
+    if not roles:
+        raise Invalid(
+            "工作人员账号至少需要一个角色。",
+            "A staff account needs at least one role.",
+            code="roles_required",
+        )
+    for role, jurisdiction in roles:
+        _check_role_spec(role, jurisdiction)
+        _check_may_grant(actor, role, jurisdiction)
+    user = User(
+        username=username,
+        kind=User.Kind.STAFF,
+        display_name=display_name,
+        phone=phone,
+        email=email,
+    )
+    _check_password(password, password_hash, user)
+    with transaction.atomic():
+        if User.objects.filter(username__iexact=username).exists():
+            raise Conflict(
+                "用户名已被使用。", "This username is already taken.", code="username_taken"
+            )
+        _set_password(user, password, password_hash)
+        user.save()
+        for role, jurisdiction in roles:
+            RoleAssignment.objects.create(user=user, role=role, jurisdiction=jurisdiction)
+        for role in {r for r, _ in roles}:
+            sync_admin_flags(user, role)
+        record_audit(
+            actor,
+            "create_staff_user",
+            user,
+            f"创建工作人员账号 {username}",
+            {"roles": [_role_data(r, j) for r, j in roles]},
+        )
+    return user
+
+
+def assign_role(
+    actor: Any,
+    user: User,
+    role: str,
+    jurisdiction: Jurisdiction | None = None,
+    window: Any = None,
+) -> RoleAssignment:
+    """Grant `role` in `jurisdiction` (none for a platform administrator). Granting a role
+    the user already holds changes nothing and returns the existing assignment, except
+    that a different window is recorded."""
+    _check_role_spec(role, jurisdiction)
+    _check_may_grant(actor, role, jurisdiction)
+    if user.kind != User.Kind.STAFF:
+        raise Invalid(
+            "申请人账号不能授予工作人员角色。",
+            "An applicant account cannot hold a staff role.",
+            code="not_staff_account",
+        )
+    if window is not None and (
+        jurisdiction is None or window.centre.jurisdiction_id != jurisdiction.pk
+    ):
+        raise Invalid(
+            "窗口不属于该管辖地。",
+            "The window does not belong to this jurisdiction.",
+            code="window_not_in_jurisdiction",
+        )
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        existing = (
+            RoleAssignment.objects.select_for_update()
+            .filter(user=user, role=role, jurisdiction=jurisdiction)
+            .first()
+        )
+        if existing is not None:
+            if window is not None and existing.window_id != window.pk:
+                existing.window = window
+                existing.save(update_fields=["window"])
+                record_audit(
+                    actor,
+                    "assign_role_window",
+                    existing,
+                    f"{user.username} 调整窗口 {window.code}",
+                    {**_role_data(role, jurisdiction), "window": window.code},
+                )
+            return existing
+        assignment = RoleAssignment.objects.create(
+            user=user, role=role, jurisdiction=jurisdiction, window=window
+        )
+        sync_admin_flags(user, role)
+        record_audit(
+            actor,
+            "assign_role",
+            assignment,
+            f"授予 {user.username} 角色 {role}",
+            {"user": user.username, **_role_data(role, jurisdiction)},
+        )
+    _forget_grants(user)
+    return assignment
+
+
+def revoke_role(
+    actor: Any, user: User, role: str, jurisdiction: Jurisdiction | None = None
+) -> None:
+    _check_role_spec(role, jurisdiction)
+    _check_may_grant(actor, role, jurisdiction)
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        assignment = (
+            RoleAssignment.objects.select_for_update()
+            .filter(user=user, role=role, jurisdiction=jurisdiction)
+            .first()
+        )
+        if assignment is None:
+            raise not_found("role assignment")
+        if (
+            role == Role.PLATFORM_ADMIN
+            and not RoleAssignment.objects.filter(role=Role.PLATFORM_ADMIN, user__is_active=True)
+            .exclude(user=user)
+            .exists()
+        ):
+            raise Conflict(
+                "不能撤销最后一位平台管理员。",
+                "The last platform administrator cannot be removed.",
+                code="last_platform_admin",
+            )
+        data = {"user": user.username, **_role_data(role, jurisdiction)}
+        record_audit(actor, "revoke_role", assignment, f"撤销 {user.username} 角色 {role}", data)
+        assignment.delete()
+        sync_admin_flags(user, role)
+    _forget_grants(user)
+
+
+# ---------------------------------------------------------------- applicants
+
+
+def _check_may_register(actor: Any, user: User | None) -> None:
+    if user is not None and user.kind != User.Kind.APPLICANT:
+        raise Invalid(
+            "只能绑定申请人账号。",
+            "Only an applicant account can be linked.",
+            code="not_applicant_account",
+        )
+    if actor is None or access.is_platform_admin(actor) or access.is_staff_member(actor):
+        return
+    access.require_authenticated(actor)
+    raise Forbidden(
+        "只有工作人员可以登记申请人。",
+        "Only staff may register applicants.",
+        code="may_not_register_applicant",
+    )
+
+
+def _applicant_exists() -> Conflict:
+    return Conflict(
+        "该申请人已登记。", "This applicant is already registered.", code="applicant_exists"
+    )
+
+
+def _create_person(
+    actor: Any,
+    name: str,
+    id_number: str,
+    phone: str,
+    email: str,
+    address: str,
+    user: User | None,
+) -> Applicant:
+    # the user row is locked by the caller when there is one; the duplicate check below
+    # cannot lock a row that does not exist yet, so PostgreSQL relies on the caller's
+    # transaction being short (a duplicate is harmless: both rows are valid)
+    if Applicant.objects.filter(kind=Applicant.Kind.PERSON, id_number=id_number).exists():
+        raise _applicant_exists()
+    applicant = Applicant.objects.create(
+        kind=Applicant.Kind.PERSON,
+        name=name,
+        id_number=id_number,
+        phone=phone,
+        email=email,
+        address=address,
+        user=user,
+    )
+    record_audit(
+        actor,
+        "register_applicant",
+        applicant,
+        f"登记自然人申请人 {mask_name(name)}",
+        {"kind": "person", "id_number": mask_id_number(id_number)},
+    )
+    return applicant
+
+
+def register_applicant_person(
+    actor: Any,
+    name: str,
+    id_number: str,
+    phone: str = "",
+    email: str = "",
+    address: str = "",
+    user: User | None = None,
+) -> Applicant:
+    """Register a natural person (公民身份号码) as an applicant, e.g. at a window."""
+    _check_may_register(actor, user)
+    name = _clean_name(name)
+    id_number = validate_id_number(id_number)
+    phone, email, address = _clean_phone(phone), _clean_email(email), _clean_address(address)
+    with transaction.atomic():
+        if user is not None:
+            User.objects.select_for_update().filter(pk=user.pk).first()
+        return _create_person(actor, name, id_number, phone, email, address, user)
+
+
+def register_applicant_enterprise(
+    actor: Any,
+    name: str,
+    uscc: str,
+    agent_name: str,
+    agent_id_number: str,
+    phone: str = "",
+    email: str = "",
+    address: str = "",
+    user: User | None = None,
+) -> Applicant:
+    """Register an enterprise (统一社会信用代码) and the agent (经办人) who acts for it."""
+    _check_may_register(actor, user)
+    name = _clean_name(name)
+    uscc = validate_uscc(uscc)
+    agent_name = _clean_name(agent_name, field="agent_name", max_length=64)
+    agent_id_number = validate_id_number(agent_id_number)
+    phone, email, address = _clean_phone(phone), _clean_email(email), _clean_address(address)
+    with transaction.atomic():
+        if user is not None:
+            User.objects.select_for_update().filter(pk=user.pk).first()
+        if Applicant.objects.filter(kind=Applicant.Kind.ENTERPRISE, uscc=uscc).exists():
+            raise _applicant_exists()
+        applicant = Applicant.objects.create(
+            kind=Applicant.Kind.ENTERPRISE,
+            name=name,
+            uscc=uscc,
+            agent_name=agent_name,
+            agent_id_number=agent_id_number,
+            phone=phone,
+            email=email,
+            address=address,
+            user=user,
+        )
+        record_audit(
+            actor,
+            "register_applicant",
+            applicant,
+            f"登记企业申请人 {name}",
+            {
+                "kind": "enterprise",
+                "uscc": uscc,
+                "agent_id_number": mask_id_number(agent_id_number),
+            },
+        )
+    return applicant
+
+
+def register_portal_user(
+    username: str,
+    password: str | None,
+    name: str,
+    id_number: str,
+    phone: str = "",
+    email: str = "",
+    address: str = "",
+    *,
+    password_hash: str | None = None,
+) -> User:
+    """Self-registration of a natural person on the portal: an applicant account and the
+    applicant it acts as. A person already registered (e.g. at a window) is refused here:
+    linking an existing record needs an identity check at a window."""
+    username = _clean_username(username)
+    name = _clean_name(name)
+    id_number = validate_id_number(id_number)
+    phone, email, address = _clean_phone(phone), _clean_email(email), _clean_address(address)
+    user = User(
+        username=username,
+        kind=User.Kind.APPLICANT,
+        display_name=name[:64],
+        phone=phone,
+        email=email,
+    )
+    _check_password(password, password_hash, user)
+    with transaction.atomic():
+        if User.objects.filter(username__iexact=username).exists():
+            raise Conflict(
+                "用户名已被使用。", "This username is already taken.", code="username_taken"
+            )
+        if Applicant.objects.filter(kind=Applicant.Kind.PERSON, id_number=id_number).exists():
+            raise Conflict(
+                "该身份号码已登记,请携带身份证到窗口核验后绑定账号。",
+                "This ID number is already registered; link it at a window after an "
+                "identity check.",
+                code="applicant_exists",
+            )
+        _set_password(user, password, password_hash)
+        user.save()
+        record_audit(user, "register_portal_user", user, f"申请人自助注册 {username}")
+        _create_person(user, name, id_number, phone, email, address, user)
+    return user
+
+
+# ---------------------------------------------------------------- API tokens
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    key: str  # shown once; only its SHA-256 is stored
+    token: ApiToken
+
+    @property
+    def expires_at(self) -> dt.datetime:
+        return self.token.expires_at
+
+
+def issue_token(username: str, password: str) -> IssuedToken:
+    """Log in for the API. Unknown user, wrong password and inactive account get the same
+    answer (Django's backend also hashes for unknown users, so timing tells little)."""
+    user = authenticate(username=username, password=password)
+    if user is None or not user.is_active:
+        raise NotAuthenticated(
+            "用户名或密码不正确。",
+            "The username or password is not correct.",
+            code="invalid_credentials",
+        )
+    assert isinstance(user, User)
+    now = timezone.now()
+    key = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        ApiToken.objects.filter(user=user, expires_at__lte=now).delete()
+        token = ApiToken.objects.create(
+            user=user,
+            key_hash=hash_token(key),
+            expires_at=now + dt.timedelta(seconds=settings.API_TOKEN_TTL_SECONDS),
+        )
+        User.objects.filter(pk=user.pk).update(last_login=now)
+        record_audit(user, "issue_token", token, f"签发API令牌 {user.username}")
+    return IssuedToken(key=key, token=token)
+
+
+def revoke_token(user: Any, token: ApiToken | None) -> None:
+    """Revoke the caller's own token (logout). A session caller has no token: nothing to do."""
+    access.require_authenticated(user)
+    if token is None:
+        return
+    if token.user_id != user.pk:
+        raise not_found("token")
+    with transaction.atomic():
+        row = ApiToken.objects.select_for_update().filter(pk=token.pk).first()
+        if row is None:
+            return
+        record_audit(user, "revoke_token", row, f"吊销API令牌 {user.username}")
+        row.delete()
+
+
+def role_specs(
+    pairs: Iterable[tuple[str, str | None]],
+) -> list[RoleSpec]:
+    """Turn (role, jurisdiction code) pairs into role specs; unknown codes are Invalid."""
+    result: list[RoleSpec] = []
+    for role, code in pairs:
+        jurisdiction = None
+        if code:
+            jurisdiction = Jurisdiction.objects.filter(code=code).first()
+            if jurisdiction is None:
+                raise Invalid(
+                    f"管辖地 {code} 不存在。",
+                    f"No jurisdiction with code {code}.",
+                    code="unknown_jurisdiction",
+                )
+        result.append((role, jurisdiction))
+    return result

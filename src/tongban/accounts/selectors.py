@@ -1,0 +1,61 @@
+"""Every read of accounts data, scoped to the caller."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from tongban.accounts import access
+from tongban.accounts.identifiers import normalise
+from tongban.accounts.models import Applicant, RoleAssignment, User
+from tongban.core.errors import not_found
+
+
+def find_applicant(identifier: str) -> Applicant | None:
+    """The applicant with this 公民身份号码 or 统一社会信用代码 (any case, spaces ignored).
+    Not scoped: callers that serve a user go through `find_applicant_for`."""
+    value = normalise(identifier or "")
+    if not value:
+        return None
+    return (
+        Applicant.objects.filter(
+            Q(kind=Applicant.Kind.PERSON, id_number=value)
+            | Q(kind=Applicant.Kind.ENTERPRISE, uscc=value)
+        )
+        .select_related("user")
+        .order_by("pk")
+        .first()
+    )
+
+
+def readable_applicants(user: Any) -> QuerySet[Applicant]:
+    """Staff (any role) and platform administrators may look applicants up; an applicant
+    sees only the applicants their account acts as; anonymous callers see nothing."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Applicant.objects.none()
+    if access.is_platform_admin(user) or access.is_staff_member(user):
+        return Applicant.objects.all()
+    return Applicant.objects.filter(user=user)
+
+
+def get_applicant_for(user: Any, pk: int) -> Applicant:
+    applicant = readable_applicants(user).filter(pk=pk).first()
+    if applicant is None:
+        raise not_found("applicant")
+    return applicant
+
+
+def find_applicant_for(user: Any, identifier: str) -> Applicant:
+    applicant = find_applicant(identifier)
+    if applicant is None or not readable_applicants(user).filter(pk=applicant.pk).exists():
+        raise not_found("applicant")
+    return applicant
+
+
+def role_assignments_of(user: User) -> QuerySet[RoleAssignment]:
+    return (
+        RoleAssignment.objects.filter(user=user)
+        .select_related("jurisdiction")
+        .order_by("jurisdiction__code", "role")
+    )

@@ -1,0 +1,257 @@
+"""Every read of cooperation agreements, and the question the case workflow asks:
+"may A receive item X for B in mode M today?" (`find_agreement_item`) and its list form
+"where can this window send item X today, and how?" (`routes`).
+
+Visibility (ADR 0020): agreements are public documents, so every logged-in user sees the
+active versions; staff of a party additionally see its other non-draft versions
+(suspended, expired, superseded); drafts are seen by the admins of their parties; the
+platform admin sees everything."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from tongban.accounts.access import (
+    is_platform_admin,
+    jurisdictions_with,
+    require_authenticated,
+)
+from tongban.accounts.models import Role
+from tongban.agreements.models import Agreement, AgreementEvent, AgreementItem, AgreementParty
+from tongban.catalog.models import ItemImplementation, Mode, ServiceItem
+from tongban.catalog.selectors import published_implementations
+from tongban.core.errors import NotFound
+from tongban.regions.models import Jurisdiction
+
+#: order in which routes list modes (the order of the official modes)
+MODE_ORDER = {code: index for index, code in enumerate(Mode.values)}
+
+
+def agreements_in_force(on: dt.date) -> QuerySet[Agreement]:
+    """Active versions whose validity covers `on`. Suspended, expired, superseded and
+    draft versions never open anything."""
+    return Agreement.objects.filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=on),
+        status=Agreement.Status.ACTIVE,
+        valid_from__lte=on,
+    )
+
+
+def _candidate_items(
+    item: ServiceItem, receiving: Jurisdiction, on: dt.date
+) -> list[AgreementItem]:
+    """Agreement items for `item` in agreements in force on `on` to which `receiving` is
+    party, with directions and parties prefetched, oldest agreement first (the order in
+    which the first matching agreement is chosen)."""
+    return list(
+        AgreementItem.objects.filter(
+            agreement__in=agreements_in_force(on),
+            agreement__parties__jurisdiction=receiving,
+            item=item,
+        )
+        .select_related("agreement")
+        .prefetch_related(
+            "receiving_jurisdictions",
+            "handling_jurisdictions",
+            Prefetch(
+                "agreement__parties",
+                queryset=AgreementParty.objects.select_related("jurisdiction"),
+            ),
+        )
+        .order_by("agreement__valid_from", "agreement__code", "pk")
+    )
+
+
+def _allowed_handlers(candidate: AgreementItem, receiving: Jurisdiction) -> list[Jurisdiction]:
+    """The parties that may handle `candidate` for `receiving`, or [] if `receiving` may
+    not receive it. Empty direction lists mean "every party"."""
+    receivers = {j.pk for j in candidate.receiving_jurisdictions.all()}
+    if receivers and receiving.pk not in receivers:
+        return []
+    handlers = {j.pk for j in candidate.handling_jurisdictions.all()}
+    parties = [p.jurisdiction for p in candidate.agreement.parties.all()]
+    return [j for j in parties if j.pk != receiving.pk and (not handlers or j.pk in handlers)]
+
+
+def find_agreement_item(
+    item: ServiceItem,
+    receiving: Jurisdiction,
+    handling: Jurisdiction,
+    mode: str,
+    on: dt.date,
+) -> AgreementItem | None:
+    """May `receiving` receive `item` for `handling` in `mode` on date `on`? Returns the
+    agreement item that allows it, or None. Both must be parties of an agreement in force
+    that lists the item with the mode, and the item's directions must allow the pair.
+    A jurisdiction never needs an agreement with itself: same-jurisdiction gives None.
+    When several agreements allow the pair, the one in force longest wins (stable)."""
+    if receiving.pk == handling.pk:
+        return None
+    for candidate in _candidate_items(item, receiving, on):
+        if mode not in candidate.modes:
+            continue
+        if any(j.pk == handling.pk for j in _allowed_handlers(candidate, receiving)):
+            return candidate
+    return None
+
+
+@dataclass(frozen=True)
+class Route:
+    """One way a receiving window can take in an item: hand it to `handling` in `mode`
+    under `agreement_item`, applying `implementation` (the handling place's version in
+    force, whose checklist the receiving window checks against)."""
+
+    handling: Jurisdiction
+    mode: str
+    agreement_item: AgreementItem
+    implementation: ItemImplementation
+
+    @property
+    def agreement(self) -> Agreement:
+        return self.agreement_item.agreement
+
+
+def routes(item: ServiceItem, receiving: Jurisdiction, on: dt.date) -> list[Route]:
+    """Every (handling jurisdiction, mode) open to `receiving` for `item` on `on`: the
+    receiving jurisdiction is a party and an allowed receiver of an agreement in force,
+    the handling jurisdiction is another party and an allowed handler, the mode is listed
+    by the agreement item AND by the handling place's published implementation in force
+    on `on`. `online` routes appear only when the agreement lists `online` (the receiving
+    window then helps the applicant apply online to the handling place); fully online
+    applications without a receiving window need no route. One route per (handling,
+    mode); the agreement chosen is the one `find_agreement_item` returns. Five queries
+    whatever the number of agreements."""
+    allowed: dict[tuple[int, str], AgreementItem] = {}
+    handlers: dict[int, Jurisdiction] = {}
+    for candidate in _candidate_items(item, receiving, on):
+        for handling in _allowed_handlers(candidate, receiving):
+            handlers[handling.pk] = handling
+            for mode in candidate.modes:
+                allowed.setdefault((handling.pk, mode), candidate)
+    if not allowed:
+        return []
+    implementations = {
+        impl.jurisdiction_id: impl
+        for impl in published_implementations(on)
+        .filter(item=item, jurisdiction_id__in=handlers)
+        .select_related("department")
+    }
+    found = []
+    for (handling_id, mode), candidate in allowed.items():
+        implementation = implementations.get(handling_id)
+        if implementation is None or mode not in implementation.modes:
+            continue
+        found.append(Route(handlers[handling_id], mode, candidate, implementation))
+    found.sort(key=lambda r: (r.handling.code, MODE_ORDER.get(r.mode, 99)))
+    return found
+
+
+# ---------------------------------------------------------------- scoped reads
+
+
+def readable_agreements(user: Any) -> QuerySet[Agreement]:
+    require_authenticated(user)
+    qs = Agreement.objects.all()
+    if is_platform_admin(user):
+        return qs
+    visible = Q(status=Agreement.Status.ACTIVE)
+    staff_of = jurisdictions_with(user)
+    if staff_of:
+        of_party = AgreementParty.objects.filter(jurisdiction_id__in=staff_of).values(
+            "agreement_id"
+        )
+        visible |= Q(pk__in=of_party) & ~Q(status=Agreement.Status.DRAFT)
+    admin_of = jurisdictions_with(user, {Role.ADMIN})
+    if admin_of:
+        of_admin = AgreementParty.objects.filter(jurisdiction_id__in=admin_of).values(
+            "agreement_id"
+        )
+        visible |= Q(pk__in=of_admin)
+    return qs.filter(visible)
+
+
+def agreement_list(user: Any, party: Jurisdiction | None = None) -> QuerySet[Agreement]:
+    """The list view: parties (with jurisdictions) prefetched, item count annotated."""
+    qs = readable_agreements(user)
+    if party is not None:
+        qs = qs.filter(
+            pk__in=AgreementParty.objects.filter(jurisdiction=party).values("agreement_id")
+        )
+    return (
+        qs.annotate(item_count=Count("items", distinct=True))
+        .prefetch_related(
+            Prefetch(
+                "parties",
+                queryset=AgreementParty.objects.select_related("jurisdiction").order_by(
+                    "jurisdiction__code"
+                ),
+            )
+        )
+        .order_by("code", "-version")
+    )
+
+
+_CURRENT_PREFERENCE: dict[str, int] = {
+    Agreement.Status.ACTIVE.value: 0,
+    Agreement.Status.SUSPENDED.value: 1,
+    Agreement.Status.EXPIRED.value: 2,
+    Agreement.Status.SUPERSEDED.value: 3,
+    Agreement.Status.DRAFT.value: 4,
+}
+
+
+def _agreement_not_found(code: str) -> NotFound:
+    return NotFound(
+        f"协议 {code} 不存在,或您无权查看。",
+        f"No agreement {code}, or it is outside your scope.",
+        code="agreement_not_found",
+    )
+
+
+def get_agreement_for(user: Any, code: str, version: int | None = None) -> Agreement:
+    """One version of an agreement, with parties, items, directions and events loaded.
+    Without `version`: the current one — the active version, else the suspended one,
+    else the newest readable version (expired, superseded, then draft)."""
+    versions = list(readable_agreements(user).filter(code=code).order_by("-version"))
+    if version is not None:
+        versions = [a for a in versions if a.version == version]
+    if not versions:
+        raise _agreement_not_found(code)
+    chosen = min(versions, key=lambda a: (_CURRENT_PREFERENCE.get(a.status, 9), -a.version))
+    return (
+        Agreement.objects.filter(pk=chosen.pk)
+        .select_related("supersedes")
+        .prefetch_related(
+            Prefetch(
+                "parties",
+                queryset=AgreementParty.objects.select_related("jurisdiction").order_by(
+                    "jurisdiction__code"
+                ),
+            ),
+            Prefetch(
+                "items",
+                queryset=AgreementItem.objects.select_related("item").order_by("item__code"),
+            ),
+            "items__receiving_jurisdictions",
+            "items__handling_jurisdictions",
+        )
+        .get()
+    )
+
+
+def agreement_versions(user: Any, code: str) -> list[Agreement]:
+    """The readable versions of an agreement, newest first."""
+    return list(readable_agreements(user).filter(code=code).order_by("-version"))
+
+
+def agreement_history(user: Any, code: str) -> list[AgreementEvent]:
+    """Events of every readable version of an agreement, oldest first."""
+    return list(
+        AgreementEvent.objects.filter(agreement__in=readable_agreements(user).filter(code=code))
+        .select_related("agreement", "actor")
+        .order_by("at", "pk")
+    )

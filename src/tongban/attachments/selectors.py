@@ -1,0 +1,30 @@
+"""Reads of attachments: always through the case, so a file is visible exactly to the
+users who may see its case (cases.selectors.readable_cases)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from tongban.attachments.models import Attachment
+from tongban.cases.models import Case
+from tongban.core.errors import NotFound
+
+
+def attachments_of(case: Case) -> QuerySet[Attachment]:
+    """The files of a case the caller already holds (fetched through get_case_for)."""
+    return Attachment.objects.filter(case=case).order_by("uploaded_at", "id")
+
+
+def get_attachment_for(user: Any, pk: int) -> Attachment:
+    from tongban.cases.selectors import readable_cases
+
+    attachment = (
+        Attachment.objects.filter(pk=pk, case__in=readable_cases(user))
+        .select_related("case")
+        .first()
+    )
+    if attachment is None:
+        raise NotFound("未找到该文件,或您无权查看。", "No such file, or it is outside your scope.")
+    return attachment

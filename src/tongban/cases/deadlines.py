@@ -1,0 +1,107 @@
+"""Deadline arithmetic for cases, on the handling jurisdiction's working-day calendar
+(domain notes §2): the first day is not counted, pauses do not count, a supplement during
+review restarts the count, extensions add days. Each transition recomputes the stored
+dates so queues filter and sort on indexed columns; the overdue *level* depends on today
+and is computed in the query (selectors.with_overdue_level)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from tongban.cases.models import Case, Status
+from tongban.regions.calendar import WorkingCalendar, calendar_for
+
+# working days a step may take before the case turns red; None = no step limit
+STEP_LIMITS: dict[str, int | None] = {
+    Status.RECEIVED: 1,  # formal check at the window is done on the spot or next day
+    Status.CHECKED: 1,  # electronic push right after the check
+    Status.IN_TRANSFER: 3,  # handling place confirms receipt of the file
+    Status.PENDING_ACCEPTANCE: 5,  # 行政许可法 §32: accept, refuse or notify within 5 days
+    Status.APPROVED: 2,  # the result document is issued promptly after the decision
+    Status.DENIED: 2,
+    Status.RESULT_ISSUED: 10,  # result delivered within 10 days of the decision
+    Status.IN_DELIVERY: 7,
+    Status.TO_WINDOW: 5,
+    Status.DELIVERED: 2,
+}
+# how many working days before a due date the case turns yellow
+WARNING_DAYS = 2
+DEFAULT_SUPPLEMENT_DAYS = 10
+DEFAULT_COMMITMENT_DAYS = 10
+STATUTORY_EXTENSION = {"joint": 15, "default": 10}
+
+
+def local_today() -> dt.date:
+    return timezone.localdate()
+
+
+def calendar_of(case: Case) -> WorkingCalendar:
+    return calendar_for(case.handling_jurisdiction)
+
+
+def start_clock(case: Case, cal: WorkingCalendar, today: dt.date) -> None:
+    """Acceptance, or a supplement during review: count again from the next day."""
+    case.clock_start = today
+    case.paused_working_days = 0
+    case.paused_on = None
+
+
+def add_paused_days(case: Case, cal: WorkingCalendar, today: dt.date) -> None:
+    if case.paused_on is not None:
+        case.paused_working_days += cal.working_days_between(case.paused_on, today)
+        case.paused_on = None
+
+
+def refresh_dates(case: Case, cal: WorkingCalendar, today: dt.date) -> None:
+    """Recompute due_date, step_due_date, warn_on and overdue_on for the case's state."""
+    status = case.status
+    if case.clock_start is not None and status not in (
+        Status.COMPLETED,
+        Status.REFUSED,
+        Status.WITHDRAWN,
+        Status.TERMINATED,
+    ):
+        case.due_date = cal.add_working_days(
+            case.clock_start,
+            case.promised_days + case.extension_days + case.paused_working_days,
+        )
+    step_limit = STEP_LIMITS.get(status)
+    if status in (
+        Status.SUPPLEMENT_AT_RECEIPT,
+        Status.SUPPLEMENT_BEFORE_ACCEPTANCE,
+        Status.SUPPLEMENT_IN_REVIEW,
+    ):
+        case.step_due_date = case.supplement_due
+    elif status == Status.ACCEPTED_CONDITIONALLY:
+        case.step_due_date = case.commitment_due
+    elif step_limit is not None:
+        case.step_due_date = cal.add_working_days(today, step_limit)
+    else:
+        case.step_due_date = None
+
+    candidates_red: list[dt.date] = []
+    candidates_yellow: list[dt.date] = []
+    clock_running = status in (
+        Status.ACCEPTED,
+        Status.ACCEPTED_CONDITIONALLY,
+        Status.SUPPLEMENT_IN_REVIEW,
+    )
+    if clock_running and case.due_date is not None:
+        candidates_red.append(case.due_date)
+        warn_days = min(WARNING_DAYS, max(case.promised_days - 1, 0))
+        candidates_yellow.append(
+            cal.subtract_working_days(case.due_date, warn_days) if warn_days else case.due_date
+        )
+    if case.step_due_date is not None:
+        candidates_red.append(case.step_due_date)
+        candidates_yellow.append(case.step_due_date)
+    case.overdue_on = min(candidates_red) if candidates_red else None
+    case.warn_on = min(candidates_yellow) if candidates_yellow else None
+
+
+def clear_dates_for_final_state(case: Case) -> None:
+    case.step_due_date = None
+    case.warn_on = None
+    case.overdue_on = None

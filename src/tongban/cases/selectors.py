@@ -1,0 +1,165 @@
+"""Every read of cases. Lists come from `readable_cases(user)`; one case from
+`get_case_for(user, number)`, which answers NotFound for anything out of scope."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Case as When_
+from django.db.models import CharField, Q, QuerySet, Value, When
+
+from tongban.accounts import access
+from tongban.cases import deadlines
+from tongban.cases.models import Case, CaseEvent
+from tongban.core.errors import Invalid, NotFound
+
+
+class OverdueLevel:
+    GREEN = "green"
+    YELLOW = "yellow"
+    RED = "red"
+    LABELS = {"green": "正常", "yellow": "预警", "red": "超期"}
+    VALUES = ("green", "yellow", "red")
+
+
+def readable_cases(user: Any) -> QuerySet[Case]:
+    access.require_authenticated(user)
+    if access.is_platform_admin(user):
+        return Case.objects.all()
+    jurisdictions = access.jurisdictions_with(user)
+    scope = Q(applicant__user=user)
+    if jurisdictions:
+        scope |= Q(handling_jurisdiction_id__in=jurisdictions) | Q(
+            receiving_jurisdiction_id__in=jurisdictions
+        )
+    return Case.objects.filter(scope)
+
+
+def with_overdue_level(queryset: QuerySet[Case], today: dt.date | None = None) -> QuerySet[Case]:
+    today = today or deadlines.local_today()
+    return queryset.annotate(
+        overdue_level=When_(
+            When(overdue_on__lt=today, then=Value(OverdueLevel.RED)),
+            When(warn_on__lte=today, then=Value(OverdueLevel.YELLOW)),
+            default=Value(OverdueLevel.GREEN),
+            output_field=CharField(),
+        )
+    )
+
+
+def overdue_level_of(case: Case, today: dt.date | None = None) -> str:
+    today = today or deadlines.local_today()
+    if case.overdue_on is not None and case.overdue_on < today:
+        return OverdueLevel.RED
+    if case.warn_on is not None and case.warn_on <= today:
+        return OverdueLevel.YELLOW
+    return OverdueLevel.GREEN
+
+
+def get_case_for(user: Any, number: str) -> Case:
+    case = (
+        readable_cases(user)
+        .select_related(
+            "item",
+            "implementation",
+            "applicant",
+            "receiving_jurisdiction",
+            "handling_jurisdiction",
+            "receiving_window",
+            "agreement",
+            "parent",
+            "submitted_by",
+        )
+        .filter(number=number)
+        .first()
+    )
+    if case is None:
+        raise NotFound("未找到该办件,或您无权查看。", "No such case, or it is outside your scope.")
+    return case
+
+
+def events_of(case: Case) -> QuerySet[CaseEvent]:
+    return case.events.select_related("actor", "actor_jurisdiction").order_by("seq")
+
+
+@dataclass
+class QueueFilter:
+    status: list[str] | None = None
+    jurisdiction: str | None = None  # cases received or handled there
+    side: str | None = None  # "receiving" | "handling" with jurisdiction
+    overdue: str | None = None
+    item: str | None = None
+    applicant_mine: bool = False
+
+
+QUEUE_ORDERINGS = {
+    "received": ("-received_at", "-id"),
+    "due": ("overdue_on", "id"),
+}
+
+
+def case_queue(user: Any, filters: QueueFilter, today: dt.date | None = None) -> QuerySet[Case]:
+    today = today or deadlines.local_today()
+    qs = readable_cases(user)
+    if filters.status:
+        qs = qs.filter(status__in=filters.status)
+    if filters.jurisdiction:
+        if filters.side == "receiving":
+            qs = qs.filter(receiving_jurisdiction__code=filters.jurisdiction)
+        elif filters.side == "handling":
+            qs = qs.filter(handling_jurisdiction__code=filters.jurisdiction)
+        else:
+            qs = qs.filter(
+                Q(receiving_jurisdiction__code=filters.jurisdiction)
+                | Q(handling_jurisdiction__code=filters.jurisdiction)
+            )
+    if filters.item:
+        qs = qs.filter(item__code=filters.item)
+    if filters.overdue == OverdueLevel.RED:
+        qs = qs.filter(overdue_on__lt=today)
+    elif filters.overdue == OverdueLevel.YELLOW:
+        qs = qs.filter(warn_on__lte=today, overdue_on__gte=today)
+    elif filters.overdue == OverdueLevel.GREEN:
+        qs = qs.filter(
+            Q(overdue_on__isnull=True, warn_on__isnull=True)
+            | Q(overdue_on__gte=today, warn_on__gt=today)
+            | Q(overdue_on__isnull=True, warn_on__gt=today)
+        )
+    elif filters.overdue:
+        raise Invalid(
+            "超期等级应为 green / yellow / red。",
+            "overdue must be green, yellow or red.",
+            code="invalid_filter",
+            details={"field": "overdue"},
+        )
+    return qs.select_related("item", "applicant", "receiving_jurisdiction", "handling_jurisdiction")
+
+
+# -- cursor pagination over (received_at, id) descending, stable under inserts ---------
+
+
+def encode_cursor(case: Case) -> str:
+    raw = json.dumps([case.received_at.isoformat(), case.pk])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        at, pk = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        return dt.datetime.fromisoformat(at), int(pk)
+    except (ValueError, TypeError, json.JSONDecodeError) as exc:
+        raise Invalid("分页游标无效。", "Invalid cursor.", code="invalid_cursor") from exc
+
+
+def page_after(qs: QuerySet[Case], cursor: str | None, limit: int) -> tuple[list[Case], str | None]:
+    if cursor:
+        at, pk = decode_cursor(cursor)
+        qs = qs.filter(Q(received_at__lt=at) | Q(received_at=at, id__lt=pk))
+    rows = list(qs.order_by("-received_at", "-id")[: limit + 1])
+    next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+    return rows[:limit], next_cursor

@@ -1,0 +1,211 @@
+"""The case state machine: ONE explicit table of every allowed move.
+
+A row says: this `action`, from this `source` state (and, for `ship`, this delivery
+`variant`), leads to `target`; it may be performed by these legs of the case (the
+receiving place's staff, the handling place's staff, the applicant) with these roles,
+in these modes; and it is recorded under this practice status code (domain notes §3).
+
+Nothing else assigns Case.status. A move that is not in the table raises
+IllegalTransition; a move that is in the table but not for this user raises Forbidden.
+Action-specific input checks and side effects live in cases/actions.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from tongban.accounts.models import Role
+from tongban.cases.models import Status
+from tongban.catalog.models import Mode
+
+
+class Leg(StrEnum):
+    RECEIVING = "receiving"  # staff of the receiving jurisdiction (收件地)
+    HANDLING = "handling"  # staff of the handling jurisdiction (办理地)
+    APPLICANT = "applicant"  # the applicant's own portal account (or the enterprise's agent)
+
+
+class Action(StrEnum):
+    SUBMIT = "submit"
+    CHECK = "check"
+    REQUEST_SUPPLEMENT = "request_supplement"
+    SUPPLEMENT = "supplement"
+    TRANSFER = "transfer"
+    RECEIVE_TRANSFER = "receive_transfer"
+    ACCEPT = "accept"
+    ACCEPT_WITH_COMMITMENT = "accept_with_commitment"
+    REFUSE = "refuse"
+    PAUSE = "pause"
+    RESUME = "resume"
+    EXTEND = "extend"
+    APPROVE = "approve"
+    DENY = "deny"
+    ISSUE_RESULT = "issue_result"
+    SHIP = "ship"
+    SIGN_FOR = "sign_for"
+    PICKUP = "pickup"
+    COMPLETE = "complete"
+    WITHDRAW = "withdraw"
+    TERMINATE = "terminate"
+
+
+ACTION_LABELS: dict[str, tuple[str, str]] = {
+    "submit": ("提交申请", "Submit"),
+    "check": ("形式审查与身份核验通过", "Check passed"),
+    "request_supplement": ("一次性告知补正", "Request supplement"),
+    "supplement": ("补正材料", "Supplement"),
+    "transfer": ("材料流转", "Transfer"),
+    "receive_transfer": ("确认接收材料", "Confirm receipt of transfer"),
+    "accept": ("受理", "Accept"),
+    "accept_with_commitment": ("容缺受理", "Accept with commitment"),
+    "refuse": ("不予受理", "Refuse"),
+    "pause": ("暂停计时(特别程序)", "Pause"),
+    "resume": ("恢复计时", "Resume"),
+    "extend": ("延期", "Extend"),
+    "approve": ("准予许可", "Approve"),
+    "deny": ("不予许可", "Deny"),
+    "issue_result": ("出证", "Issue result"),
+    "ship": ("寄递/送达结果", "Ship result"),
+    "sign_for": ("签收", "Sign for"),
+    "pickup": ("窗口领取", "Pick up"),
+    "complete": ("办结", "Complete"),
+    "withdraw": ("撤回申请", "Withdraw"),
+    "terminate": ("终止办理", "Terminate"),
+}
+
+
+class ShipVariant(StrEnum):
+    POST = "post"  # by post to the applicant
+    RECEIVING_WINDOW = "receiving_window"  # to the receiving window for pickup (就近取证)
+    HANDLING_WINDOW = "handling_window"  # the result waits at the handling place's window
+    ELECTRONIC = "electronic"  # 网络送达
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: Action
+    source: Status
+    target: Status
+    legs: frozenset[Leg]
+    roles: frozenset[str]
+    modes: frozenset[str]
+    practice_code: int
+    variant: str | None = None
+
+
+ALL_MODES = frozenset(Mode.values)
+WINDOW_MODES = frozenset({Mode.PROXY, Mode.JOINT})
+CLERK = frozenset({Role.CLERK})
+OFFICER = frozenset({Role.OFFICER, Role.HEAD})
+HEAD = frozenset({Role.HEAD})
+RECEIVING = frozenset({Leg.RECEIVING})
+HANDLING = frozenset({Leg.HANDLING})
+APPLICANT_OR_RECEIVING = frozenset({Leg.APPLICANT, Leg.RECEIVING})
+ANYONE_ON_THE_CASE = frozenset({Leg.APPLICANT, Leg.RECEIVING, Leg.HANDLING})
+
+S = Status
+A = Action
+
+
+def _row(
+    action: Action,
+    source: Status,
+    target: Status,
+    legs: frozenset[Leg],
+    roles: frozenset[str],
+    code: int,
+    modes: frozenset[str] = ALL_MODES,
+    variant: str | None = None,
+) -> Transition:
+    return Transition(action, source, target, legs, roles, modes, code, variant)
+
+
+# fmt: off
+TRANSITIONS: tuple[Transition, ...] = (
+    # receiving place (异地代收): formal and identity check, one-time notice, transfer
+    _row(A.CHECK, S.RECEIVED, S.CHECKED, RECEIVING, CLERK, 1, WINDOW_MODES),
+    _row(A.REQUEST_SUPPLEMENT, S.RECEIVED, S.SUPPLEMENT_AT_RECEIPT, RECEIVING, CLERK, 6, WINDOW_MODES),  # noqa: E501
+    _row(A.SUPPLEMENT, S.SUPPLEMENT_AT_RECEIPT, S.RECEIVED, APPLICANT_OR_RECEIVING, CLERK, 7, WINDOW_MODES),  # noqa: E501
+    _row(A.TRANSFER, S.CHECKED, S.IN_TRANSFER, RECEIVING, CLERK, 1, WINDOW_MODES),
+    _row(A.RECEIVE_TRANSFER, S.IN_TRANSFER, S.PENDING_ACCEPTANCE, HANDLING, OFFICER, 1, WINDOW_MODES),  # noqa: E501
+    # handling place (属地审批): acceptance
+    _row(A.REQUEST_SUPPLEMENT, S.PENDING_ACCEPTANCE, S.SUPPLEMENT_BEFORE_ACCEPTANCE, HANDLING, OFFICER, 6),  # noqa: E501
+    _row(A.SUPPLEMENT, S.SUPPLEMENT_BEFORE_ACCEPTANCE, S.PENDING_ACCEPTANCE, ANYONE_ON_THE_CASE, CLERK | OFFICER, 7),  # noqa: E501
+    _row(A.ACCEPT, S.PENDING_ACCEPTANCE, S.ACCEPTED, HANDLING, OFFICER, 3),
+    _row(A.ACCEPT_WITH_COMMITMENT, S.PENDING_ACCEPTANCE, S.ACCEPTED_CONDITIONALLY, HANDLING, OFFICER, 3),  # noqa: E501
+    _row(A.REFUSE, S.PENDING_ACCEPTANCE, S.REFUSED, HANDLING, OFFICER, 5),
+    # 容缺: made good, or terminated when the commitment deadline has passed
+    _row(A.SUPPLEMENT, S.ACCEPTED_CONDITIONALLY, S.ACCEPTED, ANYONE_ON_THE_CASE, CLERK | OFFICER, 7),  # noqa: E501
+    _row(A.TERMINATE, S.ACCEPTED_CONDITIONALLY, S.TERMINATED, HANDLING, OFFICER, 15),
+    _row(A.TERMINATE, S.SUPPLEMENT_BEFORE_ACCEPTANCE, S.TERMINATED, HANDLING, OFFICER, 15),
+    _row(A.TERMINATE, S.SUPPLEMENT_AT_RECEIPT, S.TERMINATED, RECEIVING, CLERK, 15, WINDOW_MODES),
+    # review
+    _row(A.REQUEST_SUPPLEMENT, S.ACCEPTED, S.SUPPLEMENT_IN_REVIEW, HANDLING, OFFICER, 6),
+    _row(A.SUPPLEMENT, S.SUPPLEMENT_IN_REVIEW, S.ACCEPTED, ANYONE_ON_THE_CASE, CLERK | OFFICER, 7),
+    _row(A.PAUSE, S.ACCEPTED, S.PAUSED, HANDLING, OFFICER, 9),
+    _row(A.RESUME, S.PAUSED, S.ACCEPTED, HANDLING, OFFICER, 10),
+    _row(A.EXTEND, S.ACCEPTED, S.ACCEPTED, HANDLING, HEAD, 8),
+    _row(A.APPROVE, S.ACCEPTED, S.APPROVED, HANDLING, OFFICER, 11),
+    _row(A.DENY, S.ACCEPTED, S.DENIED, HANDLING, OFFICER, 13),
+    _row(A.ISSUE_RESULT, S.APPROVED, S.RESULT_ISSUED, HANDLING, OFFICER, 11),
+    _row(A.ISSUE_RESULT, S.DENIED, S.RESULT_ISSUED, HANDLING, OFFICER, 13),
+    # delivery (结果寄递 / 就近取证 / 网络送达)
+    _row(A.SHIP, S.RESULT_ISSUED, S.IN_DELIVERY, HANDLING, OFFICER, 11, variant=ShipVariant.POST),
+    _row(A.SHIP, S.RESULT_ISSUED, S.TO_WINDOW, HANDLING, OFFICER, 11, WINDOW_MODES, ShipVariant.RECEIVING_WINDOW),  # noqa: E501
+    _row(A.SHIP, S.RESULT_ISSUED, S.AWAITING_PICKUP, HANDLING, OFFICER, 11, variant=ShipVariant.HANDLING_WINDOW),  # noqa: E501
+    _row(A.SHIP, S.RESULT_ISSUED, S.DELIVERED, HANDLING, OFFICER, 11, variant=ShipVariant.ELECTRONIC),  # noqa: E501
+    _row(A.SIGN_FOR, S.IN_DELIVERY, S.DELIVERED, frozenset({Leg.APPLICANT, Leg.HANDLING}), OFFICER, 11),  # noqa: E501
+    _row(A.SIGN_FOR, S.TO_WINDOW, S.AWAITING_PICKUP, RECEIVING, CLERK, 11, WINDOW_MODES),
+    _row(A.PICKUP, S.AWAITING_PICKUP, S.DELIVERED, frozenset({Leg.RECEIVING, Leg.HANDLING}), CLERK | OFFICER, 11),  # noqa: E501
+    _row(A.COMPLETE, S.DELIVERED, S.COMPLETED, HANDLING, OFFICER, 11),
+    # withdrawal by the applicant (or the receiving clerk on the applicant's behalf):
+    # 撤件 (2) before acceptance, 撤回 (14) after
+    *(
+        _row(A.WITHDRAW, source, S.WITHDRAWN, APPLICANT_OR_RECEIVING, CLERK, 2)
+        for source in (
+            S.RECEIVED, S.SUPPLEMENT_AT_RECEIPT, S.CHECKED, S.IN_TRANSFER,
+            S.PENDING_ACCEPTANCE, S.SUPPLEMENT_BEFORE_ACCEPTANCE,
+        )
+    ),
+    *(
+        _row(A.WITHDRAW, source, S.WITHDRAWN, APPLICANT_OR_RECEIVING, CLERK, 14)
+        for source in (S.ACCEPTED, S.ACCEPTED_CONDITIONALLY, S.SUPPLEMENT_IN_REVIEW, S.PAUSED)
+    ),
+)
+# fmt: on
+
+FINAL_STATES = frozenset({S.COMPLETED, S.REFUSED, S.WITHDRAWN, S.TERMINATED})
+# states in which the promised-limit clock runs (due_date is meaningful)
+CLOCK_STATES = frozenset({S.ACCEPTED, S.ACCEPTED_CONDITIONALLY, S.SUPPLEMENT_IN_REVIEW})
+# initial state by mode: a 全程网办 case skips the receiving-place steps
+INITIAL_STATE = {Mode.ONLINE: S.PENDING_ACCEPTANCE, Mode.PROXY: S.RECEIVED, Mode.JOINT: S.RECEIVED}
+SUBMIT_PRACTICE_CODE = 1
+
+_INDEX: dict[tuple[str, str, str | None], Transition] = {}
+for _t in TRANSITIONS:
+    _key = (_t.action.value, _t.source.value, _t.variant)
+    if _key in _INDEX:  # pragma: no cover - a table typo must fail at import, not in production
+        raise RuntimeError(f"duplicate transition {_key}")
+    _INDEX[_key] = _t
+
+
+def find_transition(action: str, source: str, variant: str | None = None) -> Transition | None:
+    return _INDEX.get((action, source, variant))
+
+
+def transitions_from(source: str) -> list[Transition]:
+    return [t for t in TRANSITIONS if t.source == source]
+
+
+def actions_from(source: str, mode: str | None = None) -> list[str]:
+    seen: list[str] = []
+    for t in transitions_from(source):
+        if (mode is None or mode in t.modes) and t.action.value not in seen:
+            seen.append(t.action.value)
+    return seen
+
+
+def variants_of(action: str, source: str) -> Iterable[str | None]:
+    return [t.variant for t in TRANSITIONS if t.action == action and t.source == source]

@@ -1,0 +1,693 @@
+"""Every change to the service catalogue: basic items, versioned implementations and their
+materials checklists.
+
+Versioning rules (ADR 0020): a published or retired implementation is frozen — a case
+keeps the version it was opened under, so that version must never change. A change is a
+new draft (version + 1) copied from the published one; publishing the draft retires the
+previous version (valid_to = today) and the draft becomes the version in force from today.
+At most one draft and one published version exist per item and jurisdiction (database
+constraints); the item row is locked to serialise version changes of that item.
+
+Permissions: the basic catalogue is kept by the platform admin; implementations by the
+platform admin anywhere and by a jurisdiction's admin for that jurisdiction. Drafts of
+other jurisdictions are not disclosed (404); published versions are public, so a change
+refused there is a 403."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.db import models, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from tongban.accounts.access import is_platform_admin, require_authenticated
+from tongban.catalog.models import ItemImplementation, Material, ServiceItem
+from tongban.catalog.pinyin import pinyin_initials
+from tongban.catalog.selectors import manageable_jurisdiction_ids
+from tongban.catalog.validation import (
+    CODE_LISTS,
+    Problem,
+    clean_code_list,
+    clean_model_field,
+    invalid,
+)
+from tongban.core.audit import record_audit
+from tongban.core.errors import Conflict, Forbidden, NotFound
+from tongban.regions.models import Department, Jurisdiction
+
+ITEM_FIELDS = ("name", "item_type", "department_kind", "high_frequency", "description")
+IMPLEMENTATION_FIELDS = (
+    "department",
+    "implementation_code",
+    "legal_basis",
+    "conditions",
+    "statutory_limit_days",
+    "promised_limit_days",
+    "fee",
+    "result_type",
+    "result_name",
+    "licence_type_code",
+    "delivery_methods",
+    "modes",
+    "channels",
+    "needs_originals",
+    "valid_to",
+)
+MATERIAL_FIELDS = (
+    "position",
+    "name",
+    "requirement",
+    "form",
+    "copies",
+    "licence_type_code",
+    "note",
+)
+
+
+# ---------------------------------------------------------------- validation helpers
+
+
+def _clean_implementation_fields(
+    fields: Mapping[str, Any], jurisdiction_id: int, problems: list[Problem]
+) -> dict[str, Any]:
+    cleaned: dict[str, Any] = {}
+    for name, value in fields.items():
+        if name not in IMPLEMENTATION_FIELDS:
+            problems.append(
+                Problem(name, "unknown_field", f"字段 {name} 不可修改", f"{name} cannot be set")
+            )
+        elif name in CODE_LISTS:
+            cleaned[name] = clean_code_list(name, value, problems)
+        elif name == "department":
+            if not isinstance(value, Department) or value.jurisdiction_id != jurisdiction_id:
+                problems.append(
+                    Problem(
+                        "department",
+                        "department_outside_jurisdiction",
+                        "实施部门须属于实施管辖地",
+                        "the department must belong to the implementing jurisdiction",
+                    )
+                )
+            cleaned[name] = value
+        else:
+            cleaned[name] = clean_model_field(ItemImplementation, name, value, problems)
+    return cleaned
+
+
+def _check_limits(values: Mapping[str, Any], problems: list[Problem]) -> None:
+    promised, statutory = values.get("promised_limit_days"), values.get("statutory_limit_days")
+    if isinstance(promised, int) and isinstance(statutory, int) and promised > statutory:
+        problems.append(
+            Problem(
+                "promised_limit_days",
+                "promised_exceeds_statutory",
+                f"承诺时限({promised}个工作日)不得超过法定时限({statutory}个工作日)",
+                f"the promised limit ({promised}) exceeds the statutory limit ({statutory})",
+            )
+        )
+    fee = values.get("fee")
+    if isinstance(fee, Decimal) and fee < 0:
+        problems.append(Problem("fee", "negative_fee", "收费不能为负数", "the fee is negative"))
+
+
+def _clean_materials(
+    materials: Iterable[Mapping[str, Any]], problems: list[Problem]
+) -> list[dict[str, Any]]:
+    cleaned_rows = []
+    for index, row in enumerate(materials):
+        prefix = f"materials[{index}]."
+        cleaned: dict[str, Any] = {}
+        if "id" in row and row["id"] is not None:
+            cleaned["id"] = row["id"]
+        for name in row:
+            if name != "id" and name not in MATERIAL_FIELDS:
+                problems.append(
+                    Problem(
+                        prefix + name,
+                        "unknown_field",
+                        f"第{index + 1}项材料:未知字段 {name}",
+                        f"material {index + 1}: unknown field {name}",
+                    )
+                )
+        values = {"position": index + 1, "copies": 1, "licence_type_code": "", "note": ""}
+        values.update({k: v for k, v in row.items() if k in MATERIAL_FIELDS})
+        for name in MATERIAL_FIELDS:
+            cleaned[name] = clean_model_field(Material, name, values.get(name), problems, prefix)
+        if isinstance(cleaned.get("copies"), int) and cleaned["copies"] < 1:
+            problems.append(
+                Problem(
+                    prefix + "copies",
+                    "copies_below_one",
+                    f"第{index + 1}项材料份数至少为1",
+                    f"material {index + 1}: at least one copy",
+                )
+            )
+        cleaned_rows.append(cleaned)
+    return cleaned_rows
+
+
+def _raise_if(problems: Sequence[Problem]) -> None:
+    if problems:
+        raise invalid(
+            problems,
+            "实施清单内容不符合要求",
+            "The implementation is not valid",
+            "implementation_invalid",
+        )
+
+
+def publication_problems(
+    implementation: ItemImplementation, material_count: int, today: dt.date
+) -> list[Problem]:
+    """Everything that keeps a draft from being published, all at once."""
+    problems: list[Problem] = []
+    values = {name: getattr(implementation, name) for name in IMPLEMENTATION_FIELDS}
+    for name in CODE_LISTS:
+        clean_code_list(name, values[name], problems)
+        _, zh_label, en_label = CODE_LISTS[name]
+        if not values[name]:
+            problems.append(
+                Problem(
+                    name,
+                    f"no_{name}",
+                    f"至少选择一种{zh_label}",
+                    f"choose at least one of {en_label}",
+                )
+            )
+    _check_limits(values, problems)
+    if not implementation.result_type:
+        problems.append(
+            Problem("result_type", "no_result_type", "请选择结果类型", "no result type")
+        )
+    if implementation.department.jurisdiction_id != implementation.jurisdiction_id:
+        problems.append(
+            Problem(
+                "department",
+                "department_outside_jurisdiction",
+                "实施部门须属于实施管辖地",
+                "the department must belong to the implementing jurisdiction",
+            )
+        )
+    if implementation.valid_to is not None and implementation.valid_to < today:
+        problems.append(
+            Problem(
+                "valid_to",
+                "valid_to_in_past",
+                "失效日期不能早于发布日期",
+                "the end date is before the publication date",
+            )
+        )
+    if material_count < 1:
+        problems.append(
+            Problem(
+                "materials", "no_materials", "至少列出一项申请材料", "list at least one material"
+            )
+        )
+    return problems
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+# ---------------------------------------------------------------- permissions
+
+
+def _require_platform_admin(actor: Any) -> None:
+    require_authenticated(actor)
+    if not is_platform_admin(actor):
+        raise Forbidden(
+            "只有平台管理员可以维护基本目录。",
+            "Only the platform admin maintains the basic catalogue.",
+            code="not_catalogue_admin",
+        )
+
+
+def _require_manager(actor: Any, jurisdiction_id: int, *, hidden: bool = False) -> None:
+    """Platform admin, or admin of the implementing jurisdiction. `hidden`: the object
+    is a draft the actor may not even see, so the refusal is a 404."""
+    require_authenticated(actor)
+    managed = manageable_jurisdiction_ids(actor)
+    if managed is None or jurisdiction_id in managed:
+        return
+    if hidden:
+        raise NotFound(
+            "实施清单不存在,或您无权查看。",
+            "No such item implementation, or it is outside your scope.",
+            code="implementation_not_found",
+        )
+    raise Forbidden(
+        "只有平台管理员或本管辖地管理员可以维护实施清单。",
+        "Only the platform admin or the jurisdiction's admin maintains its implementations.",
+        code="not_catalogue_admin",
+    )
+
+
+def _frozen(implementation: ItemImplementation) -> Conflict:
+    return Conflict(
+        f"实施清单第{implementation.version}版已{implementation.get_status_display()},"
+        "不能修改;请新建版本。",
+        f"Version {implementation.version} is {implementation.status} and cannot change; "
+        "make a new version.",
+        code="implementation_frozen",
+    )
+
+
+def _lock_implementation(implementation: ItemImplementation) -> ItemImplementation:
+    locked = ItemImplementation.objects.select_for_update().filter(pk=implementation.pk).first()
+    if locked is None:
+        raise NotFound(
+            "实施清单不存在。", "No such item implementation.", code="implementation_not_found"
+        )
+    return locked
+
+
+def _lock_draft(actor: Any, implementation: ItemImplementation) -> ItemImplementation:
+    locked = _lock_implementation(implementation)
+    _require_manager(actor, locked.jurisdiction_id, hidden=not locked.is_frozen)
+    if locked.is_frozen:
+        raise _frozen(locked)
+    return locked
+
+
+# ---------------------------------------------------------------- basic catalogue
+
+
+def create_item(
+    actor: Any,
+    *,
+    code: str,
+    name: str,
+    item_type: str,
+    department_kind: str,
+    high_frequency: bool = False,
+    description: str = "",
+) -> ServiceItem:
+    """Add an item to the basic catalogue; its pinyin initials are computed from the name."""
+    _require_platform_admin(actor)
+    problems: list[Problem] = []
+    values = {
+        "code": code,
+        "name": name,
+        "item_type": item_type,
+        "department_kind": department_kind,
+        "high_frequency": high_frequency,
+        "description": description,
+    }
+    cleaned = {k: clean_model_field(ServiceItem, k, v, problems) for k, v in values.items()}
+    if problems:
+        raise invalid(problems, "事项内容不符合要求", "The item is not valid", "item_invalid")
+    cleaned["code"] = cleaned["code"].strip()
+    cleaned["name"] = cleaned["name"].strip()
+    with transaction.atomic():
+        if ServiceItem.objects.select_for_update().filter(code=cleaned["code"]).exists():
+            raise Conflict(
+                f"基本编码 {cleaned['code']} 已存在。",
+                f"Item code {cleaned['code']} already exists.",
+                code="item_code_exists",
+            )
+        item = ServiceItem.objects.create(
+            **cleaned, pinyin_initials=pinyin_initials(cleaned["name"])
+        )
+        record_audit(actor, "catalog.item.create", item, f"新增事项 {item}", data=cleaned)
+    return item
+
+
+def update_item(actor: Any, item: ServiceItem, **fields: Any) -> ServiceItem:
+    """Change an item's name, type, department kind, flags. The code never changes (it is
+    the key other systems and cases use)."""
+    _require_platform_admin(actor)
+    problems: list[Problem] = []
+    cleaned: dict[str, Any] = {}
+    for name, value in fields.items():
+        if name not in ITEM_FIELDS:
+            problems.append(
+                Problem(name, "unknown_field", f"字段 {name} 不可修改", f"{name} cannot be changed")
+            )
+        else:
+            cleaned[name] = clean_model_field(ServiceItem, name, value, problems)
+    if problems:
+        raise invalid(problems, "事项内容不符合要求", "The item is not valid", "item_invalid")
+    with transaction.atomic():
+        locked = ServiceItem.objects.select_for_update().get(pk=item.pk)
+        changed = {k: v for k, v in cleaned.items() if getattr(locked, k) != v}
+        for name, value in changed.items():
+            setattr(locked, name, value)
+        locked.pinyin_initials = pinyin_initials(locked.name)
+        locked.save()
+        record_audit(actor, "catalog.item.update", locked, f"修改事项 {locked}", data=changed)
+    return locked
+
+
+# ---------------------------------------------------------------- implementations
+
+
+def create_implementation_draft(
+    actor: Any,
+    item: ServiceItem,
+    jurisdiction: Jurisdiction,
+    department: Department,
+    *,
+    materials: Sequence[Mapping[str, Any]] = (),
+    **fields: Any,
+) -> ItemImplementation:
+    """A new draft implementation (the next version number) with its materials checklist.
+    `promised_limit_days` and `result_type` are required; the rest have defaults."""
+    _require_manager(actor, jurisdiction.pk)
+    problems: list[Problem] = []
+    cleaned = _clean_implementation_fields(
+        {**fields, "department": department}, jurisdiction.pk, problems
+    )
+    for required in ("promised_limit_days", "result_type"):
+        if cleaned.get(required) in (None, ""):
+            verbose = {"promised_limit_days": "承诺时限", "result_type": "结果类型"}[required]
+            problems.append(
+                Problem(required, "required", f"请填写{verbose}", f"{required} is required")
+            )
+    defaults = {"statutory_limit_days": 20, "fee": Decimal("0")}
+    _check_limits({**defaults, **cleaned}, problems)
+    material_rows = _clean_materials(materials, problems)
+    _raise_if(problems)
+    with transaction.atomic():
+        ServiceItem.objects.select_for_update().get(pk=item.pk)
+        versions = list(
+            ItemImplementation.objects.select_for_update().filter(
+                item=item, jurisdiction=jurisdiction
+            )
+        )
+        if any(v.status == ItemImplementation.Status.DRAFT for v in versions):
+            raise _draft_exists()
+        version = max((v.version for v in versions), default=0) + 1
+        implementation = ItemImplementation.objects.create(
+            item=item,
+            jurisdiction=jurisdiction,
+            version=version,
+            status=ItemImplementation.Status.DRAFT,
+            **cleaned,
+        )
+        Material.objects.bulk_create(
+            Material(implementation=implementation, **{k: row[k] for k in MATERIAL_FIELDS})
+            for row in material_rows
+        )
+        record_audit(
+            actor,
+            "catalog.implementation.create_draft",
+            implementation,
+            f"新建实施清单草稿 {implementation}",
+            data={k: _jsonable(v) for k, v in cleaned.items()} | {"materials": len(material_rows)},
+        )
+    return implementation
+
+
+def _draft_exists() -> Conflict:
+    return Conflict(
+        "该事项在本管辖地已有一份草稿,请先发布或删除该草稿。",
+        "A draft of this item already exists in this jurisdiction; publish or delete it first.",
+        code="implementation_draft_exists",
+    )
+
+
+def new_implementation_version(
+    actor: Any, implementation: ItemImplementation
+) -> ItemImplementation:
+    """Copy a published (or retired) version, with its materials, into a new draft
+    numbered after the newest version."""
+    with transaction.atomic():
+        ServiceItem.objects.select_for_update().get(pk=implementation.item_id)
+        versions = list(
+            ItemImplementation.objects.select_for_update().filter(
+                item_id=implementation.item_id, jurisdiction_id=implementation.jurisdiction_id
+            )
+        )
+        source = next((v for v in versions if v.pk == implementation.pk), None)
+        if source is None:
+            raise NotFound(
+                "实施清单不存在。", "No such item implementation.", code="implementation_not_found"
+            )
+        _require_manager(actor, source.jurisdiction_id, hidden=not source.is_frozen)
+        if not source.is_frozen:
+            raise Conflict(
+                "草稿可直接修改,无需新建版本。",
+                "A draft can be edited directly; no new version is needed.",
+                code="implementation_is_draft",
+            )
+        if any(v.status == ItemImplementation.Status.DRAFT for v in versions):
+            raise _draft_exists()
+        draft = ItemImplementation.objects.create(
+            item_id=source.item_id,
+            jurisdiction_id=source.jurisdiction_id,
+            version=max(v.version for v in versions) + 1,
+            status=ItemImplementation.Status.DRAFT,
+            **{name: getattr(source, name) for name in IMPLEMENTATION_FIELDS},
+        )
+        copied = Material.objects.bulk_create(
+            Material(implementation=draft, **{k: getattr(m, k) for k in MATERIAL_FIELDS})
+            for m in source.materials.order_by("position", "pk")
+        )
+        record_audit(
+            actor,
+            "catalog.implementation.new_version",
+            draft,
+            f"由第{source.version}版新建草稿第{draft.version}版",
+            data={
+                "source_id": source.pk,
+                "source_version": source.version,
+                "materials": len(copied),
+            },
+        )
+    return draft
+
+
+def update_draft(
+    actor: Any, implementation: ItemImplementation, **fields: Any
+) -> ItemImplementation:
+    """Change fields of a draft. Published and retired versions are frozen."""
+    with transaction.atomic():
+        draft = _lock_draft(actor, implementation)
+        problems: list[Problem] = []
+        cleaned = _clean_implementation_fields(fields, draft.jurisdiction_id, problems)
+        merged = {name: getattr(draft, name) for name in IMPLEMENTATION_FIELDS} | cleaned
+        _check_limits(merged, problems)
+        _raise_if(problems)
+        changed = {k: v for k, v in cleaned.items() if getattr(draft, k) != v}
+        for name, value in changed.items():
+            setattr(draft, name, value)
+        draft.save()
+        record_audit(
+            actor,
+            "catalog.implementation.update_draft",
+            draft,
+            f"修改实施清单草稿 {draft}",
+            data={k: _jsonable(v) for k, v in changed.items()},
+        )
+    return draft
+
+
+def add_material(actor: Any, implementation: ItemImplementation, **fields: Any) -> Material:
+    with transaction.atomic():
+        draft = _lock_draft(actor, implementation)
+        if "position" not in fields:
+            last = draft.materials.aggregate(p=Max("position"))["p"] or 0
+            fields = {**fields, "position": last + 1}
+        problems: list[Problem] = []
+        (row,) = _clean_materials([fields], problems)
+        _raise_if(problems)
+        row.pop("id", None)
+        material = Material.objects.create(implementation=draft, **row)
+        record_audit(
+            actor,
+            "catalog.material.add",
+            draft,
+            f"增加材料 {material.name}",
+            data={"id": material.pk},
+        )
+    return material
+
+
+def update_material(actor: Any, material: Material, **fields: Any) -> Material:
+    with transaction.atomic():
+        locked_material = Material.objects.filter(pk=material.pk).first()
+        if locked_material is None:
+            raise NotFound("材料不存在。", "No such material.", code="material_not_found")
+        _lock_draft(actor, locked_material.implementation)
+        locked_material = Material.objects.select_for_update().get(pk=material.pk)
+        current = {k: getattr(locked_material, k) for k in MATERIAL_FIELDS}
+        problems: list[Problem] = []
+        (row,) = _clean_materials([current | dict(fields)], problems)
+        _raise_if(problems)
+        changed = {k: v for k, v in row.items() if k in MATERIAL_FIELDS and current[k] != v}
+        for name, value in changed.items():
+            setattr(locked_material, name, value)
+        locked_material.save()
+        record_audit(
+            actor,
+            "catalog.material.update",
+            locked_material.implementation,
+            f"修改材料 {locked_material.name}",
+            data={"id": locked_material.pk, **changed},
+        )
+    return locked_material
+
+
+def remove_material(actor: Any, material: Material) -> None:
+    with transaction.atomic():
+        row = Material.objects.filter(pk=material.pk).first()
+        if row is None:
+            raise NotFound("材料不存在。", "No such material.", code="material_not_found")
+        draft = _lock_draft(actor, row.implementation)
+        record_audit(
+            actor, "catalog.material.remove", draft, f"删除材料 {row.name}", data={"id": row.pk}
+        )
+        row.delete()
+
+
+def set_materials(
+    actor: Any, implementation: ItemImplementation, materials: Sequence[Mapping[str, Any]]
+) -> list[Material]:
+    """Replace a draft's checklist with `materials` (in order). A row with the `id` of an
+    existing material of this draft updates it; rows not listed are removed."""
+    with transaction.atomic():
+        draft = _lock_draft(actor, implementation)
+        problems: list[Problem] = []
+        rows = _clean_materials(materials, problems)
+        existing = {
+            m.pk: m for m in Material.objects.select_for_update().filter(implementation=draft)
+        }
+        for index, row in enumerate(rows):
+            if "id" in row and row["id"] not in existing:
+                problems.append(
+                    Problem(
+                        f"materials[{index}].id",
+                        "material_not_in_draft",
+                        f"第{index + 1}项材料不属于该草稿",
+                        f"material {index + 1} does not belong to this draft",
+                    )
+                )
+        _raise_if(problems)
+        kept: list[Material] = []
+        for row in rows:
+            values = {k: row[k] for k in MATERIAL_FIELDS}
+            if "id" in row:
+                material = existing.pop(row["id"])
+                for name, value in values.items():
+                    setattr(material, name, value)
+                material.save()
+            else:
+                material = Material.objects.create(implementation=draft, **values)
+            kept.append(material)
+        removed = sorted(existing)
+        Material.objects.filter(pk__in=removed).delete()
+        record_audit(
+            actor,
+            "catalog.material.set",
+            draft,
+            f"更新材料清单({len(kept)}项)",
+            data={"kept": [m.pk for m in kept], "removed": removed},
+        )
+    return kept
+
+
+def delete_draft(actor: Any, implementation: ItemImplementation) -> None:
+    """Discard a draft (never a published or retired version)."""
+    with transaction.atomic():
+        draft = _lock_draft(actor, implementation)
+        record_audit(actor, "catalog.implementation.delete_draft", draft, f"删除草稿 {draft}")
+        draft.delete()
+
+
+def publish_implementation(actor: Any, draft: ItemImplementation) -> ItemImplementation:
+    """The draft becomes the published version in force from today; the version
+    published before it is retired (valid_to = today)."""
+    today = timezone.localdate()
+    with transaction.atomic():
+        ServiceItem.objects.select_for_update().get(pk=draft.item_id)
+        versions = list(
+            ItemImplementation.objects.select_for_update().filter(
+                item_id=draft.item_id, jurisdiction_id=draft.jurisdiction_id
+            )
+        )
+        locked = next((v for v in versions if v.pk == draft.pk), None)
+        if locked is None:
+            raise NotFound(
+                "实施清单不存在。", "No such item implementation.", code="implementation_not_found"
+            )
+        _require_manager(actor, locked.jurisdiction_id, hidden=not locked.is_frozen)
+        if locked.status != ItemImplementation.Status.DRAFT:
+            raise Conflict(
+                f"第{locked.version}版不是草稿,不能发布。",
+                f"Version {locked.version} is not a draft and cannot be published.",
+                code="implementation_not_draft",
+            )
+        problems = publication_problems(locked, locked.materials.count(), today)
+        if problems:
+            raise invalid(
+                problems,
+                "实施清单不能发布",
+                "The implementation cannot be published",
+                "implementation_incomplete",
+            )
+        previous = next(
+            (v for v in versions if v.status == ItemImplementation.Status.PUBLISHED), None
+        )
+        if previous is not None:
+            _retire(previous, today)
+            record_audit(
+                actor,
+                "catalog.implementation.retire",
+                previous,
+                f"第{previous.version}版由第{locked.version}版替代",
+                data={"replaced_by": locked.pk, "valid_to": _jsonable(previous.valid_to)},
+            )
+        locked.status = ItemImplementation.Status.PUBLISHED
+        locked.published_at = timezone.now()
+        locked.valid_from = today
+        locked.save()
+        record_audit(
+            actor,
+            "catalog.implementation.publish",
+            locked,
+            f"发布实施清单 {locked}",
+            data={"replaces": previous.pk if previous else None, "valid_from": today.isoformat()},
+        )
+    return locked
+
+
+def _retire(implementation: ItemImplementation, today: dt.date) -> None:
+    implementation.status = ItemImplementation.Status.RETIRED
+    if implementation.valid_to is None or implementation.valid_to > today:
+        implementation.valid_to = today
+    implementation.save(update_fields=["status", "valid_to", "updated_at"])
+
+
+def retire_implementation(actor: Any, implementation: ItemImplementation) -> ItemImplementation:
+    """Stop offering the item in this jurisdiction: the published version is retired
+    without a successor (valid_to = today). Open cases keep their version."""
+    today = timezone.localdate()
+    with transaction.atomic():
+        locked = _lock_implementation(implementation)
+        _require_manager(actor, locked.jurisdiction_id, hidden=not locked.is_frozen)
+        if locked.status != ItemImplementation.Status.PUBLISHED:
+            raise Conflict(
+                f"第{locked.version}版不是已发布版本,不能停用。",
+                f"Version {locked.version} is not published and cannot be retired.",
+                code="implementation_not_published",
+            )
+        _retire(locked, today)
+        record_audit(
+            actor,
+            "catalog.implementation.retire",
+            locked,
+            f"停用实施清单 {locked}",
+            data={"valid_to": _jsonable(locked.valid_to)},
+        )
+    return locked

@@ -1,0 +1,3 @@
+from tongban.regions.tests.conftest import api
+
+__all__ = ["api"]

@@ -1,0 +1,266 @@
+"""Every change to consultations. Each action locks the consultation, checks the rules
+itself and appends a ConsultationEvent (the consultation's audit trail)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from tongban.accounts.access import has_role, require_authenticated
+from tongban.accounts.models import Applicant, Role
+from tongban.catalog.models import ServiceItem
+from tongban.consultations.models import Consultation, ConsultationChannel, ConsultationEvent
+from tongban.consultations.selectors import readable_consultations
+from tongban.core.errors import Conflict, Forbidden, Invalid, not_found
+from tongban.regions.models import Jurisdiction
+
+# who may record, forward, answer and close consultations in a jurisdiction; supervisors and
+# platform admins only read
+CONSULTATION_WRITE_ROLES = frozenset({Role.CLERK, Role.OFFICER, Role.HEAD, Role.ADMIN})
+
+_PHONE = re.compile(r"^[0-9+\-() ]{3,20}$")
+
+S = Consultation.Status
+
+
+def _append_event(
+    consultation: Consultation,
+    action: str,
+    from_status: str,
+    actor: Any,
+    jurisdiction: Jurisdiction | None,
+    at: dt.datetime,
+    note: str = "",
+    data: dict[str, Any] | None = None,
+) -> ConsultationEvent:
+    consultation.event_count += 1
+    return ConsultationEvent.objects.create(
+        consultation=consultation,
+        seq=consultation.event_count,
+        action=action,
+        from_status=from_status,
+        to_status=consultation.status,
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_jurisdiction=jurisdiction,
+        at=at,
+        note=note,
+        data=data or {},
+    )
+
+
+def _require_writer(actor: Any, jurisdiction_id: int | None) -> None:
+    if not has_role(actor, CONSULTATION_WRITE_ROLES, jurisdiction_id):
+        raise Forbidden(
+            "只有该管辖地的窗口或业务人员可以办理咨询。",
+            "Only staff of this jurisdiction may work on the consultation.",
+            code="consultation_forbidden",
+        )
+
+
+def _locked(actor: Any, consultation_id: int) -> Consultation:
+    """The consultation, locked, if the actor may see it at all (else 404)."""
+    visible = readable_consultations(actor).filter(pk=consultation_id).values_list("pk", flat=True)
+    row = (
+        Consultation.objects.select_for_update()
+        .filter(pk__in=list(visible))
+        .select_related("jurisdiction", "forwarded_to")
+        .first()
+    )
+    if row is None:
+        raise not_found("consultation")
+    return row
+
+
+def _clean_text(value: str, field: str, zh_name: str, limit: int | None = None) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise Invalid(f"{zh_name}不能为空。", f"{field} must not be empty.", details={field: value})
+    if limit is not None and len(value) > limit:
+        raise Invalid(
+            f"{zh_name}过长(最多{limit}字)。",
+            f"{field} is longer than {limit} characters.",
+            details={"field": field},
+        )
+    return value
+
+
+def record_consultation(
+    actor: Any,
+    *,
+    jurisdiction: Jurisdiction,
+    channel: str,
+    topic: str,
+    question: str,
+    item: ServiceItem | None = None,
+    applicant: Applicant | None = None,
+    asker_name: str = "",
+    asker_phone: str = "",
+    answer: str = "",
+    asked_at: dt.datetime | None = None,
+) -> Consultation:
+    """登记咨询 at `jurisdiction` (which becomes its owner under 首问负责). With an `answer`
+    the consultation is answered on the spot."""
+    require_authenticated(actor)
+    _require_writer(actor, jurisdiction.pk)
+    if channel not in ConsultationChannel.values:
+        raise Invalid(
+            "咨询渠道不正确。", "Unknown consultation channel.", details={"channel": channel}
+        )
+    topic = _clean_text(topic, "topic", "主题", 128)
+    question = _clean_text(question, "question", "咨询内容")
+    asker_phone = (asker_phone or "").strip()
+    if asker_phone and not _PHONE.match(asker_phone):
+        raise Invalid("联系电话格式不正确。", "The phone number is not valid.")
+    now = timezone.now()
+    asked = asked_at or now
+    if asked > now + dt.timedelta(minutes=5):
+        raise Invalid("咨询时间不能晚于当前时间。", "The consultation cannot be in the future.")
+    answer = (answer or "").strip()
+    with transaction.atomic():
+        consultation = Consultation(
+            channel=channel,
+            jurisdiction=jurisdiction,
+            item=item,
+            topic=topic,
+            question=question,
+            applicant=applicant,
+            asker_name=(asker_name or "").strip()[:64],
+            asker_phone=asker_phone,
+            status=S.OPEN,
+            asked_at=asked,
+            recorded_by=actor,
+        )
+        consultation.save()
+        _append_event(
+            consultation,
+            ConsultationEvent.Action.RECORD,
+            "",
+            actor,
+            jurisdiction,
+            now,
+            data={"channel": channel},
+        )
+        if answer:
+            consultation.status = S.ANSWERED
+            consultation.answer = answer
+            consultation.answered_at = now
+            consultation.answered_in = jurisdiction
+            _append_event(
+                consultation, ConsultationEvent.Action.ANSWER, S.OPEN, actor, jurisdiction, now
+            )
+        consultation.save()
+    return consultation
+
+
+def forward_consultation(
+    actor: Any, consultation_id: int, to_jurisdiction: Jurisdiction, note: str = ""
+) -> Consultation:
+    """转办: ask another jurisdiction for the answer. The first jurisdiction stays the owner
+    and keeps tracking it until it is answered and closed."""
+    require_authenticated(actor)
+    with transaction.atomic():
+        consultation = _locked(actor, consultation_id)
+        _require_writer(actor, consultation.jurisdiction_id)
+        if consultation.status not in (S.OPEN, S.FORWARDED):
+            raise Conflict(
+                "该咨询已答复或已办结,不能转办。",
+                "The consultation is already answered or closed.",
+                code="consultation_not_open",
+            )
+        if to_jurisdiction.pk == consultation.jurisdiction_id:
+            raise Invalid("不能转办给本管辖地。", "Cannot forward to the owning jurisdiction.")
+        if to_jurisdiction.pk == consultation.forwarded_to_id:
+            raise Conflict(
+                "已转办至该管辖地。",
+                "Already forwarded to this jurisdiction.",
+                code="already_forwarded",
+            )
+        if not to_jurisdiction.active:
+            raise Invalid("目标管辖地未启用。", "The target jurisdiction is not active.")
+        now = timezone.now()
+        previous = consultation.status
+        previous_target = consultation.forwarded_to.code if consultation.forwarded_to else ""
+        consultation.forwarded_to = to_jurisdiction
+        consultation.forwarded_at = now
+        consultation.status = S.FORWARDED
+        _append_event(
+            consultation,
+            ConsultationEvent.Action.FORWARD,
+            previous,
+            actor,
+            consultation.jurisdiction,
+            now,
+            note=(note or "").strip(),
+            data={"to": to_jurisdiction.code, "previous": previous_target},
+        )
+        consultation.save()
+    return consultation
+
+
+def answer_consultation(actor: Any, consultation_id: int, answer: str) -> Consultation:
+    """答复, by the owner or by the jurisdiction it was forwarded to."""
+    require_authenticated(actor)
+    answer = _clean_text(answer, "answer", "答复内容")
+    with transaction.atomic():
+        consultation = _locked(actor, consultation_id)
+        where: Jurisdiction | None = None
+        if has_role(actor, CONSULTATION_WRITE_ROLES, consultation.forwarded_to_id):
+            where = consultation.forwarded_to
+        elif has_role(actor, CONSULTATION_WRITE_ROLES, consultation.jurisdiction_id):
+            where = consultation.jurisdiction
+        if where is None:
+            _require_writer(actor, None)  # raises Forbidden: readers may not answer
+        if consultation.status not in (S.OPEN, S.FORWARDED):
+            raise Conflict(
+                "该咨询已答复或已办结。",
+                "The consultation is already answered or closed.",
+                code="consultation_not_open",
+            )
+        now = timezone.now()
+        previous = consultation.status
+        consultation.status = S.ANSWERED
+        consultation.answer = answer
+        consultation.answered_at = now
+        consultation.answered_in = where
+        _append_event(consultation, ConsultationEvent.Action.ANSWER, previous, actor, where, now)
+        consultation.save()
+    return consultation
+
+
+def close_consultation(actor: Any, consultation_id: int, note: str = "") -> Consultation:
+    """办结, by the owner only. An unanswered consultation can be closed only with a reason
+    (e.g. the caller could not be reached)."""
+    require_authenticated(actor)
+    note = (note or "").strip()
+    with transaction.atomic():
+        consultation = _locked(actor, consultation_id)
+        _require_writer(actor, consultation.jurisdiction_id)
+        if consultation.status == S.CLOSED:
+            raise Conflict(
+                "该咨询已办结。", "The consultation is already closed.", code="consultation_closed"
+            )
+        if consultation.status != S.ANSWERED and not note:
+            raise Invalid(
+                "未答复的咨询须说明办结理由。",
+                "Give a reason to close a consultation that was not answered.",
+                code="reason_required",
+            )
+        now = timezone.now()
+        previous = consultation.status
+        consultation.status = S.CLOSED
+        consultation.closed_at = now
+        _append_event(
+            consultation,
+            ConsultationEvent.Action.CLOSE,
+            previous,
+            actor,
+            consultation.jurisdiction,
+            now,
+            note=note,
+        )
+        consultation.save()
+    return consultation

@@ -1,0 +1,37 @@
+"""Public check of a notice from the QR code printed on it (no login)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_GET
+
+from tongban.core.masking import mask_name
+from tongban.documents.links import read_notice_token
+from tongban.documents.notices import NoticeKind
+
+
+@require_GET
+def verify_notice(request: HttpRequest, token: str) -> HttpResponse:
+    from tongban.cases.models import Case
+
+    notice = read_notice_token(token)
+    context: dict[str, object] = {"notice": notice}
+    if notice is not None:
+        try:
+            context["kind_label"] = NoticeKind(notice.kind).label
+            context["issued_on"] = dt.date.fromisoformat(notice.issued_on)
+        except ValueError:
+            context["notice"] = None
+        case = (
+            Case.objects.select_related("item", "handling_jurisdiction", "applicant")
+            .filter(number=notice.case_number)
+            .first()
+        )
+        context["case"] = case
+        if case is not None:
+            context["holder"] = mask_name(case.applicant.name)
+    status = 200 if context["notice"] is not None else 404
+    return TemplateResponse(request, "documents/verify_notice.html", context, status=status)

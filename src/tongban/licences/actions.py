@@ -1,0 +1,440 @@
+"""Every change to e-licences and to the signing set-up."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from tongban.accounts.access import has_role, is_platform_admin, jurisdictions_with
+from tongban.accounts.models import Role
+from tongban.core.audit import record_audit
+from tongban.core.errors import Conflict, Forbidden, Invalid, not_found
+from tongban.licences import pki, sm2
+from tongban.licences.identifiers import IdentifierError, make_identifier
+from tongban.licences.models import (
+    DataSignatureAlgorithm,
+    Licence,
+    LicenceSerialCounter,
+    SigningKey,
+    SigningProfile,
+)
+from tongban.licences.rendering import render_licence_pdf
+from tongban.licences.signing import active_x509, sign_data, sign_pdf
+from tongban.regions.models import Jurisdiction
+
+if TYPE_CHECKING:
+    from tongban.cases.models import Case
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+DATA_FORMAT = "tongban-licence/1"
+MAX_FIELDS = 40
+MAX_FIELD_LENGTH = 500
+REVOKING_ROLES = frozenset({Role.HEAD, Role.ADMIN})
+
+
+# ---- PKI registration (`tongban setup-pki`) ---------------------------------------------
+
+
+@dataclass
+class PkiReport:
+    created_files: list[str] = field(default_factory=list)
+    registered_keys: list[str] = field(default_factory=list)
+    profiles_created: list[str] = field(default_factory=list)
+
+
+def _fingerprint(certificate: x509.Certificate) -> str:
+    return certificate.fingerprint(hashes.SHA256()).hex()
+
+
+def _key_algorithm(certificate: x509.Certificate) -> str:
+    public = certificate.public_key()
+    if isinstance(public, rsa.RSAPublicKey):
+        return f"RSA-{public.key_size}"
+    if isinstance(public, ec.EllipticCurvePublicKey):
+        return f"ECDSA-{public.curve.name}"
+    return type(public).__name__
+
+
+def _register_certificate(
+    actor: Any, kind: str, jurisdiction: Jurisdiction | None, certificate: x509.Certificate
+) -> SigningKey | None:
+    serial = f"{certificate.serial_number:x}"
+    if SigningKey.objects.filter(serial=serial).exists():
+        return None
+    public_pem = certificate.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    SigningKey.objects.filter(kind=kind, jurisdiction=jurisdiction, active=True).update(
+        active=False
+    )
+    row = SigningKey.objects.create(
+        kind=kind,
+        jurisdiction=jurisdiction,
+        serial=serial,
+        algorithm=_key_algorithm(certificate),
+        subject=certificate.subject.rfc4514_string()[:255],
+        certificate_pem=certificate.public_bytes(serialization.Encoding.PEM).decode(),
+        public_key=public_pem.decode(),
+        fingerprint=_fingerprint(certificate),
+        not_before=certificate.not_valid_before_utc,
+        not_after=certificate.not_valid_after_utc,
+        active=True,
+    )
+    record_audit(actor, "pki.register_certificate", row, f"{row.get_kind_display()} {serial}")
+    return row
+
+
+def _register_sm2(actor: Any, jurisdiction: Jurisdiction, public_hex: str) -> SigningKey | None:
+    serial = sm2.key_id(public_hex)
+    if SigningKey.objects.filter(serial=serial).exists():
+        return None
+    SigningKey.objects.filter(
+        kind=SigningKey.Kind.SM2, jurisdiction=jurisdiction, active=True
+    ).update(active=False)
+    row = SigningKey.objects.create(
+        kind=SigningKey.Kind.SM2,
+        jurisdiction=jurisdiction,
+        serial=serial,
+        algorithm="SM2-SM3",
+        subject=f"{jurisdiction.name} SM2",
+        public_key=public_hex,
+        fingerprint=hashlib.sha256(bytes.fromhex(public_hex)).hexdigest(),
+        active=True,
+    )
+    record_audit(actor, "pki.register_sm2_key", row, f"SM2 {serial}")
+    return row
+
+
+def setup_pki(
+    actor: Any = None,
+    *,
+    jurisdictions: list[Jurisdiction] | None = None,
+    key_type: str = "rsa",
+) -> PkiReport:
+    """Create (if missing) the platform root CA and, for each jurisdiction, an X.509
+    signing certificate and an SM2 key; register their public halves and a default
+    signing profile. Idempotent: running it again changes nothing."""
+    if key_type not in pki.KEY_TYPES:
+        raise Invalid("密钥类型应为 rsa 或 ecdsa。", "Key type must be rsa or ecdsa.")
+    report = PkiReport()
+    paths = pki.paths()
+    secret = pki.passphrase()
+    targets = (
+        jurisdictions
+        if jurisdictions is not None
+        else list(Jurisdiction.objects.filter(active=True).order_by("code"))
+    )
+    root, created = pki.ensure_root(paths, secret, key_type)
+    if created:
+        report.created_files.append(str(paths.root_cert))
+    material = []
+    for jurisdiction in targets:
+        cert, created = pki.ensure_signer(
+            paths, secret, jurisdiction.code, jurisdiction.name, key_type
+        )
+        if created:
+            report.created_files.append(str(paths.signer_cert(jurisdiction.code)))
+        public_hex, created = pki.ensure_sm2(paths, secret, jurisdiction.code)
+        if created:
+            report.created_files.append(str(paths.sm2_key(jurisdiction.code)))
+        material.append((jurisdiction, cert, public_hex))
+
+    with transaction.atomic():
+        row = _register_certificate(actor, SigningKey.Kind.ROOT_CA, None, root)
+        if row is not None:
+            report.registered_keys.append(str(row))
+        for jurisdiction, cert, public_hex in material:
+            for new in (
+                _register_certificate(actor, SigningKey.Kind.X509, jurisdiction, cert),
+                _register_sm2(actor, jurisdiction, public_hex),
+            ):
+                if new is not None:
+                    report.registered_keys.append(str(new))
+            profile, created = SigningProfile.objects.get_or_create(jurisdiction=jurisdiction)
+            if created:
+                record_audit(actor, "pki.create_profile", profile, str(profile))
+                report.profiles_created.append(jurisdiction.code)
+    return report
+
+
+def set_data_signature_algorithm(
+    actor: Any, jurisdiction: Jurisdiction, algorithm: str
+) -> SigningProfile:
+    """Choose X.509 (RSA/ECDSA) or SM2/SM3 for the data signatures of a jurisdiction's
+    licences. Platform admins and the jurisdiction's admins only."""
+    if not (is_platform_admin(actor) or has_role(actor, {Role.ADMIN}, jurisdiction.pk)):
+        if jurisdiction.pk in jurisdictions_with(actor):
+            raise Forbidden("只有管辖地管理员可以修改签章配置。", "Admins only.")
+        raise not_found("jurisdiction")
+    if algorithm not in DataSignatureAlgorithm.values:
+        raise Invalid(
+            "不支持的签名算法。",
+            "Unsupported signature algorithm.",
+            code="unsupported_algorithm",
+            details={"allowed": list(DataSignatureAlgorithm.values)},
+        )
+    with transaction.atomic():
+        profile = SigningProfile.objects.select_for_update().filter(jurisdiction=jurisdiction)
+        existing = profile.first()
+        if existing is None:
+            raise Conflict(
+                "该管辖地尚未配置签章证书,请先运行 tongban setup-pki。",
+                "Run `tongban setup-pki` for this jurisdiction first.",
+                code="pki_not_configured",
+            )
+        kind = SigningKey.Kind.SM2 if algorithm == "sm2-sm3" else SigningKey.Kind.X509
+        if not SigningKey.objects.filter(
+            kind=kind, jurisdiction=jurisdiction, active=True
+        ).exists():
+            raise Conflict(
+                "该管辖地没有所选算法的密钥,请先运行 tongban setup-pki。",
+                "No key for that algorithm: run `tongban setup-pki` first.",
+                code="pki_not_configured",
+            )
+        before = existing.data_algorithm
+        existing.data_algorithm = algorithm
+        existing.save(update_fields=["data_algorithm", "updated_at"])
+        record_audit(
+            actor,
+            "pki.set_data_algorithm",
+            existing,
+            f"{before} → {algorithm}",
+            {"before": before, "after": algorithm},
+        )
+    return existing
+
+
+# ---- issuing ----------------------------------------------------------------------------
+
+
+def _next_serial(issuer_uscc: str, year: int) -> str:
+    """Draw the next serial of an issuer for a year: YYYY + 6-digit running number. The
+    counter row stays locked until the surrounding transaction commits."""
+    prefix = f"{issuer_uscc}-{year}"
+    LicenceSerialCounter.objects.bulk_create(
+        [LicenceSerialCounter(prefix=prefix, last=0)], ignore_conflicts=True
+    )
+    LicenceSerialCounter.objects.filter(prefix=prefix).update(last=F("last") + 1)
+    last = LicenceSerialCounter.objects.select_for_update().get(prefix=prefix).last
+    return f"{year}{last:06d}"
+
+
+def _clean_fields(fields: dict[str, Any] | None) -> dict[str, str]:
+    if not fields:
+        return {}
+    if not isinstance(fields, dict) or len(fields) > MAX_FIELDS:
+        raise Invalid(
+            f"证照字段应为不超过{MAX_FIELDS}项的键值对。",
+            f"Licence fields must be a mapping of at most {MAX_FIELDS} entries.",
+            code="invalid_licence_fields",
+        )
+    cleaned = {}
+    for label, value in fields.items():
+        text = "" if value is None else str(value).strip()
+        name = str(label).strip()
+        if not name or len(name) > 32 or len(text) > MAX_FIELD_LENGTH:
+            raise Invalid(
+                "证照字段名或字段值过长。",
+                "A licence field name or value is empty or too long.",
+                code="invalid_licence_fields",
+                details={"field": name[:32]},
+            )
+        cleaned[name] = text
+    return cleaned
+
+
+def _holder_fields(case: Case) -> dict[str, str]:
+    applicant = case.applicant
+    if applicant.kind == "enterprise":
+        fields = {"名称": applicant.name, "统一社会信用代码": applicant.uscc}
+    else:
+        fields = {"姓名": applicant.name, "公民身份号码": applicant.id_number}
+    fields["事项"] = case.item.name
+    fields["办件编号"] = case.number
+    return fields
+
+
+def _fields_from_events(case: Case) -> dict[str, Any]:
+    """Licence fields the handling officer recorded with the decision, if any
+    (CaseEvent.data["licence_fields"] of the latest approve / issue_result event)."""
+    event = (
+        case.events.filter(action__in=["approve", "issue_result"])
+        .exclude(data={})
+        .order_by("-seq")
+        .first()
+    )
+    if event is None:
+        return {}
+    found = event.data.get("licence_fields")
+    return found if isinstance(found, dict) else {}
+
+
+def issue_licence_for_case(
+    case: Case, actor: Any, *, fields: dict[str, Any] | None = None
+) -> Licence:
+    """Issue the e-licence that is the result of `case`, signed by the handling
+    jurisdiction: identifier, structured data with a detached signature, PDF with a PAdES
+    signature. Called by the case workflow inside its own transaction (this runs in a
+    savepoint). If the case already has a valid licence, that licence is returned; after
+    a revocation a new version (same serial, version + 1) is issued.
+
+    `fields` adds licence-specific structured fields (e.g. 法定代表人, 注册资本) to the
+    holder's name and code, which are always present."""
+    implementation = case.implementation
+    if implementation.result_type != "licence" or not implementation.licence_type_code:
+        raise Invalid(
+            "该事项的办理结果不是电子证照,或未配置证照类型代码。",
+            "The item's result is not a licence or has no licence type code.",
+            code="not_a_licence_item",
+        )
+    department = implementation.department
+    jurisdiction = implementation.jurisdiction
+    if not department.uscc:
+        raise Invalid(
+            "实施部门未登记统一社会信用代码,无法签发电子证照。",
+            "The implementing department has no USCC.",
+            code="issuer_without_uscc",
+        )
+    extra = _clean_fields({**_fields_from_events(case), **(fields or {})})
+    with transaction.atomic():
+        existing = (
+            Licence.objects.select_for_update()
+            .filter(case=case, status=Licence.Status.VALID)
+            .first()
+        )
+        if existing is not None:
+            return existing
+        profile = SigningProfile.objects.filter(jurisdiction=jurisdiction).first()
+        algorithm = profile.data_algorithm if profile else DataSignatureAlgorithm.X509
+        now = timezone.now().replace(microsecond=0)
+        issued_on = now.astimezone(SHANGHAI).date()
+        previous = Licence.objects.filter(case=case).order_by("-version").first()
+        if previous is not None and previous.issuer_uscc == department.uscc:
+            serial, version = previous.serial, previous.version + 1
+        else:
+            serial, version = _next_serial(department.uscc, issued_on.year), 1
+        try:
+            identifier = make_identifier(
+                implementation.licence_type_code, department.uscc, serial, version
+            )
+        except IdentifierError as exc:
+            raise Invalid(
+                "证照类型代码或发证机关代码不符合电子证照标识规则。",
+                f"Cannot build a licence identifier: {exc}",
+                code="invalid_licence_identifier",
+            ) from exc
+        applicant = case.applicant
+        licence_name = implementation.result_name or case.item.name
+        data = {
+            "format": DATA_FORMAT,
+            "identifier": identifier,
+            "licence_type_code": implementation.licence_type_code,
+            "licence_name": licence_name,
+            "holder": {
+                "kind": applicant.kind,
+                "name": applicant.name,
+                "identifier": applicant.identifier,
+            },
+            "issuer": {
+                "name": department.name,
+                "uscc": department.uscc,
+                "jurisdiction_code": jurisdiction.code,
+                "jurisdiction_name": jurisdiction.name,
+            },
+            "issued_on": issued_on.isoformat(),
+            "issued_at": now.astimezone(dt.UTC).isoformat(),
+            "case_number": case.number,
+            "item_code": case.item.code,
+            "fields": {**_holder_fields(case), **extra},
+        }
+        signature = sign_data(jurisdiction, algorithm, data)
+        pdf = sign_pdf(
+            jurisdiction,
+            render_licence_pdf(data),
+            reason=f"签发{licence_name} {identifier}",
+            location=jurisdiction.name,
+        )
+        certificate = active_x509(jurisdiction)
+        licence = Licence.objects.create(
+            identifier=identifier,
+            licence_type_code=implementation.licence_type_code,
+            licence_name=licence_name,
+            holder=applicant,
+            holder_name=applicant.name,
+            holder_kind=applicant.kind,
+            holder_identifier=applicant.identifier,
+            issuing_jurisdiction=jurisdiction,
+            issuer_name=department.name,
+            issuer_uscc=department.uscc,
+            serial=serial,
+            version=version,
+            case=case,
+            data=data,
+            data_signature=signature.signature_b64,
+            algorithm=signature.algorithm,
+            signing_key=signature.key,
+            certificate_serial=certificate.serial,
+            pdf=pdf,
+            pdf_sha256=hashlib.sha256(pdf).hexdigest(),
+            status=Licence.Status.VALID,
+            issued_at=now,
+            issued_by=actor if getattr(actor, "pk", None) else None,
+        )
+        record_audit(
+            actor,
+            "licence.issue",
+            licence,
+            f"{licence_name} {identifier}",
+            {"case": case.number, "algorithm": signature.algorithm},
+        )
+    return licence
+
+
+# ---- revocation -------------------------------------------------------------------------
+
+
+def revoke_licence(actor: Any, licence: Licence, reason: str) -> Licence:
+    """Revoke (吊销/撤销) a valid licence with a reason. Heads and admins of the issuing
+    jurisdiction, or a platform admin. Staff of other jurisdictions get 404."""
+    reason = (reason or "").strip()
+    jurisdiction_id = licence.issuing_jurisdiction_id
+    if not is_platform_admin(actor):
+        if jurisdiction_id not in jurisdictions_with(actor):
+            raise not_found("licence")
+        if not has_role(actor, REVOKING_ROLES, jurisdiction_id):
+            raise Forbidden(
+                "只有发证管辖地的部门负责人或管理员可以吊销证照。",
+                "Only heads and admins of the issuing jurisdiction may revoke a licence.",
+            )
+    if not reason:
+        raise Invalid(
+            "请填写吊销理由。",
+            "A reason is required.",
+            code="missing_field",
+            details={"field": "reason"},
+        )
+    if len(reason) > 1000:
+        raise Invalid("吊销理由过长。", "The reason is too long.", code="reason_too_long")
+    with transaction.atomic():
+        locked = Licence.objects.select_for_update().get(pk=licence.pk)
+        if locked.status == Licence.Status.REVOKED:
+            raise Conflict(
+                "该证照已被吊销。", "The licence is already revoked.", code="already_revoked"
+            )
+        locked.status = Licence.Status.REVOKED
+        locked.revoked_at = timezone.now()
+        locked.revocation_reason = reason
+        locked.revoked_by = actor if getattr(actor, "pk", None) else None
+        locked.save(update_fields=["status", "revoked_at", "revocation_reason", "revoked_by"])
+        record_audit(actor, "licence.revoke", locked, reason[:200], {"reason": reason})
+    return locked

@@ -1,0 +1,251 @@
+"""/api/v1/licences: public verification (no login) and, for logged-in users, their
+licences, the PDF, and revocation. Thin: parse, call one selector or action, serialise."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, Query, Router, Schema
+from pydantic import ValidationError
+
+from tongban.core.errors import Invalid
+from tongban.core.masking import mask_id_number
+from tongban.licences import actions, selectors
+from tongban.licences.models import Licence
+from tongban.licences.selectors import MAX_PDF_BYTES, VerificationResult
+
+router = Router(tags=["licences"])
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+
+
+class LicencePublicOut(Schema):
+    identifier: str
+    licence_type_code: str
+    licence_name: str
+    holder_name: str = Field(..., description="masked for persons")
+    issuer_name: str
+    issuing_jurisdiction: str
+    issued_on: dt.date
+    algorithm: str
+    certificate_serial: str
+    revoked_at: dt.datetime | None = None
+    revocation_reason: str = ""
+
+
+class VerificationOut(Schema):
+    status: str = Field(..., description="valid | revoked | unknown | tampered")
+    status_label: str
+    licence_id: str
+    problems: list[str] = Field([], description="failed checks when tampered")
+    licence: LicencePublicOut | None = None
+
+
+class VerifyDataIn(Schema):
+    licence_id: str
+    data: dict[str, Any] = Field(..., description="the licence's structured data")
+    signature: str | None = Field(
+        None, description="base64 detached signature (default: the one on record)"
+    )
+
+
+class LicenceOut(Schema):
+    identifier: str
+    licence_type_code: str
+    licence_name: str
+    holder_name: str
+    holder_identifier: str = Field(..., description="masked for persons")
+    issuer_name: str
+    issuer_uscc: str
+    issuing_jurisdiction: str
+    case_number: str | None = None
+    status: str
+    issued_at: dt.datetime
+    revoked_at: dt.datetime | None = None
+    revocation_reason: str = ""
+    algorithm: str
+    certificate_serial: str
+
+
+class LicenceDetailOut(LicenceOut):
+    data: dict[str, Any]
+    data_signature: str
+
+
+class LicenceListOut(Schema):
+    items: list[LicenceOut]
+    count: int
+
+
+class LicenceListIn(Schema):
+    status: str | None = Field(None, description="valid | revoked")
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0)
+
+
+class RevokeIn(Schema):
+    reason: str
+
+
+def verification_out(result: VerificationResult) -> VerificationOut:
+    public = result.public_fields()
+    return VerificationOut(
+        status=result.status,
+        status_label=result.label,
+        licence_id=result.licence_id,
+        problems=result.problems,
+        licence=LicencePublicOut(**public) if public else None,
+    )
+
+
+def licence_out(licence: Licence, detail: bool = False) -> LicenceOut:
+    fields: dict[str, Any] = {
+        "identifier": licence.identifier,
+        "licence_type_code": licence.licence_type_code,
+        "licence_name": licence.licence_name,
+        "holder_name": licence.masked_holder_name,
+        "holder_identifier": mask_id_number(licence.holder_identifier)
+        if licence.holder_kind == "person"
+        else licence.holder_identifier,
+        "issuer_name": licence.issuer_name,
+        "issuer_uscc": licence.issuer_uscc,
+        "issuing_jurisdiction": licence.issuing_jurisdiction.name,
+        "case_number": licence.data.get("case_number") if licence.data else None,
+        "status": licence.status,
+        "issued_at": licence.issued_at,
+        "revoked_at": licence.revoked_at,
+        "revocation_reason": licence.revocation_reason,
+        "algorithm": licence.algorithm,
+        "certificate_serial": licence.certificate_serial,
+    }
+    if detail:
+        return LicenceDetailOut(**fields, data=licence.data, data_signature=licence.data_signature)
+    return LicenceOut(**fields)
+
+
+_VERIFY_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "licence_id": {
+                            "type": "string",
+                            "description": "default: the identifier the PDF names",
+                        },
+                    },
+                    "required": ["file"],
+                }
+            },
+            "application/json": {"schema": VerifyDataIn.model_json_schema()},
+        },
+    }
+}
+
+
+@router.post(
+    "/licences/verify",
+    auth=None,
+    response={200: VerificationOut, 422: ErrorOut},
+    openapi_extra=_VERIFY_BODY,
+    summary="核验证照文件或数据 / Verify an uploaded licence PDF or its data",
+)
+def verify_upload(request: HttpRequest) -> VerificationOut:
+    if request.content_type == "multipart/form-data":
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise Invalid(
+                "请上传证照PDF文件。",
+                "Upload the licence PDF as 'file'.",
+                code="missing_field",
+                details={"field": "file"},
+            )
+        if upload.size is not None and upload.size > MAX_PDF_BYTES:
+            raise Invalid("文件过大。", "The file is too large.", code="file_too_large")
+        pdf = upload.read()
+        licence_id = (request.POST.get("licence_id") or "").strip()
+        licence_id = licence_id or selectors.identifier_in_pdf(pdf)
+        return verification_out(selectors.verify_licence(licence_id, pdf_bytes=pdf))
+    try:
+        body = VerifyDataIn.model_validate(json.loads(request.body or b"null"))
+    except (ValueError, ValidationError) as exc:
+        raise Invalid(
+            "请上传PDF文件(multipart)或提交JSON: licence_id、data、signature。",
+            "Send a PDF (multipart 'file') or JSON {licence_id, data, signature}.",
+            code="invalid_input",
+        ) from exc
+    supplied: dict[str, Any] = {"data": body.data}
+    if body.signature is not None:
+        supplied["signature"] = body.signature
+    return verification_out(selectors.verify_licence(body.licence_id, data=supplied))
+
+
+@router.get(
+    "/licences/{licence_id}/verify",
+    auth=None,
+    response=VerificationOut,
+    summary="核验电子证照 / Verify an e-licence",
+)
+def verify(request: HttpRequest, licence_id: str) -> VerificationOut:
+    return verification_out(selectors.verify_licence(licence_id))
+
+
+@router.get(
+    "/licences",
+    response={200: LicenceListOut, 401: ErrorOut},
+    summary="电子证照列表 / Licences I may see",
+)
+def list_licences(request: HttpRequest, filters: Query[LicenceListIn]) -> LicenceListOut:
+    queryset = selectors.readable_licences(request.user)
+    if filters.status:
+        queryset = queryset.filter(status=filters.status)
+    count = queryset.count()
+    page = queryset[filters.offset : filters.offset + filters.limit]
+    return LicenceListOut(items=[licence_out(licence) for licence in page], count=count)
+
+
+@router.get(
+    "/licences/{licence_id}",
+    response={200: LicenceDetailOut, 401: ErrorOut, 404: ErrorOut},
+    summary="电子证照详情 / A licence with its signed data",
+)
+def get_licence(request: HttpRequest, licence_id: str) -> LicenceOut:
+    return licence_out(selectors.get_licence_for(request.user, licence_id), detail=True)
+
+
+@router.get(
+    "/licences/{licence_id}/pdf",
+    response={200: None, 401: ErrorOut, 404: ErrorOut},
+    summary="下载证照版式文件 / Download the signed PDF",
+)
+def get_licence_pdf(request: HttpRequest, licence_id: str) -> HttpResponse:
+    licence, pdf = selectors.get_licence_pdf_for(request.user, licence_id)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{licence.identifier}.pdf"'
+    return response
+
+
+@router.post(
+    "/licences/{licence_id}/revoke",
+    response={
+        200: LicenceOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+    },
+    summary="吊销电子证照 / Revoke a licence",
+)
+def revoke(request: HttpRequest, licence_id: str, body: RevokeIn) -> LicenceOut:
+    licence = selectors.get_licence_for(request.user, licence_id)
+    return licence_out(actions.revoke_licence(request.user, licence, body.reason))

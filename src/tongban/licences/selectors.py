@@ -1,0 +1,226 @@
+"""Every read of e-licences, including the public verification."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q, QuerySet
+
+from tongban.accounts.access import (
+    is_platform_admin,
+    is_staff_member,
+    jurisdictions_with,
+    require_authenticated,
+)
+from tongban.core.errors import not_found
+from tongban.licences.identifiers import is_valid_identifier
+from tongban.licences.models import Licence
+from tongban.licences.signing import canonical_json, check_pdf, issued_by_registered_root
+from tongban.licences.signing import verify_data as verify_data_signature
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+MAX_PDF_BYTES = 10 * 1024 * 1024
+
+
+class VerificationStatus:
+    VALID = "valid"
+    REVOKED = "revoked"
+    UNKNOWN = "unknown"
+    TAMPERED = "tampered"
+
+    LABELS = {
+        VALID: "有效",
+        REVOKED: "已吊销",
+        UNKNOWN: "未找到该证照",
+        TAMPERED: "证照内容被篡改或签名无效",
+    }
+
+
+@dataclass
+class VerificationResult:
+    status: str
+    licence_id: str
+    licence: Licence | None = None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return VerificationStatus.LABELS[self.status]
+
+    def public_fields(self) -> dict[str, Any]:
+        """Only non-personal fields: the holder's name masked, no identifiers of persons."""
+        licence = self.licence
+        if licence is None:
+            return {}
+        return {
+            "identifier": licence.identifier,
+            "licence_type_code": licence.licence_type_code,
+            "licence_name": licence.licence_name,
+            "holder_name": licence.masked_holder_name,
+            "issuer_name": licence.issuer_name,
+            "issuing_jurisdiction": licence.issuing_jurisdiction.name,
+            "issued_on": licence.issued_at.astimezone(SHANGHAI).date(),
+            "algorithm": licence.algorithm,
+            "certificate_serial": licence.certificate_serial,
+            "revoked_at": licence.revoked_at,
+            "revocation_reason": licence.revocation_reason,
+        }
+
+
+def _stored_problems(licence: Licence) -> list[str]:
+    """Checks of the stored licence itself: the columns shown to the public agree with
+    the signed data, and the data signature holds under a registered key."""
+    data = licence.data if isinstance(licence.data, dict) else {}
+    problems = []
+    expected = {
+        "identifier": licence.identifier,
+        "licence_type_code": licence.licence_type_code,
+        "licence_name": licence.licence_name,
+    }
+    holder = data.get("holder") or {}
+    issuer = data.get("issuer") or {}
+    if (
+        any(data.get(key) != value for key, value in expected.items())
+        or holder.get("name") != licence.holder_name
+        or holder.get("identifier") != licence.holder_identifier
+        or issuer.get("name") != licence.issuer_name
+        or issuer.get("uscc") != licence.issuer_uscc
+    ):
+        problems.append("record_differs_from_signed_data")
+    key = licence.signing_key
+    if not verify_data_signature(key, licence.algorithm, licence.data, licence.data_signature):
+        problems.append("stored_data_signature_invalid")
+    elif not issued_by_registered_root(key):
+        problems.append("signing_key_untrusted")
+    return problems
+
+
+def _data_problems(licence: Licence, supplied: dict[str, Any]) -> list[str]:
+    """`supplied` is {"data": {...}, "signature": "base64"} (the signature optional) or the
+    bare structured data."""
+    if "data" in supplied and isinstance(supplied.get("data"), dict):
+        data = supplied["data"]
+        signature = supplied.get("signature") or licence.data_signature
+    else:
+        data, signature = supplied, licence.data_signature
+    try:
+        same = canonical_json(data) == canonical_json(licence.data)
+    except (TypeError, ValueError):
+        return ["data_unreadable"]
+    problems = []
+    if not same:
+        problems.append("data_differs_from_issued")
+    if not isinstance(signature, str) or not verify_data_signature(
+        licence.signing_key, licence.algorithm, data, signature
+    ):
+        problems.append("data_signature_invalid")
+    return problems
+
+
+def _pdf_problems(licence: Licence, pdf: bytes) -> list[str]:
+    if len(pdf) > MAX_PDF_BYTES:
+        return ["pdf_too_large"]
+    issued = bytes(licence.pdf)
+    problems = []
+    # the signed revision must be byte for byte the one we issued; only appended
+    # incremental updates are left to pyHanko's difference analysis
+    if pdf[: len(issued)] != issued:
+        problems.append("pdf_differs_from_issued")
+    check = check_pdf(pdf)
+    problems += check.problems
+    if check.ok and check.signer_serial != licence.certificate_serial:
+        problems.append("pdf_signed_by_other_certificate")
+    return problems
+
+
+def verify_licence(
+    licence_id: str, pdf_bytes: bytes | None = None, data: dict[str, Any] | None = None
+) -> VerificationResult:
+    """Public verification: unknown (no such licence), tampered (the stored record, the
+    uploaded PDF or the supplied data fail their signatures or differ from what was
+    issued), revoked, or valid. Needs no login; shows nothing personal."""
+    licence_id = (licence_id or "").strip()
+    licence = None
+    if is_valid_identifier(licence_id):
+        licence = (
+            Licence.objects.select_related("signing_key", "issuing_jurisdiction")
+            .filter(identifier=licence_id)
+            .first()
+        )
+    if licence is None:
+        return VerificationResult(VerificationStatus.UNKNOWN, licence_id)
+    problems = _stored_problems(licence)
+    if data is not None:
+        problems += _data_problems(licence, data)
+    if pdf_bytes is not None:
+        problems += _pdf_problems(licence, pdf_bytes)
+    if problems:
+        status = VerificationStatus.TAMPERED
+    elif licence.status == Licence.Status.REVOKED:
+        status = VerificationStatus.REVOKED
+    else:
+        status = VerificationStatus.VALID
+    return VerificationResult(status, licence_id, licence, problems)
+
+
+def identifier_in_pdf(pdf: bytes) -> str:
+    """The licence identifier a PDF claims to carry (its /Keywords), to look the licence
+    up when only a file is uploaded. Untrusted: verification checks everything after."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    try:
+        import io
+
+        info = PdfFileReader(io.BytesIO(pdf), strict=False).trailer_view.get("/Info")
+        keywords = str(info.get_object().get("/Keywords", "")) if info is not None else ""
+    except Exception:  # an unreadable upload simply names no licence
+        return ""
+    return keywords.split(",")[0].strip()
+
+
+# ---- scoped reads -------------------------------------------------------------------------
+
+
+def valid_licences_of(applicant: Any) -> QuerySet[Licence]:
+    """Valid licences held by `applicant` from any jurisdiction ("数据共享, 免提交"): those
+    issued to this applicant row and to any other row with the same ID number / USCC."""
+    match = Q(holder=applicant)
+    if applicant.identifier:
+        match |= Q(holder_kind=applicant.kind, holder_identifier=applicant.identifier)
+    return (
+        Licence.objects.filter(match, status=Licence.Status.VALID)
+        .select_related("issuing_jurisdiction")
+        .order_by("-issued_at", "-pk")
+    )
+
+
+def readable_licences(user: Any) -> QuerySet[Licence]:
+    """Platform admins: all; staff: licences issued in their jurisdictions; applicants:
+    their own (by portal account)."""
+    require_authenticated(user)
+    base = Licence.objects.select_related("issuing_jurisdiction", "holder").defer("pdf")
+    if is_platform_admin(user):
+        return base
+    if is_staff_member(user):
+        return base.filter(issuing_jurisdiction_id__in=jurisdictions_with(user))
+    return base.filter(holder__user=user)
+
+
+def get_licence_for(user: Any, identifier: str) -> Licence:
+    licence = readable_licences(user).filter(identifier=identifier).first()
+    if licence is None:
+        raise not_found("licence")
+    return licence
+
+
+def get_licence_pdf_for(user: Any, identifier: str) -> tuple[Licence, bytes]:
+    licence = get_licence_for(user, identifier)
+    pdf = Licence.objects.filter(pk=licence.pk).values_list("pdf", flat=True).get()
+    return licence, bytes(pdf)
+
+
+def issued_on(licence: Licence) -> dt.date:
+    return licence.issued_at.astimezone(SHANGHAI).date()

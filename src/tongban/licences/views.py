@@ -1,0 +1,56 @@
+"""Public verification pages (no login): /verify/ and /verify/{licence id}."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_http_methods
+
+from tongban.licences import selectors
+from tongban.licences.selectors import MAX_PDF_BYTES
+
+
+def _render(request: HttpRequest, licence_id: str, **context: object) -> TemplateResponse:
+    result = context.get("result")
+    public = result.public_fields() if isinstance(result, selectors.VerificationResult) else {}
+    return TemplateResponse(
+        request,
+        "licences/verify.html",
+        {"licence_id": licence_id, "public": public, **context},
+    )
+
+
+def _uploaded_pdf(request: HttpRequest) -> tuple[bytes | None, str, str]:
+    upload = request.FILES.get("file")
+    if upload is None:
+        return None, "", ""
+    if upload.size is not None and upload.size > MAX_PDF_BYTES:
+        return None, upload.name or "", "文件过大(超过10MB)。"
+    return upload.read(), upload.name or "", ""
+
+
+@require_http_methods(["GET", "POST"])
+def verify_index(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return _render(request, "")
+    pdf, name, error = _uploaded_pdf(request)
+    licence_id = (request.POST.get("licence_id") or "").strip()
+    if error:
+        return _render(request, "", error=error)
+    if pdf is None:
+        if not licence_id:
+            return _render(request, "", error="请输入证照标识或上传证照PDF。")
+        return redirect("licences:verify", licence_id=licence_id)
+    licence_id = licence_id or selectors.identifier_in_pdf(pdf)
+    result = selectors.verify_licence(licence_id, pdf_bytes=pdf)
+    return _render(request, "", result=result, uploaded=name)
+
+
+@require_http_methods(["GET", "POST"])
+def verify(request: HttpRequest, licence_id: str) -> HttpResponse:
+    pdf, name, error = (None, "", "")
+    if request.method == "POST":
+        pdf, name, error = _uploaded_pdf(request)
+    result = selectors.verify_licence(licence_id, pdf_bytes=pdf)
+    return _render(request, licence_id, result=result, uploaded=name, error=error)

@@ -1,0 +1,43 @@
+"""Admin: read-only views of ratings, rectification tasks and published summaries; every
+change goes through ratings.actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from tongban.consultations.admin import ReadOnlyAdmin
+from tongban.ratings.models import MonthlySummary, Rating, RatingEvent, Rectification
+
+
+class RatingEventInline(admin.TabularInline):
+    model = RatingEvent
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ("seq", "action", "actor_role", "at", "note")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Rating)
+class RatingAdmin(ReadOnlyAdmin):
+    list_display = ["id", "rated_at", "case", "level", "target_jurisdiction", "status"]
+    list_filter = ["level", "status", "channel_kind", "target_jurisdiction"]
+    date_hierarchy = "rated_at"
+    inlines = [RatingEventInline]
+    exclude = ["rater"]
+
+
+@admin.register(Rectification)
+class RectificationAdmin(ReadOnlyAdmin):
+    list_display = ["id", "rating", "jurisdiction", "status", "due_date", "outcome"]
+    list_filter = ["status", "jurisdiction"]
+
+
+@admin.register(MonthlySummary)
+class MonthlySummaryAdmin(ReadOnlyAdmin):
+    list_display = ["month", "jurisdiction", "ratings", "average", "good_rate", "annulled"]
+    list_filter = ["month"]

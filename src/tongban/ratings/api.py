@@ -1,0 +1,363 @@
+"""/api/v1/ratings: 好差评 by the applicant, the bad-rating loop (回访、整改、申诉复核) and
+the published monthly summaries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema, Status
+
+from tongban.accounts.access import is_platform_admin, jurisdictions_with
+from tongban.core.errors import Invalid
+from tongban.core.masking import mask_name
+from tongban.ratings import actions, selectors
+from tongban.ratings.models import MonthlySummary, Rating, Rectification
+
+router = Router(tags=["ratings 好差评"])
+
+
+def parse_month(value: str | None) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        year, month = value.split("-")
+        return dt.date(int(year), int(month), 1)
+    except ValueError as exc:
+        raise Invalid(
+            "月份格式应为YYYY-MM。", "A month is written YYYY-MM.", details={"month": value}
+        ) from exc
+
+
+class RatingIn(Schema):
+    case_number: str
+    level: int = Field(..., ge=1, le=5, description="5 非常满意 … 1 非常不满意")
+    indicators: dict[str, int] = Field(
+        default_factory=dict,
+        description="网办: overall, efficiency, guide_accuracy, convenience, usability; "
+        "现场: overall, efficiency, competence, attitude",
+    )
+    comment: str = ""
+    anonymous: bool = False
+    target_leg: str | None = Field(None, description="receiving / handling; 默认见文档")
+
+
+class RectificationBrief(Schema):
+    id: int
+    status: str
+    jurisdiction: str
+    due_date: dt.date
+
+
+class RatingOut(Schema):
+    id: int
+    case_number: str
+    item_name: str
+    channel_kind: str
+    level: int
+    indicators: dict[str, int]
+    comment: str
+    anonymous: bool
+    rater: str | None
+    target_leg: str
+    target_jurisdiction: str
+    status: str
+    rated_at: dt.datetime
+    rectification: RectificationBrief | None
+
+
+class RatingPage(Schema):
+    count: int
+    items: list[RatingOut]
+
+
+class RectificationOut(Schema):
+    id: int
+    status: str
+    jurisdiction: str
+    jurisdiction_name: str
+    rating_id: int
+    case_number: str
+    level: int
+    comment: str
+    anonymous: bool
+    opened_at: dt.datetime
+    due_date: dt.date
+    overdue: bool
+    callback_at: dt.datetime | None
+    callback_reached: bool | None
+    callback_note: str
+    outcome: str
+    outcome_note: str
+    resolved_at: dt.datetime | None
+    appeal_reason: str
+    appealed_at: dt.datetime | None
+    review_decision: str
+    review_note: str
+    reviewed_at: dt.datetime | None
+
+
+class RectificationPage(Schema):
+    count: int
+    items: list[RectificationOut]
+
+
+class CallbackIn(Schema):
+    reached: bool
+    note: str
+
+
+class ResolveIn(Schema):
+    outcome: str = Field(..., description="fixed_at_once / fixed / explained")
+    note: str
+
+
+class AppealIn(Schema):
+    reason: str
+
+
+class ReviewIn(Schema):
+    decision: str = Field(..., description="annul / reject")
+    note: str
+
+
+class SummaryOut(Schema):
+    month: str
+    jurisdiction: str
+    jurisdiction_name: str
+    ratings: int
+    level_5: int
+    level_4: int
+    level_3: int
+    level_2: int
+    level_1: int
+    average: float
+    good_rate: float
+    rectified: int
+    annulled: int
+    published_at: dt.datetime
+
+
+class PublishIn(Schema):
+    month: str = Field(..., description="YYYY-MM")
+
+
+def _rater_label(request: HttpRequest, r: Rating) -> str | None:
+    user = request.user
+    if r.rater_id == getattr(user, "pk", None):
+        return str(r.rater)
+    if r.anonymous:
+        return None
+    return mask_name(str(r.rater))
+
+
+def _rating_out(request: HttpRequest, r: Rating) -> dict[str, Any]:
+    task: Rectification | None = getattr(r, "rectification", None)
+    brief = None
+    if task is not None and (
+        is_platform_admin(request.user) or task.jurisdiction_id in jurisdictions_with(request.user)
+    ):
+        brief = {
+            "id": task.pk,
+            "status": task.status,
+            "jurisdiction": r.target_jurisdiction.code,
+            "due_date": task.due_date,
+        }
+    return {
+        "id": r.pk,
+        "case_number": r.case.number,
+        "item_name": r.case.item.name,
+        "channel_kind": r.channel_kind,
+        "level": r.level,
+        "indicators": r.indicators,
+        "comment": r.comment,
+        "anonymous": r.anonymous,
+        "rater": _rater_label(request, r),
+        "target_leg": r.target_leg,
+        "target_jurisdiction": r.target_jurisdiction.code,
+        "status": r.status,
+        "rated_at": r.rated_at,
+        "rectification": brief,
+    }
+
+
+def _task_out(t: Rectification) -> dict[str, Any]:
+    from django.utils import timezone
+
+    open_states = (Rectification.Status.OPEN, Rectification.Status.APPEALED)
+    return {
+        "id": t.pk,
+        "status": t.status,
+        "jurisdiction": t.jurisdiction.code,
+        "jurisdiction_name": t.jurisdiction.name,
+        "rating_id": t.rating_id,
+        "case_number": t.rating.case.number,
+        "level": t.rating.level,
+        "comment": t.rating.comment,
+        "anonymous": t.rating.anonymous,
+        "opened_at": t.opened_at,
+        "due_date": t.due_date,
+        "overdue": t.status in open_states and t.due_date < timezone.localdate(),
+        "callback_at": t.callback_at,
+        "callback_reached": t.callback_reached,
+        "callback_note": t.callback_note,
+        "outcome": t.outcome,
+        "outcome_note": t.outcome_note,
+        "resolved_at": t.resolved_at,
+        "appeal_reason": t.appeal_reason,
+        "appealed_at": t.appealed_at,
+        "review_decision": t.review_decision,
+        "review_note": t.review_note,
+        "reviewed_at": t.reviewed_at,
+    }
+
+
+def _summary_out(s: MonthlySummary) -> dict[str, Any]:
+    return {
+        "month": f"{s.month:%Y-%m}",
+        "jurisdiction": s.jurisdiction.code,
+        "jurisdiction_name": s.jurisdiction.name,
+        "ratings": s.ratings,
+        "level_5": s.level_5,
+        "level_4": s.level_4,
+        "level_3": s.level_3,
+        "level_2": s.level_2,
+        "level_1": s.level_1,
+        "average": float(s.average),
+        "good_rate": float(s.good_rate),
+        "rectified": s.rectified,
+        "annulled": s.annulled,
+        "published_at": s.published_at,
+    }
+
+
+def _page(limit: int, offset: int) -> tuple[int, int]:
+    return max(1, min(limit, 200)), max(0, offset)
+
+
+# -- published summaries (public) ------------------------------------------------------
+
+
+@router.get(
+    "/ratings/summaries", response=list[SummaryOut], auth=None, summary="好差评月度公示(公开)"
+)
+def summaries(
+    request: HttpRequest, month: str | None = None, jurisdiction: str | None = None
+) -> list[dict[str, Any]]:
+    rows = selectors.published_summaries(parse_month(month), jurisdiction)[:500]
+    return [_summary_out(s) for s in rows]
+
+
+@router.post("/ratings/summaries", response={201: list[SummaryOut]}, summary="发布月度公示")
+def publish(request: HttpRequest, payload: PublishIn) -> Status:
+    month = parse_month(payload.month)
+    assert month is not None
+    actions.publish_monthly_summary(request.user, month)
+    return Status(201, [_summary_out(s) for s in selectors.published_summaries(month)])
+
+
+# -- rectification tasks ----------------------------------------------------------------
+
+
+@router.get("/ratings/rectifications", response=RectificationPage, summary="差评整改任务")
+def rectifications(
+    request: HttpRequest,
+    status: str | None = None,
+    jurisdiction: str | None = None,
+    overdue: bool | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> dict[str, Any]:
+    limit, offset = _page(limit, offset)
+    qs = selectors.list_rectifications(
+        request.user, status=status, jurisdiction_code=jurisdiction, overdue=overdue
+    )
+    return {"count": qs.count(), "items": [_task_out(t) for t in qs[offset : offset + limit]]}
+
+
+@router.get(
+    "/ratings/rectifications/{int:task_id}", response=RectificationOut, summary="整改任务详情"
+)
+def rectification(request: HttpRequest, task_id: int) -> dict[str, Any]:
+    return _task_out(selectors.get_rectification_for(request.user, task_id))
+
+
+@router.post(
+    "/ratings/rectifications/{int:task_id}/callback", response=RectificationOut, summary="回访"
+)
+def callback(request: HttpRequest, task_id: int, payload: CallbackIn) -> dict[str, Any]:
+    actions.record_callback(request.user, task_id, reached=payload.reached, note=payload.note)
+    return _task_out(selectors.get_rectification_for(request.user, task_id))
+
+
+@router.post(
+    "/ratings/rectifications/{int:task_id}/resolve", response=RectificationOut, summary="整改办结"
+)
+def resolve(request: HttpRequest, task_id: int, payload: ResolveIn) -> dict[str, Any]:
+    actions.resolve_rectification(request.user, task_id, outcome=payload.outcome, note=payload.note)
+    return _task_out(selectors.get_rectification_for(request.user, task_id))
+
+
+@router.post(
+    "/ratings/rectifications/{int:task_id}/appeal", response=RectificationOut, summary="申诉"
+)
+def appeal(request: HttpRequest, task_id: int, payload: AppealIn) -> dict[str, Any]:
+    actions.appeal_rectification(request.user, task_id, reason=payload.reason)
+    return _task_out(selectors.get_rectification_for(request.user, task_id))
+
+
+@router.post(
+    "/ratings/rectifications/{int:task_id}/review", response=RectificationOut, summary="复核"
+)
+def review(request: HttpRequest, task_id: int, payload: ReviewIn) -> dict[str, Any]:
+    actions.review_appeal(request.user, task_id, decision=payload.decision, note=payload.note)
+    return _task_out(selectors.get_rectification_for(request.user, task_id))
+
+
+# -- ratings ----------------------------------------------------------------------------
+
+
+@router.post("/ratings", response={201: RatingOut}, summary="提交评价(申请人)")
+def rate(request: HttpRequest, payload: RatingIn) -> Status:
+    rating = actions.submit_rating(
+        request.user,
+        payload.case_number,
+        level=payload.level,
+        indicators=payload.indicators,
+        comment=payload.comment,
+        anonymous=payload.anonymous,
+        target_leg=payload.target_leg,
+    )
+    return Status(201, _rating_out(request, selectors.get_rating_for(request.user, rating.pk)))
+
+
+@router.get("/ratings", response=RatingPage, summary="评价列表")
+def ratings(
+    request: HttpRequest,
+    jurisdiction: str | None = None,
+    level: int | None = None,
+    bad: bool | None = None,
+    status: str | None = None,
+    month: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> dict[str, Any]:
+    limit, offset = _page(limit, offset)
+    qs = selectors.list_ratings(
+        request.user,
+        jurisdiction_code=jurisdiction,
+        level=level,
+        bad=bad,
+        status=status,
+        month=parse_month(month),
+    )
+    return {
+        "count": qs.count(),
+        "items": [_rating_out(request, r) for r in qs[offset : offset + limit]],
+    }
+
+
+@router.get("/ratings/{int:rating_id}", response=RatingOut, summary="评价详情")
+def rating(request: HttpRequest, rating_id: int) -> dict[str, Any]:
+    return _rating_out(request, selectors.get_rating_for(request.user, rating_id))

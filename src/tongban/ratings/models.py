@@ -1,0 +1,258 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+LEVEL_CHOICES = [
+    (5, "非常满意"),
+    (4, "满意"),
+    (3, "基本满意"),
+    (2, "不满意"),
+    (1, "非常不满意"),
+]
+BAD_LEVELS = (1, 2)
+
+# 好差评 indicators (GB/T 39735-2020 practice): `overall` is the rating's level
+ONLINE_INDICATORS = ("overall", "efficiency", "guide_accuracy", "convenience", "usability")
+IN_PERSON_INDICATORS = ("overall", "efficiency", "competence", "attitude")
+
+
+class ChannelKind(models.TextChoices):
+    ONLINE = "online", "网上办事"
+    IN_PERSON = "in_person", "现场办事"
+
+
+class Leg(models.TextChoices):
+    RECEIVING = "receiving", "收件地(窗口)"
+    HANDLING = "handling", "办理地"
+
+
+class Rating(models.Model):
+    """好差评: one per case (一次一评 / 一事一评), by the case's applicant, within the
+    rating period after completion. `target_leg` says whose service is rated and so who is
+    responsible for a bad rating (谁办理谁负责)."""
+
+    class Status(models.TextChoices):
+        VALID = "valid", "有效"
+        ANNULLED = "annulled", "已撤销(复核认定无效)"
+
+    case = models.OneToOneField(
+        "cases.Case", verbose_name="办件", on_delete=models.PROTECT, related_name="rating"
+    )
+    channel_kind = models.CharField("评价渠道", max_length=16, choices=ChannelKind.choices)
+    level = models.PositiveSmallIntegerField("总体评价", choices=LEVEL_CHOICES)
+    indicators = models.JSONField("分项评价", default=dict)
+    comment = models.TextField("评价内容", blank=True)
+    anonymous = models.BooleanField("匿名评价", default=False)
+    rater = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="评价人",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    target_leg = models.CharField("被评价环节", max_length=16, choices=Leg.choices)
+    target_jurisdiction = models.ForeignKey(
+        "regions.Jurisdiction",
+        verbose_name="被评价管辖地",
+        on_delete=models.PROTECT,
+        related_name="ratings",
+    )
+    status = models.CharField(
+        "状态", max_length=16, choices=Status.choices, default=Status.VALID, db_index=True
+    )
+    rated_at = models.DateTimeField("评价时间", db_index=True)
+    annulled_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    event_count = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "好差评"
+        verbose_name_plural = "好差评"
+        ordering = ["-rated_at", "-id"]
+        indexes = [models.Index(fields=["target_jurisdiction", "-rated_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(level__gte=1) & models.Q(level__lte=5), name="rating_level_1_5"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"评价#{self.pk} {self.level}"
+
+    @property
+    def is_bad(self) -> bool:
+        return self.level in BAD_LEVELS
+
+
+class Rectification(models.Model):
+    """差评整改: opened by a bad rating for the responsible jurisdiction. Call-back
+    (回访, required for named ratings), outcome by a deadline in working days, appeal by the
+    rated jurisdiction and review by a supervisor or platform admin (申诉复核)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "整改中"
+        APPEALED = "appealed", "申诉待复核"
+        CLOSED = "closed", "已整改办结"
+        ANNULLED = "annulled", "复核撤销差评"
+
+    class Outcome(models.TextChoices):
+        FIXED_AT_ONCE = "fixed_at_once", "立行立改"
+        FIXED = "fixed", "限期整改完成"
+        EXPLAINED = "explained", "解释说明"
+
+    class ReviewDecision(models.TextChoices):
+        ANNUL = "annul", "申诉成立,撤销差评"
+        REJECT = "reject", "申诉不成立,继续整改"
+
+    rating = models.OneToOneField(
+        Rating, verbose_name="差评", on_delete=models.PROTECT, related_name="rectification"
+    )
+    jurisdiction = models.ForeignKey(
+        "regions.Jurisdiction",
+        verbose_name="责任管辖地",
+        on_delete=models.PROTECT,
+        related_name="rectifications",
+    )
+    status = models.CharField(
+        "状态", max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True
+    )
+    opened_at = models.DateTimeField("派发时间")
+    due_date = models.DateField("整改期限")
+    callback_at = models.DateTimeField("回访时间", null=True, blank=True)
+    callback_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="回访人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    callback_reached = models.BooleanField("回访已联系上", null=True, blank=True)
+    callback_note = models.TextField("回访记录", blank=True)
+    outcome = models.CharField("整改结果", max_length=16, choices=Outcome.choices, blank=True)
+    outcome_note = models.TextField("整改说明", blank=True)
+    resolved_at = models.DateTimeField("办结时间", null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="办结人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    appeal_reason = models.TextField("申诉理由", blank=True)
+    appealed_at = models.DateTimeField("申诉时间", null=True, blank=True)
+    appealed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="申诉人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    review_decision = models.CharField(
+        "复核结论", max_length=16, choices=ReviewDecision.choices, blank=True
+    )
+    review_note = models.TextField("复核意见", blank=True)
+    reviewed_at = models.DateTimeField("复核时间", null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="复核人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "差评整改"
+        verbose_name_plural = "差评整改"
+        ordering = ["due_date", "id"]
+        indexes = [models.Index(fields=["jurisdiction", "status", "due_date"])]
+
+    def __str__(self) -> str:
+        return f"整改#{self.pk} {self.get_status_display()}"
+
+
+class RatingEvent(models.Model):
+    """Append-only history of a rating and its rectification; read by the statistics job by
+    id watermark."""
+
+    rating = models.ForeignKey(
+        Rating, on_delete=models.PROTECT, related_name="events", verbose_name="评价"
+    )
+    seq = models.PositiveIntegerField("序号")
+    action = models.CharField("动作", max_length=32)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="操作人",
+    )
+    actor_role = models.CharField("操作角色", max_length=16, blank=True)
+    at = models.DateTimeField("时间")
+    note = models.TextField("说明", blank=True)
+    data = models.JSONField("数据", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "评价记录"
+        verbose_name_plural = "评价记录"
+        ordering = ["rating", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["rating", "seq"], name="unique_rating_event_seq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rating_id}#{self.seq} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise RuntimeError("rating events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise RuntimeError("rating events are append-only")
+
+
+class MonthlySummary(models.Model):
+    """好差评 results published for one month and one rated jurisdiction (结果公开).
+    Frozen when published; republishing a month replaces its rows (audited)."""
+
+    month = models.DateField("月份", help_text="当月1日")
+    jurisdiction = models.ForeignKey(
+        "regions.Jurisdiction",
+        verbose_name="被评价管辖地",
+        on_delete=models.PROTECT,
+        related_name="rating_summaries",
+    )
+    ratings = models.PositiveIntegerField("评价数")
+    level_5 = models.PositiveIntegerField("非常满意")
+    level_4 = models.PositiveIntegerField("满意")
+    level_3 = models.PositiveIntegerField("基本满意")
+    level_2 = models.PositiveIntegerField("不满意")
+    level_1 = models.PositiveIntegerField("非常不满意")
+    average = models.DecimalField("平均分", max_digits=4, decimal_places=2)
+    good_rate = models.DecimalField("好评率(%)", max_digits=5, decimal_places=2)
+    rectified = models.PositiveIntegerField("差评已整改")
+    annulled = models.PositiveIntegerField("复核撤销")
+    published_at = models.DateTimeField("发布时间")
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="发布人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "好差评月度公示"
+        verbose_name_plural = "好差评月度公示"
+        ordering = ["-month", "jurisdiction__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "jurisdiction"], name="one_summary_per_month_jurisdiction"
+            )
+        ]

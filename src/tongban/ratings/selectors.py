@@ -1,0 +1,156 @@
+"""Every read of ratings, rectification tasks and published summaries, scoped:
+- a rating: its rater; staff of the case's receiving or handling jurisdiction; platform
+  admins. The rater's identity is shown to staff only for named ratings.
+- a rectification task: staff (supervisors included) of the responsible jurisdiction;
+  platform admins.
+- published monthly summaries are public (结果公开)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from tongban.accounts.access import is_platform_admin, jurisdictions_with, require_authenticated
+from tongban.core.errors import not_found
+from tongban.ratings.models import MonthlySummary, Rating, Rectification
+
+
+def local_zone() -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """[start, end) of a calendar month in local time, as aware datetimes."""
+    zone = local_zone()
+    start = dt.datetime(month.year, month.month, 1, tzinfo=zone)
+    nxt = dt.date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+    end = dt.datetime(nxt.year, nxt.month, 1, tzinfo=zone)
+    return start, end
+
+
+def readable_ratings(user: Any) -> QuerySet[Rating]:
+    require_authenticated(user)
+    qs = Rating.objects.all()
+    if is_platform_admin(user):
+        return qs
+    where = jurisdictions_with(user)
+    scope = Q(rater=user) | Q(case__applicant__user=user)
+    if where:
+        scope |= (
+            Q(target_jurisdiction__in=where)
+            | Q(case__receiving_jurisdiction__in=where)
+            | Q(case__handling_jurisdiction__in=where)
+        )
+    return qs.filter(scope)
+
+
+def list_ratings(
+    user: Any,
+    *,
+    jurisdiction_code: str | None = None,
+    level: int | None = None,
+    bad: bool | None = None,
+    status: str | None = None,
+    month: dt.date | None = None,
+) -> QuerySet[Rating]:
+    qs = readable_ratings(user)
+    if jurisdiction_code:
+        qs = qs.filter(target_jurisdiction__code=jurisdiction_code)
+    if level is not None:
+        qs = qs.filter(level=level)
+    if bad is not None:
+        qs = qs.filter(level__lte=2) if bad else qs.filter(level__gte=3)
+    if status:
+        qs = qs.filter(status=status)
+    if month is not None:
+        start, end = month_bounds(month)
+        qs = qs.filter(rated_at__gte=start, rated_at__lt=end)
+    return qs.select_related(
+        "case", "case__item", "target_jurisdiction", "rectification", "rater"
+    ).order_by("-rated_at", "-id")
+
+
+def get_rating_for(user: Any, rating_id: int) -> Rating:
+    row = (
+        readable_ratings(user)
+        .select_related("case", "case__item", "target_jurisdiction", "rater")
+        .filter(pk=rating_id)
+        .first()
+    )
+    if row is None:
+        raise not_found("rating")
+    return row
+
+
+def rating_of_case(user: Any, case_number: str) -> Rating:
+    row = (
+        readable_ratings(user)
+        .select_related("case", "case__item", "target_jurisdiction", "rater")
+        .filter(case__number=case_number)
+        .first()
+    )
+    if row is None:
+        raise not_found("rating")
+    return row
+
+
+def readable_rectifications(user: Any) -> QuerySet[Rectification]:
+    require_authenticated(user)
+    qs = Rectification.objects.all()
+    if is_platform_admin(user):
+        return qs
+    where = jurisdictions_with(user)
+    if not where:
+        return qs.none()
+    return qs.filter(jurisdiction__in=where)
+
+
+def list_rectifications(
+    user: Any,
+    *,
+    status: str | None = None,
+    jurisdiction_code: str | None = None,
+    overdue: bool | None = None,
+) -> QuerySet[Rectification]:
+    qs = readable_rectifications(user)
+    if status:
+        qs = qs.filter(status=status)
+    if jurisdiction_code:
+        qs = qs.filter(jurisdiction__code=jurisdiction_code)
+    if overdue is not None:
+        today = timezone.localdate()
+        late = Q(status__in=[Rectification.Status.OPEN, Rectification.Status.APPEALED]) & Q(
+            due_date__lt=today
+        )
+        qs = qs.filter(late) if overdue else qs.exclude(late)
+    return qs.select_related(
+        "rating", "rating__case", "rating__case__item", "jurisdiction"
+    ).order_by("due_date", "id")
+
+
+def get_rectification_for(user: Any, rectification_id: int) -> Rectification:
+    row = (
+        readable_rectifications(user)
+        .select_related("rating", "rating__case", "rating__case__item", "jurisdiction")
+        .filter(pk=rectification_id)
+        .first()
+    )
+    if row is None:
+        raise not_found("rectification")
+    return row
+
+
+def published_summaries(
+    month: dt.date | None = None, jurisdiction_code: str | None = None
+) -> QuerySet[MonthlySummary]:
+    qs = MonthlySummary.objects.select_related("jurisdiction")
+    if month is not None:
+        qs = qs.filter(month=month.replace(day=1))
+    if jurisdiction_code:
+        qs = qs.filter(jurisdiction__code=jurisdiction_code)
+    return qs.order_by("-month", "jurisdiction__code")

@@ -1,0 +1,419 @@
+"""Every change to regions data: the working-day calendar (CalendarDay, CalendarYear) and
+the master records of regions, jurisdictions, departments and service centres/windows as
+edited in the admin. Each action runs in one transaction, locks what it changes, checks
+who may do it and writes an audit row.
+
+`actor=None` means the system itself (a management command run by the operator, the
+demo seed); every request-driven caller passes the logged-in user.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+
+from tongban.accounts.access import has_role, is_platform_admin
+from tongban.accounts.models import Role
+from tongban.core.audit import record_audit
+from tongban.core.errors import Conflict, Forbidden, Invalid
+from tongban.regions.models import (
+    AdministrativeRegion,
+    CalendarDay,
+    CalendarYear,
+    Department,
+    Jurisdiction,
+)
+
+MIN_CALENDAR_YEAR = 2000
+MAX_CALENDAR_YEAR = 2100
+
+M = TypeVar("M", bound=models.Model)
+
+
+# ---- who may edit -----------------------------------------------------------------------
+
+
+def may_edit_jurisdiction_data(user: Any, jurisdiction_id: int | None) -> bool:
+    """National data (jurisdiction None): platform administrators only. Data of one
+    jurisdiction: platform administrators and that jurisdiction's administrators.
+    `user=None` is the system (management commands)."""
+    if user is None:
+        return True
+    if is_platform_admin(user):
+        return True
+    return jurisdiction_id is not None and has_role(user, [Role.ADMIN], jurisdiction_id)
+
+
+def _require_editor(user: Any, jurisdiction_id: int | None) -> None:
+    if not may_edit_jurisdiction_data(user, jurisdiction_id):
+        if jurisdiction_id is None:
+            raise Forbidden(
+                "只有平台管理员可以修改全国性主数据。",
+                "Only platform administrators may change national master data.",
+            )
+        raise Forbidden(
+            "只有平台管理员或该管辖地管理员可以修改此数据。",
+            "Only platform administrators or administrators of this jurisdiction may "
+            "change this data.",
+        )
+
+
+def _jurisdiction_label(jurisdiction: Jurisdiction | None) -> str:
+    return jurisdiction.code if jurisdiction is not None else "national"
+
+
+def _scope(model: type[M], jurisdiction: Jurisdiction | None) -> models.QuerySet[M]:
+    if jurisdiction is None:
+        return model._default_manager.filter(jurisdiction__isnull=True)
+    return model._default_manager.filter(jurisdiction=jurisdiction)
+
+
+def _check_year(year: int) -> None:
+    if not MIN_CALENDAR_YEAR <= year <= MAX_CALENDAR_YEAR:
+        raise Invalid(
+            f"年份须在{MIN_CALENDAR_YEAR}至{MAX_CALENDAR_YEAR}之间。",
+            f"The year must be between {MIN_CALENDAR_YEAR} and {MAX_CALENDAR_YEAR}.",
+            code="invalid_year",
+            details={"year": year},
+        )
+
+
+def _check_note(note: str, limit: int) -> str:
+    note = note.strip()
+    if len(note) > limit:
+        raise Invalid(
+            f"说明不能超过{limit}个字。",
+            f"The note may have at most {limit} characters.",
+            code="note_too_long",
+        )
+    return note
+
+
+# ---- working-day calendar ---------------------------------------------------------------
+
+
+def set_calendar_day(
+    actor: Any,
+    *,
+    day: dt.date,
+    is_working_day: bool,
+    jurisdiction: Jurisdiction | None = None,
+    note: str = "",
+) -> CalendarDay:
+    """Record that `day` is (or is not) a working day, nationally or in one jurisdiction.
+    Creates or updates the row; an unchanged row writes no audit entry."""
+    _require_editor(actor, jurisdiction.pk if jurisdiction else None)
+    _check_year(day.year)
+    note = _check_note(note, 64)
+    with transaction.atomic():
+        row = _scope(CalendarDay, jurisdiction).select_for_update().filter(date=day).first()
+        if row is None:
+            row = CalendarDay(
+                jurisdiction=jurisdiction, date=day, is_working_day=is_working_day, note=note
+            )
+            try:
+                with transaction.atomic():
+                    row.save()
+            except IntegrityError as exc:
+                raise Conflict(
+                    "该日期的工作日历调整已被他人同时录入,请刷新后重试。",
+                    "Someone else entered this date at the same time; reload and retry.",
+                ) from exc
+            previous = None
+        elif row.is_working_day == is_working_day and row.note == note:
+            return row
+        else:
+            previous = {"is_working_day": row.is_working_day, "note": row.note}
+            row.is_working_day = is_working_day
+            row.note = note
+            row.save(update_fields=["is_working_day", "note"])
+        kind = "工作日" if is_working_day else "休息日"
+        record_audit(
+            actor,
+            "calendar_day.set",
+            row,
+            f"{_jurisdiction_label(jurisdiction)} {day.isoformat()} {kind} {note}",
+            {
+                "jurisdiction": jurisdiction.code if jurisdiction else None,
+                "date": day.isoformat(),
+                "is_working_day": is_working_day,
+                "note": note,
+                "previous": previous,
+            },
+        )
+    return row
+
+
+def remove_calendar_day(
+    actor: Any, *, day: dt.date, jurisdiction: Jurisdiction | None = None
+) -> bool:
+    """Remove the override for `day`; the date then follows the next rule in the
+    resolution order. Returns False when there was nothing to remove."""
+    _require_editor(actor, jurisdiction.pk if jurisdiction else None)
+    with transaction.atomic():
+        row = _scope(CalendarDay, jurisdiction).select_for_update().filter(date=day).first()
+        if row is None:
+            return False
+        record_audit(
+            actor,
+            "calendar_day.remove",
+            row,
+            f"{_jurisdiction_label(jurisdiction)} {day.isoformat()}",
+            {
+                "jurisdiction": jurisdiction.code if jurisdiction else None,
+                "date": day.isoformat(),
+                "previous": {"is_working_day": row.is_working_day, "note": row.note},
+            },
+        )
+        row.delete()
+    return True
+
+
+def declare_calendar_year(
+    actor: Any,
+    *,
+    year: int,
+    jurisdiction: Jurisdiction | None = None,
+    provisional: bool = False,
+    note: str = "",
+) -> CalendarYear:
+    """Declare that a year's holidays and make-up working days have been entered, so the
+    calendar answers for that year even where the packaged calendar does not know it
+    (days without a CalendarDay row follow the Monday-to-Friday rule)."""
+    _require_editor(actor, jurisdiction.pk if jurisdiction else None)
+    _check_year(year)
+    note = _check_note(note, 255)
+    with transaction.atomic():
+        row = _scope(CalendarYear, jurisdiction).select_for_update().filter(year=year).first()
+        if row is None:
+            row = CalendarYear(
+                jurisdiction=jurisdiction, year=year, provisional=provisional, note=note
+            )
+            try:
+                with transaction.atomic():
+                    row.save()
+            except IntegrityError as exc:
+                raise Conflict(
+                    "该年度已被他人同时声明,请刷新后重试。",
+                    "Someone else declared this year at the same time; reload and retry.",
+                ) from exc
+            previous = None
+        elif row.provisional == provisional and row.note == note:
+            return row
+        else:
+            previous = {"provisional": row.provisional, "note": row.note}
+            row.provisional = provisional
+            row.note = note
+            row.save(update_fields=["provisional", "note"])
+        record_audit(
+            actor,
+            "calendar_year.declare",
+            row,
+            f"{_jurisdiction_label(jurisdiction)} {year}{' 暂定' if provisional else ''}",
+            {
+                "jurisdiction": jurisdiction.code if jurisdiction else None,
+                "year": year,
+                "provisional": provisional,
+                "note": note,
+                "previous": previous,
+            },
+        )
+    return row
+
+
+def withdraw_calendar_year(
+    actor: Any, *, year: int, jurisdiction: Jurisdiction | None = None
+) -> bool:
+    """Withdraw a year declaration (its CalendarDay rows stay). Returns False when there
+    was nothing to withdraw."""
+    _require_editor(actor, jurisdiction.pk if jurisdiction else None)
+    with transaction.atomic():
+        row = _scope(CalendarYear, jurisdiction).select_for_update().filter(year=year).first()
+        if row is None:
+            return False
+        record_audit(
+            actor,
+            "calendar_year.withdraw",
+            row,
+            f"{_jurisdiction_label(jurisdiction)} {year}",
+            {
+                "jurisdiction": jurisdiction.code if jurisdiction else None,
+                "year": year,
+                "previous": {"provisional": row.provisional, "note": row.note},
+            },
+        )
+        row.delete()
+    return True
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    """One exception to the Monday-to-Friday rule, as read from a calendar data file."""
+
+    day: dt.date
+    is_working_day: bool
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class CalendarLoadResult:
+    year: CalendarYear
+    written: int
+    unchanged: int
+    removed: int
+
+
+def load_calendar_year(
+    actor: Any,
+    *,
+    year: int,
+    entries: Sequence[CalendarEntry],
+    jurisdiction: Jurisdiction | None = None,
+    provisional: bool = False,
+    note: str = "",
+    replace: bool = False,
+) -> CalendarLoadResult:
+    """Declare a year and enter its exceptions in one transaction (all or nothing).
+    With `replace`, rows of that year and scope that are not in `entries` are removed,
+    e.g. when the official arrangements replace a provisional calendar."""
+    _require_editor(actor, jurisdiction.pk if jurisdiction else None)
+    _check_year(year)
+    seen: set[dt.date] = set()
+    for entry in entries:
+        if entry.day.year != year:
+            raise Invalid(
+                f"{entry.day.isoformat()} 不属于{year}年。",
+                f"{entry.day.isoformat()} is not in {year}.",
+                code="date_outside_year",
+                details={"date": entry.day.isoformat(), "year": year},
+            )
+        if entry.day in seen:
+            raise Invalid(
+                f"{entry.day.isoformat()} 重复出现。",
+                f"{entry.day.isoformat()} appears twice.",
+                code="duplicate_date",
+                details={"date": entry.day.isoformat()},
+            )
+        seen.add(entry.day)
+    written = unchanged = removed = 0
+    with transaction.atomic():
+        declared = declare_calendar_year(
+            actor, year=year, jurisdiction=jurisdiction, provisional=provisional, note=note
+        )
+        existing = {
+            row.date: row
+            for row in _scope(CalendarDay, jurisdiction).select_for_update().filter(date__year=year)
+        }
+        for entry in entries:
+            old = existing.get(entry.day)
+            if (
+                old is not None
+                and old.is_working_day == entry.is_working_day
+                and old.note == entry.note.strip()
+            ):
+                unchanged += 1
+                continue
+            set_calendar_day(
+                actor,
+                day=entry.day,
+                is_working_day=entry.is_working_day,
+                jurisdiction=jurisdiction,
+                note=entry.note,
+            )
+            written += 1
+        if replace:
+            for day in sorted(set(existing) - seen):
+                removed += remove_calendar_day(actor, day=day, jurisdiction=jurisdiction)
+    return CalendarLoadResult(declared, written, unchanged, removed)
+
+
+# ---- master records edited in the admin -------------------------------------------------
+
+
+def _jurisdiction_id_of(obj: models.Model) -> int | None:
+    """The jurisdiction a master record belongs to; None for national records."""
+    if isinstance(obj, AdministrativeRegion | Jurisdiction):
+        return None
+    if isinstance(obj, Department):
+        return obj.jurisdiction_id
+    jurisdiction_id = getattr(obj, "jurisdiction_id", None)
+    if jurisdiction_id is not None:
+        return int(jurisdiction_id)
+    centre = getattr(obj, "centre", None)  # centres.Window
+    if centre is not None:
+        return int(centre.jurisdiction_id)
+    raise TypeError(f"not a master record: {type(obj).__name__}")
+
+
+def _field_values(obj: models.Model, names: Iterable[str]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for name in names:
+        field = obj._meta.get_field(name)
+        value = getattr(obj, getattr(field, "attname", name), None)
+        values[name] = "" if value is None else str(value)
+    return values
+
+
+def save_master_record(actor: Any, obj: M, *, changed_fields: Iterable[str] | None = None) -> M:
+    """Create or update a region, jurisdiction, department, service centre or window.
+    National records (regions, jurisdictions) need a platform administrator; the others
+    also a jurisdiction administrator of both the old and the new jurisdiction."""
+    _require_editor(actor, _jurisdiction_id_of(obj))
+    model = type(obj)
+    with transaction.atomic():
+        created = obj.pk is None
+        if not created:
+            old = model._default_manager.select_for_update().filter(pk=obj.pk).first()
+            if old is None:
+                raise Conflict(
+                    "该记录已被删除,请刷新后重试。",
+                    "This record has been deleted; reload and retry.",
+                )
+            _require_editor(actor, _jurisdiction_id_of(old))
+        try:
+            obj.full_clean()
+        except ValidationError as exc:
+            raise Invalid(
+                "数据不符合要求。",
+                "The data is not valid.",
+                details={"errors": exc.message_dict},
+            ) from exc
+        obj.save()
+        names = (
+            [f.name for f in model._meta.concrete_fields if not f.primary_key]
+            if created or changed_fields is None
+            else list(changed_fields)
+        )
+        record_audit(
+            actor,
+            f"{model._meta.model_name}.{'create' if created else 'change'}",
+            obj,
+            str(obj),
+            {"changed": _field_values(obj, names)},
+        )
+    return obj
+
+
+def delete_master_record(actor: Any, obj: models.Model) -> None:
+    """Delete a master record; rows that other data still refers to (PROTECT) cannot be
+    deleted and raise Conflict."""
+    _require_editor(actor, _jurisdiction_id_of(obj))
+    model = type(obj)
+    with transaction.atomic():
+        row = model._default_manager.select_for_update().filter(pk=obj.pk).first()
+        if row is None:
+            return
+        record_audit(actor, f"{model._meta.model_name}.delete", row, str(row))
+        try:
+            with transaction.atomic():
+                row.delete()
+        except models.ProtectedError as exc:
+            raise Conflict(
+                "仍有其他数据引用该记录,不能删除。",
+                "Other data still refers to this record; it cannot be deleted.",
+            ) from exc

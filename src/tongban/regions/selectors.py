@@ -1,0 +1,102 @@
+"""Reads of regions data. Jurisdictions, departments, centres and the working-day calendar
+are public master data: every logged-in user may read all of them; they hold no personal
+data. Each list runs a bounded number of queries whatever its length."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+
+from tongban.accounts.access import require_authenticated
+from tongban.centres.models import ServiceCentre
+from tongban.centres.selectors import active_windows
+from tongban.core.errors import not_found
+from tongban.regions.calendar import CalendarException, calendar_for, package_covers
+from tongban.regions.models import AdministrativeRegion, Department, Jurisdiction
+
+# region -> parent -> parent -> parent covers township, county, city and province
+_REGION_CHAIN = "region__parent__parent__parent"
+
+# path segment that names the national calendar in /v1/calendar/{code}
+NATIONAL = "national"
+
+
+def province_of(region: AdministrativeRegion) -> AdministrativeRegion:
+    """The top of a region's chain (uses the parents loaded by the selectors)."""
+    node = region
+    while node.parent is not None:
+        node = node.parent
+    return node
+
+
+def readable_jurisdictions(user: Any, *, include_inactive: bool = False) -> QuerySet[Jurisdiction]:
+    require_authenticated(user)
+    jurisdictions = Jurisdiction.objects.select_related(_REGION_CHAIN).order_by("code")
+    if not include_inactive:
+        jurisdictions = jurisdictions.filter(active=True)
+    return jurisdictions
+
+
+def get_jurisdiction_for(user: Any, code: str) -> Jurisdiction:
+    """One jurisdiction (active or not) by code; NotFound for an unknown code."""
+    require_authenticated(user)
+    jurisdiction = Jurisdiction.objects.filter(code=code).first()
+    if jurisdiction is None:
+        raise not_found("jurisdiction")
+    return jurisdiction
+
+
+def get_jurisdiction_detail_for(user: Any, code: str) -> Jurisdiction:
+    """One jurisdiction (active or not) with its region chain, departments and service
+    centres (with their active windows) loaded; NotFound for an unknown code."""
+    require_authenticated(user)
+    jurisdiction = (
+        Jurisdiction.objects.select_related(_REGION_CHAIN)
+        .prefetch_related(
+            Prefetch("departments", queryset=Department.objects.order_by("kind", "pk")),
+            Prefetch(
+                "service_centres",
+                queryset=ServiceCentre.objects.order_by("name", "pk").prefetch_related(
+                    Prefetch("windows", queryset=active_windows())
+                ),
+            ),
+        )
+        .filter(code=code)
+        .first()
+    )
+    if jurisdiction is None:
+        raise not_found("jurisdiction")
+    return jurisdiction
+
+
+@dataclass(frozen=True)
+class CalendarYearView:
+    jurisdiction: Jurisdiction | None
+    year: int
+    source: str  # "package": the official calendar; "declared": entered by administrators
+    provisional: bool
+    working_days: int
+    exceptions: list[CalendarException]
+
+
+def calendar_year_for(user: Any, code: str, year: int) -> CalendarYearView:
+    """The working-day exceptions of one year in a jurisdiction (`code`) or nationally
+    (`code == "national"`). CalendarNotAvailable for a year nobody has entered."""
+    require_authenticated(user)
+    jurisdiction = None if code == NATIONAL else get_jurisdiction_for(user, code)
+    calendar = calendar_for(jurisdiction)
+    exceptions = calendar.exceptions_in_year(year)
+    first = dt.date(year, 1, 1)
+    return CalendarYearView(
+        jurisdiction=jurisdiction,
+        year=year,
+        source="package" if package_covers(year) else "declared",
+        provisional=calendar.is_provisional(first),
+        working_days=calendar.working_days_between(
+            first - dt.timedelta(days=1), dt.date(year, 12, 31)
+        ),
+        exceptions=exceptions,
+    )

@@ -1,0 +1,184 @@
+"""/api/v1/stats: figures from the pre-computed count tables, shaped for a dashboard
+(rows + total, each dimension as code and label). Every table can be downloaded with
+`?format=csv` or `?format=xlsx`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, Query, Router, Schema
+
+from tongban.stats import export, selectors
+
+router = Router(tags=["stats 统计"])
+
+
+class StatsQuery(Schema):
+    from_month: str | None = Field(None, description="起始月份 YYYY-MM(含)")
+    to_month: str | None = Field(None, description="截止月份 YYYY-MM(含)")
+    jurisdiction: str | None = Field(None, description="管辖地代码(须在本人范围内)")
+    leg: str = Field("any", description="any / receiving / handling")
+    item: str | None = Field(None, description="事项基本编码")
+    department: str | None = None
+    mode: str | None = None
+    channel: str | None = None
+    status: str | None = None
+    high_frequency: bool | None = None
+    agreement: int | None = None
+    format: str = Field("json", description="json / csv / xlsx")
+
+    def to_filter(self) -> selectors.StatsFilter:
+        return selectors.StatsFilter(
+            month_from=selectors.parse_month(self.from_month),
+            month_to=selectors.parse_month(self.to_month),
+            jurisdiction=self.jurisdiction,
+            leg=self.leg,
+            item=self.item,
+            department=self.department,
+            mode=self.mode,
+            channel=self.channel,
+            status=self.status,
+            high_frequency=self.high_frequency,
+            agreement=self.agreement,
+        )
+
+
+class TableOut(Schema):
+    group_by: list[str]
+    rows: list[dict[str, Any]]
+    total: dict[str, Any]
+
+
+class FlowOut(Schema):
+    jurisdictions: list[str]
+    rows: list[dict[str, Any]]
+
+
+class HighFrequencyOut(Schema):
+    cases: int
+    high_frequency_cases: int
+    case_share: float | None
+    consultations: int
+    high_frequency_consultations: int
+    consultation_share: float | None
+    top_items_by_cases: list[dict[str, Any]]
+    top_items_by_consultations: list[dict[str, Any]]
+
+
+class OverviewOut(Schema):
+    cases: dict[str, Any]
+    consultations: dict[str, Any]
+    ratings: dict[str, Any]
+    high_frequency: dict[str, Any]
+
+
+class AgreementRef(Schema):
+    id: int
+    code: str
+    version: int
+    title: str
+    status: str
+
+
+class AgreementTableOut(TableOut):
+    agreement: dict[str, Any]
+    ratings: dict[str, Any]
+
+
+def _table(
+    q: StatsQuery, name: str, data: dict[str, Any], measures: tuple[str, ...]
+) -> dict[str, Any] | HttpResponse:
+    fmt = export.check_format(q.format)
+    if fmt == "json":
+        return data
+    groups = data["group_by"]
+    rows = data["rows"] if groups else [data["total"]]
+    columns = export.group_columns(groups) + list(measures)
+    return export.render(fmt, name, columns, rows, data["total"] if groups else None)
+
+
+@router.get("/stats/overview", response=OverviewOut, summary="概览(看板首屏)")
+def overview(request: HttpRequest, q: Query[StatsQuery]) -> dict[str, Any]:
+    return selectors.overview(request.user, q.to_filter())
+
+
+@router.get("/stats/cases", response=TableOut, summary="办件统计(含按时率、各环节用时)")
+def cases(
+    request: HttpRequest,
+    q: Query[StatsQuery],
+    group_by: str | None = Query(
+        None,
+        description="最多两个,逗号分隔: month, receiving, handling, item, department, mode, "
+        "channel, status, high_frequency, agreement",
+    ),
+) -> Any:
+    data = selectors.case_stats(request.user, q.to_filter(), group_by)
+    return _table(q, "cases", data, export.CASE_COLUMNS)
+
+
+@router.get("/stats/flow", response=FlowOut, summary="收件地→办理地流向矩阵")
+def flow(request: HttpRequest, q: Query[StatsQuery]) -> Any:
+    data = selectors.flow_matrix(request.user, q.to_filter())
+    fmt = export.check_format(q.format)
+    if fmt == "json":
+        return data
+    columns = [*export.group_columns(["receiving", "handling"]), "cases", "completed"]
+    return export.render(fmt, "flow", columns, data["rows"])
+
+
+@router.get("/stats/high-frequency", response=HighFrequencyOut, summary="高频事项占比")
+def high_frequency(request: HttpRequest, q: Query[StatsQuery], top: int = 10) -> Any:
+    data = selectors.high_frequency_share(request.user, q.to_filter(), max(1, min(top, 50)))
+    fmt = export.check_format(q.format)
+    if fmt == "json":
+        return data
+    columns = [*export.group_columns(["item"]), "cases", "share"]
+    return export.render(fmt, "high_frequency", columns, data["top_items_by_cases"])
+
+
+@router.get("/stats/consultations", response=TableOut, summary="咨询统计")
+def consultations(
+    request: HttpRequest,
+    q: Query[StatsQuery],
+    group_by: str | None = Query(
+        None,
+        description="month, jurisdiction, forwarded_to, item, high_frequency, channel, status",
+    ),
+) -> Any:
+    data = selectors.consultation_stats(request.user, q.to_filter(), group_by)
+    return _table(q, "consultations", data, export.CONSULTATION_COLUMNS)
+
+
+@router.get("/stats/ratings", response=TableOut, summary="好差评统计(满意度)")
+def ratings(
+    request: HttpRequest,
+    q: Query[StatsQuery],
+    group_by: str | None = Query(
+        None,
+        description="month, receiving, handling, target, item, agreement, channel_kind, "
+        "task_status",
+    ),
+) -> Any:
+    data = selectors.rating_stats(request.user, q.to_filter(), group_by)
+    return _table(q, "ratings", data, export.RATING_COLUMNS)
+
+
+@router.get("/stats/agreements", response=list[AgreementRef], summary="可查看统计的协议")
+def agreements(request: HttpRequest) -> list[dict[str, Any]]:
+    return selectors.readable_agreements(request.user)
+
+
+@router.get(
+    "/stats/agreements/{int:agreement_id}",
+    response=AgreementTableOut,
+    summary="协议统计(各方所见一致)",
+)
+def agreement(
+    request: HttpRequest,
+    agreement_id: int,
+    q: Query[StatsQuery],
+    group_by: str | None = None,
+) -> Any:
+    data = selectors.agreement_stats(request.user, agreement_id, q.to_filter(), group_by)
+    return _table(q, f"agreement_{agreement_id}", data, export.CASE_COLUMNS)

@@ -1,0 +1,994 @@
+"""`tongban seed-history --year 2022`: a synthetic year of cases, consultations and
+ratings whose totals reproduce what the seed article reports for 2022 (domain notes §6):
+
+- 东湖: 17,300 cases and 29,500 consultations in the year (≈1,440 cases and ≈2,460
+  consultations a month); the high-frequency items 户口迁移审批, 机动车驾驶证核发/审验 and
+  结婚登记 are 63% of both (10,899 cases, 18,585 consultations).
+- 葛店: 1,965 cases received, 318 at self-service terminals and 1,647 at hall windows.
+
+A jurisdiction's cases are the cases it took part in (receiving or handling), which is
+what the statistics call `leg=any`. The plan below is built so that both totals hold at
+once: 葛店 only receives (40% of its cases are handled by 东湖 and count for 东湖 too), and
+no consultation is forwarded to 东湖. Everything else (channels, outcomes, durations,
+ratings) is drawn from fixed distributions with a seeded random generator.
+
+The rows are written with bulk_create, bypassing cases.actions: a year of history must
+carry past timestamps (the actions stamp `now`), and 185,000 events through the one-by-one
+transition code would take many minutes. Every path is still checked against the
+transition table (cases/workflow.py), so the synthetic history is one the workflow could
+have produced. Synthetic rows are recognisable: case numbers start with `SYN-`, every
+event has data.synthetic = true, and a HistoryImport row records the run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from tongban.accounts.identifiers import make_id_number
+from tongban.accounts.models import Applicant, User
+from tongban.agreements.selectors import agreements_in_force
+from tongban.cases.models import Case, CaseEvent
+from tongban.cases.workflow import INITIAL_STATE, SUBMIT_PRACTICE_CODE, find_transition
+from tongban.catalog.models import ItemImplementation, Mode, ServiceItem
+from tongban.centres.models import Window
+from tongban.consultations.models import Consultation, ConsultationEvent
+from tongban.core.audit import record_audit
+from tongban.core.errors import Conflict, Invalid
+from tongban.ratings.actions import default_leg, indicators_for, rectification_due
+from tongban.ratings.models import ChannelKind, Rating, RatingEvent, Rectification
+from tongban.regions.calendar import WorkingCalendar, calendar_for
+from tongban.regions.models import Department, Jurisdiction
+from tongban.stats.models import HistoryImport
+
+DONGHU = "420100Z01"
+GEDIAN = "420703400"
+HUANGZHOU = "421102"
+KAITIE = "420205"
+COUNTERPARTS = (HUANGZHOU, KAITIE)
+HISTORY_USERNAME = "synthetic-history"
+
+# domain notes §6 (the seed article), per year
+SEED_FIGURES: dict[int, dict[str, int]] = {
+    2022: {
+        "donghu_cases": 17_300,
+        "donghu_consultations": 29_500,
+        "gedian_cases": 1_965,
+        "gedian_terminal": 318,
+    }
+}
+HIGH_FREQUENCY_SHARE = Decimal("0.63")
+# assumptions (not in the seed): documented in docs/adr/0060-statistics-and-ratings.md
+GEDIAN_TO_DONGHU = Decimal("0.40")  # share of 葛店's cases handled by 东湖
+DONGHU_RECEIVED = Decimal("0.45")  # of 东湖's other cases: received at 东湖 windows
+DONGHU_FROM_COUNTERPARTS = Decimal("0.25")  # received at 黄州/开铁, handled by 东湖
+GEDIAN_CONSULTATIONS_PER_YEAR = 3_350  # ≈ 东湖's consultations per case
+RATED_SHARE = 0.55
+LEVEL_WEIGHTS = {5: 0.86, 4: 0.09, 3: 0.035, 2: 0.01, 1: 0.005}
+# 2022: Spring Festival in February, National Day in October
+MONTH_WEIGHTS = (1.0, 0.75, 1.05, 0.95, 1.0, 1.05, 1.1, 1.05, 1.0, 0.85, 1.0, 1.0)
+
+
+@dataclass(frozen=True)
+class ItemDef:
+    code: str
+    name: str
+    department_kind: str
+    item_type: str
+    high_frequency: bool
+    modes: tuple[str, ...]
+    terminal: bool
+    weight: float
+
+
+# the seed's high-frequency items (codes as in the demo seed) and ordinary items that the
+# demo seed does not flag high-frequency; missing ones are created with these codes
+CORE_ITEMS = (
+    ItemDef(
+        "ITEM-HUKOU-MIGRATION",
+        "户口迁移审批",
+        "public_security",
+        "licensing",
+        True,
+        ("online", "proxy"),
+        False,
+        0.40,
+    ),
+    ItemDef(
+        "ITEM-DRIVING-LICENCE",
+        "机动车驾驶证核发",
+        "public_security",
+        "licensing",
+        True,
+        ("proxy",),
+        False,
+        0.18,
+    ),
+    ItemDef(
+        "ITEM-DRIVING-REVIEW",
+        "机动车驾驶证审验",
+        "public_security",
+        "confirmation",
+        True,
+        ("online", "proxy"),
+        True,
+        0.22,
+    ),
+    ItemDef(
+        "ITEM-MARRIAGE",
+        "内地居民结婚登记",
+        "civil_affairs",
+        "confirmation",
+        True,
+        ("proxy",),
+        False,
+        0.20,
+    ),
+)
+ORDINARY_ITEMS = (
+    ItemDef(
+        "ITEM-PASSPORT", "普通护照签发", "exit_entry", "licensing", False, ("proxy",), True, 0.2
+    ),
+    ItemDef(
+        "ITEM-ID-CARD-RENEWAL",
+        "居民身份证换领",
+        "public_security",
+        "confirmation",
+        False,
+        ("proxy",),
+        True,
+        0.15,
+    ),
+    ItemDef(
+        "ITEM-COMPANY-CHANGE",
+        "企业变更登记",
+        "market_regulation",
+        "licensing",
+        False,
+        ("online", "proxy"),
+        True,
+        0.14,
+    ),
+    ItemDef(
+        "ITEM-HOUSING-FUND-CERTIFICATE",
+        "住房公积金缴存证明出具",
+        "housing_fund",
+        "public_service",
+        False,
+        ("online", "proxy"),
+        True,
+        0.12,
+    ),
+    ItemDef(
+        "ITEM-INSURANCE-RECORD",
+        "个人参保证明查询打印",
+        "human_resources",
+        "public_service",
+        False,
+        ("online", "proxy"),
+        True,
+        0.13,
+    ),
+    ItemDef(
+        "ITEM-BIRTH-REGISTRATION",
+        "生育登记",
+        "health",
+        "public_service",
+        False,
+        ("online", "proxy"),
+        False,
+        0.08,
+    ),
+    ItemDef(
+        "ITEM-TAX-CERTIFICATE",
+        "开具税收完税证明",
+        "taxation",
+        "public_service",
+        False,
+        ("online", "proxy"),
+        True,
+        0.10,
+    ),
+    ItemDef(
+        "ITEM-TRANSPORT-QUALIFICATION",
+        "道路运输从业人员从业资格证换发",
+        "transport",
+        "licensing",
+        False,
+        ("online", "proxy"),
+        False,
+        0.08,
+    ),
+)
+ALL_ITEMS = CORE_ITEMS + ORDINARY_ITEMS
+EXIT_ENTRY_TREND = 0.08  # 出入境 items gain weight month by month ("逐步成为高频")
+
+
+def round_half_up(value: Decimal | float) -> int:
+    return int(Decimal(str(value)).quantize(Decimal("1"), ROUND_HALF_UP))
+
+
+def apportion(total: int, weights: Sequence[float]) -> list[int]:
+    """Split `total` in proportion to `weights` exactly (largest remainder)."""
+    whole = sum(weights)
+    raw = [total * w / whole for w in weights]
+    counts = [int(r) for r in raw]
+    order = sorted(range(len(raw)), key=lambda i: (-(raw[i] - counts[i]), i))
+    for i in order[: total - sum(counts)]:
+        counts[i] += 1
+    return counts
+
+
+@dataclass(frozen=True)
+class Targets:
+    year: int
+    donghu_cases: int
+    donghu_hf_cases: int
+    donghu_consultations: int
+    donghu_hf_consultations: int
+    gedian_cases: int
+    gedian_terminal: int
+    gedian_window: int
+    gedian_consultations: int
+
+
+def targets_for(year: int, scale: float = 1.0) -> Targets:
+    figures = SEED_FIGURES.get(year)
+    if figures is None:
+        raise Invalid(
+            f"种子数据只有{sorted(SEED_FIGURES)}年的数字。",
+            f"The seed reports figures for {sorted(SEED_FIGURES)} only.",
+        )
+    if not 0 < scale <= 1:
+        raise Invalid("比例须在0到1之间。", "The scale must be in (0, 1].")
+    s = Decimal(str(scale))
+    dh = round_half_up(figures["donghu_cases"] * s)
+    dc = round_half_up(figures["donghu_consultations"] * s)
+    gd = round_half_up(figures["gedian_cases"] * s)
+    gt = min(gd, round_half_up(figures["gedian_terminal"] * s))
+    return Targets(
+        year=year,
+        donghu_cases=dh,
+        donghu_hf_cases=round_half_up(dh * HIGH_FREQUENCY_SHARE),
+        donghu_consultations=dc,
+        donghu_hf_consultations=round_half_up(dc * HIGH_FREQUENCY_SHARE),
+        gedian_cases=gd,
+        gedian_terminal=gt,
+        gedian_window=gd - gt,
+        gedian_consultations=round_half_up(GEDIAN_CONSULTATIONS_PER_YEAR * s),
+    )
+
+
+@dataclass
+class CasePlan:
+    month: int
+    receiving: str | None
+    handling: str
+    mode: str
+    channel: str
+    high_frequency: bool
+    item: str = ""
+
+
+@dataclass
+class ConsultationPlan:
+    month: int
+    jurisdiction: str
+    channel: str
+    high_frequency: bool
+    forwarded_to: str | None
+    item: str | None = None
+
+
+def _months(total: int, rng: random.Random) -> list[int]:
+    months = [m for m, n in enumerate(apportion(total, MONTH_WEIGHTS), start=1) for _ in range(n)]
+    rng.shuffle(months)
+    return months
+
+
+def _pick_item(rng: random.Random, hf: bool, mode: str, channel: str, month: int) -> str:
+    pool = [
+        d
+        for d in (CORE_ITEMS if hf else ORDINARY_ITEMS)
+        if mode in d.modes and (channel != "terminal" or d.terminal)
+    ]
+    if not pool:  # e.g. a high-frequency case at a terminal: 驾驶证审验 is terminal-capable
+        pool = [d for d in (CORE_ITEMS if hf else ORDINARY_ITEMS) if mode in d.modes]
+    weights = [
+        d.weight * (1 + EXIT_ENTRY_TREND * (month - 1) if d.department_kind == "exit_entry" else 1)
+        for d in pool
+    ]
+    return rng.choices(pool, weights)[0].code
+
+
+def plan_cases(t: Targets, rng: random.Random) -> list[CasePlan]:
+    """Every case of the year, with the totals of `t` exact by construction."""
+    # 葛店 receives; some of it is handled by 东湖
+    g_channels = ["terminal"] * t.gedian_terminal + ["window"] * t.gedian_window
+    rng.shuffle(g_channels)
+    g2d = round_half_up(t.gedian_cases * GEDIAN_TO_DONGHU)
+    donghu: list[CasePlan] = []
+    others: list[CasePlan] = []
+    for i, channel in enumerate(g_channels):
+        plan = CasePlan(0, GEDIAN, DONGHU, "proxy", channel, False)
+        if i < g2d:
+            donghu.append(plan)
+        else:
+            plan.handling = rng.choice(COUNTERPARTS)
+            plan.high_frequency = rng.random() < 0.5
+            others.append(plan)
+    rest = t.donghu_cases - len(donghu)
+    received = round_half_up(rest * DONGHU_RECEIVED)
+    incoming = round_half_up(rest * DONGHU_FROM_COUNTERPARTS)
+    online = rest - received - incoming
+    for _ in range(received):
+        channel = "terminal" if rng.random() < 0.15 else "window"
+        donghu.append(CasePlan(0, DONGHU, rng.choice(COUNTERPARTS), "proxy", channel, False))
+    for _ in range(incoming):
+        donghu.append(CasePlan(0, rng.choice(COUNTERPARTS), DONGHU, "proxy", "window", False))
+    for _ in range(online):
+        channel = "web" if rng.random() < 0.55 else "app"
+        donghu.append(CasePlan(0, None, DONGHU, "online", channel, False))
+    flags = [True] * t.donghu_hf_cases + [False] * (len(donghu) - t.donghu_hf_cases)
+    rng.shuffle(flags)
+    for plan, flag, month in zip(donghu, flags, _months(len(donghu), rng), strict=True):
+        plan.high_frequency = flag
+        plan.month = month
+    for plan, month in zip(others, _months(len(others), rng), strict=True):
+        plan.month = month
+    plans = donghu + others
+    for plan in plans:
+        plan.item = _pick_item(rng, plan.high_frequency, plan.mode, plan.channel, plan.month)
+    return plans
+
+
+CONSULTATION_CHANNELS = (("window", 0.45), ("hotline", 0.30), ("online", 0.20), ("terminal", 0.05))
+
+
+def plan_consultations(t: Targets, rng: random.Random) -> list[ConsultationPlan]:
+    plans: list[ConsultationPlan] = []
+    names = [c for c, _ in CONSULTATION_CHANNELS]
+    weights = [w for _, w in CONSULTATION_CHANNELS]
+    for owner, total, hf_total, targets in (
+        (DONGHU, t.donghu_consultations, t.donghu_hf_consultations, (GEDIAN, *COUNTERPARTS)),
+        (GEDIAN, t.gedian_consultations, None, COUNTERPARTS),
+    ):
+        if hf_total is None:
+            hf_total = round_half_up(total * Decimal("0.5"))
+        flags = [True] * hf_total + [False] * (total - hf_total)
+        rng.shuffle(flags)
+        for flag, month in zip(flags, _months(total, rng), strict=True):
+            channel = rng.choices(names, weights)[0]
+            forwarded = rng.choice(targets) if rng.random() < 0.06 else None
+            plan = ConsultationPlan(month, owner, channel, flag, forwarded)
+            if flag or rng.random() < 0.75:
+                plan.item = _pick_item(rng, flag, "proxy", "window", month)
+            plans.append(plan)
+    return plans
+
+
+# -- writing ----------------------------------------------------------------------------
+
+
+@dataclass
+class Context:
+    year: int
+    rng: random.Random
+    zone: zoneinfo.ZoneInfo
+    user: User
+    jurisdictions: dict[str, Jurisdiction]
+    items: dict[str, ServiceItem]
+    implementations: dict[tuple[str, str], ItemImplementation] = field(default_factory=dict)
+    calendars: dict[str, WorkingCalendar] = field(default_factory=dict)
+    windows: dict[tuple[str, str], int | None] = field(default_factory=dict)
+    agreements: dict[tuple[str, str, int], int | None] = field(default_factory=dict)
+    applicants: list[Applicant] = field(default_factory=list)
+    numbers: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+
+def _history_user() -> User:
+    user, created = User.objects.get_or_create(
+        username=HISTORY_USERNAME,
+        defaults={"kind": User.Kind.STAFF, "display_name": "历史数据导入", "is_active": False},
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
+def _ensure_items(write: Callable[[str], None]) -> dict[str, ServiceItem]:
+    found = {i.code: i for i in ServiceItem.objects.filter(code__in=[d.code for d in ALL_ITEMS])}
+    for d in ALL_ITEMS:
+        if d.code in found:
+            if found[d.code].high_frequency != d.high_frequency:
+                write(
+                    f"  注意: 事项 {d.code} 的高频标记与种子不同,高频占比将不等于63%"
+                    f" / item {d.code} high_frequency differs from the seed"
+                )
+            continue
+        found[d.code] = ServiceItem.objects.create(
+            code=d.code,
+            name=d.name,
+            item_type=d.item_type,
+            department_kind=d.department_kind,
+            high_frequency=d.high_frequency,
+            description="合成历史数据补充的事项 / added by seed-history",
+        )
+        write(f"  新建事项 created item {d.code} {d.name}")
+    return found
+
+
+def _implementation(ctx: Context, item_code: str, handling: str) -> ItemImplementation:
+    key = (item_code, handling)
+    impl = ctx.implementations.get(key)
+    if impl is not None:
+        return impl
+    item = ctx.items[item_code]
+    j = ctx.jurisdictions[handling]
+    impl = (
+        ItemImplementation.objects.filter(item=item, jurisdiction=j)
+        .order_by("-status", "-version")  # published before draft/retired
+        .first()
+    )
+    if impl is None:
+        department, _ = Department.objects.get_or_create(
+            jurisdiction=j,
+            kind=item.department_kind,
+            defaults={"name": f"{j.short_name}{Department.Kind(item.department_kind).label}"},
+        )
+        impl = ItemImplementation.objects.create(
+            item=item,
+            jurisdiction=j,
+            department=department,
+            version=1,
+            status=ItemImplementation.Status.RETIRED,
+            statutory_limit_days=20,
+            promised_limit_days=5,
+            result_type=ItemImplementation.ResultType.RECORD,
+            result_name="办理结果",
+            delivery_methods=["post", "window", "electronic"],
+            modes=["online", "proxy"],
+            channels=["window", "terminal", "web", "app"],
+        )
+    ctx.implementations[key] = impl
+    return impl
+
+
+def _window(ctx: Context, code: str | None, channel: str) -> int | None:
+    if code is None:
+        return None
+    kind = Window.Kind.TERMINAL if channel == "terminal" else Window.Kind.DEDICATED
+    key = (code, kind)
+    if key not in ctx.windows:
+        ctx.windows[key] = (
+            Window.objects.filter(centre__jurisdiction__code=code, kind=kind)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+            .first()
+        )
+    return ctx.windows[key]
+
+
+def _agreement(ctx: Context, receiving: str | None, handling: str, on: dt.date) -> int | None:
+    if receiving is None:
+        return None
+    key = (receiving, handling, on.toordinal())
+    if key not in ctx.agreements:
+        ctx.agreements[key] = (
+            agreements_in_force(on)
+            .filter(parties__jurisdiction__code=receiving)
+            .filter(parties__jurisdiction__code=handling)
+            .order_by("valid_from", "pk")
+            .values_list("pk", flat=True)
+            .first()
+        )
+    return ctx.agreements[key]
+
+
+def _calendar(ctx: Context, code: str) -> WorkingCalendar:
+    if code not in ctx.calendars:
+        ctx.calendars[code] = calendar_for(ctx.jurisdictions[code])
+    return ctx.calendars[code]
+
+
+def _at(ctx: Context, day: dt.date, start_hour: int = 9, end_hour: int = 17) -> dt.datetime:
+    minute = ctx.rng.randrange(start_hour * 60, end_hour * 60)
+    return dt.datetime(day.year, day.month, day.day, minute // 60, minute % 60, tzinfo=ctx.zone)
+
+
+def _working_day_in(ctx: Context, cal: WorkingCalendar, month: int) -> dt.date:
+    first = dt.date(ctx.year, month, 1)
+    days = [
+        first + dt.timedelta(days=i)
+        for i in range(31)
+        if (first + dt.timedelta(days=i)).month == month
+    ]
+    working = [d for d in days if cal.is_working_day(d)] or days
+    return ctx.rng.choice(working)
+
+
+def _later(ctx: Context, at: dt.datetime, low_minutes: int, high_minutes: int) -> dt.datetime:
+    return at + dt.timedelta(minutes=ctx.rng.randint(low_minutes, high_minutes))
+
+
+@dataclass
+class Built:
+    case: Case
+    events: list[tuple[str, str, str, int, dt.datetime, str, str]]  # action, from, to, ...
+
+
+def build_case(ctx: Context, plan: CasePlan) -> Built:
+    """One case with its whole timeline, every move checked against the workflow table."""
+    rng = ctx.rng
+    handling_cal = _calendar(ctx, plan.handling)
+    place = plan.receiving or plan.handling
+    received_on = _working_day_in(ctx, _calendar(ctx, place), plan.month)
+    t = _at(ctx, received_on)
+    impl = _implementation(ctx, plan.item, plan.handling)
+    status: str = INITIAL_STATE[Mode(plan.mode)]
+    receiving_side = "receiving" if plan.receiving else "applicant"
+    events: list[tuple[str, str, str, int, dt.datetime, str, str]] = [
+        ("submit", "", status, SUBMIT_PRACTICE_CODE, t, receiving_side, "")
+    ]
+    case = Case(
+        item=ctx.items[plan.item],
+        implementation=impl,
+        mode=plan.mode,
+        channel=plan.channel,
+        receiving_jurisdiction=ctx.jurisdictions[plan.receiving] if plan.receiving else None,
+        receiving_window_id=_window(ctx, plan.receiving, plan.channel),
+        handling_jurisdiction=ctx.jurisdictions[plan.handling],
+        agreement_id=_agreement(ctx, plan.receiving, plan.handling, received_on),
+        applicant=rng.choice(ctx.applicants),
+        submitted_by=ctx.user,
+        assisted=plan.receiving is not None and rng.random() < 0.1,
+        received_at=t,
+        promised_days=impl.promised_limit_days,
+        statutory_days=impl.statutory_limit_days,
+        delivery_method="post",
+    )
+
+    def move(action: str, minutes: tuple[int, int], variant: str | None = None) -> None:
+        nonlocal t, status
+        transition = find_transition(action, status, variant)
+        if transition is None or plan.mode not in transition.modes:
+            raise RuntimeError(f"synthetic path not in workflow: {action} from {status}")
+        t = _later(ctx, t, *minutes)
+        if plan.receiving and "receiving" in transition.legs:
+            side = "receiving"
+        elif "handling" in transition.legs:
+            side = "handling"
+        else:
+            side = "applicant"
+        events.append((action, status, transition.target, transition.practice_code, t, side, ""))
+        status = transition.target
+
+    def end() -> Built:
+        case.status = status
+        case.practice_code = events[-1][3]
+        return Built(case, events)
+
+    if plan.receiving:
+        if rng.random() < 0.03:
+            move("request_supplement", (5, 30))
+            move("supplement", (60, 4000))
+        if rng.random() < 0.01:
+            move("withdraw", (10, 600))
+            return end()
+        move("check", (5, 30))
+        move("transfer", (5, 90))
+        move("receive_transfer", (120, 2880))
+    if rng.random() < 0.01:
+        move("withdraw", (30, 1440))
+        return end()
+    if rng.random() < 0.04:
+        move("request_supplement", (30, 1440))
+        move("supplement", (600, 5760))
+    if rng.random() < 0.025:
+        move("refuse", (30, 1440))
+        case.refusal_reason = "不属于本机关职权范围(合成数据)"
+        return end()
+    move("accept", (30, 1440))
+    case.accepted_at = t
+    accepted_on = t.astimezone(ctx.zone).date()
+    case.clock_start = accepted_on
+    due = handling_cal.add_working_days(accepted_on, impl.promised_limit_days)
+    case.due_date = due
+    late = rng.random() < 0.03
+    k = (
+        impl.promised_limit_days + rng.randint(1, 3)
+        if late
+        else rng.randint(0, impl.promised_limit_days)
+    )
+    decided_on = handling_cal.add_working_days(accepted_on, k)
+    decided_at = _at(ctx, decided_on, 10, 17)
+    if decided_at <= t:
+        decided_at = _later(ctx, t, 30, 180)
+    t = decided_at - dt.timedelta(minutes=1)
+    deny = rng.random() < 0.015
+    move("deny" if deny else "approve", (1, 1))
+    case.decided_at = t
+    move("issue_result", (30, 1440))
+    if plan.mode == "online":
+        variant = "electronic" if rng.random() < 0.6 else "post"
+    else:
+        variant = "post" if rng.random() < 0.55 else "receiving_window"
+    case.delivery_method = {"post": "post", "electronic": "electronic"}.get(variant, "window")
+    move("ship", (10, 1440), variant)
+    if variant == "post":
+        move("sign_for", (1440, 4320))
+    elif variant == "receiving_window":
+        move("sign_for", (1440, 4320))
+        move("pickup", (60, 7200))
+    move("complete", (5, 1440))
+    case.completed_at = t
+    return end()
+
+
+def _case_number(ctx: Context, case: Case) -> str:
+    place = case.receiving_jurisdiction or case.handling_jurisdiction
+    day = case.received_at.astimezone(ctx.zone).date()
+    prefix = f"SYN-{place.code}-{day:%Y%m%d}"
+    ctx.numbers[prefix] += 1
+    return f"{prefix}-{ctx.numbers[prefix]:06d}"
+
+
+def _rating_for(ctx: Context, case: Case) -> tuple[Rating, list[tuple[str, dt.datetime, str]]]:
+    rng = ctx.rng
+    assert case.completed_at is not None
+    level = rng.choices(list(LEVEL_WEIGHTS), list(LEVEL_WEIGHTS.values()))[0]
+    kind = ChannelKind.ONLINE if case.channel in ("web", "app") else ChannelKind.IN_PERSON
+    indicators = {
+        name: level if name == "overall" else max(1, min(5, level + rng.choice((-1, 0, 0, 1))))
+        for name in indicators_for(kind)
+    }
+    leg = default_leg(case)
+    target = case.receiving_jurisdiction if leg == "receiving" else case.handling_jurisdiction
+    assert target is not None
+    rated_at = case.completed_at + dt.timedelta(minutes=rng.randint(10, 10 * 1440))
+    assert case.applicant.user is not None
+    rating = Rating(
+        case=case,
+        channel_kind=kind,
+        level=level,
+        indicators=indicators,
+        comment="办理时间较长,窗口解释不清楚(合成数据)" if level <= 2 else "",
+        anonymous=rng.random() < 0.2,
+        rater=case.applicant.user,
+        target_leg=leg,
+        target_jurisdiction=target,
+        rated_at=rated_at,
+    )
+    return rating, [("rate", rated_at, "applicant")]
+
+
+def _applicants(ctx: Context, count: int) -> list[Applicant]:
+    existing = list(
+        Applicant.objects.filter(name__startswith="合成", user__isnull=False).select_related("user")
+    )
+    if len(existing) >= count:
+        return existing[:count]
+    users = User.objects.bulk_create(
+        [
+            User(
+                username=f"synthetic-applicant-{i:04d}",
+                kind=User.Kind.APPLICANT,
+                display_name=f"合成申请人{i:04d}",
+                is_active=False,
+                password="!",
+            )
+            for i in range(len(existing), count)
+        ]
+    )
+    regions = ("420111", "420115", "420703", "421102", "420205")
+    made = Applicant.objects.bulk_create(
+        [
+            Applicant(
+                kind=Applicant.Kind.PERSON,
+                name=f"合成申请人{i:04d}",
+                id_number=make_id_number(
+                    regions[i % len(regions)],
+                    dt.date(1960 + i % 40, 1 + i % 12, 1 + i % 28),
+                    i % 1000,
+                ),
+                user=user,
+            )
+            for i, user in zip(range(len(existing), count), users, strict=True)
+        ]
+    )
+    return existing + made
+
+
+@dataclass
+class HistoryResult:
+    cases: int = 0
+    events: int = 0
+    consultations: int = 0
+    ratings: int = 0
+    rectifications: int = 0
+
+
+def seed_history(
+    year: int,
+    scale: float = 1.0,
+    seed: int = 2022,
+    write: Callable[[str], None] = lambda line: None,
+    chunk: int = 2000,
+) -> HistoryResult:
+    t = targets_for(year, scale)
+    if HistoryImport.objects.filter(year=year).exists():
+        raise Conflict(
+            f"{year}年的合成历史数据已经导入过。",
+            f"A synthetic history for {year} has already been written.",
+            code="history_exists",
+        )
+    codes = (DONGHU, GEDIAN, HUANGZHOU, KAITIE)
+    jurisdictions = {j.code: j for j in Jurisdiction.objects.filter(code__in=codes)}
+    missing = sorted(set(codes) - set(jurisdictions))
+    if missing:
+        raise Invalid(
+            "缺少管辖地,请先运行演示数据初始化(make demo)。",
+            "Jurisdictions are missing: run the demo seed first (make demo).",
+            details={"missing": missing},
+        )
+    rng = random.Random(seed)
+    zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    result = HistoryResult()
+    with transaction.atomic():
+        write(f"{year}年合成历史 / synthetic history {year} ×{scale}")
+        ctx = Context(
+            year=year,
+            rng=rng,
+            zone=zone,
+            user=_history_user(),
+            jurisdictions=jurisdictions,
+            items=_ensure_items(write),
+        )
+        ctx.applicants = _applicants(ctx, 400)
+        case_plans = plan_cases(t, rng)
+        write(
+            f"  计划 plan: 东湖 {t.donghu_cases} 件(高频 {t.donghu_hf_cases}), "
+            f"葛店 {t.gedian_cases} 件(自助终端 {t.gedian_terminal}, 窗口 {t.gedian_window}), "
+            f"共 {len(case_plans)} 件"
+        )
+        first_id: int | None = None
+        last_id: int | None = None
+        for start in range(0, len(case_plans), chunk):
+            built = [build_case(ctx, p) for p in case_plans[start : start + chunk]]
+            for b in built:
+                b.case.number = _case_number(ctx, b.case)
+                b.case.event_count = len(b.events)
+            cases = Case.objects.bulk_create([b.case for b in built])
+            first_id = first_id if first_id is not None else cases[0].pk
+            last_id = cases[-1].pk
+            events = []
+            for b in built:
+                for seq, (action, source, target, code, at, side, _) in enumerate(b.events, 1):
+                    c = b.case
+                    jurisdiction_id = (
+                        c.receiving_jurisdiction_id
+                        if side == "receiving"
+                        else None
+                        if side == "applicant"
+                        else c.handling_jurisdiction_id
+                    )
+                    events.append(
+                        CaseEvent(
+                            case=c,
+                            seq=seq,
+                            action=action,
+                            from_status=source,
+                            to_status=target,
+                            practice_code=code,
+                            actor=None,
+                            actor_role={"receiving": "clerk", "handling": "officer"}.get(
+                                side, "applicant"
+                            ),
+                            actor_jurisdiction_id=jurisdiction_id,
+                            at=at,
+                            data={"synthetic": True},
+                        )
+                    )
+            CaseEvent.objects.bulk_create(events, batch_size=5000)
+            result.cases += len(cases)
+            result.events += len(events)
+            _write_ratings(ctx, [b.case for b in built], result)
+            write(
+                f"  办件 cases {result.cases}/{len(case_plans)}  记录 events {result.events}  "
+                f"评价 ratings {result.ratings}"
+            )
+        _write_consultations(ctx, plan_consultations(t, rng), result, write, chunk)
+        run = HistoryImport.objects.create(
+            year=year,
+            scale=scale,
+            seed=seed,
+            cases=result.cases,
+            consultations=result.consultations,
+            ratings=result.ratings,
+            first_case_id=first_id,
+            last_case_id=last_id,
+        )
+        record_audit(
+            None,
+            "seed_history",
+            run,
+            f"{year} 合成历史数据",
+            {"cases": result.cases, "consultations": result.consultations, "scale": scale},
+        )
+    return result
+
+
+def _write_ratings(ctx: Context, cases: list[Case], result: HistoryResult) -> None:
+    rng = ctx.rng
+    applicant_users = {a.pk: a.user for a in ctx.applicants}
+    pending: list[tuple[Rating, list[tuple[str, dt.datetime, str]]]] = []
+    for case in cases:
+        if case.status != "completed" or rng.random() >= RATED_SHARE:
+            continue
+        case.applicant.user = applicant_users[case.applicant_id]
+        pending.append(_rating_for(ctx, case))
+    if not pending:
+        return
+    ratings = Rating.objects.bulk_create([r for r, _ in pending])
+    tasks: list[Rectification] = []
+    events: list[RatingEvent] = []
+    for rating, history in pending:
+        if rating.level <= 2:
+            task, more = _rectification(ctx, rating)
+            tasks.append(task)
+            history = history + more
+        for seq, (action, at, role) in enumerate(history, 1):
+            events.append(
+                RatingEvent(
+                    rating=rating,
+                    seq=seq,
+                    action=action,
+                    actor_role=role,
+                    at=at,
+                    data={"synthetic": True},
+                )
+            )
+        rating.event_count = len(history)
+    Rectification.objects.bulk_create(tasks)
+    RatingEvent.objects.bulk_create(events, batch_size=5000)
+    Rating.objects.bulk_update(ratings, ["event_count", "status", "annulled_at"], batch_size=1000)
+    result.ratings += len(ratings)
+    result.rectifications += len(tasks)
+
+
+def _rectification(
+    ctx: Context, rating: Rating
+) -> tuple[Rectification, list[tuple[str, dt.datetime, str]]]:
+    rng = ctx.rng
+    opened = rating.rated_at
+    due = rectification_due(rating.target_jurisdiction, opened.astimezone(ctx.zone).date())
+    task = Rectification(
+        rating=rating,
+        jurisdiction=rating.target_jurisdiction,
+        opened_at=opened,
+        due_date=due,
+    )
+    history: list[tuple[str, dt.datetime, str]] = [("rectification_opened", opened, "")]
+    t = opened
+    if not rating.anonymous:
+        t = _later(ctx, t, 60, 1440)
+        task.callback_at, task.callback_reached = t, True
+        task.callback_note = "已电话回访,申请人反映等待时间较长(合成数据)"
+        history.append(("callback", t, "clerk"))
+    if rng.random() < 0.1:
+        t = _later(ctx, t, 60, 1440)
+        task.appealed_at, task.appeal_reason = t, "申请人误评(合成数据)"
+        history.append(("appeal", t, "head"))
+        t = _later(ctx, t, 60, 2880)
+        task.reviewed_at, task.review_decision = t, Rectification.ReviewDecision.ANNUL
+        task.review_note = "复核认定为误评,予以撤销(合成数据)"
+        task.status = Rectification.Status.ANNULLED
+        rating.status = Rating.Status.ANNULLED
+        rating.annulled_at = t
+        history.append(("review", t, "supervisor"))
+        return task, history
+    t = _later(ctx, t, 120, 4 * 1440)
+    task.resolved_at = t
+    task.outcome = rng.choice(list(Rectification.Outcome.values))
+    task.outcome_note = "已向申请人说明并改进窗口服务(合成数据)"
+    task.status = Rectification.Status.CLOSED
+    history.append(("rectified", t, "clerk"))
+    return task, history
+
+
+def _write_consultations(
+    ctx: Context,
+    plans: list[ConsultationPlan],
+    result: HistoryResult,
+    write: Callable[[str], None],
+    chunk: int,
+) -> None:
+    rng = ctx.rng
+    for start in range(0, len(plans), chunk):
+        rows: list[tuple[Consultation, list[tuple[str, str, str, dt.datetime, int | None]]]] = []
+        for plan in plans[start : start + chunk]:
+            owner = ctx.jurisdictions[plan.jurisdiction]
+            day = _working_day_in(ctx, _calendar(ctx, plan.jurisdiction), plan.month)
+            asked = _at(ctx, day, 9, 18)
+            c = Consultation(
+                channel=plan.channel,
+                jurisdiction=owner,
+                item=ctx.items[plan.item] if plan.item else None,
+                topic=f"{ctx.items[plan.item].name}办理咨询" if plan.item else "跨域通办政策咨询",
+                question="请问异地如何办理、需要哪些材料?(合成数据)",
+                status=Consultation.Status.OPEN,
+                asked_at=asked,
+                recorded_by=ctx.user,
+            )
+            history: list[tuple[str, str, str, dt.datetime, int | None]] = [
+                ("record", "", "open", asked, owner.pk)
+            ]
+            t = asked
+            status = "open"
+            answerer = owner
+            if plan.forwarded_to:
+                target = ctx.jurisdictions[plan.forwarded_to]
+                t = _later(ctx, t, 10, 120)
+                c.forwarded_to, c.forwarded_at = target, t
+                history.append(("forward", status, "forwarded", t, owner.pk))
+                status = "forwarded"
+                answerer = target
+            if rng.random() < 0.98:
+                on_the_spot = plan.forwarded_to is None and rng.random() < 0.7
+                t = _later(ctx, t, 1, 20) if on_the_spot else _later(ctx, t, 60, 4 * 1440)
+                c.answer = "已一次性告知办理流程和材料清单(合成数据)"
+                c.answered_at, c.answered_in = t, answerer
+                history.append(("answer", status, "answered", t, answerer.pk))
+                status = "answered"
+                if rng.random() < 0.95:
+                    t = _later(ctx, t, 5, 2 * 1440)
+                    c.closed_at = t
+                    history.append(("close", status, "closed", t, owner.pk))
+                    status = "closed"
+            c.status = status
+            c.event_count = len(history)
+            rows.append((c, history))
+        made = Consultation.objects.bulk_create([c for c, _ in rows])
+        events = [
+            ConsultationEvent(
+                consultation=c,
+                seq=seq,
+                action=action,
+                from_status=source,
+                to_status=target_status,
+                actor_jurisdiction_id=where,
+                at=at,
+                data={"synthetic": True},
+            )
+            for c, (_, history) in zip(made, rows, strict=True)
+            for seq, (action, source, target_status, at, where) in enumerate(history, 1)
+        ]
+        ConsultationEvent.objects.bulk_create(events, batch_size=5000)
+        result.consultations += len(made)
+        write(f"  咨询 consultations {result.consultations}/{len(plans)}")
+
+
+def describe(t: Targets) -> dict[str, Any]:
+    return {
+        "year": t.year,
+        "donghu_cases": t.donghu_cases,
+        "donghu_hf_cases": t.donghu_hf_cases,
+        "donghu_consultations": t.donghu_consultations,
+        "donghu_hf_consultations": t.donghu_hf_consultations,
+        "gedian_cases": t.gedian_cases,
+        "gedian_terminal": t.gedian_terminal,
+        "gedian_window": t.gedian_window,
+    }
+
+
+__all__ = ["describe", "seed_history", "targets_for"]

@@ -1,0 +1,594 @@
+"""Every read of statistics: GROUP BY over the pre-computed count tables (never over
+cases), scoped to the caller.
+
+Scope: a platform admin sees everything. A supervisor or jurisdiction admin sees the
+figures of cases where one of their jurisdictions is the receiving or the handling place
+(consultations: owner or forwarded-to; ratings: receiving, handling or rated place), and
+the whole figures of every agreement their jurisdiction is a party to, which all parties
+see identically. Anyone else is refused."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q, QuerySet, Sum
+
+from tongban.accounts.access import is_platform_admin, jurisdictions_with, require_authenticated
+from tongban.accounts.models import Role
+from tongban.agreements.models import Agreement, AgreementParty
+from tongban.cases.models import Status
+from tongban.catalog.models import Channel, Mode, ServiceItem
+from tongban.consultations.models import Consultation, ConsultationChannel
+from tongban.core.errors import Forbidden, Invalid, not_found
+from tongban.ratings.models import LEVEL_CHOICES, ChannelKind, Rating, Rectification
+from tongban.regions.models import Department, Jurisdiction
+from tongban.stats.models import (
+    CASE_MEASURES,
+    CONSULTATION_MEASURES,
+    CaseCount,
+    ConsultationCount,
+    RatingCount,
+)
+
+STATS_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
+
+LEGS = ("any", "receiving", "handling")
+
+
+@dataclass
+class StatsScope:
+    everything: bool
+    jurisdictions: frozenset[int] = field(default_factory=frozenset)
+
+
+def stats_scope(user: Any) -> StatsScope:
+    require_authenticated(user)
+    if is_platform_admin(user):
+        return StatsScope(True)
+    mine = frozenset(jurisdictions_with(user, STATS_ROLES))
+    if not mine:
+        raise Forbidden(
+            "只有监督人员、管辖地管理员和平台管理员可以查看统计。",
+            "Only supervisors, jurisdiction admins and platform admins may see statistics.",
+            code="stats_forbidden",
+        )
+    return StatsScope(False, mine)
+
+
+@dataclass
+class StatsFilter:
+    """Parsed query: period (months, inclusive), one jurisdiction and its leg, and the
+    dimension filters. Codes are resolved to ids by `resolve_filter`."""
+
+    month_from: dt.date | None = None
+    month_to: dt.date | None = None
+    jurisdiction: str | None = None
+    leg: str = "any"
+    item: str | None = None
+    department: str | None = None
+    mode: str | None = None
+    channel: str | None = None
+    status: str | None = None
+    high_frequency: bool | None = None
+    agreement: int | None = None
+
+
+def parse_month(value: str | None) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        year, month = value.split("-")
+        return dt.date(int(year), int(month), 1)
+    except ValueError as exc:
+        raise Invalid(
+            "月份格式应为YYYY-MM。", "A month is written YYYY-MM.", details={"month": value}
+        ) from exc
+
+
+def _jurisdiction_id(scope: StatsScope, code: str) -> int:
+    j = Jurisdiction.objects.filter(code=code).values_list("pk", flat=True).first()
+    if j is None or (not scope.everything and j not in scope.jurisdictions):
+        raise not_found("jurisdiction")
+    return j
+
+
+def _period(qs: QuerySet, f: StatsFilter) -> QuerySet:
+    if f.month_from:
+        qs = qs.filter(month__gte=f.month_from)
+    if f.month_to:
+        qs = qs.filter(month__lte=f.month_to)
+    return qs
+
+
+def _legs_q(ids: set[int] | frozenset[int], leg: str, fields: dict[str, str]) -> Q:
+    if leg not in LEGS:
+        raise Invalid(
+            "leg 只能是 any、receiving 或 handling。", "leg is any, receiving or handling."
+        )
+    if leg == "any":
+        q = Q()
+        for name in fields.values():
+            q |= Q(**{f"{name}__in": ids})
+        return q
+    return Q(**{f"{fields[leg]}__in": ids})
+
+
+def _scoped(qs: QuerySet, scope: StatsScope, f: StatsFilter, fields: dict[str, str]) -> QuerySet:
+    """Restrict to the scope (or the one jurisdiction asked for, if in scope)."""
+    if f.jurisdiction:
+        ids = {_jurisdiction_id(scope, f.jurisdiction)}
+        return qs.filter(_legs_q(ids, f.leg, fields))
+    if scope.everything:
+        return qs
+    return qs.filter(_legs_q(scope.jurisdictions, f.leg, fields))
+
+
+def _item_id(code: str) -> int:
+    pk = ServiceItem.objects.filter(code=code).values_list("pk", flat=True).first()
+    return pk if pk is not None else -1
+
+
+# -- dimensions and labels --------------------------------------------------------------
+
+CASE_GROUPS = {
+    "month": "month",
+    "receiving": "receiving_id",
+    "handling": "handling_id",
+    "item": "item_id",
+    "department": "department_kind",
+    "mode": "mode",
+    "channel": "channel",
+    "status": "status",
+    "high_frequency": "high_frequency",
+    "agreement": "agreement_id",
+}
+CONSULTATION_GROUPS = {
+    "month": "month",
+    "jurisdiction": "jurisdiction_id",
+    "forwarded_to": "forwarded_to_id",
+    "item": "item_id",
+    "high_frequency": "high_frequency",
+    "channel": "channel",
+    "status": "status",
+}
+RATING_GROUPS = {
+    "month": "month",
+    "receiving": "receiving_id",
+    "handling": "handling_id",
+    "target": "target_id",
+    "item": "item_id",
+    "agreement": "agreement_id",
+    "channel_kind": "channel_kind",
+    "level": "level",
+    "task_status": "task_status",
+}
+_JURISDICTION_GROUPS = {"receiving", "handling", "jurisdiction", "forwarded_to", "target"}
+_CHOICE_LABELS: dict[str, dict[Any, str]] = {
+    "department": dict(Department.Kind.choices),
+    "mode": dict(Mode.choices),
+    "channel": {**dict(Channel.choices), **dict(ConsultationChannel.choices)},
+    "status": {
+        **dict(Status.choices),
+        **{k: v for k, v in Consultation.Status.choices if k not in Status.values},
+    },
+    "high_frequency": {True: "高频事项", False: "其他事项"},
+    "channel_kind": dict(ChannelKind.choices),
+    "level": dict(LEVEL_CHOICES),
+    "task_status": {"": "无整改", **dict(Rectification.Status.choices)},
+}
+
+
+def _group_list(group_by: str | None, allowed: dict[str, str]) -> list[str]:
+    groups = [g.strip() for g in (group_by or "").split(",") if g.strip()]
+    if len(groups) > 2:
+        raise Invalid("最多按两个维度分组。", "Group by at most two dimensions.")
+    for g in groups:
+        if g not in allowed:
+            raise Invalid(
+                "不支持的分组维度。",
+                "Unknown group_by dimension.",
+                details={"group_by": g, "allowed": sorted(allowed)},
+            )
+    return groups
+
+
+def _labels(groups: list[str], rows: list[dict[str, Any]], columns: dict[str, str]) -> None:
+    """Add `<group>_label` (and `<group>` as a code for ids) to every row, with one query
+    per kind of id."""
+    for g in groups:
+        column = columns[g]
+        values = {row[column] for row in rows}
+        if g in _JURISDICTION_GROUPS:
+            names = {
+                pk: (code, name)
+                for pk, code, name in Jurisdiction.objects.filter(pk__in=values).values_list(
+                    "pk", "code", "name"
+                )
+            }
+            for row in rows:
+                code, name = names.get(
+                    row[column], ("", "网办(无收件地)" if g == "receiving" else "无")
+                )
+                row[g], row[f"{g}_label"] = code, name
+        elif g == "item":
+            names = {
+                pk: (code, name)
+                for pk, code, name in ServiceItem.objects.filter(pk__in=values).values_list(
+                    "pk", "code", "name"
+                )
+            }
+            for row in rows:
+                code, name = names.get(row[column], ("", "未指定事项"))
+                row[g], row[f"{g}_label"] = code, name
+        elif g == "agreement":
+            titles = dict(Agreement.objects.filter(pk__in=values).values_list("pk", "title"))
+            for row in rows:
+                row[g] = row[column] or None
+                row[f"{g}_label"] = titles.get(row[column], "无协议")
+        elif g == "month":
+            for row in rows:
+                month = row[column]
+                row[g] = f"{month:%Y-%m}"
+                row[f"{g}_label"] = f"{month.year}年{month.month}月"
+        else:
+            choices = _CHOICE_LABELS.get(g, {})
+            for row in rows:
+                row[g] = row[column]
+                row[f"{g}_label"] = choices.get(row[column], str(row[column]))
+        if column != g:
+            for row in rows:
+                row.pop(column, None)
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _hours(seconds: int, n: int) -> float | None:
+    return round(seconds / n / 3600, 2) if n else None
+
+
+# -- cases ------------------------------------------------------------------------------
+
+CASE_LEGS = ("receipt", "transfer", "review", "delivery", "total")
+CASE_FIELDS = {"receiving": "receiving_id", "handling": "handling_id"}
+
+
+def _case_derived(row: dict[str, Any]) -> None:
+    row["on_time_rate"] = _ratio(row["on_time"], row["decided"])
+    for leg in CASE_LEGS:
+        row[f"{leg}_hours"] = _hours(row[f"{leg}_s"], row[f"{leg}_n"])
+
+
+def _case_rows(qs: QuerySet, groups: list[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    sums = {m: Sum(m) for m in CASE_MEASURES}
+    columns = [CASE_GROUPS[g] for g in groups]
+    rows = list(qs.values(*columns).annotate(**sums).order_by(*columns)) if columns else []
+    agg = qs.aggregate(**sums)
+    total: dict[str, Any] = {m: int(agg[m] or 0) for m in CASE_MEASURES}
+    for row in rows:
+        for m in CASE_MEASURES:
+            row[m] = int(row[m] or 0)
+        _case_derived(row)
+    _case_derived(total)
+    _labels(groups, rows, CASE_GROUPS)
+    return rows, total
+
+
+def _case_filters(qs: QuerySet, f: StatsFilter) -> QuerySet:
+    qs = _period(qs, f)
+    if f.item:
+        qs = qs.filter(item_id=_item_id(f.item))
+    if f.department:
+        qs = qs.filter(department_kind=f.department)
+    if f.mode:
+        qs = qs.filter(mode=f.mode)
+    if f.channel:
+        qs = qs.filter(channel=f.channel)
+    if f.status:
+        qs = qs.filter(status=f.status)
+    if f.high_frequency is not None:
+        qs = qs.filter(high_frequency=f.high_frequency)
+    if f.agreement is not None:
+        qs = qs.filter(agreement_id=f.agreement)
+    return qs
+
+
+def case_stats(user: Any, f: StatsFilter, group_by: str | None) -> dict[str, Any]:
+    """Cases by up to two of: month, receiving, handling, item, department, mode, channel,
+    status, high_frequency, agreement; with decided / on-time / completed counts and the
+    average hours of each leg."""
+    scope = stats_scope(user)
+    groups = _group_list(group_by, CASE_GROUPS)
+    qs = _case_filters(_scoped(CaseCount.objects.all(), scope, f, CASE_FIELDS), f)
+    rows, total = _case_rows(qs, groups)
+    return {"group_by": groups, "rows": rows, "total": total}
+
+
+def flow_matrix(user: Any, f: StatsFilter) -> dict[str, Any]:
+    """Receiving → handling: cases per pair (online cases have receiving = none)."""
+    scope = stats_scope(user)
+    qs = _case_filters(_scoped(CaseCount.objects.all(), scope, f, CASE_FIELDS), f)
+    rows = list(
+        qs.values("receiving_id", "handling_id")
+        .annotate(cases=Sum("cases"), completed=Sum("completed"))
+        .order_by("receiving_id", "handling_id")
+    )
+    for row in rows:
+        row["cases"] = int(row["cases"] or 0)
+        row["completed"] = int(row["completed"] or 0)
+    _labels(["receiving", "handling"], rows, CASE_GROUPS)
+    names = sorted({r["receiving"] for r in rows if r["receiving"]} | {r["handling"] for r in rows})
+    return {"jurisdictions": names, "rows": rows}
+
+
+def high_frequency_share(user: Any, f: StatsFilter, top: int = 10) -> dict[str, Any]:
+    """Share of high-frequency items among cases and consultations, and the top items."""
+    scope = stats_scope(user)
+    cases = _case_filters(_scoped(CaseCount.objects.all(), scope, f, CASE_FIELDS), f)
+    case_total = int(cases.aggregate(n=Sum("cases"))["n"] or 0)
+    case_hf = int(cases.filter(high_frequency=True).aggregate(n=Sum("cases"))["n"] or 0)
+    consultations = _consultation_qs(scope, f)
+    c_total = int(consultations.aggregate(n=Sum("consultations"))["n"] or 0)
+    c_hf = int(
+        consultations.filter(high_frequency=True).aggregate(n=Sum("consultations"))["n"] or 0
+    )
+    top_rows = list(
+        cases.values("item_id").annotate(cases=Sum("cases")).order_by("-cases", "item_id")[:top]
+    )
+    for row in top_rows:
+        row["cases"] = int(row["cases"] or 0)
+        row["share"] = _ratio(row["cases"], case_total)
+    _labels(["item"], top_rows, CASE_GROUPS)
+    top_c = list(
+        consultations.exclude(item_id=0)
+        .values("item_id")
+        .annotate(consultations=Sum("consultations"))
+        .order_by("-consultations", "item_id")[:top]
+    )
+    for row in top_c:
+        row["consultations"] = int(row["consultations"] or 0)
+        row["share"] = _ratio(row["consultations"], c_total)
+    _labels(["item"], top_c, CONSULTATION_GROUPS)
+    return {
+        "cases": case_total,
+        "high_frequency_cases": case_hf,
+        "case_share": _ratio(case_hf, case_total),
+        "consultations": c_total,
+        "high_frequency_consultations": c_hf,
+        "consultation_share": _ratio(c_hf, c_total),
+        "top_items_by_cases": top_rows,
+        "top_items_by_consultations": top_c,
+    }
+
+
+# -- consultations ----------------------------------------------------------------------
+
+CONSULTATION_FIELDS = {"receiving": "jurisdiction_id", "handling": "forwarded_to_id"}
+
+
+def _consultation_qs(scope: StatsScope, f: StatsFilter) -> QuerySet:
+    # for consultations the legs are: owner (首问, "receiving") and forwarded-to ("handling")
+    qs = _period(_scoped(ConsultationCount.objects.all(), scope, f, CONSULTATION_FIELDS), f)
+    if f.item:
+        qs = qs.filter(item_id=_item_id(f.item))
+    if f.channel:
+        qs = qs.filter(channel=f.channel)
+    if f.status:
+        qs = qs.filter(status=f.status)
+    if f.high_frequency is not None:
+        qs = qs.filter(high_frequency=f.high_frequency)
+    return qs
+
+
+def consultation_stats(user: Any, f: StatsFilter, group_by: str | None) -> dict[str, Any]:
+    scope = stats_scope(user)
+    groups = _group_list(group_by, CONSULTATION_GROUPS)
+    qs = _consultation_qs(scope, f)
+    sums = {m: Sum(m) for m in CONSULTATION_MEASURES}
+    columns = [CONSULTATION_GROUPS[g] for g in groups]
+    rows = list(qs.values(*columns).annotate(**sums).order_by(*columns)) if columns else []
+    agg = qs.aggregate(**sums)
+    total = {m: int(agg[m] or 0) for m in CONSULTATION_MEASURES}
+
+    def derive(row: dict[str, Any]) -> None:
+        for m in CONSULTATION_MEASURES:
+            row[m] = int(row[m] or 0)
+        row["answer_rate"] = _ratio(row["answered"], row["consultations"])
+        row["answer_hours"] = _hours(row["answer_s"], row["answered"])
+
+    for row in rows:
+        derive(row)
+    derive(total)
+    _labels(groups, rows, CONSULTATION_GROUPS)
+    return {"group_by": groups, "rows": rows, "total": total}
+
+
+# -- ratings ----------------------------------------------------------------------------
+
+RATING_FIELDS = {"receiving": "receiving_id", "handling": "handling_id", "target": "target_id"}
+
+
+def _rating_qs(scope: StatsScope, f: StatsFilter) -> QuerySet:
+    qs = _period(_scoped(RatingCount.objects.all(), scope, f, RATING_FIELDS), f)
+    if f.item:
+        qs = qs.filter(item_id=_item_id(f.item))
+    if f.agreement is not None:
+        qs = qs.filter(agreement_id=f.agreement)
+    return qs
+
+
+def _rating_rows(qs: QuerySet, groups: list[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Valid ratings per level, bad ratings and their tasks; annulled ratings are counted
+    only as `annulled` (they leave every other figure)."""
+    columns = [RATING_GROUPS[g] for g in groups]
+    raw = list(
+        qs.values(*columns, "level", "status", "task_status")
+        .annotate(n=Sum("ratings"))
+        .order_by(*columns)
+    )
+    out: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for r in raw:
+        key = tuple(r[c] for c in columns)
+        row = out.get(key)
+        if row is None:
+            row = {c: r[c] for c in columns}
+            row.update(
+                {
+                    "ratings": 0,
+                    "points": 0,
+                    "annulled": 0,
+                    **{f"level_{i}": 0 for i in range(1, 6)},
+                    "bad": 0,
+                    "rectification_open": 0,
+                    "rectification_appealed": 0,
+                    "rectified": 0,
+                }
+            )
+            out[key] = row
+        n = int(r["n"] or 0)
+        if r["status"] == Rating.Status.ANNULLED:
+            row["annulled"] += n
+            continue
+        row["ratings"] += n
+        row["points"] += n * r["level"]
+        row[f"level_{r['level']}"] += n
+        if r["level"] <= 2:
+            row["bad"] += n
+        task = r["task_status"]
+        if task == Rectification.Status.OPEN:
+            row["rectification_open"] += n
+        elif task == Rectification.Status.APPEALED:
+            row["rectification_appealed"] += n
+        elif task == Rectification.Status.CLOSED:
+            row["rectified"] += n
+    rows = list(out.values())
+    total: dict[str, Any] = {
+        k: sum(row[k] for row in rows)
+        for k in (
+            "ratings",
+            "points",
+            "annulled",
+            "level_1",
+            "level_2",
+            "level_3",
+            "level_4",
+            "level_5",
+            "bad",
+            "rectification_open",
+            "rectification_appealed",
+            "rectified",
+        )
+    }
+    if not groups:
+        rows = []
+
+    def derive(row: dict[str, Any]) -> None:
+        n = row["ratings"]
+        row["average"] = round(row["points"] / n, 2) if n else None
+        # 好评率: 非常满意 + 满意 + 基本满意 among valid ratings
+        row["good_rate"] = _ratio(row["level_5"] + row["level_4"] + row["level_3"], n)
+        row["satisfaction_rate"] = _ratio(row["level_5"] + row["level_4"], n)
+
+    for row in rows:
+        derive(row)
+    derive(total)
+    _labels(groups, rows, RATING_GROUPS)
+    return rows, total
+
+
+def rating_stats(user: Any, f: StatsFilter, group_by: str | None) -> dict[str, Any]:
+    scope = stats_scope(user)
+    groups = _group_list(group_by, RATING_GROUPS)
+    if "level" in groups:
+        raise Invalid(
+            "评价统计已按等级分列,无需按等级分组。",
+            "Rating figures already have a column per level.",
+        )
+    rows, total = _rating_rows(_rating_qs(scope, f), groups)
+    return {"group_by": groups, "rows": rows, "total": total}
+
+
+# -- overview and agreements ------------------------------------------------------------
+
+
+def overview(user: Any, f: StatsFilter) -> dict[str, Any]:
+    """Headline figures for a dashboard: cases, on-time rate, consultations, ratings and
+    satisfaction, high-frequency share, for the caller's scope and filters."""
+    cases = case_stats(user, f, None)["total"]
+    consultations = consultation_stats(user, f, None)["total"]
+    ratings = rating_stats(user, f, None)["total"]
+    hf = high_frequency_share(user, f, top=5)
+    return {
+        "cases": cases,
+        "consultations": consultations,
+        "ratings": ratings,
+        "high_frequency": {
+            "case_share": hf["case_share"],
+            "consultation_share": hf["consultation_share"],
+        },
+    }
+
+
+def readable_agreement(user: Any, agreement_id: int) -> Agreement:
+    scope = stats_scope(user)
+    agreement = Agreement.objects.filter(pk=agreement_id).first()
+    if agreement is None:
+        raise not_found("agreement")
+    if not scope.everything:
+        parties = set(
+            AgreementParty.objects.filter(agreement=agreement).values_list(
+                "jurisdiction_id", flat=True
+            )
+        )
+        if not parties & scope.jurisdictions:
+            raise not_found("agreement")
+    return agreement
+
+
+def agreement_stats(
+    user: Any, agreement_id: int, f: StatsFilter, group_by: str | None
+) -> dict[str, Any]:
+    """The whole figures of one agreement, identical for every party (no leg filter)."""
+    agreement = readable_agreement(user, agreement_id)
+    groups = _group_list(group_by, CASE_GROUPS)
+    f.jurisdiction = None
+    f.agreement = None
+    qs = _case_filters(CaseCount.objects.filter(agreement_id=agreement.pk), f)
+    rows, total = _case_rows(qs, groups)
+    _, rating_total = _rating_rows(
+        _period(RatingCount.objects.filter(agreement_id=agreement.pk), f), []
+    )
+    parties = list(
+        AgreementParty.objects.filter(agreement=agreement)
+        .order_by("jurisdiction__code")
+        .values_list("jurisdiction__code", "jurisdiction__name")
+    )
+    return {
+        "agreement": {
+            "id": agreement.pk,
+            "code": agreement.code,
+            "version": agreement.version,
+            "title": agreement.title,
+            "parties": [{"code": c, "name": n} for c, n in parties],
+        },
+        "group_by": groups,
+        "rows": rows,
+        "total": total,
+        "ratings": rating_total,
+    }
+
+
+def readable_agreements(user: Any) -> list[dict[str, Any]]:
+    scope = stats_scope(user)
+    qs = Agreement.objects.all()
+    if not scope.everything:
+        qs = qs.filter(parties__jurisdiction__in=scope.jurisdictions).distinct()
+    return [
+        dict(row)
+        for row in qs.order_by("code", "-version").values(
+            "id", "code", "version", "title", "status"
+        )
+    ]

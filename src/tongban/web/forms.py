@@ -1,0 +1,163 @@
+"""Parsing of posted forms into the domain's input dataclasses. Only shape is checked
+here (a number is a number); every rule is the action's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
+
+from tongban.attachments.checks import CheckedFile, check_upload
+from tongban.cases.actions import ActionInput, ApplicantInput, JointPartInput, MaterialInput
+from tongban.cases.models import CaseMaterial
+from tongban.catalog.models import ItemImplementation, Material
+from tongban.core.errors import Invalid
+
+MATERIAL_STATES_AT_WINDOW = (
+    CaseMaterial.State.PROVIDED,
+    CaseMaterial.State.MISSING,
+    CaseMaterial.State.DEFERRED,
+    CaseMaterial.State.BY_LICENCE,
+    CaseMaterial.State.NOT_APPLICABLE,
+)
+
+
+def parse_int(value: Any, field: str, zh: str) -> int | None:
+    if value is None or str(value).strip() == "":
+        return None
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        raise Invalid(
+            f"{zh}应为整数。",
+            f"'{field}' must be a whole number.",
+            code="invalid_number",
+            details={"field": field},
+        ) from None
+
+
+def parse_ids(values: list[str], field: str) -> list[int]:
+    ids = []
+    for value in values:
+        number = parse_int(value, field, "所选项目")
+        if number is not None:
+            ids.append(number)
+    return ids
+
+
+def action_input(post: QueryDict) -> ActionInput:
+    """Every field any action dialog may post (unused ones stay empty)."""
+    return ActionInput(
+        reason=post.get("reason", ""),
+        missing=parse_ids(post.getlist("missing"), "missing"),
+        provided=parse_ids(post.getlist("provided"), "provided"),
+        days=parse_int(post.get("days"), "days", "天数"),
+        method=post.get("method") or None,
+        carrier=post.get("carrier", ""),
+        waybill_number=post.get("waybill_number", ""),
+        address=post.get("address", ""),
+        pickup_code=post.get("pickup_code", ""),
+        picker_id_number=post.get("picker_id_number", ""),
+        competent_authority=post.get("competent_authority", ""),
+        discrepancies=post.get("discrepancies", ""),
+    )
+
+
+def applicant_input(post: QueryDict) -> ApplicantInput:
+    kind = post.get("applicant_kind", "person")
+    return ApplicantInput(
+        kind=kind,
+        name=post.get("applicant_name", ""),
+        id_number=post.get("id_number", "") if kind == "person" else "",
+        uscc=post.get("uscc", "") if kind == "enterprise" else "",
+        agent_name=post.get("agent_name", "") if kind == "enterprise" else "",
+        agent_id_number=post.get("agent_id_number", "") if kind == "enterprise" else "",
+        phone=post.get("phone", ""),
+        email=post.get("email", ""),
+        address=post.get("applicant_address", ""),
+    )
+
+
+def joint_parts(post: QueryDict) -> list[JointPartInput]:
+    parts = []
+    for jurisdiction, item in zip(
+        post.getlist("part_jurisdiction"), post.getlist("part_item"), strict=False
+    ):
+        if jurisdiction.strip() and item.strip():
+            parts.append(JointPartInput(jurisdiction=jurisdiction.strip(), item=item.strip()))
+    return parts
+
+
+def checked_files(files: Any, names: list[str]) -> dict[str, tuple[UploadedFile, CheckedFile]]:
+    """Check every uploaded file by content before anything is written; the first
+    refused file raises Invalid with its name."""
+    result = {}
+    for name in names:
+        upload = files.get(name)
+        if upload:
+            result[name] = (upload, check_upload(upload))
+    return result
+
+
+def material_inputs(
+    post: QueryDict,
+    implementation: ItemImplementation,
+    uploaded: set[int],
+    *,
+    self_service: bool,
+) -> list[MaterialInput]:
+    """The checklist as ticked. At a window the clerk ticks each line; online and at a
+    terminal a line counts as provided when a file was uploaded for it (or the
+    applicant's e-licence replaces it), else as missing."""
+    result = []
+    for material in implementation.materials.all():
+        key = f"m{material.pk}"
+        if self_service:
+            if material.pk in uploaded:
+                state = CaseMaterial.State.PROVIDED
+            elif post.get(f"{key}_licence"):
+                state = CaseMaterial.State.BY_LICENCE
+            elif material.requirement == Material.Requirement.OPTIONAL:
+                continue
+            else:
+                state = CaseMaterial.State.MISSING
+        else:
+            state = post.get(f"{key}_state") or CaseMaterial.State.MISSING
+            if material.pk in uploaded and state == CaseMaterial.State.MISSING:
+                state = CaseMaterial.State.PROVIDED
+        result.append(
+            MaterialInput(
+                material_id=material.pk,
+                state=state,
+                original_posted=bool(post.get(f"{key}_posted")),
+                licence_reference=post.get(f"{key}_licence", "").strip(),
+            )
+        )
+    return result
+
+
+class RegisterForm(forms.Form):
+    """Portal self-registration: shape only; the action validates the ID number,
+    password strength and uniqueness."""
+
+    username = forms.CharField(label=_("用户名"), max_length=150)
+    name = forms.CharField(label=_("姓名"), max_length=64)
+    id_number = forms.CharField(label=_("公民身份号码"), max_length=18)
+    phone = forms.CharField(label=_("手机号"), max_length=20, required=False)
+    email = forms.EmailField(label=_("电子邮箱"), required=False)
+    password = forms.CharField(label=_("密码"), widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(label=_("确认密码"), widget=forms.PasswordInput, strip=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("password") and data.get("password") != data.get("password2"):
+            raise forms.ValidationError(_("两次输入的密码不一致。"))
+        return data
+
+
+class LookupForm(forms.Form):
+    number = forms.CharField(label=_("办件编号"), max_length=32)
+    identifier = forms.CharField(label=_("申请人身份号码或统一社会信用代码"), max_length=18)

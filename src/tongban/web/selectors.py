@@ -1,0 +1,462 @@
+"""Reads the web pages need, composed from the scoped selectors of the domain apps
+(cases.selectors.readable_cases / case_queue / get_case_for, catalog and agreements
+selectors). Nothing here decides a rule: filtering and ordering only. Every list costs a
+fixed number of queries whatever its length."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.utils.translation import gettext_noop
+
+from tongban.accounts import access
+from tongban.accounts.models import Role
+from tongban.accounts.selectors import role_assignments_of
+from tongban.agreements.models import AgreementItem
+from tongban.agreements.selectors import Route, agreements_in_force, routes
+from tongban.attachments.models import Attachment
+from tongban.cases import selectors as case_selectors
+from tongban.cases.actions import available_actions
+from tongban.cases.models import Case, CaseEvent, CaseMaterial, Shipment, Status
+from tongban.cases.selectors import QueueFilter
+from tongban.cases.workflow import FINAL_STATES
+from tongban.catalog.models import ItemImplementation, Mode, ServiceItem
+from tongban.catalog.selectors import json_list_contains, published_implementations, search_items
+from tongban.centres.models import Window
+from tongban.core.errors import Invalid, NotFound
+from tongban.regions.models import Jurisdiction
+
+OPEN_STATUSES: tuple[str, ...] = tuple(s for s in Status.values if s not in FINAL_STATES)
+PAGE_SIZE = 50
+
+
+# ---------------------------------------------------------------- who is where
+
+
+@dataclass(frozen=True)
+class Place:
+    """One role of the user in one jurisdiction (and the window of a clerk)."""
+
+    role: str
+    jurisdiction: Jurisdiction | None
+    window: Window | None
+
+
+def places_of(user: Any) -> list[Place]:
+    """The user's role assignments with jurisdictions and windows (one query)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    cached = getattr(user, "_tongban_places", None)
+    if cached is None:
+        cached = [
+            Place(a.role, a.jurisdiction, a.window)
+            for a in role_assignments_of(user).select_related("window__centre")
+        ]
+        user._tongban_places = cached
+    return cached
+
+
+def jurisdictions_for(user: Any, roles: set[str] | frozenset[str]) -> list[Jurisdiction]:
+    seen: dict[int, Jurisdiction] = {}
+    for place in places_of(user):
+        if place.role in roles and place.jurisdiction is not None:
+            seen.setdefault(place.jurisdiction.pk, place.jurisdiction)
+    return sorted(seen.values(), key=lambda j: j.code)
+
+
+def clerk_window(user: Any, jurisdiction: Jurisdiction) -> Window | None:
+    for place in places_of(user):
+        if (
+            place.role == Role.CLERK
+            and place.jurisdiction is not None
+            and place.jurisdiction.pk == jurisdiction.pk
+        ):
+            return place.window
+    return None
+
+
+def pick(jurisdictions: list[Jurisdiction], code: str | None) -> Jurisdiction | None:
+    """The jurisdiction with `code` among the user's, else the first one."""
+    for j in jurisdictions:
+        if j.code == code:
+            return j
+    return jurisdictions[0] if jurisdictions else None
+
+
+# ---------------------------------------------------------------- work queue
+
+
+@dataclass
+class QueueParams:
+    jurisdiction: str | None = None
+    side: str | None = None  # "handling" | "receiving" | None (both)
+    status: list[str] = field(default_factory=list)  # empty = every open status
+    item: str | None = None
+    receiving: str | None = None
+    overdue: str | None = None
+    sort: str = "received"  # "received" | "due"
+    cursor: str | None = None
+    page: int = 1
+
+
+@dataclass
+class QueuePage:
+    rows: list[Case]
+    next_cursor: str | None = None
+    next_page: int | None = None
+
+
+def work_queue(user: Any, params: QueueParams, today: dt.date | None = None) -> QueuePage:
+    """One page of the work queue: case_queue() narrowed by receiving place, annotated
+    with the overdue level and ordered by receipt (cursor) or due date (page number).
+    One query for the rows whatever the page length."""
+    today = today or case_selectors.deadlines.local_today()
+    if params.sort not in ("received", "due"):
+        raise Invalid("排序方式不正确。", "Unknown sort order.", code="invalid_filter")
+    qs = case_selectors.case_queue(
+        user,
+        QueueFilter(
+            status=params.status or list(OPEN_STATUSES),
+            jurisdiction=params.jurisdiction,
+            side=params.side if params.jurisdiction else None,
+            overdue=params.overdue,
+            item=params.item,
+        ),
+        today,
+    )
+    if params.receiving:
+        qs = qs.filter(receiving_jurisdiction__code=params.receiving)
+    qs = case_selectors.with_overdue_level(qs, today)
+    if params.sort == "received":
+        rows, next_cursor = case_selectors.page_after(qs, params.cursor, PAGE_SIZE)
+        return QueuePage(rows, next_cursor=next_cursor)
+    page = max(1, params.page)
+    start = (page - 1) * PAGE_SIZE
+    ordered = qs.order_by(F("overdue_on").asc(nulls_last=True), "received_at", "id")
+    rows = list(ordered[start : start + PAGE_SIZE + 1])
+    more = len(rows) > PAGE_SIZE
+    return QueuePage(rows[:PAGE_SIZE], next_page=page + 1 if more else None)
+
+
+def queue_filter_options() -> tuple[list[ServiceItem], list[Jurisdiction]]:
+    """Items and jurisdictions for the filter drop-downs (two queries)."""
+    items = list(ServiceItem.objects.only("code", "name").order_by("code"))
+    places = list(Jurisdiction.objects.filter(active=True).only("code", "short_name", "name"))
+    return items, places
+
+
+# ---------------------------------------------------------------- supervisor overview
+
+
+@dataclass
+class OverviewRow:
+    jurisdiction_code: str
+    jurisdiction_name: str
+    by_status: dict[str, int] = field(default_factory=dict)
+    by_level: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_status.values())
+
+
+def overview(user: Any, today: dt.date | None = None) -> list[OverviewRow]:
+    """Open cases counted by handling jurisdiction × status × overdue level, within the
+    user's scope: one aggregate query."""
+    today = today or case_selectors.deadlines.local_today()
+    qs = case_selectors.with_overdue_level(
+        case_selectors.readable_cases(user).filter(status__in=OPEN_STATUSES), today
+    )
+    grouped = (
+        qs.values(
+            "handling_jurisdiction__code",
+            "handling_jurisdiction__short_name",
+            "status",
+            "overdue_level",
+        )
+        .annotate(n=Count("id"))
+        .order_by("handling_jurisdiction__code")
+    )
+    rows: dict[str, OverviewRow] = {}
+    for entry in grouped:
+        code = entry["handling_jurisdiction__code"]
+        row = rows.setdefault(code, OverviewRow(code, entry["handling_jurisdiction__short_name"]))
+        row.by_status[entry["status"]] = row.by_status.get(entry["status"], 0) + entry["n"]
+        level = entry["overdue_level"]
+        row.by_level[level] = row.by_level.get(level, 0) + entry["n"]
+    return list(rows.values())
+
+
+# ---------------------------------------------------------------- delivery desk
+
+
+@dataclass
+class DeskSection:
+    key: str
+    title: str
+    side: str
+    statuses: tuple[str, ...]
+    rows: list[Case] = field(default_factory=list)
+
+
+DESK_SECTIONS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+    ("originals_out", gettext_noop("待寄出的纸质原件(收件地)"), "receiving", (Status.CHECKED,)),
+    (
+        "originals_in",
+        gettext_noop("在途原件,待确认接收(办理地)"),
+        "handling",
+        (Status.IN_TRANSFER,),
+    ),
+    (
+        "results_out",
+        gettext_noop("待寄递/送达的办理结果(办理地)"),
+        "handling",
+        (Status.RESULT_ISSUED,),
+    ),
+    (
+        "results_post",
+        gettext_noop("邮寄中的结果,待签收(办理地)"),
+        "handling",
+        (Status.IN_DELIVERY,),
+    ),
+    (
+        "results_in",
+        gettext_noop("送往本窗口的结果,待签收(收件地)"),
+        "receiving",
+        (Status.TO_WINDOW,),
+    ),
+    ("pickup", gettext_noop("待窗口领取"), "both", (Status.AWAITING_PICKUP,)),
+)
+
+
+def delivery_desk(user: Any, jurisdiction: Jurisdiction) -> list[DeskSection]:
+    """What the delivery desk of `jurisdiction` has to do: one query per section."""
+    sections = []
+    for key, title, side, statuses in DESK_SECTIONS:
+        qs = case_selectors.case_queue(
+            user,
+            QueueFilter(
+                status=list(statuses),
+                jurisdiction=jurisdiction.code,
+                side=None if side == "both" else side,
+            ),
+        ).prefetch_related(
+            Prefetch(
+                "shipments",
+                queryset=Shipment.objects.order_by("-shipped_at"),
+                to_attr="desk_shipments",
+            )
+        )
+        section = DeskSection(key, title, side, statuses)
+        section.rows = list(qs.order_by("received_at", "id")[:PAGE_SIZE])
+        sections.append(section)
+    return sections
+
+
+# ---------------------------------------------------------------- one case
+
+
+@dataclass
+class CasePage:
+    case: Case
+    overdue_level: str
+    materials: list[CaseMaterial]
+    attachments: dict[int | None, list[Attachment]]
+    shipments: list[Shipment]
+    events: list[CaseEvent]
+    subcases: list[Case]
+    actions: list[str]
+    notices: list[str]
+    notifications: list[Any]
+
+
+NOTICE_TRIGGERS: dict[str, tuple[str, ...]] = {
+    "transfer_slip": ("transfer",),
+    "supplement": ("request_supplement",),
+    "acceptance": ("accept", "accept_with_commitment"),
+    "conditional_acceptance": ("accept_with_commitment",),
+    "refusal": ("refuse",),
+    "completion": ("complete",),
+}
+
+
+def case_page(user: Any, number: str, today: dt.date | None = None) -> CasePage:
+    """Everything the case page shows (NotFound outside the user's scope)."""
+    from tongban.notifications.models import OutboxMessage
+
+    case = case_selectors.get_case_for(user, number)
+    materials = list(case.materials.order_by("id"))
+    files: dict[int | None, list[Attachment]] = defaultdict(list)
+    for attachment in Attachment.objects.filter(case=case).order_by("uploaded_at", "id"):
+        files[attachment.case_material_id].append(attachment)
+    events = list(case_selectors.events_of(case))
+    done = {e.action for e in events}
+    notices = [kind for kind, triggers in NOTICE_TRIGGERS.items() if done & set(triggers)]
+    notifications: list[Any] = []
+    if case.applicant.user_id == getattr(user, "pk", None):
+        notifications = list(OutboxMessage.objects.filter(case=case).order_by("-created_at"))
+    return CasePage(
+        case=case,
+        overdue_level=case_selectors.overdue_level_of(case, today),
+        materials=materials,
+        attachments=dict(files),
+        shipments=list(case.shipments.order_by("shipped_at")),
+        events=events,
+        subcases=list(case.subcases.select_related("handling_jurisdiction").order_by("number")),
+        actions=available_actions(user, case),
+        notices=notices,
+        notifications=notifications,
+    )
+
+
+# ---------------------------------------------------------------- applicants
+
+
+def own_cases(user: Any) -> QuerySet[Case]:
+    """The cases of the applicants the user's portal account acts as."""
+    return (
+        case_selectors.readable_cases(user)
+        .filter(applicant__user=user)
+        .select_related("item", "handling_jurisdiction", "receiving_jurisdiction")
+        .order_by("-received_at", "-id")
+    )
+
+
+def online_items(user: Any, q: str | None, on: dt.date) -> list[ServiceItem]:
+    """Items some jurisdiction offers fully online (全程网办), with those versions."""
+    items = list(search_items(user, q, mode=Mode.ONLINE, on=on)[:30])
+    for item in items:
+        item.online_versions = [  # type: ignore[attr-defined]
+            v
+            for v in item.published_versions  # type: ignore[attr-defined]
+            if Mode.ONLINE in v.modes
+        ]
+    return items
+
+
+def online_implementation(item_code: str, handling_code: str, on: dt.date) -> ItemImplementation:
+    implementation = (
+        published_implementations(on)
+        .filter(item__code=item_code, jurisdiction__code=handling_code)
+        .filter(json_list_contains("modes", Mode.ONLINE))
+        .select_related("item", "jurisdiction", "department")
+        .prefetch_related("materials")
+        .first()
+    )
+    if implementation is None:
+        raise NotFound(
+            "该事项在所选管辖地不支持全程网办。",
+            "This item is not offered fully online there.",
+            code="item_not_online",
+        )
+    return implementation
+
+
+# ---------------------------------------------------------------- self-service terminal
+
+
+def terminal_window(window_id: int) -> Window:
+    window = (
+        Window.objects.select_related("centre__jurisdiction")
+        .filter(pk=window_id, kind=Window.Kind.TERMINAL, active=True)
+        .first()
+    )
+    if window is None:
+        raise NotFound("自助终端不存在或已停用。", "No such self-service terminal.")
+    return window
+
+
+def terminal_items(user: Any, window: Window, q: str | None, on: dt.date) -> list[ServiceItem]:
+    """Items this terminal's jurisdiction may receive for another party of an agreement
+    in force (proxy mode) and that some other party's published version lets applicants
+    file at a terminal. The exact route is checked again on the item page and, with
+    every other rule, by submit_case."""
+    receiving = window.centre.jurisdiction
+    agreed = AgreementItem.objects.filter(
+        agreement__in=agreements_in_force(on),
+        agreement__parties__jurisdiction=receiving,
+    ).filter(json_list_contains("modes", Mode.PROXY))
+    items = (
+        search_items(user, q, mode=Mode.PROXY, on=on)
+        .filter(pk__in=agreed.values("item_id"))
+        .filter(
+            pk__in=published_implementations(on)
+            .exclude(jurisdiction=receiving)
+            .filter(json_list_contains("channels", "terminal"))
+            .values("item_id")
+        )
+    )
+    return list(items[:30])
+
+
+def terminal_routes(item: ServiceItem, window: Window, on: dt.date) -> list[Route]:
+    receiving = window.centre.jurisdiction
+    return [
+        r
+        for r in routes(item, receiving, on)
+        if r.mode == Mode.PROXY and "terminal" in r.implementation.channels
+    ]
+
+
+# ---------------------------------------------------------------- public look-up
+
+
+@dataclass
+class PublicCase:
+    number: str
+    item_name: str
+    status: str
+    practice_code: int
+    handling_name: str
+    received_at: dt.datetime
+    due_date: dt.date | None
+    steps: list[tuple[str, dt.datetime]]
+
+
+def public_lookup(number: str, identifier: str) -> PublicCase | None:
+    """A case by its number plus the applicant's 公民身份号码 / 统一社会信用代码 or the
+    agent's ID number, for the anonymous look-up. Answers None when either is wrong
+    (which one is not disclosed). Shows no personal data."""
+    from tongban.accounts.identifiers import normalise
+
+    number = (number or "").strip()
+    identifier = normalise(identifier or "")
+    if not number or not identifier:
+        return None
+    case = (
+        Case.objects.filter(number=number)
+        .filter(
+            Q(applicant__id_number=identifier)
+            | Q(applicant__uscc=identifier)
+            | Q(applicant__agent_id_number=identifier)
+        )
+        .select_related("item", "handling_jurisdiction")
+        .first()
+    )
+    if case is None:
+        return None
+    steps = [(e.action, e.at) for e in case.events.order_by("seq").only("action", "at")]
+    return PublicCase(
+        number=case.number,
+        item_name=case.item.name,
+        status=case.status,
+        practice_code=case.practice_code,
+        handling_name=case.handling_jurisdiction.name,
+        received_at=case.received_at,
+        due_date=case.due_date,
+        steps=steps,
+    )
+
+
+def is_staff_user(user: Any) -> bool:
+    return access.is_staff_member(user) or bool(getattr(user, "is_superuser", False))
+
+
+def has_any_role(user: Any, roles: set[str] | frozenset[str]) -> bool:
+    return any(place.role in roles for place in places_of(user)) or (
+        Role.PLATFORM_ADMIN in roles and bool(getattr(user, "is_superuser", False))
+    )

@@ -1,0 +1,49 @@
+/* Tongban workbench behaviour (no inline scripts):
+   - open a <dialog> that htmx swapped into #dialog-host, close it on Esc/cancel and give
+     focus back to the button that opened it;
+   - kiosk idle timeout: after data-idle-seconds without input, end the session;
+   - print buttons. */
+(function () {
+  "use strict";
+  var opener = null;
+  document.addEventListener("click", function (event) {
+    var target = event.target.closest("[data-dialog-opener]");
+    if (target) { opener = target; }
+    var printer = event.target.closest("[data-print]");
+    if (printer) { event.preventDefault(); window.print(); }
+    var closer = event.target.closest("[data-dialog-close]");
+    if (closer) {
+      var dialog = closer.closest("dialog");
+      if (dialog) { event.preventDefault(); dialog.close(); }
+    }
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var host = document.getElementById("dialog-host");
+    if (!host) { return; }
+    var dialog = host.querySelector("dialog");
+    if (dialog && !dialog.open) {
+      dialog.showModal();
+      var first = dialog.querySelector("[role=alert], input:not([type=hidden]), select, textarea, button");
+      if (first) { if (first.getAttribute("role") === "alert") { first.setAttribute("tabindex", "-1"); } first.focus(); }
+      dialog.addEventListener("close", function () {
+        host.innerHTML = "";
+        if (opener) { opener.focus(); }
+      });
+    }
+  });
+  // kiosk: end the session after a period without input
+  var body = document.body;
+  var idle = body && parseInt(body.getAttribute("data-idle-seconds") || "0", 10);
+  var endForm = document.getElementById("kiosk-end");
+  if (idle > 0 && endForm) {
+    var timer = null;
+    var reset = function () {
+      if (timer) { clearTimeout(timer); }
+      timer = setTimeout(function () { endForm.submit(); }, idle * 1000);
+    };
+    ["click", "keydown", "touchstart", "input", "scroll"].forEach(function (name) {
+      document.addEventListener(name, reset, { passive: true });
+    });
+    reset();
+  }
+})();

@@ -1,0 +1,154 @@
+"""Template helpers of the workbench: translated labels, masking, overdue badges and the
+header showing who the user is, where and in which roles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
+
+from tongban.core import masking
+from tongban.web import labels
+from tongban.web import selectors as web_selectors
+
+register = template.Library()
+
+
+@register.filter
+def status_label(value: str) -> str:
+    return labels.status_label(value)
+
+
+@register.filter
+def action_label(value: str) -> str:
+    return labels.action_label(value)
+
+
+@register.filter
+def choice(value: str, kind: str) -> str:
+    """{{ case.mode|choice:"mode" }}"""
+    return labels.choice_label(kind, value)
+
+
+@register.filter
+def overdue_label(level: str) -> str:
+    return labels.overdue_label(level)
+
+
+@register.filter
+def mask_id(value: str) -> str:
+    return masking.mask_id_number(value)
+
+
+@register.filter
+def mask_name(value: str) -> str:
+    return masking.mask_name(value)
+
+
+@register.filter
+def mask_phone(value: str) -> str:
+    return masking.mask_phone(value)
+
+
+@register.filter
+def mask_address(value: str) -> str:
+    return masking.mask_address(value)
+
+
+@register.filter
+def get(mapping: Any, key: Any) -> Any:
+    if mapping is None:
+        return None
+    try:
+        return mapping.get(key)
+    except AttributeError:
+        return None
+
+
+@register.filter
+def actor_role(value: str) -> str:
+    if value == "applicant":
+        return gettext("申请人")
+    if value == "system":
+        return gettext("系统")
+    return labels.choice_label("role", value)
+
+
+@register.filter
+def notification_text(template_name: str, context: dict[str, Any]) -> str:
+    """The text the applicant was sent, in the page's language, with secrets (the
+    pickup code) replaced: they reach the applicant by SMS or e-mail only."""
+    from tongban.notifications.rendering import render
+
+    try:
+        rendered = render("sms", template_name, translation.get_language(), context)
+    except Exception:  # a missing template must not break the case page
+        return template_name
+    return rendered.redacted_text
+
+
+@register.filter
+def material_state(post: Any, pk: int) -> str:
+    """The ticked state of checklist line `pk` in a re-shown form (default: provided)."""
+    value = post.get(f"m{pk}_state") if post else None
+    return str(value or "provided")
+
+
+@register.filter
+def applicant_display(applicant: Any) -> str:
+    """Masked name and identifier: a person's name and ID number are personal data; an
+    enterprise's name and credit code are public, its agent's are not."""
+    if applicant is None:
+        return ""
+    if applicant.kind == "person":
+        return f"{masking.mask_name(applicant.name)} {masking.mask_id_number(applicant.id_number)}"
+    agent = masking.mask_name(applicant.agent_name)
+    return f"{applicant.name} {applicant.uscc}" + (f"({agent})" if agent else "")
+
+
+@register.filter
+def jurisdiction_name(jurisdiction: Any) -> str:
+    if jurisdiction is None:
+        return ""
+    return str(jurisdiction.short_name or jurisdiction.name)
+
+
+@register.inclusion_tag("web/_overdue_badge.html")
+def overdue_badge(level: str) -> dict[str, str]:
+    return {"level": level or "green", "label": labels.overdue_label(level or "green")}
+
+
+@register.inclusion_tag("web/_user_bar.html", takes_context=True)
+def user_bar(context: template.Context) -> dict[str, Any]:
+    """Who is logged in, their roles per jurisdiction, and the navigation they may use."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    places = web_selectors.places_of(user) if user is not None else []
+    roles = {p.role for p in places}
+    nav: list[tuple[str, str]] = []
+    if user is not None and user.is_authenticated:
+        if not web_selectors.is_staff_user(user):
+            nav = [
+                ("web:my-cases", gettext_noop("我的办件")),
+                ("web:apply", gettext_noop("在线申报")),
+            ]
+        else:
+            if "clerk" in roles:
+                nav.append(("web:clerk", gettext_noop("收件工作台")))
+            if roles & {"clerk", "officer", "head", "supervisor", "admin", "platform_admin"}:
+                nav.append(("web:queue", gettext_noop("办件队列")))
+            if roles & {"clerk", "officer", "head"}:
+                nav.append(("web:delivery", gettext_noop("寄递台")))
+            if roles & {"supervisor", "head", "admin", "platform_admin"} or user.is_superuser:
+                nav.append(("web:overview", gettext_noop("监督总览")))
+    return {
+        "request": request,
+        "user": user,
+        "places": places,
+        "nav": nav,
+        "is_admin_user": bool(user is not None and getattr(user, "is_staff", False)),
+        "LANGUAGE_CODE": translation.get_language(),
+        "csrf_token": context.get("csrf_token"),
+    }

@@ -1,0 +1,263 @@
+"""The work queue, the case page, its action dialogs, uploads, downloads and printouts."""
+
+from __future__ import annotations
+
+import mimetypes
+
+from django.contrib import messages
+from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from tongban.accounts.models import Role
+from tongban.attachments.actions import attach_file, may_upload
+from tongban.attachments.checks import ALLOWED_LABEL, max_upload_bytes
+from tongban.attachments.selectors import get_attachment_for
+from tongban.cases import selectors as case_selectors
+from tongban.cases.actions import perform_case_action
+from tongban.cases.models import CaseMaterial, Status
+from tongban.cases.selectors import OverdueLevel
+from tongban.cases.workflow import FINAL_STATES, Action, ShipVariant
+from tongban.catalog.models import DeliveryMethod
+from tongban.core.errors import DomainError, Invalid, NotFound
+from tongban.documents.notices import NoticeKind, render_notice
+from tongban.web import selectors
+from tongban.web.forms import action_input, checked_files, parse_int
+from tongban.web.labels import action_label
+from tongban.web.views.common import hx_redirect, is_htmx, page
+
+# what each action's dialog asks for (the action itself decides what is required)
+ACTION_FIELDS: dict[str, tuple[str, ...]] = {
+    Action.CHECK: (),
+    Action.REQUEST_SUPPLEMENT: ("missing", "days", "reason"),
+    Action.SUPPLEMENT: ("provided",),
+    Action.TRANSFER: ("carrier", "waybill_number"),
+    Action.RECEIVE_TRANSFER: ("discrepancies",),
+    Action.ACCEPT: (),
+    Action.ACCEPT_WITH_COMMITMENT: ("days",),
+    Action.REFUSE: ("reason", "competent_authority"),
+    Action.PAUSE: ("reason",),
+    Action.RESUME: (),
+    Action.EXTEND: ("days", "reason"),
+    Action.APPROVE: ("reason",),
+    Action.DENY: ("reason",),
+    Action.ISSUE_RESULT: (),
+    Action.SHIP: ("method", "carrier", "waybill_number", "address"),
+    Action.SIGN_FOR: (),
+    Action.PICKUP: ("pickup_code", "picker_id_number"),
+    Action.COMPLETE: (),
+    Action.WITHDRAW: ("reason",),
+    Action.TERMINATE: ("reason",),
+}
+# actions that cannot be undone or end the case: the dialog says so
+IRREVERSIBLE = {
+    Action.REFUSE,
+    Action.DENY,
+    Action.APPROVE,
+    Action.WITHDRAW,
+    Action.TERMINATE,
+    Action.COMPLETE,
+}
+OPEN_MATERIAL_STATES = (CaseMaterial.State.MISSING, CaseMaterial.State.DEFERRED)
+
+
+# ---------------------------------------------------------------- queue
+
+
+def _queue_params(query: QueryDict, user_jurisdictions: list, default_side: str | None):
+    # any code may be asked for: readable_cases() keeps the rows inside the user's scope
+    chosen = query.get("jurisdiction") or None
+    if chosen is None and user_jurisdictions:
+        chosen = user_jurisdictions[0].code
+    side = query.get("side", default_side or "")
+    return selectors.QueueParams(
+        jurisdiction=chosen,
+        side=side if side in ("handling", "receiving") else None,
+        status=[s for s in query.getlist("status") if s],
+        item=query.get("item") or None,
+        receiving=query.get("receiving") or None,
+        overdue=query.get("overdue") or None,
+        sort=query.get("sort") or "received",
+        cursor=query.get("cursor") or None,
+        page=parse_int(query.get("page"), "page", "页码") or 1,
+    )
+
+
+@page
+@require_http_methods(["GET"])
+def queue(request: HttpRequest) -> HttpResponse:
+    """Cases waiting in one of the user's jurisdictions: filter, sort, page."""
+    user = request.user
+    mine = selectors.jurisdictions_for(user, frozenset(Role.values))
+    is_officer = selectors.has_any_role(user, {Role.OFFICER, Role.HEAD})
+    is_clerk = selectors.has_any_role(user, {Role.CLERK})
+    default_side = "handling" if is_officer else ("receiving" if is_clerk else None)
+    params = _queue_params(request.GET, mine, default_side)
+    result = selectors.work_queue(user, params)
+    items, places = selectors.queue_filter_options()
+    context = {
+        "params": params,
+        "result": result,
+        "jurisdictions": mine,
+        "items": items,
+        "places": places,
+        "statuses": [(s, s) for s in selectors.OPEN_STATUSES]
+        + [(s, s) for s in Status.values if s not in selectors.OPEN_STATUSES],
+        "levels": OverdueLevel.VALUES,
+        "query_without_cursor": _without(request.GET, "cursor", "page"),
+    }
+    template = "web/_queue_table.html" if is_htmx(request) else "web/queue.html"
+    return render(request, template, context)
+
+
+def _without(query: QueryDict, *keys: str) -> str:
+    copy = query.copy()
+    for key in keys:
+        copy.pop(key, None)
+    return copy.urlencode()
+
+
+# ---------------------------------------------------------------- case page
+
+
+@page
+@require_http_methods(["GET"])
+def case_detail(request: HttpRequest, number: str) -> HttpResponse:
+    data = selectors.case_page(request.user, number)
+    return render(
+        request,
+        "web/case.html",
+        {
+            "page": data,
+            "case": data.case,
+            "is_final": data.case.status in FINAL_STATES,
+            "may_upload": may_upload(request.user, data.case),
+            "max_upload_mb": max_upload_bytes() // (1024 * 1024),
+            "allowed_types": ALLOWED_LABEL,
+            "action_buttons": [(a, action_label(a)) for a in data.actions],
+        },
+    )
+
+
+def _dialog_context(request: HttpRequest, number: str, action: str) -> dict:
+    case = case_selectors.get_case_for(request.user, number)
+    materials = list(case.materials.order_by("id"))
+    fields = ACTION_FIELDS[action]
+    if action == Action.TRANSFER and not case.implementation.needs_originals:
+        fields = ()
+    ship_methods = []
+    if action == Action.SHIP:
+        ship_methods = [ShipVariant.POST.value, DeliveryMethod.WINDOW.value, ShipVariant.ELECTRONIC]
+    return {
+        "case": case,
+        "action": action,
+        "label": action_label(action),
+        "fields": fields,
+        "irreversible": action in IRREVERSIBLE,
+        "materials": materials,
+        "outstanding": [m for m in materials if m.state in OPEN_MATERIAL_STATES],
+        "ship_methods": ship_methods,
+        "post": request.POST if request.method == "POST" else {},
+        "form_url": reverse("web:case-action", args=[case.number, action]),
+    }
+
+
+@page
+@require_http_methods(["GET", "POST"])
+def case_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
+    """GET: the dialog asking what the action needs (a fragment for htmx, else a page).
+    POST: perform the action; on a domain error show the dialog again with the message."""
+    if action not in ACTION_FIELDS:
+        raise NotFound("未知的操作。", "Unknown action.", code="unknown_action")
+    template = "web/_action_dialog.html" if is_htmx(request) else "web/action.html"
+    if request.method == "GET":
+        return render(request, template, _dialog_context(request, number, action))
+    try:
+        data = action_input(request.POST)
+        outstanding_files = [k for k in request.FILES if k.startswith("file_")]
+        files = checked_files(request.FILES, outstanding_files)
+        if action == Action.SUPPLEMENT:
+            uploaded = [int(k.removeprefix("file_")) for k in files if k[5:].isdigit()]
+            data.provided = sorted(set(data.provided) | set(uploaded))
+        perform_case_action(request.user, number, action, data)
+    except NotFound:
+        raise
+    except DomainError as error:
+        context = _dialog_context(request, number, action)
+        context["error"] = error.message()
+        context["error_details"] = error.details
+        return render(request, template, context, status=200 if is_htmx(request) else 422)
+    for name, (upload, checked) in files.items():
+        material_id = int(name.removeprefix("file_"))
+        attach_file(request.user, number, upload, material_id=material_id, checked=checked)
+    messages.success(request, _("已完成:%(action)s") % {"action": action_label(action)})
+    return hx_redirect(request, reverse("web:case", args=[number]))
+
+
+@page
+@require_POST
+def upload(request: HttpRequest, number: str) -> HttpResponse:
+    """Upload one file for a material of the case (content-checked)."""
+    case_url = reverse("web:case", args=[number])
+    material_id = parse_int(request.POST.get("material"), "material", "材料")
+    file = request.FILES.get("file")
+    try:
+        if file is None:
+            raise Invalid("请选择要上传的文件。", "Choose a file to upload.", code="missing_file")
+        attachment = attach_file(request.user, number, file, material_id=material_id)
+    except NotFound:
+        raise
+    except DomainError as error:
+        if is_htmx(request):
+            return render(
+                request,
+                "web/_upload_result.html",
+                {"error": error.message(), "material_id": material_id},
+            )
+        messages.error(request, error.message())
+        return hx_redirect(request, case_url)
+    messages.success(request, _("已上传:%(name)s") % {"name": attachment.original_name})
+    return hx_redirect(request, case_url)
+
+
+@page
+@require_http_methods(["GET"])
+def download(request: HttpRequest, pk: int) -> HttpResponse:
+    """A stored file, only for users who may see its case."""
+    attachment = get_attachment_for(request.user, pk)
+    handle = attachment.file.open("rb")
+    extension = mimetypes.guess_extension(attachment.content_type) or ""
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"{attachment.case.number}-{attachment.pk}{extension}",
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@page
+@require_http_methods(["GET"])
+def notice_pdf(request: HttpRequest, number: str, kind: str) -> HttpResponse:
+    """A written notice of the case as PDF (documents.notices)."""
+    case = case_selectors.get_case_for(request.user, number)
+    if kind not in NoticeKind.values:
+        raise NotFound("未知的文书类型。", "Unknown notice kind.", code="unknown_notice_kind")
+    body = render_notice(case, kind)
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{case.number}-{kind}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@page
+@require_http_methods(["GET"])
+def receipt(request: HttpRequest, number: str) -> HttpResponse:
+    """The printable receipt (收件回执) of a case: what was received and what is
+    missing, where it goes and how long it may take."""
+    data = selectors.case_page(request.user, number)
+    return render(request, "web/receipt.html", {"page": data, "case": data.case})

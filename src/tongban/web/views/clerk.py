@@ -1,0 +1,202 @@
+"""The window clerk's workbench: find an item, see the routes open to this window,
+start a case with applicant look-up and the handling place's checklist."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from tongban.accounts.identifiers import validate_id_number, validate_uscc
+from tongban.accounts.models import Role
+from tongban.accounts.selectors import find_applicant_for
+from tongban.agreements.selectors import routes
+from tongban.attachments.actions import attach_file
+from tongban.attachments.checks import ALLOWED_LABEL, max_upload_bytes
+from tongban.cases import deadlines
+from tongban.cases.actions import SubmitInput, submit_case
+from tongban.catalog.models import Channel, Mode
+from tongban.catalog.selectors import get_item_for, get_jurisdiction, published_implementation
+from tongban.core.errors import DomainError, Forbidden, NotFound
+from tongban.regions.models import Jurisdiction
+from tongban.web import selectors
+from tongban.web.forms import (
+    applicant_input,
+    checked_files,
+    joint_parts,
+    material_inputs,
+    parse_int,
+)
+from tongban.web.views.common import is_htmx, page
+
+
+def _receiving(request: HttpRequest) -> Jurisdiction:
+    """The clerk's receiving jurisdiction (`at=` chooses among several)."""
+    mine = selectors.jurisdictions_for(request.user, {Role.CLERK})
+    chosen = selectors.pick(mine, request.GET.get("at") or request.POST.get("at"))
+    if chosen is None:
+        raise Forbidden(
+            "只有窗口收件人员可以使用收件工作台。",
+            "Only window clerks use the receiving workbench.",
+            code="not_a_clerk",
+        )
+    return chosen
+
+
+@page
+@require_http_methods(["GET"])
+def workbench(request: HttpRequest) -> HttpResponse:
+    receiving = _receiving(request)
+    q = request.GET.get("q", "").strip()
+    results = list(selectors.search_items(request.user, q)[:20]) if q else []
+    context = {
+        "receiving": receiving,
+        "clerk_places": selectors.jurisdictions_for(request.user, {Role.CLERK}),
+        "window": selectors.clerk_window(request.user, receiving),
+        "q": q,
+        "results": results,
+    }
+    if is_htmx(request):
+        return render(request, "web/_item_results.html", context)
+    return render(request, "web/clerk.html", context)
+
+
+@page
+@require_http_methods(["GET"])
+def item_routes(request: HttpRequest, code: str) -> HttpResponse:
+    """Where and how this window may send the item today (agreements in force)."""
+    receiving = _receiving(request)
+    item = get_item_for(request.user, code)
+    found = routes(item, receiving, deadlines.local_today())
+    own = published_implementation(item, receiving, deadlines.local_today())
+    context = {"receiving": receiving, "item": item, "routes": found, "own": own}
+    template = "web/_routes.html" if is_htmx(request) else "web/routes.html"
+    return render(request, template, context)
+
+
+@page
+@require_http_methods(["GET"])
+def applicant_lookup(request: HttpRequest) -> HttpResponse:
+    """htmx: is this person or enterprise registered? Validates the identifier with the
+    same checks the submission uses."""
+    identifier = request.GET.get("identifier", "").strip()
+    kind = request.GET.get("applicant_kind") or request.GET.get("kind") or "person"
+    context: dict = {"identifier": identifier, "kind": kind}
+    try:
+        if kind == "enterprise":
+            identifier = validate_uscc(identifier)
+        else:
+            identifier = validate_id_number(identifier)
+        context["applicant"] = find_applicant_for(request.user, identifier)
+    except NotFound:
+        context["applicant"] = None
+    except DomainError as error:
+        context["invalid"] = error.message()
+    return render(request, "web/_applicant_lookup.html", context)
+
+
+@page
+@require_http_methods(["GET"])
+def validate_identifier(request: HttpRequest) -> HttpResponse:
+    """htmx: check an ID number or credit code as it is typed."""
+    kind = "uscc" if "uscc" in request.GET else "id_number"
+    value = next(
+        (
+            request.GET[key]
+            for key in ("value", "id_number", "uscc", "agent_id_number")
+            if request.GET.get(key)
+        ),
+        "",
+    )
+    context: dict = {"value": value}
+    if value.strip():
+        try:
+            (validate_uscc if kind == "uscc" else validate_id_number)(value)
+            context["ok"] = True
+        except DomainError as error:
+            context["invalid"] = error.message()
+    return render(request, "web/_identifier_check.html", context)
+
+
+def _form_context(request: HttpRequest, receiving: Jurisdiction) -> dict:
+    source = request.POST if request.method == "POST" else request.GET
+    item = get_item_for(request.user, source.get("item", ""))
+    handling = get_jurisdiction(source.get("handling", ""))
+    mode = source.get("mode", Mode.PROXY)
+    today = deadlines.local_today()
+    implementation = published_implementation(item, handling, today)
+    if implementation is None:
+        raise NotFound(
+            f"{handling.short_name}未发布该事项的实施清单。",
+            "The handling place has not published this item.",
+            code="item_not_implemented",
+        )
+    return {
+        "receiving": receiving,
+        "window": selectors.clerk_window(request.user, receiving),
+        "item": item,
+        "handling": handling,
+        "mode": mode,
+        "implementation": implementation,
+        "materials": list(implementation.materials.all()),
+        "post": request.POST,
+        "token": request.POST.get("token") or uuid.uuid4().hex,
+        "max_upload_mb": max_upload_bytes() // (1024 * 1024),
+        "allowed_types": ALLOWED_LABEL,
+        "part_places": list(Jurisdiction.objects.filter(active=True).order_by("code"))
+        if mode == Mode.JOINT
+        else [],
+    }
+
+
+@page
+@require_http_methods(["GET", "POST"])
+def new_case(request: HttpRequest) -> HttpResponse:
+    """Receive a case at this window (帮办代办: recorded as assisted by the action)."""
+    receiving = _receiving(request)
+    context = _form_context(request, receiving)
+    if request.method == "GET":
+        return render(request, "web/new_case.html", context)
+    implementation = context["implementation"]
+    window = context["window"]
+    try:
+        names = [f"m{m.pk}_file" for m in context["materials"]]
+        files = checked_files(request.FILES, names)
+        uploaded = {int(name[1:].split("_")[0]) for name in files}
+        applicant_id = parse_int(request.POST.get("applicant_id"), "applicant_id", "申请人")
+        data = SubmitInput(
+            item=context["item"].code,
+            handling=context["handling"].code,
+            mode=context["mode"],
+            channel=Channel.WINDOW,
+            delivery_method=request.POST.get("delivery_method", ""),
+            receiving=receiving.code,
+            window_id=window.pk if window else None,
+            applicant_id=applicant_id,
+            applicant=None if applicant_id else applicant_input(request.POST),
+            materials=material_inputs(request.POST, implementation, uploaded, self_service=False),
+            delivery_address=request.POST.get("delivery_address", ""),
+            joint_parts=joint_parts(request.POST) if context["mode"] == Mode.JOINT else [],
+        )
+        case = submit_case(request.user, data, idempotency_key=f"web-{context['token']}")
+    except DomainError as error:
+        context["error"] = error.message()
+        context["error_field"] = error.details.get("field", "")
+        return render(request, "web/new_case.html", context, status=422)
+    for name, (upload, checked) in files.items():
+        material_id = int(name[1:].split("_")[0])
+        case_material = case.materials.filter(material_id=material_id).first()
+        attach_file(
+            request.user,
+            case.number,
+            upload,
+            material_id=case_material.pk if case_material else None,
+            checked=checked,
+        )
+    messages.success(request, _("已收件,办件编号 %(number)s") % {"number": case.number})
+    return redirect(reverse("web:receipt", args=[case.number]))

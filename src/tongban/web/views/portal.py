@@ -1,0 +1,195 @@
+"""Sign-in, the landing page per role, the applicant portal and the public look-up."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.views import LoginView, LogoutView
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from tongban.accounts.actions import register_portal_user
+from tongban.accounts.models import Role
+from tongban.attachments.actions import attach_file
+from tongban.attachments.checks import ALLOWED_LABEL, max_upload_bytes
+from tongban.cases import deadlines
+from tongban.cases.actions import SubmitInput, submit_case
+from tongban.catalog.models import Channel, Mode
+from tongban.core.errors import DomainError
+from tongban.web import ratelimit, selectors
+from tongban.web.forms import LookupForm, RegisterForm, checked_files, material_inputs
+from tongban.web.views.common import is_htmx, kiosk_window_id, page
+
+
+class SignInView(LoginView):
+    template_name = "web/login.html"
+    redirect_authenticated_user = True
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        window_id = kiosk_window_id(request)
+        if window_id is not None:
+            return redirect("web:kiosk-start", window_id)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_default_redirect_url(self) -> str:
+        return reverse("web:home")
+
+
+class SignOutView(LogoutView):
+    next_page = "web:login"
+
+
+def landing_url(user: Any) -> str:
+    """Where a user starts: the first of their roles' pages."""
+    if not selectors.is_staff_user(user):
+        return reverse("web:my-cases")
+    if selectors.has_any_role(user, {Role.CLERK}):
+        return reverse("web:clerk")
+    if selectors.has_any_role(user, {Role.OFFICER, Role.HEAD}):
+        return reverse("web:queue")
+    return reverse("web:overview")
+
+
+@page(login=False)
+@require_http_methods(["GET"])
+def home(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect(landing_url(request.user))
+    return render(request, "web/home.html", {"lookup_form": LookupForm()})
+
+
+@page(login=False)
+@require_http_methods(["GET", "POST"])
+def register(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("web:home")
+    form = RegisterForm(request.POST or None)
+    error = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = register_portal_user(
+                data["username"],
+                data["password"],
+                data["name"],
+                data["id_number"],
+                phone=data.get("phone", ""),
+                email=data.get("email", ""),
+            )
+        except DomainError as exc:
+            error = exc.message()
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("注册成功,欢迎使用通办。"))
+            return redirect("web:my-cases")
+    status = 422 if request.method == "POST" else 200
+    return render(request, "web/register.html", {"form": form, "error": error}, status=status)
+
+
+@page
+@require_http_methods(["GET"])
+def my_cases(request: HttpRequest) -> HttpResponse:
+    cases = list(selectors.own_cases(request.user)[:100])
+    return render(request, "web/my_cases.html", {"cases": cases})
+
+
+@page
+@require_http_methods(["GET"])
+def apply_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()
+    items = selectors.online_items(request.user, q or None, deadlines.local_today())
+    template = "web/_apply_results.html" if is_htmx(request) else "web/apply_list.html"
+    return render(request, template, {"items": items, "q": q})
+
+
+@page
+@require_http_methods(["GET", "POST"])
+def apply_form(request: HttpRequest, item: str, handling: str) -> HttpResponse:
+    """全程网办: the guided form built from the handling place's checklist."""
+    implementation = selectors.online_implementation(item, handling, deadlines.local_today())
+    context: dict[str, Any] = {
+        "implementation": implementation,
+        "item": implementation.item,
+        "handling": implementation.jurisdiction,
+        "materials": list(implementation.materials.all()),
+        "post": request.POST,
+        "token": request.POST.get("token") or uuid.uuid4().hex,
+        "max_upload_mb": max_upload_bytes() // (1024 * 1024),
+        "allowed_types": ALLOWED_LABEL,
+    }
+    if request.method == "GET":
+        return render(request, "web/apply_form.html", context)
+    try:
+        files = checked_files(request.FILES, [f"m{m.pk}_file" for m in context["materials"]])
+        uploaded = {int(name[1:].split("_")[0]) for name in files}
+        data = SubmitInput(
+            item=implementation.item.code,
+            handling=implementation.jurisdiction.code,
+            mode=Mode.ONLINE,
+            channel=Channel.WEB,
+            delivery_method=request.POST.get("delivery_method", ""),
+            materials=material_inputs(request.POST, implementation, uploaded, self_service=True),
+            delivery_address=request.POST.get("delivery_address", ""),
+        )
+        case = submit_case(request.user, data, idempotency_key=f"web-{context['token']}")
+    except DomainError as error:
+        context["error"] = error.message()
+        return render(request, "web/apply_form.html", context, status=422)
+    _store_files(request, case, files)
+    messages.success(request, _("申请已提交,办件编号 %(number)s") % {"number": case.number})
+    return redirect("web:case", case.number)
+
+
+def _store_files(request: HttpRequest, case: Any, files: dict) -> None:
+    by_material = {m.material_id: m.pk for m in case.materials.all()}
+    for name, (upload, checked) in files.items():
+        material_id = int(name[1:].split("_")[0])
+        attach_file(
+            request.user,
+            case.number,
+            upload,
+            material_id=by_material.get(material_id),
+            checked=checked,
+        )
+
+
+def client_address(request: HttpRequest) -> str:
+    return str(request.META.get("REMOTE_ADDR", "unknown"))
+
+
+@page(login=False, kiosk=True)
+@require_http_methods(["GET", "POST"])
+def lookup(request: HttpRequest) -> HttpResponse:
+    """Look a case up by number plus ID number, without logging in. Rate-limited per
+    client address and per case number (cache counters)."""
+    form = LookupForm(request.POST or None)
+    context: dict[str, Any] = {"form": form, "kiosk_window": kiosk_window_id(request)}
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        number = form.cleaned_data["number"].strip()
+        limit = settings.TONGBAN_LOOKUP_LIMIT
+        window = settings.TONGBAN_LOOKUP_WINDOW_SECONDS
+        allowed = ratelimit.hit(f"lookup:ip:{client_address(request)}", limit, window)
+        allowed = ratelimit.hit(f"lookup:case:{number}", limit, window) and allowed
+        if not allowed:
+            context["error"] = _("查询过于频繁,请稍后再试。")
+            status = 429
+        else:
+            result = selectors.public_lookup(number, form.cleaned_data["identifier"])
+            if result is None:
+                context["error"] = _("未找到办件:请核对办件编号和身份号码。")
+                status = 404
+            context["result"] = result
+    template = "web/_lookup_result.html" if is_htmx(request) else "web/lookup.html"
+    if is_htmx(request):
+        status = 200
+    base = "web/kiosk_base.html" if context["kiosk_window"] else "base.html"
+    context["base_template"] = base
+    return render(request, template, context, status=status)
