@@ -7,7 +7,10 @@ STAMP := $(VENV)/.installed
 export TONGBAN_HOME := $(CURDIR)
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint typecheck schema schema-check migrations-check test-sqlite test-postgres install serve bench clean
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: fonts demo test lint typecheck schema schema-check migrations-check test-sqlite test-postgres install serve bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,13 +18,20 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) fonts
 
-demo: $(STAMP)
+# notices and licences embed a TrueType CJK font (ADR 0040); Debian ships one
+fonts:
+	@test -f $(CJK_FONT) || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq fonts-wqy-microhei; }
+
+demo: $(STAMP) fonts
 	mkdir -p var
 	TONGBAN_DEMO=1 $(BIN)/tongban migrate --noinput
 	TONGBAN_DEMO=1 $(BIN)/tongban collectstatic --noinput --verbosity 0
 	TONGBAN_DEMO=1 $(BIN)/tongban seed-demo
+	# signing keys for every jurisdiction the seed created (idempotent)
+	TONGBAN_DEMO=1 $(BIN)/tongban setup-pki
 	# a local mail sink (files under var/mail/new) and the notification worker run beside
 	# the server and stop with it
 	mkdir -p var/mail/tmp var/mail/new var/mail/cur
@@ -56,7 +66,7 @@ test-postgres: $(STAMP)
 		TONGBAN_FAST_PASSWORD_HASHER=1 $(BIN)/pytest -q $(PYTEST_ARGS); \
 	else echo "== DATABASE_URL not set: PostgreSQL run skipped"; fi
 
-test: lint typecheck migrations-check schema-check test-sqlite test-postgres
+test: fonts lint typecheck migrations-check schema-check test-sqlite test-postgres
 
 serve: $(STAMP)
 	$(BIN)/tongban serve

@@ -63,6 +63,7 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _register_routers() -> None:
+    from tongban.accounts.api import applicants_router
     from tongban.accounts.api import router as accounts_router
     from tongban.agreements.api import router as agreements_router
     from tongban.cases.api import router as cases_router
@@ -75,6 +76,7 @@ def _register_routers() -> None:
     from tongban.stats.api import router as stats_router
 
     api.add_router("/v1/auth", accounts_router)
+    api.add_router("/v1", applicants_router)
     api.add_router("/v1", regions_router)
     api.add_router("/v1", centres_router)
     api.add_router("/v1", catalog_router)

@@ -204,7 +204,7 @@ TONGBAN_STATS_GAP_GRACE_SECONDS = int(os.environ.get("TONGBAN_STATS_GAP_GRACE_SE
 
 # uploads (attachments app, docs/adr/0071-uploads.md): the file system under MEDIA_ROOT by
 # default; an S3-compatible store when TONGBAN_S3_BUCKET is set (needs django-storages[s3])
-STORAGES = {
+STORAGES: dict[str, dict[str, object]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 from tongban.accounts import actions, selectors
-from tongban.accounts.models import Role, User
+from tongban.accounts.models import Applicant, Role, User
+from tongban.accounts.selectors import find_applicant_for
+from tongban.core.masking import mask_name
 
 router = Router(tags=["auth"])
 
@@ -87,3 +90,33 @@ def delete_token(request: HttpRequest) -> Status[None]:
 def me(request: HttpRequest) -> UserOut:
     assert isinstance(request.user, User)
     return user_out(request.user)
+
+
+applicants_router = Router(tags=["applicants"])
+
+
+class ApplicantLookupOut(Schema):
+    id: int
+    kind: str
+    name: str
+    identifier: str
+    agent_name: str
+    bad_credit: bool
+
+
+@applicants_router.get(
+    "/applicants/lookup", response=ApplicantLookupOut, summary="按证件号码查找申请人(窗口收件)"
+)
+def lookup_applicant(request: HttpRequest, identifier: str) -> dict[str, Any]:
+    """The exact 公民身份号码 or 统一社会信用代码 is required: no partial search, so the
+    endpoint cannot be used to enumerate applicants. Personal data comes back masked."""
+    applicant = find_applicant_for(request.user, identifier)
+    person = applicant.kind == Applicant.Kind.PERSON
+    return {
+        "id": applicant.pk,
+        "kind": applicant.kind,
+        "name": mask_name(applicant.name) if person else applicant.name,
+        "identifier": applicant.masked_identifier,
+        "agent_name": mask_name(applicant.agent_name),
+        "bad_credit": applicant.bad_credit,
+    }

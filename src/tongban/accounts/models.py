@@ -117,6 +117,17 @@ class Applicant(models.Model):
                 | (models.Q(kind="enterprise") & ~models.Q(uscc="")),
                 name="applicant_has_identifier",
             ),
+            # one record per person and per enterprise, also under concurrent registrations
+            models.UniqueConstraint(
+                fields=["id_number"],
+                condition=models.Q(kind="person"),
+                name="one_applicant_per_id_number",
+            ),
+            models.UniqueConstraint(
+                fields=["uscc"],
+                condition=models.Q(kind="enterprise"),
+                name="one_applicant_per_uscc",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -71,6 +71,7 @@ class ItemSummary(Schema):
 
 
 class MaterialOut(Schema):
+    id: int = Field(..., description="material id, as used in POST /cases materials")
     position: int
     name: str
     requirement: str

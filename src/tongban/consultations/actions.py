@@ -65,7 +65,7 @@ def _locked(actor: Any, consultation_id: int) -> Consultation:
     """The consultation, locked, if the actor may see it at all (else 404)."""
     visible = readable_consultations(actor).filter(pk=consultation_id).values_list("pk", flat=True)
     row = (
-        Consultation.objects.select_for_update()
+        Consultation.objects.select_for_update(of=("self",))
         .filter(pk__in=list(visible))
         .select_related("jurisdiction", "forwarded_to")
         .first()

@@ -14,8 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
+from reportlab.graphics.barcode.qr import QrCode
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4, landscape
@@ -155,12 +154,10 @@ def _styles(title_size: float) -> _Styles:
     )
 
 
-def _qr(url: str, size: float) -> Drawing:
-    widget = QrCodeWidget(url, barLevel="M")
-    x0, y0, x1, y1 = widget.getBounds()
-    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
-    drawing.add(widget)
-    return drawing
+def _qr(url: str, size: float) -> Flowable:
+    """reportlab's QR flowable draws the modules straight on the canvas (its graphics
+    widget builds one shape object per module and is several times slower)."""
+    return QrCode(url, width=size, height=size, qrLevel="M")
 
 
 def _p(text: str, style: ParagraphStyle) -> Paragraph:

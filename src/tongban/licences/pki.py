@@ -86,9 +86,19 @@ def paths(base: Path | None = None) -> Paths:
     return Paths(base or pki_dir())
 
 
+def _private_dirs(base: Path, directory: Path) -> None:
+    """Create `directory` (under `base`) and every directory between, owner-only."""
+    chain = [directory, *directory.relative_to(base).parents]
+    for relative in reversed(chain[1:]):
+        folder = base / relative
+        folder.mkdir(parents=True, exist_ok=True)
+        folder.chmod(0o700)
+    directory.mkdir(parents=True, exist_ok=True)
+    directory.chmod(0o700)
+
+
 def _write_private(path: Path, data: bytes) -> None:
     """Write a file readable by the owner only, atomically (never half a key on disk)."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
@@ -178,6 +188,7 @@ def ensure_root(base: Paths, secret: bytes, key_type: str) -> tuple[x509.Certifi
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
+    _private_dirs(base.base, base.root_key.parent)
     _write_private(base.root_key, _key_pem(key, secret))
     _write_private(base.root_cert, cert.public_bytes(serialization.Encoding.PEM))
     return cert, True
@@ -215,6 +226,7 @@ def ensure_signer(
         )
         .sign(root_key, hashes.SHA256())
     )
+    _private_dirs(base.base, key_path.parent)
     _write_private(key_path, _key_pem(key, secret))
     _write_private(cert_path, cert.public_bytes(serialization.Encoding.PEM))
     return cert, True
@@ -246,6 +258,7 @@ def ensure_sm2(base: Paths, secret: bytes, code: str) -> tuple[str, bool]:
         "nonce": base64.b64encode(nonce).decode(),
         "ciphertext": base64.b64encode(sealed).decode(),
     }
+    _private_dirs(base.base, path.parent)
     _write_private(path, json.dumps(document, indent=2).encode())
     return public_hex, True
 

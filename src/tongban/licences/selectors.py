@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -172,8 +173,6 @@ def identifier_in_pdf(pdf: bytes) -> str:
     from pyhanko.pdf_utils.reader import PdfFileReader
 
     try:
-        import io
-
         info = PdfFileReader(io.BytesIO(pdf), strict=False).trailer_view.get("/Info")
         keywords = str(info.get_object().get("/Keywords", "")) if info is not None else ""
     except Exception:  # an unreadable upload simply names no licence

@@ -25,6 +25,7 @@ from tongban.core.audit import record_audit
 from tongban.core.errors import (
     CalendarNotAvailable,
     Conflict,
+    DomainError,
     Forbidden,
     Invalid,
     not_found,
@@ -157,6 +158,27 @@ def _clean_indicators(kind: str, level: int, indicators: dict[str, Any] | None) 
     return clean
 
 
+def rating_refusal(case: Case, now: dt.datetime) -> DomainError | None:
+    """Why the applicant may not rate `case` now (not completed, the rating period over,
+    already rated), or None. `submit_rating` raises it; the rating page shows it."""
+    if case.status != Status.COMPLETED or case.completed_at is None:
+        return Conflict(
+            "办件办结后才能评价。",
+            "A case can be rated only after it is completed.",
+            code="case_not_completed",
+        )
+    closes = rating_closes_at(case)
+    if closes is not None and now > closes:
+        return Conflict(
+            f"评价期限已过(办结后{rating_window_days()}日内可评价)。",
+            f"The rating period ({rating_window_days()} days after completion) is over.",
+            code="rating_period_over",
+        )
+    if Rating.objects.filter(case=case).exists():
+        return Conflict("该办件已评价。", "This case has already been rated.", code="already_rated")
+    return None
+
+
 def submit_rating(
     actor: Any,
     case_number: str,
@@ -181,31 +203,17 @@ def submit_rating(
         )
     with transaction.atomic():
         case = (
-            Case.objects.select_for_update()
+            Case.objects.select_for_update(of=("self",))
             .filter(number=case_number, applicant__user_id=actor.pk)
             .select_related("receiving_jurisdiction", "handling_jurisdiction")
             .first()
         )
         if case is None:  # not the applicant's case: existence is not disclosed
             raise not_found("case")
-        if case.status != Status.COMPLETED or case.completed_at is None:
-            raise Conflict(
-                "办件办结后才能评价。",
-                "A case can be rated only after it is completed.",
-                code="case_not_completed",
-            )
         now = timezone.now()
-        closes = rating_closes_at(case)
-        if closes is not None and now > closes:
-            raise Conflict(
-                f"评价期限已过(办结后{rating_window_days()}日内可评价)。",
-                f"The rating period ({rating_window_days()} days after completion) is over.",
-                code="rating_period_over",
-            )
-        if Rating.objects.filter(case=case).exists():
-            raise Conflict(
-                "该办件已评价。", "This case has already been rated.", code="already_rated"
-            )
+        refusal = rating_refusal(case, now)
+        if refusal is not None:
+            raise refusal
         kind = channel_kind_of(case)
         clean = _clean_indicators(kind, level, indicators)
         leg = target_leg or default_leg(case)
@@ -252,7 +260,7 @@ def _locked_task(actor: Any, rectification_id: int) -> Rectification:
         readable_rectifications(actor).filter(pk=rectification_id).values_list("pk", flat=True)
     )
     task = (
-        Rectification.objects.select_for_update()
+        Rectification.objects.select_for_update(of=("self",))
         .filter(pk__in=visible)
         .select_related("rating", "jurisdiction")
         .first()
@@ -402,7 +410,7 @@ def review_appeal(actor: Any, rectification_id: int, *, decision: str, note: str
         task.review_note = note
         task.reviewed_at = now
         task.reviewed_by = actor
-        rating = Rating.objects.select_for_update().get(pk=task.rating_id)
+        rating = Rating.objects.select_for_update(of=("self",)).get(pk=task.rating_id)
         if decision == Rectification.ReviewDecision.ANNUL:
             task.status = RS.ANNULLED
             rating.status = Rating.Status.ANNULLED
@@ -453,7 +461,7 @@ def publish_monthly_summary(actor: Any, month: dt.date) -> list[MonthlySummary]:
             counts["points"] += level
             if task_status == RS.CLOSED:
                 counts["rectified"] += 1
-        list(MonthlySummary.objects.select_for_update().filter(month=month))
+        list(MonthlySummary.objects.select_for_update(of=("self",)).filter(month=month))
         MonthlySummary.objects.filter(month=month).delete()
         now = timezone.now()
         created = []

@@ -16,8 +16,9 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from tongban.accounts.access import is_platform_admin, jurisdictions_with, require_authenticated
+from tongban.cases.models import Case, Status
 from tongban.core.errors import not_found
-from tongban.ratings.models import MonthlySummary, Rating, Rectification
+from tongban.ratings.models import MonthlySummary, Rating, RatingEvent, Rectification
 
 
 def local_zone() -> zoneinfo.ZoneInfo:
@@ -154,3 +155,59 @@ def published_summaries(
     if jurisdiction_code:
         qs = qs.filter(jurisdiction__code=jurisdiction_code)
     return qs.order_by("-month", "jurisdiction__code")
+
+
+# -- for the rating pages -----------------------------------------------------------------
+
+
+def applicant_case(user: Any, case_number: str) -> Case:
+    """The caller's own case (as its applicant) for the rating page; anyone else's case,
+    or a case that does not exist, is NotFound (existence is not disclosed)."""
+    require_authenticated(user)
+    case = (
+        Case.objects.filter(number=case_number, applicant__user_id=user.pk)
+        .select_related("item", "receiving_jurisdiction", "handling_jurisdiction")
+        .first()
+    )
+    if case is None:
+        raise not_found("case")
+    return case
+
+
+def own_rating(user: Any, case: Case) -> Rating | None:
+    """The rating of the caller's case, if it was rated (the rater sees it, annulled or
+    not)."""
+    return (
+        readable_ratings(user)
+        .filter(case=case)
+        .select_related("target_jurisdiction", "rectification")
+        .first()
+    )
+
+
+def completed_cases_of(user: Any, since: dt.datetime) -> QuerySet[Case]:
+    """The caller's cases completed since `since`, newest first, with their rating if
+    any (for the list of cases the applicant may rate)."""
+    require_authenticated(user)
+    return (
+        Case.objects.filter(
+            applicant__user_id=user.pk, status=Status.COMPLETED, completed_at__gte=since
+        )
+        .select_related("item", "handling_jurisdiction", "rating")
+        .order_by("-completed_at", "-id")
+    )
+
+
+def rating_events(user: Any, rectification_id: int) -> list[RatingEvent]:
+    """The history of a rectification task's rating, for those who may see the task."""
+    task = get_rectification_for(user, rectification_id)
+    return list(
+        RatingEvent.objects.filter(rating_id=task.rating_id).select_related("actor").order_by("seq")
+    )
+
+
+def published_months() -> list[dt.date]:
+    """Months with published summaries, newest first (public)."""
+    return list(
+        MonthlySummary.objects.order_by("-month").values_list("month", flat=True).distinct()
+    )

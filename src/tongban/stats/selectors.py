@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Max, Min, Q, QuerySet, Sum
 
 from tongban.accounts.access import is_platform_admin, jurisdictions_with, require_authenticated
 from tongban.accounts.models import Role
@@ -592,3 +592,33 @@ def readable_agreements(user: Any) -> list[dict[str, Any]]:
             "id", "code", "version", "title", "status"
         )
     ]
+
+
+# -- for the dashboard page ---------------------------------------------------------------
+
+
+def scope_jurisdictions(user: Any) -> list[Jurisdiction]:
+    """The jurisdictions the caller may pick on the dashboard: every active one for a
+    platform admin, else those where the caller is a supervisor or jurisdiction admin."""
+    scope = stats_scope(user)
+    qs = Jurisdiction.objects.only("pk", "code", "name", "short_name").order_by("code")
+    if scope.everything:
+        return list(qs.filter(active=True))
+    return list(qs.filter(pk__in=scope.jurisdictions))
+
+
+def available_years(user: Any) -> list[int]:
+    """Years from the first to the last month with case or consultation figures inside
+    the caller's scope (newest first): MIN/MAX over the count tables, whose unique key
+    starts with the month."""
+    scope = stats_scope(user)
+    everything = StatsFilter()
+    years: set[int] = set()
+    for qs in (
+        _scoped(CaseCount.objects.all(), scope, everything, CASE_FIELDS),
+        _scoped(ConsultationCount.objects.all(), scope, everything, CONSULTATION_FIELDS),
+    ):
+        bounds = qs.aggregate(first=Min("month"), last=Max("month"))
+        if bounds["first"] is not None:
+            years |= set(range(bounds["first"].year, bounds["last"].year + 1))
+    return sorted(years, reverse=True)

@@ -115,6 +115,7 @@ def material_inputs(
     result = []
     for material in implementation.materials.all():
         key = f"m{material.pk}"
+        state: str
         if self_service:
             if material.pk in uploaded:
                 state = CaseMaterial.State.PROVIDED

@@ -172,7 +172,7 @@ def overview(user: Any, today: dt.date | None = None) -> list[OverviewRow]:
         case_selectors.readable_cases(user).filter(status__in=OPEN_STATUSES), today
     )
     grouped = (
-        qs.values(
+        qs.values(  # type: ignore[misc]  # overdue_level is an annotation
             "handling_jurisdiction__code",
             "handling_jurisdiction__short_name",
             "status",

@@ -60,3 +60,47 @@ def test_anonymous_and_inactive_users_see_nothing(world):
 def test_unknown_identifier_is_not_found_for_staff(world):
     with pytest.raises(NotFound):
         find_applicant_for(world.user("421102-clerk"), "110101199001011234")
+
+
+def test_applicant_lookup_endpoint_needs_the_exact_identifier_and_masks(world):
+    import datetime as dt
+    import secrets
+
+    from django.test import Client
+    from django.utils import timezone
+
+    from tongban.accounts.auth import hash_token
+    from tongban.accounts.models import ApiToken
+
+    def client_for(username):
+        key = secrets.token_urlsafe(16)
+        ApiToken.objects.create(
+            user=world.user(username),
+            key_hash=hash_token(key),
+            expires_at=timezone.now() + dt.timedelta(hours=1),
+        )
+        return {"Authorization": f"Bearer {key}"}
+
+    person = world.applicants["person"]
+    clerk = client_for("421102-clerk")
+    found = Client().get(
+        "/api/v1/applicants/lookup", {"identifier": person.id_number}, headers=clerk
+    )
+    assert found.status_code == 200
+    assert found.json()["id"] == person.pk
+    assert person.id_number not in found.content.decode()
+    partial = Client().get(
+        "/api/v1/applicants/lookup", {"identifier": person.id_number[:10]}, headers=clerk
+    )
+    assert partial.status_code == 404
+    other = client_for("applicant-2")
+    assert (
+        Client()
+        .get("/api/v1/applicants/lookup", {"identifier": person.id_number}, headers=other)
+        .status_code
+        == 404
+    )
+    assert (
+        Client().get("/api/v1/applicants/lookup", {"identifier": person.id_number}).status_code
+        == 401
+    )

@@ -34,8 +34,11 @@ def upload(content: bytes, name: str = "f.pdf", content_type: str = "application
 
 @pytest.mark.parametrize(
     ("content", "mime", "extension"),
-    [(PDF_BYTES, "application/pdf", "pdf"), (PNG_BYTES, "image/png", "png"),
-     (JPEG_BYTES, "image/jpeg", "jpg")],
+    [
+        (PDF_BYTES, "application/pdf", "pdf"),
+        (PNG_BYTES, "image/png", "png"),
+        (JPEG_BYTES, "image/jpeg", "jpg"),
+    ],
 )
 def test_allowed_types_are_recognised_by_content(content, mime, extension):
     # the name and the browser's content type lie; the bytes decide
@@ -78,9 +81,9 @@ def test_attach_stores_bytes_hash_and_audit_row(world, today):
     )
     assert attachment.case == case and attachment.case_material == material
     assert attachment.sha256 == hashlib.sha256(PDF_BYTES).hexdigest()
-    assert attachment.file.name.startswith(f"cases/{case.number}/")
-    assert attachment.file.name.endswith(".pdf")
-    with default_storage.open(attachment.file.name, "rb") as stored:
+    name = attachment.file.name
+    assert name and name.startswith(f"cases/{case.number}/") and name.endswith(".pdf")
+    with default_storage.open(name, "rb") as stored:
         assert stored.read() == PDF_BYTES
     assert AuditEvent.objects.filter(action="attach_file", object_id=str(attachment.pk)).exists()
     assert list(attachments_of(case)) == [attachment]

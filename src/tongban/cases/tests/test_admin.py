@@ -9,10 +9,14 @@ pytestmark = pytest.mark.django_db
 
 
 def test_case_admin_is_read_only_and_masks_the_applicant(world, api, django_user_model):
-    body = company_submission(world, applicant={
-        "kind": "person", "name": world.applicants["person"].name,
-        "id_number": world.applicants["person"].id_number,
-    })
+    body = company_submission(
+        world,
+        applicant={
+            "kind": "person",
+            "name": world.applicants["person"].name,
+            "id_number": world.applicants["person"].id_number,
+        },
+    )
     number = api("421102-clerk").post("/cases", body).json()["number"]
     admin = django_user_model.objects.create_superuser("root", password="x-long-password")
     client = Client()

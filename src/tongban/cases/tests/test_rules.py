@@ -336,8 +336,12 @@ def test_valid_licences_spare_the_applicant_from_supplying_them_again(world, api
     # a checklist elsewhere accepts that licence type instead of a paper copy
     gedian = world.implementations[("company", "420703400")]
     Material.objects.create(
-        implementation=gedian, position=9, name="营业执照", requirement="required",
-        form="copy", licence_type_code=licence.licence_type_code,
+        implementation=gedian,
+        position=9,
+        name="营业执照",
+        requirement="required",
+        form="copy",
+        licence_type_code=licence.licence_type_code,
     )
     shared_material = gedian.materials.get(name="营业执照").pk
     body = company_submission(world, receiving="420100Z01", handling="420703400")

@@ -209,3 +209,16 @@ def test_api_flow_masks_personal_data_and_scopes(world):
         ).json()["status"]
         == "closed"
     )
+
+
+def test_admin_lists_are_read_only_and_masked(world, django_user_model):
+    _record(world)
+    root = django_user_model.objects.create_superuser("root", password="x-long-password")
+    client = client_for(root)
+    page = client.get("/admin/consultations/consultation/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "138****5678" in text and "13812345678" not in text
+    assert client.get("/admin/consultations/consultation/add/").status_code == 403
+    for url in ("/admin/ratings/rating/", "/admin/stats/cursor/", "/admin/ratings/rectification/"):
+        assert client.get(url).status_code == 200

@@ -48,6 +48,8 @@ def test_setup_creates_an_encrypted_ca_and_jurisdiction_keys(fresh_pki, world):
         with pytest.raises(InvalidTag):
             pki.load_sm2_private(fresh_pki.sm2_key(code), b"wrong")
     assert stat.S_IMODE(fresh_pki.root_key.stat().st_mode) == 0o600
+    for folder in (fresh_pki.base, fresh_pki.base / "jurisdictions", fresh_pki.root_key.parent):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     assert SigningKey.objects.filter(kind="root_ca", active=True).count() == 1
     assert SigningKey.objects.filter(kind="x509", active=True).count() == len(world.jurisdictions)
     assert SigningKey.objects.filter(kind="sm2", active=True).count() == len(world.jurisdictions)

@@ -178,8 +178,6 @@ def test_old_licences_verify_after_a_key_rotation(pki, world, licence, settings)
 
 
 def test_valid_licences_of_an_applicant_across_jurisdictions(pki, world):
-    from tongban.accounts.models import Applicant
-
     enterprise = world.applicants["enterprise"]
     in_donghu = actions.issue_licence_for_case(make_case(world, status="approved"), None)
     elsewhere = actions.issue_licence_for_case(
@@ -189,9 +187,6 @@ def test_valid_licences_of_an_applicant_across_jurisdictions(pki, world):
     actions.revoke_licence(world.user("platform-admin"), revoked, "注销")
     actions.issue_licence_for_case(_marriage_case(world), None)
     assert set(valid_licences_of(enterprise)) == {in_donghu, elsewhere}
-    # the same enterprise registered again (another applicant row, same USCC)
-    twin = Applicant.objects.create(kind="enterprise", name=enterprise.name, uscc=enterprise.uscc)
-    assert set(valid_licences_of(twin)) == {in_donghu, elsewhere}
     assert not valid_licences_of(world.applicants["other"]).exists()
 
 

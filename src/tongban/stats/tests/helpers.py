@@ -16,6 +16,13 @@ from tongban.cases.models import Case, CaseEvent
 from tongban.cases.workflow import find_transition
 
 ZONE = zoneinfo.ZoneInfo("Asia/Shanghai")
+DONGHU, GEDIAN, HUANGZHOU, KAITIE, JIANGXIA = (
+    "420100Z01",
+    "420703400",
+    "421102",
+    "420205",
+    "420115",
+)
 _numbers = itertools.count(1)
 
 PROXY_PATH: tuple[tuple[str, str | None], ...] = (

@@ -79,14 +79,18 @@ def actor_role(value: str) -> str:
 @register.filter
 def notification_text(template_name: str, context: dict[str, Any]) -> str:
     """The text the applicant was sent, in the page's language, with secrets (the
-    pickup code) replaced: they reach the applicant by SMS or e-mail only."""
+    pickup code) replaced: they reach the applicant by SMS or e-mail only. In demo mode
+    there is no SMS gateway, so the applicant's own page shows the full text instead
+    (docs/adr/0070-web-workbench.md)."""
+    from django.conf import settings
+
     from tongban.notifications.rendering import render
 
     try:
         rendered = render("sms", template_name, translation.get_language(), context)
     except Exception:  # a missing template must not break the case page
         return template_name
-    return rendered.redacted_text
+    return rendered.text if settings.DEMO_MODE else rendered.redacted_text
 
 
 @register.filter

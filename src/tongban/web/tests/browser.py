@@ -77,7 +77,7 @@ class Journey:
         page = context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
-        page.js_errors = errors  # type: ignore[attr-defined]
+        page.js_errors = errors
         return page
 
     def shot(self, page: Any, label: str) -> Path:
@@ -115,9 +115,7 @@ def act(page: Any, action: str, expect_status: str | None = None, **fields: str)
             field.fill(value)
     dialog.get_by_test_id("confirm").click()
     if expect_status:
-        expect(page.get_by_test_id("case-status")).to_have_attribute(
-            "data-status", expect_status
-        )
+        expect(page.get_by_test_id("case-status")).to_have_attribute("data-status", expect_status)
 
 
 def status_of(page: Any) -> str:

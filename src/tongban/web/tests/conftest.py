@@ -12,9 +12,14 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from tongban.cases.actions import ActionInput, ApplicantInput, MaterialInput, SubmitInput
+from tongban.cases.actions import (
+    ActionInput,
+    ApplicantInput,
+    MaterialInput,
+    SubmitInput,
+    submit_case,
+)
 from tongban.cases.actions import perform_case_action as act
-from tongban.cases.actions import submit_case
 from tongban.centres.models import Window
 
 # a Friday inside the packaged calendar's range (see cases/tests/conftest.py)
@@ -152,4 +157,3 @@ def online_case(world: Any, username: str = "applicant-1", handling: str = "4201
 def advance(world: Any, number: str, *steps: tuple[str, str, dict[str, Any]]) -> None:
     for username, action, fields in steps:
         act(world.user(username), number, action, ActionInput(**fields))
-

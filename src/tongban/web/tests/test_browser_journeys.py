@@ -174,6 +174,7 @@ def test_online_application_with_a_supplement_round(journey, world):
     expect(applicant.get_by_text("补正")).not_to_have_count(0)
     applicant.locator('[data-testid="actions"] [data-action="supplement"]').click()
     dialog = applicant.locator("dialog[open]")
+    expect(dialog.locator("input[type=file]")).to_have_count(2)
     for input_ in dialog.locator("input[type=file]").all():
         input_.set_input_files(PDF)
     journey.shot(applicant, "applicant-supplement")
@@ -210,6 +211,7 @@ def test_kiosk_session(journey, world, terminal, settings):
     journey.shot(kiosk, "kiosk-items")
     tiles.get_by_role("link", name="企业设立登记").click()
     kiosk.locator('[data-handling="420100Z01"]').click()
+    expect(kiosk.locator("input[type=file]")).to_have_count(3)
     for input_ in kiosk.locator("input[type=file]").all()[:2]:
         input_.set_input_files(PDF)
     kiosk.get_by_label("送达方式").select_option("window")
@@ -241,7 +243,7 @@ def test_refused_upload(journey, world):
     row.locator("input[type=file]").set_input_files(
         {"name": "申请书.pdf", "mimeType": "application/pdf", "buffer": b"not really a pdf\n"}
     )
-    row.get_by_role("button", name="上传").click()
+    row.get_by_role("button", name="上传", exact=True).click()
     error = row.get_by_test_id("upload-error")
     expect(error).to_contain_text("不是允许的类型")
     journey.shot(clerk, "upload-refused")
@@ -249,7 +251,7 @@ def test_refused_upload(journey, world):
     row.locator("input[type=file]").set_input_files(
         {"name": "申请书.png", "mimeType": "image/png", "buffer": PNG_BYTES}
     )
-    row.get_by_role("button", name="上传").click()
+    row.get_by_role("button", name="上传", exact=True).click()
     expect(clerk.locator(f'tr[data-material="{material.pk}"]')).to_contain_text("申请书.png")
     expect(clerk.locator(".message-success")).to_contain_text("已上传")
     journey.shot(clerk, "upload-accepted")

@@ -20,7 +20,9 @@ def _entries(path: Path) -> list[tuple[str, str, bool]]:
     for block in re.split(r"\n\s*\n", text):
         fuzzy = "#, fuzzy" in block
         msgid = "".join(re.findall(r'^(?:msgid )?"(.*)"$', block.split("msgstr")[0], re.M))
-        msgstr = "".join(re.findall(r'"(.*)"', block.split("msgstr", 1)[1])) if "msgstr" in block else ""
+        msgstr = (
+            "".join(re.findall(r'"(.*)"', block.split("msgstr", 1)[1])) if "msgstr" in block else ""
+        )
         if "msgid" in block:
             entries.append((msgid, msgstr, fuzzy))
     return entries

@@ -13,9 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _login(client, terminal, username="applicant-1"):
-    return client.post(
-        f"/kiosk/{terminal.pk}/login/", {"username": username, "password": PASSWORD}
-    )
+    return client.post(f"/kiosk/{terminal.pk}/login/", {"username": username, "password": PASSWORD})
 
 
 def test_kiosk_session_cannot_wander_off(web, terminal, settings):

@@ -158,6 +158,7 @@ def test_clerk_receives_a_case_with_checklist_and_upload(web, world):
     assert states[materials[2].pk] == "missing"
     assert case.materials.get(material_id=materials[0].pk).original_posted is True
     attachment = Attachment.objects.get()
+    assert attachment.case_material is not None
     assert attachment.case_material.material_id == materials[1].pk
     assert attachment.sha256 == hashlib.sha256(PDF_BYTES).hexdigest()
     receipt = _html(client.get(response["Location"]))
@@ -216,8 +217,11 @@ def test_submission_with_a_looked_up_applicant(web, world):
 def test_case_page_shows_exactly_the_available_actions(web, world):
     case = proxy_case(world)
     page = _html(web("421102-clerk").get(f"/cases/{case.number}/"))
-    shown = {a for a in ("check", "request_supplement", "withdraw", "accept", "transfer")
-             if f'data-action="{a}"' in page}
+    shown = {
+        a
+        for a in ("check", "request_supplement", "withdraw", "accept", "transfer")
+        if f'data-action="{a}"' in page
+    }
     assert shown == {"check", "request_supplement", "withdraw"}
     # the handling officer sees the case but has nothing to do while it is at the window
     page = _html(web("420100Z01-officer").get(f"/cases/{case.number}/"))
@@ -353,8 +357,9 @@ def test_supervisor_and_other_places_may_not_upload(web, world):
 
 
 def test_register_and_log_in_as_applicant(web):
-    from tongban.accounts.identifiers import make_id_number
     import datetime as dt
+
+    from tongban.accounts.identifiers import make_id_number
 
     client = web(None)
     id_number = make_id_number("420102", dt.date(1990, 5, 4), 17)
@@ -479,7 +484,10 @@ def test_public_lookup_is_rate_limited(web, world, settings):
 
 def test_delivery_desk_lists_work_and_hands_over_by_code(web, world):
     case = proxy_case(
-        world, receiving="420100Z01", handling="420703400", delivery_method="window",
+        world,
+        receiving="420100Z01",
+        handling="420703400",
+        delivery_method="window",
         delivery_address="",
     )
     advance(
@@ -538,7 +546,7 @@ def test_supervisor_overview_counts_and_links(web, world, django_assert_max_num_
     assert 'data-jurisdiction="420100Z01"' in page
     assert "queue/?jurisdiction=420100Z01&amp;side=handling&amp;status=received" in page
     # 3 open cases handled in 东湖: 2 received at windows, 1 online pending acceptance
-    assert "?jurisdiction=420100Z01&amp;side=handling\">3</a>" in page
+    assert '?jurisdiction=420100Z01&amp;side=handling">3</a>' in page
 
 
 def test_queue_filters_and_sorts(web, world):
@@ -613,3 +621,19 @@ def test_materials_checklist_state_labels(web, world):
     page = _html(web("421102-clerk").get(f"/cases/{case.number}/"))
     assert "material-state-missing" in page
     assert CaseMaterial.objects.filter(case=case, state="missing").count() == 1
+
+
+def test_demo_mode_shows_the_sms_text_to_the_applicant_only(web, world, settings):
+    settings.DEMO_MODE = True
+    case = online_case(world)
+    advance(
+        world,
+        case.number,
+        ("420100Z01-officer", "accept", {}),
+        ("420100Z01-officer", "approve", {}),
+        ("420100Z01-officer", "issue_result", {}),
+        ("420100Z01-officer", "ship", {"method": "window"}),
+    )
+    code = OutboxMessage.objects.get(case=case, template="ready_for_pickup").context["pickup_code"]
+    assert code in _html(web("applicant-1").get(f"/cases/{case.number}/"))
+    assert code not in _html(web("420100Z01-officer").get(f"/cases/{case.number}/"))

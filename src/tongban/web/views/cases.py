@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import mimetypes
 
+from django.conf import settings
 from django.contrib import messages
-from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -133,6 +134,7 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
             "page": data,
             "case": data.case,
             "is_final": data.case.status in FINAL_STATES,
+            "demo_mode": settings.DEMO_MODE,
             "may_upload": may_upload(request.user, data.case),
             "max_upload_mb": max_upload_bytes() // (1024 * 1024),
             "allowed_types": ALLOWED_LABEL,
@@ -224,7 +226,7 @@ def upload(request: HttpRequest, number: str) -> HttpResponse:
 
 @page
 @require_http_methods(["GET"])
-def download(request: HttpRequest, pk: int) -> HttpResponse:
+def download(request: HttpRequest, pk: int) -> HttpResponseBase:
     """A stored file, only for users who may see its case."""
     attachment = get_attachment_for(request.user, pk)
     handle = attachment.file.open("rb")

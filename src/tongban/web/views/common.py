@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 
@@ -17,7 +17,7 @@ from tongban.core.errors import DomainError, NotAuthenticated
 
 KIOSK_SESSION_KEY = "tongban_kiosk_window"
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def is_htmx(request: HttpRequest) -> bool:
@@ -63,7 +63,7 @@ def page(
 
     def decorate(func: View) -> View:
         @functools.wraps(func)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             window_id = kiosk_window_id(request)
             if window_id is not None and not kiosk:
                 return HttpResponseRedirect(reverse("web:kiosk-start", args=[window_id]))

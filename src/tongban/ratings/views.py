@@ -1,0 +1,197 @@
+"""好差评 in the browser: the applicant rates a completed case; staff of the responsible
+jurisdiction work the bad-rating loop (call-back, outcome, appeal), supervisors and
+platform admins review appeals; anyone reads the published monthly summaries. Thin views:
+parse, call one selector or action (ratings.pages), render. Domain errors become the
+page's message with their status (tongban.web.views.common.page)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from tongban.accounts.access import is_platform_admin, jurisdictions_with
+from tongban.core.errors import DomainError, Invalid
+from tongban.ratings import actions, pages, selectors
+from tongban.ratings.api import parse_month
+from tongban.ratings.models import Rectification
+from tongban.regions.models import Jurisdiction
+from tongban.web.views.common import page
+
+# -- the applicant ----------------------------------------------------------------------
+
+
+@page
+@require_http_methods(["GET"])
+def my_ratings(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "ratings/mine.html",
+        {
+            "rows": pages.rateable_cases(request.user),
+            "window_days": actions.rating_window_days(),
+        },
+    )
+
+
+@page
+@require_http_methods(["GET", "POST"])
+def rate_case(request: HttpRequest, number: str) -> HttpResponse:
+    form = pages.rating_form(request.user, number)
+    context: dict[str, Any] = {
+        "form": form,
+        "levels": pages.LEVELS,
+        "fields": pages.form_fields(form, request.POST),
+        "post": request.POST,
+        "window_days": actions.rating_window_days(),
+    }
+    if request.method == "GET":
+        return render(request, "ratings/rate.html", context)
+    try:
+        data = pages.rating_input(request.POST, form)
+        rating = actions.submit_rating(
+            request.user,
+            number,
+            level=data.level,
+            indicators=data.indicators,
+            comment=data.comment,
+            anonymous=data.anonymous,
+            target_leg=data.target_leg,
+        )
+    except DomainError as error:
+        context["error"] = error
+        return render(request, "ratings/rate.html", context, status=error.status)
+    if rating.is_bad:
+        messages.success(
+            request,
+            _("感谢您的评价。差评已转交%(place)s整改,我们将在%(days)d个工作日内处理。")
+            % {"place": rating.target_jurisdiction.name, "days": actions.rectification_days()},
+        )
+    else:
+        messages.success(request, _("感谢您的评价。"))
+    return redirect("ratings:rate", number)
+
+
+# -- rectification tasks ------------------------------------------------------------------
+
+
+@page
+@require_http_methods(["GET"])
+def task_list(request: HttpRequest) -> HttpResponse:
+    pages.require_staff(request.user)
+    status = request.GET.get("status", "")
+    if status and status not in Rectification.Status.values:
+        raise Invalid("状态不正确。", "Unknown status.", code="invalid_filter")
+    overdue = request.GET.get("overdue") == "1"
+    code = request.GET.get("jurisdiction") or None
+    qs = selectors.list_rectifications(
+        request.user, status=status or None, jurisdiction_code=code, overdue=overdue or None
+    )
+    paginator = Paginator(qs, 50)
+    tasks = paginator.get_page(request.GET.get("page"))
+    mine = (
+        Jurisdiction.objects.filter(active=True)
+        if is_platform_admin(request.user)
+        else Jurisdiction.objects.filter(pk__in=jurisdictions_with(request.user))
+    )
+    return render(
+        request,
+        "ratings/tasks.html",
+        {
+            "tasks": tasks,
+            "overdue_ids": {t.pk for t in tasks if pages.is_overdue(t)},
+            "statuses": Rectification.Status.choices,
+            "status": status,
+            "overdue": overdue,
+            "jurisdiction": code or "",
+            "jurisdictions": list(mine.only("code", "name", "short_name").order_by("code")),
+        },
+    )
+
+
+def _task_context(request: HttpRequest, task_id: int) -> dict[str, Any]:
+    task = selectors.get_rectification_for(request.user, task_id)
+    return {
+        "task": task,
+        "rating": task.rating,
+        "indicators": [
+            (pages.INDICATOR_LABELS.get(k, k), v) for k, v in task.rating.indicators.items()
+        ],
+        "events": selectors.rating_events(request.user, task_id),
+        "forms": pages.task_forms(request.user, task),
+        "overdue": pages.is_overdue(task),
+        "outcomes": Rectification.Outcome.choices,
+        "decisions": Rectification.ReviewDecision.choices,
+        "post": request.POST,
+    }
+
+
+@page
+@require_http_methods(["GET"])
+def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
+    return render(request, "ratings/task.html", _task_context(request, task_id))
+
+
+@page
+@require_POST
+def task_step(request: HttpRequest, task_id: int, step: str) -> HttpResponse:
+    try:
+        pages.perform_step(request.user, task_id, step, request.POST)
+    except DomainError as error:
+        context = _task_context(request, task_id)
+        context.update(error=error, failed_step=step)
+        return render(request, "ratings/task.html", context, status=error.status)
+    done = {
+        "callback": _("回访记录已保存。"),
+        "resolve": _("整改已办结。"),
+        "appeal": _("申诉已提交,等待复核。"),
+        "review": _("复核结论已保存。"),
+    }
+    messages.success(request, done[step])
+    return redirect("ratings:task", task_id)
+
+
+# -- published summaries (public) ----------------------------------------------------------
+
+
+@page(login=False)
+@require_http_methods(["GET"])
+def summaries(request: HttpRequest) -> HttpResponse:
+    months = selectors.published_months()
+    month = parse_month(request.GET.get("month")) or (months[0] if months else None)
+    rows = list(selectors.published_summaries(month)) if month else []
+    return render(
+        request,
+        "ratings/summaries.html",
+        {
+            "months": months,
+            "month": month,
+            "rows": rows,
+            "may_publish": pages.may_publish(request.user),
+        },
+    )
+
+
+@page
+@require_POST
+def publish(request: HttpRequest) -> HttpResponse:
+    month = parse_month(request.POST.get("month"))
+    if month is None:
+        raise Invalid("请选择月份。", "Choose a month.", code="required")
+    try:
+        published = actions.publish_monthly_summary(request.user, month)
+    except DomainError as error:
+        messages.error(request, error.message())
+        return redirect("ratings:summaries")
+    messages.success(
+        request,
+        _("已发布%(month)s的好差评结果(%(n)d个管辖地)。")
+        % {"month": f"{month:%Y-%m}", "n": len(published)},
+    )
+    return redirect(f"{reverse('ratings:summaries')}?month={month:%Y-%m}")

@@ -1,0 +1,53 @@
+"""The statistics dashboard (/stats/) and one agreement's figures: thin views over
+stats.dashboard, which reads everything through stats.selectors. Login required
+(anonymous users go to the login page); other roles get the 403 page, a jurisdiction or
+agreement outside the caller's scope the 404 page (tongban.web.views.common.page)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+
+from tongban.stats import dashboard, selectors
+from tongban.web.views.common import page
+
+
+@page
+@require_http_methods(["GET"])
+def dashboard_page(request: HttpRequest) -> HttpResponse:
+    query = dashboard.parse_query(request.GET)
+    board = dashboard.build(request.user, query)
+    return render(
+        request,
+        "stats/dashboard.html",
+        {
+            "board": board,
+            "query": query,
+            "charts": dashboard.chart_data(board.figures),
+            "jurisdictions": selectors.scope_jurisdictions(request.user),
+            "years": selectors.available_years(request.user),
+            "jurisdiction_params": urlencode(
+                {k: v for k, v in query.params().items() if k in ("jurisdiction", "leg")}
+            ),
+        },
+    )
+
+
+@page
+@require_http_methods(["GET"])
+def agreement_page(request: HttpRequest, agreement_id: int) -> HttpResponse:
+    query = dashboard.parse_query(request.GET)
+    data = dashboard.build_agreement(request.user, agreement_id, query)
+    return render(
+        request,
+        "stats/agreement.html",
+        {
+            "data": data,
+            "query": data.query,
+            "charts": dashboard.chart_data(data.figures),
+            "years": selectors.available_years(request.user),
+        },
+    )
