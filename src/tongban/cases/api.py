@@ -83,6 +83,9 @@ class CaseQueueIn(Schema):
     side: str | None = Field(None, description="receiving | handling (with jurisdiction)")
     overdue: str | None = Field(None, description="green | yellow | red")
     item: str | None = None
+    ordering: str = Field(
+        "received", description="received (newest first) | due (most urgent first)"
+    )
     cursor: str | None = None
     limit: int = Field(50, ge=1, le=200)
 
@@ -315,7 +318,7 @@ def list_cases(request: HttpRequest, filters: Query[CaseQueueIn]) -> dict[str, A
             item=filters.item,
         ),
     )
-    rows, next_cursor = selectors.page_after(queue, filters.cursor, filters.limit)
+    rows, next_cursor = selectors.page_after(queue, filters.cursor, filters.limit, filters.ordering)
     today = selectors.deadlines.local_today()
     return {"items": [summary(c, today) for c in rows], "next_cursor": next_cursor}
 

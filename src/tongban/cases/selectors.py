@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Case as When_
-from django.db.models import CharField, Q, QuerySet, Value, When
+from django.db.models import CharField, F, Q, QuerySet, Value, When
 
 from tongban.accounts import access
 from tongban.cases import deadlines
@@ -139,27 +139,71 @@ def case_queue(user: Any, filters: QueueFilter, today: dt.date | None = None) ->
     return qs.select_related("item", "applicant", "receiving_jurisdiction", "handling_jurisdiction")
 
 
-# -- cursor pagination over (received_at, id) descending, stable under inserts ---------
+# -- keyset (cursor) pagination, stable under inserts -------------------------------------
+# "received": newest first, on (received_at, id) descending.
+# "due": most urgent first, on (overdue_on, id) ascending, cases without a date last.
+
+ORDERINGS = ("received", "due")
 
 
-def encode_cursor(case: Case) -> str:
-    raw = json.dumps([case.received_at.isoformat(), case.pk])
+def _cursor_for(case: Case, ordering: str) -> str:
+    key = (
+        case.received_at.isoformat()
+        if ordering == "received"
+        else (case.overdue_on.isoformat() if case.overdue_on else None)
+    )
+    raw = json.dumps([ordering, key, case.pk])
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
+def _decode(cursor: str, ordering: str) -> tuple[str | None, int]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        at, pk = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        return dt.datetime.fromisoformat(at), int(pk)
+        kind, key, pk = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if kind != ordering or not (key is None or isinstance(key, str)):
+            raise ValueError("cursor of another ordering")
+        return key, int(pk)
     except (ValueError, TypeError, json.JSONDecodeError) as exc:
         raise Invalid("分页游标无效。", "Invalid cursor.", code="invalid_cursor") from exc
 
 
-def page_after(qs: QuerySet[Case], cursor: str | None, limit: int) -> tuple[list[Case], str | None]:
-    if cursor:
-        at, pk = decode_cursor(cursor)
-        qs = qs.filter(Q(received_at__lt=at) | Q(received_at=at, id__lt=pk))
-    rows = list(qs.order_by("-received_at", "-id")[: limit + 1])
-    next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+def page_after(
+    qs: QuerySet[Case], cursor: str | None, limit: int, ordering: str = "received"
+) -> tuple[list[Case], str | None]:
+    if ordering not in ORDERINGS:
+        raise Invalid(
+            "排序方式不正确。",
+            "ordering must be received or due.",
+            code="invalid_filter",
+            details={"field": "ordering"},
+        )
+    if ordering == "received":
+        if cursor:
+            key, pk = _decode(cursor, ordering)
+            try:
+                at = dt.datetime.fromisoformat(key or "")
+            except ValueError as exc:
+                raise Invalid("分页游标无效。", "Invalid cursor.", code="invalid_cursor") from exc
+            qs = qs.filter(Q(received_at__lt=at) | Q(received_at=at, id__lt=pk))
+        qs = qs.order_by("-received_at", "-id")
+    else:
+        if cursor:
+            key, pk = _decode(cursor, ordering)
+            if key is None:
+                qs = qs.filter(overdue_on__isnull=True, id__gt=pk)
+            else:
+                try:
+                    day = dt.date.fromisoformat(key)
+                except ValueError as exc:
+                    raise Invalid(
+                        "分页游标无效。", "Invalid cursor.", code="invalid_cursor"
+                    ) from exc
+                qs = qs.filter(
+                    Q(overdue_on__gt=day)
+                    | Q(overdue_on=day, id__gt=pk)
+                    | Q(overdue_on__isnull=True)
+                )
+        qs = qs.order_by(F("overdue_on").asc(nulls_last=True), "id")
+    rows = list(qs[: limit + 1])
+    next_cursor = _cursor_for(rows[limit - 1], ordering) if len(rows) > limit else None
     return rows[:limit], next_cursor

@@ -288,3 +288,21 @@ def test_delete_draft(world, wehh):
     assert not Agreement.objects.filter(pk=draft.pk).exists()
     with pytest.raises(Conflict):
         actions.delete_agreement_draft(world.user("421102-admin"), wehh)
+
+
+def test_expire_agreements_command_marks_only_past_end_dates(world):
+    import datetime as dt
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    agreement = world.agreement
+    out = StringIO()
+    call_command("expire_agreements", stdout=out)
+    agreement.refresh_from_db()
+    assert agreement.status == "active" and "0 agreement(s)" in out.getvalue()
+    type(agreement).objects.filter(pk=agreement.pk).update(valid_to=dt.date(2024, 1, 1))
+    call_command("expire_agreements", stdout=out)
+    agreement.refresh_from_db()
+    assert agreement.status == "expired"
+    assert agreement.events.filter(action="expired").exists()

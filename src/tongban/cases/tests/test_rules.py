@@ -360,3 +360,49 @@ def test_valid_licences_spare_the_applicant_from_supplying_them_again(world, api
     assert next(m for m in case["materials"] if m["name"] == "营业执照")["state"] == "missing"
     body["materials"].append({"material_id": shared_material, "state": "by_licence"})
     _error(api("420100Z01-clerk").post("/cases", body), 422, "licence_not_valid")
+
+
+def test_denial_is_issued_and_delivered_like_an_approval(world, api):
+    number = _pending_case(world, api)
+    officer = api("420100Z01-officer")
+    _ok(officer.act(number, "accept"))
+    _error(officer.act(number, "deny"), 422, "missing_field")
+    case = _ok(officer.act(number, "deny", reason="经营范围涉及前置许可,未取得许可"))
+    assert case["status"] == "denied" and case["practice_code"] == 13
+    case = _ok(officer.act(number, "issue_result"))
+    assert case["status"] == "result_issued"
+    # a denial issues no licence
+    assert "licence" not in case["events"][-1]["data"]
+    case = _ok(officer.act(number, "ship", method="electronic"))
+    assert case["status"] == "delivered"
+
+
+def test_queue_pages_through_every_case_once_in_both_orderings(world, api, monkeypatch):
+    clerk = api("421102-clerk")
+    numbers = [
+        _ok(clerk.post("/cases", company_submission(world)), 201)["number"] for _ in range(5)
+    ]
+    # give two of them a later step deadline by checking them
+    for number in numbers[:2]:
+        _ok(clerk.act(number, "check"))
+    for ordering in ("received", "due"):
+        seen: list[str] = []
+        cursor = None
+        while True:
+            params = {"limit": 2, "ordering": ordering}
+            if cursor:
+                params["cursor"] = cursor
+            page = _ok(clerk.get("/cases", **params))
+            seen += [c["number"] for c in page["items"]]
+            cursor = page["next_cursor"]
+            if not cursor:
+                break
+        assert sorted(seen) == sorted(numbers), ordering
+        assert len(seen) == len(set(seen))
+    newest_first = [c["number"] for c in _ok(clerk.get("/cases", limit=5))["items"]]
+    assert newest_first == list(reversed(numbers))
+    _error(clerk.get("/cases", cursor="garbage"), 422, "invalid_cursor")
+    received_cursor = _ok(clerk.get("/cases", limit=1))["next_cursor"]
+    _error(clerk.get("/cases", cursor=received_cursor, ordering="due"), 422, "invalid_cursor")
+    _error(clerk.get("/cases", ordering="sideways"), 422, "invalid_filter")
+    _error(clerk.get("/cases", overdue="purple"), 422, "invalid_filter")
