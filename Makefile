@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: fonts demo test lint typecheck schema schema-check migrations-check test-sqlite test-postgres install serve bench clean
+.PHONY: fonts messages demo test lint typecheck schema schema-check migrations-check test-sqlite test-postgres install serve bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -67,6 +67,12 @@ test-postgres: $(STAMP)
 	else echo "== DATABASE_URL not set: PostgreSQL run skipped"; fi
 
 test: fonts lint typecheck migrations-check schema-check test-sqlite test-postgres
+
+# refresh the message catalogues after changing UI strings; the .mo files are committed so
+# that `make demo` needs no gettext
+messages: $(STAMP)
+	cd src/tongban && $(CURDIR)/$(BIN)/tongban makemessages -l zh_Hans -l en --add-location=file --no-fuzzy-matching --ignore="*/tests/*" --ignore="migrations/*"
+	cd src/tongban && $(CURDIR)/$(BIN)/tongban compilemessages
 
 serve: $(STAMP)
 	$(BIN)/tongban serve

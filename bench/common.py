@@ -84,7 +84,7 @@ class BenchEnv:
 def make_env(db_name: str, work_dir: Path | None = None) -> BenchEnv:
     if work_dir is None:
         work_dir = Path(tempfile.gettempdir()) / f"tongban-bench-{db_name}"
-    (work_dir / "var").mkdir(parents=True, exist_ok=True)
+    (work_dir / "var" / "static").mkdir(parents=True, exist_ok=True)
     return BenchEnv(db_name=db_name, work_dir=work_dir)
 
 
@@ -116,7 +116,9 @@ def recreate_database(name: str) -> None:
     from psycopg import sql
 
     with _admin_connection() as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
@@ -124,7 +126,9 @@ def drop_database(name: str) -> None:
     from psycopg import sql
 
     with _admin_connection() as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
 
 
 def tongban(env: BenchEnv, *args: str) -> None:
@@ -181,10 +185,81 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@dataclass
+class Server:
+    base_url: str
+    pid: int
+
+
+def _cpu_seconds(pid: int) -> tuple[int, float] | None:
+    """(parent pid, user + system CPU seconds of the whole process) from /proc."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = raw[raw.rindex(")") + 2 :].split()
+    ticks = int(fields[11]) + int(fields[12])
+    return int(fields[1]), ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _gunicorn_pids(master: int) -> list[int]:
+    pids = [master]
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            info = _cpu_seconds(int(entry.name))
+            if info is not None and info[0] == master:
+                pids.append(int(entry.name))
+    return pids
+
+
+def _backend_pids(db_name: str) -> list[int]:
+    import psycopg
+
+    with psycopg.connect(
+        host=PG_HOST, port=PG_PORT, user=PG_USER, dbname=db_name, autocommit=True
+    ) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid() "
+            "AND backend_type = 'client backend'",
+            [db_name],
+        ).fetchall()
+    return [row[0] for row in rows]
+
+
+class CpuMeter:
+    """CPU seconds used during a phase by the gunicorn processes, by the PostgreSQL
+    backends serving them (read from /proc, 10 ms ticks: meant for whole phases) and by
+    this client process. Unlike latencies, these barely move when the machine is busy."""
+
+    def __init__(self, server: Server, db_name: str) -> None:
+        self.server, self.db_name = server, db_name
+
+    def _snapshot(self) -> tuple[dict[int, float], dict[int, float], float]:
+        app = {p: c[1] for p in _gunicorn_pids(self.server.pid) if (c := _cpu_seconds(p))}
+        db = {p: c[1] for p in _backend_pids(self.db_name) if (c := _cpu_seconds(p))}
+        return app, db, time.process_time()
+
+    def __enter__(self) -> CpuMeter:
+        self.start = self._snapshot()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        end = self._snapshot()
+
+        def delta(before: dict[int, float], after: dict[int, float]) -> float:
+            return sum(value - before.get(pid, 0.0) for pid, value in after.items())
+
+        self.result = {
+            "app_cpu_s": round(delta(self.start[0], end[0]), 2),
+            "db_cpu_s": round(delta(self.start[1], end[1]), 2),
+            "client_cpu_s": round(end[2] - self.start[2], 2),
+        }
+
+
 @contextlib.contextmanager
 def gunicorn_server(
     env: BenchEnv, workers: int, threads: int, port: int | None = None
-) -> Iterator[str]:
+) -> Iterator[Server]:
     """gunicorn with gthread workers, as `tongban serve` runs it (access log off, so
     the figures do not include writing one line per request to a pipe)."""
     import httpx
@@ -227,7 +302,7 @@ def gunicorn_server(
                 raise RuntimeError(f"gunicorn did not answer within 60 s; see {log_path}")
             time.sleep(0.3)
         log(f"gunicorn up on {base}: {workers} gthread workers x {threads} threads")
-        yield base
+        yield Server(base, process.pid)
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)

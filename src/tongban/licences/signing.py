@@ -218,11 +218,38 @@ def trust_roots() -> list[Any]:
     return roots
 
 
+# /Info keys an LTV update may rewrite; anything else (title, subject, keywords, author)
+# was issued with the licence and must not change
+_INFO_KEYS_LTV_MAY_CHANGE = frozenset({"/ModDate", "/Producer"})
+
+
+def _info_date_rule() -> Any:
+    from pyhanko.sign.diff_analysis import DocInfoRule
+
+    class InfoDateOnlyRule(DocInfoRule):
+        """Like pyHanko's DocInfoRule, but only the modification date and producer of the
+        document information dictionary may differ from the signed revision."""
+
+        def apply(self, old: Any, new: Any) -> Any:
+            old_ref = old.trailer_view.get_value_as_reference("/Info", optional=True)
+            new_ref = new.trailer_view.get_value_as_reference("/Info", optional=True)
+            if old_ref is not None and new_ref is not None:
+                old_info, new_info = old(old_ref), new(new_ref)
+                keys = (set(old_info.keys()) | set(new_info.keys())) - _INFO_KEYS_LTV_MAY_CHANGE
+                if any(old_info.get(k) != new_info.get(k) for k in keys):
+                    return  # nothing whitelisted: the change counts as a modification
+            yield from super().apply(old, new)
+
+    return InfoDateOnlyRule()
+
+
 def licence_diff_policy() -> Any:
-    """pyHanko's default difference policy without the rules that allow editing the
-    document information (/Info) and XMP metadata after signing: on a licence the title
-    and keywords are part of what was issued. Adding validation data (DSS) and document
-    timestamps stays allowed (long-term validation)."""
+    """pyHanko's default difference policy without the rule that allows editing the XMP
+    metadata after signing. Adding validation data (DSS) and document timestamps stays
+    allowed (long-term validation), and so is a new modification date or producer in the
+    document information dictionary (/Info), because pyHanko's own LTV update rewrites
+    the date whenever it runs in a later second than the signature. Any other /Info
+    change (title, keywords: part of what was issued) stays a modification."""
     from pyhanko.sign import diff_analysis as d
 
     return d.StandardDiffPolicy(
@@ -231,6 +258,7 @@ def licence_diff_policy() -> Any:
             d.XrefStreamRule().as_qualified(d.ModificationLevel.LTA_UPDATES),
             d.ObjectStreamRule().as_qualified(d.ModificationLevel.LTA_UPDATES),
             d.DSSCompareRule().as_qualified(d.ModificationLevel.LTA_UPDATES),
+            _info_date_rule().as_qualified(d.ModificationLevel.LTA_UPDATES),
         ],
         form_rule=d.FormUpdatingRule(
             field_rules=[

@@ -231,6 +231,9 @@ def _exports(endpoint: str, query: DashboardQuery, **extra: Any) -> dict[str, st
     }
 
 
+_EVERY_STATUS = urlencode([("status", s) for s in Status.values])
+
+
 def queue_link(
     query: DashboardQuery,
     *,
@@ -253,8 +256,8 @@ def queue_link(
         params.append(("item", item))
     if receiving:
         params.append(("receiving", receiving))
-    params += [("status", s) for s in Status.values]
-    return f"{reverse('web:queue')}?{urlencode(params)}"
+    head = urlencode(params)
+    return f"{reverse('web:queue')}?{head}{'&' if head else ''}{_EVERY_STATUS}"
 
 
 def _month_label(month: dt.date) -> str:
@@ -440,22 +443,24 @@ def _flow(query: DashboardQuery, flow: dict[str, Any]) -> Figure:
     )[:20]
     x_index = {code: i for i, (code, _label) in enumerate(handling)}
     y_index = {code: i for i, (code, _label) in enumerate(receiving)}
-    cells, links = [], {}
-    for r in rows_in:
+    cells, links, table = [], {}, []
+    for index, r in enumerate(rows_in):
         x, y = x_index.get(r["handling"]), y_index.get(r["receiving"])
-        if x is None or y is None:
+        if (x is None or y is None) and index >= TOP_FLOWS:
             continue
-        cells.append([x, y, r["cases"]])
-        links[f"{x},{y}"] = _flow_link(query, r)
-    table = [
-        [
-            text(_(r["receiving_label"])),
-            text(r["handling_label"]),
-            Cell(f"{r['cases']:,}", href=_flow_link(query, r), number=True, value=r["cases"]),
-            num(r["completed"]),
-        ]
-        for r in rows_in[:TOP_FLOWS]
-    ]
+        link = _flow_link(query, r)
+        if x is not None and y is not None:
+            cells.append([x, y, r["cases"]])
+            links[f"{x},{y}"] = link
+        if index < TOP_FLOWS:
+            table.append(
+                [
+                    text(_(r["receiving_label"])),
+                    text(r["handling_label"]),
+                    Cell(f"{r['cases']:,}", href=link, number=True, value=r["cases"]),
+                    num(r["completed"]),
+                ]
+            )
     return Figure(
         key="flow",
         title=_("收件地→办理地流向"),
@@ -744,7 +749,7 @@ def build(user: Any, query: DashboardQuery, *, today: dt.date | None = None) -> 
     by_month = selectors.case_stats(user, f(), "month")
     by_mode = selectors.case_stats(user, f(), "mode")
     flow = selectors.flow_matrix(user, f())
-    hf = selectors.high_frequency_share(user, f(), top=1)
+    hf = selectors.high_frequency_share(user, f(), top=0)
     consultations = selectors.consultation_stats(user, f(), "month,channel")
     ratings = selectors.rating_stats(user, f(), "month")
     items_figure, item_totals = _items(query, by_item)

@@ -135,6 +135,94 @@ class CaseCount(models.Model):
         ]
 
 
+# Roll-ups of CaseCount for the dashboard: the same measures over fewer dimensions, kept
+# by the refresh job with the same deltas (projected onto their keys). A dashboard query
+# that needs neither the item nor the department reads CaseFlowCount (≈ a few hundred
+# rows a month instead of one per month × place pair × item × …); an unscoped one by item
+# reads CaseItemCount. docs/adr/0080-dashboard.md.
+FLOW_DIMENSIONS = (
+    "month",
+    "receiving_id",
+    "handling_id",
+    "agreement_id",
+    "mode",
+    "channel",
+    "status",
+    "high_frequency",
+)
+ITEM_DIMENSIONS = (
+    "month",
+    "item_id",
+    "department_kind",
+    "mode",
+    "channel",
+    "status",
+    "high_frequency",
+)
+
+
+class CaseMeasures(models.Model):
+    cases = models.BigIntegerField(default=0)
+    decided = models.BigIntegerField(default=0)
+    on_time = models.BigIntegerField(default=0)
+    completed = models.BigIntegerField(default=0)
+    receipt_n = models.BigIntegerField(default=0)
+    receipt_s = models.BigIntegerField(default=0)
+    transfer_n = models.BigIntegerField(default=0)
+    transfer_s = models.BigIntegerField(default=0)
+    review_n = models.BigIntegerField(default=0)
+    review_s = models.BigIntegerField(default=0)
+    delivery_n = models.BigIntegerField(default=0)
+    delivery_s = models.BigIntegerField(default=0)
+    total_n = models.BigIntegerField(default=0)
+    total_s = models.BigIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class CaseFlowCount(CaseMeasures):
+    """CaseCount without the item and the department: places, agreement, mode, channel,
+    status, high-frequency flag."""
+
+    month = models.DateField()
+    receiving_id = models.BigIntegerField(default=0)
+    handling_id = models.BigIntegerField()
+    agreement_id = models.BigIntegerField(default=0)
+    mode = models.CharField(max_length=8)
+    channel = models.CharField(max_length=8)
+    status = models.CharField(max_length=32)
+    high_frequency = models.BooleanField()
+
+    class Meta:
+        verbose_name = "办件统计(按地区汇总)"
+        verbose_name_plural = "办件统计(按地区汇总)"
+        constraints = [models.UniqueConstraint(fields=list(FLOW_DIMENSIONS), name="case_flow_key")]
+        indexes = [
+            models.Index(fields=["receiving_id", "month"]),
+            models.Index(fields=["handling_id", "month"]),
+            models.Index(fields=["agreement_id", "month"]),
+        ]
+
+
+class CaseItemCount(CaseMeasures):
+    """CaseCount without the places and the agreement: for figures by item over every
+    jurisdiction (platform admins)."""
+
+    month = models.DateField()
+    item_id = models.BigIntegerField()
+    department_kind = models.CharField(max_length=32)
+    mode = models.CharField(max_length=8)
+    channel = models.CharField(max_length=8)
+    status = models.CharField(max_length=32)
+    high_frequency = models.BooleanField()
+
+    class Meta:
+        verbose_name = "办件统计(按事项汇总)"
+        verbose_name_plural = "办件统计(按事项汇总)"
+        constraints = [models.UniqueConstraint(fields=list(ITEM_DIMENSIONS), name="case_item_key")]
+
+
 class ConsultationFact(models.Model):
     consultation = models.OneToOneField(
         "consultations.Consultation", primary_key=True, on_delete=models.CASCADE, related_name="+"

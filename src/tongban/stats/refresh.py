@@ -31,10 +31,14 @@ from tongban.stats.models import (
     CASE_MEASURES,
     CONSULTATION_DIMENSIONS,
     CONSULTATION_MEASURES,
+    FLOW_DIMENSIONS,
+    ITEM_DIMENSIONS,
     RATING_DIMENSIONS,
     RATING_MEASURES,
     CaseCount,
     CaseFact,
+    CaseFlowCount,
+    CaseItemCount,
     ConsultationCount,
     ConsultationFact,
     Cursor,
@@ -105,6 +109,21 @@ def apply_deltas(
                 f"DELETE FROM {table} WHERE {where} AND {qn(first)} = 0", [list(k) for k in shrunk]
             )
     return len(rows)
+
+
+def project(deltas: Deltas, dimensions: Sequence[str], onto: Sequence[str]) -> Deltas:
+    """The same deltas keyed by fewer dimensions (for the roll-up tables)."""
+    index = [dimensions.index(d) for d in onto]
+    out: Deltas = {}
+    for key, values in deltas.items():
+        short = tuple(key[i] for i in index)
+        bucket = out.get(short)
+        if bucket is None:
+            out[short] = list(values)
+        else:
+            for i, v in enumerate(values):
+                bucket[i] += v
+    return out
 
 
 def _add(deltas: Deltas, key: Key, values: Sequence[int], sign: int) -> None:
@@ -349,7 +368,14 @@ def process_case_events(events: list[tuple[Any, ...]]) -> None:
         if not fact["is_part"]:
             _add(deltas, *case_contribution(fact), 1)
     _save_facts(facts[i] for i in by_case)
+    apply_case_deltas(deltas)
+
+
+def apply_case_deltas(deltas: Deltas) -> None:
+    """CaseCount and its roll-ups (CaseFlowCount, CaseItemCount) move together."""
     apply_deltas(CaseCount, CASE_DIMENSIONS, CASE_MEASURES, deltas)
+    for model, onto in ((CaseFlowCount, FLOW_DIMENSIONS), (CaseItemCount, ITEM_DIMENSIONS)):
+        apply_deltas(model, onto, CASE_MEASURES, project(deltas, CASE_DIMENSIONS, onto))
 
 
 # -- consultations ----------------------------------------------------------------------
@@ -589,6 +615,8 @@ def rebuild(
     with transaction.atomic():
         for model in (
             CaseCount,
+            CaseFlowCount,
+            CaseItemCount,
             CaseFact,
             ConsultationCount,
             ConsultationFact,

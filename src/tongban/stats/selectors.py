@@ -28,6 +28,8 @@ from tongban.stats.models import (
     CASE_MEASURES,
     CONSULTATION_MEASURES,
     CaseCount,
+    CaseFlowCount,
+    CaseItemCount,
     ConsultationCount,
     RatingCount,
 )
@@ -262,16 +264,43 @@ def _case_derived(row: dict[str, Any]) -> None:
         row[f"{leg}_hours"] = _hours(row[f"{leg}_s"], row[f"{leg}_n"])
 
 
+_ITEM_GROUPS = frozenset({"item", "department"})
+_PLACE_GROUPS = frozenset({"receiving", "handling", "agreement"})
+
+
+def _case_source(
+    scope: StatsScope, f: StatsFilter, groups: list[str] | tuple[str, ...] = ()
+) -> QuerySet:
+    """The smallest count table that answers exactly: CaseFlowCount when neither the item
+    nor the department is asked for, CaseItemCount when they are but no place or
+    agreement is (and the caller sees everything), else CaseCount — scoped."""
+    wants_item = bool(f.item or f.department or _ITEM_GROUPS.intersection(groups))
+    wants_place = bool(
+        f.jurisdiction
+        or not scope.everything
+        or f.agreement is not None
+        or _PLACE_GROUPS.intersection(groups)
+    )
+    if not wants_item:
+        return _scoped(CaseFlowCount.objects.all(), scope, f, CASE_FIELDS)
+    if not wants_place:
+        return CaseItemCount.objects.all()
+    return _scoped(CaseCount.objects.all(), scope, f, CASE_FIELDS)
+
+
 def _case_rows(qs: QuerySet, groups: list[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     sums = {m: Sum(m) for m in CASE_MEASURES}
     columns = [CASE_GROUPS[g] for g in groups]
     rows = list(qs.values(*columns).annotate(**sums).order_by(*columns)) if columns else []
-    agg = qs.aggregate(**sums)
-    total: dict[str, Any] = {m: int(agg[m] or 0) for m in CASE_MEASURES}
     for row in rows:
         for m in CASE_MEASURES:
             row[m] = int(row[m] or 0)
         _case_derived(row)
+    if columns:  # every row is in exactly one group: the total is their sum
+        total: dict[str, Any] = {m: sum(row[m] for row in rows) for m in CASE_MEASURES}
+    else:
+        agg = qs.aggregate(**sums)
+        total = {m: int(agg[m] or 0) for m in CASE_MEASURES}
     _case_derived(total)
     _labels(groups, rows, CASE_GROUPS)
     return rows, total
@@ -302,7 +331,7 @@ def case_stats(user: Any, f: StatsFilter, group_by: str | None) -> dict[str, Any
     average hours of each leg."""
     scope = stats_scope(user)
     groups = _group_list(group_by, CASE_GROUPS)
-    qs = _case_filters(_scoped(CaseCount.objects.all(), scope, f, CASE_FIELDS), f)
+    qs = _case_filters(_case_source(scope, f, groups), f)
     rows, total = _case_rows(qs, groups)
     return {"group_by": groups, "rows": rows, "total": total}
 
@@ -310,7 +339,7 @@ def case_stats(user: Any, f: StatsFilter, group_by: str | None) -> dict[str, Any
 def flow_matrix(user: Any, f: StatsFilter) -> dict[str, Any]:
     """Receiving → handling: cases per pair (online cases have receiving = none)."""
     scope = stats_scope(user)
-    qs = _case_filters(_scoped(CaseCount.objects.all(), scope, f, CASE_FIELDS), f)
+    qs = _case_filters(_case_source(scope, f, ["receiving", "handling"]), f)
     rows = list(
         qs.values("receiving_id", "handling_id")
         .annotate(cases=Sum("cases"), completed=Sum("completed"))
@@ -327,31 +356,37 @@ def flow_matrix(user: Any, f: StatsFilter) -> dict[str, Any]:
 def high_frequency_share(user: Any, f: StatsFilter, top: int = 10) -> dict[str, Any]:
     """Share of high-frequency items among cases and consultations, and the top items."""
     scope = stats_scope(user)
-    cases = _case_filters(_scoped(CaseCount.objects.all(), scope, f, CASE_FIELDS), f)
-    case_total = int(cases.aggregate(n=Sum("cases"))["n"] or 0)
-    case_hf = int(cases.filter(high_frequency=True).aggregate(n=Sum("cases"))["n"] or 0)
+    cases = _case_filters(_case_source(scope, f), f)
+    both = cases.aggregate(n=Sum("cases"), hf=Sum("cases", filter=Q(high_frequency=True)))
+    case_total, case_hf = int(both["n"] or 0), int(both["hf"] or 0)
     consultations = _consultation_qs(scope, f)
-    c_total = int(consultations.aggregate(n=Sum("consultations"))["n"] or 0)
-    c_hf = int(
-        consultations.filter(high_frequency=True).aggregate(n=Sum("consultations"))["n"] or 0
+    both = consultations.aggregate(
+        n=Sum("consultations"), hf=Sum("consultations", filter=Q(high_frequency=True))
     )
-    top_rows = list(
-        cases.values("item_id").annotate(cases=Sum("cases")).order_by("-cases", "item_id")[:top]
-    )
-    for row in top_rows:
-        row["cases"] = int(row["cases"] or 0)
-        row["share"] = _ratio(row["cases"], case_total)
-    _labels(["item"], top_rows, CASE_GROUPS)
-    top_c = list(
-        consultations.exclude(item_id=0)
-        .values("item_id")
-        .annotate(consultations=Sum("consultations"))
-        .order_by("-consultations", "item_id")[:top]
-    )
-    for row in top_c:
-        row["consultations"] = int(row["consultations"] or 0)
-        row["share"] = _ratio(row["consultations"], c_total)
-    _labels(["item"], top_c, CONSULTATION_GROUPS)
+    c_total, c_hf = int(both["n"] or 0), int(both["hf"] or 0)
+    top_rows: list[dict[str, Any]] = []
+    top_c: list[dict[str, Any]] = []
+    if top > 0:  # top = 0: the shares only (the dashboard has its own chart of items)
+        by_item = _case_filters(_case_source(scope, f, ["item"]), f)
+        top_rows = list(
+            by_item.values("item_id")
+            .annotate(cases=Sum("cases"))
+            .order_by("-cases", "item_id")[:top]
+        )
+        for row in top_rows:
+            row["cases"] = int(row["cases"] or 0)
+            row["share"] = _ratio(row["cases"], case_total)
+        _labels(["item"], top_rows, CASE_GROUPS)
+        top_c = list(
+            consultations.exclude(item_id=0)
+            .values("item_id")
+            .annotate(consultations=Sum("consultations"))
+            .order_by("-consultations", "item_id")[:top]
+        )
+        for row in top_c:
+            row["consultations"] = int(row["consultations"] or 0)
+            row["share"] = _ratio(row["consultations"], c_total)
+        _labels(["item"], top_c, CONSULTATION_GROUPS)
     return {
         "cases": case_total,
         "high_frequency_cases": case_hf,
@@ -390,8 +425,11 @@ def consultation_stats(user: Any, f: StatsFilter, group_by: str | None) -> dict[
     sums = {m: Sum(m) for m in CONSULTATION_MEASURES}
     columns = [CONSULTATION_GROUPS[g] for g in groups]
     rows = list(qs.values(*columns).annotate(**sums).order_by(*columns)) if columns else []
-    agg = qs.aggregate(**sums)
-    total = {m: int(agg[m] or 0) for m in CONSULTATION_MEASURES}
+    if columns:  # every row is in exactly one group: the total is their sum
+        total = {m: sum(int(row[m] or 0) for row in rows) for m in CONSULTATION_MEASURES}
+    else:
+        agg = qs.aggregate(**sums)
+        total = {m: int(agg[m] or 0) for m in CONSULTATION_MEASURES}
 
     def derive(row: dict[str, Any]) -> None:
         for m in CONSULTATION_MEASURES:
@@ -555,8 +593,9 @@ def agreement_stats(
     agreement = readable_agreement(user, agreement_id)
     groups = _group_list(group_by, CASE_GROUPS)
     f.jurisdiction = None
-    f.agreement = None
-    qs = _case_filters(CaseCount.objects.filter(agreement_id=agreement.pk), f)
+    f.agreement = agreement.pk
+    by_item = _ITEM_GROUPS.intersection(groups) or f.item or f.department
+    qs = _case_filters((CaseCount if by_item else CaseFlowCount).objects.all(), f)
     rows, total = _case_rows(qs, groups)
     _, rating_total = _rating_rows(
         _period(RatingCount.objects.filter(agreement_id=agreement.pk), f), []
@@ -615,7 +654,7 @@ def available_years(user: Any) -> list[int]:
     everything = StatsFilter()
     years: set[int] = set()
     for qs in (
-        _scoped(CaseCount.objects.all(), scope, everything, CASE_FIELDS),
+        _scoped(CaseFlowCount.objects.all(), scope, everything, CASE_FIELDS),
         _scoped(ConsultationCount.objects.all(), scope, everything, CONSULTATION_FIELDS),
     ):
         bounds = qs.aggregate(first=Min("month"), last=Max("month"))

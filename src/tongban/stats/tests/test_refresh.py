@@ -23,9 +23,13 @@ from tongban.stats.models import (
     CASE_MEASURES,
     CONSULTATION_DIMENSIONS,
     CONSULTATION_MEASURES,
+    FLOW_DIMENSIONS,
+    ITEM_DIMENSIONS,
     RATING_DIMENSIONS,
     CaseCount,
     CaseFact,
+    CaseFlowCount,
+    CaseItemCount,
     ConsultationCount,
     Cursor,
     RatingCount,
@@ -145,17 +149,33 @@ def recount_ratings() -> dict:
     return {k: (v,) for k, v in totals.items()}
 
 
+def _rollup(counts: dict, onto: tuple[str, ...]) -> dict:
+    index = [CASE_DIMENSIONS.index(d) for d in onto]
+    out: dict = {}
+    for key, values in counts.items():
+        short = tuple(key[i] for i in index)
+        before = out.get(short, (0,) * len(values))
+        out[short] = tuple(a + b for a, b in zip(before, values, strict=True))
+    return {k: v for k, v in out.items() if any(v)}
+
+
 def assert_counts_match() -> None:
-    assert _table(CaseCount, CASE_DIMENSIONS, CASE_MEASURES) == recount_cases()
+    cases = recount_cases()
+    assert _table(CaseCount, CASE_DIMENSIONS, CASE_MEASURES) == cases
+    # the roll-ups are CaseCount summed over the dimensions they leave out
+    assert _table(CaseFlowCount, FLOW_DIMENSIONS, CASE_MEASURES) == _rollup(cases, FLOW_DIMENSIONS)
+    assert _table(CaseItemCount, ITEM_DIMENSIONS, CASE_MEASURES) == _rollup(cases, ITEM_DIMENSIONS)
     assert _table(ConsultationCount, CONSULTATION_DIMENSIONS, CONSULTATION_MEASURES) == (
         recount_consultations()
     )
     assert _table(RatingCount, RATING_DIMENSIONS, ("ratings",)) == recount_ratings()
 
 
-def snapshot() -> tuple[dict, dict, dict]:
+def snapshot() -> tuple[dict, ...]:
     return (
         _table(CaseCount, CASE_DIMENSIONS, CASE_MEASURES),
+        _table(CaseFlowCount, FLOW_DIMENSIONS, CASE_MEASURES),
+        _table(CaseItemCount, ITEM_DIMENSIONS, CASE_MEASURES),
         _table(ConsultationCount, CONSULTATION_DIMENSIONS, CONSULTATION_MEASURES),
         _table(RatingCount, RATING_DIMENSIONS, ("ratings",)),
     )
