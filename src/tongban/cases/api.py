@@ -339,5 +339,8 @@ def act_on_case(
             code="unknown_action",
             details={"allowed": [a.value for a in Action if a != Action.SUBMIT]},
         )
-    actions.perform_case_action(request.user, number, action, actions.ActionInput(**payload.dict()))
-    return detail(request.user, selectors.get_case_for(request.user, number))
+    # the action returns the case it locked, with its relations loaded: no second lookup
+    case = actions.perform_case_action(
+        request.user, number, action, actions.ActionInput(**payload.dict())
+    )
+    return detail(request.user, case)
