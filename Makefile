@@ -9,8 +9,10 @@ PYTEST_ARGS ?=
 
 CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# ECharts for the statistics dashboard, installed from npm (package-lock.json), ADR 0080
+ECHARTS := src/tongban/stats/static/stats/vendor/echarts.min.js
 
-.PHONY: fonts messages demo test lint typecheck schema schema-check migrations-check test-sqlite test-postgres install serve bench clean
+.PHONY: assets fonts messages demo test lint typecheck schema schema-check migrations-check test-sqlite test-postgres install serve bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,19 +27,25 @@ fonts:
 	@test -f $(CJK_FONT) || { $(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq fonts-wqy-microhei; }
 
-demo: $(STAMP) fonts
+$(ECHARTS): package.json package-lock.json scripts/build_assets.sh
+	sh scripts/build_assets.sh
+
+assets: $(ECHARTS)
+
+demo: $(STAMP) fonts $(ECHARTS)
 	mkdir -p var
 	TONGBAN_DEMO=1 $(BIN)/tongban migrate --noinput
 	TONGBAN_DEMO=1 $(BIN)/tongban collectstatic --noinput --verbosity 0
 	TONGBAN_DEMO=1 $(BIN)/tongban seed-demo
 	# signing keys for every jurisdiction the seed created (idempotent)
 	TONGBAN_DEMO=1 $(BIN)/tongban setup-pki
-	# a local mail sink (files under var/mail/new) and the notification worker run beside
-	# the server and stop with it
+	# a local mail sink (files under var/mail/new), the notification worker and the
+	# statistics refresh run beside the server and stop with it
 	mkdir -p var/mail/tmp var/mail/new var/mail/cur
-	trap 'kill $$sink $$worker 2>/dev/null' EXIT INT TERM; \
+	trap 'kill $$sink $$worker $$stats 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python -m aiosmtpd -n -l 127.0.0.1:8025 -c aiosmtpd.handlers.Mailbox var/mail & sink=$$!; \
 	TONGBAN_DEMO=1 TONGBAN_EMAIL_PORT=8025 $(BIN)/tongban run-worker & worker=$$!; \
+	TONGBAN_DEMO=1 $(BIN)/tongban refresh-stats --every 30 & stats=$$!; \
 	TONGBAN_DEMO=1 TONGBAN_EMAIL_PORT=8025 $(BIN)/tongban serve
 
 lint: $(STAMP)
@@ -66,7 +74,7 @@ test-postgres: $(STAMP)
 		TONGBAN_FAST_PASSWORD_HASHER=1 $(BIN)/pytest -q $(PYTEST_ARGS); \
 	else echo "== DATABASE_URL not set: PostgreSQL run skipped"; fi
 
-test: fonts lint typecheck migrations-check schema-check test-sqlite test-postgres
+test: fonts $(ECHARTS) lint typecheck migrations-check schema-check test-sqlite test-postgres
 
 # refresh the message catalogues after changing UI strings; the .mo files are committed so
 # that `make demo` needs no gettext

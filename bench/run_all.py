@@ -54,6 +54,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--reuse-db", action="store_true", help="keep existing generated cases")
     parser.add_argument("--drop-db", action="store_true", help="drop the database at the end")
     parser.add_argument("--no-materials", action="store_true", help="generate no CaseMaterial")
+    parser.add_argument(
+        "--reference-rps",
+        type=float,
+        default=1300.0,
+        help="yardstick req/s of a quiet machine, to normalise figures (default 1300)",
+    )
     parser.add_argument("--output", type=Path, default=RESULTS_DIR / "latest.json")
     args = parser.parse_args(argv)
     if args.quick:
@@ -149,10 +155,11 @@ def database_facts() -> dict[str, Any]:
             size, rows = cursor.fetchone()
             sizes[table] = {"rows": rows, "total_mb": round(size / 2**20, 1)}
         cursor.execute(
-            "SELECT name, setting, unit FROM pg_settings WHERE name IN "
-            "('shared_buffers', 'work_mem', 'effective_cache_size', 'random_page_cost')"
+            "SELECT name, current_setting(name) FROM pg_settings WHERE name IN "
+            "('shared_buffers', 'work_mem', 'effective_cache_size', 'random_page_cost', "
+            "'synchronous_commit')"
         )
-        pg_settings = {name: f"{value}{unit or ''}" for name, value, unit in cursor.fetchall()}
+        pg_settings = dict(cursor.fetchall())
         cursor.execute("SELECT version()")
         version = cursor.fetchone()[0].split(" on ")[0]
     return {
@@ -283,6 +290,16 @@ def queries_per_request(tokens: Any, numbers: list[str]) -> dict[str, int]:
     return counts
 
 
+def _diagnostic(function: Any, *args: Any) -> Any:
+    """Run a diagnostic in this process; its failure (e.g. a module of the working tree
+    being edited mid-run) must not cost the figures already measured."""
+    try:
+        return function(*args)
+    except Exception as exc:
+        common.log(f"diagnostic {function.__name__} failed: {exc!r}")
+        return {"error": repr(exc)}
+
+
 # -- report ------------------------------------------------------------------------------
 
 
@@ -323,6 +340,19 @@ def add_ratios(results: dict[str, Any]) -> None:
             mode["req_ratio"] = round(mode["req_per_s"] / baseline, 3)
             mode["latency"]["p50_ratio"] = round(mode["latency"]["p50_ms"] / unit, 1)
             mode["latency"]["p99_ratio"] = round(mode["latency"]["p99_ms"] / unit, 1)
+    # the same ratios at the reference yardstick: an estimate of a quiet machine
+    reference = results["config"].get("reference_rps") or 0.0
+    if reference:
+        ref_unit = 1000 / reference
+        normalised: dict[str, Any] = {"reference_rps": reference}
+        if walk:
+            normalised["actions_per_s"] = round(walk["actions_ratio"] * reference, 1)
+            normalised["walks_per_s"] = round(walk["walks_ratio"] * reference, 2)
+        for name, kind in results.get("reads", {}).items():
+            lat = kind["1_client"]["latency"]
+            normalised[f"{name}_1_client_p50_ms"] = round(lat["p50_ratio"] * ref_unit, 1)
+            normalised[f"{name}_1_client_p99_ms"] = round(lat["p99_ratio"] * ref_unit, 1)
+        results["normalised"] = normalised
 
 
 def print_report(results: dict[str, Any]) -> None:
@@ -403,8 +433,16 @@ def print_report(results: dict[str, Any]) -> None:
             "EXPLAIN ANALYZE (server side, ms):  "
             + ", ".join(f"{k} {v['execution_ms']}" for k, v in plans.items())
         )
-    if results.get("queries_per_request"):
+    if results.get("queries_per_request") and "error" not in results["queries_per_request"]:
         out(f"SQL queries per request: {results['queries_per_request']}")
+    if results.get("normalised"):
+        norm = results["normalised"]
+        out("-" * 86)
+        out(
+            f"normalised to a {norm['reference_rps']:.0f} req/s yardstick (quiet machine; "
+            "an estimate): "
+            + ", ".join(f"{k} {v}" for k, v in norm.items() if k != "reference_rps")
+        )
     out("-" * 86)
     out("targets (informative, never pass/fail): " + ", ".join(results["targets"]))
     out("=" * 86)
@@ -502,11 +540,15 @@ def main(argv: list[str] | None = None) -> None:
         common.log(f"yardstick again: {results['insert_after']['req_per_s']} req/s")
         results["machine_end_load"] = [round(x, 2) for x in os.getloadavg()]
         if numbers:
-            results["queries_per_request"] = queries_per_request(tokens, numbers)
+            results["queries_per_request"] = _diagnostic(queries_per_request, tokens, numbers)
 
     if numbers:
-        results["plans"], plan_text = query_plans(numbers)
-        (RESULTS_DIR / "plans-latest.txt").write_text(plan_text)
+        plans = _diagnostic(query_plans, numbers)
+        if isinstance(plans, tuple):
+            results["plans"], plan_text = plans
+            (RESULTS_DIR / "plans-latest.txt").write_text(plan_text)
+        else:
+            results["plans_error"] = plans
     add_ratios(results)
     results["targets"] = target_notes(results)
     results["total_seconds"] = round(time.monotonic() - started, 1)

@@ -121,7 +121,9 @@ def _task_context(request: HttpRequest, task_id: int) -> dict[str, Any]:
         "task": task,
         "rating": task.rating,
         "indicators": [
-            (pages.INDICATOR_LABELS.get(k, k), v) for k, v in task.rating.indicators.items()
+            (pages.INDICATOR_LABELS.get(k, k), v)
+            for k, v in task.rating.indicators.items()
+            if k != "overall"  # shown as the level
         ],
         "events": selectors.rating_events(request.user, task_id),
         "forms": pages.task_forms(request.user, task),

@@ -33,12 +33,16 @@ from tongban.stats.models import (
     CONSULTATION_MEASURES,
     FLOW_DIMENSIONS,
     ITEM_DIMENSIONS,
+    LEG_ITEM_DIMENSIONS,
+    MONTH_DIMENSIONS,
     RATING_DIMENSIONS,
     RATING_MEASURES,
     CaseCount,
     CaseFact,
     CaseFlowCount,
     CaseItemCount,
+    CaseLegItemCount,
+    CaseMonthCount,
     ConsultationCount,
     ConsultationFact,
     Cursor,
@@ -48,7 +52,14 @@ from tongban.stats.models import (
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BATCH = 5000
+DEFAULT_BATCH = 5000  # SQLite: the Python fold, a short write lock per batch
+PG_BATCH = 20_000  # PostgreSQL: the set-based fold, cheaper per event in larger batches
+
+
+def default_batch() -> int:
+    return PG_BATCH if connection.vendor == "postgresql" else DEFAULT_BATCH
+
+
 # ids this far below the watermark that are still missing are given up on (rolled back)
 MAX_TRACKED_GAP = 10_000
 
@@ -77,6 +88,66 @@ def _gap_grace_seconds() -> int:
 # -- additive upserts -----------------------------------------------------------------
 
 
+def _column_types(model: type[models.Model], columns: Sequence[str]) -> list[str]:
+    by_column = {f.column: f for f in model._meta.concrete_fields}
+    return [str(by_column[c].db_type(connection)) for c in columns]
+
+
+def upsert_rows(
+    model: type[models.Model],
+    columns: Sequence[str],
+    conflict: Sequence[str],
+    updates: str,
+    rows: Sequence[Sequence[Any]],
+) -> None:
+    """INSERT … ON CONFLICT (conflict) DO UPDATE SET updates, for many rows. On PostgreSQL
+    one statement per batch whose parameters are one array per column (unnest): a short
+    query, one plan, one round trip. Elsewhere (SQLite) one execution per row."""
+    if not rows:
+        return
+    qn = connection.ops.quote_name
+    table = qn(model._meta.db_table)
+    names = ", ".join(qn(c) for c in columns)
+    tail = f"ON CONFLICT ({', '.join(qn(c) for c in conflict)}) DO UPDATE SET {updates}"
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            arrays = ", ".join(f"%s::{t}[]" for t in _column_types(model, columns))
+            cursor.execute(
+                f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) {tail}",
+                [list(column) for column in zip(*rows, strict=True)],
+            )
+        else:
+            placeholders = ", ".join(["%s"] * len(columns))
+            sql = f"INSERT INTO {table} ({names}) VALUES ({placeholders}) {tail}"
+            for start in range(0, len(rows), 1000):
+                cursor.executemany(sql, rows[start : start + 1000])
+
+
+def delete_empty(
+    model: type[models.Model], dimensions: Sequence[str], first: str, keys: list[Key]
+) -> None:
+    """Drop the rows of `keys` whose first measure fell to zero."""
+    if not keys:
+        return
+    qn = connection.ops.quote_name
+    table = qn(model._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            arrays = ", ".join(f"%s::{t}[]" for t in _column_types(model, dimensions))
+            names = ", ".join(qn(d) for d in dimensions)
+            match = " AND ".join(f"t.{qn(d)} = k.{qn(d)}" for d in dimensions)
+            cursor.execute(
+                f"DELETE FROM {table} t USING unnest({arrays}) AS k({names}) "
+                f"WHERE {match} AND t.{qn(first)} = 0",
+                [list(column) for column in zip(*keys, strict=True)],
+            )
+        else:
+            where = " AND ".join(f"{qn(d)} = %s" for d in dimensions)
+            cursor.executemany(
+                f"DELETE FROM {table} WHERE {where} AND {qn(first)} = 0", [list(k) for k in keys]
+            )
+
+
 def apply_deltas(
     model: type[models.Model],
     dimensions: Sequence[str],
@@ -85,30 +156,27 @@ def apply_deltas(
 ) -> int:
     """INSERT ... ON CONFLICT (dimensions) DO UPDATE SET m = m + excluded.m, for every key
     whose delta is not all zero; then drop the rows of keys that lost contributions and
-    now count nothing. Same SQL on PostgreSQL and SQLite (>= 3.24)."""
+    now count nothing. Same SQL on PostgreSQL and SQLite (>= 3.24); each key appears
+    once in `deltas`, so a multi-row statement never touches a row twice."""
     rows = [key + tuple(values) for key, values in deltas.items() if any(values)]
     if not rows:
         return 0
     qn = connection.ops.quote_name
     table = qn(model._meta.db_table)
-    columns = [*dimensions, *measures]
-    placeholders = ", ".join(["%s"] * len(columns))
     updates = ", ".join(f"{qn(m)} = {table}.{qn(m)} + excluded.{qn(m)}" for m in measures)
-    sql = (
-        f"INSERT INTO {table} ({', '.join(qn(c) for c in columns)}) VALUES ({placeholders}) "
-        f"ON CONFLICT ({', '.join(qn(d) for d in dimensions)}) DO UPDATE SET {updates}"
-    )
-    first = measures[0]
+    upsert_rows(model, [*dimensions, *measures], dimensions, updates, rows)
     shrunk = [key for key, values in deltas.items() if values[0] < 0]
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), 1000):
-            cursor.executemany(sql, rows[start : start + 1000])
-        if shrunk:
-            where = " AND ".join(f"{qn(d)} = %s" for d in dimensions)
-            cursor.executemany(
-                f"DELETE FROM {table} WHERE {where} AND {qn(first)} = 0", [list(k) for k in shrunk]
-            )
+    delete_empty(model, dimensions, measures[0], shrunk)
     return len(rows)
+
+
+# CaseCount summed over fewer dimensions (ADR 0080); CaseLegItemCount is apart (a key of
+# CaseCount goes to one row per place of the case)
+ROLLUPS: tuple[tuple[type[models.Model], tuple[str, ...]], ...] = (
+    (CaseFlowCount, FLOW_DIMENSIONS),
+    (CaseItemCount, ITEM_DIMENSIONS),
+    (CaseMonthCount, MONTH_DIMENSIONS),
+)
 
 
 def project(deltas: Deltas, dimensions: Sequence[str], onto: Sequence[str]) -> Deltas:
@@ -123,6 +191,30 @@ def project(deltas: Deltas, dimensions: Sequence[str], onto: Sequence[str]) -> D
         else:
             for i, v in enumerate(values):
                 bucket[i] += v
+    return out
+
+
+_R, _H = CASE_DIMENSIONS.index("receiving_id"), CASE_DIMENSIONS.index("handling_id")
+_LEG_REST = [
+    CASE_DIMENSIONS.index(d)
+    for d in ("item_id", "department_kind", "mode", "channel", "status", "high_frequency")
+]
+
+
+def project_legs(deltas: Deltas) -> Deltas:
+    """CaseCount deltas onto CaseLegItemCount: each key once for its receiving place and
+    once for its handling place (once as `both` when they are the same place; an online
+    case has no receiving place)."""
+    out: Deltas = {}
+    for key, values in deltas.items():
+        rest = tuple(key[i] for i in _LEG_REST)
+        receiving, handling = key[_R], key[_H]
+        if receiving == handling:
+            targets = [(handling, "both")]
+        else:
+            targets = [(handling, "handling")] + ([(receiving, "receiving")] if receiving else [])
+        for jurisdiction, leg in targets:
+            _add(out, (key[0], jurisdiction, leg, *rest), values, 1)
     return out
 
 
@@ -293,13 +385,7 @@ def _load_facts(ids: Sequence[int]) -> dict[int, Fact]:
 
 def _save_facts(facts: Iterable[Fact]) -> None:
     ops = connection.ops
-    table = CaseFact._meta.db_table
     updates = ", ".join(f"{c} = excluded.{c}" for c in FACT_COLUMNS[1:])
-    sql = (
-        f"INSERT INTO {table} ({', '.join(FACT_COLUMNS)}) "
-        f"VALUES ({', '.join(['%s'] * len(FACT_COLUMNS))}) "
-        f"ON CONFLICT (case_id) DO UPDATE SET {updates}"
-    )
     rows = []
     for fact in facts:
         row = []
@@ -311,13 +397,15 @@ def _save_facts(facts: Iterable[Fact]) -> None:
                 value = ops.adapt_datefield_value(value)
             row.append(value)
         rows.append(row)
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), 1000):
-            cursor.executemany(sql, rows[start : start + 1000])
+    upsert_rows(CaseFact, FACT_COLUMNS, ["case_id"], updates, rows)
 
 
 def process_case_events(events: list[tuple[Any, ...]]) -> None:
-    """`events`: (id, case_id, seq, action, to_status, at) rows."""
+    """`events`: (id, case_id, seq, action, to_status, at) rows. On PostgreSQL the fold
+    runs in the database (process_case_events_sql); elsewhere in Python, here."""
+    if connection.vendor == "postgresql":
+        process_case_events_sql([e[0] for e in events])
+        return
     by_case: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     for e in events:
         by_case[e[1]].append(e)
@@ -372,10 +460,162 @@ def process_case_events(events: list[tuple[Any, ...]]) -> None:
 
 
 def apply_case_deltas(deltas: Deltas) -> None:
-    """CaseCount and its roll-ups (CaseFlowCount, CaseItemCount) move together."""
+    """CaseCount and its roll-ups (ROLLUPS, CaseLegItemCount) move together."""
     apply_deltas(CaseCount, CASE_DIMENSIONS, CASE_MEASURES, deltas)
-    for model, onto in ((CaseFlowCount, FLOW_DIMENSIONS), (CaseItemCount, ITEM_DIMENSIONS)):
+    for model, onto in ROLLUPS:
         apply_deltas(model, onto, CASE_MEASURES, project(deltas, CASE_DIMENSIONS, onto))
+    apply_deltas(CaseLegItemCount, LEG_ITEM_DIMENSIONS, CASE_MEASURES, project_legs(deltas))
+
+
+# -- the same fold, set-based, for PostgreSQL ---------------------------------------------
+# One batch = a handful of statements over temporary tables instead of a Python loop over
+# cases: the events of the batch grouped by case (earliest time of each milestone, status
+# of the highest seq), merged with the case's fact as fold_case_event does, the old and
+# new contributions of case_contribution as signed rows, and every count table updated
+# from them with one INSERT … SELECT … GROUP BY … ON CONFLICT each. The property tests
+# (tests/test_refresh.py) run this path when DATABASE_URL points at PostgreSQL.
+
+
+def _leg_sql(start: str, end: str) -> tuple[str, str]:
+    both = f"{start} IS NOT NULL AND {end} IS NOT NULL"
+    return (
+        f"({both})::int",
+        f"CASE WHEN {both} THEN greatest(0, trunc(extract(epoch FROM {end} - {start})))"
+        f" ELSE 0 END::bigint",
+    )
+
+
+def _contribution_sql(alias: str) -> str:
+    """case_contribution's measures for one fact row, as SQL expressions."""
+    a = alias
+    legs = [
+        _leg_sql(f"{a}.received_at", f"{a}.transferred_at"),
+        _leg_sql(
+            f"CASE WHEN {a}.mode = 'online' THEN {a}.received_at ELSE {a}.transferred_at END",
+            f"{a}.accepted_at",
+        ),
+        _leg_sql(f"{a}.accepted_at", f"{a}.decided_at"),
+        _leg_sql(f"{a}.decided_at", f"coalesce({a}.delivered_at, {a}.completed_at)"),
+        _leg_sql(f"{a}.received_at", f"{a}.completed_at"),
+    ]
+    values = [
+        "1",
+        f"({a}.decided_at IS NOT NULL)::int",
+        f"({a}.decided_at IS NOT NULL AND {a}.due_date IS NOT NULL"
+        f" AND ({a}.decided_at AT TIME ZONE %(tz)s)::date <= {a}.due_date)::int",
+        f"({a}.status = 'completed')::int",
+        *[v for pair in legs for v in pair],
+    ]
+    return ", ".join(f"{v} AS {m}" for v, m in zip(values, CASE_MEASURES, strict=True))
+
+
+def _apply_contributions(
+    model: type[models.Model], dimensions: Sequence[str], source: str, select: str
+) -> None:
+    """Sum the signed contributions in `source` by `dimensions` (each given by `select`)
+    into `model`, then drop its rows that lost contributions and count nothing."""
+    qn = connection.ops.quote_name
+    table = qn(model._meta.db_table)
+    keys = ", ".join(qn(d) for d in dimensions)
+    sums = ", ".join(f"sum(sign * {m})" for m in CASE_MEASURES)
+    nonzero = " OR ".join(f"sum(sign * {m}) <> 0" for m in CASE_MEASURES)
+    updates = ", ".join(f"{qn(m)} = {table}.{qn(m)} + excluded.{qn(m)}" for m in CASE_MEASURES)
+    match = " AND ".join(f"t.{qn(d)} = k.{qn(d)}" for d in dimensions)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({keys}, {', '.join(CASE_MEASURES)}) "
+            f"SELECT {keys}, {sums} FROM (SELECT sign, {select}, {', '.join(CASE_MEASURES)} "
+            f"FROM {source}) x GROUP BY {keys} HAVING {nonzero} "
+            f"ON CONFLICT ({keys}) DO UPDATE SET {updates}"
+        )
+        cursor.execute(
+            f"DELETE FROM {table} t USING (SELECT DISTINCT {select} FROM {source} "
+            f"WHERE sign < 0) k WHERE {match} AND t.cases = 0"
+        )
+
+
+def process_case_events_sql(event_ids: Sequence[int]) -> None:
+    if not event_ids:
+        return
+    qn = connection.ops.quote_name
+    fact = qn(CaseFact._meta.db_table)
+    params: dict[str, Any] = {"ids": list(event_ids), "tz": settings.TIME_ZONE}
+    milestones = {
+        "transferred_at": "action = 'transfer'",
+        "accepted_at": "action IN ('accept', 'accept_with_commitment')",
+        "decided_at": "action IN ('approve', 'deny')",
+        "delivered_at": "to_status = 'delivered'",
+        "completed_at": "action = 'complete'",
+    }
+    firsts = ", ".join(
+        f"min(at) FILTER (WHERE {cond}) AS {col}" for col, cond in milestones.items()
+    )
+    merged = ", ".join(f"least(f.{col}, ev.{col}) AS {col}" for col in milestones)
+    dims = ", ".join(CASE_DIMENSIONS)
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS stats_new_fact, stats_contribution")
+        cursor.execute(
+            f"""
+            CREATE TEMP TABLE stats_new_fact ON COMMIT DROP AS
+            WITH ev AS (
+                SELECT case_id, max(seq) AS max_seq,
+                       (array_agg(to_status ORDER BY seq DESC))[1] AS last_status, {firsts}
+                FROM {qn(CaseEvent._meta.db_table)} WHERE id = ANY(%(ids)s::bigint[])
+                GROUP BY case_id
+            )
+            SELECT c.id AS case_id,
+                   date_trunc('month', c.received_at AT TIME ZONE %(tz)s)::date AS month,
+                   coalesce(c.receiving_jurisdiction_id, 0) AS receiving_id,
+                   c.handling_jurisdiction_id AS handling_id, c.item_id,
+                   coalesce(c.agreement_id, 0) AS agreement_id, i.department_kind, c.mode,
+                   c.channel, i.high_frequency, c.parent_id IS NOT NULL AS is_part,
+                   CASE WHEN f.case_id IS NULL OR ev.max_seq >= f.last_seq
+                        THEN ev.last_status ELSE f.status END AS status,
+                   greatest(ev.max_seq, coalesce(f.last_seq, 0)) AS last_seq,
+                   c.received_at, {merged}, c.due_date
+            FROM ev
+            JOIN {qn(Case._meta.db_table)} c ON c.id = ev.case_id
+            JOIN {qn(ServiceItem._meta.db_table)} i ON i.id = c.item_id
+            LEFT JOIN {fact} f ON f.case_id = ev.case_id
+            """,
+            params,
+        )
+        cursor.execute("ANALYZE stats_new_fact")
+        cursor.execute(
+            f"""
+            CREATE TEMP TABLE stats_contribution ON COMMIT DROP AS
+            SELECT -1 AS sign, {", ".join(f"f.{d}" for d in CASE_DIMENSIONS)},
+                   {_contribution_sql("f")}
+            FROM {fact} f JOIN stats_new_fact n ON n.case_id = f.case_id
+            WHERE NOT f.is_part
+            UNION ALL
+            SELECT 1, {", ".join(f"n.{d}" for d in CASE_DIMENSIONS)}, {_contribution_sql("n")}
+            FROM stats_new_fact n WHERE NOT n.is_part
+            """,
+            params,
+        )
+        cursor.execute("ANALYZE stats_contribution")
+        updates = ", ".join(f"{c} = excluded.{c}" for c in FACT_COLUMNS[1:])
+        cursor.execute(
+            f"INSERT INTO {fact} ({', '.join(FACT_COLUMNS)}) "
+            f"SELECT {', '.join(FACT_COLUMNS)} FROM stats_new_fact "
+            f"ON CONFLICT (case_id) DO UPDATE SET {updates}"
+        )
+    source = "stats_contribution"
+    _apply_contributions(CaseCount, CASE_DIMENSIONS, source, dims)
+    for model, onto in ROLLUPS:
+        _apply_contributions(model, onto, source, ", ".join(onto))
+    rest = "item_id, department_kind, mode, channel, status, high_frequency"
+    measures = ", ".join(CASE_MEASURES)
+    legs = (
+        f"(SELECT sign, month, handling_id AS jurisdiction_id, CASE WHEN receiving_id = "
+        f"handling_id THEN 'both' ELSE 'handling' END AS leg, {rest}, {measures} FROM {source} "
+        f"UNION ALL SELECT sign, month, receiving_id, 'receiving', {rest}, {measures} "
+        f"FROM {source} WHERE receiving_id <> 0 AND receiving_id <> handling_id) legs"
+    )
+    _apply_contributions(
+        CaseLegItemCount, LEG_ITEM_DIMENSIONS, legs, ", ".join(LEG_ITEM_DIMENSIONS)
+    )
 
 
 # -- consultations ----------------------------------------------------------------------
@@ -587,12 +827,14 @@ def _step(source: Source, batch: int, now: float) -> StepResult:
 
 
 def refresh(
-    batch: int = DEFAULT_BATCH,
+    batch: int | None = None,
     progress: Callable[[str, StepResult, int], None] | None = None,
     sources: Iterable[Source] = SOURCES,
 ) -> dict[str, int]:
     """Fold every new event into the facts and counts. Returns events processed per
-    source. `progress(source label, step, total so far)` is called after every batch."""
+    source. `progress(source label, step, total so far)` is called after every batch.
+    `batch`: events per transaction (default: default_batch())."""
+    batch = batch or default_batch()
     done: dict[str, int] = {}
     for source in sources:
         total = 0
@@ -608,7 +850,7 @@ def refresh(
 
 
 def rebuild(
-    batch: int = DEFAULT_BATCH,
+    batch: int | None = None,
     progress: Callable[[str, StepResult, int], None] | None = None,
 ) -> dict[str, int]:
     """Empty every fact and count table and fold all events again from id 0."""
@@ -617,6 +859,8 @@ def rebuild(
             CaseCount,
             CaseFlowCount,
             CaseItemCount,
+            CaseLegItemCount,
+            CaseMonthCount,
             CaseFact,
             ConsultationCount,
             ConsultationFact,

@@ -10,6 +10,7 @@ see identically. Anyone else is refused."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,8 @@ from tongban.stats.models import (
     CaseCount,
     CaseFlowCount,
     CaseItemCount,
+    CaseLegItemCount,
+    CaseMonthCount,
     ConsultationCount,
     RatingCount,
 )
@@ -259,9 +262,13 @@ CASE_FIELDS = {"receiving": "receiving_id", "handling": "handling_id"}
 
 
 def _case_derived(row: dict[str, Any]) -> None:
-    row["on_time_rate"] = _ratio(row["on_time"], row["decided"])
+    """Rates and average hours from the measures the row has (all of them unless the
+    caller asked for fewer)."""
+    if "on_time" in row and "decided" in row:
+        row["on_time_rate"] = _ratio(row["on_time"], row["decided"])
     for leg in CASE_LEGS:
-        row[f"{leg}_hours"] = _hours(row[f"{leg}_s"], row[f"{leg}_n"])
+        if f"{leg}_s" in row and f"{leg}_n" in row:
+            row[f"{leg}_hours"] = _hours(row[f"{leg}_s"], row[f"{leg}_n"])
 
 
 _ITEM_GROUPS = frozenset({"item", "department"})
@@ -271,36 +278,51 @@ _PLACE_GROUPS = frozenset({"receiving", "handling", "agreement"})
 def _case_source(
     scope: StatsScope, f: StatsFilter, groups: list[str] | tuple[str, ...] = ()
 ) -> QuerySet:
-    """The smallest count table that answers exactly: CaseFlowCount when neither the item
-    nor the department is asked for, CaseItemCount when they are but no place or
-    agreement is (and the caller sees everything), else CaseCount — scoped."""
+    """The smallest count table that answers exactly, scoped:
+    - neither item, department nor place asked for, over everything: CaseMonthCount;
+    - no item or department asked for: CaseFlowCount;
+    - by item over everything (a platform admin, no jurisdiction): CaseItemCount;
+    - by item for one jurisdiction, or for any number of them on one leg:
+      CaseLegItemCount (a case is there once per place it has; only "either leg of
+      several places" would count a case twice);
+    - anything else: CaseCount."""
+    if f.leg not in LEGS:
+        _legs_q(set(), f.leg, CASE_FIELDS)  # raises Invalid
     wants_item = bool(f.item or f.department or _ITEM_GROUPS.intersection(groups))
-    wants_place = bool(
-        f.jurisdiction
-        or not scope.everything
-        or f.agreement is not None
-        or _PLACE_GROUPS.intersection(groups)
-    )
+    by_pair = f.agreement is not None or bool(_PLACE_GROUPS.intersection(groups))
     if not wants_item:
+        if scope.everything and not f.jurisdiction and not by_pair:
+            return CaseMonthCount.objects.all()
         return _scoped(CaseFlowCount.objects.all(), scope, f, CASE_FIELDS)
-    if not wants_place:
+    if by_pair:
+        return _scoped(CaseCount.objects.all(), scope, f, CASE_FIELDS)
+    if f.jurisdiction:
+        ids: set[int] | frozenset[int] = {_jurisdiction_id(scope, f.jurisdiction)}
+    elif scope.everything:
         return CaseItemCount.objects.all()
+    else:
+        ids = scope.jurisdictions
+    if f.leg != "any" or len(ids) == 1:
+        legs = ["receiving", "handling", "both"] if f.leg == "any" else [f.leg, "both"]
+        return CaseLegItemCount.objects.filter(jurisdiction_id__in=ids, leg__in=legs)
     return _scoped(CaseCount.objects.all(), scope, f, CASE_FIELDS)
 
 
-def _case_rows(qs: QuerySet, groups: list[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    sums = {m: Sum(m) for m in CASE_MEASURES}
+def _case_rows(
+    qs: QuerySet, groups: list[str], measures: Sequence[str] = CASE_MEASURES
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    sums = {m: Sum(m) for m in measures}
     columns = [CASE_GROUPS[g] for g in groups]
     rows = list(qs.values(*columns).annotate(**sums).order_by(*columns)) if columns else []
     for row in rows:
-        for m in CASE_MEASURES:
+        for m in measures:
             row[m] = int(row[m] or 0)
         _case_derived(row)
     if columns:  # every row is in exactly one group: the total is their sum
-        total: dict[str, Any] = {m: sum(row[m] for row in rows) for m in CASE_MEASURES}
+        total: dict[str, Any] = {m: sum(row[m] for row in rows) for m in measures}
     else:
         agg = qs.aggregate(**sums)
-        total = {m: int(agg[m] or 0) for m in CASE_MEASURES}
+        total = {m: int(agg[m] or 0) for m in measures}
     _case_derived(total)
     _labels(groups, rows, CASE_GROUPS)
     return rows, total
@@ -325,14 +347,21 @@ def _case_filters(qs: QuerySet, f: StatsFilter) -> QuerySet:
     return qs
 
 
-def case_stats(user: Any, f: StatsFilter, group_by: str | None) -> dict[str, Any]:
+def case_stats(
+    user: Any, f: StatsFilter, group_by: str | None, measures: Sequence[str] | None = None
+) -> dict[str, Any]:
     """Cases by up to two of: month, receiving, handling, item, department, mode, channel,
     status, high_frequency, agreement; with decided / on-time / completed counts and the
-    average hours of each leg."""
+    average hours of each leg. `measures` (default: all of CASE_MEASURES) limits the sums
+    to what the caller shows: each one costs time on every row read."""
     scope = stats_scope(user)
     groups = _group_list(group_by, CASE_GROUPS)
+    wanted = tuple(measures) if measures else CASE_MEASURES
+    unknown = set(wanted) - set(CASE_MEASURES)
+    if unknown:
+        raise Invalid("未知的统计量。", "Unknown measure.", details={"measures": sorted(unknown)})
     qs = _case_filters(_case_source(scope, f, groups), f)
-    rows, total = _case_rows(qs, groups)
+    rows, total = _case_rows(qs, groups, wanted)
     return {"group_by": groups, "rows": rows, "total": total}
 
 
@@ -587,16 +616,24 @@ def readable_agreement(user: Any, agreement_id: int) -> Agreement:
 
 
 def agreement_stats(
-    user: Any, agreement_id: int, f: StatsFilter, group_by: str | None
+    user: Any,
+    agreement_id: int,
+    f: StatsFilter,
+    group_by: str | None,
+    measures: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """The whole figures of one agreement, identical for every party (no leg filter)."""
+    """The whole figures of one agreement, identical for every party (no leg filter).
+    `measures` as in case_stats."""
     agreement = readable_agreement(user, agreement_id)
     groups = _group_list(group_by, CASE_GROUPS)
     f.jurisdiction = None
     f.agreement = agreement.pk
     by_item = _ITEM_GROUPS.intersection(groups) or f.item or f.department
     qs = _case_filters((CaseCount if by_item else CaseFlowCount).objects.all(), f)
-    rows, total = _case_rows(qs, groups)
+    wanted = tuple(measures) if measures else CASE_MEASURES
+    if set(wanted) - set(CASE_MEASURES):
+        raise Invalid("未知的统计量。", "Unknown measure.")
+    rows, total = _case_rows(qs, groups, wanted)
     _, rating_total = _rating_rows(
         _period(RatingCount.objects.filter(agreement_id=agreement.pk), f), []
     )

@@ -25,11 +25,15 @@ from tongban.stats.models import (
     CONSULTATION_MEASURES,
     FLOW_DIMENSIONS,
     ITEM_DIMENSIONS,
+    LEG_ITEM_DIMENSIONS,
+    MONTH_DIMENSIONS,
     RATING_DIMENSIONS,
     CaseCount,
     CaseFact,
     CaseFlowCount,
     CaseItemCount,
+    CaseLegItemCount,
+    CaseMonthCount,
     ConsultationCount,
     Cursor,
     RatingCount,
@@ -159,12 +163,33 @@ def _rollup(counts: dict, onto: tuple[str, ...]) -> dict:
     return {k: v for k, v in out.items() if any(v)}
 
 
+def _by_leg(counts: dict) -> dict:
+    """CaseLegItemCount's definition: a key once per place of the case (`both` when the
+    receiving and the handling place are the same; an online case has no receiving)."""
+    out: dict = {}
+    for key, values in counts.items():
+        month, receiving, handling, item, _agreement, department, mode, channel, status, hf = key
+        if receiving == handling:
+            places = [(handling, "both")]
+        else:
+            places = [(handling, "handling")] + ([(receiving, "receiving")] if receiving else [])
+        for place, leg in places:
+            short = (month, place, leg, item, department, mode, channel, status, hf)
+            before = out.get(short, (0,) * len(values))
+            out[short] = tuple(a + b for a, b in zip(before, values, strict=True))
+    return {k: v for k, v in out.items() if any(v)}
+
+
 def assert_counts_match() -> None:
     cases = recount_cases()
     assert _table(CaseCount, CASE_DIMENSIONS, CASE_MEASURES) == cases
     # the roll-ups are CaseCount summed over the dimensions they leave out
     assert _table(CaseFlowCount, FLOW_DIMENSIONS, CASE_MEASURES) == _rollup(cases, FLOW_DIMENSIONS)
     assert _table(CaseItemCount, ITEM_DIMENSIONS, CASE_MEASURES) == _rollup(cases, ITEM_DIMENSIONS)
+    assert _table(CaseLegItemCount, LEG_ITEM_DIMENSIONS, CASE_MEASURES) == _by_leg(cases)
+    assert _table(CaseMonthCount, MONTH_DIMENSIONS, CASE_MEASURES) == _rollup(
+        cases, MONTH_DIMENSIONS
+    )
     assert _table(ConsultationCount, CONSULTATION_DIMENSIONS, CONSULTATION_MEASURES) == (
         recount_consultations()
     )
@@ -176,6 +201,8 @@ def snapshot() -> tuple[dict, ...]:
         _table(CaseCount, CASE_DIMENSIONS, CASE_MEASURES),
         _table(CaseFlowCount, FLOW_DIMENSIONS, CASE_MEASURES),
         _table(CaseItemCount, ITEM_DIMENSIONS, CASE_MEASURES),
+        _table(CaseLegItemCount, LEG_ITEM_DIMENSIONS, CASE_MEASURES),
+        _table(CaseMonthCount, MONTH_DIMENSIONS, CASE_MEASURES),
         _table(ConsultationCount, CONSULTATION_DIMENSIONS, CONSULTATION_MEASURES),
         _table(RatingCount, RATING_DIMENSIONS, ("ratings",)),
     )

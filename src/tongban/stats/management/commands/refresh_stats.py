@@ -50,7 +50,10 @@ class Command(BaseCommand):
             "--rebuild", action="store_true", help="清空统计表并从头重算 / recount from scratch"
         )
         parser.add_argument(
-            "--batch", type=int, default=refresh.DEFAULT_BATCH, help="events per transaction"
+            "--batch",
+            type=int,
+            default=None,
+            help="events per transaction (default 20,000 on PostgreSQL, 5,000 on SQLite)",
         )
         parser.add_argument(
             "--every",
@@ -67,7 +70,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        batch = max(100, options["batch"])
+        batch = max(100, options["batch"] or refresh.default_batch())
         every = options["every"]
         if every is None:
             self._run(batch, rebuild=options["rebuild"])

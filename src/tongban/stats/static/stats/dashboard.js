@@ -41,7 +41,8 @@
       option.xAxis = { type: "category", data: spec.categories };
       option.yAxis = { type: "value", name: spec.unit, minInterval: 1 };
       option.series = spec.series.map(function (s) {
-        return { name: s.name, type: "bar", stack: "total", data: s.data, emphasis: { focus: "series" } };
+        return { name: s.name, type: "bar", stack: "total", data: s.data, barMaxWidth: 56,
+          emphasis: { focus: "series" } };
       });
       axisZoom(option, spec.categories.length);
       return option;
@@ -54,7 +55,7 @@
       option.xAxis = { type: "category", data: spec.categories, axisLabel: { interval: 0 } };
       option.yAxis = { type: "value", name: spec.unit };
       option.series = spec.series.map(function (s) {
-        return { name: s.name, type: "bar", data: s.data };
+        return { name: s.name, type: "bar", data: s.data, barMaxWidth: 36 };
       });
       return option;
     },
@@ -106,7 +107,7 @@
       option.yAxis = { type: "category", data: categories, axisLabel: { width: 180, overflow: "truncate" } };
       option.xAxis = { type: "value", name: spec.unit, minInterval: 1 };
       option.series = [{
-        type: "bar", data: values.map(function (v, i) {
+        type: "bar", barMaxWidth: 26, data: values.map(function (v, i) {
           return { value: v, itemStyle: { color: highlight[i] ? PALETTE[3] : PALETTE[0] } };
         }),
         label: { show: true, position: "right", formatter: function (p) { return fmt(p.value); } }
@@ -158,7 +159,8 @@
         { type: "value", name: "%", min: 0, max: 100, splitLine: { show: false } }
       ];
       option.series = [
-        { name: spec.bars.name, type: "bar", data: spec.bars.data, itemStyle: { color: "#9db8da" },
+        { name: spec.bars.name, type: "bar", data: spec.bars.data, barMaxWidth: 56,
+          itemStyle: { color: "#9db8da" },
           tooltip: { valueFormatter: function (v) { return fmt(v, spec.unit); } } },
         { name: spec.line.name, type: "line", yAxisIndex: 1, data: spec.line.data, connectNulls: true,
           itemStyle: { color: PALETTE[3] }, tooltip: { valueFormatter: function (v) { return v === null || v === undefined ? "—" : v + "%"; } } }
