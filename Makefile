@@ -79,7 +79,7 @@ test: fonts $(ECHARTS) lint typecheck migrations-check schema-check test-sqlite 
 # refresh the message catalogues after changing UI strings; the .mo files are committed so
 # that `make demo` needs no gettext
 messages: $(STAMP)
-	cd src/tongban && $(CURDIR)/$(BIN)/tongban makemessages -l zh_Hans -l en --add-location=file --no-fuzzy-matching --ignore="*/tests/*" --ignore="migrations/*"
+	cd src/tongban && $(CURDIR)/$(BIN)/tongban makemessages -l zh_Hans -l en --add-location=file --ignore="*/tests/*" --ignore="migrations/*"
 	cd src/tongban && $(CURDIR)/$(BIN)/tongban compilemessages
 
 serve: $(STAMP)

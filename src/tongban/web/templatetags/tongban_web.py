@@ -137,6 +137,7 @@ def user_bar(context: template.Context) -> dict[str, Any]:
             nav = [
                 ("web:my-cases", gettext_noop("我的办件")),
                 ("web:apply", gettext_noop("在线申报")),
+                ("ratings:mine", gettext_noop("我的评价")),
             ]
         else:
             if "clerk" in roles:
@@ -147,6 +148,11 @@ def user_bar(context: template.Context) -> dict[str, Any]:
                 nav.append(("web:delivery", gettext_noop("寄递台")))
             if roles & {"supervisor", "head", "admin", "platform_admin"} or user.is_superuser:
                 nav.append(("web:overview", gettext_noop("监督总览")))
+            if roles & {"supervisor", "admin", "platform_admin"} or user.is_superuser:
+                nav.append(("stats:dashboard", gettext_noop("统计分析")))
+            if places:
+                nav.append(("ratings:tasks", gettext_noop("差评整改")))
+        nav.append(("ratings:summaries", gettext_noop("好差评公示")))
     return {
         "request": request,
         "user": user,

@@ -637,3 +637,38 @@ def test_demo_mode_shows_the_sms_text_to_the_applicant_only(web, world, settings
     code = OutboxMessage.objects.get(case=case, template="ready_for_pickup").context["pickup_code"]
     assert code in _html(web("applicant-1").get(f"/cases/{case.number}/"))
     assert code not in _html(web("420100Z01-officer").get(f"/cases/{case.number}/"))
+
+
+@pytest.mark.parametrize(
+    ("username", "present", "absent"),
+    [
+        (
+            "applicant-1",
+            ["/my/", "/ratings/my/", "/ratings/summaries/"],
+            ["/stats/", "/ratings/tasks/"],
+        ),
+        ("421102-clerk", ["/clerk/", "/ratings/tasks/", "/ratings/summaries/"], ["/stats/"]),
+        ("420100Z01-supervisor", ["/overview/", "/stats/", "/ratings/tasks/"], ["/clerk/"]),
+    ],
+)
+def test_navigation_offers_the_pages_of_the_role(web, world, username, present, absent):
+    page = _html(web(username).get("/ratings/summaries/"))
+    nav = page.split('class="main-nav"', 1)[1].split("</nav>", 1)[0]
+    for href in present:
+        assert f'href="{href}"' in nav
+    for href in absent:
+        assert f'href="{href}"' not in nav
+
+
+def test_completed_case_page_invites_its_applicant_to_rate(web, world):
+    from tongban.stats.tests.helpers import completed_case
+
+    case = completed_case(world)
+    owner = case.applicant.user.username
+    assert 'data-testid="rate-link"' in _html(web(owner).get(f"/cases/{case.number}/"))
+    clerk_page = _html(web("421102-clerk").get(f"/cases/{case.number}/"))
+    assert 'data-testid="rate-link"' not in clerk_page
+    running = online_case(world)
+    assert 'data-testid="rate-link"' not in _html(
+        web("applicant-1").get(f"/cases/{running.number}/")
+    )

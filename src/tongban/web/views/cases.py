@@ -139,6 +139,9 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
             "max_upload_mb": max_upload_bytes() // (1024 * 1024),
             "allowed_types": ALLOWED_LABEL,
             "action_buttons": [(a, action_label(a)) for a in data.actions],
+            # the rating page itself enforces the rating period and one rating per case
+            "may_rate": data.case.status == Status.COMPLETED
+            and data.case.applicant.user_id == request.user.pk,
         },
     )
 
