@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import io
 import json
 from dataclasses import dataclass, field
@@ -164,14 +165,47 @@ def _pdf_signer(jurisdiction_code: str) -> Any:
     secret = pki.passphrase()
 
     def load() -> Any:
-        return signers.SimpleSigner.load(
+        loaded = signers.SimpleSigner.load(
             str(key_path),
             str(cert_path),
             ca_chain_files=(str(paths.root_cert),),
             key_passphrase=secret,
         )
+        return _parsed_key_signer_class()(loaded, pki.load_private_key(key_path, secret))
 
     return pki.cached("pyhanko", key_path, load)
+
+
+@functools.cache
+def _parsed_key_signer_class() -> type:
+    """pyHanko's SimpleSigner parses its private key from DER again for every signature,
+    and cryptography validates an RSA key on each parse: about 70 ms of CPU per licence
+    here. This signer keeps the key parsed once per process (it lives in pki.cached);
+    mechanisms other than the two our PKI issues fall back to pyHanko's own code."""
+    from cryptography.hazmat.primitives.asymmetric.ec import ECDSA
+    from pyhanko.sign import signers
+    from pyhanko.sign.general import get_pyca_cryptography_hash
+
+    class ParsedKeySigner(signers.SimpleSigner):
+        def __init__(self, loaded: Any, parsed_key: Any) -> None:
+            super().__init__(
+                signing_cert=loaded.signing_cert,
+                signing_key=loaded.signing_key,
+                cert_registry=loaded.cert_registry,
+            )
+            self._parsed_key = parsed_key
+
+        def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+            mechanism = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo
+            hash_algorithm = get_pyca_cryptography_hash(digest_algorithm)
+            key = self._parsed_key
+            if mechanism == "rsassa_pkcs1v15" and isinstance(key, rsa.RSAPrivateKey):
+                return key.sign(data, padding.PKCS1v15(), hash_algorithm)
+            if mechanism == "ecdsa" and isinstance(key, ec.EllipticCurvePrivateKey):
+                return key.sign(data, ECDSA(hash_algorithm))
+            return bytes(super().sign_raw(data, digest_algorithm))
+
+    return ParsedKeySigner
 
 
 def sign_pdf(jurisdiction: Any, pdf: bytes, *, reason: str, location: str) -> bytes:
