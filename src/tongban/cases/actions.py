@@ -737,18 +737,25 @@ def perform_case_action(actor: Any, number: str, action: str, data: ActionInput)
 def _lock_case(actor: Any, number: str) -> Case:
     from tongban.cases.selectors import readable_cases
 
-    case = (
-        readable_cases(actor)
-        .select_for_update(of=("self",))
-        .select_related(
-            "applicant", "item", "implementation", "handling_jurisdiction", "receiving_jurisdiction"
+    # .get() rather than .first(): the number is unique, and first()'s ORDER BY id would
+    # only give the planner a wrong index to consider
+    try:
+        return (
+            readable_cases(actor)
+            .select_for_update(of=("self",))
+            .select_related(
+                "applicant",
+                "item",
+                "implementation",
+                "handling_jurisdiction",
+                "receiving_jurisdiction",
+            )
+            .get(number=number)
         )
-        .filter(number=number)
-        .first()
-    )
-    if case is None:
-        raise NotFound("未找到该办件,或您无权查看。", "No such case, or it is outside your scope.")
-    return case
+    except Case.DoesNotExist:
+        raise NotFound(
+            "未找到该办件,或您无权查看。", "No such case, or it is outside your scope."
+        ) from None
 
 
 def _variant_for(case: Case, action: str, data: ActionInput) -> str | None:
