@@ -12,7 +12,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # ECharts for the statistics dashboard, installed from npm (package-lock.json), ADR 0080
 ECHARTS := src/tongban/stats/static/stats/vendor/echarts.min.js
 
-.PHONY: assets fonts messages demo test lint typecheck schema schema-check migrations-check test-sqlite test-postgres install serve bench clean
+.PHONY: assets fonts messages demo test lint typecheck schema schema-check migrations-check test-sqlite test-postgres install serve bench bench-pages clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,8 @@ fonts:
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq fonts-wqy-microhei; }
 
 $(ECHARTS): package.json package-lock.json scripts/build_assets.sh
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq npm; }
 	sh scripts/build_assets.sh
 
 assets: $(ECHARTS)
@@ -87,6 +89,10 @@ serve: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
+
+# issue 3: server time of every web page with 1,000,000 cases (reuses the bench database)
+bench-pages: $(STAMP)
+	$(BIN)/python bench/bench_pages.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
