@@ -9,6 +9,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils.translation import gettext_noop
@@ -129,7 +130,7 @@ def work_queue(user: Any, params: QueueParams, today: dt.date | None = None) -> 
         today,
     )
     if params.receiving:
-        qs = qs.filter(receiving_jurisdiction__code=params.receiving)
+        qs = qs.filter(receiving_jurisdiction_id=case_selectors.jurisdiction_pk(params.receiving))
     qs = case_selectors.with_overdue_level(qs, today)
     if params.sort == "received":
         rows, next_cursor = case_selectors.page_after(qs, params.cursor, PAGE_SIZE)
@@ -201,6 +202,8 @@ class DeskSection:
     side: str
     statuses: tuple[str, ...]
     rows: list[Case] = field(default_factory=list)
+    more: bool = False  # more cases than rows: the rest is in the work queue
+    queue_query: str = ""  # the query string of that queue
 
 
 DESK_SECTIONS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
@@ -233,26 +236,57 @@ DESK_SECTIONS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
 )
 
 
+# The desk shows the oldest DESK_ROWS cases of each section and links to the work queue
+# for the rest: at 1M cases every section was full, and rendering 6 x 50 rows took
+# 150-200 ms of CPU (bench/bench_pages.py). Only the columns delivery.html shows are
+# loaded.
+DESK_ROWS = 20
+DESK_COLUMNS = (
+    "number",
+    "delivery_method",
+    "received_at",
+    "item__name",
+    "receiving_jurisdiction__name",
+    "receiving_jurisdiction__short_name",
+    "handling_jurisdiction__name",
+    "handling_jurisdiction__short_name",
+)
+
+
 def delivery_desk(user: Any, jurisdiction: Jurisdiction) -> list[DeskSection]:
     """What the delivery desk of `jurisdiction` has to do: one query per section."""
     sections = []
     for key, title, side, statuses in DESK_SECTIONS:
-        qs = case_selectors.case_queue(
-            user,
-            QueueFilter(
-                status=list(statuses),
-                jurisdiction=jurisdiction.code,
-                side=None if side == "both" else side,
-            ),
-        ).prefetch_related(
-            Prefetch(
-                "shipments",
-                queryset=Shipment.objects.order_by("-shipped_at"),
-                to_attr="desk_shipments",
+        qs = (
+            case_selectors.case_queue(
+                user,
+                QueueFilter(
+                    status=list(statuses),
+                    jurisdiction=jurisdiction.code,
+                    side=None if side == "both" else side,
+                ),
+            )
+            .select_related(None)
+            .select_related("item", "receiving_jurisdiction", "handling_jurisdiction")
+            .only(*DESK_COLUMNS)
+            .prefetch_related(
+                Prefetch(
+                    "shipments",
+                    queryset=Shipment.objects.only(
+                        "case_id", "carrier", "waybill_number", "state", "shipped_at"
+                    ).order_by("-shipped_at"),
+                    to_attr="desk_shipments",
+                )
             )
         )
         section = DeskSection(key, title, side, statuses)
-        section.rows = list(qs.order_by("received_at", "id")[:PAGE_SIZE])
+        section.queue_query = urlencode(
+            [("jurisdiction", jurisdiction.code), ("side", "" if side == "both" else side)]
+            + [("status", s) for s in statuses]
+            + [("sort", "due")]
+        )
+        rows: list[Case] = list(qs.order_by("received_at", "id")[: DESK_ROWS + 1])
+        section.rows, section.more = rows[:DESK_ROWS], len(rows) > DESK_ROWS
         sections.append(section)
     return sections
 

@@ -528,6 +528,28 @@ def test_delivery_desk_lists_work_and_hands_over_by_code(web, world):
     assert case.status == "delivered"
 
 
+def test_delivery_desk_shows_the_oldest_cases_and_links_to_the_queue_for_the_rest(
+    web, world, monkeypatch
+):
+    from tongban.web import selectors
+
+    monkeypatch.setattr(selectors, "DESK_ROWS", 1)
+    first, second = (
+        proxy_case(world, receiving="420100Z01", handling="420703400") for _ in range(2)
+    )
+    for case in (first, second):
+        advance(world, case.number, ("420100Z01-clerk", "check", {}))
+    desk = _html(web("420100Z01-clerk").get("/delivery/"))
+    assert first.number in desk and second.number not in desk
+    assert "/queue/?jurisdiction=420100Z01&amp;side=receiving&amp;status=checked" in desk
+    queue = _html(
+        web("420100Z01-clerk").get(
+            "/queue/", {"jurisdiction": "420100Z01", "side": "receiving", "status": "checked"}
+        )
+    )
+    assert first.number in queue and second.number in queue
+
+
 def test_applicants_and_supervisors_have_no_delivery_desk(web):
     assert web("applicant-1").get("/delivery/").status_code == 403
     assert web("421102-supervisor").get("/delivery/").status_code == 403
@@ -664,6 +686,7 @@ def test_completed_case_page_invites_its_applicant_to_rate(web, world):
     from tongban.stats.tests.helpers import completed_case
 
     case = completed_case(world)
+    assert case.applicant.user is not None
     owner = case.applicant.user.username
     assert 'data-testid="rate-link"' in _html(web(owner).get(f"/cases/{case.number}/"))
     clerk_page = _html(web("421102-clerk").get(f"/cases/{case.number}/"))
