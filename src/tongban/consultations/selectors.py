@@ -33,8 +33,15 @@ def list_consultations(
     channel: str | None = None,
     item_code: str | None = None,
     search: str | None = None,
+    awaiting_answer: bool = False,
 ) -> QuerySet[Consultation]:
+    """`awaiting_answer`: forwarded to one of the user's jurisdictions (any, for platform
+    admins) and not answered yet."""
     qs = readable_consultations(user)
+    if awaiting_answer:
+        qs = qs.filter(status=Consultation.Status.FORWARDED)
+        if not is_platform_admin(user):
+            qs = qs.filter(forwarded_to__in=jurisdictions_with(user))
     if status:
         qs = qs.filter(status=status)
     if jurisdiction_code:

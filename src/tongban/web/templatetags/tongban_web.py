@@ -152,6 +152,8 @@ def user_bar(context: template.Context) -> dict[str, Any]:
                 nav.append(("stats:dashboard", gettext_noop("统计分析")))
             if places:
                 nav.append(("ratings:tasks", gettext_noop("差评整改")))
+            if any(p.jurisdiction is not None for p in places):
+                nav.append(("consultations:list", gettext_noop("咨询登记")))
         nav.append(("ratings:summaries", gettext_noop("好差评公示")))
     return {
         "request": request,
