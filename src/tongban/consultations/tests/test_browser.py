@@ -4,23 +4,13 @@ answered there and closed by 黄州. Screenshots go to test-output/browser/<jour
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from tongban.consultations.models import Consultation
 from tongban.stats.tests.helpers import DONGHU, HUANGZHOU
-from tongban.testing.world import PASSWORD
-from tongban.web.tests.browser import Journey, browser  # noqa: F401
+from tongban.web.tests.browser import browser, journey, sign_in  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def journey(request, browser, live_server, world):  # noqa: F811
-    trip = Journey(browser, live_server.url, request.node.name.removeprefix("test_"))
-    yield trip
-    trip.close()
 
 
 def _expect():
@@ -29,15 +19,7 @@ def _expect():
     return expect
 
 
-def sign_in(page, username: str, then: str) -> None:
-    page.goto(f"/login/?next={then}")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(re.compile(re.escape(then) + "$"))
-
-
-def test_hotline_consultation_recorded_and_forwarded(journey, world):
+def test_hotline_consultation_recorded_and_forwarded(journey, world):  # noqa: F811
     expect = _expect()
     clerk = journey.page()
     sign_in(clerk, f"{HUANGZHOU}-clerk", "/consultations/")

@@ -4,7 +4,6 @@ Screenshots go to test-output/browser/<journey>/."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -12,19 +11,11 @@ import pytest
 from tongban.ratings.models import Rating, Rectification
 from tongban.stats import refresh
 from tongban.stats.tests.helpers import DONGHU, completed_case
-from tongban.testing.world import PASSWORD
-from tongban.web.tests.browser import Journey, browser  # noqa: F401
+from tongban.web.tests.browser import browser, journey, sign_in  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ECHARTS = Path(__file__).resolve().parents[2] / "stats" / "static" / "stats" / "vendor"
-
-
-@pytest.fixture
-def journey(request, browser, live_server, world):  # noqa: F811
-    trip = Journey(browser, live_server.url, request.node.name.removeprefix("test_"))
-    yield trip
-    trip.close()
 
 
 def _expect():
@@ -33,16 +24,7 @@ def _expect():
     return expect
 
 
-def sign_in(page, username: str, then: str) -> None:
-    """Log in through the login page and land on `then`."""
-    page.goto(f"/login/?next={then}")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(re.compile(re.escape(then) + "$"))
-
-
-def test_bad_rating_loop_in_the_browser(journey, world):
+def test_bad_rating_loop_in_the_browser(journey, world):  # noqa: F811
     """The applicant gives a named bad rating; 东湖's clerk calls back, its head appeals,
     its supervisor reviews and annuls; the applicant sees the rating annulled."""
     expect = _expect()
@@ -106,7 +88,7 @@ def test_bad_rating_loop_in_the_browser(journey, world):
         assert page.js_errors == []
 
 
-def test_dashboard_draws_real_charts(journey, world):
+def test_dashboard_draws_real_charts(journey, world):  # noqa: F811
     """The supervisor of 东湖 opens the dashboard: every chart is drawn by ECharts (an SVG
     in each chart area) and the data tables hold the same figures."""
     # `make test` builds the asset first; a missing file is a set-up defect, not a skip

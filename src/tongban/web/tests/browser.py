@@ -91,6 +91,25 @@ class Journey:
             context.close()
 
 
+@pytest.fixture
+def journey(request: Any, browser: Any, live_server: Any, world: Any) -> Iterator[Journey]:
+    """A journey on the live server, named after the test (its screenshot folder)."""
+    trip = Journey(browser, live_server.url, request.node.name.removeprefix("test_"))
+    yield trip
+    trip.close()
+
+
+def sign_in(page: Any, username: str, then: str) -> None:
+    """Log in with the test world's password through the login page and land on `then`."""
+    from tongban.testing.world import PASSWORD
+
+    page.goto(f"/login/?next={then}")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(re.compile(re.escape(then) + "$"))
+
+
 def log_in(page: Any, username: str, password: str) -> None:
     page.goto("/login/")
     page.get_by_label("用户名").fill(username)
