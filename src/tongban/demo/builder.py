@@ -282,17 +282,24 @@ class DemoBuilder:
                 jurisdiction__code__in=data.JURISDICTION_CODES,
             ).values_list("item__code", "jurisdiction__code")
         )
-        for spec in data.ITEMS:
-            for j_spec in data.JURISDICTIONS:
-                if (spec.code, j_spec.code) in existing:
+        rows: list[catalog.NewImplementation] = []
+        for j_spec in data.JURISDICTIONS:
+            for code in data.IMPLEMENTED_ITEMS[j_spec.code]:
+                if (code, j_spec.code) in existing:
                     # published versions are frozen: a change would be a new version,
                     # which is an administrator's decision, not the seed's
                     self.report.count("implementation", "unchanged")
                     continue
-                self._create_implementation(spec, j_spec)
+                rows.append(self._new_implementation(data.ITEMS_BY_CODE[code], j_spec))
                 self.report.count("implementation", "created")
+        if rows:
+            # ≈1,200 first versions: the set-based action applies the same checks as
+            # create_implementation_draft + publish_implementation, in seconds (ADR 0097)
+            catalog.publish_first_versions(self.admin, rows)
 
-    def _create_implementation(self, spec: data.ItemSpec, j_spec: data.JurisdictionSpec) -> None:
+    def _new_implementation(
+        self, spec: data.ItemSpec, j_spec: data.JurisdictionSpec
+    ) -> catalog.NewImplementation:
         j = self.jurisdictions[j_spec.code]
         department = self.departments[(j_spec.code, spec.department_kind)]
         fields: dict[str, Any] = {
@@ -322,10 +329,7 @@ class DemoBuilder:
             }
             for m in spec.materials
         ]
-        draft = catalog.create_implementation_draft(
-            self.admin, self.items[spec.code], j, department, materials=materials, **fields
-        )
-        catalog.publish_implementation(self.admin, draft)
+        return catalog.NewImplementation(self.items[spec.code], j, department, fields, materials)
 
     def build_agreements(self) -> None:
         for spec in data.AGREEMENTS:

@@ -10,6 +10,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from tongban.demo import catalogue
+
 DEMO_PASSWORD = "tongban-demo"
 STAFF_ROLES = ("clerk", "officer", "head", "admin", "supervisor")
 ROLE_TITLES = {
@@ -72,6 +74,9 @@ REGIONS: tuple[RegionSpec, ...] = (
     RegionSpec("411526", "潢川县", "county", "411500"),
     RegionSpec("411527", "淮滨县", "county", "411500"),
     RegionSpec("411528", "息县", "county", "411500"),
+    # 开铁's cross-province partners (ADR 0097)
+    RegionSpec("411600", "周口市", "city", "410000"),
+    RegionSpec("370300", "淄博市", "city", "370000"),
 )
 
 
@@ -89,7 +94,7 @@ class JurisdictionSpec:
     service_bureau: str
     area_code: str  # telephone area code
     centre_address: str
-    county: bool = False  # a 县: its police is a 公安局, not a 公安分局
+    county: bool = False  # a 县 or a city: its police is a 公安局, not a 公安分局
     extended_hours: str = "周六 9:00-12:00 预约办理;工作日 12:00-13:30 午间不打烊"
 
 
@@ -271,9 +276,35 @@ JURISDICTIONS: tuple[JurisdictionSpec, ...] = (
         "河南省信阳市商城县示范路16号",
         county=True,
     ),
+    # 开铁's cross-province partners (the article names 周口市 and 淄博市 among others)
+    JurisdictionSpec(
+        "411600",
+        "河南省周口市",
+        "周口",
+        "region",
+        "411600",
+        "周口",
+        "周口市行政审批和政务信息管理局",
+        "0394",
+        "河南省周口市示范大道17号",
+        county=True,
+    ),
+    JurisdictionSpec(
+        "370300",
+        "山东省淄博市",
+        "淄博",
+        "region",
+        "370300",
+        "淄博",
+        "淄博市行政审批服务局",
+        "0533",
+        "山东省淄博市示范路18号",
+        county=True,
+    ),
 )
 JURISDICTION_CODES = tuple(j.code for j in JURISDICTIONS)
 XINYANG_COUNTIES = ("411526", "411522", "411528", "411525", "411527", "411524")
+KAITIE_PARTNERS = ("411600", "370300")
 
 
 @dataclass(frozen=True)
@@ -307,6 +338,8 @@ DEPARTMENTS: tuple[tuple[str, str], ...] = (
     ("real_estate", "{city}不动产登记中心{short}分中心"),
     ("health", "{p}卫生健康局"),
     ("transport", "{p}交通运输局"),
+    ("education", "{p}教育局"),
+    ("disabled_persons", "{p}残疾人联合会"),
 )
 
 
@@ -395,7 +428,8 @@ class ItemSpec:
 
 ALL_CHANNELS = ("window", "terminal", "web", "app")  # terminal-capable items
 
-ITEMS: tuple[ItemSpec, ...] = (
+# the items of the first demo, with detailed checklists; every jurisdiction publishes them
+DETAILED_ITEMS: tuple[ItemSpec, ...] = (
     # ---- 公安 / 出入境
     ItemSpec(
         "ITEM-HUKOU-MIGRATION",
@@ -420,9 +454,10 @@ ITEMS: tuple[ItemSpec, ...] = (
         description="跨省迁移“一站式”办理:迁入地审批,迁出地注销。",
         legal_basis="《中华人民共和国户口登记条例》第十条",
     ),
+    # one item in the 行政许可事项清单 and in the article: "机动车驾驶证核发、审验"
     ItemSpec(
         "ITEM-DRIVING-LICENCE",
-        "机动车驾驶证核发",
+        "机动车驾驶证核发、审验",
         "licensing",
         "public_security",
         10,
@@ -434,31 +469,22 @@ ITEMS: tuple[ItemSpec, ...] = (
             id_card(),
             MaterialSpec("县级以上医疗机构出具的身体条件证明", form="electronic"),
             MaterialSpec("近期一寸白底证件照", form="electronic"),
-        ),
-        modes=("proxy",),
-        licence_type_code=LT_DRIVING_LICENCE,
-        fee=Decimal("10"),
-        high_frequency=True,
-        legal_basis="《中华人民共和国道路交通安全法》第十九条",
-    ),
-    ItemSpec(
-        "ITEM-DRIVING-REVIEW",
-        "机动车驾驶证审验",
-        "other",
-        "public_security",
-        5,
-        1,
-        "record",
-        "驾驶证审验结果",
-        (
-            id_card(),
-            MaterialSpec("机动车驾驶证", licence_type_code=LT_DRIVING_LICENCE),
-            MaterialSpec("身体条件证明", "optional", "electronic", note="大中型客货车驾驶人提交"),
+            MaterialSpec(
+                "机动车驾驶证",
+                "optional",
+                "original",
+                LT_DRIVING_LICENCE,
+                note="换证、补证和审验时提交",
+            ),
         ),
         modes=("online", "proxy"),
         channels=ALL_CHANNELS,
-        delivery_methods=("electronic", "window"),
+        delivery_methods=("post", "window", "electronic"),
+        licence_type_code=LT_DRIVING_LICENCE,
+        fee=Decimal("10"),
         high_frequency=True,
+        description="含初次申领、增驾、换证、补证和审验。",
+        legal_basis="《中华人民共和国道路交通安全法》第十九条",
     ),
     ItemSpec(
         "ITEM-ID-CARD-RENEWAL",
@@ -497,7 +523,6 @@ ITEMS: tuple[ItemSpec, ...] = (
         channels=("window", "terminal"),
         licence_type_code=LT_HK_MACAO_PERMIT,
         fee=Decimal("60"),
-        high_frequency=True,
         description="随着出入境政策变化,出入境类事项逐步成为高频通办事项。",
         legal_basis="《中华人民共和国出境入境管理法》",
     ),
@@ -567,7 +592,6 @@ ITEMS: tuple[ItemSpec, ...] = (
         delivery_methods=("post", "window", "electronic"),
         licence_type_code=LT_BUSINESS_LICENCE,
         needs_originals=True,
-        high_frequency=True,
         description="一般3个工作日办结,情形复杂的可延长3个工作日。可与公章刻制、涉税事项联办。",
         legal_basis="《中华人民共和国市场主体登记管理条例》第十九条",
     ),
@@ -589,7 +613,6 @@ ITEMS: tuple[ItemSpec, ...] = (
         channels=ALL_CHANNELS,
         delivery_methods=("post", "window", "electronic"),
         licence_type_code=LT_BUSINESS_LICENCE,
-        high_frequency=True,
         legal_basis="《促进个体工商户发展条例》",
     ),
     ItemSpec(
@@ -668,7 +691,6 @@ ITEMS: tuple[ItemSpec, ...] = (
         ),
         modes=("online", "proxy"),
         delivery_methods=("electronic", "window"),
-        high_frequency=True,
         description="武汉都市圈住房公积金同城化:用缴存地公积金按月划扣贷款地的住房公积金贷款。",
     ),
     ItemSpec(
@@ -702,7 +724,6 @@ ITEMS: tuple[ItemSpec, ...] = (
         ),
         modes=("online", "proxy", "joint"),
         delivery_methods=("electronic", "window"),
-        high_frequency=True,
         description="转出地10个工作日内出具参保凭证,转入地5个工作日内办结接续。",
     ),
     ItemSpec(
@@ -721,7 +742,6 @@ ITEMS: tuple[ItemSpec, ...] = (
         modes=("online", "proxy"),
         channels=ALL_CHANNELS,
         delivery_methods=("electronic",),
-        high_frequency=True,
     ),
     # ---- 人社
     ItemSpec(
@@ -740,7 +760,6 @@ ITEMS: tuple[ItemSpec, ...] = (
         ),
         modes=("online", "proxy", "joint"),
         delivery_methods=("electronic", "window"),
-        high_frequency=True,
         description="转入地15个工作日发联系函,转出地15个工作日转出,转入地15个工作日办结。",
     ),
     ItemSpec(
@@ -756,7 +775,6 @@ ITEMS: tuple[ItemSpec, ...] = (
         modes=("online", "proxy"),
         channels=ALL_CHANNELS,
         licence_type_code=LT_SOCIAL_SECURITY_CARD,
-        high_frequency=True,
     ),
     ItemSpec(
         "ITEM-INSURANCE-RECORD",
@@ -826,7 +844,6 @@ ITEMS: tuple[ItemSpec, ...] = (
         licence_type_code=LT_PROPERTY,
         fee=Decimal("80"),
         needs_originals=True,
-        high_frequency=True,
         legal_basis="《不动产登记暂行条例》第二十条",
     ),
     ItemSpec(
@@ -934,7 +951,53 @@ ITEMS: tuple[ItemSpec, ...] = (
         delivery_methods=("electronic", "window"),
     ),
 )
+
+# materials and results that a valid e-licence of this type satisfies or is
+MATERIAL_LICENCE_TYPES: dict[str, str] = {name: code for code, name in LICENCE_TYPES.items()}
+
+
+def _catalogue_item(row: catalogue.CatalogueRow) -> ItemSpec:
+    """An ItemSpec from a catalogue row (catalogue.py keeps the data compact)."""
+    result_type, result_name = row.result.split(":", 1)
+    modes = tuple(row.modes.split())
+    if result_type == "record":
+        delivery: tuple[str, ...] = ("electronic", "window")
+    elif "online" in modes:
+        delivery = ("post", "window", "electronic")
+    else:
+        delivery = ("post", "window")
+    return ItemSpec(
+        row.code,
+        row.name,
+        row.item_type,
+        row.department_kind,
+        row.statutory,
+        row.promised,
+        result_type,
+        result_name,
+        tuple(
+            MaterialSpec(name, licence_type_code=MATERIAL_LICENCE_TYPES.get(name, ""))
+            for name in row.materials.split(";")
+        ),
+        modes=modes,
+        channels=tuple(row.channels.split()),
+        delivery_methods=delivery,
+        licence_type_code=MATERIAL_LICENCE_TYPES.get(result_name, "")
+        if result_type == "licence"
+        else "",
+        # paper originals travel for proxy-only licences and confirmations
+        needs_originals="online" not in modes and row.item_type in ("licensing", "confirmation"),
+    )
+
+
+ITEMS: tuple[ItemSpec, ...] = DETAILED_ITEMS + tuple(
+    _catalogue_item(r) for r in catalogue.CATALOGUE
+)
 ITEM_CODES = tuple(i.code for i in ITEMS)
+DETAILED_ITEM_CODES = tuple(i.code for i in DETAILED_ITEMS)
+ITEMS_BY_CODE = {i.code: i for i in ITEMS}
+#: the three high-frequency items the article names (东湖: ≈63% of cases and consultations)
+HIGH_FREQUENCY_ITEMS = ("ITEM-HUKOU-MIGRATION", "ITEM-DRIVING-LICENCE", "ITEM-MARRIAGE")
 
 # per-jurisdiction differences of a published implementation: (item, jurisdiction) → fields
 IMPLEMENTATION_OVERRIDES: dict[tuple[str, str], dict[str, object]] = {
@@ -964,7 +1027,7 @@ class AgreementSpec:
     code: str
     title: str
     parties: tuple[str, ...]
-    signed_on: dt.date
+    signed_on: dt.date | None  # None: not one signed document (the 1+8 circle's lists)
     valid_from: dt.date
     valid_to: dt.date | None
     items: tuple[AgreementItemSpec, ...]
@@ -988,6 +1051,8 @@ LIAISONS: dict[str, tuple[str, str]] = {
     "411525": ("吴红霞", "0376-480 0113"),
     "411527": ("郑国庆", "0376-770 0114"),
     "411524": ("冯丽", "0376-795 0115"),
+    "411600": ("郭建设", "0394-820 0116"),
+    "370300": ("孙志刚", "0533-310 0117"),
 }
 
 WEHH = ("420100Z01", "420703400", "421102", "420205")
@@ -995,6 +1060,21 @@ WEHH = ("420100Z01", "420703400", "421102", "420205")
 
 def _ai(item: str, *modes: str, **directions: tuple[str, ...]) -> AgreementItemSpec:
     return AgreementItemSpec(item, modes, **directions)
+
+
+def _listed(codes: tuple[str, ...], *explicit: AgreementItemSpec) -> tuple[AgreementItemSpec, ...]:
+    """An agreement's items from a list of item codes (catalogue.py): every mode the item
+    offers except joint handling, which an agreement opens only where it says so
+    (`explicit` entries, which also carry one-way directions)."""
+    given = {ai.item: ai for ai in explicit}
+    unknown = set(given) - set(codes)
+    if unknown:
+        raise ValueError(f"explicit agreement items not on the list: {sorted(unknown)}")
+    return tuple(
+        given.get(code)
+        or AgreementItemSpec(code, tuple(m for m in ITEMS_BY_CODE[code].modes if m != "joint"))
+        for code in codes
+    )
 
 
 AGREEMENTS: tuple[AgreementSpec, ...] = (
@@ -1012,8 +1092,7 @@ AGREEMENTS: tuple[AgreementSpec, ...] = (
             _ai("ITEM-COMPANY-DEREGISTRATION", "online", "proxy"),
             _ai("ITEM-FOOD-LICENCE", "proxy"),
             _ai("ITEM-HUKOU-MIGRATION", "proxy"),
-            _ai("ITEM-DRIVING-LICENCE", "proxy"),
-            _ai("ITEM-DRIVING-REVIEW", "online", "proxy"),
+            _ai("ITEM-DRIVING-LICENCE", "online", "proxy"),
             _ai("ITEM-MARRIAGE", "proxy"),
             _ai("ITEM-HK-MACAO-PERMIT", "proxy"),
             _ai("ITEM-ID-CARD-RENEWAL", "proxy"),
@@ -1063,7 +1142,8 @@ AGREEMENTS: tuple[AgreementSpec, ...] = (
         dt.date(2022, 7, 1),
         dt.date(2022, 7, 1),
         dt.date(2027, 6, 30),
-        (
+        _listed(
+            catalogue.XINYANG_ITEMS,
             # one-way: the six counties receive company registrations that 葛店 handles
             _ai("ITEM-COMPANY", "proxy", receiving=XINYANG_COUNTIES, handling=("420703400",)),
             _ai("ITEM-SOLE-TRADER", "online", "proxy"),
@@ -1078,9 +1158,9 @@ AGREEMENTS: tuple[AgreementSpec, ...] = (
             _ai("ITEM-MEDICAL-REFERRAL", "online", "proxy"),
         ),
         "2022年7月起葛店经开区陆续与信阳市潢川、光山、息县、固始、淮滨等6个县级政务服务中心签订,"
-        "组建“跨省通办”战略合作联盟;演示合并为一份多方协议,签署日取7月1日。现实中为63项事项"
-        "(市场主体登记注册、涉企经营许可、教育、就业、社保、医疗、养老),演示只列出本系统已有的"
-        "11项。文章只点名五县,第六县取商城县(演示假设)。企业设立登记为单向:六县收件,葛店办理。",
+        "组建“跨省通办”战略合作联盟;演示合并为一份多方协议,签署日取7月1日。63项事项"
+        "(市场主体登记注册、涉企经营许可、教育、就业、社保、医疗、养老),清单按国家“跨省通办”"
+        "事项拟定(演示假设)。文章只点名五县,第六县取商城县(演示假设)。企业设立登记为单向:六县收件,葛店办理。",
     ),
     AgreementSpec(
         "HZ-LS-2022",
@@ -1139,7 +1219,8 @@ AGREEMENTS: tuple[AgreementSpec, ...] = (
         dt.date(2023, 1, 10),
         dt.date(2023, 1, 10),
         dt.date(2027, 12, 31),
-        (
+        _listed(
+            catalogue.XUNYANG_ITEMS,
             _ai("ITEM-COMPANY", "online", "proxy"),
             _ai("ITEM-SOLE-TRADER", "online", "proxy"),
             _ai("ITEM-COMPANY-CHANGE", "online", "proxy"),
@@ -1153,10 +1234,66 @@ AGREEMENTS: tuple[AgreementSpec, ...] = (
             _ai("ITEM-TRANSPORT-QUALIFICATION", "online", "proxy"),
             _ai("ITEM-TAX-CERTIFICATE", "online", "proxy"),
         ),
-        "2023年伊始签订(演示取1月10日)。现实中浔阳区第一批54个服务事项在两地“就近办理”,"
-        "演示只列出本系统已有的12项。",
+        "2023年伊始签订(演示取1月10日)。浔阳区第一批54个服务事项在两地“就近办理”,"
+        "涵盖黄州区通办清单的人社、卫健、市监、残联、民政、公安、医保、税务、交通9个部门"
+        "(具体事项为演示假设)。",
+    ),
+    AgreementSpec(
+        "WH-1P8-2022",
+        "武汉城市圈(“1+8”)政务服务“一圈通办”“跨市通办”事项清单",
+        WEHH,
+        None,
+        dt.date(2022, 1, 1),
+        None,
+        _listed(
+            catalogue.CIRCLE_ITEMS,
+            _ai("ITEM-PENSION-TRANSFER", "online", "proxy", "joint"),
+            _ai("ITEM-MEDICAL-TRANSFER", "online", "proxy", "joint"),
+        ),
+        "武汉城市圈(武汉+黄石、鄂州、孝感、黄冈、咸宁、仙桃、天门、潜江)“一圈通办”:"
+        "8个地级市、48个政务服务中心、106项事项“跨市通办”(报道)。武汉市于2021年6月、11月和"
+        "2022年8月分三批印发“跨市通办”事项(武汉共410项);演示按2022年1月1日起生效建模,"
+        "成员只列本演示中属于城市圈的四个管辖地(东湖、葛店、黄州、开铁),其余44个中心未建模;"
+        "江夏区虽属武汉,在演示中保留为不参加任何协议的管辖地。具体事项为演示假设。",
+    ),
+    AgreementSpec(
+        "KT-ZK-2022",
+        "开铁区与周口市政务服务“跨省通办”合作协议",
+        ("420205", "411600"),
+        dt.date(2022, 6, 1),
+        dt.date(2022, 6, 1),
+        dt.date(2027, 5, 31),
+        _listed(catalogue.KAITIE_ITEMS),
+        "开铁区与宜昌市伍家岗区、当阳市、河南省周口市、山东省淄博市、荆州经开区等地签署通办协议,"
+        "围绕市场监管、医疗、住房、社保、民政、公安、卫健7个民生领域梳理出跨省通办事项59项"
+        "(报道)。演示只建模两份跨省协议(周口、淄博),签署日期未见报道(演示取2022年6月1日)。",
+    ),
+    AgreementSpec(
+        "KT-ZB-2022",
+        "开铁区与淄博市政务服务“跨省通办”合作协议",
+        ("420205", "370300"),
+        dt.date(2022, 8, 1),
+        dt.date(2022, 8, 1),
+        dt.date(2027, 7, 31),
+        _listed(catalogue.KAITIE_ITEMS),
+        "同开铁区与周口市协议的59项跨省通办事项;签署日期未见报道(演示取2022年8月1日)。",
     ),
 )
+
+
+def _implemented_items() -> dict[str, tuple[str, ...]]:
+    """Which items each jurisdiction publishes: the detailed items everywhere, and every
+    item of every agreement it is party to, so that any party may handle what its
+    agreements list and any receiving window can apply the handling place's checklist."""
+    wanted: dict[str, set[str]] = {j.code: set(DETAILED_ITEM_CODES) for j in JURISDICTIONS}
+    for agreement in AGREEMENTS:
+        for party in agreement.parties:
+            wanted[party].update(ai.item for ai in agreement.items)
+    order = {code: index for index, code in enumerate(ITEM_CODES)}
+    return {j: tuple(sorted(codes, key=order.__getitem__)) for j, codes in wanted.items()}
+
+
+IMPLEMENTED_ITEMS: dict[str, tuple[str, ...]] = _implemented_items()
 
 
 # ---------------------------------------------------------------- applicants (fictional)

@@ -9,15 +9,17 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db.models import Count
 from django.test import Client
 from django.utils import timezone
 
 from tongban.accounts.identifiers import is_valid_id_number, is_valid_uscc
 from tongban.accounts.models import Applicant, RoleAssignment, User
-from tongban.agreements.models import Agreement
+from tongban.agreements.models import Agreement, AgreementItem
 from tongban.agreements.selectors import find_agreement_item
 from tongban.catalog.models import ItemImplementation, ServiceItem
 from tongban.centres.models import Window
+from tongban.core.models import AuditEvent
 from tongban.demo import data
 from tongban.demo.builder import demo_usernames
 from tongban.regions.models import CalendarYear, Department, Jurisdiction
@@ -111,24 +113,20 @@ def check_master_data() -> None:
     assert len(kinds) == jurisdictions * 3
     assert {k for _, k in kinds} == {"dedicated", "fallback", "terminal"}
 
-    assert ServiceItem.objects.count() == len(data.ITEMS) >= 25
-    for name in (
+    assert ServiceItem.objects.count() == len(data.ITEMS) >= 106
+    # only the three items the article names are high-frequency
+    assert set(ServiceItem.objects.filter(high_frequency=True).values_list("name", flat=True)) == {
         "户口迁移审批",
-        "机动车驾驶证核发",
-        "机动车驾驶证审验",
+        "机动车驾驶证核发、审验",
         "内地居民结婚登记",
-        "往来港澳通行证签发",
-        "企业设立登记",
-        "个体工商户设立登记",
-        "住房公积金异地委托划扣",
-        "基本医疗保险关系转移接续",
-        "基本养老保险关系转移接续",
-        "不动产转移登记",
-        "社会保障卡申领",
-    ):
-        assert ServiceItem.objects.filter(name=name, high_frequency=True).exists(), name
+    }
     published = ItemImplementation.objects.filter(status="published")
-    assert published.count() == len(data.ITEMS) * jurisdictions
+    assert published.count() == sum(len(codes) for codes in data.IMPLEMENTED_ITEMS.values())
+    assert not published.exclude(valid_from=timezone.localdate()).exists()
+    # the set-based publication leaves one audit row per implementation, like the actions
+    assert AuditEvent.objects.filter(action="catalog.implementation.publish").count() == (
+        published.count()
+    )
     assert not published.filter(materials__isnull=True).exists()
     company = published.get(item__code="ITEM-COMPANY", jurisdiction__code="421102")
     assert (company.promised_limit_days, company.result_type) == (3, "licence")
@@ -149,8 +147,28 @@ def check_agreements() -> None:
     assert all(p.liaison_name and p.liaison_phone for p in wehh.parties.all())
     xinyang = Agreement.objects.get(code="GD-XY-2022")
     assert xinyang.parties.count() == 7
-    assert "63" in xinyang.notes
-    assert "54" in Agreement.objects.get(code="HZ-XY-2023").notes
+    # the article's item counts
+    sizes = dict(Agreement.objects.annotate(n=Count("items")).values_list("code", "n"))
+    assert sizes["GD-XY-2022"] == 63 and "63" in xinyang.notes
+    assert sizes["HZ-XY-2023"] == 54
+    assert sizes["KT-ZK-2022"] == sizes["KT-ZB-2022"] == 59
+    assert sizes["WH-1P8-2022"] == 106
+    circle = Agreement.objects.get(code="WH-1P8-2022")
+    assert str(circle.valid_from) == "2022-01-01" and circle.valid_to is None
+    assert "48个政务服务中心" in circle.notes
+    assert set(circle.parties.values_list("jurisdiction__code", flat=True)) == set(data.WEHH)
+    kaitie = AgreementItem.objects.filter(agreement__code="KT-ZK-2022")
+    assert set(kaitie.values_list("item__department_kind", flat=True)) == {
+        "market_regulation",
+        "medical_insurance",
+        "housing_fund",
+        "real_estate",
+        "human_resources",
+        "civil_affairs",
+        "public_security",
+        "health",
+    }  # the article's seven areas: 住房 is the fund and the property register
+    check_every_agreement_item_can_be_handled()
 
     today = timezone.localdate()
     j = {x.code: x for x in Jurisdiction.objects.all()}
@@ -167,6 +185,27 @@ def check_agreements() -> None:
     assert find_agreement_item(company, j["420703400"], j["411526"], "proxy", today) is None
     # 江夏 is party to nothing
     assert find_agreement_item(company, j["420115"], j["421102"], "proxy", today) is None
+
+
+def check_every_agreement_item_can_be_handled() -> None:
+    """Every party that may handle an agreement item has published it, so a window can
+    receive everything an agreement lists."""
+    published = set(
+        ItemImplementation.objects.filter(status="published").values_list(
+            "item_id", "jurisdiction_id"
+        )
+    )
+    checked = 0
+    for ai in AgreementItem.objects.prefetch_related(
+        "handling_jurisdictions", "agreement__parties"
+    ):
+        handlers = [j.pk for j in ai.handling_jurisdictions.all()] or [
+            p.jurisdiction_id for p in ai.agreement.parties.all()
+        ]
+        for handler in handlers:
+            assert (ai.item_id, handler) in published, (ai.agreement.code, ai.item_id)
+            checked += 1
+    assert checked > 1000
 
 
 def check_applicants() -> None:
