@@ -41,17 +41,18 @@ def agreements_in_force(on: dt.date) -> QuerySet[Agreement]:
     )
 
 
-def _candidate_items(
-    item: ServiceItem, receiving: Jurisdiction, on: dt.date
+def _candidates(
+    receiving: Jurisdiction, on: dt.date, item: ServiceItem | None = None
 ) -> list[AgreementItem]:
-    """Agreement items for `item` in agreements in force on `on` to which `receiving` is
-    party, with directions and parties prefetched, oldest agreement first (the order in
-    which the first matching agreement is chosen)."""
+    """Agreement items (of `item`, or of every item when None) in agreements in force on
+    `on` to which `receiving` is party, with directions and parties prefetched, oldest
+    agreement first (the order in which the first matching agreement is chosen)."""
+    only = {"item": item} if item is not None else {}
     return list(
         AgreementItem.objects.filter(
             agreement__in=agreements_in_force(on),
             agreement__parties__jurisdiction=receiving,
-            item=item,
+            **only,
         )
         .select_related("agreement")
         .prefetch_related(
@@ -91,12 +92,31 @@ def find_agreement_item(
     When several agreements allow the pair, the one in force longest wins (stable)."""
     if receiving.pk == handling.pk:
         return None
-    for candidate in _candidate_items(item, receiving, on):
+    for candidate in _candidates(receiving, on, item):
         if mode not in candidate.modes:
             continue
         if any(j.pk == handling.pk for j in _allowed_handlers(candidate, receiving)):
             return candidate
     return None
+
+
+def open_items(
+    receiving: Jurisdiction, handling: Jurisdiction, mode: str, on: dt.date
+) -> dict[int, AgreementItem]:
+    """The list form of `find_agreement_item`: every item `receiving` may receive for
+    `handling` in `mode` on `on`, keyed by item id, each with the agreement item that
+    `find_agreement_item` would return for it (same candidates, same order, same
+    direction check). Three queries whatever the number of items; used where many items
+    are asked at once (the synthetic history, ADR 0097)."""
+    if receiving.pk == handling.pk:
+        return {}
+    found: dict[int, AgreementItem] = {}
+    for candidate in _candidates(receiving, on):
+        if candidate.item_id in found or mode not in candidate.modes:
+            continue
+        if any(j.pk == handling.pk for j in _allowed_handlers(candidate, receiving)):
+            found[candidate.item_id] = candidate
+    return found
 
 
 @dataclass(frozen=True)
@@ -127,7 +147,7 @@ def routes(item: ServiceItem, receiving: Jurisdiction, on: dt.date) -> list[Rout
     whatever the number of agreements."""
     allowed: dict[tuple[int, str], AgreementItem] = {}
     handlers: dict[int, Jurisdiction] = {}
-    for candidate in _candidate_items(item, receiving, on):
+    for candidate in _candidates(receiving, on, item):
         for handling in _allowed_handlers(candidate, receiving):
             handlers[handling.pk] = handling
             for mode in candidate.modes:

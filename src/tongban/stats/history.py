@@ -12,6 +12,14 @@ once: 葛店 only receives (40% of its cases are handled by 东湖 and count for
 no consultation is forwarded to 东湖. Everything else (channels, outcomes, durations,
 ratings) is drawn from fixed distributions with a seeded random generator.
 
+Every case is one the live system would have opened (ADR 0097): an agreement in force on
+the day of receipt lists the item for the receiving and handling places and the mode
+(asked through `agreements.selectors.open_items`, the list form of the
+`find_agreement_item` that `submit_case` asks), and the handling place's published
+implementation offers the mode, the channel and the delivery method. The history therefore
+needs the demo world (the 1+8 circle's agreement, in force from 2022, and GD-DH-2021);
+where no item is allowed it stops and writes nothing.
+
 The rows are written with bulk_create, bypassing cases.actions: a year of history must
 carry past timestamps (the actions stamp `now`), and 185,000 events through the one-by-one
 transition code would take many minutes. Every path is still checked against the
@@ -33,13 +41,16 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from tongban.accounts.identifiers import make_id_number
 from tongban.accounts.models import Applicant, User
-from tongban.agreements.selectors import agreements_in_force
+from tongban.agreements.models import AgreementItem
+from tongban.agreements.selectors import agreements_in_force, open_items
 from tongban.cases.models import Case, CaseEvent
 from tongban.cases.workflow import INITIAL_STATE, SUBMIT_PRACTICE_CODE, find_transition
 from tongban.catalog.models import ItemImplementation, Mode, ServiceItem
+from tongban.catalog.selectors import published_implementations
 from tongban.centres.models import Window
 from tongban.consultations.models import Consultation, ConsultationEvent
 from tongban.core.audit import record_audit
@@ -47,7 +58,7 @@ from tongban.core.errors import Conflict, Invalid
 from tongban.ratings.actions import default_leg, indicators_for, rectification_due
 from tongban.ratings.models import ChannelKind, Rating, RatingEvent, Rectification
 from tongban.regions.calendar import WorkingCalendar, calendar_for
-from tongban.regions.models import Department, Jurisdiction
+from tongban.regions.models import Jurisdiction
 from tongban.stats.models import HistoryImport
 
 DONGHU = "420100Z01"
@@ -78,138 +89,34 @@ LEVEL_WEIGHTS = {5: 0.86, 4: 0.09, 3: 0.035, 2: 0.01, 1: 0.005}
 MONTH_WEIGHTS = (1.0, 0.75, 1.05, 0.95, 1.0, 1.05, 1.1, 1.05, 1.0, 0.85, 1.0, 1.0)
 
 
-@dataclass(frozen=True)
-class ItemDef:
-    code: str
-    name: str
-    department_kind: str
-    item_type: str
-    high_frequency: bool
-    modes: tuple[str, ...]
-    terminal: bool
-    weight: float
-
-
-# the seed's high-frequency items (codes as in the demo seed) and ordinary items that the
-# demo seed does not flag high-frequency; missing ones are created with these codes
-CORE_ITEMS = (
-    ItemDef(
-        "ITEM-HUKOU-MIGRATION",
-        "户口迁移审批",
-        "public_security",
-        "licensing",
-        True,
-        ("online", "proxy"),
-        False,
-        0.40,
-    ),
-    ItemDef(
-        "ITEM-DRIVING-LICENCE",
-        "机动车驾驶证核发",
-        "public_security",
-        "licensing",
-        True,
-        ("proxy",),
-        False,
-        0.18,
-    ),
-    ItemDef(
-        "ITEM-DRIVING-REVIEW",
-        "机动车驾驶证审验",
-        "public_security",
-        "confirmation",
-        True,
-        ("online", "proxy"),
-        True,
-        0.22,
-    ),
-    ItemDef(
-        "ITEM-MARRIAGE",
-        "内地居民结婚登记",
-        "civil_affairs",
-        "confirmation",
-        True,
-        ("proxy",),
-        False,
-        0.20,
-    ),
-)
-ORDINARY_ITEMS = (
-    ItemDef(
-        "ITEM-PASSPORT", "普通护照签发", "exit_entry", "licensing", False, ("proxy",), True, 0.2
-    ),
-    ItemDef(
-        "ITEM-ID-CARD-RENEWAL",
-        "居民身份证换领",
-        "public_security",
-        "confirmation",
-        False,
-        ("proxy",),
-        True,
-        0.15,
-    ),
-    ItemDef(
-        "ITEM-COMPANY-CHANGE",
-        "企业变更登记",
-        "market_regulation",
-        "licensing",
-        False,
-        ("online", "proxy"),
-        True,
-        0.14,
-    ),
-    ItemDef(
-        "ITEM-HOUSING-FUND-CERTIFICATE",
-        "住房公积金缴存证明出具",
-        "housing_fund",
-        "public_service",
-        False,
-        ("online", "proxy"),
-        True,
-        0.12,
-    ),
-    ItemDef(
-        "ITEM-INSURANCE-RECORD",
-        "个人参保证明查询打印",
-        "human_resources",
-        "public_service",
-        False,
-        ("online", "proxy"),
-        True,
-        0.13,
-    ),
-    ItemDef(
-        "ITEM-BIRTH-REGISTRATION",
-        "生育登记",
-        "health",
-        "public_service",
-        False,
-        ("online", "proxy"),
-        False,
-        0.08,
-    ),
-    ItemDef(
-        "ITEM-TAX-CERTIFICATE",
-        "开具税收完税证明",
-        "taxation",
-        "public_service",
-        False,
-        ("online", "proxy"),
-        True,
-        0.10,
-    ),
-    ItemDef(
-        "ITEM-TRANSPORT-QUALIFICATION",
-        "道路运输从业人员从业资格证换发",
-        "transport",
-        "licensing",
-        False,
-        ("online", "proxy"),
-        False,
-        0.08,
-    ),
-)
-ALL_ITEMS = CORE_ITEMS + ORDINARY_ITEMS
+# How often each item is asked for, relative to the others of its pool (high-frequency or
+# not); unlisted items weigh 1. The article names the high-frequency items, not their mix.
+ITEM_WEIGHTS: dict[str, float] = {
+    # the three high-frequency items (the only ones flagged in the demo catalogue)
+    "ITEM-HUKOU-MIGRATION": 40,
+    "ITEM-DRIVING-LICENCE": 40,
+    "ITEM-MARRIAGE": 20,
+    # ordinary items that windows see most
+    "ITEM-PASSPORT": 12,
+    "ITEM-HK-MACAO-PERMIT": 10,
+    "ITEM-HK-MACAO-ENDORSEMENT": 8,
+    "ITEM-ID-CARD-RENEWAL": 10,
+    "ITEM-ID-CARD-LOSS": 6,
+    "ITEM-COMPANY": 8,
+    "ITEM-COMPANY-CHANGE": 8,
+    "ITEM-SOLE-TRADER": 6,
+    "ITEM-HOUSING-FUND-CERTIFICATE": 8,
+    "ITEM-FUND-QUERY": 6,
+    "ITEM-INSURANCE-RECORD": 8,
+    "ITEM-SOCIAL-SECURITY-CARD": 6,
+    "ITEM-PENSION-TRANSFER": 5,
+    "ITEM-MEDICAL-TRANSFER": 5,
+    "ITEM-MEDICAL-REFERRAL": 6,
+    "ITEM-TAX-CERTIFICATE": 6,
+    "ITEM-BIRTH-REGISTRATION": 4,
+    "ITEM-HUKOU-CERTIFICATE": 5,
+    "ITEM-NO-CRIMINAL-RECORD": 4,
+}
 EXIT_ENTRY_TREND = 0.08  # 出入境 items gain weight month by month ("逐步成为高频")
 
 
@@ -286,28 +193,13 @@ class ConsultationPlan:
     channel: str
     high_frequency: bool
     forwarded_to: str | None
-    item: str | None = None
+    about_item: bool = False
 
 
 def _months(total: int, rng: random.Random) -> list[int]:
     months = [m for m, n in enumerate(apportion(total, MONTH_WEIGHTS), start=1) for _ in range(n)]
     rng.shuffle(months)
     return months
-
-
-def _pick_item(rng: random.Random, hf: bool, mode: str, channel: str, month: int) -> str:
-    pool = [
-        d
-        for d in (CORE_ITEMS if hf else ORDINARY_ITEMS)
-        if mode in d.modes and (channel != "terminal" or d.terminal)
-    ]
-    if not pool:  # e.g. a high-frequency case at a terminal: 驾驶证审验 is terminal-capable
-        pool = [d for d in (CORE_ITEMS if hf else ORDINARY_ITEMS) if mode in d.modes]
-    weights = [
-        d.weight * (1 + EXIT_ENTRY_TREND * (month - 1) if d.department_kind == "exit_entry" else 1)
-        for d in pool
-    ]
-    return rng.choices(pool, weights)[0].code
 
 
 def plan_cases(t: Targets, rng: random.Random) -> list[CasePlan]:
@@ -345,10 +237,8 @@ def plan_cases(t: Targets, rng: random.Random) -> list[CasePlan]:
         plan.month = month
     for plan, month in zip(others, _months(len(others), rng), strict=True):
         plan.month = month
-    plans = donghu + others
-    for plan in plans:
-        plan.item = _pick_item(rng, plan.high_frequency, plan.mode, plan.channel, plan.month)
-    return plans
+    # items are chosen when the case is written, among those the rules allow on its day
+    return donghu + others
 
 
 CONSULTATION_CHANNELS = (("window", 0.45), ("hotline", 0.30), ("online", 0.20), ("terminal", 0.05))
@@ -370,8 +260,9 @@ def plan_consultations(t: Targets, rng: random.Random) -> list[ConsultationPlan]
             channel = rng.choices(names, weights)[0]
             forwarded = rng.choice(targets) if rng.random() < 0.06 else None
             plan = ConsultationPlan(month, owner, channel, flag, forwarded)
-            if flag or rng.random() < 0.75:
-                plan.item = _pick_item(rng, flag, "proxy", "window", month)
+            # a question about a named item (all high-frequency ones name theirs); the
+            # item is drawn when written, from the catalogue (no agreement is needed to ask)
+            plan.about_item = flag or rng.random() < 0.75
             plans.append(plan)
     return plans
 
@@ -386,11 +277,9 @@ class Context:
     zone: zoneinfo.ZoneInfo
     user: User
     jurisdictions: dict[str, Jurisdiction]
-    items: dict[str, ServiceItem]
-    implementations: dict[tuple[str, str], ItemImplementation] = field(default_factory=dict)
+    rules: Rules
     calendars: dict[str, WorkingCalendar] = field(default_factory=dict)
     windows: dict[tuple[str, str], int | None] = field(default_factory=dict)
-    agreements: dict[tuple[str, str, int], int | None] = field(default_factory=dict)
     applicants: list[Applicant] = field(default_factory=list)
     numbers: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
@@ -406,62 +295,86 @@ def _history_user() -> User:
     return user
 
 
-def _ensure_items(write: Callable[[str], None]) -> dict[str, ServiceItem]:
-    found = {i.code: i for i in ServiceItem.objects.filter(code__in=[d.code for d in ALL_ITEMS])}
-    for d in ALL_ITEMS:
-        if d.code in found:
-            if found[d.code].high_frequency != d.high_frequency:
-                write(
-                    f"  注意: 事项 {d.code} 的高频标记与种子不同,高频占比将不等于63%"
-                    f" / item {d.code} high_frequency differs from the seed"
-                )
-            continue
-        found[d.code] = ServiceItem.objects.create(
-            code=d.code,
-            name=d.name,
-            item_type=d.item_type,
-            department_kind=d.department_kind,
-            high_frequency=d.high_frequency,
-            description="合成历史数据补充的事项 / added by seed-history",
+class Rules:
+    """The live system's rules, asked once per distinct question. A case of the history
+    is written only where an agreement in force on the day of receipt lets the receiving
+    place receive the item for the handling place in the mode (`open_items`, the list
+    form of `find_agreement_item`, which `submit_case` asks), and where the handling
+    place's published implementation offers the mode and the channel (and the delivery
+    method, chosen later). Online cases have no receiving place and need no agreement,
+    as in `submit_case`.
+
+    The catalogue is published when the demo is seeded, so the version in force today
+    stands for the one of the case's day: item implementations have no history before
+    the seed (ADR 0097)."""
+
+    def __init__(self, on: dt.date) -> None:
+        self.items: dict[int, ServiceItem] = {i.pk: i for i in ServiceItem.objects.all()}
+        self.implementations: dict[tuple[int, int], ItemImplementation] = {
+            (impl.item_id, impl.jurisdiction_id): impl for impl in published_implementations(on)
+        }
+        self._in_force: dict[dt.date, frozenset[int]] = {}
+        self._open: dict[tuple[int, int, str, frozenset[int]], dict[int, AgreementItem]] = {}
+        self._pools: dict[tuple[Any, ...], list[tuple[ServiceItem, ItemImplementation]]] = {}
+
+    def agreement_items(
+        self, receiving: Jurisdiction, handling: Jurisdiction, mode: str, on: dt.date
+    ) -> dict[int, AgreementItem]:
+        """`open_items(receiving, handling, mode, on)`, cached: its answer depends on the
+        date only through the set of agreements in force on it."""
+        in_force = self._in_force.get(on)
+        if in_force is None:
+            in_force = frozenset(agreements_in_force(on).values_list("pk", flat=True))
+            self._in_force[on] = in_force
+        key = (receiving.pk, handling.pk, mode, in_force)
+        if key not in self._open:
+            self._open[key] = open_items(receiving, handling, mode, on)
+        return self._open[key]
+
+    def pool(
+        self,
+        receiving: Jurisdiction | None,
+        handling: Jurisdiction,
+        mode: str,
+        channel: str,
+        high_frequency: bool,
+        on: dt.date,
+    ) -> tuple[list[tuple[ServiceItem, ItemImplementation]], dict[int, AgreementItem]]:
+        """The items a case with these coordinates may be opened for, with the handling
+        place's implementation, and the agreement items that allow them."""
+        allowed = (
+            self.agreement_items(receiving, handling, mode, on) if receiving is not None else {}
         )
-        write(f"  新建事项 created item {d.code} {d.name}")
-    return found
+        key: tuple[Any, ...] = (
+            receiving.pk if receiving else None,
+            handling.pk,
+            mode,
+            channel,
+            high_frequency,
+            frozenset(allowed),
+        )
+        if key not in self._pools:
+            candidates = allowed if receiving is not None else self.items
+            pool = []
+            for item_id in sorted(candidates):
+                item = self.items[item_id]
+                impl = self.implementations.get((item_id, handling.pk))
+                if (
+                    item.high_frequency == high_frequency
+                    and impl is not None
+                    and mode in impl.modes
+                    and channel in impl.channels
+                ):
+                    pool.append((item, impl))
+            self._pools[key] = pool
+        return self._pools[key], allowed
 
 
-def _implementation(ctx: Context, item_code: str, handling: str) -> ItemImplementation:
-    key = (item_code, handling)
-    impl = ctx.implementations.get(key)
-    if impl is not None:
-        return impl
-    item = ctx.items[item_code]
-    j = ctx.jurisdictions[handling]
-    impl = (
-        ItemImplementation.objects.filter(item=item, jurisdiction=j)
-        .order_by("-status", "-version")  # published before draft/retired
-        .first()
-    )
-    if impl is None:
-        department, _ = Department.objects.get_or_create(
-            jurisdiction=j,
-            kind=item.department_kind,
-            defaults={"name": f"{j.short_name}{Department.Kind(item.department_kind).label}"},
-        )
-        impl = ItemImplementation.objects.create(
-            item=item,
-            jurisdiction=j,
-            department=department,
-            version=1,
-            status=ItemImplementation.Status.RETIRED,
-            statutory_limit_days=20,
-            promised_limit_days=5,
-            result_type=ItemImplementation.ResultType.RECORD,
-            result_name="办理结果",
-            delivery_methods=["post", "window", "electronic"],
-            modes=["online", "proxy"],
-            channels=["window", "terminal", "web", "app"],
-        )
-    ctx.implementations[key] = impl
-    return impl
+def _weight(item: ServiceItem, month: int) -> float:
+    weight = ITEM_WEIGHTS.get(item.code, 1.0)
+    if item.department_kind == "exit_entry":
+        weight *= 1 + EXIT_ENTRY_TREND * (month - 1)
+    return weight
 
 
 def _window(ctx: Context, code: str | None, channel: str) -> int | None:
@@ -477,22 +390,6 @@ def _window(ctx: Context, code: str | None, channel: str) -> int | None:
             .first()
         )
     return ctx.windows[key]
-
-
-def _agreement(ctx: Context, receiving: str | None, handling: str, on: dt.date) -> int | None:
-    if receiving is None:
-        return None
-    key = (receiving, handling, on.toordinal())
-    if key not in ctx.agreements:
-        ctx.agreements[key] = (
-            agreements_in_force(on)
-            .filter(parties__jurisdiction__code=receiving)
-            .filter(parties__jurisdiction__code=handling)
-            .order_by("valid_from", "pk")
-            .values_list("pk", flat=True)
-            .first()
-        )
-    return ctx.agreements[key]
 
 
 def _calendar(ctx: Context, code: str) -> WorkingCalendar:
@@ -527,6 +424,42 @@ class Built:
     events: list[tuple[str, str, str, int, dt.datetime, str, str]]  # action, from, to, ...
 
 
+def _choose_item(
+    ctx: Context, plan: CasePlan, on: dt.date
+) -> tuple[ServiceItem, ItemImplementation, int | None]:
+    """An item the rules allow for this case on its day (see `Rules`), drawn by weight."""
+    receiving = ctx.jurisdictions[plan.receiving] if plan.receiving else None
+    handling = ctx.jurisdictions[plan.handling]
+    pool, allowed = ctx.rules.pool(
+        receiving, handling, plan.mode, plan.channel, plan.high_frequency, on
+    )
+    if not pool:
+        raise Invalid(
+            f"{on}没有协议允许{plan.receiving or '网上'}为{plan.handling}以{plan.mode}模式、"
+            f"{plan.channel}渠道收件{'高频' if plan.high_frequency else ''}事项,无法生成历史。"
+            "请先运行演示数据初始化(make demo)。",
+            f"No agreement in force on {on} lets {plan.receiving or 'an online applicant'} "
+            f"apply for a{' high-frequency' if plan.high_frequency else 'n ordinary'} item "
+            f"handled by {plan.handling} in mode {plan.mode} through {plan.channel}: "
+            "the history needs the demo world (make demo).",
+            code="history_not_allowed",
+            details={"receiving": plan.receiving, "handling": plan.handling, "on": str(on)},
+        )
+    item, impl = ctx.rng.choices(pool, [_weight(i, plan.month) for i, _ in pool])[0]
+    return item, impl, allowed[item.pk].agreement_id if receiving is not None else None
+
+
+def _delivery(ctx: Context, plan: CasePlan, impl: ItemImplementation) -> tuple[str, str]:
+    """A delivery method the implementation offers, and the ship variant it means (as
+    `cases.actions` maps it): 就近取证 is at the receiving window when there is one."""
+    weights = {"post": 0.45, "window": 0.35, "electronic": 0.6 if plan.mode == "online" else 0.2}
+    offered = [m for m in ("post", "window", "electronic") if m in impl.delivery_methods]
+    method = ctx.rng.choices(offered, [weights[m] for m in offered])[0]
+    if method == "window":
+        return method, "receiving_window" if plan.receiving else "handling_window"
+    return method, method
+
+
 def build_case(ctx: Context, plan: CasePlan) -> Built:
     """One case with its whole timeline, every move checked against the workflow table."""
     rng = ctx.rng
@@ -534,29 +467,30 @@ def build_case(ctx: Context, plan: CasePlan) -> Built:
     place = plan.receiving or plan.handling
     received_on = _working_day_in(ctx, _calendar(ctx, place), plan.month)
     t = _at(ctx, received_on)
-    impl = _implementation(ctx, plan.item, plan.handling)
+    item, impl, agreement_id = _choose_item(ctx, plan, received_on)
+    plan.item = item.code
     status: str = INITIAL_STATE[Mode(plan.mode)]
     receiving_side = "receiving" if plan.receiving else "applicant"
     events: list[tuple[str, str, str, int, dt.datetime, str, str]] = [
         ("submit", "", status, SUBMIT_PRACTICE_CODE, t, receiving_side, "")
     ]
     case = Case(
-        item=ctx.items[plan.item],
+        item=item,
         implementation=impl,
         mode=plan.mode,
         channel=plan.channel,
         receiving_jurisdiction=ctx.jurisdictions[plan.receiving] if plan.receiving else None,
         receiving_window_id=_window(ctx, plan.receiving, plan.channel),
         handling_jurisdiction=ctx.jurisdictions[plan.handling],
-        agreement_id=_agreement(ctx, plan.receiving, plan.handling, received_on),
+        agreement_id=agreement_id,
         applicant=rng.choice(ctx.applicants),
         submitted_by=ctx.user,
         assisted=plan.receiving is not None and rng.random() < 0.1,
         received_at=t,
         promised_days=impl.promised_limit_days,
         statutory_days=impl.statutory_limit_days,
-        delivery_method="post",
     )
+    case.delivery_method, variant = _delivery(ctx, plan, impl)
 
     def move(action: str, minutes: tuple[int, int], variant: str | None = None) -> None:
         nonlocal t, status
@@ -619,16 +553,13 @@ def build_case(ctx: Context, plan: CasePlan) -> Built:
     move("deny" if deny else "approve", (1, 1))
     case.decided_at = t
     move("issue_result", (30, 1440))
-    if plan.mode == "online":
-        variant = "electronic" if rng.random() < 0.6 else "post"
-    else:
-        variant = "post" if rng.random() < 0.55 else "receiving_window"
-    case.delivery_method = {"post": "post", "electronic": "electronic"}.get(variant, "window")
     move("ship", (10, 1440), variant)
     if variant == "post":
         move("sign_for", (1440, 4320))
     elif variant == "receiving_window":
         move("sign_for", (1440, 4320))
+        move("pickup", (60, 7200))
+    elif variant == "handling_window":
         move("pickup", (60, 7200))
     move("complete", (5, 1440))
     case.completed_at = t
@@ -752,7 +683,7 @@ def seed_history(
             zone=zone,
             user=_history_user(),
             jurisdictions=jurisdictions,
-            items=_ensure_items(write),
+            rules=Rules(timezone.localdate()),
         )
         ctx.applicants = _applicants(ctx, 400)
         case_plans = plan_cases(t, rng)
@@ -906,6 +837,18 @@ def _rectification(
     return task, history
 
 
+def _consultation_item(ctx: Context, plan: ConsultationPlan) -> ServiceItem:
+    """Any catalogue item of the plan's kind: asking needs no agreement."""
+    pool = [i for i in ctx.rules.items.values() if i.high_frequency == plan.high_frequency]
+    if not pool:
+        raise Invalid(
+            "目录中没有高频事项,无法生成咨询历史。请先运行演示数据初始化(make demo)。",
+            "The catalogue has no high-frequency item: run the demo seed first (make demo).",
+            code="history_not_allowed",
+        )
+    return ctx.rng.choices(pool, [_weight(i, plan.month) for i in pool])[0]
+
+
 def _write_consultations(
     ctx: Context,
     plans: list[ConsultationPlan],
@@ -920,11 +863,12 @@ def _write_consultations(
             owner = ctx.jurisdictions[plan.jurisdiction]
             day = _working_day_in(ctx, _calendar(ctx, plan.jurisdiction), plan.month)
             asked = _at(ctx, day, 9, 18)
+            item = _consultation_item(ctx, plan) if plan.about_item else None
             c = Consultation(
                 channel=plan.channel,
                 jurisdiction=owner,
-                item=ctx.items[plan.item] if plan.item else None,
-                topic=f"{ctx.items[plan.item].name}办理咨询" if plan.item else "跨域通办政策咨询",
+                item=item,
+                topic=f"{item.name}办理咨询" if item else "跨域通办政策咨询",
                 question="请问异地如何办理、需要哪些材料?(合成数据)",
                 status=Consultation.Status.OPEN,
                 asked_at=asked,

@@ -8,7 +8,7 @@ import pytest
 
 from tongban.agreements import actions
 from tongban.agreements.models import Agreement, AgreementItem
-from tongban.agreements.selectors import find_agreement_item
+from tongban.agreements.selectors import find_agreement_item, open_items
 from tongban.agreements.tests.conftest import parties_of
 
 pytestmark = pytest.mark.django_db
@@ -117,3 +117,56 @@ def test_the_oldest_agreement_in_force_wins(world, wehh, company):
 def test_bounded_queries(world, company, django_assert_max_num_queries):
     with django_assert_max_num_queries(4):
         assert find_agreement_item(company, world.huangzhou, world.donghu, "proxy", ON)
+
+
+# ---------------------------------------------------------------- open_items, its list form
+
+
+def _agrees_with_find(world, receiving, handling, mode, on) -> dict:
+    """open_items gives, for every item, what find_agreement_item gives."""
+    found = open_items(receiving, handling, mode, on)
+    for item in world.items.values():
+        assert found.get(item.pk) == find_agreement_item(item, receiving, handling, mode, on)
+    return found
+
+
+def test_open_items_is_find_agreement_item_for_every_item(world, wehh, company):
+    marriage = world.items["marriage"]
+    both = _agrees_with_find(world, world.huangzhou, world.donghu, "proxy", ON)
+    assert set(both) == {company.pk, marriage.pk}
+    assert set(_agrees_with_find(world, world.huangzhou, world.donghu, "joint", ON)) == {company.pk}
+    # outsiders, the same place, the day before the agreement: nothing
+    assert _agrees_with_find(world, world.outsider, world.donghu, "proxy", ON) == {}
+    assert _agrees_with_find(world, world.huangzhou, world.outsider, "proxy", ON) == {}
+    assert _agrees_with_find(world, world.huangzhou, world.huangzhou, "proxy", ON) == {}
+    assert (
+        _agrees_with_find(world, world.huangzhou, world.donghu, "proxy", dt.date(2023, 3, 6)) == {}
+    )
+
+
+def test_open_items_follows_directions_and_the_oldest_agreement(world, wehh, company):
+    row = AgreementItem.objects.get(agreement=wehh, item=company)
+    row.handling_jurisdictions.set([world.gedian])
+    assert set(_agrees_with_find(world, world.huangzhou, world.donghu, "proxy", ON)) == {
+        world.items["marriage"].pk
+    }
+    platform = world.user("platform-admin")
+    other = actions.create_agreement_draft(
+        platform,
+        code="HZ-DH",
+        title="黄州—东湖",
+        parties=parties_of(world, "421102", "420100Z01"),
+        items=[{"item": company, "modes": ["proxy", "online"]}],
+        valid_from=dt.date(2024, 1, 1),
+    )
+    actions.activate_agreement(platform, other)
+    found = _agrees_with_find(world, world.huangzhou, world.donghu, "proxy", ON)
+    assert found[company.pk].agreement == other  # WEHH's row no longer lets 东湖 handle
+    row.handling_jurisdictions.clear()
+    found = _agrees_with_find(world, world.huangzhou, world.donghu, "proxy", ON)
+    assert found[company.pk].agreement == wehh  # in force longest
+
+
+def test_open_items_bounded_queries(world, wehh, django_assert_max_num_queries):
+    with django_assert_max_num_queries(4):
+        assert open_items(world.huangzhou, world.donghu, "proxy", ON)

@@ -246,7 +246,8 @@ def test_english_page(world, figures):
 
 
 @pytest.mark.parametrize("scale", [0.02])
-def test_the_dashboard_shows_the_seed_figures_of_2022(world, scale):
+def test_the_dashboard_shows_the_seed_figures_of_2022(demo_world, scale):
+    world = demo_world
     call_command("seed_history", "--year", "2022", "--scale", str(scale), "--seed", "5")
     t = targets_for(2022, scale)
     donghu = _page(world, "platform-admin", f"/stats/?year=2022&jurisdiction={HISTORY_DONGHU}")

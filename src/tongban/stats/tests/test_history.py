@@ -1,13 +1,20 @@
 from __future__ import annotations
 
 import random
+import zoneinfo
 from collections import Counter
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
+from tongban.agreements.selectors import find_agreement_item
 from tongban.cases.models import Case, CaseEvent
+from tongban.catalog.models import Mode
+from tongban.catalog.selectors import published_implementation
 from tongban.consultations.models import Consultation
+from tongban.core.errors import Invalid
 from tongban.ratings.models import Rating
 from tongban.stats import selectors
 from tongban.stats.history import (
@@ -16,6 +23,7 @@ from tongban.stats.history import (
     apportion,
     plan_cases,
     plan_consultations,
+    seed_history,
     targets_for,
 )
 from tongban.stats.models import HistoryImport
@@ -59,12 +67,12 @@ def test_bad_arguments():
         targets_for(2022, 1.5)
 
 
-def test_seed_history_small_scale_totals_show_in_the_statistics(world, capsys):
+def test_seed_history_small_scale_totals_show_in_the_statistics(demo_world, capsys):
     call_command("seed_history", "--year", "2022", "--scale", "0.02", "--seed", "3")
     out = capsys.readouterr().out
     assert "办件 cases" in out and "统计已刷新" in out
     t = targets_for(2022, 0.02)
-    admin = world.user("platform-admin")
+    admin = demo_world.user("platform-admin")
     year = StatsFilter(
         month_from=selectors.parse_month("2022-01"), month_to=selectors.parse_month("2022-12")
     )
@@ -102,3 +110,61 @@ def test_seed_history_small_scale_totals_show_in_the_statistics(world, capsys):
 
     with pytest.raises(CommandError):
         call_command("seed_history", "--year", "2022", "--scale", "0.02")
+
+
+def test_every_generated_case_is_one_the_live_rules_allow(demo_world):
+    """The history is opened the way `submit_case` opens a case: an agreement in force on
+    the day of receipt lists the item for the pair and the mode (the same selector
+    answers), and the handling place's implementation offers the mode, the channel and
+    the delivery method. Checked on a sample, against the selectors the live system asks."""
+    call_command("seed_history", "--year", "2022", "--scale", "0.02", "--seed", "11")
+    zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    today = timezone.localdate()
+    cases = list(
+        Case.objects.select_related(
+            "item", "implementation", "receiving_jurisdiction", "handling_jurisdiction"
+        ).select_related("receiving_window")
+    )
+    sample = random.Random(4).sample(cases, 150)
+    modes = Counter(c.mode for c in sample)
+    assert modes["proxy"] > 50 and modes["online"] > 10  # both paths are exercised
+    for case in sample:
+        on = case.received_at.astimezone(zone).date()
+        assert on.year == 2022
+        if case.mode == Mode.ONLINE:
+            assert case.receiving_jurisdiction is None and case.agreement_id is None
+            assert case.channel in ("web", "app")
+        else:
+            assert case.receiving_jurisdiction is not None
+            allowed = find_agreement_item(
+                case.item, case.receiving_jurisdiction, case.handling_jurisdiction, case.mode, on
+            )
+            assert allowed is not None, (case.number, case.item.code, on)
+            assert allowed.agreement_id == case.agreement_id
+            assert allowed.agreement.valid_from <= on
+            assert case.channel in ("window", "terminal")
+            assert case.receiving_window is not None
+            assert case.receiving_window.kind == (
+                "terminal" if case.channel == "terminal" else "dedicated"
+            )
+        implementation = published_implementation(case.item, case.handling_jurisdiction, today)
+        assert implementation == case.implementation
+        assert case.mode in implementation.modes
+        assert case.channel in implementation.channels
+        assert case.delivery_method in implementation.delivery_methods
+    # the only high-frequency items are the three the article names
+    hf = {c.item.code for c in cases if c.item.high_frequency}
+    assert hf <= {"ITEM-HUKOU-MIGRATION", "ITEM-DRIVING-LICENCE", "ITEM-MARRIAGE"}
+    # 2022 cases use agreements of 2022 or earlier: WEHH-2023 did not exist yet
+    used = set(Case.objects.exclude(agreement=None).values_list("agreement__code", flat=True))
+    assert used and "WEHH-2023" not in used and used <= {"WH-1P8-2022", "GD-DH-2021"}
+
+
+def test_seed_history_refuses_a_world_whose_agreements_do_not_allow_it(world):
+    """The small test world has only WEHH-2023 (from 2023-03-07): no 2022 case is allowed,
+    so nothing is written rather than cases the live system would refuse."""
+    with pytest.raises(Invalid) as refused:
+        seed_history(2022, scale=0.02, seed=3)
+    assert refused.value.code == "history_not_allowed"
+    assert not Case.objects.exists() and not HistoryImport.objects.exists()
+    assert not Consultation.objects.exists()
