@@ -491,6 +491,9 @@ def build_case(ctx: Context, plan: CasePlan) -> Built:
         statutory_days=impl.statutory_limit_days,
     )
     case.delivery_method, variant = _delivery(ctx, plan, impl)
+    if case.delivery_method == "post":  # submit_case requires an address for post
+        home = ctx.jurisdictions[plan.receiving or plan.handling]
+        case.delivery_address = f"{home.name}示范路{rng.randint(1, 200)}号(合成数据)"
 
     def move(action: str, minutes: tuple[int, int], variant: str | None = None) -> None:
         nonlocal t, status

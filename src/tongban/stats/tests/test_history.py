@@ -152,6 +152,7 @@ def test_every_generated_case_is_one_the_live_rules_allow(demo_world):
         assert case.mode in implementation.modes
         assert case.channel in implementation.channels
         assert case.delivery_method in implementation.delivery_methods
+        assert case.delivery_address or case.delivery_method != "post"
     # the only high-frequency items are the three the article names
     hf = {c.item.code for c in cases if c.item.high_frequency}
     assert hf <= {"ITEM-HUKOU-MIGRATION", "ITEM-DRIVING-LICENCE", "ITEM-MARRIAGE"}
