@@ -1285,7 +1285,10 @@ def _implemented_items() -> dict[str, tuple[str, ...]]:
     """Which items each jurisdiction publishes: the detailed items everywhere, and every
     item of every agreement it is party to, so that any party may handle what its
     agreements list and any receiving window can apply the handling place's checklist."""
-    wanted: dict[str, set[str]] = {j.code: set(DETAILED_ITEM_CODES) for j in JURISDICTIONS}
+    # every item not from the compact catalogue (the detailed ones, and any a later demo
+    # module adds to ITEMS) is published everywhere, as in the first demo
+    everywhere = set(ITEM_CODES) - {row.code for row in catalogue.CATALOGUE}
+    wanted: dict[str, set[str]] = {j.code: set(everywhere) for j in JURISDICTIONS}
     for agreement in AGREEMENTS:
         for party in agreement.parties:
             wanted[party].update(ai.item for ai in agreement.items)
