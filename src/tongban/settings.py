@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "tongban.documents",
     "tongban.licences",
     "tongban.consultations",
+    "tongban.assistance",
     "tongban.ratings",
     "tongban.stats",
 ]

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("tongban.licences.urls")),
     path("", include("tongban.stats.urls")),
     path("", include("tongban.ratings.urls")),
+    path("", include("tongban.assistance.urls")),
     path("", include("tongban.consultations.urls")),
     path("", include("tongban.documents.urls")),
     path("", include("tongban.web.urls")),

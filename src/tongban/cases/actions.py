@@ -220,6 +220,10 @@ def _append_event(
     )
 
 
+# the notifications that end a rateable service (好差评 covers refused and withdrawn too)
+RATING_INVITE_TEMPLATES = frozenset({"completed", "refused", "withdrawn"})
+
+
 def _notify(case: Case, template: str, **extra: Any) -> None:
     from tongban.notifications.actions import queue_case_notification
 
@@ -230,6 +234,13 @@ def _notify(case: Case, template: str, **extra: Any) -> None:
         "status_label": Status(case.status).label,
     }
     context.update({k: v for k, v in extra.items() if v not in (None, "", [])})
+    if template in RATING_INVITE_TEMPLATES:
+        from tongban.ratings.actions import invite_to_rate
+
+        # an applicant without a portal account rates through a one-time link
+        link = invite_to_rate(case)
+        if link:
+            context["rating_link"] = link
     queue_case_notification(case, template, context)
 
 
@@ -369,8 +380,9 @@ def _check_choice(value: str, allowed: list[str], field_name: str, zh: str) -> N
 
 
 def submit_case(actor: Any, data: SubmitInput, idempotency_key: str | None = None) -> Case:
-    """Open a case. Staff (clerks) submit at their window, possibly on the applicant's
-    behalf (帮办代办); applicants submit online or at a self-service terminal."""
+    """Open a case. Staff (clerks) submit at their window; applicants submit online or at
+    a self-service terminal. A window receipt is not 帮办代办 by itself: that is recorded
+    separately (tongban.assistance.actions.record_assistance)."""
     access.require_authenticated(actor)
     fingerprint = data.fingerprint()
     if idempotency_key:
@@ -558,7 +570,6 @@ def _submit(actor: Any, data: SubmitInput, key: str | None, fingerprint: str) ->
         agreement=agreement,
         applicant=applicant,
         submitted_by=actor,
-        assisted=staff,
         status=status,
         practice_code=SUBMIT_PRACTICE_CODE,
         delivery_method=data.delivery_method,
@@ -584,7 +595,6 @@ def _submit(actor: Any, data: SubmitInput, key: str | None, fingerprint: str) ->
         receiving.pk if (staff and receiving) else None,
         SUBMIT_PRACTICE_CODE,
         data={
-            "assisted": staff,
             "channel": data.channel,
             "mode": data.mode,
             "agreement": agreement.code if agreement else None,
@@ -973,7 +983,6 @@ def _open_subcases(parent: Case, ctx: _Context) -> list[str]:
             parent=parent,
             applicant=parent.applicant,
             submitted_by=ctx.actor,
-            assisted=True,
             status=Status.PENDING_ACCEPTANCE,
             practice_code=SUBMIT_PRACTICE_CODE,
             delivery_method=DeliveryMethod.ELECTRONIC,

@@ -116,7 +116,7 @@ class CaseSummaryOut(Schema):
     receiving: Ref | None
     handling: Ref
     applicant: ApplicantOut
-    assisted: bool
+    assisted: bool = Field(..., description="有帮办代办记录(见 /cases/{number}/assistance)")
     received_at: dt.datetime
     accepted_at: dt.datetime | None
     due_date: dt.date | None

@@ -101,6 +101,8 @@ class Case(models.Model):
         on_delete=models.PROTECT,
         related_name="submitted_cases",
     )
+    # set by tongban.assistance.actions.record_assistance when the first 帮办代办 record
+    # is written; never by a plain receipt (the records say who, how and with what consent)
     assisted = models.BooleanField("帮办代办", default=False)
     status = models.CharField("状态", max_length=32, choices=Status.choices, db_index=True)
     practice_code = models.PositiveSmallIntegerField("办件状态代码", default=1)

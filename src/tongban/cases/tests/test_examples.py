@@ -25,7 +25,8 @@ def test_huangzhou_receives_company_registration_for_donghu_and_licence_is_maile
     case = _ok(clerk.post("/cases", company_submission(world)), 201)
     number = case["number"]
     assert number.startswith("421102-20240927-")
-    assert case["status"] == "received" and case["assisted"] is True
+    # a plain window receipt is not 帮办代办 (that needs a record: tongban.assistance)
+    assert case["status"] == "received" and case["assisted"] is False
     assert case["receiving"]["code"] == "421102" and case["handling"]["code"] == "420100Z01"
     assert "check" in case["available_actions"]
 

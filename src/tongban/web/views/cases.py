@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tongban.accounts.models import Role
+from tongban.assistance.actions import may_record as may_record_assistance
+from tongban.assistance.selectors import assistance_of_case
 from tongban.attachments.actions import attach_file, may_upload
 from tongban.attachments.checks import ALLOWED_LABEL, max_upload_bytes
 from tongban.attachments.selectors import get_attachment_for
@@ -142,6 +144,8 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
             # the rating page itself enforces the rating period and one rating per case
             "may_rate": data.case.status == Status.COMPLETED
             and data.case.applicant.user_id == request.user.pk,
+            "assistance": assistance_of_case(request.user, data.case),
+            "may_assist": may_record_assistance(request.user, data.case),
         },
     )
 
