@@ -263,4 +263,20 @@ def close_consultation(actor: Any, consultation_id: int, note: str = "") -> Cons
             note=note,
         )
         consultation.save()
+        _invite_to_rate(consultation)
     return consultation
+
+
+def _invite_to_rate(consultation: Consultation) -> None:
+    """A linked applicant without a portal account gets a one-time rating link (好差评
+    covers consultations too); one with an account rates in the portal."""
+    from tongban.notifications.actions import queue_applicant_notification
+    from tongban.ratings.actions import invite_to_rate
+
+    link = invite_to_rate(consultation)
+    if link and consultation.applicant is not None:
+        queue_applicant_notification(
+            consultation.applicant,
+            "consultation_closed",
+            {"topic": consultation.topic, "rating_link": link},
+        )

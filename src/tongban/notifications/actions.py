@@ -41,6 +41,22 @@ def queue_case_notification(case: Any, template: str, context: dict[str, Any]) -
     return message
 
 
+def queue_applicant_notification(
+    applicant: Any, template: str, context: dict[str, Any]
+) -> OutboxMessage:
+    """Like queue_case_notification, for a message about something other than a case (a
+    closed consultation)."""
+    data = json.loads(json.dumps(dict(context), cls=DjangoJSONEncoder))
+    message = OutboxMessage.objects.create(
+        applicant=applicant,
+        template=template,
+        context=data,
+        next_attempt_at=timezone.now(),
+    )
+    transaction.on_commit(wake_worker, robust=True)
+    return message
+
+
 def wake_worker() -> None:
     """Tell a waiting worker there is work (PostgreSQL NOTIFY; nothing on SQLite, where the
     worker polls). Best effort: never raises, a lost wake-up costs one poll interval."""

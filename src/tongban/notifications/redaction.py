@@ -11,7 +11,8 @@ from typing import Any
 from tongban.core.masking import mask_phone, mask_text
 
 # context keys whose values are secrets: they reach the applicant, never a log or a page
-SECRET_KEYS = frozenset({"pickup_code"})
+# (a one-time rating link lets whoever holds it rate the applicant's service)
+SECRET_KEYS = frozenset({"pickup_code", "rating_link"})
 REDACTED = "******"
 
 _EMAIL = re.compile(r"([A-Za-z0-9._%+-]{1,64})@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")

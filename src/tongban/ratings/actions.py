@@ -5,6 +5,8 @@ published summaries)."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import secrets
 from collections import Counter
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -21,6 +23,7 @@ from tongban.accounts.access import (
 )
 from tongban.accounts.models import Role
 from tongban.cases.models import Case, Status
+from tongban.consultations.models import Consultation
 from tongban.core.audit import record_audit
 from tongban.core.errors import (
     CalendarNotAvailable,
@@ -28,6 +31,7 @@ from tongban.core.errors import (
     DomainError,
     Forbidden,
     Invalid,
+    NotFound,
     not_found,
 )
 from tongban.ratings.models import (
@@ -39,7 +43,9 @@ from tongban.ratings.models import (
     MonthlySummary,
     Rating,
     RatingEvent,
+    RatingInvitation,
     Rectification,
+    Source,
 )
 from tongban.ratings.selectors import month_bounds, readable_rectifications
 from tongban.regions.calendar import calendar_for
@@ -48,6 +54,8 @@ from tongban.regions.calendar import calendar_for
 RECTIFY_ROLES = frozenset({Role.CLERK, Role.OFFICER, Role.HEAD, Role.ADMIN})
 # who may appeal a bad rating on behalf of the rated jurisdiction
 APPEAL_ROLES = frozenset({Role.HEAD, Role.ADMIN})
+# who may hold the window's rating pad: the window staff who serve applicants
+PAD_ROLES = frozenset({Role.CLERK})
 # who reviews an appeal (besides platform admins)
 REVIEW_ROLES = frozenset({Role.SUPERVISOR})
 
@@ -64,26 +72,78 @@ def rectification_days() -> int:
     return int(getattr(settings, "TONGBAN_RECTIFICATION_DAYS", 5))
 
 
-def channel_kind_of(case: Case) -> str:
-    return ChannelKind.ONLINE if case.channel in ONLINE_CHANNELS else ChannelKind.IN_PERSON
+# a case is rateable once its service is over: done, refused at acceptance, or withdrawn
+# (the rules cover every service, not only the successful ones)
+RATEABLE_STATES = frozenset({Status.COMPLETED, Status.REFUSED, Status.WITHDRAWN})
+# consultations asked on these channels were served in person (or by voice): the in-person
+# indicator set (competence, attitude) is the one that fits them
+IN_PERSON_CONSULTATION_CHANNELS = ("window", "terminal", "hotline")
+
+Service = Case | Consultation
+
+
+def channel_kind_of(service: Service) -> str:
+    if isinstance(service, Consultation):
+        if service.channel in IN_PERSON_CONSULTATION_CHANNELS:
+            return ChannelKind.IN_PERSON
+        return ChannelKind.ONLINE
+    return ChannelKind.ONLINE if service.channel in ONLINE_CHANNELS else ChannelKind.IN_PERSON
 
 
 def indicators_for(kind: str) -> tuple[str, ...]:
     return ONLINE_INDICATORS if kind == ChannelKind.ONLINE else IN_PERSON_INDICATORS
 
 
-def default_leg(case: Case) -> str:
+def default_leg(service: Service) -> str:
     """Whose service is rated when the applicant does not say: the receiving window for a
-    case received in person at a window or terminal, else the handling place."""
-    if case.receiving_jurisdiction_id is not None and case.channel not in ONLINE_CHANNELS:
+    case received in person at a window or terminal, else the handling place. For a
+    consultation the receiving leg is the jurisdiction first asked (首问负责)."""
+    if isinstance(service, Consultation):
+        return Leg.RECEIVING
+    if service.receiving_jurisdiction_id is not None and service.channel not in ONLINE_CHANNELS:
         return Leg.RECEIVING
     return Leg.HANDLING
 
 
-def rating_closes_at(case: Case) -> dt.datetime | None:
-    if case.completed_at is None:
+def leg_targets(service: Service) -> dict[str, Any]:
+    """The jurisdiction behind each leg of the service. A consultation's handling leg is the
+    place that answered it (the owner when it was not forwarded)."""
+    if isinstance(service, Consultation):
+        answered = service.answered_in or service.forwarded_to
+        targets = {Leg.RECEIVING.value: service.jurisdiction}
+        if answered is not None and answered.pk != service.jurisdiction_id:
+            targets[Leg.HANDLING.value] = answered
+        return targets
+    targets = {Leg.HANDLING.value: service.handling_jurisdiction}
+    if service.receiving_jurisdiction is not None:
+        targets[Leg.RECEIVING.value] = service.receiving_jurisdiction
+    return targets
+
+
+def service_ended_at(service: Service) -> dt.datetime | None:
+    """When the service was over: completion, refusal or withdrawal of a case (the time of
+    the event that entered that state), the closing of a consultation."""
+    if isinstance(service, Consultation):
+        return service.closed_at if service.status == Consultation.Status.CLOSED else None
+    if service.status not in RATEABLE_STATES:
         return None
-    return case.completed_at + dt.timedelta(days=rating_window_days())
+    if service.status == Status.COMPLETED:
+        return service.completed_at
+    from tongban.cases.models import CaseEvent
+
+    return (
+        CaseEvent.objects.filter(case=service, to_status=service.status)
+        .order_by("-seq")
+        .values_list("at", flat=True)
+        .first()
+    )
+
+
+def rating_closes_at(service: Service) -> dt.datetime | None:
+    ended = service_ended_at(service)
+    if ended is None:
+        return None
+    return ended + dt.timedelta(days=rating_window_days())
 
 
 def rectification_due(jurisdiction: Any, opened_on: dt.date) -> dt.date:
@@ -158,40 +218,47 @@ def _clean_indicators(kind: str, level: int, indicators: dict[str, Any] | None) 
     return clean
 
 
-def rating_refusal(case: Case, now: dt.datetime) -> DomainError | None:
-    """Why the applicant may not rate `case` now (not completed, the rating period over,
-    already rated), or None. `submit_rating` raises it; the rating page shows it."""
-    if case.status != Status.COMPLETED or case.completed_at is None:
+def _already_rated(service: Service) -> bool:
+    if isinstance(service, Consultation):
+        return Rating.objects.filter(consultation=service).exists()
+    return Rating.objects.filter(case=service).exists()
+
+
+def _rated_error() -> Conflict:
+    return Conflict(
+        "该服务已评价(一次一评)。", "This service has already been rated.", code="already_rated"
+    )
+
+
+def rating_refusal(service: Service, now: dt.datetime) -> DomainError | None:
+    """Why the applicant may not rate `service` now in the portal or through a link (not
+    over yet, the rating period over, already rated), or None. The submitting actions
+    raise it; the rating pages show it."""
+    if service_ended_at(service) is None:
+        if isinstance(service, Consultation):
+            return Conflict(
+                "咨询办结后才能评价。",
+                "A consultation can be rated once it is closed.",
+                code="consultation_not_closed",
+            )
         return Conflict(
-            "办件办结后才能评价。",
-            "A case can be rated only after it is completed.",
+            "办件办结、不予受理或撤回后才能评价。",
+            "A case can be rated once it is completed, refused or withdrawn.",
             code="case_not_completed",
         )
-    closes = rating_closes_at(case)
+    closes = rating_closes_at(service)
     if closes is not None and now > closes:
         return Conflict(
             f"评价期限已过(办结后{rating_window_days()}日内可评价)。",
-            f"The rating period ({rating_window_days()} days after completion) is over.",
+            f"The rating period ({rating_window_days()} days after the service) is over.",
             code="rating_period_over",
         )
-    if Rating.objects.filter(case=case).exists():
-        return Conflict("该办件已评价。", "This case has already been rated.", code="already_rated")
+    if _already_rated(service):
+        return _rated_error()
     return None
 
 
-def submit_rating(
-    actor: Any,
-    case_number: str,
-    *,
-    level: int,
-    indicators: dict[str, Any] | None = None,
-    comment: str = "",
-    anonymous: bool = False,
-    target_leg: str | None = None,
-) -> Rating:
-    """The applicant rates a completed case once, within the rating period. A bad rating
-    (1–2) opens a rectification task for the responsible jurisdiction."""
-    require_authenticated(actor)
+def _check_level(level: int, comment: str) -> str:
     if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= 5:
         raise Invalid("评价等级须为1至5。", "The level must be from 1 to 5.", code="invalid_level")
     comment = (comment or "").strip()
@@ -201,57 +268,363 @@ def submit_rating(
             "A bad rating must say what went wrong.",
             code="comment_required",
         )
-    with transaction.atomic():
-        case = (
-            Case.objects.select_for_update(of=("self",))
-            .filter(number=case_number, applicant__user_id=actor.pk)
-            .select_related("receiving_jurisdiction", "handling_jurisdiction")
-            .first()
+    return comment
+
+
+def _create_rating(
+    service: Service,
+    *,
+    source: str,
+    rater: Any,
+    event_actor: Any,
+    event_role: str,
+    kind: str,
+    level: int,
+    indicators: dict[str, Any] | None,
+    comment: str,
+    anonymous: bool,
+    target_leg: str | None,
+    now: dt.datetime,
+) -> Rating:
+    """The one place a rating is written, whatever the channel; a bad rating (1–2) opens a
+    rectification task for the responsible jurisdiction. The caller holds the service's
+    row lock and has checked who may rate."""
+    clean = _clean_indicators(kind, level, indicators)
+    targets = leg_targets(service)
+    leg = target_leg or default_leg(service)
+    if leg not in Leg.values:
+        raise Invalid("被评价环节不正确。", "Unknown leg.", details={"target_leg": leg})
+    if leg not in targets:
+        raise Invalid(
+            "该服务没有这一环节(全程网办没有收件地,未转办的咨询没有办理地)。",
+            "The service has no such leg (an online case has no receiving place).",
+            code="no_receiving_leg" if leg == Leg.RECEIVING else "no_handling_leg",
         )
-        if case is None:  # not the applicant's case: existence is not disclosed
-            raise not_found("case")
+    target = targets[leg]
+    rating = Rating.objects.create(
+        case=service if isinstance(service, Case) else None,
+        consultation=service if isinstance(service, Consultation) else None,
+        source=source,
+        channel_kind=kind,
+        level=level,
+        indicators=clean,
+        comment=comment,
+        anonymous=bool(anonymous),
+        rater=rater,
+        target_leg=leg,
+        target_jurisdiction=target,
+        rated_at=now,
+    )
+    _append(
+        rating,
+        "rate",
+        event_actor,
+        now,
+        event_role,
+        data={"level": level, "leg": leg, "source": source},
+    )
+    if rating.is_bad:
+        due = rectification_due(target, timezone.localdate(now))
+        Rectification.objects.create(
+            rating=rating, jurisdiction=target, opened_at=now, due_date=due
+        )
+        _append(
+            rating,
+            "rectification_opened",
+            None,
+            now,
+            data={"jurisdiction": target.code, "due_date": due.isoformat()},
+        )
+    return rating
+
+
+def _lock_consultation(filters: dict[str, Any]) -> Consultation | None:
+    return (
+        Consultation.objects.select_for_update(of=("self",))
+        .filter(**filters)
+        .select_related("jurisdiction", "forwarded_to", "answered_in", "item", "applicant")
+        .first()
+    )
+
+
+def submit_rating(
+    actor: Any,
+    case_number: str | None = None,
+    *,
+    consultation_id: int | None = None,
+    level: int,
+    indicators: dict[str, Any] | None = None,
+    comment: str = "",
+    anonymous: bool = False,
+    target_leg: str | None = None,
+) -> Rating:
+    """The applicant rates, in the portal, a case that is over (completed, refused or
+    withdrawn) or a closed consultation, once, within the rating period."""
+    require_authenticated(actor)
+    comment = _check_level(level, comment)
+    if (case_number is None) == (consultation_id is None):
+        raise Invalid(
+            "请指明评价的办件或咨询(二选一)。",
+            "Name either a case or a consultation.",
+            code="service_required",
+        )
+    with transaction.atomic():
+        service: Service | None
+        if case_number is not None:
+            service = (
+                Case.objects.select_for_update(of=("self",))
+                .filter(number=case_number, applicant__user_id=actor.pk)
+                .select_related("receiving_jurisdiction", "handling_jurisdiction")
+                .first()
+            )
+        else:
+            service = _lock_consultation({"pk": consultation_id, "applicant__user_id": actor.pk})
+        if service is None:  # not the applicant's: existence is not disclosed
+            raise not_found("case" if case_number is not None else "consultation")
         now = timezone.now()
-        refusal = rating_refusal(case, now)
+        refusal = rating_refusal(service, now)
         if refusal is not None:
             raise refusal
-        kind = channel_kind_of(case)
-        clean = _clean_indicators(kind, level, indicators)
-        leg = target_leg or default_leg(case)
-        if leg not in Leg.values:
-            raise Invalid("被评价环节不正确。", "Unknown leg.", details={"target_leg": leg})
-        if leg == Leg.RECEIVING and case.receiving_jurisdiction is None:
-            raise Invalid(
-                "全程网办的办件没有收件地,只能评价办理地。",
-                "An online case has no receiving place; rate the handling place.",
-                code="no_receiving_leg",
-            )
-        target = case.receiving_jurisdiction if leg == Leg.RECEIVING else case.handling_jurisdiction
-        assert target is not None
-        rating = Rating.objects.create(
-            case=case,
-            channel_kind=kind,
-            level=level,
-            indicators=clean,
-            comment=comment,
-            anonymous=bool(anonymous),
+        return _create_rating(
+            service,
+            source=Source.PORTAL,
             rater=actor,
-            target_leg=leg,
-            target_jurisdiction=target,
-            rated_at=now,
+            event_actor=actor,
+            event_role="applicant",
+            kind=channel_kind_of(service),
+            level=level,
+            indicators=indicators,
+            comment=comment,
+            anonymous=anonymous,
+            target_leg=target_leg,
+            now=now,
         )
-        _append(rating, "rate", actor, now, "applicant", data={"level": level, "leg": leg})
-        if rating.is_bad:
-            due = rectification_due(target, timezone.localdate(now))
-            Rectification.objects.create(
-                rating=rating, jurisdiction=target, opened_at=now, due_date=due
+
+
+# -- the window's rating pad (评价器) ------------------------------------------------------
+
+# how long after serving the applicant the pad still offers the service
+PAD_HOURS = 12
+
+
+def pad_since(now: dt.datetime) -> dt.datetime:
+    return now - dt.timedelta(hours=PAD_HOURS)
+
+
+def pad_refusal(clerk: Any, service: Service, now: dt.datetime) -> DomainError | None:
+    """Why the pad of `clerk` may not rate `service` (the caller has found it in the
+    clerk's scope): it must have been served by this clerk, at a window of a jurisdiction
+    where they are window staff, in the last PAD_HOURS hours, and not rated yet."""
+    since = pad_since(now)
+    place_id: int | None
+    if isinstance(service, Consultation):
+        place_id = service.jurisdiction_id
+        served = service.recorded_by_id == clerk.pk and service.asked_at >= since
+        served = served or service.events.filter(actor=clerk, at__gte=since).exists()
+    else:
+        place_id = service.receiving_jurisdiction_id
+        served = place_id is not None and service.events.filter(actor=clerk, at__gte=since).exists()
+    if place_id is None or not has_role(clerk, PAD_ROLES, place_id):
+        return Forbidden(
+            "评价器只能评价本窗口办理的服务。",
+            "A window's rating pad rates only services of that window.",
+            code="pad_forbidden",
+        )
+    if not served:
+        return Conflict(
+            "该服务不是您刚刚办理的,不能在评价器上评价。",
+            "This service was not just served by you; the pad cannot rate it.",
+            code="not_served_here",
+        )
+    if _already_rated(service):
+        return _rated_error()
+    return None
+
+
+def submit_pad_rating(
+    clerk: Any,
+    *,
+    case_number: str | None = None,
+    consultation_id: int | None = None,
+    level: int,
+    indicators: dict[str, Any] | None = None,
+    comment: str = "",
+    anonymous: bool = False,
+) -> Rating:
+    """The applicant taps a rating on the window's tablet, signed in as the clerk who just
+    served them. It rates that window's service (the receiving leg) with the in-person
+    indicators, whatever the state of the case: at the window the service is the visit."""
+    require_authenticated(clerk)
+    comment = _check_level(level, comment)
+    if (case_number is None) == (consultation_id is None):
+        raise Invalid(
+            "请指明评价的办件或咨询(二选一)。",
+            "Name either a case or a consultation.",
+            code="service_required",
+        )
+    from tongban.cases.selectors import readable_cases
+    from tongban.consultations.selectors import readable_consultations
+
+    with transaction.atomic():
+        service: Service | None
+        if case_number is not None:
+            service = (
+                Case.objects.select_for_update(of=("self",))
+                .filter(pk__in=readable_cases(clerk).filter(number=case_number).values("pk"))
+                .select_related("receiving_jurisdiction", "handling_jurisdiction")
+                .first()
             )
-            _append(
-                rating,
-                "rectification_opened",
-                None,
-                now,
-                data={"jurisdiction": target.code, "due_date": due.isoformat()},
+        else:
+            scope = readable_consultations(clerk).filter(pk=int(consultation_id or 0))
+            service = _lock_consultation({"pk__in": scope.values("pk")})
+        if service is None:
+            raise not_found("case" if case_number is not None else "consultation")
+        now = timezone.now()
+        refusal = pad_refusal(clerk, service, now)
+        if refusal is not None:
+            raise refusal
+        return _create_rating(
+            service,
+            source=Source.WINDOW_PAD,
+            rater=None,
+            event_actor=clerk,
+            event_role="window_pad",
+            kind=ChannelKind.IN_PERSON,
+            level=level,
+            indicators=indicators,
+            comment=comment,
+            anonymous=anonymous,
+            target_leg=Leg.RECEIVING,
+            now=now,
+        )
+
+
+# -- one-time rating links (评价链接) -------------------------------------------------------
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def rating_link_url(token: str) -> str:
+    from django.urls import reverse
+
+    base = str(getattr(settings, "TONGBAN_PUBLIC_BASE_URL", "")).rstrip("/")
+    return f"{base}{reverse('ratings:link', args=[token])}"
+
+
+def invite_to_rate(service: Service) -> str | None:
+    """Called in the transaction that ends a service: for an applicant without a portal
+    account, make a one-time link (valid for the rating period) and return its URL for the
+    notification; None when the applicant can rate in the portal, or cannot be reached,
+    or the service is not rateable (a joint sub-case is rated through its parent)."""
+    applicant = service.applicant
+    if applicant is None or applicant.user_id is not None:
+        return None
+    if not (applicant.phone or applicant.email):
+        return None
+    if isinstance(service, Case) and service.parent_id is not None:
+        return None
+    now = timezone.now()
+    token = secrets.token_urlsafe(32)
+    RatingInvitation.objects.create(
+        token_hash=_token_hash(token),
+        case=service if isinstance(service, Case) else None,
+        consultation=service if isinstance(service, Consultation) else None,
+        created_at=now,
+        expires_at=now + dt.timedelta(days=rating_window_days()),
+    )
+    return rating_link_url(token)
+
+
+def _invitation_refusal(invitation: RatingInvitation, now: dt.datetime) -> DomainError | None:
+    if invitation.used_at is not None:
+        return Conflict(
+            "该评价链接已使用过。", "This rating link has already been used.", code="link_used"
+        )
+    if now > invitation.expires_at:
+        return Conflict("该评价链接已过期。", "This rating link has expired.", code="link_expired")
+    return None
+
+
+def invitation_for(token: str) -> tuple[RatingInvitation, DomainError | None]:
+    """The invitation behind a link, and why it may not be used now (or None). An unknown
+    token is NotFound."""
+    invitation = (
+        RatingInvitation.objects.filter(token_hash=_token_hash(token or ""))
+        .select_related(
+            "case__item",
+            "case__receiving_jurisdiction",
+            "case__handling_jurisdiction",
+            "consultation__item",
+            "consultation__jurisdiction",
+        )
+        .first()
+    )
+    if invitation is None:
+        raise NotFound("评价链接无效。", "This rating link is not valid.", code="invalid_link")
+    refusal = _invitation_refusal(invitation, timezone.now())
+    service = invitation.case or invitation.consultation
+    if refusal is None and service is not None and _already_rated(service):
+        refusal = _rated_error()
+    return invitation, refusal
+
+
+def submit_link_rating(
+    token: str,
+    *,
+    level: int,
+    indicators: dict[str, Any] | None = None,
+    comment: str = "",
+    anonymous: bool = False,
+    target_leg: str | None = None,
+) -> Rating:
+    """Rate through a one-time link, without logging in. The link is spent by the rating;
+    an expired, used or unknown link changes nothing."""
+    comment = _check_level(level, comment)
+    with transaction.atomic():
+        invitation = (
+            RatingInvitation.objects.select_for_update()
+            .filter(token_hash=_token_hash(token or ""))
+            .first()
+        )
+        if invitation is None:
+            raise NotFound("评价链接无效。", "This rating link is not valid.", code="invalid_link")
+        now = timezone.now()
+        refusal = _invitation_refusal(invitation, now)
+        if refusal is not None:
+            raise refusal
+        service: Service | None
+        if invitation.case_id is not None:
+            service = (
+                Case.objects.select_for_update(of=("self",))
+                .filter(pk=invitation.case_id)
+                .select_related("receiving_jurisdiction", "handling_jurisdiction")
+                .first()
             )
+        else:
+            service = _lock_consultation({"pk": invitation.consultation_id})
+        assert service is not None
+        refusal = rating_refusal(service, now)
+        if refusal is not None:
+            raise refusal
+        rating = _create_rating(
+            service,
+            source=Source.LINK,
+            rater=None,
+            event_actor=None,
+            event_role="applicant",
+            kind=channel_kind_of(service),
+            level=level,
+            indicators=indicators,
+            comment=comment,
+            anonymous=anonymous,
+            target_leg=target_leg,
+            now=now,
+        )
+        invitation.used_at = now
+        invitation.rating = rating
+        invitation.save(update_fields=["used_at", "rating"])
     return rating
 
 

@@ -12,7 +12,7 @@ from ninja import Field, Router, Schema, Status
 from tongban.accounts.access import is_platform_admin, jurisdictions_with
 from tongban.core.errors import Invalid
 from tongban.core.masking import mask_name
-from tongban.ratings import actions, selectors
+from tongban.ratings import actions, pages, selectors
 from tongban.ratings.models import MonthlySummary, Rating, Rectification
 
 router = Router(tags=["ratings 好差评"])
@@ -31,7 +31,8 @@ def parse_month(value: str | None) -> dt.date | None:
 
 
 class RatingIn(Schema):
-    case_number: str
+    case_number: str | None = Field(None, description="办件编号(与 consultation_id 二选一)")
+    consultation_id: int | None = Field(None, description="咨询编号(与 case_number 二选一)")
     level: int = Field(..., ge=1, le=5, description="5 非常满意 … 1 非常不满意")
     indicators: dict[str, int] = Field(
         default_factory=dict,
@@ -43,6 +44,37 @@ class RatingIn(Schema):
     target_leg: str | None = Field(None, description="receiving / handling; 默认见文档")
 
 
+class PadRatingIn(Schema):
+    case_number: str | None = Field(None, description="办件编号(与 consultation_id 二选一)")
+    consultation_id: int | None = None
+    level: int = Field(..., ge=1, le=5, description="5 非常满意 … 1 非常不满意")
+    indicators: dict[str, int] = Field(
+        default_factory=dict, description="现场: overall, efficiency, competence, attitude"
+    )
+    comment: str = ""
+    anonymous: bool = False
+
+
+class LinkRatingIn(Schema):
+    level: int = Field(..., ge=1, le=5, description="5 非常满意 … 1 非常不满意")
+    indicators: dict[str, int] = Field(default_factory=dict)
+    comment: str = ""
+    anonymous: bool = False
+    target_leg: str | None = None
+
+
+class LinkRatingOut(Schema):
+    rated: bool
+    level: int
+
+
+class PadServiceOut(Schema):
+    kind: str
+    case_number: str | None
+    consultation_id: int | None
+    title: str
+
+
 class RectificationBrief(Schema):
     id: int
     status: str
@@ -52,7 +84,9 @@ class RectificationBrief(Schema):
 
 class RatingOut(Schema):
     id: int
-    case_number: str
+    case_number: str | None
+    consultation_id: int | None
+    source: str
     item_name: str
     channel_kind: str
     level: int
@@ -78,7 +112,8 @@ class RectificationOut(Schema):
     jurisdiction: str
     jurisdiction_name: str
     rating_id: int
-    case_number: str
+    case_number: str | None
+    consultation_id: int | None
     level: int
     comment: str
     anonymous: bool
@@ -145,11 +180,11 @@ class PublishIn(Schema):
 
 def _rater_label(request: HttpRequest, r: Rating) -> str | None:
     user = request.user
-    if r.rater_id == getattr(user, "pk", None):
+    if r.rater_id is not None and r.rater_id == getattr(user, "pk", None):
         return str(r.rater)
     if r.anonymous:
         return None
-    return mask_name(str(r.rater))
+    return mask_name(r.rater_name)
 
 
 def _rating_out(request: HttpRequest, r: Rating) -> dict[str, Any]:
@@ -166,8 +201,10 @@ def _rating_out(request: HttpRequest, r: Rating) -> dict[str, Any]:
         }
     return {
         "id": r.pk,
-        "case_number": r.case.number,
-        "item_name": r.case.item.name,
+        "case_number": r.case.number if r.case is not None else None,
+        "consultation_id": r.consultation_id,
+        "source": r.source,
+        "item_name": r.item_name,
         "channel_kind": r.channel_kind,
         "level": r.level,
         "indicators": r.indicators,
@@ -192,7 +229,8 @@ def _task_out(t: Rectification) -> dict[str, Any]:
         "jurisdiction": t.jurisdiction.code,
         "jurisdiction_name": t.jurisdiction.name,
         "rating_id": t.rating_id,
-        "case_number": t.rating.case.number,
+        "case_number": t.rating.case.number if t.rating.case is not None else None,
+        "consultation_id": t.rating.consultation_id,
         "level": t.rating.level,
         "comment": t.rating.comment,
         "anonymous": t.rating.anonymous,
@@ -323,6 +361,7 @@ def rate(request: HttpRequest, payload: RatingIn) -> Status:
     rating = actions.submit_rating(
         request.user,
         payload.case_number,
+        consultation_id=payload.consultation_id,
         level=payload.level,
         indicators=payload.indicators,
         comment=payload.comment,
@@ -330,6 +369,52 @@ def rate(request: HttpRequest, payload: RatingIn) -> Status:
         target_leg=payload.target_leg,
     )
     return Status(201, _rating_out(request, selectors.get_rating_for(request.user, rating.pk)))
+
+
+@router.get("/ratings/pad", response=list[PadServiceOut], summary="窗口评价器:刚办理的服务")
+def pad_services(request: HttpRequest) -> list[dict[str, Any]]:
+    queue = pages.pad_queue(request.user)
+    out: list[dict[str, Any]] = [
+        {"kind": "case", "case_number": c.number, "consultation_id": None, "title": c.item.name}
+        for c in queue.cases
+    ]
+    out += [
+        {"kind": "consultation", "case_number": None, "consultation_id": c.pk, "title": c.topic}
+        for c in queue.consultations
+    ]
+    return out
+
+
+@router.post("/ratings/pad", response={201: RatingOut}, summary="窗口评价器提交评价")
+def pad_rate(request: HttpRequest, payload: PadRatingIn) -> Status:
+    rating = actions.submit_pad_rating(
+        request.user,
+        case_number=payload.case_number,
+        consultation_id=payload.consultation_id,
+        level=payload.level,
+        indicators=payload.indicators,
+        comment=payload.comment,
+        anonymous=payload.anonymous,
+    )
+    return Status(201, _rating_out(request, selectors.get_rating_for(request.user, rating.pk)))
+
+
+@router.post(
+    "/ratings/link/{token}",
+    response={201: LinkRatingOut},
+    auth=None,
+    summary="凭一次性评价链接评价(无需登录)",
+)
+def link_rate(request: HttpRequest, token: str, payload: LinkRatingIn) -> Status:
+    rating = actions.submit_link_rating(
+        token,
+        level=payload.level,
+        indicators=payload.indicators,
+        comment=payload.comment,
+        anonymous=payload.anonymous,
+        target_leg=payload.target_leg,
+    )
+    return Status(201, {"rated": True, "level": rating.level})
 
 
 @router.get("/ratings", response=RatingPage, summary="评价列表")

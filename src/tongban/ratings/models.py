@@ -27,26 +27,56 @@ class Leg(models.TextChoices):
     HANDLING = "handling", "办理地"
 
 
+class Source(models.TextChoices):
+    """How the rating reached us (评价渠道 in the 好差评 sense: where the applicant rated)."""
+
+    PORTAL = "portal", "网上办事大厅"
+    WINDOW_PAD = "window_pad", "窗口评价器"
+    LINK = "link", "短信/邮件评价链接"
+
+
 class Rating(models.Model):
-    """好差评: one per case (一次一评 / 一事一评), by the case's applicant, within the
-    rating period after completion. `target_leg` says whose service is rated and so who is
-    responsible for a bad rating (谁办理谁负责)."""
+    """好差评: one per service (一次一评 / 一事一评) — a case or a consultation, exactly one
+    of the two. Given by the applicant in the portal, on the window's rating pad right
+    after being served, or through a one-time link sent to applicants without an account.
+    `target_leg` says whose service is rated and so who is responsible for a bad rating
+    (谁办理谁负责)."""
 
     class Status(models.TextChoices):
         VALID = "valid", "有效"
         ANNULLED = "annulled", "已撤销(复核认定无效)"
 
     case = models.OneToOneField(
-        "cases.Case", verbose_name="办件", on_delete=models.PROTECT, related_name="rating"
+        "cases.Case",
+        verbose_name="办件",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="rating",
+    )
+    consultation = models.OneToOneField(
+        "consultations.Consultation",
+        verbose_name="咨询",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="rating",
+    )
+    source = models.CharField(
+        "评价方式", max_length=16, choices=Source.choices, default=Source.PORTAL
     )
     channel_kind = models.CharField("评价渠道", max_length=16, choices=ChannelKind.choices)
     level = models.PositiveSmallIntegerField("总体评价", choices=LEVEL_CHOICES)
     indicators = models.JSONField("分项评价", default=dict)
     comment = models.TextField("评价内容", blank=True)
     anonymous = models.BooleanField("匿名评价", default=False)
+    # the applicant's portal account; None on the window pad and through a link (the
+    # service's applicant is the rater then)
     rater = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="评价人",
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="+",
     )
@@ -73,11 +103,46 @@ class Rating(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(level__gte=1) & models.Q(level__lte=5), name="rating_level_1_5"
-            )
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(case__isnull=False) & models.Q(consultation__isnull=True))
+                | (models.Q(case__isnull=True) & models.Q(consultation__isnull=False)),
+                name="rating_one_service",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"评价#{self.pk} {self.level}"
+
+    @property
+    def service_number(self) -> str:
+        """The rated service's reference: the case number, or 咨询#id."""
+        if self.case_id is not None:
+            return self.case.number  # type: ignore[union-attr]
+        return f"咨询#{self.consultation_id}"
+
+    @property
+    def item_name(self) -> str:
+        if self.case_id is not None:
+            return self.case.item.name  # type: ignore[union-attr]
+        consultation = self.consultation
+        assert consultation is not None
+        item = consultation.item
+        return item.name if item is not None else consultation.topic
+
+    @property
+    def rater_name(self) -> str:
+        """Who rated, for staff of named ratings: the portal account, else the service's
+        applicant (or the consultation's asker)."""
+        if self.rater_id is not None:
+            return self.rater.display_name or self.rater.username  # type: ignore[union-attr]
+        if self.case_id is not None:
+            return self.case.applicant.name  # type: ignore[union-attr]
+        consultation = self.consultation
+        assert consultation is not None
+        if consultation.applicant_id:
+            return consultation.applicant.name  # type: ignore[union-attr]
+        return consultation.asker_name
 
     @property
     def is_bad(self) -> bool:
@@ -172,6 +237,55 @@ class Rectification(models.Model):
 
     def __str__(self) -> str:
         return f"整改#{self.pk} {self.get_status_display()}"
+
+
+class RatingInvitation(models.Model):
+    """评价链接: a one-time link sent with the closing notification to an applicant without
+    a portal account. Only the SHA-256 of the token is stored, so the table cannot be used
+    to rate; the link expires with the rating period and is spent by one rating."""
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    case = models.ForeignKey(
+        "cases.Case",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name="办件",
+    )
+    consultation = models.ForeignKey(
+        "consultations.Consultation",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name="咨询",
+    )
+    created_at = models.DateTimeField("发出时间")
+    expires_at = models.DateTimeField("失效时间")
+    used_at = models.DateTimeField("使用时间", null=True, blank=True)
+    rating = models.OneToOneField(
+        Rating,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="invitation",
+        verbose_name="评价",
+    )
+
+    class Meta:
+        verbose_name = "评价链接"
+        verbose_name_plural = "评价链接"
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(case__isnull=False) & models.Q(consultation__isnull=True))
+                | (models.Q(case__isnull=True) & models.Q(consultation__isnull=False)),
+                name="invitation_one_service",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"评价链接#{self.pk}"
 
 
 class RatingEvent(models.Model):

@@ -18,10 +18,13 @@ from tongban.accounts.access import (
     require_authenticated,
     roles_in,
 )
+from tongban.cases import selectors as case_selectors
 from tongban.cases.models import Case
+from tongban.consultations import selectors as consultation_selectors
+from tongban.consultations.models import Consultation
 from tongban.core.errors import DomainError, Forbidden, Invalid
 from tongban.ratings import actions, selectors
-from tongban.ratings.models import LEVEL_CHOICES, Leg, Rating, Rectification
+from tongban.ratings.models import LEVEL_CHOICES, ChannelKind, Leg, Rating, Rectification
 
 INDICATOR_LABELS = {
     "overall": gettext_noop("总体评价"),
@@ -52,6 +55,9 @@ _EXTRACTED = [
     gettext_noop("申诉不成立,继续整改"),
     gettext_noop("有效"),
     gettext_noop("已撤销(复核认定无效)"),
+    gettext_noop("网上办事大厅"),
+    gettext_noop("窗口评价器"),
+    gettext_noop("短信/邮件评价链接"),
 ]
 
 
@@ -60,36 +66,107 @@ _EXTRACTED = [
 
 @dataclass
 class RatingForm:
-    """The rating page of one case: the case, whether and how it may be rated, and the
-    rating if it was given."""
+    """The rating page of one service (a case or a consultation): whether and how it may be
+    rated, and the rating if it was given."""
 
-    case: Case
+    service: Case | Consultation
     kind: str
     indicators: list[tuple[str, str]]
     legs: list[tuple[str, str]]
     default_leg: str
+    ended_at: dt.datetime | None
     closes_at: dt.datetime | None
     refusal: DomainError | None
     rating: Rating | None
 
+    @property
+    def case(self) -> Case | None:
+        return self.service if isinstance(self.service, Case) else None
 
-def rating_form(user: Any, case_number: str) -> RatingForm:
-    case = selectors.applicant_case(user, case_number)
-    kind = actions.channel_kind_of(case)
-    legs = []
-    if case.receiving_jurisdiction is not None:
-        legs.append((Leg.RECEIVING.value, case.receiving_jurisdiction.name))
-    legs.append((Leg.HANDLING.value, case.handling_jurisdiction.name))
+    @property
+    def consultation(self) -> Consultation | None:
+        return self.service if isinstance(self.service, Consultation) else None
+
+    @property
+    def item_name(self) -> str:
+        if isinstance(self.service, Case):
+            return self.service.item.name
+        item = self.service.item
+        return item.name if item is not None else self.service.topic
+
+
+def _form(
+    service: Case | Consultation,
+    *,
+    kind: str | None = None,
+    refusal: DomainError | None,
+    rating: Rating | None,
+    legs_offered: tuple[str, ...] | None = None,
+) -> RatingForm:
+    kind = kind or actions.channel_kind_of(service)
+    targets = actions.leg_targets(service)
+    legs = [
+        (leg, targets[leg].name)
+        for leg in (Leg.RECEIVING.value, Leg.HANDLING.value)
+        if leg in targets and (legs_offered is None or leg in legs_offered)
+    ]
     return RatingForm(
-        case=case,
+        service=service,
         kind=kind,
         indicators=[(key, INDICATOR_LABELS[key]) for key in actions.indicators_for(kind)],
         legs=legs,
-        default_leg=actions.default_leg(case),
-        closes_at=actions.rating_closes_at(case),
+        default_leg=actions.default_leg(service) if legs_offered is None else legs_offered[0],
+        ended_at=actions.service_ended_at(service),
+        closes_at=actions.rating_closes_at(service),
+        refusal=refusal,
+        rating=rating,
+    )
+
+
+def rating_form(user: Any, case_number: str) -> RatingForm:
+    case = selectors.applicant_case(user, case_number)
+    return _form(
+        case,
         refusal=actions.rating_refusal(case, timezone.now()),
         rating=selectors.own_rating(user, case),
     )
+
+
+def consultation_rating_form(user: Any, consultation_id: int) -> RatingForm:
+    consultation = selectors.applicant_consultation(user, consultation_id)
+    return _form(
+        consultation,
+        refusal=actions.rating_refusal(consultation, timezone.now()),
+        rating=selectors.own_rating(user, consultation),
+    )
+
+
+def pad_form(clerk: Any, case_number: str | None, consultation_id: int | None) -> RatingForm:
+    """The pad's rating form for a service in the clerk's scope (NotFound otherwise): the
+    in-person indicators, rating the window (receiving leg)."""
+    service: Case | Consultation
+    if case_number is not None:
+        service = case_selectors.get_case_for(clerk, case_number)
+    else:
+        service = consultation_selectors.get_consultation_for(clerk, int(consultation_id or 0))
+    return _form(
+        service,
+        kind=ChannelKind.IN_PERSON,
+        refusal=actions.pad_refusal(clerk, service, timezone.now()),
+        rating=None,
+        legs_offered=(Leg.RECEIVING.value,),
+    )
+
+
+def link_form(token: str) -> RatingForm:
+    """The form behind a one-time link (NotFound for an unknown token). A used or expired
+    link shows why; the rating itself is not shown (whoever holds an old link is not
+    necessarily the applicant)."""
+    invitation, refusal = actions.invitation_for(token)
+    service = invitation.case or invitation.consultation
+    assert service is not None
+    refusal = refusal or actions.rating_refusal(service, timezone.now())
+    return _form(service, refusal=refusal, rating=None)
 
 
 def _level(value: str | None, name: str) -> int:
@@ -150,18 +227,59 @@ def rating_input(post: Any, form: RatingForm) -> RatingInput:
 
 @dataclass
 class Rateable:
-    case: Case
+    case: Case | None
     closes_at: dt.datetime | None
     rating: Rating | None
+    consultation: Consultation | None = None
+    ended_at: dt.datetime | None = None
 
 
 def rateable_cases(user: Any) -> list[Rateable]:
-    """The applicant's cases completed within the rating period, rated or not."""
-    since = timezone.now() - dt.timedelta(days=actions.rating_window_days())
+    """The applicant's cases and consultations that ended within the rating period, rated
+    or not."""
+    now = timezone.now()
+    since = now - dt.timedelta(days=actions.rating_window_days())
     out = []
     for case in selectors.completed_cases_of(user, since)[:100]:
-        out.append(Rateable(case, actions.rating_closes_at(case), getattr(case, "rating", None)))
+        closes = actions.rating_closes_at(case)
+        if closes is not None and closes >= now:
+            out.append(
+                Rateable(
+                    case,
+                    closes,
+                    getattr(case, "rating", None),
+                    None,
+                    actions.service_ended_at(case),
+                )
+            )
+    for c in selectors.closed_consultations_of(user, since)[:100]:
+        out.append(
+            Rateable(None, actions.rating_closes_at(c), getattr(c, "rating", None), c, c.closed_at)
+        )
     return out
+
+
+@dataclass
+class PadQueue:
+    cases: list[Case]
+    consultations: list[Consultation]
+
+
+def require_pad(user: Any) -> None:
+    """The rating pad is the window's tablet, signed in as window staff."""
+    require_authenticated(user)
+    if not jurisdictions_with(user, actions.PAD_ROLES):
+        raise Forbidden(
+            "评价器只供窗口人员登录使用。",
+            "The rating pad is for window staff.",
+            code="pad_forbidden",
+        )
+
+
+def pad_queue(user: Any) -> PadQueue:
+    require_pad(user)
+    cases, consultations = selectors.pad_services(user, actions.pad_since(timezone.now()))
+    return PadQueue(cases, consultations)
 
 
 # -- rectification tasks ------------------------------------------------------------------

@@ -16,7 +16,9 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from tongban.accounts.access import is_platform_admin, jurisdictions_with, require_authenticated
-from tongban.cases.models import Case, Status
+from tongban.accounts.models import Role
+from tongban.cases.models import Case, CaseEvent, Status
+from tongban.consultations.models import Consultation, ConsultationEvent
 from tongban.core.errors import not_found
 from tongban.ratings.models import MonthlySummary, Rating, RatingEvent, Rectification
 
@@ -40,12 +42,14 @@ def readable_ratings(user: Any) -> QuerySet[Rating]:
     if is_platform_admin(user):
         return qs
     where = jurisdictions_with(user)
-    scope = Q(rater=user) | Q(case__applicant__user=user)
+    scope = Q(rater=user) | Q(case__applicant__user=user) | Q(consultation__applicant__user=user)
     if where:
         scope |= (
             Q(target_jurisdiction__in=where)
             | Q(case__receiving_jurisdiction__in=where)
             | Q(case__handling_jurisdiction__in=where)
+            | Q(consultation__jurisdiction__in=where)
+            | Q(consultation__forwarded_to__in=where)
         )
     return qs.filter(scope)
 
@@ -72,14 +76,28 @@ def list_ratings(
         start, end = month_bounds(month)
         qs = qs.filter(rated_at__gte=start, rated_at__lt=end)
     return qs.select_related(
-        "case", "case__item", "target_jurisdiction", "rectification", "rater"
+        "case",
+        "case__item",
+        "case__applicant",
+        "consultation",
+        "consultation__item",
+        "target_jurisdiction",
+        "rectification",
+        "rater",
     ).order_by("-rated_at", "-id")
 
 
 def get_rating_for(user: Any, rating_id: int) -> Rating:
     row = (
         readable_ratings(user)
-        .select_related("case", "case__item", "target_jurisdiction", "rater")
+        .select_related(
+            "case",
+            "case__item",
+            "consultation",
+            "consultation__item",
+            "target_jurisdiction",
+            "rater",
+        )
         .filter(pk=rating_id)
         .first()
     )
@@ -130,14 +148,28 @@ def list_rectifications(
         )
         qs = qs.filter(late) if overdue else qs.exclude(late)
     return qs.select_related(
-        "rating", "rating__case", "rating__case__item", "jurisdiction"
+        "rating",
+        "rating__case",
+        "rating__case__item",
+        "rating__consultation",
+        "rating__consultation__item",
+        "jurisdiction",
     ).order_by("due_date", "id")
 
 
 def get_rectification_for(user: Any, rectification_id: int) -> Rectification:
     row = (
         readable_rectifications(user)
-        .select_related("rating", "rating__case", "rating__case__item", "jurisdiction")
+        .select_related(
+            "rating",
+            "rating__case",
+            "rating__case__item",
+            "rating__case__applicant",
+            "rating__consultation",
+            "rating__consultation__item",
+            "rating__rater",
+            "jurisdiction",
+        )
         .filter(pk=rectification_id)
         .first()
     )
@@ -174,28 +206,94 @@ def applicant_case(user: Any, case_number: str) -> Case:
     return case
 
 
-def own_rating(user: Any, case: Case) -> Rating | None:
-    """The rating of the caller's case, if it was rated (the rater sees it, annulled or
-    not)."""
+def applicant_consultation(user: Any, consultation_id: int) -> Consultation:
+    """The caller's own consultation (as its linked applicant), else NotFound."""
+    require_authenticated(user)
+    row = (
+        Consultation.objects.filter(pk=consultation_id, applicant__user_id=user.pk)
+        .select_related("item", "jurisdiction", "forwarded_to", "answered_in")
+        .first()
+    )
+    if row is None:
+        raise not_found("consultation")
+    return row
+
+
+def own_rating(user: Any, service: Case | Consultation) -> Rating | None:
+    """The rating of the caller's case or consultation, if it was rated (the applicant sees
+    it, annulled or not, whichever channel it came through)."""
+    field = "consultation" if isinstance(service, Consultation) else "case"
     return (
         readable_ratings(user)
-        .filter(case=case)
+        .filter(**{field: service})
+        .select_related("target_jurisdiction", "rectification")
+        .first()
+    )
+
+
+def service_rating(service: Case | Consultation) -> Rating | None:
+    """The rating of a service the caller already holds (the pad and the link pages)."""
+    field = "consultation" if isinstance(service, Consultation) else "case"
+    return (
+        Rating.objects.filter(**{field: service})
         .select_related("target_jurisdiction", "rectification")
         .first()
     )
 
 
 def completed_cases_of(user: Any, since: dt.datetime) -> QuerySet[Case]:
-    """The caller's cases completed since `since`, newest first, with their rating if
-    any (for the list of cases the applicant may rate)."""
+    """The caller's cases that ended (completed, refused, withdrawn) and changed since
+    `since`, newest first, with their rating if any (for the list of services the
+    applicant may rate; the rating period itself is checked per case)."""
     require_authenticated(user)
     return (
-        Case.objects.filter(
-            applicant__user_id=user.pk, status=Status.COMPLETED, completed_at__gte=since
+        Case.objects.filter(applicant__user_id=user.pk)
+        .filter(
+            Q(status=Status.COMPLETED, completed_at__gte=since)
+            | Q(status__in=[Status.REFUSED, Status.WITHDRAWN], updated_at__gte=since)
         )
         .select_related("item", "handling_jurisdiction", "rating")
-        .order_by("-completed_at", "-id")
+        .order_by("-updated_at", "-id")
     )
+
+
+def closed_consultations_of(user: Any, since: dt.datetime) -> QuerySet[Consultation]:
+    """The caller's consultations closed since `since`, with their rating if any."""
+    require_authenticated(user)
+    return (
+        Consultation.objects.filter(
+            applicant__user_id=user.pk, status=Consultation.Status.CLOSED, closed_at__gte=since
+        )
+        .select_related("item", "jurisdiction", "rating")
+        .order_by("-closed_at", "-id")
+    )
+
+
+def pad_services(clerk: Any, since: dt.datetime) -> tuple[list[Case], list[Consultation]]:
+    """What the window's rating pad offers: the cases and consultations this clerk served
+    at a window of a jurisdiction where they are window staff since `since`, not rated
+    yet, the most recent first. Nothing for anyone else."""
+    require_authenticated(clerk)
+    places = jurisdictions_with(clerk, [Role.CLERK])
+    if not places:
+        return [], []
+    served = CaseEvent.objects.filter(actor=clerk, at__gte=since).values("case_id")
+    cases = list(
+        Case.objects.filter(pk__in=served, receiving_jurisdiction__in=places, rating__isnull=True)
+        .select_related("item", "applicant")
+        .order_by("-updated_at", "-id")[:20]
+    )
+    touched = ConsultationEvent.objects.filter(actor=clerk, at__gte=since).values("consultation_id")
+    consultations = list(
+        Consultation.objects.filter(
+            Q(pk__in=touched) | Q(recorded_by=clerk, asked_at__gte=since),
+            jurisdiction__in=places,
+            rating__isnull=True,
+        )
+        .select_related("item")
+        .order_by("-updated_at", "-id")[:20]
+    )
+    return cases, consultations
 
 
 def rating_events(user: Any, rectification_id: int) -> list[RatingEvent]:

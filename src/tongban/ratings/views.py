@@ -6,6 +6,7 @@ page's message with their status (tongban.web.views.common.page)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -40,33 +41,7 @@ def my_ratings(request: HttpRequest) -> HttpResponse:
     )
 
 
-@page
-@require_http_methods(["GET", "POST"])
-def rate_case(request: HttpRequest, number: str) -> HttpResponse:
-    form = pages.rating_form(request.user, number)
-    context: dict[str, Any] = {
-        "form": form,
-        "levels": pages.LEVELS,
-        "fields": pages.form_fields(form, request.POST),
-        "post": request.POST,
-        "window_days": actions.rating_window_days(),
-    }
-    if request.method == "GET":
-        return render(request, "ratings/rate.html", context)
-    try:
-        data = pages.rating_input(request.POST, form)
-        rating = actions.submit_rating(
-            request.user,
-            number,
-            level=data.level,
-            indicators=data.indicators,
-            comment=data.comment,
-            anonymous=data.anonymous,
-            target_leg=data.target_leg,
-        )
-    except DomainError as error:
-        context["error"] = error
-        return render(request, "ratings/rate.html", context, status=error.status)
+def _thanks(request: HttpRequest, rating: Any) -> None:
     if rating.is_bad:
         messages.success(
             request,
@@ -75,7 +50,139 @@ def rate_case(request: HttpRequest, number: str) -> HttpResponse:
         )
     else:
         messages.success(request, _("感谢您的评价。"))
-    return redirect("ratings:rate", number)
+
+
+def _rate(
+    request: HttpRequest,
+    form: pages.RatingForm,
+    submit: Callable[[pages.RatingInput], Any],
+    template: str,
+    extra: dict[str, Any] | None = None,
+) -> HttpResponse | None:
+    """Render the form (GET, or POST with an error), or submit and return None."""
+    context: dict[str, Any] = {
+        "form": form,
+        "levels": pages.LEVELS,
+        "fields": pages.form_fields(form, request.POST),
+        "post": request.POST,
+        "window_days": actions.rating_window_days(),
+        **(extra or {}),
+    }
+    if request.method == "GET":
+        return render(request, template, context)
+    try:
+        rating = submit(pages.rating_input(request.POST, form))
+    except DomainError as error:
+        context["error"] = error
+        return render(request, template, context, status=error.status)
+    _thanks(request, rating)
+    return None
+
+
+@page
+@require_http_methods(["GET", "POST"])
+def rate_case(request: HttpRequest, number: str) -> HttpResponse:
+    form = pages.rating_form(request.user, number)
+
+    def submit(data: pages.RatingInput) -> Any:
+        return actions.submit_rating(
+            request.user,
+            number,
+            level=data.level,
+            indicators=data.indicators,
+            comment=data.comment,
+            anonymous=data.anonymous,
+            target_leg=data.target_leg,
+        )
+
+    return _rate(request, form, submit, "ratings/rate.html") or redirect("ratings:rate", number)
+
+
+@page
+@require_http_methods(["GET", "POST"])
+def rate_consultation(request: HttpRequest, consultation_id: int) -> HttpResponse:
+    form = pages.consultation_rating_form(request.user, consultation_id)
+
+    def submit(data: pages.RatingInput) -> Any:
+        return actions.submit_rating(
+            request.user,
+            consultation_id=consultation_id,
+            level=data.level,
+            indicators=data.indicators,
+            comment=data.comment,
+            anonymous=data.anonymous,
+            target_leg=data.target_leg,
+        )
+
+    return _rate(request, form, submit, "ratings/rate.html") or redirect(
+        "ratings:rate-consultation", consultation_id
+    )
+
+
+# -- the one-time link (no login) ---------------------------------------------------------
+
+
+@page(login=False)
+@require_http_methods(["GET", "POST"])
+def rate_by_link(request: HttpRequest, token: str) -> HttpResponse:
+    form = pages.link_form(token)
+
+    def submit(data: pages.RatingInput) -> Any:
+        return actions.submit_link_rating(
+            token,
+            level=data.level,
+            indicators=data.indicators,
+            comment=data.comment,
+            anonymous=data.anonymous,
+            target_leg=data.target_leg,
+        )
+
+    response = _rate(request, form, submit, "ratings/rate.html", {"by_link": True})
+    if response is not None:
+        return response
+    return render(request, "ratings/thanks.html", {})
+
+
+# -- the window's rating pad --------------------------------------------------------------
+
+
+@page
+@require_http_methods(["GET"])
+def pad(request: HttpRequest) -> HttpResponse:
+    return render(request, "ratings/pad.html", {"queue": pages.pad_queue(request.user)})
+
+
+def _pad_rate(
+    request: HttpRequest, case_number: str | None, consultation_id: int | None
+) -> HttpResponse:
+    pages.require_pad(request.user)
+    form = pages.pad_form(request.user, case_number, consultation_id)
+
+    def submit(data: pages.RatingInput) -> Any:
+        return actions.submit_pad_rating(
+            request.user,
+            case_number=case_number,
+            consultation_id=consultation_id,
+            level=data.level,
+            indicators=data.indicators,
+            comment=data.comment,
+            anonymous=data.anonymous,
+        )
+
+    response = _rate(request, form, submit, "ratings/pad_rate.html")
+    return response or redirect("ratings:pad")
+
+
+@page
+@require_http_methods(["GET", "POST"])
+def pad_rate_case(request: HttpRequest, number: str) -> HttpResponse:
+    return _pad_rate(request, number, None)
+
+
+@page
+@require_http_methods(["GET", "POST"])
+def pad_rate_consultation(request: HttpRequest, consultation_id: int) -> HttpResponse:
+    return _pad_rate(request, None, consultation_id)
 
 
 # -- rectification tasks ------------------------------------------------------------------

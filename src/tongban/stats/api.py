@@ -70,6 +70,7 @@ class OverviewOut(Schema):
     cases: dict[str, Any]
     consultations: dict[str, Any]
     ratings: dict[str, Any]
+    assistance: dict[str, Any]
     high_frequency: dict[str, Any]
 
 
@@ -148,6 +149,18 @@ def consultations(
 ) -> Any:
     data = selectors.consultation_stats(request.user, q.to_filter(), group_by)
     return _table(q, "consultations", data, export.CONSULTATION_COLUMNS)
+
+
+@router.get("/stats/assistance", response=TableOut, summary="帮办代办统计")
+def assistance(
+    request: HttpRequest,
+    q: Query[StatsQuery],
+    group_by: str | None = Query(
+        None, description="month, jurisdiction, handling, item, role, consent_method"
+    ),
+) -> Any:
+    data = selectors.assistance_stats(request.user, q.to_filter(), group_by)
+    return _table(q, "assistance", data, export.ASSISTANCE_COLUMNS)
 
 
 @router.get("/stats/ratings", response=TableOut, summary="好差评统计(满意度)")

@@ -683,6 +683,60 @@ def _satisfaction(query: DashboardQuery, months: list[dt.date], data: dict[str, 
     )
 
 
+ASSISTANCE_ROLE_ORDER = ("help", "act")
+ASSISTANCE_STEP_LABELS = (
+    ("fill_form", gettext_noop("填写申请表")),
+    ("scan", gettext_noop("扫描上传材料")),
+    ("submit", gettext_noop("提交申请")),
+    ("follow_up", gettext_noop("跟踪办理进度")),
+    ("collect_result", gettext_noop("领取办理结果")),
+)
+
+
+def _assistance(query: DashboardQuery, months: list[dt.date], data: dict[str, Any]) -> Figure:
+    """帮办代办 records per month, 帮办 and 代办 stacked; the table adds the steps."""
+    labels = {"help": _("帮办"), "act": _("代办")}
+    per = _pivot(data["rows"], months, "role", "records")
+    roles = _ordered(per, ASSISTANCE_ROLE_ORDER)
+    steps = {
+        key: _pivot(data["rows"], months, "role", key) for key, _label in ASSISTANCE_STEP_LABELS
+    }
+    rows = []
+    for i, month in enumerate(months):
+        values = [per[r][i] for r in roles]
+        step_values = [sum(v[i] for v in steps[key].values()) for key, _l in ASSISTANCE_STEP_LABELS]
+        rows.append(
+            [text(_month_label(month)), *map(num, values), num(sum(values)), *map(num, step_values)]
+        )
+    total = data["total"]
+    return Figure(
+        key="assistance",
+        title=_("帮办代办(按月)"),
+        caption=_("只统计窗口人员登记的帮办代办记录(含申请人同意方式和环节);普通窗口收件不计入。"),
+        columns=[
+            _("月份"),
+            *(labels.get(r, r) for r in roles),
+            _("合计"),
+            *(_(label) for _key, label in ASSISTANCE_STEP_LABELS),
+        ],
+        rows=rows,
+        foot=[
+            text(_("合计")),
+            *(num(sum(per[r])) for r in roles),
+            num(total["records"]),
+            *(num(total[key]) for key, _label in ASSISTANCE_STEP_LABELS),
+        ],
+        chart={
+            "type": "stacked",
+            "categories": [_month_label(m) for m in months],
+            "series": [{"name": labels.get(r, r), "data": per[r]} for r in roles],
+            "unit": _("件"),
+        },
+        exports=_exports("assistance", query, group_by="month,role"),
+        empty=not total["records"],
+    )
+
+
 def _hours_text(hours: float | None) -> str:
     if hours is None:
         return "—"
@@ -696,6 +750,7 @@ def _kpis(
     items: dict[str, int],
     consultations: dict[str, Any],
     ratings: dict[str, Any],
+    assistance: dict[str, Any] | None = None,
 ) -> list[Kpi]:
     def rate(value: float | None) -> str:
         return "—" if value is None else f"{value * 100:.1f}%"
@@ -741,6 +796,19 @@ def _kpis(
             _("差评 %(bad)s,已整改 %(fixed)s")
             % {"bad": ratings["bad"], "fixed": ratings["rectified"]},
         ),
+        *(
+            [
+                Kpi(
+                    "assistance",
+                    _("帮办代办"),
+                    f"{assistance['records']:,}",
+                    assistance["records"],
+                    _("其中代办 %(n)s") % {"n": f"{assistance['act']:,}"},
+                )
+            ]
+            if assistance is not None
+            else []
+        ),
     ]
 
 
@@ -756,6 +824,7 @@ def build(user: Any, query: DashboardQuery, *, today: dt.date | None = None) -> 
     hf = selectors.high_frequency_share(user, f(), top=0)
     consultations = selectors.consultation_stats(user, f(), "month,channel")
     ratings = selectors.rating_stats(user, f(), "month")
+    assistance = selectors.assistance_stats(user, f(), "month,role")
     items_figure, item_totals = _items(query, by_item)
     figures = [
         _cases_by_month(query, months, by_month_channel),
@@ -768,12 +837,22 @@ def build(user: Any, query: DashboardQuery, *, today: dt.date | None = None) -> 
         _consultations(query, months, consultations),
         _rating_levels(query, ratings),
         _satisfaction(query, months, ratings),
+        _assistance(query, months, assistance),
     ]
     for figure in figures:
         figure.wide = figure.key in WIDE_FIGURES
     return Dashboard(
         query=query,
-        kpis=_kpis(by_month["total"], item_totals, consultations["total"], ratings["total"]),
+        kpis=_kpis(
+            by_month["total"],
+            item_totals,
+            consultations["total"],
+            ratings["total"],
+            {
+                **assistance["total"],
+                "act": sum(r["records"] for r in assistance["rows"] if r["role"] == "act"),
+            },
+        ),
         figures=figures,
         agreements=selectors.readable_agreements(user),
     )

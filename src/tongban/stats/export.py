@@ -74,6 +74,16 @@ HEADERS: dict[str, str] = {
     "rectified": "已整改",
     "annulled": "复核撤销",
     "share": "占比",
+    "role": "帮办代办方式代码",
+    "role_label": "帮办代办方式",
+    "consent_method": "同意方式代码",
+    "consent_method_label": "同意方式",
+    "records": "帮办代办记录",
+    "fill_form": "填写申请表",
+    "scan": "扫描上传材料",
+    "submit": "提交申请",
+    "follow_up": "跟踪办理进度",
+    "collect_result": "领取办理结果",
 }
 
 CASE_COLUMNS = (
@@ -113,7 +123,12 @@ RATING_COLUMNS = (
 )
 
 
-HEADERS_MEASURES = frozenset(CASE_COLUMNS + CONSULTATION_COLUMNS + RATING_COLUMNS)
+ASSISTANCE_COLUMNS = ("records", "fill_form", "scan", "submit", "follow_up", "collect_result")
+
+
+HEADERS_MEASURES = frozenset(
+    CASE_COLUMNS + CONSULTATION_COLUMNS + RATING_COLUMNS + ASSISTANCE_COLUMNS
+)
 
 
 def check_format(value: str | None) -> str:

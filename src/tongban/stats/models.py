@@ -431,3 +431,46 @@ class HistoryImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year} ×{self.scale}"
+
+
+# 帮办代办: records are append-only, so they are folded straight into the counts by id
+# (no fact table: a record never changes once counted)
+ASSISTANCE_DIMENSIONS = (
+    "month",
+    "jurisdiction_id",
+    "handling_id",
+    "item_id",
+    "role",
+    "consent_method",
+)
+ASSISTANCE_STEPS = ("fill_form", "scan", "submit", "follow_up", "collect_result")
+ASSISTANCE_MEASURES = ("records", *ASSISTANCE_STEPS)
+
+
+class AssistanceCount(models.Model):
+    """帮办代办 records per month, serving jurisdiction (the helper's), handling place,
+    item, role (帮办 / 代办) and consent method, with how many covered each step."""
+
+    month = models.DateField()
+    jurisdiction_id = models.BigIntegerField()
+    handling_id = models.BigIntegerField()
+    item_id = models.BigIntegerField()
+    role = models.CharField(max_length=8)
+    consent_method = models.CharField(max_length=24)
+    records = models.BigIntegerField(default=0)
+    fill_form = models.BigIntegerField(default=0)
+    scan = models.BigIntegerField(default=0)
+    submit = models.BigIntegerField(default=0)
+    follow_up = models.BigIntegerField(default=0)
+    collect_result = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "帮办代办统计"
+        verbose_name_plural = "帮办代办统计"
+        constraints = [
+            models.UniqueConstraint(fields=list(ASSISTANCE_DIMENSIONS), name="assistance_count_key")
+        ]
+        indexes = [
+            models.Index(fields=["jurisdiction_id", "month"]),
+            models.Index(fields=["handling_id", "month"]),
+        ]

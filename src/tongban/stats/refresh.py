@@ -22,11 +22,15 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, models, transaction
 
+from tongban.assistance.models import AssistanceRecord
 from tongban.cases.models import Case, CaseEvent
 from tongban.catalog.models import ServiceItem
 from tongban.consultations.models import Consultation, ConsultationEvent
 from tongban.ratings.models import Rating, RatingEvent
 from tongban.stats.models import (
+    ASSISTANCE_DIMENSIONS,
+    ASSISTANCE_MEASURES,
+    ASSISTANCE_STEPS,
     CASE_DIMENSIONS,
     CASE_MEASURES,
     CONSULTATION_DIMENSIONS,
@@ -37,6 +41,7 @@ from tongban.stats.models import (
     MONTH_DIMENSIONS,
     RATING_DIMENSIONS,
     RATING_MEASURES,
+    AssistanceCount,
     CaseCount,
     CaseFact,
     CaseFlowCount,
@@ -704,11 +709,15 @@ def process_rating_events(events: list[tuple[Any, ...]]) -> None:
     rows = Rating.objects.filter(pk__in=ids).values(
         "id",
         "rated_at",
+        "case_id",
         "case__receiving_jurisdiction_id",
         "case__handling_jurisdiction_id",
         "target_jurisdiction_id",
         "case__item_id",
         "case__agreement_id",
+        "consultation__jurisdiction_id",
+        "consultation__forwarded_to_id",
+        "consultation__item_id",
         "channel_kind",
         "level",
         "status",
@@ -720,13 +729,26 @@ def process_rating_events(events: list[tuple[Any, ...]]) -> None:
         old = facts.get(r["id"])
         if old is not None:
             _add(deltas, *rating_contribution(old), -1)
+        # a consultation's legs are like its ConsultationCount's: "receiving" = the owner
+        # (首问), "handling" = the jurisdiction it was forwarded to (0 when none)
+        on_case = r["case_id"] is not None
         fact = RatingFact(
             rating_id=r["id"],
             month=local_month(r["rated_at"]),
-            receiving_id=r["case__receiving_jurisdiction_id"] or 0,
-            handling_id=r["case__handling_jurisdiction_id"],
+            receiving_id=(
+                r["case__receiving_jurisdiction_id"]
+                if on_case
+                else r["consultation__jurisdiction_id"]
+            )
+            or 0,
+            handling_id=(
+                r["case__handling_jurisdiction_id"]
+                if on_case
+                else r["consultation__forwarded_to_id"]
+            )
+            or 0,
             target_id=r["target_jurisdiction_id"],
-            item_id=r["case__item_id"],
+            item_id=(r["case__item_id"] if on_case else r["consultation__item_id"]) or 0,
             agreement_id=r["case__agreement_id"] or 0,
             channel_kind=r["channel_kind"],
             level=r["level"],
@@ -743,6 +765,41 @@ def process_rating_events(events: list[tuple[Any, ...]]) -> None:
         update_fields=[f.name for f in RatingFact._meta.concrete_fields if not f.primary_key],
     )
     apply_deltas(RatingCount, RATING_DIMENSIONS, RATING_MEASURES, deltas)
+
+
+# -- 帮办代办 ------------------------------------------------------------------------------
+
+
+def assistance_contribution(r: Any) -> tuple[Key, list[int]]:
+    key = (
+        local_month(r["recorded_at"]),
+        r["jurisdiction_id"],
+        r["case__handling_jurisdiction_id"],
+        r["case__item_id"],
+        r["role"],
+        r["consent_method"],
+    )
+    steps = set(r["steps"] or ())
+    return key, [1, *(int(step in steps) for step in ASSISTANCE_STEPS)]
+
+
+def process_assistance_records(events: list[tuple[Any, ...]]) -> None:
+    """Each record is counted once, when its id is first read (records are append-only, so
+    there is no old contribution to take back)."""
+    ids = sorted({e[0] for e in events})
+    rows = AssistanceRecord.objects.filter(pk__in=ids).values(
+        "recorded_at",
+        "jurisdiction_id",
+        "case__handling_jurisdiction_id",
+        "case__item_id",
+        "role",
+        "consent_method",
+        "steps",
+    )
+    deltas: Deltas = {}
+    for r in rows:
+        _add(deltas, *assistance_contribution(r), 1)
+    apply_deltas(AssistanceCount, ASSISTANCE_DIMENSIONS, ASSISTANCE_MEASURES, deltas)
 
 
 # -- the job ----------------------------------------------------------------------------
@@ -773,6 +830,13 @@ SOURCES: tuple[Source, ...] = (
         process_consultation_events,
     ),
     Source("rating_events", "评价记录", RatingEvent, ("id", "rating_id"), process_rating_events),
+    Source(
+        "assistance_records",
+        "帮办代办记录",
+        AssistanceRecord,
+        ("id",),
+        process_assistance_records,
+    ),
 )
 
 
@@ -866,6 +930,7 @@ def rebuild(
             ConsultationFact,
             RatingCount,
             RatingFact,
+            AssistanceCount,
             Cursor,
         ):
             model._default_manager.all().delete()

@@ -19,6 +19,7 @@ from django.db.models import Max, Min, Q, QuerySet, Sum
 from tongban.accounts.access import is_platform_admin, jurisdictions_with, require_authenticated
 from tongban.accounts.models import Role
 from tongban.agreements.models import Agreement, AgreementParty
+from tongban.assistance.models import AssistanceRole, ConsentMethod
 from tongban.cases.models import Status
 from tongban.catalog.models import Channel, Mode, ServiceItem
 from tongban.consultations.models import Consultation, ConsultationChannel
@@ -26,8 +27,10 @@ from tongban.core.errors import Forbidden, Invalid, not_found
 from tongban.ratings.models import LEVEL_CHOICES, ChannelKind, Rating, Rectification
 from tongban.regions.models import Department, Jurisdiction
 from tongban.stats.models import (
+    ASSISTANCE_MEASURES,
     CASE_MEASURES,
     CONSULTATION_MEASURES,
+    AssistanceCount,
     CaseCount,
     CaseFlowCount,
     CaseItemCount,
@@ -169,6 +172,14 @@ RATING_GROUPS = {
     "level": "level",
     "task_status": "task_status",
 }
+ASSISTANCE_GROUPS = {
+    "month": "month",
+    "jurisdiction": "jurisdiction_id",
+    "handling": "handling_id",
+    "item": "item_id",
+    "role": "role",
+    "consent_method": "consent_method",
+}
 _JURISDICTION_GROUPS = {"receiving", "handling", "jurisdiction", "forwarded_to", "target"}
 _CHOICE_LABELS: dict[str, dict[Any, str]] = {
     "department": dict(Department.Kind.choices),
@@ -182,6 +193,8 @@ _CHOICE_LABELS: dict[str, dict[Any, str]] = {
     "channel_kind": dict(ChannelKind.choices),
     "level": dict(LEVEL_CHOICES),
     "task_status": {"": "无整改", **dict(Rectification.Status.choices)},
+    "role": dict(AssistanceRole.choices),
+    "consent_method": dict(ConsentMethod.choices),
 }
 
 
@@ -578,6 +591,39 @@ def rating_stats(user: Any, f: StatsFilter, group_by: str | None) -> dict[str, A
     return {"group_by": groups, "rows": rows, "total": total}
 
 
+# -- 帮办代办 ------------------------------------------------------------------------------
+
+# the serving jurisdiction is the helper's (a window of the receiving place)
+ASSISTANCE_FIELDS = {"receiving": "jurisdiction_id", "handling": "handling_id"}
+
+
+def _assistance_qs(scope: StatsScope, f: StatsFilter) -> QuerySet:
+    qs = _period(_scoped(AssistanceCount.objects.all(), scope, f, ASSISTANCE_FIELDS), f)
+    if f.item:
+        qs = qs.filter(item_id=_item_id(f.item))
+    return qs
+
+
+def assistance_stats(user: Any, f: StatsFilter, group_by: str | None) -> dict[str, Any]:
+    """帮办代办 records: how many, 帮办 vs 代办, consent method, and per step."""
+    scope = stats_scope(user)
+    groups = _group_list(group_by, ASSISTANCE_GROUPS)
+    qs = _assistance_qs(scope, f)
+    sums = {m: Sum(m) for m in ASSISTANCE_MEASURES}
+    columns = [ASSISTANCE_GROUPS[g] for g in groups]
+    rows = list(qs.values(*columns).annotate(**sums).order_by(*columns)) if columns else []
+    if columns:
+        total = {m: sum(int(row[m] or 0) for row in rows) for m in ASSISTANCE_MEASURES}
+    else:
+        agg = qs.aggregate(**sums)
+        total = {m: int(agg[m] or 0) for m in ASSISTANCE_MEASURES}
+    for row in rows:
+        for m in ASSISTANCE_MEASURES:
+            row[m] = int(row[m] or 0)
+    _labels(groups, rows, ASSISTANCE_GROUPS)
+    return {"group_by": groups, "rows": rows, "total": total}
+
+
 # -- overview and agreements ------------------------------------------------------------
 
 
@@ -587,11 +633,16 @@ def overview(user: Any, f: StatsFilter) -> dict[str, Any]:
     cases = case_stats(user, f, None)["total"]
     consultations = consultation_stats(user, f, None)["total"]
     ratings = rating_stats(user, f, None)["total"]
+    assistance = assistance_stats(user, f, "role")
     hf = high_frequency_share(user, f, top=5)
     return {
         "cases": cases,
         "consultations": consultations,
         "ratings": ratings,
+        "assistance": {
+            **assistance["total"],
+            **{f"role_{row['role']}": row["records"] for row in assistance["rows"]},
+        },
         "high_frequency": {
             "case_share": hf["case_share"],
             "consultation_share": hf["consultation_share"],

@@ -267,7 +267,7 @@ def test_appeal_by_the_head_and_review_by_the_supervisor_annuls_the_rating(world
     rating = Rating.objects.get(pk=task.rating_id)
     assert rating.status == "annulled" and rating.annulled_at is not None
     # the applicant sees the rating as annulled on their page
-    mine = _rate_page(world, "applicant-1", rating.case.number).content.decode()
+    mine = _rate_page(world, "applicant-1", rating.service_number).content.decode()
     assert 'data-status="annulled"' in mine
     # a second review is refused (the task is no longer appealed)
     again = supervisor.post(

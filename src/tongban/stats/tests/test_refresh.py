@@ -134,16 +134,22 @@ def recount_consultations() -> dict:
 
 def recount_ratings() -> dict:
     totals: Counter[tuple] = Counter()
-    for r in Rating.objects.select_related("case"):
+    for r in Rating.objects.select_related("case", "consultation"):
         task = getattr(r, "rectification", None)
+        if r.case is not None:
+            legs = (r.case.receiving_jurisdiction_id or 0, r.case.handling_jurisdiction_id)
+            item, agreement = r.case.item_id, r.case.agreement_id or 0
+        else:  # a consultation's legs: owner (首问) and forwarded-to
+            assert r.consultation is not None
+            legs = (r.consultation.jurisdiction_id, r.consultation.forwarded_to_id or 0)
+            item, agreement = r.consultation.item_id or 0, 0
         totals[
             (
                 r.rated_at.astimezone(ZONE).date().replace(day=1),
-                r.case.receiving_jurisdiction_id or 0,
-                r.case.handling_jurisdiction_id,
+                *legs,
                 r.target_jurisdiction_id,
-                r.case.item_id,
-                r.case.agreement_id or 0,
+                item,
+                agreement,
                 r.channel_kind,
                 r.level,
                 r.status,

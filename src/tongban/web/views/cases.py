@@ -26,6 +26,7 @@ from tongban.cases.workflow import FINAL_STATES, Action, ShipVariant
 from tongban.catalog.models import DeliveryMethod
 from tongban.core.errors import DomainError, Invalid, NotFound
 from tongban.documents.notices import NoticeKind, render_notice
+from tongban.ratings.actions import RATEABLE_STATES
 from tongban.web import selectors
 from tongban.web.forms import action_input, checked_files, parse_int
 from tongban.web.labels import action_label
@@ -142,7 +143,7 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
             "allowed_types": ALLOWED_LABEL,
             "action_buttons": [(a, action_label(a)) for a in data.actions],
             # the rating page itself enforces the rating period and one rating per case
-            "may_rate": data.case.status == Status.COMPLETED
+            "may_rate": data.case.status in RATEABLE_STATES
             and data.case.applicant.user_id == request.user.pk,
             "assistance": assistance_of_case(request.user, data.case),
             "may_assist": may_record_assistance(request.user, data.case),
