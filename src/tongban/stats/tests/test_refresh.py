@@ -12,6 +12,8 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tongban.assistance.actions import AssistanceInput, record_assistance
+from tongban.assistance.models import AssistanceRecord
 from tongban.cases.models import Case, CaseEvent
 from tongban.consultations import actions as consultation_actions
 from tongban.consultations.models import Consultation
@@ -19,6 +21,8 @@ from tongban.ratings import actions as rating_actions
 from tongban.ratings.models import Rating
 from tongban.stats import refresh
 from tongban.stats.models import (
+    ASSISTANCE_DIMENSIONS,
+    ASSISTANCE_MEASURES,
     CASE_DIMENSIONS,
     CASE_MEASURES,
     CONSULTATION_DIMENSIONS,
@@ -28,6 +32,7 @@ from tongban.stats.models import (
     LEG_ITEM_DIMENSIONS,
     MONTH_DIMENSIONS,
     RATING_DIMENSIONS,
+    AssistanceCount,
     CaseCount,
     CaseFact,
     CaseFlowCount,
@@ -159,6 +164,24 @@ def recount_ratings() -> dict:
     return {k: (v,) for k, v in totals.items()}
 
 
+def recount_assistance() -> dict:
+    totals: dict[tuple, list[int]] = {}
+    for r in AssistanceRecord.objects.select_related("case"):
+        key = (
+            r.recorded_at.astimezone(ZONE).date().replace(day=1),
+            r.jurisdiction_id,
+            r.case.handling_jurisdiction_id,
+            r.case.item_id,
+            r.role,
+            r.consent_method,
+        )
+        row = totals.setdefault(key, [0] * len(ASSISTANCE_MEASURES))
+        row[0] += 1
+        for i, step in enumerate(ASSISTANCE_MEASURES[1:], start=1):
+            row[i] += int(step in r.steps)
+    return {k: tuple(v) for k, v in totals.items()}
+
+
 def _rollup(counts: dict, onto: tuple[str, ...]) -> dict:
     index = [CASE_DIMENSIONS.index(d) for d in onto]
     out: dict = {}
@@ -200,6 +223,9 @@ def assert_counts_match() -> None:
         recount_consultations()
     )
     assert _table(RatingCount, RATING_DIMENSIONS, ("ratings",)) == recount_ratings()
+    assert _table(AssistanceCount, ASSISTANCE_DIMENSIONS, ASSISTANCE_MEASURES) == (
+        recount_assistance()
+    )
 
 
 def snapshot() -> tuple[dict, ...]:
@@ -211,6 +237,7 @@ def snapshot() -> tuple[dict, ...]:
         _table(CaseMonthCount, MONTH_DIMENSIONS, CASE_MEASURES),
         _table(ConsultationCount, CONSULTATION_DIMENSIONS, CONSULTATION_MEASURES),
         _table(RatingCount, RATING_DIMENSIONS, ("ratings",)),
+        _table(AssistanceCount, ASSISTANCE_DIMENSIONS, ASSISTANCE_MEASURES),
     )
 
 
@@ -232,6 +259,12 @@ operation = st.one_of(
     st.tuples(st.just("advance"), st.integers(0, 30), st.integers(1, 10), st.integers(1, 200)),
     st.tuples(st.just("branch"), st.integers(0, 30), st.sampled_from(("withdraw", "refuse"))),
     st.tuples(st.just("refresh"), st.integers(1, 7)),
+    st.tuples(
+        st.just("assist"),
+        st.integers(0, 30),
+        st.sampled_from(("help", "act")),
+        st.sets(st.sampled_from(("fill_form", "scan", "submit", "follow_up")), min_size=1),
+    ),
 )
 
 
@@ -288,6 +321,14 @@ def test_counts_equal_a_recount_and_incremental_equals_rebuild(world, ops):
                     walk(case, steps=op[2], every=dt.timedelta(hours=op[3]))
             elif op[0] == "branch" and cases:
                 _branch(cases[op[1] % len(cases)], op[2])
+            elif op[0] == "assist" and cases:
+                case = cases[op[1] % len(cases)]
+                place = case.receiving_jurisdiction or case.handling_jurisdiction
+                record_assistance(
+                    world.user(f"{place.code}-clerk"),
+                    case.number,
+                    AssistanceInput(role=op[2], steps=sorted(op[3]), consent_method="portal"),
+                )
             elif op[0] == "refresh":
                 refresh.refresh(batch=op[1])
                 assert_counts_match()
