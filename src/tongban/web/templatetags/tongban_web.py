@@ -142,6 +142,7 @@ def user_bar(context: template.Context) -> dict[str, Any]:
         else:
             if "clerk" in roles:
                 nav.append(("web:clerk", gettext_noop("收件工作台")))
+                nav.append(("ratings:pad", gettext_noop("窗口评价器")))
             if roles & {"clerk", "officer", "head", "supervisor", "admin", "platform_admin"}:
                 nav.append(("web:queue", gettext_noop("办件队列")))
             if roles & {"clerk", "officer", "head"}:

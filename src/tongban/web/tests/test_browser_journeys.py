@@ -76,7 +76,7 @@ def test_huangzhou_receives_company_registration_for_donghu(journey, world):
     assert number.startswith("421102-20240927-")
     journey.shot(clerk, "clerk-receipt")
     case = Case.objects.get(number=number)
-    assert case.assisted and case.applicant == enterprise and case.status == "received"
+    assert not case.assisted and case.applicant == enterprise and case.status == "received"
     assert Attachment.objects.filter(case=case).count() == 1
 
     # -- 3. formal check, then the originals leave from the delivery desk with a waybill

@@ -152,7 +152,8 @@ def test_clerk_receives_a_case_with_checklist_and_upload(web, world):
     assert response.status_code == 302, _html(response)
     case = Case.objects.get()
     assert response["Location"] == reverse("web:receipt", args=[case.number])
-    assert case.assisted is True and case.channel == "window" and case.status == "received"
+    # a window receipt is not 帮办代办 (ADR 0095): no record, no flag
+    assert case.assisted is False and case.channel == "window" and case.status == "received"
     assert case.receiving_window == world.windows["421102"]
     states = dict(case.materials.values_list("material_id", "state"))
     assert states[materials[2].pk] == "missing"
@@ -667,10 +668,18 @@ def test_demo_mode_shows_the_sms_text_to_the_applicant_only(web, world, settings
         (
             "applicant-1",
             ["/my/", "/ratings/my/", "/ratings/summaries/"],
-            ["/stats/", "/ratings/tasks/"],
+            ["/stats/", "/ratings/tasks/", "/ratings/pad/"],
         ),
-        ("421102-clerk", ["/clerk/", "/ratings/tasks/", "/ratings/summaries/"], ["/stats/"]),
-        ("420100Z01-supervisor", ["/overview/", "/stats/", "/ratings/tasks/"], ["/clerk/"]),
+        (
+            "421102-clerk",
+            ["/clerk/", "/ratings/pad/", "/ratings/tasks/", "/ratings/summaries/"],
+            ["/stats/"],
+        ),
+        (
+            "420100Z01-supervisor",
+            ["/overview/", "/stats/", "/ratings/tasks/"],
+            ["/clerk/", "/ratings/pad/"],
+        ),
     ],
 )
 def test_navigation_offers_the_pages_of_the_role(web, world, username, present, absent):
