@@ -9,7 +9,13 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from tongban.consultations.admin import ReadOnlyAdmin
-from tongban.ratings.models import MonthlySummary, Rating, RatingEvent, Rectification
+from tongban.ratings.models import (
+    MonthlySummary,
+    Rating,
+    RatingEvent,
+    RatingInvitation,
+    Rectification,
+)
 
 
 class RatingEventInline(admin.TabularInline):
@@ -24,8 +30,17 @@ class RatingEventInline(admin.TabularInline):
 
 @admin.register(Rating)
 class RatingAdmin(ReadOnlyAdmin):
-    list_display = ["id", "rated_at", "case", "level", "target_jurisdiction", "status"]
-    list_filter = ["level", "status", "channel_kind", "target_jurisdiction"]
+    list_display = [
+        "id",
+        "rated_at",
+        "case",
+        "consultation",
+        "source",
+        "level",
+        "target_jurisdiction",
+        "status",
+    ]
+    list_filter = ["level", "status", "source", "channel_kind", "target_jurisdiction"]
     date_hierarchy = "rated_at"
     inlines = [RatingEventInline]
     exclude = ["rater"]
@@ -41,3 +56,9 @@ class RectificationAdmin(ReadOnlyAdmin):
 class MonthlySummaryAdmin(ReadOnlyAdmin):
     list_display = ["month", "jurisdiction", "ratings", "average", "good_rate", "annulled"]
     list_filter = ["month"]
+
+
+@admin.register(RatingInvitation)
+class RatingInvitationAdmin(ReadOnlyAdmin):
+    list_display = ["id", "case", "consultation", "created_at", "expires_at", "used_at"]
+    exclude = ["token_hash"]

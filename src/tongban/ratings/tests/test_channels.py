@@ -416,3 +416,22 @@ def test_online_case_completion_link_uses_the_online_indicators(world):
         actions.submit_link_rating(token, level=5, indicators=IN_PERSON)
     rating = actions.submit_link_rating(token, level=5, indicators=ONLINE)
     assert (rating.channel_kind, rating.target_leg) == ("online", "handling")
+
+
+def test_admin_lists_ratings_invitations_and_assistance_read_only(world):
+    applicant = _no_account_applicant()
+    case = _withdraw(world, _window_case(world, applicant))
+    token = _link_of(OutboxMessage.objects.get(case=case, template="withdrawn"))
+    actions.submit_link_rating(token, level=5, indicators=IN_PERSON)
+    user = world.user("platform-admin")
+    user.is_staff = user.is_superuser = True
+    user.save(update_fields=["is_staff", "is_superuser"])
+    admin = client_for(user)
+    for url in (
+        "/admin/ratings/rating/",
+        "/admin/ratings/ratinginvitation/",
+        "/admin/assistance/assistancerecord/",
+    ):
+        assert admin.get(url).status_code == 200, url
+    page = admin.get(f"/admin/ratings/ratinginvitation/{RatingInvitation.objects.get().pk}/change/")
+    assert page.status_code == 200 and "token_hash" not in page.content.decode()
