@@ -198,6 +198,11 @@ def test_case_page_shows_records_and_the_clerk_records_from_it(world):
     officer_page = client_for(world.user(f"{DONGHU}-officer")).get(f"/cases/{case.number}/")
     assert 'data-testid="assist-link"' not in officer_page.content.decode()
 
+    receipt = clerk.get(f"/cases/{case.number}/receipt/").content.decode()
+    assert 'data-testid="assist-link"' in receipt and 'data-testid="pad-link"' in receipt
+    other = client_for(world.user(f"{DONGHU}-officer")).get(f"/cases/{case.number}/receipt/")
+    assert 'data-testid="assist-link"' not in other.content.decode()
+
     url = f"/assistance/case/{case.number}/"
     missing = clerk.post(url, {"role": "help", "steps": ["scan"]})
     assert missing.status_code == 422 and 'data-code="consent_required"' in missing.content.decode()

@@ -270,4 +270,13 @@ def receipt(request: HttpRequest, number: str) -> HttpResponse:
     """The printable receipt (收件回执) of a case: what was received and what is
     missing, where it goes and how long it may take."""
     data = selectors.case_page(request.user, number)
-    return render(request, "web/receipt.html", {"page": data, "case": data.case})
+    return render(
+        request,
+        "web/receipt.html",
+        {
+            "page": data,
+            "case": data.case,
+            # the clerk who just received the case records 帮办代办 or hands the pad over
+            "may_assist": may_record_assistance(request.user, data.case),
+        },
+    )
