@@ -111,3 +111,29 @@ def test_dashboard_draws_real_charts(journey, world):  # noqa: F811
     expect(page.get_by_test_id("table-channels")).to_be_visible()
     journey.shot(page, "dashboard")
     assert page.js_errors == []
+
+
+def test_window_rating_pad_in_the_browser(journey, world):  # noqa: F811
+    """黄州's clerk has just received a case at the window; the tablet, signed in as that
+    clerk, offers it; the applicant taps the in-person indicators; it leaves the pad."""
+    from tongban.ratings.tests.test_channels import HUANGZHOU, _window_case
+
+    expect = _expect()
+    case = _window_case(world)
+    pad = journey.page()
+    sign_in(pad, f"{HUANGZHOU}-clerk", "/ratings/pad/")
+    pad.get_by_test_id(f"pad-case-{case.number}").click()
+    expect(pad.get_by_test_id("rating-form")).to_be_visible()
+    for name in ("overall", "ind_efficiency", "ind_competence", "ind_attitude"):
+        pad.locator(f'input[name="{name}"][value="5"]').check()
+    journey.shot(pad, "pad-rates")
+    pad.get_by_test_id("submit-rating").click()
+    expect(pad.locator("#messages")).to_contain_text("感谢您的评价")
+    expect(pad.get_by_test_id(f"pad-case-{case.number}")).to_have_count(0)
+    journey.shot(pad, "pad-rated")
+    rating = Rating.objects.get(case=case)
+    assert (rating.source, rating.level, rating.target_jurisdiction) == (
+        "window_pad",
+        5,
+        world.huangzhou,
+    )
