@@ -37,13 +37,20 @@ from tongban.cases.models import (
 from tongban.cases.workflow import (
     FINAL_STATES,
     INITIAL_STATE,
+    PART_INITIAL_STATE,
+    PARTS_OPEN_ON,
     SUBMIT_PRACTICE_CODE,
     Action,
+    Guard,
     Leg,
+    PartOutcome,
     ShipVariant,
     Transition,
     actions_from,
+    cascade_for,
     find_transition,
+    guard_holds,
+    part_outcome,
     variants_of,
 )
 from tongban.catalog.models import (
@@ -128,6 +135,7 @@ class ActionInput:
     picker_id_number: str = ""
     competent_authority: str = ""
     discrepancies: str = ""
+    mismatch: bool = False  # receive_originals: the paper differs from the electronic file
 
 
 # ---------------------------------------------------------------------------------------
@@ -170,14 +178,49 @@ def available_actions(user: Any, case: Case) -> list[str]:
     """Actions this user may attempt now (input-dependent rules are checked on submit)."""
     legs = legs_of(user, case)
     result: list[str] = []
+    guards: dict[Guard, bool] = {}
     for action in actions_from(case.status, case.mode):
         for variant in variants_of(action, case.status):
             transition = find_transition(action, case.status, variant)
             if transition is None or case.mode not in transition.modes:
                 continue
-            if _acting_leg(transition, legs) is not None and action not in result:
+            if _acting_leg(transition, legs) is None or action in result:
+                continue
+            guard = transition.guard
+            if guard is not None and guard not in guards:
+                guards[guard] = _guard_holds(case, guard)
+            if guard is None or guards[guard]:
                 result.append(action)
     return result
+
+
+def _originals_inbound(case: Case) -> Any:
+    return Shipment.objects.filter(
+        case=case,
+        purpose=Shipment.Purpose.ORIGINALS,
+        destination=Shipment.Destination.HANDLING_PLACE,
+    )
+
+
+def part_outcomes(case: Case) -> dict[str, PartOutcome]:
+    """The outcome of each part of a joint lead, by sub-case number (empty otherwise)."""
+    parts = list(case.subcases.order_by("number").values_list("pk", "number", "status"))
+    if not parts:
+        return {}
+    approved = set(
+        CaseEvent.objects.filter(
+            case_id__in=[pk for pk, _, _ in parts], action=Action.APPROVE
+        ).values_list("case_id", flat=True)
+    )
+    return {number: part_outcome(status, pk in approved) for pk, number, status in parts}
+
+
+def _guard_holds(case: Case, guard: Guard) -> bool:
+    if guard == Guard.ORIGINALS_IN_TRANSIT:
+        return _originals_inbound(case).filter(state=Shipment.State.IN_TRANSIT).exists()
+    if guard == Guard.ORIGINALS_HELD:
+        return _originals_inbound(case).filter(state=Shipment.State.SIGNED).exists()
+    return guard_holds(guard, part_outcomes(case).values())
 
 
 def _next_case_number(jurisdiction: Jurisdiction, day: dt.date) -> str:
@@ -687,6 +730,11 @@ def _licences_by_type(applicant: Applicant, materials: Any) -> dict[str, Any]:
 def perform_case_action(actor: Any, number: str, action: str, data: ActionInput) -> Case:
     access.require_authenticated(actor)
     with transaction.atomic():
+        # a part's end may complete its lead, and a lead's end ends its parts: lock the
+        # lead before the part, always in that order, so the two never wait on each other
+        parent_id = Case.objects.filter(number=number).values_list("parent_id", flat=True)
+        if parent_id and parent_id[0] is not None:
+            list(Case.objects.select_for_update().filter(pk=parent_id[0]).values_list("pk"))
         case = _lock_case(actor, number)
         variant = _variant_for(case, action, data)
         transition = find_transition(action, case.status, variant)
@@ -710,7 +758,8 @@ def perform_case_action(actor: Any, number: str, action: str, data: ActionInput)
         from_status = case.status
         outcome = handler(case, data, _Context(actor, leg, role, today, cal, transition))
         case.status = transition.target
-        case.practice_code = transition.practice_code
+        if transition.practice_code is not None:
+            case.practice_code = transition.practice_code
         if case.status in FINAL_STATES:
             deadlines.clear_dates_for_final_state(case)
         else:
@@ -729,11 +778,15 @@ def perform_case_action(actor: Any, number: str, action: str, data: ActionInput)
             actor,
             role,
             jurisdiction_id,
-            transition.practice_code,
+            case.practice_code,
             data.reason.strip(),
             outcome.event_data,
         )
         case.save()
+        if case.status in FINAL_STATES and from_status not in FINAL_STATES:
+            if case.parent_id is not None:
+                _complete_parent_if_ready(case.parent_id)
+            _end_open_parts(case, action, data.reason.strip())
         if outcome.notify:
             extra = {"reason": data.reason.strip(), **outcome.notify_extra}
             if "due_date" not in extra and case.due_date is not None:
@@ -934,10 +987,114 @@ def _on_transfer(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
 
 
 def _on_receive_transfer(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
-    Shipment.objects.filter(
-        case=case, purpose=Shipment.Purpose.ORIGINALS, state=Shipment.State.IN_TRANSIT
-    ).update(state=Shipment.State.SIGNED, signed_at=_now())
-    return _Outcome(event_data={"discrepancies": data.discrepancies.strip()})
+    # the electronic file only: the paper originals are signed for when they arrive
+    in_post = _originals_inbound(case).filter(state=Shipment.State.IN_TRANSIT).exists()
+    return _Outcome(
+        event_data={"discrepancies": data.discrepancies.strip(), "originals_in_transit": in_post}
+    )
+
+
+def _on_receive_originals(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
+    shipment = (
+        _originals_inbound(case)
+        .select_for_update()
+        .filter(state=Shipment.State.IN_TRANSIT)
+        .order_by("shipped_at", "pk")
+        .first()
+    )
+    if shipment is None:
+        raise Conflict(
+            "没有在途的纸质原件可签收。",
+            "No paper originals are on their way to be signed for.",
+            code="no_originals_in_transit",
+        )
+    note = data.discrepancies.strip()
+    if data.mismatch and not note:
+        _require("", "discrepancies", "原件与电子材料不符之处")
+    if len(note) > 255:
+        raise Invalid(
+            "签收说明不能超过255个字符。",
+            "The note is longer than 255 characters.",
+            code="too_long",
+            details={"field": "discrepancies", "max_length": 255},
+        )
+    shipment.state = Shipment.State.SIGNED
+    shipment.signed_at = _now()
+    shipment.mismatch = data.mismatch
+    shipment.note = note
+    shipment.save(update_fields=["state", "signed_at", "mismatch", "note"])
+    return _Outcome(
+        event_data={
+            "carrier": shipment.carrier,
+            "waybill_number": shipment.waybill_number,
+            "mismatch": data.mismatch,
+            "discrepancies": note,
+        }
+    )
+
+
+def _on_return_originals(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
+    held = list(
+        _originals_inbound(case)
+        .select_for_update()
+        .filter(state=Shipment.State.SIGNED)
+        .order_by("shipped_at", "pk")
+    )
+    if not held:
+        raise Conflict(
+            "办理地没有待退还的纸质原件。",
+            "The handling place holds no paper originals to return.",
+            code="no_originals_held",
+        )
+    method = data.method or DeliveryMethod.POST
+    if method not in (DeliveryMethod.POST, DeliveryMethod.WINDOW):
+        raise Invalid(
+            "退还方式应为邮寄给申请人或送回收件窗口。",
+            "Originals go back by post to the applicant or to the receiving window.",
+            code="invalid_delivery_method",
+            details={"allowed": [DeliveryMethod.POST.value, DeliveryMethod.WINDOW.value]},
+        )
+    carrier = _require(data.carrier, "carrier", "承运方")
+    waybill = _require(data.waybill_number, "waybill_number", "运单号")
+    to_applicant = method == DeliveryMethod.POST
+    address = (data.address or case.delivery_address or case.applicant.address).strip()
+    if to_applicant and not address:
+        _require("", "address", "寄递地址")
+    now = _now()
+    for inbound in held:
+        Shipment.objects.create(
+            case=case,
+            purpose=Shipment.Purpose.ORIGINALS,
+            destination=(
+                Shipment.Destination.APPLICANT
+                if to_applicant
+                else Shipment.Destination.RECEIVING_WINDOW
+            ),
+            carrier=carrier,
+            waybill_number=waybill,
+            address=address if to_applicant else "",
+            shipped_at=now,
+            return_of=inbound,
+        )
+    Shipment.objects.filter(pk__in=[s.pk for s in held]).update(state=Shipment.State.RETURNED)
+    destination = "applicant" if to_applicant else "receiving_window"
+    return _Outcome(
+        notify="originals_returned",
+        event_data={"carrier": carrier, "waybill_number": waybill, "destination": destination},
+        notify_extra={"carrier": carrier, "waybill_number": waybill, "to_window": not to_applicant},
+    )
+
+
+def _require_originals_if_needed(case: Case) -> None:
+    if not case.implementation.originals_before_acceptance:
+        return
+    if _originals_inbound(case).filter(state=Shipment.State.IN_TRANSIT).exists():
+        raise Conflict(
+            "该事项须签收纸质原件后方可受理,原件尚在寄递途中。",
+            "This item is accepted only once the paper originals have been signed for; "
+            "they are still in the post.",
+            code="originals_not_received",
+        )
 
 
 def _on_accept(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
@@ -957,12 +1114,23 @@ def _on_accept(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
             code="materials_incomplete",
             details={"missing": missing},
         )
+    _require_originals_if_needed(case)
     case.accepted_at = _now()
     deadlines.start_clock(case, ctx.cal, ctx.today)
     outcome = _Outcome(notify="accepted")
-    if case.mode == Mode.JOINT and case.parent_id is None and case.joint_parts:
-        outcome.event_data["subcases"] = _open_subcases(case, ctx)
+    _open_parts_on_acceptance(case, ctx, outcome)
     return outcome
+
+
+def _open_parts_on_acceptance(case: Case, ctx: _Context, outcome: _Outcome) -> None:
+    if (
+        ctx.transition.action in PARTS_OPEN_ON
+        and case.mode == Mode.JOINT
+        and case.parent_id is None
+        and case.joint_parts
+        and not case.subcases.exists()
+    ):
+        outcome.event_data["subcases"] = _open_subcases(case, ctx)
 
 
 def _open_subcases(parent: Case, ctx: _Context) -> list[str]:
@@ -983,7 +1151,7 @@ def _open_subcases(parent: Case, ctx: _Context) -> list[str]:
             parent=parent,
             applicant=parent.applicant,
             submitted_by=ctx.actor,
-            status=Status.PENDING_ACCEPTANCE,
+            status=PART_INITIAL_STATE,
             practice_code=SUBMIT_PRACTICE_CODE,
             delivery_method=DeliveryMethod.ELECTRONIC,
             received_at=_now(),
@@ -1050,6 +1218,7 @@ def _on_accept_with_commitment(case: Case, data: ActionInput, ctx: _Context) -> 
             code="nothing_deferred",
         )
     days = _days(data, deadlines.DEFAULT_COMMITMENT_DAYS, 1, 30, "容缺补齐期限")
+    _require_originals_if_needed(case)
     CaseMaterial.objects.filter(pk__in=[m.pk for m in deferrable]).update(
         state=CaseMaterial.State.DEFERRED
     )
@@ -1057,11 +1226,13 @@ def _on_accept_with_commitment(case: Case, data: ActionInput, ctx: _Context) -> 
     case.accepted_at = _now()
     deadlines.start_clock(case, ctx.cal, ctx.today)
     names = [m.name for m in deferrable]
-    return _Outcome(
+    outcome = _Outcome(
         notify="accepted_conditionally",
         event_data={"deferred": names, "commitment_due": case.commitment_due.isoformat()},
         notify_extra={"missing": names, "due_date": case.commitment_due.isoformat()},
     )
+    _open_parts_on_acceptance(case, ctx, outcome)
+    return outcome
 
 
 def _on_refuse(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
@@ -1074,6 +1245,20 @@ def _on_refuse(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
 
 def _on_terminate(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
     reason = _need_reason(data, "终止理由")
+    outcomes = part_outcomes(case) if case.mode == Mode.JOINT else {}
+    failed = [number for number, o in outcomes.items() if o == PartOutcome.FAILED]
+    if ctx.transition.guard == Guard.PART_FAILED or failed:
+        # 多地联办 ended as a whole: a part it cannot do without has failed (ADR 0094)
+        if not failed:
+            raise Conflict(
+                "没有失败的联办部分,不能整体终止。",
+                "No part of this joint case has failed: it cannot be ended as a whole.",
+                code="no_failed_part",
+            )
+        return _Outcome(
+            notify="terminated",
+            event_data={"reason": reason, "as_a_whole": True, "failed_parts": failed},
+        )
     deadline = (
         case.commitment_due
         if case.status == Status.ACCEPTED_CONDITIONALLY
@@ -1236,10 +1421,9 @@ def _on_pickup(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
 
 
 def _on_complete(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
-    open_subcases = list(
-        case.subcases.exclude(status=Status.COMPLETED).values_list("number", flat=True)
-    )
-    if open_subcases:
+    outcomes = part_outcomes(case)
+    if not guard_holds(ctx.transition.guard, outcomes.values()):
+        open_subcases = [n for n, o in outcomes.items() if o == PartOutcome.OPEN]
         raise Conflict(
             "尚有联办子件未办结。",
             "Joint sub-cases are still open.",
@@ -1247,38 +1431,101 @@ def _on_complete(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
             details={"subcases": open_subcases},
         )
     case.completed_at = _now()
-    outcome = _Outcome(notify="completed")
-    if case.parent_id is not None:
-        parent_id = case.parent_id
-        outcome.after.append(lambda: _complete_parent_if_ready(parent_id))
-    return outcome
+    event, extra = _joint_outcome(case, outcomes)
+    return _Outcome(notify="completed", event_data=event, notify_extra=extra)
+
+
+def _joint_outcome(
+    case: Case, outcomes: dict[str, PartOutcome]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What the completion of a joint lead records and tells the applicant: every part's
+    outcome, and for a partial completion (部分办结) which parts failed and why."""
+    if not outcomes:
+        return {}, {}
+    failed = [number for number, o in outcomes.items() if o == PartOutcome.FAILED]
+    event: dict[str, Any] = {
+        "parts": {number: o.value for number, o in outcomes.items()},
+        "partial": bool(failed),
+    }
+    if not failed:
+        return event, {}
+    lines = []
+    for sub in case.subcases.filter(number__in=failed).select_related(
+        "item", "handling_jurisdiction"
+    ):
+        last = sub.events.exclude(reason="").order_by("-seq").first()
+        why = Status(sub.status).label if sub.status != Status.COMPLETED else "不予许可"
+        lines.append(
+            f"{sub.handling_jurisdiction.short_name}·{sub.item.name}({sub.number}):{why}"
+            + (f",{last.reason}" if last is not None else "")
+        )
+    event["failed_parts"] = failed
+    return event, {"failed_parts": lines}
 
 
 def _complete_parent_if_ready(parent_id: int) -> None:
-    """The parent of a joint case completes by itself once its result is delivered and
-    every sub-case has completed."""
+    """The lead of a joint case completes by itself once its own result is delivered and
+    every part has ended, recording the parts that failed (ADR 0094). The move is the
+    table's `complete` row, performed by the system."""
     parent = Case.objects.select_for_update().select_related("item").get(pk=parent_id)
-    if parent.status != Status.DELIVERED:
+    transition = find_transition(Action.COMPLETE, parent.status)
+    outcomes = part_outcomes(parent)
+    if transition is None or not guard_holds(transition.guard, outcomes.values()):
         return
-    if parent.subcases.exclude(status=Status.COMPLETED).exists():
-        return
-    parent.status = Status.COMPLETED
-    parent.practice_code = 11
+    from_status = parent.status
+    event, extra = _joint_outcome(parent, outcomes)
+    parent.status = transition.target
+    if transition.practice_code is not None:
+        parent.practice_code = transition.practice_code
     parent.completed_at = _now()
     deadlines.clear_dates_for_final_state(parent)
     _append_event(
         parent,
         Action.COMPLETE,
-        Status.DELIVERED,
+        from_status,
         None,
         "system",
         None,
-        11,
-        "全部联办子件已办结",
-        {"automatic": True},
+        parent.practice_code,
+        "全部联办子件已结束" + ("(部分办结)" if event.get("partial") else ""),
+        {"automatic": True, **event},
     )
     parent.save()
-    _notify(parent, "completed")
+    _notify(parent, "completed", **extra)
+
+
+def _end_open_parts(lead: Case, action: str, reason: str) -> None:
+    """A joint lead that has just been terminated or withdrawn as a whole ends its parts
+    that are still undecided, with the same action, by the table's rows (ADR 0094)."""
+    if lead.mode != Mode.JOINT or lead.parent_id is not None:
+        return
+    for part in (
+        lead.subcases.select_for_update()
+        .select_related("item", "handling_jurisdiction")
+        .exclude(status__in=FINAL_STATES)
+        .order_by("pk")
+    ):
+        transition = cascade_for(action, lead.status, part.status)
+        if transition is None:
+            continue
+        from_status = part.status
+        part.status = transition.target
+        if transition.practice_code is not None:
+            part.practice_code = transition.practice_code
+        deadlines.clear_dates_for_final_state(part)
+        _append_event(
+            part,
+            action,
+            from_status,
+            None,
+            "system",
+            None,
+            part.practice_code,
+            f"联办主件{lead.number}已{Status(lead.status).label}"
+            + (f":{reason}" if reason else ""),
+            {"automatic": True, "lead": lead.number},
+        )
+        part.save()
 
 
 def _on_withdraw(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
@@ -1293,6 +1540,8 @@ _HANDLERS: dict[Action, Callable[[Case, ActionInput, _Context], _Outcome]] = {
     Action.SUPPLEMENT: _on_supplement,
     Action.TRANSFER: _on_transfer,
     Action.RECEIVE_TRANSFER: _on_receive_transfer,
+    Action.RECEIVE_ORIGINALS: _on_receive_originals,
+    Action.RETURN_ORIGINALS: _on_return_originals,
     Action.ACCEPT: _on_accept,
     Action.ACCEPT_WITH_COMMITMENT: _on_accept_with_commitment,
     Action.REFUSE: _on_refuse,

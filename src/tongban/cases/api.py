@@ -74,7 +74,12 @@ class CaseActionIn(Schema):
     pickup_code: str = ""
     picker_id_number: str = ""
     competent_authority: str = ""
-    discrepancies: str = ""
+    discrepancies: str = Field(
+        "", description="receive_transfer / receive_originals: what differs (max 255)"
+    )
+    mismatch: bool = Field(
+        False, description="receive_originals: the paper differs from the electronic file"
+    )
 
 
 class CaseQueueIn(Schema):
@@ -156,6 +161,8 @@ class ShipmentOut(Schema):
     state: str
     shipped_at: dt.datetime
     signed_at: dt.datetime | None
+    mismatch: bool
+    note: str
 
 
 class CaseDetailOut(CaseSummaryOut):
@@ -163,6 +170,9 @@ class CaseDetailOut(CaseSummaryOut):
     agreement: str | None
     parent: str | None
     subcases: list[str]
+    part_outcomes: dict[str, str] = Field(
+        ..., description="多地联办 lead: each part's outcome (open | succeeded | failed)"
+    )
     delivery_method: str
     promised_days: int
     statutory_days: int
@@ -228,6 +238,7 @@ def detail(user: Any, case: Case) -> dict[str, Any]:
         agreement=case.agreement.code if case.agreement_id and case.agreement else None,
         parent=case.parent.number if case.parent_id and case.parent else None,
         subcases=list(case.subcases.order_by("number").values_list("number", flat=True)),
+        part_outcomes={n: o.value for n, o in actions.part_outcomes(case).items()},
         delivery_method=case.delivery_method,
         promised_days=case.promised_days,
         statutory_days=case.statutory_days,

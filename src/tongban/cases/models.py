@@ -232,7 +232,8 @@ class CaseEvent(models.Model):
 
 
 class Shipment(models.Model):
-    """Paper travelling by post: originals to the handling place, or the result."""
+    """Paper travelling by post: originals to the handling place (and back), or the
+    result. The electronic file travels with `transfer` and is not a shipment."""
 
     class Purpose(models.TextChoices):
         ORIGINALS = "originals", "纸质原件"
@@ -257,6 +258,18 @@ class Shipment(models.Model):
     state = models.CharField("状态", max_length=16, choices=State.choices, default=State.IN_TRANSIT)
     shipped_at = models.DateTimeField("寄出时间")
     signed_at = models.DateTimeField("签收时间", null=True, blank=True)
+    # the paper originals as they arrived: do they match the electronic file?
+    mismatch = models.BooleanField("原件与电子材料不符", default=False)
+    note = models.CharField("签收说明", max_length=255, blank=True)
+    # a return of originals points at the shipment that brought them (now RETURNED)
+    return_of = models.ForeignKey(
+        "self",
+        verbose_name="退还的来件",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="returns",
+    )
 
     class Meta:
         verbose_name = "寄递"

@@ -34,6 +34,8 @@ class Action(StrEnum):
     SUPPLEMENT = "supplement"
     TRANSFER = "transfer"
     RECEIVE_TRANSFER = "receive_transfer"
+    RECEIVE_ORIGINALS = "receive_originals"
+    RETURN_ORIGINALS = "return_originals"
     ACCEPT = "accept"
     ACCEPT_WITH_COMMITMENT = "accept_with_commitment"
     REFUSE = "refuse"
@@ -57,7 +59,9 @@ ACTION_LABELS: dict[str, tuple[str, str]] = {
     "request_supplement": ("一次性告知补正", "Request supplement"),
     "supplement": ("补正材料", "Supplement"),
     "transfer": ("材料流转", "Transfer"),
-    "receive_transfer": ("确认接收材料", "Confirm receipt of transfer"),
+    "receive_transfer": ("接收电子材料", "Receive the electronic file"),
+    "receive_originals": ("签收纸质原件", "Sign for the paper originals"),
+    "return_originals": ("退还纸质原件", "Return the paper originals"),
     "accept": ("受理", "Accept"),
     "accept_with_commitment": ("容缺受理", "Accept with commitment"),
     "refuse": ("不予受理", "Refuse"),
@@ -83,6 +87,17 @@ class ShipVariant(StrEnum):
     ELECTRONIC = "electronic"  # 网络送达
 
 
+class Guard(StrEnum):
+    """A condition on the case's other records that a row needs besides its state. The
+    predicates over a joint case's parts are below (pure, shared with the property test);
+    the ones over shipments are evaluated in cases/actions.py."""
+
+    PARTS_ENDED = "parts_ended"  # a joint lead: every part has ended
+    PART_FAILED = "part_failed"  # a joint lead: at least one part has failed
+    ORIGINALS_IN_TRANSIT = "originals_in_transit"  # paper originals are on their way here
+    ORIGINALS_HELD = "originals_held"  # paper originals are here and not yet returned
+
+
 @dataclass(frozen=True)
 class Transition:
     action: Action
@@ -91,12 +106,16 @@ class Transition:
     legs: frozenset[Leg]
     roles: frozenset[str]
     modes: frozenset[str]
-    practice_code: int
+    # None: the move records a fact without a practice status of its own (the case keeps
+    # its code), e.g. the paper originals' arrival
+    practice_code: int | None
     variant: str | None = None
+    guard: Guard | None = None
 
 
 ALL_MODES = frozenset(Mode.values)
 WINDOW_MODES = frozenset({Mode.PROXY, Mode.JOINT})
+JOINT = frozenset({Mode.JOINT})
 CLERK = frozenset({Role.CLERK})
 OFFICER = frozenset({Role.OFFICER, Role.HEAD})
 HEAD = frozenset({Role.HEAD})
@@ -115,11 +134,27 @@ def _row(
     target: Status,
     legs: frozenset[Leg],
     roles: frozenset[str],
-    code: int,
+    code: int | None,
     modes: frozenset[str] = ALL_MODES,
     variant: str | None = None,
+    guard: Guard | None = None,
 ) -> Transition:
-    return Transition(action, source, target, legs, roles, modes, code, variant)
+    return Transition(action, source, target, legs, roles, modes, code, variant, guard)
+
+
+# the paper originals travel by post after `transfer` and may arrive, or be sent back,
+# whatever the case has become meanwhile (even refused or withdrawn: they still go back)
+PAPER_STATES = tuple(
+    s for s in Status if s not in (Status.RECEIVED, Status.SUPPLEMENT_AT_RECEIPT, Status.CHECKED)
+)
+# a joint lead may be ended as a whole, before its own decision, when a part has failed;
+# the same rows end the still-undecided parts when their lead ends (ADR 0094)
+JOINT_TERMINATE_STATES = (
+    Status.PENDING_ACCEPTANCE,
+    Status.ACCEPTED,
+    Status.SUPPLEMENT_IN_REVIEW,
+    Status.PAUSED,
+)
 
 
 # fmt: off
@@ -129,7 +164,16 @@ TRANSITIONS: tuple[Transition, ...] = (
     _row(A.REQUEST_SUPPLEMENT, S.RECEIVED, S.SUPPLEMENT_AT_RECEIPT, RECEIVING, CLERK, 6, WINDOW_MODES),  # noqa: E501
     _row(A.SUPPLEMENT, S.SUPPLEMENT_AT_RECEIPT, S.RECEIVED, APPLICANT_OR_RECEIVING, CLERK, 7, WINDOW_MODES),  # noqa: E501
     _row(A.TRANSFER, S.CHECKED, S.IN_TRANSFER, RECEIVING, CLERK, 1, WINDOW_MODES),
+    # the electronic file arrives: the paper originals are a delivery of their own
     _row(A.RECEIVE_TRANSFER, S.IN_TRANSFER, S.PENDING_ACCEPTANCE, HANDLING, OFFICER, 1, WINDOW_MODES),  # noqa: E501
+    *(
+        _row(A.RECEIVE_ORIGINALS, source, source, HANDLING, OFFICER, None, WINDOW_MODES, guard=Guard.ORIGINALS_IN_TRANSIT)  # noqa: E501
+        for source in PAPER_STATES
+    ),
+    *(
+        _row(A.RETURN_ORIGINALS, source, source, HANDLING, OFFICER, None, WINDOW_MODES, guard=Guard.ORIGINALS_HELD)  # noqa: E501
+        for source in PAPER_STATES
+    ),
     # handling place (属地审批): acceptance
     _row(A.REQUEST_SUPPLEMENT, S.PENDING_ACCEPTANCE, S.SUPPLEMENT_BEFORE_ACCEPTANCE, HANDLING, OFFICER, 6),  # noqa: E501
     _row(A.SUPPLEMENT, S.SUPPLEMENT_BEFORE_ACCEPTANCE, S.PENDING_ACCEPTANCE, ANYONE_ON_THE_CASE, CLERK | OFFICER, 7),  # noqa: E501
@@ -141,6 +185,11 @@ TRANSITIONS: tuple[Transition, ...] = (
     _row(A.TERMINATE, S.ACCEPTED_CONDITIONALLY, S.TERMINATED, HANDLING, OFFICER, 15),
     _row(A.TERMINATE, S.SUPPLEMENT_BEFORE_ACCEPTANCE, S.TERMINATED, HANDLING, OFFICER, 15),
     _row(A.TERMINATE, S.SUPPLEMENT_AT_RECEIPT, S.TERMINATED, RECEIVING, CLERK, 15, WINDOW_MODES),
+    # 多地联办: the lead ends as a whole when a part it cannot do without has failed
+    *(
+        _row(A.TERMINATE, source, S.TERMINATED, HANDLING, OFFICER, 15, JOINT, guard=Guard.PART_FAILED)  # noqa: E501
+        for source in JOINT_TERMINATE_STATES
+    ),
     # review
     _row(A.REQUEST_SUPPLEMENT, S.ACCEPTED, S.SUPPLEMENT_IN_REVIEW, HANDLING, OFFICER, 6),
     _row(A.SUPPLEMENT, S.SUPPLEMENT_IN_REVIEW, S.ACCEPTED, ANYONE_ON_THE_CASE, CLERK | OFFICER, 7),
@@ -159,7 +208,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     _row(A.SIGN_FOR, S.IN_DELIVERY, S.DELIVERED, frozenset({Leg.APPLICANT, Leg.HANDLING}), OFFICER, 11),  # noqa: E501
     _row(A.SIGN_FOR, S.TO_WINDOW, S.AWAITING_PICKUP, RECEIVING, CLERK, 11, WINDOW_MODES),
     _row(A.PICKUP, S.AWAITING_PICKUP, S.DELIVERED, frozenset({Leg.RECEIVING, Leg.HANDLING}), CLERK | OFFICER, 11),  # noqa: E501
-    _row(A.COMPLETE, S.DELIVERED, S.COMPLETED, HANDLING, OFFICER, 11),
+    _row(A.COMPLETE, S.DELIVERED, S.COMPLETED, HANDLING, OFFICER, 11, guard=Guard.PARTS_ENDED),
     # withdrawal by the applicant (or the receiving clerk on the applicant's behalf):
     # 撤件 (2) before acceptance, 撤回 (14) after
     *(
@@ -177,6 +226,9 @@ TRANSITIONS: tuple[Transition, ...] = (
 # fmt: on
 
 FINAL_STATES = frozenset({S.COMPLETED, S.REFUSED, S.WITHDRAWN, S.TERMINATED})
+# moves that record a fact about the paper and leave the status as it is: the only rows
+# from a final state
+PAPER_ACTIONS = frozenset({A.RECEIVE_ORIGINALS, A.RETURN_ORIGINALS})
 # states in which the promised-limit clock runs (due_date is meaningful)
 CLOCK_STATES = frozenset({S.ACCEPTED, S.ACCEPTED_CONDITIONALLY, S.SUPPLEMENT_IN_REVIEW})
 # initial state by mode: a 全程网办 case skips the receiving-place steps
@@ -209,3 +261,53 @@ def actions_from(source: str, mode: str | None = None) -> list[str]:
 
 def variants_of(action: str, source: str) -> Iterable[str | None]:
     return [t.variant for t in TRANSITIONS if t.action == action and t.source == source]
+
+
+# ---------------------------------------------------------------------------------------
+# 多地联办 (ADR 0094): the lead and its parts. Pure functions over statuses, used by
+# cases/actions.py and by the property test over every combination of states.
+
+
+class PartOutcome(StrEnum):
+    OPEN = "open"
+    SUCCEEDED = "succeeded"  # completed after 准予许可
+    FAILED = "failed"  # refused, denied, withdrawn or terminated
+
+
+# the lead's acceptance opens one sub-case per part, at the part's handling place
+PARTS_OPEN_ON = frozenset({Action.ACCEPT, Action.ACCEPT_WITH_COMMITMENT})
+PART_INITIAL_STATE = S.PENDING_ACCEPTANCE
+# the lead ended as a whole by one of these actions ends its open parts with the same
+# action, where the table has that move for the part's state (undecided parts); a part
+# already decided is left to deliver its result and complete on its own
+CASCADING_ACTIONS = frozenset({Action.TERMINATE, Action.WITHDRAW})
+
+
+def part_outcome(status: str, approved: bool) -> PartOutcome:
+    """`approved`: the part's decision was 准予许可 (a completed part may carry a denial)."""
+    if status not in FINAL_STATES:
+        return PartOutcome.OPEN
+    if status == S.COMPLETED and approved:
+        return PartOutcome.SUCCEEDED
+    return PartOutcome.FAILED
+
+
+def guard_holds(guard: Guard | None, parts: Iterable[PartOutcome]) -> bool:
+    """The joint guards; a case without parts has every part ended and none failed."""
+    if guard == Guard.PARTS_ENDED:
+        return all(outcome != PartOutcome.OPEN for outcome in parts)
+    if guard == Guard.PART_FAILED:
+        return any(outcome == PartOutcome.FAILED for outcome in parts)
+    return True
+
+
+def cascade_for(action: str, lead_target: str, part_status: str) -> Transition | None:
+    """The move that ends an open part when its lead has just ended by `action`."""
+    if action not in CASCADING_ACTIONS or lead_target not in FINAL_STATES:
+        return None
+    if part_status in FINAL_STATES:
+        return None
+    transition = find_transition(action, part_status)
+    if transition is None or Mode.JOINT not in transition.modes:
+        return None
+    return transition

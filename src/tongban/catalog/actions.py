@@ -58,6 +58,7 @@ IMPLEMENTATION_FIELDS = (
     "modes",
     "channels",
     "needs_originals",
+    "originals_before_acceptance",
     "valid_to",
 )
 MATERIAL_FIELDS = (
@@ -110,6 +111,15 @@ def _check_limits(values: Mapping[str, Any], problems: list[Problem]) -> None:
                 "promised_exceeds_statutory",
                 f"承诺时限({promised}个工作日)不得超过法定时限({statutory}个工作日)",
                 f"the promised limit ({promised}) exceeds the statutory limit ({statutory})",
+            )
+        )
+    if values.get("originals_before_acceptance") and not values.get("needs_originals"):
+        problems.append(
+            Problem(
+                "originals_before_acceptance",
+                "originals_not_posted",
+                "不需寄递纸质原件的事项不能要求原件到达后受理",
+                "acceptance cannot wait for originals that are never posted",
             )
         )
     fee = values.get("fee")

@@ -335,7 +335,15 @@ class ItemImplementationAdmin(ActionBackedAdmin):
         ),
         (
             "通办方式",
-            {"fields": ("modes", "channels", "delivery_methods", "needs_originals")},
+            {
+                "fields": (
+                    "modes",
+                    "channels",
+                    "delivery_methods",
+                    "needs_originals",
+                    "originals_before_acceptance",
+                )
+            },
         ),
         ("有效期", {"fields": ("valid_from", "valid_to", "published_at")}),
     )

@@ -114,6 +114,7 @@ class ImplementationOut(Schema):
     channels: list[str]
     delivery_methods: list[str]
     needs_originals: bool
+    originals_before_acceptance: bool
     valid_from: dt.date | None
     valid_to: dt.date | None
     published_at: dt.datetime | None

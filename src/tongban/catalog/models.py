@@ -103,6 +103,11 @@ class ItemImplementation(models.Model):
     needs_originals = models.BooleanField(
         "需寄递纸质原件", default=False, help_text="代收代办时收件地须寄出纸质原件"
     )
+    originals_before_acceptance = models.BooleanField(
+        "原件到达后方可受理",
+        default=False,
+        help_text="勾选时办理地须签收纸质原件后才能受理;不勾选时可凭电子材料先行受理",
+    )
     valid_from = models.DateField("生效日期", null=True, blank=True)
     valid_to = models.DateField("失效日期", null=True, blank=True)
     published_at = models.DateTimeField("发布时间", null=True, blank=True)

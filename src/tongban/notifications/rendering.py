@@ -43,6 +43,7 @@ CASE_TEMPLATES = (
     "completed",
     "withdrawn",
     "terminated",
+    "originals_returned",
 )
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 

@@ -507,7 +507,11 @@ def build_case(ctx: Context, plan: CasePlan) -> Built:
             side = "handling"
         else:
             side = "applicant"
-        events.append((action, status, transition.target, transition.practice_code, t, side, ""))
+        # a row without a status code of its own keeps the case's current one
+        code = transition.practice_code
+        if code is None:
+            code = events[-1][3] if events else 1
+        events.append((action, status, transition.target, code, t, side, ""))
         status = transition.target
 
     def end() -> Built:

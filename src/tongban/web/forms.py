@@ -63,6 +63,7 @@ def action_input(post: QueryDict) -> ActionInput:
         picker_id_number=post.get("picker_id_number", ""),
         competent_authority=post.get("competent_authority", ""),
         discrepancies=post.get("discrepancies", ""),
+        mismatch=post.get("mismatch") in ("on", "1", "true"),
     )
 
 

@@ -39,14 +39,21 @@ def test_huangzhou_receives_company_registration_for_donghu_and_licence_is_maile
     assert case["status"] == "in_transfer"
     assert case["shipments"][0]["purpose"] == "originals"
 
+    # the electronic file arrives at once; the paper is still in the post
     case = _ok(officer.act(number, "receive_transfer", discrepancies=""))
     assert case["status"] == "pending_acceptance"
-    assert case["shipments"][0]["state"] == "signed"
+    assert case["shipments"][0]["state"] == "in_transit"
+    assert "receive_originals" in case["available_actions"]
+    # accepted on the electronic copies the same day
     case = _ok(officer.act(number, "accept"))
     assert case["status"] == "accepted"
     # 3 promised working days counted from the day after 2024-09-27 on the official
     # calendar: Sun 09-29 is a make-up working day, 10-01..07 are holidays
     assert case["due_date"] == "2024-10-08"
+    # the paper arrives later and is signed for as what it is
+    case = _ok(officer.act(number, "receive_originals"))
+    assert case["status"] == "accepted" and case["shipments"][0]["state"] == "signed"
+    assert "receive_originals" not in case["available_actions"]
 
     _ok(officer.act(number, "approve"))
     case = _ok(officer.act(number, "issue_result"))
@@ -65,6 +72,7 @@ def test_huangzhou_receives_company_registration_for_donghu_and_licence_is_maile
         "transfer",
         "receive_transfer",
         "accept",
+        "receive_originals",
         "approve",
         "issue_result",
         "ship",
@@ -72,7 +80,7 @@ def test_huangzhou_receives_company_registration_for_donghu_and_licence_is_maile
         "complete",
     ]
     stored = Case.objects.get(number=number)
-    assert stored.event_count == CaseEvent.objects.filter(case=stored).count() == 10
+    assert stored.event_count == CaseEvent.objects.filter(case=stored).count() == 11
     assert Shipment.objects.filter(case=stored, purpose="result", state="signed").exists()
     templates = list(OutboxMessage.objects.filter(case=stored).values_list("template", flat=True))
     assert templates[0] == "submitted" and "shipped" in templates and templates[-1] == "completed"

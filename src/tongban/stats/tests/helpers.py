@@ -103,7 +103,8 @@ def advance(case: Case, action: str, at: dt.datetime, variant: str | None = None
     assert transition is not None, f"{action} from {case.status}"
     source = case.status
     case.status = transition.target
-    case.practice_code = transition.practice_code
+    if transition.practice_code is not None:
+        case.practice_code = transition.practice_code
     case.event_count += 1
     if action in ("accept", "accept_with_commitment"):
         case.accepted_at = at
@@ -120,7 +121,7 @@ def advance(case: Case, action: str, at: dt.datetime, variant: str | None = None
         action=action,
         from_status=source,
         to_status=case.status,
-        practice_code=transition.practice_code,
+        practice_code=case.practice_code,
         at=at,
     )
 

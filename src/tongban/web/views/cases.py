@@ -39,6 +39,8 @@ ACTION_FIELDS: dict[str, tuple[str, ...]] = {
     Action.SUPPLEMENT: ("provided",),
     Action.TRANSFER: ("carrier", "waybill_number"),
     Action.RECEIVE_TRANSFER: ("discrepancies",),
+    Action.RECEIVE_ORIGINALS: ("mismatch", "discrepancies"),
+    Action.RETURN_ORIGINALS: ("method", "carrier", "waybill_number", "address"),
     Action.ACCEPT: (),
     Action.ACCEPT_WITH_COMMITMENT: ("days",),
     Action.REFUSE: ("reason", "competent_authority"),
@@ -160,6 +162,8 @@ def _dialog_context(request: HttpRequest, number: str, action: str) -> dict:
     ship_methods = []
     if action == Action.SHIP:
         ship_methods = [ShipVariant.POST.value, DeliveryMethod.WINDOW.value, ShipVariant.ELECTRONIC]
+    if action == Action.RETURN_ORIGINALS:
+        ship_methods = [DeliveryMethod.POST.value, DeliveryMethod.WINDOW.value]
     return {
         "case": case,
         "action": action,
