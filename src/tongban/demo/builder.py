@@ -316,6 +316,7 @@ class DemoBuilder:
             "modes": list(spec.modes),
             "channels": list(spec.channels),
             "needs_originals": spec.needs_originals,
+            "originals_before_acceptance": spec.originals_before_acceptance,
         }
         fields.update(data.IMPLEMENTATION_OVERRIDES.get((spec.code, j.code), {}))
         materials = [

@@ -420,6 +420,8 @@ class ItemSpec:
     licence_type_code: str = ""
     fee: Decimal = Decimal("0")
     needs_originals: bool = False
+    # 不动产: the registry checks the original title deed before it accepts (ADR 0094)
+    originals_before_acceptance: bool = False
     high_frequency: bool = False
     description: str = ""
     legal_basis: str = ""
@@ -844,6 +846,7 @@ DETAILED_ITEMS: tuple[ItemSpec, ...] = (
         licence_type_code=LT_PROPERTY,
         fee=Decimal("80"),
         needs_originals=True,
+        originals_before_acceptance=True,
         legal_basis="《不动产登记暂行条例》第二十条",
     ),
     ItemSpec(

@@ -90,7 +90,8 @@ def test_huangzhou_receives_company_registration_for_donghu(journey, world):
     act(clerk, "transfer", "in_transfer", carrier="EMS", waybill_number="EMS1001")
     expect(clerk.get_by_test_id("waybill")).to_have_text("EMS1001")
 
-    # -- 4. the officer in 东湖 receives the originals, accepts, approves, issues
+    # -- 4. the officer in 东湖 receives the electronic file and accepts on it the same
+    #       day; the paper originals are signed for when the post brings them
     officer = journey.page()
     log_in(officer, "420100Z01-officer", PASSWORD)
     expect(officer.get_by_test_id("queue")).to_contain_text(number)
@@ -101,6 +102,8 @@ def test_huangzhou_receives_company_registration_for_donghu(journey, world):
     act(officer, "receive_transfer", "pending_acceptance")
     act(officer, "accept", "accepted")
     expect(officer.get_by_test_id("due-date")).to_have_text("2024-10-08")
+    act(officer, "receive_originals", "accepted")
+    expect(officer.get_by_test_id("shipment-state").first).to_have_text("已签收")
     act(officer, "approve", "approved")
     act(officer, "issue_result", "result_issued")
     journey.shot(officer, "officer-case")
@@ -128,6 +131,7 @@ def test_huangzhou_receives_company_registration_for_donghu(journey, world):
         "transfer",
         "receive_transfer",
         "accept",
+        "receive_originals",
         "approve",
         "issue_result",
         "ship",
