@@ -275,6 +275,16 @@ class Shipment(models.Model):
         verbose_name = "寄递"
         verbose_name_plural = "寄递"
         ordering = ["case", "shipped_at"]
+        indexes = [
+            # the delivery desk's "paper on its way to us": few rows among millions
+            models.Index(
+                fields=["case"],
+                condition=models.Q(
+                    state="in_transit", purpose="originals", destination="handling_place"
+                ),
+                name="shipment_originals_in_transit",
+            )
+        ]
 
 
 class CaseNumberCounter(models.Model):

@@ -210,10 +210,13 @@ DESK_SECTIONS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("originals_out", gettext_noop("待寄出的纸质原件(收件地)"), "receiving", (Status.CHECKED,)),
     (
         "originals_in",
-        gettext_noop("在途原件,待确认接收(办理地)"),
+        gettext_noop("流转中的电子材料,待确认接收(办理地)"),
         "handling",
         (Status.IN_TRANSFER,),
     ),
+    # the paper travels on its own (ADR 0094): listed by its shipment, whatever the
+    # case's status meanwhile (accepted on the electronic copies, even ended)
+    ("originals_paper", gettext_noop("在途纸质原件,待签收(办理地)"), "handling", ()),
     (
         "results_out",
         gettext_noop("待寄递/送达的办理结果(办理地)"),
@@ -253,6 +256,15 @@ DESK_COLUMNS = (
 )
 
 
+def _paper_in_transit() -> QuerySet[Shipment, Any]:
+    # a partial index holds exactly these rows (cases 0003)
+    return Shipment.objects.filter(
+        state=Shipment.State.IN_TRANSIT,
+        purpose=Shipment.Purpose.ORIGINALS,
+        destination=Shipment.Destination.HANDLING_PLACE,
+    ).values("case_id")
+
+
 def delivery_desk(user: Any, jurisdiction: Jurisdiction) -> list[DeskSection]:
     """What the delivery desk of `jurisdiction` has to do: one query per section."""
     sections = []
@@ -269,6 +281,7 @@ def delivery_desk(user: Any, jurisdiction: Jurisdiction) -> list[DeskSection]:
             .select_related(None)
             .select_related("item", "receiving_jurisdiction", "handling_jurisdiction")
             .only(*DESK_COLUMNS)
+            .filter(**({} if statuses else {"pk__in": _paper_in_transit()}))
             .prefetch_related(
                 Prefetch(
                     "shipments",

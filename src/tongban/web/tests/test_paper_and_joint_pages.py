@@ -102,3 +102,21 @@ def test_the_lead_officer_ends_a_joint_case_as_a_whole_from_the_case_page(web, w
     response = officer.post(f"/cases/{lead.number}/act/terminate/", {"reason": "必要部分未能办理"})
     assert response.status_code == 302
     assert Case.objects.get(pk=lead.pk).status == "terminated"
+
+
+def test_the_delivery_desk_lists_paper_on_its_way_until_it_is_signed_for(web, world):
+    case = _file_received(world)
+    advance(world, case.number, ("420100Z01-officer", "accept", {}))
+    desk = _html(web("420100Z01-officer").get("/delivery/"))
+    section = desk.split('data-section="originals_paper"')[1].split("</section>")[0]
+    assert case.number in section and "EMS-W1" in section
+    # the receiving place does not sign for paper: it is not on its desk
+    assert 'data-section="originals_paper"' in _html(web("421102-clerk").get("/delivery/"))
+    other = _html(web("421102-clerk").get("/delivery/"))
+    assert (
+        case.number not in other.split('data-section="originals_paper"')[1].split("</section>")[0]
+    )
+    advance(world, case.number, ("420100Z01-officer", "receive_originals", {}))
+    desk = _html(web("420100Z01-officer").get("/delivery/"))
+    section = desk.split('data-section="originals_paper"')[1].split("</section>")[0]
+    assert case.number not in section
