@@ -57,6 +57,9 @@ class ShipmentInline(ReadOnlyInline):
         "state",
         "shipped_at",
         "signed_at",
+        "mismatch",
+        "note",
+        "return_of",
     )
     readonly_fields = fields
 

@@ -82,3 +82,20 @@ def test_optional_context_may_be_absent():
         for language in ("zh-hans", "en"):
             rendered = render("email", name, language, minimal)
             assert "None" not in rendered.text and "X-1" in rendered.text
+
+
+def test_partial_completion_lists_the_failed_parts():
+    context = dict(CONTEXT, failed_parts=["葛店·企业设立登记(X-2):不予受理,住所不在本辖区"])
+    email = render("email", "completed", "zh-hans", context)
+    assert "部分办结" in email.text and "  1. 葛店·企业设立登记(X-2)" in email.text
+    assert "行政复议" in email.text
+    assert "partial completion" in render("email", "completed", "en", context).text
+    assert "1个联办部分未能办成" in render("sms", "completed", "zh-hans", context).text
+    assert "部分办结" not in render("email", "completed", "zh-hans", CONTEXT).text
+
+
+def test_returned_originals_say_where_they_go():
+    to_window = render("sms", "originals_returned", "zh-hans", dict(CONTEXT, to_window=True))
+    assert "寄回收件窗口" in to_window.text and "SF1234567890" in to_window.text
+    by_post = render("email", "originals_returned", "zh-hans", CONTEXT)
+    assert "寄还给您" in by_post.text
