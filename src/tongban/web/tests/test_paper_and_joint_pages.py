@@ -54,6 +54,8 @@ def test_officer_signs_for_the_paper_with_a_mismatch_then_returns_it(web, world)
     assert shipment.state == Shipment.State.SIGNED and shipment.mismatch
     page = _html(officer.get(f"/cases/{case.number}/"))
     assert 'data-testid="originals-mismatch"' in page and "缺少原件第2页" in page
+    timeline = page.split('data-testid="timeline"')[1]
+    assert "差异说明:缺少原件第2页" in timeline
     assert _button("receive_originals") not in page
     assert _button("return_originals") in page
     url = f"/cases/{case.number}/act/return_originals/"
@@ -102,6 +104,8 @@ def test_the_lead_officer_ends_a_joint_case_as_a_whole_from_the_case_page(web, w
     response = officer.post(f"/cases/{lead.number}/act/terminate/", {"reason": "必要部分未能办理"})
     assert response.status_code == 302
     assert Case.objects.get(pk=lead.pk).status == "terminated"
+    timeline = _html(officer.get(f"/cases/{lead.number}/")).split('data-testid="timeline"')[1]
+    assert "整体终止,未能办成的联办子件" in timeline and sub.number in timeline
 
 
 def test_the_delivery_desk_lists_paper_on_its_way_until_it_is_signed_for(web, world):
