@@ -37,6 +37,7 @@ from tongban.cases.models import (
 from tongban.cases.workflow import (
     FINAL_STATES,
     INITIAL_STATE,
+    PAPER_ACTIONS,
     PART_INITIAL_STATE,
     PARTS_OPEN_ON,
     SUBMIT_PRACTICE_CODE,
@@ -760,7 +761,9 @@ def perform_case_action(actor: Any, number: str, action: str, data: ActionInput)
         case.status = transition.target
         if transition.practice_code is not None:
             case.practice_code = transition.practice_code
-        if case.status in FINAL_STATES:
+        if transition.action in PAPER_ACTIONS:
+            pass  # a fact about the paper: the case's step and clock are as they were
+        elif case.status in FINAL_STATES:
             deadlines.clear_dates_for_final_state(case)
         else:
             deadlines.refresh_dates(case, cal, today)

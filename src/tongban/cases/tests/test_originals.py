@@ -5,6 +5,8 @@ flag, and originals go back in a shipment of their own."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from tongban.cases.models import Case, CaseEvent, Shipment
@@ -76,6 +78,22 @@ def test_the_paper_is_signed_for_when_it_arrives_with_a_mismatch_flag(world, api
     # there is nothing left in the post: a second signature is refused
     assert "receive_originals" not in case["available_actions"]
     _error(officer.act(number, "receive_originals"), 409, "no_originals_in_transit")
+
+
+def test_the_papers_arrival_does_not_move_the_steps_deadline(world, api, monkeypatch):
+    number = _file_received(world, api)
+    before = Case.objects.get(number=number)
+    assert before.step_due_date is not None
+    # the paper arrives a week later: the 5-day acceptance step still counts from the file
+    later = before.step_due_date + dt.timedelta(days=7)
+    monkeypatch.setattr("tongban.cases.deadlines.local_today", lambda: later)
+    _ok(api("420100Z01-officer").act(number, "receive_originals"))
+    after = Case.objects.get(number=number)
+    assert (after.step_due_date, after.overdue_on, after.warn_on) == (
+        before.step_due_date,
+        before.overdue_on,
+        before.warn_on,
+    )
 
 
 def test_implementation_demanding_originals_first_blocks_acceptance_until_they_arrive(world, api):
