@@ -129,3 +129,48 @@ def test_parallel_retries_with_one_idempotency_key_create_one_case(shared_world)
     assert all(isinstance(r, str) for r in results), results
     assert len(set(results)) == 1
     assert Case.objects.count() == 1
+
+
+def test_a_parts_end_and_its_leads_termination_at_once_never_deadlock(shared_world):
+    """A part's end locks its lead (to complete it); the lead's termination locks its
+    parts (to end them). Both lock the lead first (ADR 0094): whichever wins, the other
+    gets a clean answer and the cases agree."""
+    world = shared_world
+    clerk = world.user("421102-clerk")
+    lead_officer = world.user("420100Z01-officer")
+    gedian, tieshan = world.user("420703400-officer"), world.user("420205-officer")
+    for trial in range(3):
+        data = _submit_input(world)
+        data.mode = "joint"
+        data.joint_parts = [
+            actions.JointPartInput(jurisdiction="420703400", item="ITEM-COMPANY"),
+            actions.JointPartInput(jurisdiction="420205", item="ITEM-COMPANY"),
+        ]
+        lead = actions.submit_case(clerk, data)
+        for user, action, given in (
+            (clerk, "check", actions.ActionInput()),
+            (clerk, "transfer", actions.ActionInput(carrier="EMS", waybill_number=f"C{trial}")),
+            (lead_officer, "receive_transfer", actions.ActionInput()),
+            (lead_officer, "accept", actions.ActionInput()),
+        ):
+            actions.perform_case_action(user, lead.number, action, given)
+        first = Case.objects.get(parent=lead, handling_jurisdiction__code="420703400")
+        second = Case.objects.get(parent=lead, handling_jurisdiction__code="420205")
+        refusal = actions.ActionInput(reason="不符合条件", competent_authority="某局")
+        actions.perform_case_action(gedian, first.number, "refuse", refusal)
+
+        def work(index: int, lead=lead, second=second, refusal=refusal) -> Any:
+            if index == 0:
+                ending = actions.ActionInput(reason="必要部分未能办理")
+                return actions.perform_case_action(lead_officer, lead.number, "terminate", ending)
+            return actions.perform_case_action(tieshan, second.number, "refuse", refusal)
+
+        results = _in_parallel(2, work)
+        errors = [r for r in results if isinstance(r, Exception)]
+        assert all(isinstance(e, DomainError) for e in errors), errors
+        assert Case.objects.get(pk=lead.pk).status == "terminated"
+        part = Case.objects.get(pk=second.pk)
+        # the part was refused first, or ended with its lead (and its refusal was a 409)
+        assert part.status in ("refused", "terminated")
+        assert (part.status == "terminated") == bool(errors)
+        assert CaseEvent.objects.filter(case=part).count() == part.event_count
