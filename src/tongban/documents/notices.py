@@ -362,7 +362,8 @@ def _transfer_slip(case: Case) -> tuple[Jurisdiction, str, dt.date, list[Block]]
         blocks.append(Para("无纸质原件寄递(电子推送)。", indent=False))
     blocks.append(
         Para(
-            "收件地已按办理地标准完成形式审查和身份核验;办理地收到材料后请核对并在系统中确认接收。",
+            "收件地已按办理地标准完成形式审查和身份核验;办理地收到电子材料后请核对并在系统中"
+            "确认接收,纸质原件到达后另行签收。",
         )
     )
     blocks.append(SignatureLines(["移交人(收件地)签字:", "接收人(办理地)签字:"]))
@@ -406,6 +407,7 @@ def _completion(case: Case) -> tuple[Jurisdiction, str, dt.date, list[Block]]:
     ]
     if not approved and decision is not None and decision.reason:
         blocks += [Para(f"不予许可的理由:{decision.reason}"), Para(APPEAL_RIGHTS)]
+    blocks += _joint_parts(case)
     if licence is not None:
         blocks.append(
             Para(
@@ -415,6 +417,37 @@ def _completion(case: Case) -> tuple[Jurisdiction, str, dt.date, list[Block]]:
         )
     blocks.append(Para("欢迎对本次服务作出评价(好差评)。"))
     return jurisdiction, issuer, day, blocks
+
+
+def _joint_parts(case: Case) -> list[Block]:
+    """多地联办: how each part ended; the failed ones make this a partial completion
+    (部分办结, ADR 0094)."""
+    from tongban.cases.actions import part_outcomes
+    from tongban.cases.models import Status
+
+    outcomes = part_outcomes(case)
+    if not outcomes:
+        return []
+    rows = []
+    for sub in case.subcases.select_related("item", "handling_jurisdiction").order_by("number"):
+        outcome = outcomes[sub.number]
+        if outcome == "succeeded":
+            label = "已办成"
+        elif outcome == "open":
+            label = "办理中"
+        else:
+            label = "不予许可" if sub.status == Status.COMPLETED else _label(Status, sub.status)
+        rows.append([sub.number, sub.handling_jurisdiction.short_name, sub.item.name, label])
+    blocks: list[Block] = [
+        Heading("联办部分办理情况"),
+        Grid(["子件编号", "办理地", "事项", "结果"], rows, widths=[0.34, 0.16, 0.32, 0.18]),
+    ]
+    if "failed" in outcomes.values():
+        blocks += [
+            Para("上列未能办成的联办部分不影响其他部分的办理结果(部分办结)。"),
+            Para(APPEAL_RIGHTS),
+        ]
+    return blocks
 
 
 _BUILDERS = {

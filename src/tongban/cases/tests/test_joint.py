@@ -3,16 +3,26 @@ recorded and the applicant told, or is ended as a whole; it is never stuck."""
 
 from __future__ import annotations
 
+import io
+import re
+
 import pytest
+from pypdf import PdfReader
 
 from tongban.cases.models import Case, CaseEvent
 from tongban.cases.tests.conftest import company_submission
+from tongban.documents.notices import render_notice
 from tongban.notifications.models import OutboxMessage
 
 pytestmark = pytest.mark.django_db
 
 LEAD = "420100Z01"  # 东湖 leads; 葛店 and 开铁 do the parts
 PARTS = ("420703400", "420205")
+
+
+def _pdf_text(pdf: bytes) -> str:
+    reader = PdfReader(io.BytesIO(pdf))
+    return re.sub(r"\s+", "", "".join(page.extract_text() for page in reader.pages))
 
 
 def _ok(response, status=200):
@@ -89,6 +99,11 @@ def test_a_refused_part_no_longer_blocks_the_lead_which_completes_partially(worl
     notice = OutboxMessage.objects.get(case__number=number, template="completed")
     (line,) = notice.context["failed_parts"]
     assert subs[PARTS[0]] in line and "葛店" in line and "住所不在本辖区" in line
+    # and the 办结通知书 lists how every part ended
+    text = _pdf_text(render_notice(Case.objects.get(number=number), "completion"))
+    assert "联办部分办理情况" in text and "部分办结" in text and "行政复议" in text
+    assert subs[PARTS[0]] in text and "不予受理" in text
+    assert subs[PARTS[1]] in text and "已办成" in text
 
 
 def test_the_lead_completes_by_hand_when_the_parts_ended_first(world, api):
