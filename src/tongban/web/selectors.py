@@ -21,7 +21,7 @@ from tongban.agreements.models import AgreementItem
 from tongban.agreements.selectors import Route, agreements_in_force, routes
 from tongban.attachments.models import Attachment
 from tongban.cases import selectors as case_selectors
-from tongban.cases.actions import available_actions
+from tongban.cases.actions import available_actions, part_outcomes
 from tongban.cases.models import Case, CaseEvent, CaseMaterial, Shipment, Status
 from tongban.cases.selectors import QueueFilter
 from tongban.cases.workflow import FINAL_STATES
@@ -316,6 +316,7 @@ class CasePage:
     shipments: list[Shipment]
     events: list[CaseEvent]
     subcases: list[Case]
+    part_outcomes: dict[str, str]  # 多地联办: sub-case number → open / succeeded / failed
     actions: list[str]
     notices: list[str]
     notifications: list[Any]
@@ -354,6 +355,7 @@ def case_page(user: Any, number: str, today: dt.date | None = None) -> CasePage:
         shipments=list(case.shipments.order_by("shipped_at")),
         events=events,
         subcases=list(case.subcases.select_related("handling_jurisdiction").order_by("number")),
+        part_outcomes={n: o.value for n, o in part_outcomes(case).items()},
         actions=available_actions(user, case),
         notices=notices,
         notifications=notifications,

@@ -100,7 +100,8 @@ def test_the_lead_officer_ends_a_joint_case_as_a_whole_from_the_case_page(web, w
         sub.number,
         ("420703400-officer", "refuse", {"reason": "不符合条件", "competent_authority": "某局"}),
     )
-    assert _button("terminate") in _html(officer.get(f"/cases/{lead.number}/"))
+    page = _html(officer.get(f"/cases/{lead.number}/"))
+    assert _button("terminate") in page and 'data-testid="part-failed"' in page
     response = officer.post(f"/cases/{lead.number}/act/terminate/", {"reason": "必要部分未能办理"})
     assert response.status_code == 302
     assert Case.objects.get(pk=lead.pk).status == "terminated"
