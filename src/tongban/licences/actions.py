@@ -30,6 +30,7 @@ from tongban.licences.models import (
 )
 from tongban.licences.rendering import render_licence_pdf
 from tongban.licences.signing import active_x509, sign_data, sign_pdf
+from tongban.licences.types import field_values
 from tongban.regions.models import Jurisdiction
 
 if TYPE_CHECKING:
@@ -253,15 +254,18 @@ def _clean_fields(fields: dict[str, Any] | None) -> dict[str, str]:
     return cleaned
 
 
-def _holder_fields(case: Case) -> dict[str, str]:
-    applicant = case.applicant
-    if applicant.kind == "enterprise":
-        fields = {"名称": applicant.name, "统一社会信用代码": applicant.uscc}
-    else:
-        fields = {"姓名": applicant.name, "公民身份号码": applicant.id_number}
-    fields["事项"] = case.item.name
-    fields["办件编号"] = case.number
-    return fields
+def _document_fields(case: Case, holder: Any, issued_on: dt.date) -> dict[str, str]:
+    """The fields of the licence type's real document (licences/types.py), filled from
+    the holder, the case's application form and the day of issue."""
+    return field_values(
+        case.implementation.licence_type_code,
+        {
+            "holder": {"name": holder.name, "uscc": holder.uscc, "id_number": holder.id_number},
+            "form": case.form_data or {},
+            "issued_on": issued_on.isoformat(),
+            "case": {"item": case.item.name, "number": case.number},
+        },
+    )
 
 
 def _fields_from_events(case: Case) -> dict[str, Any]:
@@ -280,7 +284,7 @@ def _fields_from_events(case: Case) -> dict[str, Any]:
 
 
 def issue_licence_for_case(
-    case: Case, actor: Any, *, fields: dict[str, Any] | None = None
+    case: Case, actor: Any, *, fields: dict[str, Any] | None = None, holder: Any = None
 ) -> Licence:
     """Issue the e-licence that is the result of `case`, signed by the handling
     jurisdiction: identifier, structured data with a detached signature, PDF with a PAdES
@@ -288,8 +292,9 @@ def issue_licence_for_case(
     savepoint). If the case already has a valid licence, that licence is returned; after
     a revocation a new version (same serial, version + 1) is issued.
 
-    `fields` adds licence-specific structured fields (e.g. 法定代表人, 注册资本) to the
-    holder's name and code, which are always present."""
+    The printed fields are those of the licence type (licences/types.py); `fields` adds
+    further ones. `holder` is the licence holder when it is not the case's applicant: the
+    enterprise a 企业设立登记 brings into being."""
     implementation = case.implementation
     if implementation.result_type != "licence" or not implementation.licence_type_code:
         raise Invalid(
@@ -333,7 +338,7 @@ def issue_licence_for_case(
                 f"Cannot build a licence identifier: {exc}",
                 code="invalid_licence_identifier",
             ) from exc
-        applicant = case.applicant
+        applicant = holder if holder is not None else case.applicant
         licence_name = implementation.result_name or case.item.name
         data = {
             "format": DATA_FORMAT,
@@ -355,7 +360,7 @@ def issue_licence_for_case(
             "issued_at": now.astimezone(dt.UTC).isoformat(),
             "case_number": case.number,
             "item_code": case.item.code,
-            "fields": {**_holder_fields(case), **extra},
+            "fields": {**_document_fields(case, applicant, issued_on), **extra},
         }
         signature = sign_data(jurisdiction, algorithm, data)
         pdf = sign_pdf(

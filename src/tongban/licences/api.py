@@ -37,6 +37,9 @@ class LicencePublicOut(Schema):
     certificate_serial: str
     revoked_at: dt.datetime | None = None
     revocation_reason: str = ""
+    register_fields: list[tuple[str, str]] = Field(
+        [], description="public register fields of the document (e.g. a 营业执照's), in order"
+    )
 
 
 class VerificationOut(Schema):

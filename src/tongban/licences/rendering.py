@@ -9,16 +9,22 @@ from typing import Any
 
 from tongban.documents.links import licence_verification_url
 from tongban.documents.pdf import Fields, OfficialDocument, Para, render
+from tongban.licences.types import licence_type, ordered_rows
 
 
 def licence_document(data: dict[str, Any]) -> OfficialDocument:
     """Lay out from the signed structured data only, so the PDF shows nothing that the
     data signature does not cover."""
     issued_on = dt.date.fromisoformat(data["issued_on"])
-    rows = [(str(label), str(value)) for label, value in data["fields"].items()]
+    # JSON objects keep no order (PostgreSQL jsonb sorts keys): the licence type gives it
+    spec = licence_type(data["licence_type_code"])
+    rows = ordered_rows(data["licence_type_code"], data["fields"])
     rows += [
-        ("发证机关", data["issuer"]["name"]),
-        ("发证日期", f"{issued_on.year}年{issued_on.month}月{issued_on.day}日"),
+        (spec.issuer_label if spec else "发证机关", data["issuer"]["name"]),
+        (
+            spec.date_label if spec else "发证日期",
+            f"{issued_on.year}年{issued_on.month}月{issued_on.day}日",
+        ),
     ]
     return OfficialDocument(
         jurisdiction=data["issuer"]["jurisdiction_name"],

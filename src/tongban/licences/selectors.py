@@ -21,6 +21,7 @@ from tongban.licences.identifiers import is_valid_identifier
 from tongban.licences.models import Licence
 from tongban.licences.signing import canonical_json, check_pdf, issued_by_registered_root
 from tongban.licences.signing import verify_data as verify_data_signature
+from tongban.licences.types import public_rows
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX_PDF_BYTES = 10 * 1024 * 1024
@@ -68,6 +69,10 @@ class VerificationResult:
             "certificate_serial": licence.certificate_serial,
             "revoked_at": licence.revoked_at,
             "revocation_reason": licence.revocation_reason,
+            # register data of the type's document (e.g. a 营业执照's 名称, 类型, 法定代表人)
+            "register_fields": public_rows(
+                licence.licence_type_code, (licence.data or {}).get("fields") or {}
+            ),
         }
 
 
