@@ -25,6 +25,7 @@ from tongban.accounts.identifiers import normalise, validate_id_number, validate
 from tongban.accounts.models import Applicant, Role, User
 from tongban.agreements.selectors import find_agreement_item
 from tongban.cases import deadlines
+from tongban.cases.application_forms import DEFAULT_SEALS, clean_form, uscc_type_char
 from tongban.cases.models import (
     Case,
     CaseEvent,
@@ -57,6 +58,8 @@ from tongban.cases.workflow import (
 from tongban.catalog.models import (
     Channel,
     DeliveryMethod,
+    FormKind,
+    ItemBundle,
     ItemImplementation,
     Material,
     Mode,
@@ -113,6 +116,11 @@ class SubmitInput:
     materials: list[MaterialInput] = field(default_factory=list)
     delivery_address: str = ""
     joint_parts: list[JointPartInput] = field(default_factory=list)
+    # the item's structured application form (cases/application_forms.py)
+    form: dict[str, Any] | None = None
+    # a "一件事" bundle: its parts become the joint parts; optional parts by item code
+    bundle: str = ""
+    bundle_parts: list[str] = field(default_factory=list)
 
     def fingerprint(self) -> str:
         raw = json.dumps(self, default=lambda o: o.__dict__, sort_keys=True, ensure_ascii=False)
@@ -565,16 +573,17 @@ def _submit(actor: Any, data: SubmitInput, key: str | None, fingerprint: str) ->
     if data.delivery_method == DeliveryMethod.POST:
         _require(data.delivery_address, "delivery_address", "寄递地址")
 
+    bundle, requested_parts = _bundle_parts(data, item, handling)
     joint_parts: list[dict[str, str]] = []
     if data.mode == Mode.JOINT:
-        if not data.joint_parts:
+        if not requested_parts:
             raise Invalid(
                 "多地联办须列明各协办部分。",
                 "A joint case lists its parts.",
                 code="missing_field",
                 details={"field": "joint_parts"},
             )
-        for part in data.joint_parts:
+        for part in requested_parts:
             part_jurisdiction = _resolve_jurisdiction(part.jurisdiction, "joint_parts")
             part_item = _resolve_item(part.item)
             if (
@@ -599,7 +608,9 @@ def _submit(actor: Any, data: SubmitInput, key: str | None, fingerprint: str) ->
             details={"field": "joint_parts"},
         )
 
+    form_data = _application_form(item, data, bundle)
     applicant = _resolve_applicant(actor, data, staff)
+    _check_applicant_for_form(item, applicant, form_data)
     number = _next_case_number(receiving or handling, today)
     status = INITIAL_STATE[Mode(data.mode)]
     case = Case(
@@ -622,6 +633,8 @@ def _submit(actor: Any, data: SubmitInput, key: str | None, fingerprint: str) ->
         promised_days=implementation.promised_limit_days,
         statutory_days=implementation.statutory_limit_days,
         joint_parts=joint_parts,
+        bundle=bundle,
+        form_data=form_data,
     )
     cal = deadlines.calendar_of(case)
     deadlines.refresh_dates(case, cal, today)
@@ -642,11 +655,113 @@ def _submit(actor: Any, data: SubmitInput, key: str | None, fingerprint: str) ->
             "channel": data.channel,
             "mode": data.mode,
             "agreement": agreement.code if agreement else None,
+            **({"bundle": bundle.code} if bundle else {}),
         },
     )
     case.save(update_fields=["event_count"])
     _notify(case, "submitted")
     return case
+
+
+def _bundle_parts(
+    data: SubmitInput, item: ServiceItem, handling: Jurisdiction
+) -> tuple[ItemBundle | None, list[JointPartInput]]:
+    """A "一件事" application names its bundle instead of its parts: the bundle's required
+    parts and the optional ones the applicant chose become joint parts handled by the
+    competent departments of the handling place (their implementations say which)."""
+    if not data.bundle:
+        if data.bundle_parts:
+            raise Invalid(
+                "只有“一件事”申请可以选择联办事项。",
+                "Only a bundle application chooses bundle parts.",
+                code="unexpected_field",
+                details={"field": "bundle_parts"},
+            )
+        return None, list(data.joint_parts)
+    bundle = (
+        ItemBundle.objects.filter(code=data.bundle, active=True)
+        .prefetch_related("parts__item")
+        .first()
+    )
+    if bundle is None:
+        raise Invalid(
+            f"“一件事”不存在:{data.bundle}",
+            f"Unknown bundle: {data.bundle}",
+            code="unknown_bundle",
+            details={"field": "bundle"},
+        )
+    if bundle.lead_item_id != item.pk:
+        raise Invalid(
+            f"“{bundle.name}”的主办事项不是“{item.name}”。",
+            f"The lead item of bundle {bundle.code} is not {item.code}.",
+            code="bundle_item_mismatch",
+            details={"field": "item"},
+        )
+    if data.mode != Mode.JOINT or data.joint_parts:
+        raise Invalid(
+            "“一件事”按多地联办受理,联办事项由“一件事”确定。",
+            "A bundle is received in joint mode; its parts come from the bundle.",
+            code="bundle_needs_joint_mode",
+            details={"field": "mode"},
+        )
+    parts = list(bundle.parts.all())
+    optional = {p.item.code for p in parts if p.optional}
+    unknown = sorted(set(data.bundle_parts) - optional)
+    if unknown:
+        raise Invalid(
+            "所选事项不是该“一件事”的可选事项。",
+            "A chosen part is not an optional part of the bundle.",
+            code="unknown_bundle_part",
+            details={"field": "bundle_parts", "unknown": unknown, "allowed": sorted(optional)},
+        )
+    chosen = [
+        JointPartInput(jurisdiction=handling.code, item=p.item.code)
+        for p in parts
+        if not p.optional or p.item.code in data.bundle_parts
+    ]
+    return bundle, chosen
+
+
+def _application_form(
+    item: ServiceItem, data: SubmitInput, bundle: ItemBundle | None
+) -> dict[str, Any]:
+    form = clean_form(item.form_kind, data.form)
+    if bundle is not None and item.form_kind == FormKind.COMPANY_ESTABLISHMENT:
+        engraves = any(p.item.form_kind == FormKind.SEAL_ENGRAVING for p in bundle.parts.all())
+        if engraves and not form.get("seals"):
+            # the usual set, as in the article's example (3 seals)
+            form["seals"] = list(DEFAULT_SEALS)
+        elif not engraves and form.get("seals"):
+            raise Invalid(
+                "未申请公章刻制,不能填写印章。",
+                "Seals are only ordered with the seal-engraving part.",
+                code="unexpected_field",
+                details={"field": "form.seals"},
+            )
+    return form
+
+
+def _check_applicant_for_form(
+    item: ServiceItem, applicant: Applicant, form: dict[str, Any]
+) -> None:
+    if item.form_kind != FormKind.COMPANY_ESTABLISHMENT:
+        return
+    # the enterprise does not exist before its licence: a person (investor or agent) files
+    if applicant.kind != Applicant.Kind.PERSON:
+        raise Invalid(
+            "企业设立登记由自然人(投资人或受托经办人)申请;已有统一社会信用代码的企业不能再设立。",
+            "Company establishment is filed by a natural person; an enterprise that already "
+            "has a USCC cannot be established again.",
+            code="establishment_needs_person",
+        )
+    if Applicant.objects.filter(
+        kind=Applicant.Kind.ENTERPRISE, name=form["proposed_name"]
+    ).exists():
+        raise Conflict(
+            f"企业名称“{form['proposed_name']}”已被登记。",
+            f"An enterprise named '{form['proposed_name']}' is already registered.",
+            code="enterprise_name_taken",
+        )
 
 
 def _create_materials(
@@ -1160,6 +1275,8 @@ def _open_subcases(parent: Case, ctx: _Context) -> list[str]:
             received_at=_now(),
             promised_days=implementation.promised_limit_days,
             statutory_days=implementation.statutory_limit_days,
+            bundle=parent.bundle,
+            form_data=_part_form(parent, item),
         )
         deadlines.refresh_dates(sub, deadlines.calendar_of(sub), ctx.today)
         sub.save()
@@ -1185,6 +1302,19 @@ def _open_subcases(parent: Case, ctx: _Context) -> list[str]:
         sub.save(update_fields=["event_count"])
         numbers.append(sub.number)
     return numbers
+
+
+def _part_form(parent: Case, item: ServiceItem) -> dict[str, Any]:
+    """A bundle part's form comes from the lead application (one form, filled once)."""
+    if item.form_kind == FormKind.SEAL_ENGRAVING and parent.form_data.get("seals"):
+        return clean_form(
+            item.form_kind,
+            {
+                "enterprise_name": parent.form_data["proposed_name"],
+                "seals": parent.form_data["seals"],
+            },
+        )
+    return {}
 
 
 def _on_accept_with_commitment(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
@@ -1312,8 +1442,35 @@ def _on_extend(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
 
 
 def _on_approve(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
+    event: dict[str, Any] = {}
+    if case.item.form_kind == FormKind.SEAL_ENGRAVING:
+        event = _seal_engraving_record(case)
     case.decided_at = _now()
-    return _Outcome(notify="approved")
+    return _Outcome(notify="approved", event_data=event)
+
+
+def _seal_engraving_record(case: Case) -> dict[str, Any]:
+    """Seals are engraved (and filed with public security) for a registered enterprise:
+    in a bundle, only once the lead case has issued the business licence."""
+    from tongban.licences.models import Licence
+
+    seals = list(case.form_data.get("seals") or [])
+    if case.parent_id is None:
+        holder = case.applicant
+    else:
+        licence = (
+            Licence.objects.filter(case_id=case.parent_id, status=Licence.Status.VALID)
+            .select_related("holder")
+            .first()
+        )
+        if licence is None:
+            raise Conflict(
+                "营业执照尚未核发,不能刻制公章。",
+                "The business licence has not been issued yet: seals cannot be engraved.",
+                code="licence_not_issued",
+            )
+        holder = licence.holder
+    return {"seals": seals, "enterprise": {"name": holder.name, "uscc": holder.uscc}}
 
 
 def _on_deny(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
@@ -1329,9 +1486,30 @@ def _on_issue_result(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
     ):
         from tongban.licences.actions import issue_licence_for_case
 
-        licence = issue_licence_for_case(case, ctx.actor)
+        holder = None
+        if case.item.form_kind == FormKind.COMPANY_ESTABLISHMENT:
+            holder = _establish_enterprise(case, ctx)
+            event["enterprise"] = {"name": holder.name, "uscc": holder.uscc}
+        licence = issue_licence_for_case(case, ctx.actor, holder=holder)
         event["licence"] = licence.identifier
     return _Outcome(notify="result_issued", event_data=event)
+
+
+def _establish_enterprise(case: Case, ctx: _Context) -> Applicant:
+    """The enterprise comes into being with its licence, registered in the handling place
+    (its region code goes into the new 统一社会信用代码)."""
+    from tongban.accounts.actions import register_established_enterprise
+
+    form = case.form_data
+    region = case.handling_jurisdiction.region
+    return register_established_enterprise(
+        ctx.actor,
+        name=form["proposed_name"],
+        region_code=region.code[:6],
+        kind=uscc_type_char(form["enterprise_type"]),
+        agent=case.applicant,
+        address=form["address"],
+    )
 
 
 def _pickup_hash(case: Case, code: str) -> str:
@@ -1392,11 +1570,59 @@ def _on_sign_for(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
     return _Outcome(notify="delivered")
 
 
+def _on_print_licence(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
+    """异地打照: the receiving window prints the paper licence from the signed e-licence,
+    after checking its signatures, and the applicant collects it there with a pickup code.
+    The event records who printed which licence (identifier, version, PDF digest) and
+    which copy this is."""
+    from tongban.licences.models import Licence
+    from tongban.licences.selectors import VerificationStatus, verify_licence
+
+    if case.delivery_method != DeliveryMethod.WINDOW:
+        raise Conflict(
+            "申请人未选择窗口领取,不能异地打照。",
+            "The applicant did not choose pickup at the window.",
+            code="not_window_delivery",
+        )
+    licence = (
+        Licence.objects.filter(case=case, status=Licence.Status.VALID).order_by("-version").first()
+    )
+    if licence is None:
+        raise Conflict(
+            "该办件没有有效的电子证照可供打印。",
+            "The case has no valid e-licence to print.",
+            code="no_licence",
+        )
+    result = verify_licence(licence.identifier, pdf_bytes=bytes(licence.pdf))
+    if result.status != VerificationStatus.VALID:
+        raise Conflict(
+            "电子证照核验未通过,不能打印。",
+            "The e-licence failed verification and cannot be printed.",
+            code="licence_not_valid",
+            details={"status": result.status, "problems": result.problems},
+        )
+    copy = case.events.filter(action=Action.PRINT_LICENCE).count() + 1
+    code = _issue_pickup_code(case)
+    return _Outcome(
+        notify="ready_for_pickup",
+        event_data={
+            "licence": licence.identifier,
+            "version": licence.version,
+            "pdf_sha256": licence.pdf_sha256,
+            "copy": copy,
+            "window": case.receiving_window.code if case.receiving_window else "",
+            "verified": True,
+        },
+        notify_extra={"pickup_code": code},
+    )
+
+
 def _on_pickup(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
-    # the result waits at the receiving window if it was sent there, else at the handling place
+    # the result waits at the receiving window if it was sent there or printed there (异地
+    # 打照), else at the handling place
     waiting_at = (
         Leg.RECEIVING
-        if case.events.filter(action=Action.SIGN_FOR).exists()
+        if case.events.filter(action__in=[Action.SIGN_FOR, Action.PRINT_LICENCE]).exists()
         and (case.receiving_jurisdiction_id is not None)
         else Leg.HANDLING
     )
@@ -1557,6 +1783,7 @@ _HANDLERS: dict[Action, Callable[[Case, ActionInput, _Context], _Outcome]] = {
     Action.SHIP: _on_ship,
     Action.SIGN_FOR: _on_sign_for,
     Action.PICKUP: _on_pickup,
+    Action.PRINT_LICENCE: _on_print_licence,
     Action.COMPLETE: _on_complete,
     Action.WITHDRAW: _on_withdraw,
     Action.TERMINATE: _on_terminate,

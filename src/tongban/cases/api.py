@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from tongban.cases import actions, selectors
+from tongban.cases.application_forms import masked_form
 from tongban.cases.models import Case, Status
 from tongban.cases.workflow import ACTION_LABELS, Action
 from tongban.core.errors import Invalid
@@ -58,6 +59,14 @@ class CaseCreateIn(Schema):
     materials: list[MaterialIn] = []
     delivery_address: str = ""
     joint_parts: list[JointPartIn] = []
+    form: dict[str, Any] | None = Field(
+        None,
+        description="structured application form of the item (e.g. 企业设立登记: "
+        "name_declaration_number, proposed_name, enterprise_type, registered_capital (万元), "
+        "address, business_scope, legal_representative, investors, seals)",
+    )
+    bundle: str = Field("", description="a 一件事 bundle code (e.g. BUNDLE-QYKB), joint mode")
+    bundle_parts: list[str] = Field([], description="optional bundle parts chosen (item codes)")
 
 
 class CaseActionIn(Schema):
@@ -168,6 +177,8 @@ class ShipmentOut(Schema):
 class CaseDetailOut(CaseSummaryOut):
     implementation_version: int
     agreement: str | None
+    bundle: str | None
+    form: dict[str, Any] = Field(..., description="application form, ID numbers masked")
     parent: str | None
     subcases: list[str]
     part_outcomes: dict[str, str] = Field(
@@ -236,6 +247,8 @@ def detail(user: Any, case: Case) -> dict[str, Any]:
     body.update(
         implementation_version=case.implementation.version,
         agreement=case.agreement.code if case.agreement_id and case.agreement else None,
+        bundle=case.bundle.code if case.bundle_id and case.bundle else None,
+        form=masked_form(case.form_data or {}),
         parent=case.parent.number if case.parent_id and case.parent else None,
         subcases=list(case.subcases.order_by("number").values_list("number", flat=True)),
         part_outcomes={n: o.value for n, o in actions.part_outcomes(case).items()},
@@ -304,6 +317,9 @@ def create_case(request: HttpRequest, payload: CaseCreateIn) -> tuple[int, dict[
         materials=[actions.MaterialInput(**m.dict()) for m in payload.materials],
         delivery_address=payload.delivery_address,
         joint_parts=[actions.JointPartInput(**p.dict()) for p in payload.joint_parts],
+        form=payload.form,
+        bundle=payload.bundle,
+        bundle_parts=payload.bundle_parts,
     )
     existing_before = key is not None and _has_key(request.user, key)
     case = actions.submit_case(request.user, data, idempotency_key=key)

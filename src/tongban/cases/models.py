@@ -92,6 +92,20 @@ class Case(models.Model):
         blank=True,
         help_text="多地联办: [{jurisdiction, item}],主件受理时生成子件",
     )
+    bundle = models.ForeignKey(
+        "catalog.ItemBundle",
+        verbose_name="一件事",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    form_data = models.JSONField(
+        "申请表",
+        default=dict,
+        blank=True,
+        help_text="事项的结构化申请表,按 ServiceItem.form_kind 校验(cases/application_forms.py)",
+    )
     applicant = models.ForeignKey(
         "accounts.Applicant", verbose_name="申请人", on_delete=models.PROTECT, related_name="cases"
     )

@@ -48,6 +48,7 @@ class Action(StrEnum):
     SHIP = "ship"
     SIGN_FOR = "sign_for"
     PICKUP = "pickup"
+    PRINT_LICENCE = "print_licence"
     COMPLETE = "complete"
     WITHDRAW = "withdraw"
     TERMINATE = "terminate"
@@ -74,6 +75,7 @@ ACTION_LABELS: dict[str, tuple[str, str]] = {
     "ship": ("寄递/送达结果", "Ship result"),
     "sign_for": ("签收", "Sign for"),
     "pickup": ("窗口领取", "Pick up"),
+    "print_licence": ("异地打照(窗口打印证照)", "Print the licence at the window"),
     "complete": ("办结", "Complete"),
     "withdraw": ("撤回申请", "Withdraw"),
     "terminate": ("终止办理", "Terminate"),
@@ -207,6 +209,9 @@ TRANSITIONS: tuple[Transition, ...] = (
     _row(A.SHIP, S.RESULT_ISSUED, S.DELIVERED, HANDLING, OFFICER, 11, variant=ShipVariant.ELECTRONIC),  # noqa: E501
     _row(A.SIGN_FOR, S.IN_DELIVERY, S.DELIVERED, frozenset({Leg.APPLICANT, Leg.HANDLING}), OFFICER, 11),  # noqa: E501
     _row(A.SIGN_FOR, S.TO_WINDOW, S.AWAITING_PICKUP, RECEIVING, CLERK, 11, WINDOW_MODES),
+    # 异地打照 (就近取证): the receiving window prints the paper licence from the signed
+    # e-licence instead of waiting for the post; the applicant then picks it up there
+    _row(A.PRINT_LICENCE, S.RESULT_ISSUED, S.AWAITING_PICKUP, RECEIVING, CLERK, 11, WINDOW_MODES),
     _row(A.PICKUP, S.AWAITING_PICKUP, S.DELIVERED, frozenset({Leg.RECEIVING, Leg.HANDLING}), CLERK | OFFICER, 11),  # noqa: E501
     _row(A.COMPLETE, S.DELIVERED, S.COMPLETED, HANDLING, OFFICER, 11, guard=Guard.PARTS_ENDED),
     # withdrawal by the applicant (or the receiving clerk on the applicant's behalf):

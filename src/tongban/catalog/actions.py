@@ -27,7 +27,13 @@ from django.db.models import Max
 from django.utils import timezone
 
 from tongban.accounts.access import is_platform_admin, require_authenticated
-from tongban.catalog.models import ItemImplementation, Material, ServiceItem
+from tongban.catalog.models import (
+    BundlePart,
+    ItemBundle,
+    ItemImplementation,
+    Material,
+    ServiceItem,
+)
 from tongban.catalog.pinyin import pinyin_initials
 from tongban.catalog.selectors import manageable_jurisdiction_ids
 from tongban.catalog.validation import (
@@ -42,7 +48,14 @@ from tongban.core.errors import Conflict, Forbidden, NotFound
 from tongban.core.models import AuditEvent
 from tongban.regions.models import Department, Jurisdiction
 
-ITEM_FIELDS = ("name", "item_type", "department_kind", "high_frequency", "description")
+ITEM_FIELDS = (
+    "name",
+    "item_type",
+    "department_kind",
+    "high_frequency",
+    "description",
+    "form_kind",
+)
 IMPLEMENTATION_FIELDS = (
     "department",
     "implementation_code",
@@ -305,6 +318,7 @@ def create_item(
     department_kind: str,
     high_frequency: bool = False,
     description: str = "",
+    form_kind: str = "",
 ) -> ServiceItem:
     """Add an item to the basic catalogue; its pinyin initials are computed from the name."""
     _require_platform_admin(actor)
@@ -316,6 +330,7 @@ def create_item(
         "department_kind": department_kind,
         "high_frequency": high_frequency,
         "description": description,
+        "form_kind": form_kind,
     }
     cleaned = {k: clean_model_field(ServiceItem, k, v, problems) for k, v in values.items()}
     if problems:
@@ -360,6 +375,64 @@ def update_item(actor: Any, item: ServiceItem, **fields: Any) -> ServiceItem:
         locked.save()
         record_audit(actor, "catalog.item.update", locked, f"修改事项 {locked}", data=changed)
     return locked
+
+
+# ---------------------------------------------------------------- "一件事" bundles
+
+
+def define_bundle(
+    actor: Any,
+    *,
+    code: str,
+    name: str,
+    lead_item: ServiceItem,
+    parts: Sequence[tuple[ServiceItem, bool]],
+) -> ItemBundle:
+    """Create or replace a "一件事" bundle: the lead item and its parts (item, optional?).
+    Platform admin only, like the basic catalogue it is built from. A part cannot be the
+    lead item, nor appear twice."""
+    _require_platform_admin(actor)
+    code, name = (code or "").strip(), (name or "").strip()
+    if not code or not name or len(code) > 32 or len(name) > 128:
+        raise invalid(
+            [Problem("code", "required", "请填写编码和名称", "code and name are required")],
+            "一件事内容不符合要求",
+            "The bundle is not valid",
+            "bundle_invalid",
+        )
+    seen = {lead_item.pk}
+    for item, _optional in parts:
+        if item.pk in seen:
+            raise invalid(
+                [Problem("parts", "duplicate", "联办事项重复", "a part is repeated")],
+                "一件事内容不符合要求",
+                "The bundle is not valid",
+                "bundle_invalid",
+            )
+        seen.add(item.pk)
+    with transaction.atomic():
+        bundle = ItemBundle.objects.select_for_update().filter(code=code).first()
+        if bundle is None:
+            bundle = ItemBundle.objects.create(code=code, name=name, lead_item=lead_item)
+        else:
+            bundle.name, bundle.lead_item, bundle.active = name, lead_item, True
+            bundle.save()
+            bundle.parts.all().delete()
+        BundlePart.objects.bulk_create(
+            BundlePart(bundle=bundle, item=item, position=i, optional=optional)
+            for i, (item, optional) in enumerate(parts, start=1)
+        )
+        record_audit(
+            actor,
+            "catalog.bundle.define",
+            bundle,
+            f"一件事 {bundle}",
+            data={
+                "lead_item": lead_item.code,
+                "parts": [{"item": i.code, "optional": o} for i, o in parts],
+            },
+        )
+    return bundle
 
 
 # ---------------------------------------------------------------- implementations

@@ -31,8 +31,10 @@ from tongban.catalog.actions import (
     update_item,
 )
 from tongban.catalog.models import (
+    BundlePart,
     Channel,
     DeliveryMethod,
+    ItemBundle,
     ItemImplementation,
     Material,
     Mode,
@@ -166,6 +168,7 @@ class ServiceItemAdmin(ActionBackedAdmin):
         "department_kind",
         "high_frequency",
         "description",
+        "form_kind",
     )
     ordering = ("code",)
 
@@ -436,3 +439,42 @@ class ItemImplementationAdmin(ActionBackedAdmin):
     @admin.action(description="停用")
     def retire(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         run_for_each(self, request, queryset, retire_implementation, "已停用")
+
+
+# ---------------------------------------------------------------- "一件事" bundles
+
+
+class BundlePartInline(admin.TabularInline):
+    model = BundlePart
+    fields = ("position", "item", "optional")
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ItemBundle)
+class ItemBundleAdmin(admin.ModelAdmin):
+    """Read-only: bundles are defined by `catalog.actions.define_bundle` (seed data)."""
+
+    list_display = ("code", "name", "lead_item", "active")
+    inlines = (BundlePartInline,)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_platform_admin(request.user) or is_jurisdiction_admin(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

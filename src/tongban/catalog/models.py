@@ -24,6 +24,14 @@ class DeliveryMethod(models.TextChoices):
     ELECTRONIC = "electronic", "网络送达"
 
 
+class FormKind(models.TextChoices):
+    """Structured application forms; their schemas live in cases/application_forms.py."""
+
+    NONE = "", "无"
+    COMPANY_ESTABLISHMENT = "company_establishment", "企业设立登记申请表"
+    SEAL_ENGRAVING = "seal_engraving", "公章刻制申请"
+
+
 class ServiceItem(models.Model):
     """Basic catalogue entry (基本目录): the same name, code and type wherever handled."""
 
@@ -43,6 +51,13 @@ class ServiceItem(models.Model):
     )
     high_frequency = models.BooleanField("高频事项", default=False)
     description = models.TextField("说明", blank=True)
+    form_kind = models.CharField(
+        "申请表类型",
+        max_length=32,
+        blank=True,
+        choices=FormKind.choices,
+        help_text="结构化申请表(见 cases/application_forms.py),如企业设立登记、公章刻制",
+    )
 
     class Meta:
         verbose_name = "事项(基本目录)"
@@ -185,3 +200,45 @@ class Material(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ItemBundle(models.Model):
+    """ "一件事" bundle (e.g. 企业开办一件事): one application at the window for a lead item
+    whose parts are opened as sub-cases of the departments that own them."""
+
+    code = models.CharField("编码", max_length=32, unique=True)
+    name = models.CharField("名称", max_length=128)
+    lead_item = models.ForeignKey(
+        ServiceItem, verbose_name="主办事项", on_delete=models.PROTECT, related_name="+"
+    )
+    active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = "一件事"
+        verbose_name_plural = "一件事"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name}({self.code})"
+
+
+class BundlePart(models.Model):
+    bundle = models.ForeignKey(
+        ItemBundle, verbose_name="一件事", on_delete=models.CASCADE, related_name="parts"
+    )
+    item = models.ForeignKey(
+        ServiceItem, verbose_name="联办事项", on_delete=models.PROTECT, related_name="+"
+    )
+    position = models.PositiveSmallIntegerField("序号", default=1)
+    optional = models.BooleanField("申请人可选", default=False)
+
+    class Meta:
+        verbose_name = "一件事联办事项"
+        verbose_name_plural = "一件事联办事项"
+        ordering = ["bundle", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["bundle", "item"], name="unique_bundle_part_item")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bundle.code}:{self.item.code}"

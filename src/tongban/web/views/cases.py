@@ -53,6 +53,7 @@ ACTION_FIELDS: dict[str, tuple[str, ...]] = {
     Action.SHIP: ("method", "carrier", "waybill_number", "address"),
     Action.SIGN_FOR: (),
     Action.PICKUP: ("pickup_code", "picker_id_number"),
+    Action.PRINT_LICENCE: (),
     Action.COMPLETE: (),
     Action.WITHDRAW: ("reason",),
     Action.TERMINATE: ("reason",),
