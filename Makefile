@@ -41,6 +41,8 @@ demo: $(STAMP) fonts $(ECHARTS)
 	TONGBAN_DEMO=1 $(BIN)/tongban seed-demo
 	# signing keys for every jurisdiction the seed created (idempotent)
 	TONGBAN_DEMO=1 $(BIN)/tongban setup-pki
+	# the article's 卫女士 example as a demo case (needs the signing keys; idempotent)
+	TONGBAN_DEMO=1 $(BIN)/tongban seed-enterprise-demo
 	# a local mail sink (files under var/mail/new), the notification worker and the
 	# statistics refresh run beside the server and stop with it
 	mkdir -p var/mail/tmp var/mail/new var/mail/cur

@@ -24,6 +24,7 @@ from tongban.catalog.models import ItemImplementation, ServiceItem
 from tongban.centres.models import ServiceCentre, Window
 from tongban.core.models import AuditEvent
 from tongban.demo import data
+from tongban.demo.enterprise import build_enterprise_opening
 from tongban.regions.actions import save_master_record
 from tongban.regions.models import AdministrativeRegion, Department, Jurisdiction
 
@@ -129,6 +130,8 @@ class DemoBuilder:
             self.build_agreements()
             self.build_staff()
             self.build_applicants()
+            # 企业开办 and its "一件事" bundle live in their own module (ADR 0096)
+            build_enterprise_opening(self.admin, self.report)
             if self.report.changed:
                 AuditEvent.objects.create(
                     actor=None,
