@@ -726,6 +726,13 @@ def _application_form(
     item: ServiceItem, data: SubmitInput, bundle: ItemBundle | None
 ) -> dict[str, Any]:
     form = clean_form(item.form_kind, data.form)
+    if bundle is None and form.get("seals"):
+        raise Invalid(
+            "未申请公章刻制,不能填写印章。",
+            "Seals are only ordered with the seal-engraving part.",
+            code="unexpected_field",
+            details={"field": "form.seals"},
+        )
     if bundle is not None and item.form_kind == FormKind.COMPANY_ESTABLISHMENT:
         engraves = any(p.item.form_kind == FormKind.SEAL_ENGRAVING for p in bundle.parts.all())
         if engraves and not form.get("seals"):

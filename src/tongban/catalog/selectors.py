@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from tongban.accounts.access import is_platform_admin, jurisdictions_with, require_authenticated
 from tongban.accounts.models import Role
-from tongban.catalog.models import ItemImplementation, Material, Mode, ServiceItem
+from tongban.catalog.models import ItemBundle, ItemImplementation, Material, Mode, ServiceItem
 from tongban.core.errors import NotFound
 from tongban.regions.models import Jurisdiction
 
@@ -182,4 +182,11 @@ def implementation_history(
         readable_implementations(user)
         .filter(item=item, jurisdiction=jurisdiction)
         .order_by("-version")
+    )
+
+
+def bundles_led_by(item: ServiceItem) -> list[ItemBundle]:
+    """Active "一件事" bundles whose lead item is `item`, with their parts (public data)."""
+    return list(
+        ItemBundle.objects.filter(lead_item=item, active=True).prefetch_related("parts__item")
     )

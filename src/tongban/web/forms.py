@@ -92,6 +92,34 @@ def joint_parts(post: QueryDict) -> list[JointPartInput]:
     return parts
 
 
+def establishment_form(post: QueryDict) -> dict[str, Any]:
+    """The 企业设立登记 form as posted, untouched: cases/application_forms.py checks it."""
+    investors = [
+        {"kind": "person", "name": name.strip(), "id_number": id_number.strip(), "contribution": c}
+        for name, id_number, c in zip(
+            post.getlist("investor_name"),
+            post.getlist("investor_id_number"),
+            post.getlist("investor_contribution"),
+            strict=False,
+        )
+        if name.strip() or id_number.strip() or c.strip()
+    ]
+    return {
+        "name_declaration_number": post.get("name_declaration_number", ""),
+        "proposed_name": post.get("proposed_name", ""),
+        "enterprise_type": post.get("enterprise_type", ""),
+        "registered_capital": post.get("registered_capital", "").strip() or "0",
+        "address": post.get("company_address", ""),
+        "business_scope": post.get("business_scope", ""),
+        "legal_representative": {
+            "name": post.get("legal_name", ""),
+            "id_number": post.get("legal_id_number", ""),
+        },
+        "investors": investors,
+        "seals": post.getlist("seals"),
+    }
+
+
 def checked_files(files: Any, names: list[str]) -> dict[str, tuple[UploadedFile, CheckedFile]]:
     """Check every uploaded file by content before anything is written; the first
     refused file raises Invalid with its name."""

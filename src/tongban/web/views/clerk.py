@@ -20,14 +20,21 @@ from tongban.attachments.actions import attach_file
 from tongban.attachments.checks import ALLOWED_LABEL, max_upload_bytes
 from tongban.cases import deadlines
 from tongban.cases.actions import SubmitInput, submit_case
-from tongban.catalog.models import Channel, Mode
-from tongban.catalog.selectors import get_item_for, get_jurisdiction, published_implementation
+from tongban.cases.application_forms import ENTERPRISE_TYPES, SEAL_KINDS
+from tongban.catalog.models import Channel, FormKind, Mode
+from tongban.catalog.selectors import (
+    bundles_led_by,
+    get_item_for,
+    get_jurisdiction,
+    published_implementation,
+)
 from tongban.core.errors import DomainError, Forbidden, NotFound
 from tongban.regions.models import Jurisdiction
 from tongban.web import selectors
 from tongban.web.forms import (
     applicant_input,
     checked_files,
+    establishment_form,
     joint_parts,
     material_inputs,
     parse_int,
@@ -151,6 +158,11 @@ def _form_context(request: HttpRequest, receiving: Jurisdiction) -> dict:
         "part_places": list(Jurisdiction.objects.filter(active=True).order_by("code"))
         if mode == Mode.JOINT
         else [],
+        "establishment": item.form_kind == FormKind.COMPANY_ESTABLISHMENT,
+        "enterprise_types": [(code, label) for code, (label, _en, _k) in ENTERPRISE_TYPES.items()],
+        "seal_kinds": list(SEAL_KINDS),
+        "bundles": bundles_led_by(item) if mode == Mode.JOINT else [],
+        "investor_rows": range(3),
     }
 
 
@@ -181,7 +193,12 @@ def new_case(request: HttpRequest) -> HttpResponse:
             applicant=None if applicant_id else applicant_input(request.POST),
             materials=material_inputs(request.POST, implementation, uploaded, self_service=False),
             delivery_address=request.POST.get("delivery_address", ""),
-            joint_parts=joint_parts(request.POST) if context["mode"] == Mode.JOINT else [],
+            joint_parts=joint_parts(request.POST)
+            if context["mode"] == Mode.JOINT and not request.POST.get("bundle")
+            else [],
+            form=establishment_form(request.POST) if context["establishment"] else None,
+            bundle=request.POST.get("bundle", ""),
+            bundle_parts=request.POST.getlist("bundle_parts") if request.POST.get("bundle") else [],
         )
         case = submit_case(request.user, data, idempotency_key=f"web-{context['token']}")
     except DomainError as error:
