@@ -228,3 +228,28 @@ def get_licence_pdf_for(user: Any, identifier: str) -> tuple[Licence, bytes]:
 
 def issued_on(licence: Licence) -> dt.date:
     return licence.issued_at.astimezone(SHANGHAI).date()
+
+
+def get_printed_licence_pdf_for(user: Any, number: str) -> tuple[Licence, bytes]:
+    """异地打照: the receiving window's clerks get the PDF of a case's licence once they
+    have printed it through the `print_licence` action (which verified it and recorded
+    the copy). Anyone else, or before the print, gets 404 — the licence stays readable
+    to its issuer and holder as before."""
+    from tongban.accounts.access import has_role
+    from tongban.accounts.models import Role
+    from tongban.cases.selectors import get_case_for
+
+    case = get_case_for(user, number)
+    if (
+        case.receiving_jurisdiction_id is None
+        or not has_role(user, {Role.CLERK}, case.receiving_jurisdiction_id)
+        or not case.events.filter(action="print_licence").exists()
+    ):
+        raise not_found("licence")
+    licence = (
+        Licence.objects.filter(case=case, status=Licence.Status.VALID).order_by("-version").first()
+    )
+    if licence is None:
+        raise not_found("licence")
+    pdf = Licence.objects.filter(pk=licence.pk).values_list("pdf", flat=True).get()
+    return licence, bytes(pdf)

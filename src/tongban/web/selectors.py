@@ -320,6 +320,8 @@ class CasePage:
     actions: list[str]
     notices: list[str]
     notifications: list[Any]
+    # 异地打照: the receiving window's clerk may download the licence it printed
+    printed_licence: bool = False
 
 
 NOTICE_TRIGGERS: dict[str, tuple[str, ...]] = {
@@ -359,6 +361,9 @@ def case_page(user: Any, number: str, today: dt.date | None = None) -> CasePage:
         actions=available_actions(user, case),
         notices=notices,
         notifications=notifications,
+        printed_licence="print_licence" in done
+        and case.receiving_jurisdiction_id is not None
+        and access.has_role(user, {Role.CLERK}, case.receiving_jurisdiction_id),
     )
 
 

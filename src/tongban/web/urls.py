@@ -29,6 +29,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("cases/<str:number>/upload/", cases.upload, name="case-upload"),
     path("cases/<str:number>/receipt/", cases.receipt, name="receipt"),
     path("cases/<str:number>/notices/<str:kind>.pdf", cases.notice_pdf, name="notice"),
+    path(
+        "cases/<str:number>/printed-licence.pdf",
+        cases.printed_licence_pdf,
+        name="printed-licence",
+    ),
     path("files/<int:pk>/", cases.download, name="download"),
     # delivery desk, supervisor
     path("delivery/", desk.delivery, name="delivery"),

@@ -86,3 +86,20 @@ def test_the_clerk_files_an_establishment_bundle_and_prints_the_licence(web, wor
     case.refresh_from_db()
     assert case.status == "awaiting_pickup"
     assert case.events.get(action="print_licence").actor == clerk
+
+    # the window prints from the verified e-licence: the PDF is its to download now
+    assert "printed-licence.pdf" in _html(client.get(f"/cases/{case.number}/"))
+    pdf = client.get(f"/cases/{case.number}/printed-licence.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert pdf["Content-Type"] == "application/pdf"
+    for other in ("421102-clerk", "420100Z01-officer", "enterprise-1"):
+        assert web(other).get(f"/cases/{case.number}/printed-licence.pdf").status_code == 404
+    assert web(None).get(f"/cases/{case.number}/printed-licence.pdf").status_code in (302, 401)
+
+
+def test_no_printed_licence_before_the_print(web, world):
+    opening = add_enterprise_opening(world)
+    client = web("420100Z01-clerk")
+    assert client.post("/clerk/cases/new/", _form(world, opening)).status_code == 302
+    case = Case.objects.get(parent=None)
+    assert client.get(f"/cases/{case.number}/printed-licence.pdf").status_code == 404

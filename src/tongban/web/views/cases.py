@@ -257,6 +257,19 @@ def download(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 @page
 @require_http_methods(["GET"])
+def printed_licence_pdf(request: HttpRequest, number: str) -> HttpResponse:
+    """异地打照: the licence PDF for the receiving window to print, after print_licence."""
+    from tongban.licences.selectors import get_printed_licence_pdf_for
+
+    licence, pdf = get_printed_licence_pdf_for(request.user, number)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{number}-licence-v{licence.version}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@page
+@require_http_methods(["GET"])
 def notice_pdf(request: HttpRequest, number: str, kind: str) -> HttpResponse:
     """A written notice of the case as PDF (documents.notices)."""
     case = case_selectors.get_case_for(request.user, number)
