@@ -1653,7 +1653,19 @@ def _on_pickup(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
             code="identity_mismatch",
         )
     case.pickup_code_hash = ""
-    return _Outcome(notify="delivered", event_data={"identity_checked": True})
+    event: dict[str, Any] = {"identity_checked": True}
+    # 企业开办一件事: the seals engraved in the bundle are handed over with the licence
+    seals = [
+        seal
+        for part in case.subcases.filter(
+            item__form_kind=FormKind.SEAL_ENGRAVING,
+            status__in=[Status.APPROVED, Status.RESULT_ISSUED, Status.DELIVERED, Status.COMPLETED],
+        )
+        for seal in part.form_data.get("seals", [])
+    ]
+    if seals:
+        event["seals"] = seals
+    return _Outcome(notify="delivered", event_data=event)
 
 
 def _on_complete(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:

@@ -165,6 +165,8 @@ def test_wei_at_the_donghu_window_leaves_with_a_gedian_licence_and_three_seals_i
             )
         )
         assert case["status"] == "delivered"
+        # she leaves with the licence and the three seals
+        assert case["events"][-1]["data"]["seals"] == ["公章", "财务专用章", "发票专用章"]
         _at(traveller, 28)
         case = _ok(officer.act(number, "complete"))
         assert case["status"] == "completed"
@@ -198,6 +200,9 @@ def test_wei_at_the_donghu_window_leaves_with_a_gedian_licence_and_three_seals_i
         "住所": "湖北省鄂州市葛店开发区创业大道1号",
         "经营范围": "一般项目:技术服务、技术开发、技术咨询;软件开发。",
     }
+    verified = client.get(f"/api/v1/licences/{licence.identifier}/verify").json()
+    assert verified["status"] == "valid"
+    assert ["法定代表人", "卫敏"] in verified["licence"]["register_fields"]
     page = client.get(f"/verify/{licence.identifier}").content.decode()
     assert "有效" in page and "法定代表人" in page and "100万元" in page
 
