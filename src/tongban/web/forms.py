@@ -92,6 +92,18 @@ def joint_parts(post: QueryDict) -> list[JointPartInput]:
     return parts
 
 
+def establishment_context(item: Any) -> dict[str, Any]:
+    """What web/_establishment_form.html needs, for the clerk's and the portal's forms."""
+    from tongban.cases.application_forms import ENTERPRISE_TYPES
+    from tongban.catalog.models import FormKind
+
+    return {
+        "establishment": item.form_kind == FormKind.COMPANY_ESTABLISHMENT,
+        "enterprise_types": [(code, label) for code, (label, _en, _k) in ENTERPRISE_TYPES.items()],
+        "investor_rows": range(3),
+    }
+
+
 def establishment_form(post: QueryDict) -> dict[str, Any]:
     """The 企业设立登记 form as posted, untouched: cases/application_forms.py checks it."""
     investors = [

@@ -103,3 +103,33 @@ def test_no_printed_licence_before_the_print(web, world):
     assert client.post("/clerk/cases/new/", _form(world, opening)).status_code == 302
     case = Case.objects.get(parent=None)
     assert client.get(f"/cases/{case.number}/printed-licence.pdf").status_code == 404
+
+
+def test_a_person_applies_online_for_a_new_company(web, world):
+    opening = add_enterprise_opening(world)
+    impl = world.implementations[("company", "420100Z01")]
+    client = web("applicant-1")
+    url = "/my/apply/ITEM-COMPANY/420100Z01/"
+    assert "企业设立登记申请表" in _html(client.get(url))
+    person = world.applicants["person"]
+    data = {
+        **{
+            k: v
+            for k, v in _form(world, opening).items()
+            if k not in {"at", "item", "handling", "mode", "bundle"} and not k.startswith("m")
+        },
+        "token": "online-1",
+        "delivery_method": "electronic",
+        "legal_name": person.name,
+        "legal_id_number": person.id_number,
+        "investor_name": [person.name],
+        "investor_id_number": [person.id_number],
+        "investor_contribution": ["30"],
+        **{f"m{m.pk}_state": "provided" for m in impl.materials.all()},
+    }
+    response = client.post(url, data)
+    assert response.status_code == 302, _html(response)
+    case = Case.objects.get()
+    assert case.mode == "online" and case.applicant == person
+    assert case.form_data["proposed_name"] == "鄂州葛店云帆科技有限公司"
+    assert case.form_data["seals"] == []

@@ -20,8 +20,8 @@ from tongban.attachments.actions import attach_file
 from tongban.attachments.checks import ALLOWED_LABEL, max_upload_bytes
 from tongban.cases import deadlines
 from tongban.cases.actions import SubmitInput, submit_case
-from tongban.cases.application_forms import ENTERPRISE_TYPES, SEAL_KINDS
-from tongban.catalog.models import Channel, FormKind, Mode
+from tongban.cases.application_forms import SEAL_KINDS
+from tongban.catalog.models import Channel, Mode
 from tongban.catalog.selectors import (
     bundles_led_by,
     get_item_for,
@@ -34,6 +34,7 @@ from tongban.web import selectors
 from tongban.web.forms import (
     applicant_input,
     checked_files,
+    establishment_context,
     establishment_form,
     joint_parts,
     material_inputs,
@@ -158,11 +159,9 @@ def _form_context(request: HttpRequest, receiving: Jurisdiction) -> dict:
         "part_places": list(Jurisdiction.objects.filter(active=True).order_by("code"))
         if mode == Mode.JOINT
         else [],
-        "establishment": item.form_kind == FormKind.COMPANY_ESTABLISHMENT,
-        "enterprise_types": [(code, label) for code, (label, _en, _k) in ENTERPRISE_TYPES.items()],
+        **establishment_context(item),
         "seal_kinds": list(SEAL_KINDS),
         "bundles": bundles_led_by(item) if mode == Mode.JOINT else [],
-        "investor_rows": range(3),
     }
 
 

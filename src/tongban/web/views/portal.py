@@ -24,7 +24,14 @@ from tongban.cases.actions import SubmitInput, submit_case
 from tongban.catalog.models import Channel, Mode
 from tongban.core.errors import DomainError
 from tongban.web import ratelimit, selectors
-from tongban.web.forms import LookupForm, RegisterForm, checked_files, material_inputs
+from tongban.web.forms import (
+    LookupForm,
+    RegisterForm,
+    checked_files,
+    establishment_context,
+    establishment_form,
+    material_inputs,
+)
 from tongban.web.views.common import is_htmx, kiosk_window_id, page
 
 
@@ -123,6 +130,7 @@ def apply_form(request: HttpRequest, item: str, handling: str) -> HttpResponse:
         "token": request.POST.get("token") or uuid.uuid4().hex,
         "max_upload_mb": max_upload_bytes() // (1024 * 1024),
         "allowed_types": ALLOWED_LABEL,
+        **establishment_context(implementation.item),
     }
     if request.method == "GET":
         return render(request, "web/apply_form.html", context)
@@ -137,6 +145,7 @@ def apply_form(request: HttpRequest, item: str, handling: str) -> HttpResponse:
             delivery_method=request.POST.get("delivery_method", ""),
             materials=material_inputs(request.POST, implementation, uploaded, self_service=True),
             delivery_address=request.POST.get("delivery_address", ""),
+            form=establishment_form(request.POST) if context["establishment"] else None,
         )
         case = submit_case(request.user, data, idempotency_key=f"web-{context['token']}")
     except DomainError as error:
