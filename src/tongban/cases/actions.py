@@ -1494,7 +1494,9 @@ def _on_issue_result(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
         from tongban.licences.actions import issue_licence_for_case
 
         holder = None
-        if case.item.form_kind == FormKind.COMPANY_ESTABLISHMENT:
+        # a case opened before the item took its form (or imported history) has none: its
+        # applicant stays the holder, as it was when the case was opened
+        if case.item.form_kind == FormKind.COMPANY_ESTABLISHMENT and case.form_data:
             holder = _establish_enterprise(case, ctx)
             event["enterprise"] = {"name": holder.name, "uscc": holder.uscc}
         licence = issue_licence_for_case(case, ctx.actor, holder=holder)

@@ -429,3 +429,19 @@ def test_the_generated_code_is_valid_and_fresh(world, api, opening):
         )
     codes = [Licence.objects.get(case__number=n).holder.uscc for n in (first, second)]
     assert codes[0] != codes[1] and all(is_valid_uscc(c) for c in codes)
+
+
+def test_a_case_opened_before_the_item_took_its_form_keeps_its_holder(world, api):
+    """Cases opened while 企业设立登记 had no form (and imported history) carry no form:
+    they finish as they started, the licence going to their applicant."""
+    from tongban.cases.tests.conftest import company_submission
+
+    with time_machine.travel(START, tick=False):
+        clerk, officer = api("421102-clerk"), api("420100Z01-officer")
+        number = _ok(clerk.post("/cases", company_submission(world)), 201)["number"]
+        add_enterprise_opening(world)
+        _ok(clerk.act(number, "check"))
+        _ok(clerk.act(number, "transfer", carrier="EMS", waybill_number="EMS1"))
+        for action in ("receive_transfer", "accept", "approve", "issue_result"):
+            _ok(officer.act(number, action))
+    assert Licence.objects.get(case__number=number).holder == world.applicants["enterprise"]
