@@ -6,8 +6,8 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0002_case_joint_parts"),
-        ("catalog", "0002_serviceitem_form_kind_itembundle_bundlepart"),
+        ("cases", "0003_paper_originals"),
+        ("catalog", "0003_serviceitem_form_kind_itembundle_bundlepart"),
     ]
 
     operations = [
