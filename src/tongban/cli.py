@@ -29,6 +29,9 @@ def _serve(argv: list[str]) -> None:
         threads,
         "--access-logfile",
         "-",
+        # request lines and referers are masked like every other log line
+        "--logger-class",
+        "tongban.core.gunicorn.MaskingLogger",
         *argv,
     ]
     run()

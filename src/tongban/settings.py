@@ -184,7 +184,11 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "filters": ["mask_personal_data"]},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("TONGBAN_LOG_LEVEL", "INFO")},
+    # Django's own defaults give "django" and "django.server" (runserver's request lines)
+    # handlers of their own without the mask: route them through the masked one instead
     "loggers": {
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
     },
 }

@@ -95,6 +95,10 @@ def me(request: HttpRequest) -> UserOut:
 applicants_router = Router(tags=["applicants"])
 
 
+class ApplicantLookupIn(Schema):
+    identifier: str
+
+
 class ApplicantLookupOut(Schema):
     id: int
     kind: str
@@ -104,13 +108,15 @@ class ApplicantLookupOut(Schema):
     bad_credit: bool
 
 
-@applicants_router.get(
+@applicants_router.post(
     "/applicants/lookup", response=ApplicantLookupOut, summary="按证件号码查找申请人(窗口收件)"
 )
-def lookup_applicant(request: HttpRequest, identifier: str) -> dict[str, Any]:
+def lookup_applicant(request: HttpRequest, body: ApplicantLookupIn) -> dict[str, Any]:
     """The exact 公民身份号码 or 统一社会信用代码 is required: no partial search, so the
-    endpoint cannot be used to enumerate applicants. Personal data comes back masked."""
-    applicant = find_applicant_for(request.user, identifier)
+    endpoint cannot be used to enumerate applicants. Personal data comes back masked.
+    A POST with the number in the JSON body, never in the URL: request lines end up in
+    access logs and proxies (docs/security.md, "Logs and personal data")."""
+    applicant = find_applicant_for(request.user, body.identifier)
     person = applicant.kind == Applicant.Kind.PERSON
     return {
         "id": applicant.pk,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+from urllib.parse import unquote_plus
 
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[0-9Xx])(?![0-9A-Za-z])")
 _PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
@@ -47,6 +48,17 @@ def mask_text(text: str) -> str:
     return _PHONE.sub(lambda m: m.group(1) + "****" + m.group(2), text)
 
 
+def mask_url(text: str) -> str:
+    """mask_text for URLs and request lines: a percent-encoded number (`%20` before it,
+    `+` as a space) hides from the plain pattern, so the decoded form is checked too and,
+    when it holds personal data, the masked decoded form is what gets logged."""
+    decoded = unquote_plus(text)
+    masked = mask_text(decoded)
+    if masked != decoded:
+        return masked
+    return mask_text(text)
+
+
 class MaskPersonalDataFilter(logging.Filter):
     """Rewrites every log record so that no full ID or phone number reaches a log file."""
 
@@ -55,7 +67,7 @@ class MaskPersonalDataFilter(logging.Filter):
             message = record.getMessage()
         except Exception:  # a broken format string must not hide the record
             return True
-        masked = mask_text(message)
+        masked = mask_url(message)
         if masked != message:
             record.msg = masked
             record.args = None

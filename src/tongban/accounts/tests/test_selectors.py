@@ -1,3 +1,5 @@
+from typing import Any
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
@@ -83,24 +85,24 @@ def test_applicant_lookup_endpoint_needs_the_exact_identifier_and_masks(world):
 
     person = world.applicants["person"]
     clerk = client_for("421102-clerk")
-    found = Client().get(
-        "/api/v1/applicants/lookup", {"identifier": person.id_number}, headers=clerk
-    )
+
+    def lookup(identifier: str, headers: dict[str, str] | None = None) -> Any:
+        return Client().post(
+            "/api/v1/applicants/lookup",
+            {"identifier": identifier},
+            content_type="application/json",
+            headers=headers or {},
+        )
+
+    found = lookup(person.id_number, clerk)
     assert found.status_code == 200
     assert found.json()["id"] == person.pk
     assert person.id_number not in found.content.decode()
-    partial = Client().get(
-        "/api/v1/applicants/lookup", {"identifier": person.id_number[:10]}, headers=clerk
+    assert lookup(person.id_number[:10], clerk).status_code == 404
+    assert lookup(person.id_number, client_for("applicant-2")).status_code == 404
+    assert lookup(person.id_number).status_code == 401
+    # the old GET with the number in the query string is gone
+    gone = Client().get(
+        "/api/v1/applicants/lookup", {"identifier": person.id_number}, headers=clerk
     )
-    assert partial.status_code == 404
-    other = client_for("applicant-2")
-    assert (
-        Client()
-        .get("/api/v1/applicants/lookup", {"identifier": person.id_number}, headers=other)
-        .status_code
-        == 404
-    )
-    assert (
-        Client().get("/api/v1/applicants/lookup", {"identifier": person.id_number}).status_code
-        == 401
-    )
+    assert gone.status_code == 405

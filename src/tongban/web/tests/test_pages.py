@@ -191,17 +191,20 @@ def test_applicant_lookup_and_identifier_check(web, world):
     client = web("421102-clerk")
     enterprise = world.applicants["enterprise"]
     found = _html(
-        client.get("/clerk/applicant/", {"identifier": enterprise.uscc, "kind": "enterprise"})
+        client.post("/clerk/applicant/", {"identifier": enterprise.uscc, "kind": "enterprise"})
     )
     assert enterprise.name in found and f'value="{enterprise.pk}"' in found
     # the agent's ID number is masked
     assert enterprise.agent_id_number not in found
-    unknown = _html(client.get("/clerk/applicant/", {"identifier": "11010519491231002X"}))
+    unknown = _html(client.post("/clerk/applicant/", {"identifier": "11010519491231002X"}))
     assert "尚未登记" in unknown
-    bad = _html(client.get("/clerk/identifier/", {"id_number": "110105194912310021"}))
+    bad = _html(client.post("/clerk/identifier/", {"id_number": "110105194912310021"}))
     assert "公民身份号码不正确" in bad
-    good = _html(client.get("/clerk/identifier/", {"uscc": enterprise.uscc}))
+    good = _html(client.post("/clerk/identifier/", {"uscc": enterprise.uscc}))
     assert "号码有效" in good
+    # the numbers never travel in a URL: a GET is refused
+    assert client.get("/clerk/applicant/", {"identifier": enterprise.uscc}).status_code == 405
+    assert client.get("/clerk/identifier/", {"uscc": enterprise.uscc}).status_code == 405
 
 
 def test_submission_with_a_looked_up_applicant(web, world):

@@ -49,8 +49,6 @@ PRIVATE_PAGES = [
     "/clerk/",
     "/clerk/items/ITEM-COMPANY/",
     "/clerk/cases/new/?item=ITEM-COMPANY&handling=420100Z01&mode=proxy",
-    "/clerk/applicant/?identifier=x",
-    "/clerk/identifier/?id_number=x",
     "/queue/",
     "/delivery/",
     "/overview/",
@@ -72,6 +70,8 @@ def test_anonymous_posts_change_nothing(web, case):
         (f"/cases/{case.number}/upload/", {"file": pdf_upload()}),
         ("/delivery/pickup/", {"number": case.number}),
         ("/clerk/cases/new/", {"item": "ITEM-COMPANY"}),
+        ("/clerk/applicant/", {"identifier": "x"}),
+        ("/clerk/identifier/", {"id_number": "x"}),
     ]:
         response = client.post(url, data)
         assert response.status_code == 302 and response["Location"].startswith("/login/"), url

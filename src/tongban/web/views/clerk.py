@@ -88,12 +88,13 @@ def item_routes(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @page
-@require_http_methods(["GET"])
+@require_http_methods(["POST"])
 def applicant_lookup(request: HttpRequest) -> HttpResponse:
     """htmx: is this person or enterprise registered? Validates the identifier with the
-    same checks the submission uses."""
-    identifier = request.GET.get("identifier", "").strip()
-    kind = request.GET.get("applicant_kind") or request.GET.get("kind") or "person"
+    same checks the submission uses. POST (with CSRF) so that the number never appears in
+    a URL, an access log or a proxy log."""
+    identifier = request.POST.get("identifier", "").strip()
+    kind = request.POST.get("applicant_kind") or request.POST.get("kind") or "person"
     context: dict = {"identifier": identifier, "kind": kind}
     try:
         if kind == "enterprise":
@@ -109,15 +110,15 @@ def applicant_lookup(request: HttpRequest) -> HttpResponse:
 
 
 @page
-@require_http_methods(["GET"])
+@require_http_methods(["POST"])
 def validate_identifier(request: HttpRequest) -> HttpResponse:
-    """htmx: check an ID number or credit code as it is typed."""
-    kind = "uscc" if "uscc" in request.GET else "id_number"
+    """htmx: check an ID number or credit code as it is typed (POST, see applicant_lookup)."""
+    kind = "uscc" if "uscc" in request.POST else "id_number"
     value = next(
         (
-            request.GET[key]
+            request.POST[key]
             for key in ("value", "id_number", "uscc", "agent_id_number")
-            if request.GET.get(key)
+            if request.POST.get(key)
         ),
         "",
     )
