@@ -390,6 +390,7 @@ def generate(n: int, seed: int = 20230307, with_materials: bool = True) -> Gener
     from django.utils import timezone
 
     from tongban.cases.models import Case, CaseEvent, CaseMaterial
+    from tongban.core.chain import link_digest, timestamp
 
     rng = random.Random(seed)
     started = time.monotonic()
@@ -435,7 +436,7 @@ def generate(n: int, seed: int = 20230307, with_materials: bool = True) -> Gener
     # the event and material rows below are positional: fail loudly if the models move
     expected_events = ["id", "case_id", "seq", "action", "from_status", "to_status",
                        "practice_code", "actor_id", "actor_role", "actor_jurisdiction_id",
-                       "at", "reason", "data"]  # fmt: skip
+                       "at", "reason", "data", "prev_digest", "digest"]  # fmt: skip
     expected_materials = ["case_id", "material_id", "name", "state", "original_required",
                           "original_posted", "licence_reference", "note"]  # fmt: skip
     if event_columns != expected_events or material_columns != expected_materials:
@@ -499,11 +500,30 @@ def generate(n: int, seed: int = 20230307, with_materials: bool = True) -> Gener
                     )
                     event_data_cache[key] = data
                 receiving_id = row["receiving_jurisdiction_id"]
+                role = "clerk" if row["assisted"] else "applicant"
+                # the first link of the case's SM3 chain (ADR 0092), as CaseEvent.save seals it
+                digest = link_digest(
+                    "",
+                    {
+                        "case": case_id,
+                        "seq": 1,
+                        "action": "submit",
+                        "from_status": "",
+                        "to_status": row["_initial"],
+                        "practice_code": 1,
+                        "actor": row["submitted_by_id"],
+                        "actor_role": role,
+                        "actor_jurisdiction": receiving_id,
+                        "at": timestamp(received_at),
+                        "reason": "",
+                        "data": json.loads(data),
+                    },
+                )
                 event_lines.append(
                     f"{next_event_id + index}\t{case_id}\t1\tsubmit\t\t{row['_initial']}\t1\t"
-                    f"{row['submitted_by_id']}\t{'clerk' if row['assisted'] else 'applicant'}\t"
+                    f"{row['submitted_by_id']}\t{role}\t"
                     f"{receiving_id if receiving_id is not None else NULL}\t"
-                    f"{received_at.isoformat()}\t\t{data}"
+                    f"{received_at.isoformat()}\t\t{data}\t\t{digest}"
                 )
                 if with_materials:
                     for material in row["_materials"]:

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "tongban.assistance",
     "tongban.ratings",
     "tongban.stats",
+    "tongban.integrity",
 ]
 
 MIDDLEWARE = [

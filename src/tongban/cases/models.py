@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
 from tongban.catalog.models import Channel, DeliveryMethod, Mode
+from tongban.core.chain import link_digest, timestamp
 
 
 class Status(models.TextChoices):
@@ -198,7 +201,8 @@ class CaseMaterial(models.Model):
 
 
 class CaseEvent(models.Model):
-    """Immutable: one row per transition. Never updated or deleted (enforced in save())."""
+    """Immutable: one row per transition. Never updated or deleted: refused by save() and,
+    for raw SQL, by database triggers; SM3-chained per case (ADR 0092)."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     seq = models.PositiveIntegerField("序号")
@@ -226,6 +230,8 @@ class CaseEvent(models.Model):
     at = models.DateTimeField("时间", db_index=True)
     reason = models.TextField("理由/说明", blank=True)
     data = models.JSONField("数据", default=dict, blank=True)
+    prev_digest = models.CharField("前一记录摘要(SM3)", max_length=64, blank=True, editable=False)
+    digest = models.CharField("摘要(SM3)", max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = "办件记录"
@@ -239,10 +245,42 @@ class CaseEvent(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise RuntimeError("case events are append-only")
+        if not self.digest:
+            # the case row is locked by every action that appends, so the chain is serial
+            prev = (
+                CaseEvent.objects.filter(case_id=self.case_id, seq=self.seq - 1)
+                .values_list("digest", flat=True)
+                .first()
+            )
+            seal_case_event(self, prev or "")
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise RuntimeError("case events are append-only")
+
+
+def case_event_content(event: Any) -> dict[str, Any]:
+    """What a case event's digest commits to (also used on historical models)."""
+    return {
+        "case": event.case_id,
+        "seq": event.seq,
+        "action": event.action,
+        "from_status": event.from_status,
+        "to_status": event.to_status,
+        "practice_code": event.practice_code,
+        "actor": event.actor_id,
+        "actor_role": event.actor_role,
+        "actor_jurisdiction": event.actor_jurisdiction_id,
+        "at": timestamp(event.at),
+        "reason": event.reason,
+        "data": event.data,
+    }
+
+
+def seal_case_event(event: Any, prev_digest: str) -> str:
+    event.prev_digest = prev_digest
+    event.digest = link_digest(prev_digest, case_event_content(event))
+    return str(event.digest)
 
 
 class Shipment(models.Model):

@@ -1,14 +1,21 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
+from django.utils import timezone
+
+from tongban.core.chain import link_digest, timestamp
 
 
 class AuditEvent(models.Model):
     """Append-only record of a change to master data (catalogue, agreements, accounts...).
-    Case changes have their own, richer log: cases.CaseEvent."""
+    Case changes have their own, richer log: cases.CaseEvent. Append-only in the database
+    (triggers, integrity app) and SM3-chained per audited object (ADR 0092)."""
 
-    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    # not auto_now_add: the time is part of the digest, computed before the INSERT
+    at = models.DateTimeField("时间", default=timezone.now, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="操作人",
@@ -22,6 +29,8 @@ class AuditEvent(models.Model):
     object_id = models.CharField("对象标识", max_length=64)
     summary = models.CharField("摘要", max_length=255, blank=True)
     data = models.JSONField("数据", default=dict, blank=True)
+    prev_digest = models.CharField("前一记录摘要(SM3)", max_length=64, blank=True, editable=False)
+    digest = models.CharField("摘要(SM3)", max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = "审计记录"
@@ -31,3 +40,46 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise RuntimeError("audit rows are append-only")
+        if not self.digest:
+            self.prev_digest = _audit_chain_head(self.object_type, self.object_id)
+            self.digest = link_digest(self.prev_digest, audit_content(self))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("audit rows are append-only")
+
+
+def audit_content(row: Any) -> dict[str, Any]:
+    """What an audit row's digest commits to (also used on historical models)."""
+    return {
+        "at": timestamp(row.at),
+        "actor": row.actor_id,
+        "action": row.action,
+        "object_type": row.object_type,
+        "object_id": row.object_id,
+        "summary": row.summary,
+        "data": row.data,
+    }
+
+
+def _audit_chain_head(object_type: str, object_id: str) -> str:
+    """The digest of the object's newest audit row. On PostgreSQL a transaction-scoped
+    advisory lock per object keeps two concurrent writers from both linking to the same
+    row (SQLite's IMMEDIATE transactions already serialise every writer)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 92))",
+                [f"audit:{object_type}:{object_id}"],
+            )
+    head = (
+        AuditEvent.objects.filter(object_type=object_type, object_id=object_id)
+        .order_by("-id")
+        .values_list("digest", flat=True)
+        .first()
+    )
+    return head or ""

@@ -81,6 +81,11 @@ class Paths:
     def sm2_key(self, code: str) -> Path:
         return self.jurisdiction_dir(code) / "sm2.json"
 
+    @property
+    def platform_sm2_key(self) -> Path:
+        """The platform's own SM2 key: signs the history checkpoints (integrity app)."""
+        return self.base / "platform" / "sm2.json"
+
 
 def paths(base: Path | None = None) -> Paths:
     return Paths(base or pki_dir())
@@ -243,7 +248,11 @@ def _kek(secret: bytes, salt: bytes, n: int, r: int, p: int) -> bytes:
 
 def ensure_sm2(base: Paths, secret: bytes, code: str) -> tuple[str, bool]:
     """The jurisdiction's SM2 key; created if missing. Returns (public key hex, created)."""
-    path = base.sm2_key(code)
+    return ensure_sm2_at(base, secret, base.sm2_key(code))
+
+
+def ensure_sm2_at(base: Paths, secret: bytes, path: Path) -> tuple[str, bool]:
+    """An SM2 key file under the PKI directory; created if missing."""
     if path.exists():
         return json.loads(path.read_text())["public_key"], False
     private_hex, public_hex = sm2.generate_keypair()

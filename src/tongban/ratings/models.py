@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
+
+from tongban.core.chain import link_digest, timestamp
 
 LEVEL_CHOICES = [
     (5, "非常满意"),
@@ -309,6 +313,8 @@ class RatingEvent(models.Model):
     at = models.DateTimeField("时间")
     note = models.TextField("说明", blank=True)
     data = models.JSONField("数据", default=dict, blank=True)
+    prev_digest = models.CharField("前一记录摘要(SM3)", max_length=64, blank=True, editable=False)
+    digest = models.CharField("摘要(SM3)", max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = "评价记录"
@@ -324,10 +330,38 @@ class RatingEvent(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise RuntimeError("rating events are append-only")
+        if not self.digest:
+            # the rating row is locked by every action that appends (ratings.actions)
+            prev = (
+                RatingEvent.objects.filter(rating_id=self.rating_id, seq=self.seq - 1)
+                .values_list("digest", flat=True)
+                .first()
+            )
+            seal_rating_event(self, prev or "")
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise RuntimeError("rating events are append-only")
+
+
+def rating_event_content(event: Any) -> dict[str, Any]:
+    """What a rating event's digest commits to (also used on historical models)."""
+    return {
+        "rating": event.rating_id,
+        "seq": event.seq,
+        "action": event.action,
+        "actor": event.actor_id,
+        "actor_role": event.actor_role,
+        "at": timestamp(event.at),
+        "note": event.note,
+        "data": event.data,
+    }
+
+
+def seal_rating_event(event: Any, prev_digest: str) -> str:
+    event.prev_digest = prev_digest
+    event.digest = link_digest(prev_digest, rating_event_content(event))
+    return str(event.digest)
 
 
 class MonthlySummary(models.Model):

@@ -47,7 +47,7 @@ from tongban.accounts.identifiers import make_id_number
 from tongban.accounts.models import Applicant, User
 from tongban.agreements.models import AgreementItem
 from tongban.agreements.selectors import agreements_in_force, open_items
-from tongban.cases.models import Case, CaseEvent
+from tongban.cases.models import Case, CaseEvent, seal_case_event
 from tongban.cases.workflow import INITIAL_STATE, SUBMIT_PRACTICE_CODE, find_transition
 from tongban.catalog.models import ItemImplementation, Mode, ServiceItem
 from tongban.catalog.selectors import published_implementations
@@ -56,7 +56,13 @@ from tongban.consultations.models import Consultation, ConsultationEvent
 from tongban.core.audit import record_audit
 from tongban.core.errors import Conflict, Invalid
 from tongban.ratings.actions import default_leg, indicators_for, rectification_due
-from tongban.ratings.models import ChannelKind, Rating, RatingEvent, Rectification
+from tongban.ratings.models import (
+    ChannelKind,
+    Rating,
+    RatingEvent,
+    Rectification,
+    seal_rating_event,
+)
 from tongban.regions.calendar import WorkingCalendar, calendar_for
 from tongban.regions.models import Jurisdiction
 from tongban.stats.models import HistoryImport
@@ -711,6 +717,7 @@ def seed_history(
             last_id = cases[-1].pk
             events = []
             for b in built:
+                prev_digest = ""  # bulk_create skips save(): the SM3 chain is built here
                 for seq, (action, source, target, code, at, side, _) in enumerate(b.events, 1):
                     c = b.case
                     jurisdiction_id = (
@@ -737,6 +744,7 @@ def seed_history(
                             data={"synthetic": True},
                         )
                     )
+                    prev_digest = seal_case_event(events[-1], prev_digest)
             CaseEvent.objects.bulk_create(events, batch_size=5000)
             result.cases += len(cases)
             result.events += len(events)
@@ -785,6 +793,7 @@ def _write_ratings(ctx: Context, cases: list[Case], result: HistoryResult) -> No
             task, more = _rectification(ctx, rating)
             tasks.append(task)
             history = history + more
+        prev_digest = ""  # bulk_create skips save(): the SM3 chain is built here
         for seq, (action, at, role) in enumerate(history, 1):
             events.append(
                 RatingEvent(
@@ -796,6 +805,7 @@ def _write_ratings(ctx: Context, cases: list[Case], result: HistoryResult) -> No
                     data={"synthetic": True},
                 )
             )
+            prev_digest = seal_rating_event(events[-1], prev_digest)
         rating.event_count = len(history)
     Rectification.objects.bulk_create(tasks)
     RatingEvent.objects.bulk_create(events, batch_size=5000)

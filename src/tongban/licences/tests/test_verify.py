@@ -141,11 +141,16 @@ def test_altered_data_is_tampering(licence):
 
 
 def test_a_changed_database_record_is_tampering(licence):
-    Licence.objects.filter(pk=licence.pk).update(holder_name="别人")
+    # the database refuses the change (ADR 0092); the table owner can switch that off
+    from tongban.integrity.testing import unguarded
+
+    with unguarded("licences_licence"):
+        Licence.objects.filter(pk=licence.pk).update(holder_name="别人")
     assert verify_licence(licence.identifier).status == "tampered"
-    Licence.objects.filter(pk=licence.pk).update(
-        holder_name=licence.holder_name, data={**licence.data, "licence_name": "伪造"}
-    )
+    with unguarded("licences_licence"):
+        Licence.objects.filter(pk=licence.pk).update(
+            holder_name=licence.holder_name, data={**licence.data, "licence_name": "伪造"}
+        )
     result = verify_licence(licence.identifier)
     assert result.status == "tampered"
 

@@ -1,0 +1,219 @@
+"""Append-only history in the database itself (ADR 0092): row triggers that refuse an
+UPDATE or DELETE of case events, audit rows, rating events and checkpoints whoever sends
+it (the ORM, a console, a script), and that let ratings and licences change only in the
+columns their workflow changes. PostgreSQL: one PL/pgSQL function and a row trigger plus a
+TRUNCATE trigger per table; SQLite: BEFORE UPDATE / BEFORE DELETE triggers with
+RAISE(ABORT).
+
+The only way to delete is a whole-database wipe (`tongban flush`, which the test suite
+runs between transactional tests): it turns a per-connection switch on,
+`tongban.history_purge` on PostgreSQL (a session setting) and the SQL function
+`tongban_history_purge()` on SQLite (registered on Django's connections only; any other
+client has no such function, so its DELETE fails too). No switch exists for UPDATE.
+
+Installing is idempotent (drop and create) and runs from the integrity migration and after
+every `migrate`: SQLite rebuilds a table for many schema changes and the rebuilt table
+would otherwise lose its triggers; the SQLite column lists are recomputed the same way."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+PURGE_SETTING = "tongban.history_purge"
+SQLITE_PURGE_FUNCTION = "tongban_history_purge"
+PREFIX = "tongban_append_only"
+
+
+@dataclass(frozen=True)
+class Guard:
+    model: str  # app_label.ModelName
+    # columns an UPDATE may change; none: no UPDATE at all
+    mutable: tuple[str, ...] = ()
+    # once this column is set, no column may change any more (a revoked licence)
+    final_when_set: str = ""
+
+
+GUARDS: tuple[Guard, ...] = (
+    Guard("cases.CaseEvent"),
+    Guard("core.AuditEvent"),
+    Guard("ratings.RatingEvent"),
+    # the rating itself (level, indicators, comment, who, when) is fixed; its workflow
+    # state moves, and every move is a RatingEvent
+    Guard("ratings.Rating", mutable=("status", "annulled_at", "event_count", "updated_at")),
+    # a licence's content is signed and fixed; revocation is the one change, and final
+    Guard(
+        "licences.Licence",
+        mutable=("status", "revoked_at", "revocation_reason", "revoked_by_id"),
+        final_when_set="revoked_at",
+    ),
+    Guard("integrity.Checkpoint"),
+)
+
+_PG_FUNCTION = f"""
+CREATE OR REPLACE FUNCTION {PREFIX}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP IN ('DELETE', 'TRUNCATE')
+       AND coalesce(current_setting('{PURGE_SETTING}', true), '') = 'on' THEN
+        IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+        RETURN NULL;
+    END IF;
+    -- TG_ARGV: the column that makes the row final once set ('' for none), then the
+    -- columns an UPDATE may change
+    IF TG_OP = 'UPDATE' AND TG_NARGS > 1
+       AND (TG_ARGV[0] = '' OR (to_jsonb(OLD) ->> TG_ARGV[0]) IS NULL)
+       AND (to_jsonb(NEW) - TG_ARGV) = (to_jsonb(OLD) - TG_ARGV) THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION 'tongban: % is append-only: % refused', TG_TABLE_NAME, TG_OP
+        USING ERRCODE = 'P0092';
+END
+$$;
+"""
+
+
+def _table_and_columns(apps: Any, guard: Guard) -> tuple[str, list[str]]:
+    model = apps.get_model(guard.model)
+    return model._meta.db_table, [f.column for f in model._meta.concrete_fields]
+
+
+def _quote(connection: BaseDatabaseWrapper, name: str) -> str:
+    return str(connection.ops.quote_name(name))
+
+
+def install_statements(connection: BaseDatabaseWrapper, apps: Any) -> list[str]:
+    statements: list[str] = []
+    if connection.vendor == "postgresql":
+        statements.append(_PG_FUNCTION)
+    for guard in GUARDS:
+        table, columns = _table_and_columns(apps, guard)
+        t = _quote(connection, table)
+        if connection.vendor == "postgresql":
+            args = ""
+            if guard.mutable:
+                args = ", ".join(f"'{c}'" for c in (guard.final_when_set, *guard.mutable))
+            statements += [
+                f"DROP TRIGGER IF EXISTS {PREFIX} ON {t}",
+                f"CREATE TRIGGER {PREFIX} BEFORE UPDATE OR DELETE ON {t} "
+                f"FOR EACH ROW EXECUTE FUNCTION {PREFIX}({args})",
+                f"DROP TRIGGER IF EXISTS {PREFIX}_truncate ON {t}",
+                f"CREATE TRIGGER {PREFIX}_truncate BEFORE TRUNCATE ON {t} "
+                f"FOR EACH STATEMENT EXECUTE FUNCTION {PREFIX}()",
+            ]
+        elif connection.vendor == "sqlite":
+            when = ""
+            if guard.mutable:
+                fixed = [c for c in columns if c not in guard.mutable]
+                same = " AND ".join(
+                    f"NEW.{_quote(connection, c)} IS OLD.{_quote(connection, c)}" for c in fixed
+                )
+                when = f" WHEN NOT ({same})"
+                if guard.final_when_set:
+                    final = _quote(connection, guard.final_when_set)
+                    when = f" WHEN OLD.{final} IS NOT NULL OR NOT ({same})"
+            statements += [
+                f"DROP TRIGGER IF EXISTS {PREFIX}_{table}_update",
+                f"CREATE TRIGGER {PREFIX}_{table}_update BEFORE UPDATE ON {t}{when} BEGIN "
+                f"SELECT RAISE(ABORT, 'tongban: {table} is append-only: UPDATE refused'); END",
+                f"DROP TRIGGER IF EXISTS {PREFIX}_{table}_delete",
+                f"CREATE TRIGGER {PREFIX}_{table}_delete BEFORE DELETE ON {t} "
+                f"WHEN NOT {SQLITE_PURGE_FUNCTION}() BEGIN "
+                f"SELECT RAISE(ABORT, 'tongban: {table} is append-only: DELETE refused'); END",
+            ]
+    return statements
+
+
+def uninstall_statements(connection: BaseDatabaseWrapper, apps: Any) -> list[str]:
+    statements: list[str] = []
+    for guard in GUARDS:
+        table, _ = _table_and_columns(apps, guard)
+        t = _quote(connection, table)
+        if connection.vendor == "postgresql":
+            statements += [
+                f"DROP TRIGGER IF EXISTS {PREFIX} ON {t}",
+                f"DROP TRIGGER IF EXISTS {PREFIX}_truncate ON {t}",
+            ]
+        elif connection.vendor == "sqlite":
+            statements += [
+                f"DROP TRIGGER IF EXISTS {PREFIX}_{table}_update",
+                f"DROP TRIGGER IF EXISTS {PREFIX}_{table}_delete",
+            ]
+    if connection.vendor == "postgresql":
+        statements.append(f"DROP FUNCTION IF EXISTS {PREFIX}()")
+    return statements
+
+
+def install(connection: BaseDatabaseWrapper, apps: Any) -> None:
+    with connection.cursor() as cursor:
+        for statement in install_statements(connection, apps):
+            cursor.execute(statement)
+
+
+def uninstall(connection: BaseDatabaseWrapper, apps: Any) -> None:
+    with connection.cursor() as cursor:
+        for statement in uninstall_statements(connection, apps):
+            cursor.execute(statement)
+
+
+def missing(connection: BaseDatabaseWrapper, apps: Any) -> list[str]:
+    """Guarded tables whose triggers are absent or disabled (for `tongban audit verify`)."""
+    absent: list[str] = []
+    with connection.cursor() as cursor:
+        for guard in GUARDS:
+            table, _ = _table_and_columns(apps, guard)
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    "SELECT count(*) FROM pg_trigger WHERE tgrelid = %s::regclass "
+                    "AND tgname IN (%s, %s) AND tgenabled <> 'D'",
+                    [_quote(connection, table), PREFIX, f"{PREFIX}_truncate"],
+                )
+                expected = 2
+            elif connection.vendor == "sqlite":
+                cursor.execute(
+                    "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
+                    "AND tbl_name = %s AND name IN (%s, %s)",
+                    [table, f"{PREFIX}_{table}_update", f"{PREFIX}_{table}_delete"],
+                )
+                expected = 2
+            else:
+                continue
+            if cursor.fetchone()[0] != expected:
+                absent.append(table)
+    return absent
+
+
+# ---- the purge switch ----------------------------------------------------------------
+
+
+def register_sqlite_function(sender: Any, connection: BaseDatabaseWrapper, **kwargs: Any) -> None:
+    """connection_created: give each SQLite connection its purge switch, off."""
+    if connection.vendor != "sqlite":
+        return
+    connection.tongban_history_purge = False  # type: ignore[attr-defined]
+    connection.connection.create_function(
+        SQLITE_PURGE_FUNCTION,
+        0,
+        lambda: 1 if getattr(connection, "tongban_history_purge", False) else 0,
+    )
+
+
+@contextlib.contextmanager
+def history_purge(connection: BaseDatabaseWrapper) -> Iterator[None]:
+    """Allow DELETE (and TRUNCATE) of guarded rows on this connection, for a wipe of the
+    whole database only (flush)."""
+    connection.ensure_connection()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config(%s, 'on', false)", [PURGE_SETTING])
+    connection.tongban_history_purge = True  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        connection.tongban_history_purge = False  # type: ignore[attr-defined]
+        if connection.vendor == "postgresql" and connection.connection is not None:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config(%s, 'off', false)", [PURGE_SETTING])
