@@ -299,3 +299,18 @@ def test_checkpoints_sign_what_grew_and_chain_to_each_other(world, case, platfor
     with unguarded("integrity_checkpoint"):
         _sql(update, ['{"case": {}, "rating": {}, "audit": {}}', first.pk])
     assert ("checkpoint", f"checkpoint {first.pk}") in {(b.kind, b.chain) for b in verify().breaks}
+
+
+def test_bulk_created_audit_rows_are_chained_too(world, case):
+    existing = record_audit(None, "test.one", case, "一")
+    rows = AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(action="test.bulk", object_type="cases.case", object_id=str(case.pk)),
+            AuditEvent(action="test.bulk", object_type="cases.case", object_id=str(case.pk)),
+            AuditEvent(action="test.bulk", object_type="demo.bulk", object_id="1"),
+        ]
+    )
+    assert rows[0].prev_digest == existing.digest
+    assert rows[1].prev_digest == rows[0].digest
+    assert rows[2].prev_digest == "" and len(rows[2].digest) == 64
+    assert verify().breaks == []
