@@ -18,10 +18,10 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("cases", "0003_caseevent_digest"),
+        ("cases", "0004_caseevent_digest"),
         ("core", "0002_auditevent_digest"),
         ("licences", "0001_initial"),
-        ("ratings", "0002_ratingevent_digest"),
+        ("ratings", "0003_ratingevent_digest"),
     ]
 
     operations = [

@@ -19,7 +19,7 @@ def seal_existing(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0002_case_joint_parts"),
+        ("cases", "0003_paper_originals"),
     ]
 
     operations = [

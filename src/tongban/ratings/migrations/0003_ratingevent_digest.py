@@ -19,7 +19,7 @@ def seal_existing(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("ratings", "0001_initial"),
+        ("ratings", "0002_every_service_and_channel"),
     ]
 
     operations = [
