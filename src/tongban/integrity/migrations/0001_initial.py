@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("cases", "0004_caseevent_digest"),
+        ("cases", "0005_caseevent_digest"),
         ("core", "0002_auditevent_digest"),
         ("licences", "0001_initial"),
         ("ratings", "0003_ratingevent_digest"),

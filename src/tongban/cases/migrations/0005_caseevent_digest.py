@@ -19,7 +19,7 @@ def seal_existing(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0003_paper_originals"),
+        ("cases", "0004_case_bundle_case_form_data"),
     ]
 
     operations = [
