@@ -431,24 +431,44 @@ def _check_choice(value: str, allowed: list[str], field_name: str, zh: str) -> N
 # Submission
 
 
+@dataclass(frozen=True)
+class Submitted:
+    """What `submit_case_once` did: opened `case`, or (`replayed`) found the case an
+    earlier or concurrent submission with the same Idempotency-Key opened."""
+
+    case: Case
+    replayed: bool
+
+
 def submit_case(actor: Any, data: SubmitInput, idempotency_key: str | None = None) -> Case:
     """Open a case. Staff (clerks) submit at their window; applicants submit online or at
     a self-service terminal. A window receipt is not 帮办代办 by itself: that is recorded
     separately (tongban.assistance.actions.record_assistance)."""
+    return submit_case_once(actor, data, idempotency_key).case
+
+
+def submit_case_once(
+    actor: Any, data: SubmitInput, idempotency_key: str | None = None
+) -> Submitted:
+    """`submit_case`, saying whether the answer is a replay. With a key, exactly one of any
+    number of submissions (sequential or concurrent) opens the case; the others get that
+    case back, marked replayed, or `idempotency_key_reused` (409) when their content
+    differs. Concurrent ones queue on the caller's user row (ADR 0091)."""
     access.require_authenticated(actor)
     fingerprint = data.fingerprint()
     if idempotency_key:
         replay = _idempotent_replay(actor, idempotency_key, fingerprint)
         if replay is not None:
-            return replay
+            return Submitted(replay, replayed=True)
     try:
         return _submit(actor, data, idempotency_key, fingerprint)
     except IntegrityError:
-        # a concurrent request with the same Idempotency-Key won the race
+        # a concurrent request with the same Idempotency-Key won the race (the user-row
+        # lock makes this rare: only a submission that started before the lock existed)
         if idempotency_key:
             replay = _idempotent_replay(actor, idempotency_key, fingerprint)
             if replay is not None:
-                return replay
+                return Submitted(replay, replayed=True)
         raise
 
 
@@ -466,7 +486,14 @@ def _idempotent_replay(actor: Any, key: str, fingerprint: str) -> Case | None:
 
 
 @transaction.atomic
-def _submit(actor: Any, data: SubmitInput, key: str | None, fingerprint: str) -> Case:
+def _submit(actor: Any, data: SubmitInput, key: str | None, fingerprint: str) -> Submitted:
+    if key:
+        # submissions with the same key queue here; the first commits its case and its
+        # IdempotencyRecord, the next ones then find that record and replay it
+        User.objects.select_for_update().filter(pk=actor.pk).first()
+        replay = _idempotent_replay(actor, key, fingerprint)
+        if replay is not None:
+            return Submitted(replay, replayed=True)
     today = deadlines.local_today()
     staff = access.is_staff_member(actor)
     item = _resolve_item(data.item)
@@ -660,7 +687,7 @@ def _submit(actor: Any, data: SubmitInput, key: str | None, fingerprint: str) ->
     )
     case.save(update_fields=["event_count"])
     _notify(case, "submitted")
-    return case
+    return Submitted(case, replayed=False)
 
 
 def _bundle_parts(

@@ -6,8 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
+from ninja import Status as Answer
 
 from tongban.cases import actions, selectors
 from tongban.cases.application_forms import masked_form
@@ -295,8 +296,19 @@ def _public_event_data(data: dict[str, Any]) -> dict[str, Any]:
 # -- endpoints ---------------------------------------------------------------------------
 
 
-@router.post("/cases", response={200: CaseDetailOut, 201: CaseDetailOut}, summary="提交办件")
-def create_case(request: HttpRequest, payload: CaseCreateIn) -> tuple[int, dict[str, Any]]:
+@router.post(
+    "/cases",
+    response={200: CaseDetailOut, 201: CaseDetailOut},
+    summary="提交办件",
+    description="带 Idempotency-Key 时,同一键的多次提交(包括并发提交)只开一个办件:第一次答 201,"
+    "其余答 200 和同一办件,并带 `Idempotent-Replayed: true`;内容不同则答 409 "
+    "`idempotency_key_reused`。/ With an Idempotency-Key, any number of submissions "
+    "(concurrent ones included) open one case: the first answers 201, the others 200 with "
+    "the same case and `Idempotent-Replayed: true`; different content answers 409.",
+)
+def create_case(
+    request: HttpRequest, response: HttpResponse, payload: CaseCreateIn
+) -> Answer[dict[str, Any]]:
     key = request.headers.get("Idempotency-Key") or None
     if key is not None and len(key) > 128:
         raise Invalid(
@@ -321,16 +333,12 @@ def create_case(request: HttpRequest, payload: CaseCreateIn) -> tuple[int, dict[
         bundle=payload.bundle,
         bundle_parts=payload.bundle_parts,
     )
-    existing_before = key is not None and _has_key(request.user, key)
-    case = actions.submit_case(request.user, data, idempotency_key=key)
-    case = selectors.get_case_for(request.user, case.number)
-    return (200 if existing_before else 201), detail(request.user, case)
-
-
-def _has_key(user: Any, key: str) -> bool:
-    from tongban.cases.models import IdempotencyRecord
-
-    return IdempotencyRecord.objects.filter(user=user, key=key).exists()
+    submitted = actions.submit_case_once(request.user, data, idempotency_key=key)
+    case = selectors.get_case_for(request.user, submitted.case.number)
+    if submitted.replayed:
+        response["Idempotent-Replayed"] = "true"
+        return Answer(200, detail(request.user, case))
+    return Answer(201, detail(request.user, case))
 
 
 @router.get("/cases", response=CaseListOut, summary="办件列表(工作队列)")

@@ -14,7 +14,7 @@ from django.db import connection, connections
 
 from tongban.cases import actions
 from tongban.cases.models import Case, CaseEvent
-from tongban.cases.tests.conftest import company_submission
+from tongban.cases.tests.conftest import ApiClient, company_submission
 from tongban.core.errors import DomainError
 from tongban.testing.world import build_world
 
@@ -174,3 +174,56 @@ def test_a_parts_end_and_its_leads_termination_at_once_never_deadlock(shared_wor
         assert part.status in ("refused", "terminated")
         assert (part.status == "terminated") == bool(errors)
         assert CaseEvent.objects.filter(case=part).count() == part.event_count
+
+
+def test_parallel_submissions_with_one_key_open_one_case_and_replay_it(shared_world):
+    """ADR 0091: the same Idempotency-Key in flight: one submission opens the case, every
+    other one gets that case back marked replayed."""
+    world = shared_world
+    clerk_pk = world.user("421102-clerk").pk
+    data = _submit_input(world)
+    results = _in_parallel(
+        THREADS,
+        lambda _: actions.submit_case_once(
+            type(world.user("421102-clerk")).objects.get(pk=clerk_pk),
+            data,
+            idempotency_key="in-flight-1",
+        ),
+    )
+    assert all(isinstance(r, actions.Submitted) for r in results), results
+    assert sorted(r.replayed for r in results) == [False] + [True] * (THREADS - 1)
+    assert len({r.case.pk for r in results}) == 1
+    assert Case.objects.count() == 1
+    assert CaseEvent.objects.filter(action="submit").count() == 1
+
+
+def test_parallel_api_posts_with_one_key_answer_one_201(shared_world):
+    world = shared_world
+    clients = [ApiClient(world.user("421102-clerk")) for _ in range(THREADS)]
+    body = company_submission(world)
+    results = _in_parallel(
+        THREADS, lambda i: clients[i].post("/cases", body, **{"Idempotency-Key": "in-flight-2"})
+    )
+    assert sorted(r.status_code for r in results) == [200] * (THREADS - 1) + [201], results
+    created = next(r for r in results if r.status_code == 201)
+    assert "Idempotent-Replayed" not in created.headers
+    for replay in (r for r in results if r.status_code == 200):
+        assert replay.headers["Idempotent-Replayed"] == "true"
+        assert replay.json() == created.json()
+    assert Case.objects.count() == 1
+
+
+def test_parallel_posts_with_one_key_but_different_content_conflict(shared_world):
+    world = shared_world
+    clients = [ApiClient(world.user("421102-clerk")) for _ in range(2)]
+    bodies = [
+        company_submission(world),
+        company_submission(world, delivery_method="window", delivery_address=""),
+    ]
+    results = _in_parallel(
+        2, lambda i: clients[i].post("/cases", bodies[i], **{"Idempotency-Key": "in-flight-3"})
+    )
+    assert sorted(r.status_code for r in results) == [201, 409], results
+    loser = next(r for r in results if r.status_code == 409)
+    assert loser.json()["code"] == "idempotency_key_reused"
+    assert Case.objects.count() == 1

@@ -244,6 +244,8 @@ def test_idempotency_key_returns_the_first_case(world, api):
     first = clerk.post("/cases", body, **{"Idempotency-Key": "k-1"})
     second = clerk.post("/cases", body, **{"Idempotency-Key": "k-1"})
     assert first.status_code == 201 and second.status_code == 200
+    assert "Idempotent-Replayed" not in first.headers
+    assert second.headers["Idempotent-Replayed"] == "true"
     assert first.json()["number"] == second.json()["number"]
     assert Case.objects.count() == 1
     other = dict(body, delivery_method="window")
