@@ -3,6 +3,7 @@ see docs/configuration.md for the list."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -30,7 +31,9 @@ INSECURE_DEFAULT_SECRET_KEY = "tongban-insecure-development-key-do-not-use-in-pr
 # production refuses to start with unsafe settings; development and demo are the defaults
 PRODUCTION = env_bool("TONGBAN_PRODUCTION", False)
 DEMO_MODE = env_bool("TONGBAN_DEMO", False)
-DEBUG = env_bool("TONGBAN_DEBUG", not PRODUCTION)
+# DEBUG is for a developer's own machine only: the demo is shown to strangers, so it runs
+# with DEBUG off like production (tracebacks, URL lists and settings never reach a caller)
+DEBUG = env_bool("TONGBAN_DEBUG", not PRODUCTION and not DEMO_MODE)
 SECRET_KEY = os.environ.get("TONGBAN_SECRET_KEY", INSECURE_DEFAULT_SECRET_KEY)
 ALLOWED_HOSTS = env_list(
     "TONGBAN_ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver"
@@ -51,8 +54,15 @@ if PRODUCTION:
         raise ImproperlyConfigured("Refusing to start in production: " + "; ".join(problems))
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_CONTENT_TYPE_NOSNIFF = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # HSTS: browsers refuse plain HTTP for the host for a year (docs/security.md)
+    SECURE_HSTS_SECONDS = int(os.environ.get("TONGBAN_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("TONGBAN_HSTS_INCLUDE_SUBDOMAINS", False)
+    SECURE_SSL_REDIRECT = env_bool("TONGBAN_SSL_REDIRECT", True)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -61,6 +71,10 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Swagger UI's files are served from here, not from a public CDN (docs/security.md)
+    "ninja",
+    "axes",
+    "csp",
     "tongban.core",
     "tongban.regions",
     "tongban.accounts",
@@ -90,6 +104,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # last, as django-axes requires: turns a locked-out sign-in into the 429 answer
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "tongban.urls"
@@ -139,6 +156,22 @@ AUTH_PASSWORD_VALIDATORS = [
 if env_bool("TONGBAN_FAST_PASSWORD_HASHER", False):
     # tests and benchmarks only: PBKDF2 at 1M rounds would dominate every login
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# failed sign-ins (web form, kiosk, admin, POST /api/v1/auth/token) are counted by
+# django-axes in the database, per account and per client address; ADR 0091
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("TONGBAN_LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("TONGBAN_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_CALLABLE = "tongban.accounts.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+# the client address is REMOTE_ADDR; behind a reverse proxy it must set REMOTE_ADDR (or
+# TONGBAN_PROXY_COUNT names how many proxies append to X-Forwarded-For)
+AXES_CLIENT_IP_CALLABLE = "tongban.core.client.client_address"
+AXES_VERBOSE = False
 
 LOGIN_URL = "/login/"
 SESSION_COOKIE_AGE = int(os.environ.get("TONGBAN_SESSION_SECONDS", str(8 * 3600)))
@@ -234,3 +267,42 @@ TONGBAN_UPLOAD_MAX_BYTES = int(os.environ.get("TONGBAN_UPLOAD_MAX_BYTES", str(10
 TONGBAN_KIOSK_IDLE_SECONDS = int(os.environ.get("TONGBAN_KIOSK_IDLE_SECONDS", "120"))
 TONGBAN_LOOKUP_LIMIT = int(os.environ.get("TONGBAN_LOOKUP_LIMIT", "10"))
 TONGBAN_LOOKUP_WINDOW_SECONDS = int(os.environ.get("TONGBAN_LOOKUP_WINDOW_SECONDS", "600"))
+TONGBAN_REGISTER_LIMIT = int(os.environ.get("TONGBAN_REGISTER_LIMIT", "10"))
+TONGBAN_REGISTER_WINDOW_SECONDS = int(os.environ.get("TONGBAN_REGISTER_WINDOW_SECONDS", "3600"))
+
+TONGBAN_PROXY_COUNT = int(os.environ.get("TONGBAN_PROXY_COUNT", "0"))
+
+# Every counter (look-up limit, ...) lives in a cache shared by all server processes: the
+# database by default (the table is created by the core app's migrations), Redis when
+# TONGBAN_REDIS_URL is set. Never per-process memory; ADR 0091.
+if os.environ.get("TONGBAN_REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["TONGBAN_REDIS_URL"],
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "tongban_cache",
+        }
+    }
+
+# Content-Security-Policy (django-csp): every script, style, font and image comes from this
+# host; inline scripts and styles are refused; docs/security.md
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}

@@ -18,9 +18,11 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from tongban.accounts import access
@@ -571,8 +573,13 @@ def register_portal_user(
     password_hash: str | None = None,
 ) -> User:
     """Self-registration of a natural person on the portal: an applicant account and the
-    applicant it acts as. A person already registered (e.g. at a window) is refused here:
-    linking an existing record needs an identity check at a window."""
+    applicant it acts as.
+
+    The answer never tells whether the ID number is already registered (ADR 0091): when
+    it is (e.g. at a window, or by another account), the account is still created, but
+    linked to no applicant, and the registered applicant is told by a notification;
+    linking an existing record needs an identity check at a window. Both paths write the
+    same rows apart from the applicant and answer the same."""
     username = _clean_username(username)
     name = _clean_name(name)
     id_number = validate_id_number(id_number)
@@ -590,17 +597,28 @@ def register_portal_user(
             raise Conflict(
                 "用户名已被使用。", "This username is already taken.", code="username_taken"
             )
-        if Applicant.objects.filter(kind=Applicant.Kind.PERSON, id_number=id_number).exists():
-            raise Conflict(
-                "该身份号码已登记,请携带身份证到窗口核验后绑定账号。",
-                "This ID number is already registered; link it at a window after an "
-                "identity check.",
-                code="applicant_exists",
-            )
         _set_password(user, password, password_hash)
         user.save()
         record_audit(user, "register_portal_user", user, f"申请人自助注册 {username}")
-        _create_person(user, name, id_number, phone, email, address, user)
+        existing = (
+            Applicant.objects.select_for_update()
+            .filter(kind=Applicant.Kind.PERSON, id_number=id_number)
+            .order_by("pk")
+            .first()
+        )
+        if existing is None:
+            _create_person(user, name, id_number, phone, email, address, user)
+        else:
+            from tongban.notifications.actions import queue_applicant_notification
+
+            queue_applicant_notification(existing, "registration_attempt", {"username": username})
+            record_audit(
+                user,
+                "register_portal_user_unlinked",
+                user,
+                f"自助注册的身份号码已登记,账号 {username} 未绑定申请人",
+                {"id_number": mask_id_number(id_number)},
+            )
     return user
 
 
@@ -617,10 +635,14 @@ class IssuedToken:
         return self.token.expires_at
 
 
-def issue_token(username: str, password: str) -> IssuedToken:
+def issue_token(request: HttpRequest, username: str, password: str) -> IssuedToken:
     """Log in for the API. Unknown user, wrong password and inactive account get the same
-    answer (Django's backend also hashes for unknown users, so timing tells little)."""
-    user = authenticate(username=username, password=password)
+    answer (Django's backend also hashes for unknown users, so timing tells little).
+
+    The request goes to authenticate() so that django-axes counts the attempt per account
+    and per client address and refuses a locked-out caller; AxesMiddleware then turns the
+    answer into 429 `too_many_attempts` (ADR 0091)."""
+    user = authenticate(request, username=username, password=password)
     if user is None or not user.is_active:
         raise NotAuthenticated(
             "用户名或密码不正确。",
@@ -640,6 +662,9 @@ def issue_token(username: str, password: str) -> IssuedToken:
         )
         User.objects.filter(pk=user.pk).update(last_login=now)
         record_audit(user, "issue_token", token, f"签发API令牌 {user.username}")
+    # a token is a sign-in like the web's: django-axes forgets the failures counted so far
+    # (as after a web login) and logs the access
+    user_logged_in.send(sender=type(user), request=request, user=user)
     return IssuedToken(key=key, token=token)
 
 

@@ -67,11 +67,14 @@ def user_out(user: User) -> UserOut:
 @router.post(
     "/token",
     auth=None,
-    response={200: TokenOut, 401: ErrorOut},
+    response={200: TokenOut, 401: ErrorOut, 429: ErrorOut},
     summary="登录并获取令牌 / Log in for a bearer token",
+    description="连续登录失败达到次数后,按账号和来源地址暂时锁定(429 `too_many_attempts`,"
+    "带 Retry-After)。/ Repeated failures lock the account and the client address for a "
+    "while (429 `too_many_attempts` with Retry-After).",
 )
 def create_token(request: HttpRequest, body: TokenIn) -> TokenOut:
-    issued = actions.issue_token(body.username, body.password)
+    issued = actions.issue_token(request, body.username, body.password)
     user = issued.token.user
     return TokenOut(access_token=issued.key, expires_at=issued.expires_at, user=user_out(user))
 

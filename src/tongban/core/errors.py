@@ -74,6 +74,37 @@ class Invalid(DomainError):
     code = "invalid"
 
 
+class TooManyRequests(DomainError):
+    """A limit counted in the shared cache or by the sign-in lockout was reached; the
+    answer says when to come back (`retry_after`, seconds; the API also sends Retry-After)."""
+
+    status = 429
+    code = "too_many_requests"
+
+    @property
+    def retry_after(self) -> int:
+        return int(self.details.get("retry_after", 0))
+
+
+def too_many_attempts(retry_after: int) -> TooManyRequests:
+    """Sign-in locked out for this account or this address (django-axes, ADR 0091)."""
+    minutes = max(1, (retry_after + 59) // 60)
+    return TooManyRequests(
+        f"登录失败次数过多,已暂时锁定。请 {minutes} 分钟后再试,或联系管理员解锁。",
+        f"Too many failed sign-ins: locked for now. Try again in {minutes} minutes "
+        "or ask an administrator to unlock.",
+        code="too_many_attempts",
+        details={"retry_after": retry_after},
+    )
+
+
+class InternalError(DomainError):
+    """A bug: the caller sees only the reference of the log line with the traceback."""
+
+    status = 500
+    code = "internal_error"
+
+
 class CalendarNotAvailable(Conflict):
     code = "calendar_not_available"
 

@@ -130,3 +130,19 @@ def _audit_chain_head(object_type: str, object_id: str) -> str:
         .first()
     )
     return head or ""
+
+class RateLimitCounter(models.Model):
+    """One fixed-window counter of `core.ratelimit` (public look-up per address and per case
+    number, ...). In the database so that every server process counts in the same row, and
+    incremented with one UPDATE so that concurrent requests are all counted (ADR 0091)."""
+
+    key = models.CharField("计数键", max_length=200, primary_key=True)
+    window_ends = models.DateTimeField("窗口结束", db_index=True)
+    count = models.PositiveIntegerField("次数", default=0)
+
+    class Meta:
+        verbose_name = "频率限制计数"
+        verbose_name_plural = "频率限制计数"
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

@@ -45,7 +45,7 @@ def queue_applicant_notification(
     applicant: Any, template: str, context: dict[str, Any]
 ) -> OutboxMessage:
     """Like queue_case_notification, for a message about something other than a case (a
-    closed consultation)."""
+    closed consultation, an account registered with the applicant's ID number)."""
     data = json.loads(json.dumps(dict(context), cls=DjangoJSONEncoder))
     message = OutboxMessage.objects.create(
         applicant=applicant,

@@ -356,14 +356,30 @@ def test_portal_self_registration_creates_account_and_applicant(world, api):
     assert AuditEvent.objects.filter(action="register_portal_user", actor=user).exists()
 
 
-def test_portal_registration_of_a_known_person_is_refused_and_writes_nothing(world):
-    users = User.objects.count()
-    with pytest.raises(Conflict) as info:
-        actions.register_portal_user(
-            "someone", STRONG, "李明", world.applicants["person"].id_number
-        )
-    assert info.value.code == "applicant_exists"
-    assert User.objects.count() == users
+def test_portal_registration_of_a_known_person_does_not_disclose_it(world):
+    """ADR 0091: the same answer as for a new person; the account is linked to nobody and
+    the registered applicant is told."""
+    from tongban.notifications.models import OutboxMessage
+
+    known = world.applicants["person"]
+    user = actions.register_portal_user("someone", STRONG, "李明", known.id_number)
+    assert user.kind == User.Kind.APPLICANT and user.pk is not None
+    assert not Applicant.objects.filter(user=user).exists()
+    known.refresh_from_db()
+    assert known.user_id != user.pk
+    assert Applicant.objects.filter(id_number=known.id_number).count() == 1
+    message = OutboxMessage.objects.get(applicant=known, template="registration_attempt")
+    assert message.case_id is None and message.context == {"username": "someone"}
+    audit = AuditEvent.objects.get(action="register_portal_user_unlinked", actor=user)
+    assert known.id_number not in str(audit.data) and known.id_number not in audit.summary
+
+
+def test_new_person_registration_queues_no_notification(world):
+    from tongban.notifications.models import OutboxMessage
+
+    before = OutboxMessage.objects.count()
+    actions.register_portal_user("zhaoliu", STRONG, "赵六", NEW_ID)
+    assert OutboxMessage.objects.count() == before
 
 
 def test_portal_registration_checks_password_and_username(world):

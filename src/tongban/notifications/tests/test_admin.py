@@ -11,7 +11,6 @@ from tongban.core.models import AuditEvent
 from tongban.notifications.actions import confirm_delivered, resend_messages
 from tongban.notifications.models import OutboxDelivery, OutboxMessage
 from tongban.notifications.tests.conftest import queue
-from tongban.testing.world import PASSWORD
 
 CHANGELIST = "admin:notifications_outboxmessage_changelist"
 
@@ -19,7 +18,7 @@ CHANGELIST = "admin:notifications_outboxmessage_changelist"
 def _login(client, user):
     user.is_staff = True
     user.save(update_fields=["is_staff"])
-    assert client.login(username=user.username, password=PASSWORD)
+    client.force_login(user)
     return client
 
 

@@ -22,8 +22,10 @@ from tongban.attachments.checks import ALLOWED_LABEL, max_upload_bytes
 from tongban.cases import deadlines
 from tongban.cases.actions import SubmitInput, submit_case
 from tongban.catalog.models import Channel, Mode
+from tongban.core import ratelimit
+from tongban.core.client import client_address
 from tongban.core.errors import DomainError
-from tongban.web import ratelimit, selectors
+from tongban.web import selectors
 from tongban.web.forms import (
     LookupForm,
     RegisterForm,
@@ -79,9 +81,17 @@ def register(request: HttpRequest) -> HttpResponse:
         return redirect("web:home")
     form = RegisterForm(request.POST or None)
     error = None
+    status = 422 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
+            # each attempt costs the caller: trying ID numbers one by one is slow, and the
+            # answer does not tell them apart anyway (ADR 0091)
+            ratelimit.check(
+                f"register:ip:{client_address(request)}",
+                settings.TONGBAN_REGISTER_LIMIT,
+                settings.TONGBAN_REGISTER_WINDOW_SECONDS,
+            )
             user = register_portal_user(
                 data["username"],
                 data["password"],
@@ -92,11 +102,11 @@ def register(request: HttpRequest) -> HttpResponse:
             )
         except DomainError as exc:
             error = exc.message()
+            status = exc.status if exc.status == 429 else 422
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("注册成功,欢迎使用通办。"))
             return redirect("web:my-cases")
-    status = 422 if request.method == "POST" else 200
     return render(request, "web/register.html", {"form": form, "error": error}, status=status)
 
 
@@ -169,27 +179,27 @@ def _store_files(request: HttpRequest, case: Any, files: dict) -> None:
         )
 
 
-def client_address(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR", "unknown"))
-
-
 @page(login=False, kiosk=True)
 @require_http_methods(["GET", "POST"])
 def lookup(request: HttpRequest) -> HttpResponse:
     """Look a case up by number plus ID number, without logging in. Rate-limited per
-    client address and per case number (cache counters)."""
+    client address and per case number (database counters shared by all processes). A
+    wrong number and a wrong ID number get the same answer by the same single query, so
+    the page never tells whether an ID number (or a case) exists."""
     form = LookupForm(request.POST or None)
     context: dict[str, Any] = {"form": form, "kiosk_window": kiosk_window_id(request)}
     status = 200
+    retry_after = 0
     if request.method == "POST" and form.is_valid():
         number = form.cleaned_data["number"].strip()
         limit = settings.TONGBAN_LOOKUP_LIMIT
         window = settings.TONGBAN_LOOKUP_WINDOW_SECONDS
-        allowed = ratelimit.hit(f"lookup:ip:{client_address(request)}", limit, window)
-        allowed = ratelimit.hit(f"lookup:case:{number}", limit, window) and allowed
-        if not allowed:
+        by_address = ratelimit.hit(f"lookup:ip:{client_address(request)}", limit, window)
+        by_case = ratelimit.hit(f"lookup:case:{number}", limit, window)
+        if not (by_address[0] and by_case[0]):
             context["error"] = _("查询过于频繁,请稍后再试。")
             status = 429
+            retry_after = max(by_address[1], by_case[1])
         else:
             result = selectors.public_lookup(number, form.cleaned_data["identifier"])
             if result is None:
@@ -201,4 +211,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
         status = 200
     base = "web/kiosk_base.html" if context["kiosk_window"] else "base.html"
     context["base_template"] = base
-    return render(request, template, context, status=status)
+    response = render(request, template, context, status=status)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
