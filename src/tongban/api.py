@@ -10,6 +10,8 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from tongban.accounts.auth import api_auth
 from tongban.core.errors import DomainError
+from tongban.core.responses import api_language
+from tongban.core.views import internal_error, log_server_error, new_reference
 
 api = NinjaAPI(
     title="Tongban 通办 API",
@@ -23,9 +25,7 @@ api = NinjaAPI(
 
 
 def _language(request: HttpRequest) -> str:
-    header = request.headers.get("Accept-Language", "")
-    first = header.split(",")[0].strip().lower()
-    return "en" if first.startswith("en") else "zh-hans"
+    return api_language(request)
 
 
 @api.exception_handler(DomainError)
@@ -60,6 +60,16 @@ def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     body = {"code": f"http_{exc.status_code}", "message": str(exc)}
     return api.create_response(request, body, status=exc.status_code)
+
+
+@api.exception_handler(Exception)
+def on_unexpected_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A bug: logged with its traceback under a reference; the caller gets only that
+    reference, in the API's error format, whatever DEBUG says."""
+    reference = new_reference()
+    log_server_error(request, reference, exc)
+    error = internal_error(reference)
+    return api.create_response(request, error.as_dict(_language(request)), status=error.status)
 
 
 def _register_routers() -> None:

@@ -19,3 +19,9 @@ urlpatterns = [
     path("", include("tongban.documents.urls")),
     path("", include("tongban.web.urls")),
 ]
+
+# error pages without traceback, settings or URL list (DEBUG is off); ADR 0091
+handler400 = "tongban.core.views.bad_request"
+handler403 = "tongban.core.views.permission_denied"
+handler404 = "tongban.core.views.page_not_found"
+handler500 = "tongban.core.views.server_error"

@@ -55,3 +55,57 @@ def test_production_refuses_unsafe_settings(change, complaint):
     assert result.returncode != 0
     assert "Refusing to start in production" in result.stderr
     assert complaint in result.stderr
+
+
+def _print_settings(env: dict[str, str], *names: str) -> list[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("TONGBAN_")}
+    clean.update(env)
+    clean["DJANGO_SETTINGS_MODULE"] = "tongban.settings"
+    code = "import django; django.setup(); from django.conf import settings; " + "; ".join(
+        f"print(repr(getattr(settings, {n!r}, None)))" for n in names
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=clean, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()
+
+
+def test_the_demo_runs_with_debug_off():
+    assert _print_settings({"TONGBAN_DEMO": "1"}, "DEBUG") == ["False"]
+    # a developer's own machine keeps DEBUG unless told otherwise
+    assert _print_settings({}, "DEBUG") == ["True"]
+    assert _print_settings({"TONGBAN_DEMO": "1", "TONGBAN_DEBUG": "1"}, "DEBUG") == ["True"]
+
+
+def test_production_sends_hsts_and_secure_cookies():
+    values = _print_settings(
+        GOOD,
+        "SECURE_HSTS_SECONDS",
+        "SESSION_COOKIE_SECURE",
+        "CSRF_COOKIE_SECURE",
+        "SECURE_SSL_REDIRECT",
+        "SECURE_PROXY_SSL_HEADER",
+    )
+    assert values == [
+        str(365 * 24 * 3600),
+        "True",
+        "True",
+        "True",
+        "('HTTP_X_FORWARDED_PROTO', 'https')",
+    ]
+
+
+def test_development_sends_no_hsts():
+    # HSTS on http://127.0.0.1 would pin a developer's browser to HTTPS for a year
+    assert _print_settings({}, "SECURE_HSTS_SECONDS") == ["0"]
+
+
+def test_counters_and_caches_are_never_per_process():
+    for env in ({}, GOOD, {"TONGBAN_DEMO": "1"}):
+        (caches,) = _print_settings(env, "CACHES")
+        assert "DatabaseCache" in caches and "LocMem" not in caches
+    (caches,) = _print_settings({"TONGBAN_REDIS_URL": "redis://127.0.0.1:6379/1"}, "CACHES")
+    assert "RedisCache" in caches
+    (handler,) = _print_settings({}, "AXES_HANDLER")
+    assert handler == "'axes.handlers.database.AxesDatabaseHandler'"
