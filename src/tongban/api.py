@@ -4,7 +4,7 @@ api.py; this module only wires them together and maps errors to JSON."""
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
@@ -21,6 +21,9 @@ api = NinjaAPI(
     auth=api_auth,
     openapi_url="/openapi.json",
     docs_url="/docs",
+    # Swagger UI from ninja's static files (ninja is in INSTALLED_APPS), and no call to the
+    # public validator.swagger.io: government intranets are often offline (ADR 0091)
+    docs=Swagger(settings={"validatorUrl": None}),
 )
 
 

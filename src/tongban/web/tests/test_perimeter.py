@@ -135,6 +135,7 @@ def test_swagger_ui_is_served_from_this_host(web, world):
     assert any(u.endswith("swagger-ui-bundle.js") for u in assets.fetched)
     assert all(u.startswith("/static/") for u in assets.fetched), assets.fetched
     assert not re.search(r"https?://", page)
+    assert '"validatorUrl": null' in page  # Swagger UI must not call validator.swagger.io
 
 
 def test_error_answers_carry_the_csp_too(web, world):
