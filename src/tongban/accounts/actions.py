@@ -662,8 +662,7 @@ def issue_token(request: HttpRequest, username: str, password: str) -> IssuedTok
         )
         User.objects.filter(pk=user.pk).update(last_login=now)
         record_audit(user, "issue_token", token, f"签发API令牌 {user.username}")
-    # a token is a sign-in like the web's: django-axes forgets the failures counted so far
-    # (as after a web login) and logs the access
+    # a token is a sign-in like the web's: the same signal, so django-axes logs the access
     user_logged_in.send(sender=type(user), request=request, user=user)
     return IssuedToken(key=key, token=token)
 
