@@ -146,3 +146,20 @@ def test_the_counted_address_is_the_peer_or_what_the_trusted_proxy_saw(world, se
         )
     expected = "10.6.0.1" if proxies else "10.9.9.9"
     assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {expected}
+
+
+def test_a_request_without_a_usable_address_is_still_counted_by_account(world, settings):
+    """A forged or garbled X-Forwarded-For never reaches the database as an address."""
+    settings.TONGBAN_PROXY_COUNT = 1
+    client = Client()
+    for _ in range(LIMIT):
+        answer = client.post(
+            TOKEN_URL,
+            {"username": "421102-clerk", "password": "wrong"},
+            content_type="application/json",
+            REMOTE_ADDR="10.9.9.8",
+            HTTP_X_FORWARDED_FOR="not-an-address",
+        )
+        assert answer.status_code in {401, 429}
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"10.9.9.8"}
+    assert _token(client, "421102-clerk", PASSWORD, address="10.9.9.7").status_code == 429

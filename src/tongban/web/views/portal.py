@@ -88,7 +88,7 @@ def register(request: HttpRequest) -> HttpResponse:
             # each attempt costs the caller: trying ID numbers one by one is slow, and the
             # answer does not tell them apart anyway (ADR 0091)
             ratelimit.check(
-                f"register:ip:{client_address(request)}",
+                f"register:ip:{client_address(request) or 'unknown'}",
                 settings.TONGBAN_REGISTER_LIMIT,
                 settings.TONGBAN_REGISTER_WINDOW_SECONDS,
             )
@@ -194,7 +194,9 @@ def lookup(request: HttpRequest) -> HttpResponse:
         number = form.cleaned_data["number"].strip()
         limit = settings.TONGBAN_LOOKUP_LIMIT
         window = settings.TONGBAN_LOOKUP_WINDOW_SECONDS
-        by_address = ratelimit.hit(f"lookup:ip:{client_address(request)}", limit, window)
+        by_address = ratelimit.hit(
+            f"lookup:ip:{client_address(request) or 'unknown'}", limit, window
+        )
         by_case = ratelimit.hit(f"lookup:case:{number}", limit, window)
         if not (by_address[0] and by_case[0]):
             context["error"] = _("查询过于频繁,请稍后再试。")
