@@ -279,3 +279,16 @@ def test_registration_is_rate_limited_per_address(web, world, settings):
     assert statuses == [302, 302, 429]
     form["username"] = "probe9"
     assert Client().post("/register/", form, REMOTE_ADDR="10.9.0.2").status_code == 302
+
+
+def test_the_api_applicant_lookup_does_not_disclose_to_non_staff(web, world):
+    from tongban.cases.tests.conftest import ApiClient
+
+    registered = world.applicants["other"].id_number
+    unknown = "110101199003076375"
+    applicant = ApiClient(world.user("applicant-1"))
+    answers = [applicant.get("/applicants/lookup", identifier=i) for i in (registered, unknown)]
+    assert [a.status_code for a in answers] == [404, 404]
+    assert answers[0].json() == answers[1].json()
+    anonymous = ApiClient(None).get("/applicants/lookup", identifier=registered)
+    assert anonymous.status_code == 401
