@@ -131,6 +131,7 @@ def _audit_chain_head(object_type: str, object_id: str) -> str:
     )
     return head or ""
 
+
 class RateLimitCounter(models.Model):
     """One fixed-window counter of `core.ratelimit` (public look-up per address and per case
     number, ...). In the database so that every server process counts in the same row, and

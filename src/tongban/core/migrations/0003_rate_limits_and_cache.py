@@ -11,7 +11,7 @@ def create_cache_table(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("core", "0001_initial")]
+    dependencies = [("core", "0002_auditevent_digest")]
 
     operations = [
         migrations.CreateModel(
