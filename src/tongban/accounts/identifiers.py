@@ -1,18 +1,39 @@
-"""Checks for the two identifiers applicants present.
+"""Checks for the identifiers applicants present.
 
-公民身份号码 (GB 11643-1999) is validated by python-stdnum (`stdnum.cn.ric`), which knows
-the ISO 7064 MOD 11-2 check and the birth date rules. 统一社会信用代码 (GB 32100-2015):
-stdnum's format check wrongly rejects codes whose registering authority is A, N or Y, so
-the format is checked here and only the check character is computed by hand (stdnum's
-`calc_check_digit` follows the same standard)."""
+Identity numbers (身份号码). Three documents carry an 18-character number with the
+GB 11643-1999 layout and the ISO 7064 MOD 11-2 check character:
+
+- 居民身份证 (公民身份号码): region code + YYYYMMDD + sequence + check;
+- 港澳台居民居住证: the same, with region 810000 / 820000 / 830000;
+- 外国人永久居留身份证, 2023 edition: ``9`` + 2-digit province of the issuing office +
+  3-digit nationality code + YYYYMMDD + sequence + check.
+
+python-stdnum (`stdnum.cn.ric`) gives the check character and the GB/T 2260 table
+(`stdnum/cn/loc.dat`, with the years each code was in force). Its own `validate` is NOT
+used: it refuses a number whose region code did not exist in the holder's birth year,
+but the region part is the code of the place of *first registration* (for most adults
+years after birth) and a retired code stays on the card for life. Here a region code is
+accepted when it exists or ever existed in the table, whatever the years (ADR 0093).
+
+15-digit first-generation numbers are refused with their own message and code: the
+first-generation card lost its force on 2013-01-01, and the 18-digit number must be read
+from the current card rather than derived (ADR 0093).
+
+统一社会信用代码 (GB 32100-2015): stdnum's format check wrongly rejects codes whose
+registering authority is A, N or Y, so the format is checked here and only the check
+character is computed by hand (stdnum's `calc_check_digit` follows the same standard)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import lru_cache
 
+from django.utils import timezone
+from stdnum import numdb
 from stdnum.cn import ric
-from stdnum.exceptions import ValidationError as StdnumError
 
 from tongban.core.errors import Invalid
 
@@ -20,28 +41,118 @@ USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _USCC_FORMAT = re.compile(r"^[1-9ANY][0-9A-HJ-NP-RTUW-Y][0-9]{6}[0-9A-HJ-NP-RTUW-Y]{10}$")
 
+_ID_FORMAT = re.compile(r"^[0-9]{17}[0-9X]$")
+_FIRST_GENERATION_FORMAT = re.compile(r"^[0-9]{15}$")
+# 港澳台居民居住证申领发放办法 (国办发〔2018〕81号), art. 10: the number's address code is
+# 810000 for Hong Kong, 820000 for Macao, 830000 for Taiwan residents. 830000 is no
+# GB/T 2260 code, so these three are listed here rather than looked up.
+RESIDENCE_PERMIT_REGIONS = {"810000": "香港", "820000": "澳门", "830000": "台湾"}
+FOREIGN_PERMANENT_RESIDENT_MARK = "9"
+# the oldest birth date a living holder can have; older is a typing error
+_EARLIEST_BIRTH = dt.date(1890, 1, 1)
+
+
+class IdKind(StrEnum):
+    CITIZEN = "citizen"  # 居民身份证
+    RESIDENCE_PERMIT = "residence_permit"  # 港澳台居民居住证
+    FOREIGN_PERMANENT_RESIDENT = "foreign_permanent_resident"  # 外国人永久居留身份证 (2023)
+
+
+@dataclass(frozen=True)
+class IdNumber:
+    number: str
+    kind: IdKind
+    birth_date: dt.date
+
 
 def normalise(value: str) -> str:
     return value.strip().upper().replace(" ", "")
 
 
+@lru_cache(maxsize=4096)
+def region_name(code: str) -> str | None:
+    """The name a 6-digit GB/T 2260 code has, or had, in python-stdnum's table; None for
+    a code that never existed. Validity years are dropped on purpose (module docstring)."""
+    if len(code) != 6 or not code.isdigit():
+        return None
+    props: dict[str, str] = {}
+    for _part, part_props in numdb.get("cn/loc").info(code):
+        props.update(part_props)
+    county = props.get("county")
+    if not county:
+        return None
+    # "[1983-1988]古交工矿区" or "[-1991]西郊区,[1992-]西青区": keep the last name
+    return county.split(",")[-1].split("]")[-1]
+
+
+@lru_cache(maxsize=64)
+def _is_province(code: str) -> bool:
+    return region_name(code + "0000") is not None
+
+
+def _refuse(zh: str, en: str, code: str = "invalid_id_number") -> Invalid:
+    return Invalid(zh, en, code=code)
+
+
+def parse_id_number(value: str, *, today: dt.date | None = None) -> IdNumber:
+    """The one rule for identity numbers: the API, the web, the admin, the statistics and
+    the demo data all come here. Raises Invalid (422) with a message saying what is wrong."""
+    number = normalise(value)
+    if _FIRST_GENERATION_FORMAT.match(number):
+        raise _refuse(
+            "这是15位第一代居民身份证号码,第一代居民身份证已于2013年1月1日停止使用,"
+            "请按现行18位证件号码填写。",
+            "This is a 15-digit first-generation ID number; first-generation cards ceased "
+            "to be valid on 1 January 2013. Enter the 18-character number of the current card.",
+            code="id_number_first_generation",
+        )
+    if not _ID_FORMAT.match(number):
+        raise _refuse(
+            "身份号码应为18位:17位数字加1位校验码(数字或X)。",
+            "An identity number has 18 characters: 17 digits and a check character (a digit or X).",
+        )
+    if ric.calc_check_digit(number) != number[-1]:
+        raise _refuse(
+            "身份号码校验码不正确,请核对证件。",
+            "The check character of the identity number is wrong; check the card.",
+        )
+    try:
+        birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        birth = None
+    if birth is None or not _EARLIEST_BIRTH <= birth <= (today or timezone.localdate()):
+        raise _refuse(
+            "身份号码中的出生日期不正确。",
+            "The birth date in the identity number is not valid.",
+        )
+    if number[0] == FOREIGN_PERMANENT_RESIDENT_MARK:
+        if not _is_province(number[1:3]):
+            raise _refuse(
+                "外国人永久居留身份证号码第2-3位不是省级行政区划代码。",
+                "Characters 2-3 of a foreign permanent-residence number are not a province code.",
+            )
+        return IdNumber(number, IdKind.FOREIGN_PERMANENT_RESIDENT, birth)
+    region = number[:6]
+    if region in RESIDENCE_PERMIT_REGIONS:
+        return IdNumber(number, IdKind.RESIDENCE_PERMIT, birth)
+    if region_name(region) is None:
+        raise _refuse(
+            "身份号码前6位不是(或从来不是)行政区划代码。",
+            "The first 6 digits of the identity number are not, and never were, a region code.",
+        )
+    return IdNumber(number, IdKind.CITIZEN, birth)
+
+
 def is_valid_id_number(value: str) -> bool:
     try:
-        ric.validate(normalise(value))
-    except StdnumError:
+        parse_id_number(value)
+    except Invalid:
         return False
     return True
 
 
 def validate_id_number(value: str) -> str:
-    value = normalise(value)
-    if not is_valid_id_number(value):
-        raise Invalid(
-            "公民身份号码不正确(位数、出生日期或校验码有误)。",
-            "The citizen ID number is not valid (length, birth date or check digit).",
-            code="invalid_id_number",
-        )
-    return value
+    return parse_id_number(value).number
 
 
 def uscc_check_character(first17: str) -> str:
@@ -72,6 +183,13 @@ def make_id_number(region_code: str, birth: dt.date, sequence: int) -> str:
     body = f"{region_code}{birth:%Y%m%d}{sequence:03d}"
     # stdnum computes the check over the first 17 of an 18-character number
     return body + ric.calc_check_digit(body + "0")
+
+
+def make_foreign_permanent_resident_number(
+    province: str, nationality: str, birth: dt.date, sequence: int
+) -> str:
+    """Build a valid 2023 外国人永久居留身份证 number; for demo data and tests only."""
+    return make_id_number(f"9{province}{nationality}", birth, sequence)
 
 
 def make_uscc(

@@ -109,7 +109,7 @@ def test_admin_refuses_an_invalid_id_number(world, admin_client):
         {"kind": "person", "name": person.name, "id_number": wrong, "phone": person.phone},
     )
     assert response.status_code == 200  # the form again, with the error
-    assert "公民身份号码不正确" in response.content.decode()
+    assert "身份号码校验码不正确" in response.content.decode()
     person.refresh_from_db()
     assert person.id_number != wrong
 

@@ -3,15 +3,21 @@ import datetime as dt
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from stdnum.cn import ric
 from stdnum.cn import uscc as stdnum_uscc
 
 from tongban.accounts.identifiers import (
     USCC_ALPHABET,
+    IdKind,
+    IdNumber,
     is_valid_id_number,
     is_valid_uscc,
+    make_foreign_permanent_resident_number,
     make_id_number,
     make_uscc,
     normalise,
+    parse_id_number,
+    region_name,
     uscc_check_character,
     validate_id_number,
     validate_uscc,
@@ -26,7 +32,76 @@ def _wrong_check(number: str) -> str:
     return number[:-1] + next(c for c in check_chars if c != number[-1])
 
 
-# ---------------------------------------------------------------- 公民身份号码
+# ---------------------------------------------------------------- 身份号码
+
+# the residents of the issue (8, part 1), each refused by stdnum's birth-year rule
+RESIDENTS = [
+    # 1980-born 黄州 resident: 421102 was created in 1995
+    pytest.param("421102", dt.date(1980, 5, 17), 35, IdKind.CITIZEN, id="huangzhou-1980"),
+    # 1985-born 潢川 resident (a partner of 葛店): 411526 was created in 1998
+    pytest.param("411526", dt.date(1985, 11, 2), 64, IdKind.CITIZEN, id="huangchuan-1985"),
+    # 1970-born 洪山 resident: 420111 was created in 1983
+    pytest.param("420111", dt.date(1970, 1, 9), 17, IdKind.CITIZEN, id="hongshan-1970"),
+    # Hong Kong, Macao and Taiwan residence permits (810000 / 820000 / 830000)
+    pytest.param("810000", dt.date(1975, 7, 1), 3, IdKind.RESIDENCE_PERMIT, id="hong-kong-1975"),
+    pytest.param("820000", dt.date(1992, 12, 20), 8, IdKind.RESIDENCE_PERMIT, id="macao-1992"),
+    pytest.param("830000", dt.date(1988, 2, 29), 21, IdKind.RESIDENCE_PERMIT, id="taiwan-1988"),
+    # retired codes stay on the card for life: 110103 崇文区 (retired 2010)
+    pytest.param("110103", dt.date(1962, 4, 4), 19, IdKind.CITIZEN, id="chongwen-retired"),
+    # numbers stdnum also accepts keep working
+    pytest.param("421102", dt.date(1998, 3, 6), 31, IdKind.CITIZEN, id="huangzhou-1998"),
+]
+
+
+@pytest.mark.parametrize(("region", "birth", "sequence", "kind"), RESIDENTS)
+def test_real_residents_numbers_are_accepted(region, birth, sequence, kind):
+    number = make_id_number(region, birth, sequence)
+    parsed = parse_id_number(number)
+    assert parsed == IdNumber(number, kind, birth)
+    assert validate_id_number(number) == number
+
+
+def test_stdnum_validate_refuses_what_we_accept():
+    # the reason for not calling stdnum's validate (ADR 0093)
+    number = make_id_number("421102", dt.date(1980, 5, 17), 35)
+    assert not ric.is_valid(number)
+    assert is_valid_id_number(number)
+
+
+def test_foreign_permanent_residence_card_2023():
+    # 9 + 11 (北京, issuing office) + 840 (nationality) + birth date + sequence + MOD 11-2
+    number = make_foreign_permanent_resident_number("11", "840", dt.date(1979, 6, 15), 1)
+    assert number.startswith("911840197906150")
+    assert len(number) == 18
+    parsed = parse_id_number(number)
+    assert parsed.kind == IdKind.FOREIGN_PERMANENT_RESIDENT
+    assert parsed.birth_date == dt.date(1979, 6, 15)
+    assert not is_valid_id_number(_wrong_check(number))
+
+
+def test_foreign_permanent_residence_card_needs_a_province_code():
+    # 99 is no province
+    number = make_foreign_permanent_resident_number("99", "840", dt.date(1979, 6, 15), 1)
+    with pytest.raises(Invalid) as info:
+        parse_id_number(number)
+    assert info.value.code == "invalid_id_number"
+    assert "省级" in info.value.zh
+
+
+@pytest.mark.parametrize("region", ["429999", "720000", "000000", "840000"])
+def test_a_region_code_that_never_existed_is_refused(region):
+    with pytest.raises(Invalid) as info:
+        parse_id_number(make_id_number(region, dt.date(1980, 1, 1), 11))
+    assert info.value.code == "invalid_id_number"
+    assert "行政区划" in info.value.zh and "region code" in info.value.en
+
+
+def test_region_names_come_from_the_library_table_whatever_the_years():
+    assert region_name("421102") == "黄州区"
+    assert region_name("110103") == "崇文区"  # retired in 2010
+    assert region_name("120111") == "西青区"  # "[-1991]西郊区,[1992-]西青区"
+    assert region_name("429999") is None
+    assert region_name("42110") is None
 
 
 def test_generated_id_number_is_valid():
@@ -35,26 +110,43 @@ def test_generated_id_number_is_valid():
 
 
 def test_id_number_with_wrong_check_digit_is_invalid():
-    assert not is_valid_id_number(_wrong_check(VALID_ID))
+    with pytest.raises(Invalid) as info:
+        parse_id_number(_wrong_check(VALID_ID))
+    assert "校验码" in info.value.zh
 
 
 def test_id_number_with_impossible_birth_date_is_invalid():
     body = "421102" + "19980230" + "031"  # 30 February
-    from stdnum.cn import ric
-
     number = body + ric.calc_check_digit(body + "0")
-    assert not is_valid_id_number(number)
+    with pytest.raises(Invalid) as info:
+        parse_id_number(number)
+    assert "出生日期" in info.value.zh
 
 
-def test_id_number_region_must_exist_in_the_birth_year():
-    # 421102 黄州区 was created in 1995: stdnum rejects earlier births there
-    assert not is_valid_id_number(make_id_number("421102", dt.date(1990, 1, 1), 11))
-    assert is_valid_id_number(make_id_number("421102", dt.date(1996, 1, 1), 11))
+def test_id_number_born_in_the_future_or_before_1890_is_invalid():
+    tomorrow = make_id_number("421102", dt.date(2030, 1, 2), 11)
+    assert not is_valid_id_number(tomorrow)
+    assert parse_id_number(tomorrow, today=dt.date(2030, 1, 2)).birth_date == dt.date(2030, 1, 2)
+    assert not is_valid_id_number(make_id_number("421102", dt.date(1889, 12, 31), 11))
 
 
-@pytest.mark.parametrize("value", ["", "42110219980306031", VALID_ID + "1", "ABCDEF19980306031X"])
+def test_first_generation_15_digit_number_is_refused_with_its_own_message():
+    with pytest.raises(Invalid) as info:
+        parse_id_number("421102800517351")
+    assert info.value.code == "id_number_first_generation"
+    assert info.value.status == 422
+    assert "15位" in info.value.zh and "2013" in info.value.zh
+    assert "first-generation" in info.value.en
+
+
+@pytest.mark.parametrize(
+    "value", ["", "42110219980306031", VALID_ID + "1", "ABCDEF19980306031X", "4211021998030603X1"]
+)
 def test_id_number_of_wrong_length_or_format_is_invalid(value):
-    assert not is_valid_id_number(value)
+    with pytest.raises(Invalid) as info:
+        parse_id_number(value)
+    assert info.value.code == "invalid_id_number"
+    assert "18" in info.value.zh
 
 
 def test_lowercase_x_and_spaces_are_normalised():
@@ -71,15 +163,16 @@ def test_validate_id_number_raises_invalid_with_stable_code():
         validate_id_number(_wrong_check(VALID_ID))
     assert info.value.code == "invalid_id_number"
     assert info.value.status == 422
-    assert "公民身份号码" in info.value.zh
+    assert "身份号码" in info.value.zh
 
 
 @given(
-    birth=st.dates(min_value=dt.date(1996, 1, 1), max_value=dt.date(2008, 12, 31)),
+    birth=st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2020, 12, 31)),
     sequence=st.integers(min_value=0, max_value=999),
+    region=st.sampled_from(["421102", "411526", "420111", "110103", "810000", "830000"]),
 )
-def test_every_generated_number_validates_and_any_other_check_digit_fails(birth, sequence):
-    number = make_id_number("421102", birth, sequence)
+def test_every_generated_number_validates_and_any_other_check_digit_fails(birth, sequence, region):
+    number = make_id_number(region, birth, sequence)
     assert is_valid_id_number(number)
     for check in "0123456789X":
         if check != number[-1]:

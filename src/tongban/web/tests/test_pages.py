@@ -174,7 +174,7 @@ def test_clerk_form_shows_the_rule_that_refused_the_submission(web, world):
     data, _ = _new_case_form(world, agent_id_number="420111199606260000", token="t-2")
     response = web("421102-clerk").post("/clerk/cases/new/", data)
     assert response.status_code == 422
-    assert "公民身份号码不正确" in _html(response)
+    assert "身份号码校验码不正确" in _html(response)
     assert Case.objects.count() == 0
 
 
@@ -199,7 +199,7 @@ def test_applicant_lookup_and_identifier_check(web, world):
     unknown = _html(client.post("/clerk/applicant/", {"identifier": "11010519491231002X"}))
     assert "尚未登记" in unknown
     bad = _html(client.post("/clerk/identifier/", {"id_number": "110105194912310021"}))
-    assert "公民身份号码不正确" in bad
+    assert "身份号码校验码不正确" in bad
     good = _html(client.post("/clerk/identifier/", {"uscc": enterprise.uscc}))
     assert "号码有效" in good
     # the numbers never travel in a URL: a GET is refused
@@ -386,7 +386,7 @@ def test_register_and_log_in_as_applicant(web):
     assert other.status_code == 302 and other["Location"] == "/my/"
     assert "已登记" not in _html(again.get("/my/"))
     bad = web(None).post("/register/", {**form, "username": "x3", "id_number": "123"})
-    assert bad.status_code == 422 and "公民身份号码不正确" in _html(bad)
+    assert bad.status_code == 422 and "身份号码应为18位" in _html(bad)
 
 
 def test_online_application_and_supplement_round(web, world):
