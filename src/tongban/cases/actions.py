@@ -36,6 +36,7 @@ from tongban.cases.models import (
     Status,
 )
 from tongban.cases.workflow import (
+    APPROVED_CODE,
     FINAL_STATES,
     INITIAL_STATE,
     PAPER_ACTIONS,
@@ -53,6 +54,7 @@ from tongban.cases.workflow import (
     find_transition,
     guard_holds,
     part_outcome,
+    practice_code_for,
     variants_of,
 )
 from tongban.catalog.models import (
@@ -908,8 +910,12 @@ def perform_case_action(actor: Any, number: str, action: str, data: ActionInput)
         from_status = case.status
         outcome = handler(case, data, _Context(actor, leg, role, today, cal, transition))
         case.status = transition.target
-        if transition.practice_code is not None:
-            case.practice_code = transition.practice_code
+        case.practice_code = practice_code_for(
+            transition,
+            case.practice_code,
+            accepted_with_commitment=transition.practice_code == APPROVED_CODE
+            and case.events.filter(action=Action.ACCEPT_WITH_COMMITMENT).exists(),
+        )
         if transition.action in PAPER_ACTIONS:
             pass  # a fact about the paper: the case's step and clock are as they were
         elif case.status in FINAL_STATES:
@@ -1057,6 +1063,8 @@ def _on_request_supplement(case: Case, data: ActionInput, ctx: _Context) -> _Out
             "A listed material does not belong to the case.",
             code="unknown_material",
         )
+    if case.status == Status.PENDING_ACCEPTANCE:
+        _refuse_late_supplement_notice(case, ctx)
     days = _days(data, deadlines.DEFAULT_SUPPLEMENT_DAYS, 1, 60, "补正期限")
     case.supplement_due = ctx.cal.add_working_days(ctx.today, days)
     CaseMaterial.objects.filter(pk__in=[m.pk for m in materials]).update(
@@ -1072,6 +1080,34 @@ def _on_request_supplement(case: Case, data: ActionInput, ctx: _Context) -> _Out
         },
         notify_extra={"missing": names, "due_date": case.supplement_due.isoformat()},
     )
+
+
+def _refuse_late_supplement_notice(case: Case, ctx: _Context) -> None:
+    due = deadlines.supplement_notice_due(case, ctx.cal)
+    if ctx.today > due:
+        received = deadlines.receipt_day(case)
+        raise Conflict(
+            f"收件后5个工作日内(至{due:%Y-%m-%d})未一次性告知补正,依法自收件之日"
+            f"({received:%Y-%m-%d})起即为受理;请受理后在审查中要求补正。",
+            f"No supplement notice was given within 5 working days of receipt (by {due}): "
+            f"by law the case counts as accepted from receipt ({received}). Accept it, then "
+            "ask for a supplement during review.",
+            code="supplement_notice_late",
+            details={"receipt_day": received.isoformat(), "notice_due": due.isoformat()},
+        )
+
+
+def _start_acceptance_clock(case: Case, ctx: _Context, outcome: _Outcome) -> None:
+    """Acceptance starts the count the next day, or, when the supplement notice was not
+    given in time (行政许可法 §32), from the day of receipt."""
+    deemed = (
+        deadlines.deemed_accepted_from(case, ctx.cal, ctx.today)
+        if case.status == Status.PENDING_ACCEPTANCE
+        else None
+    )
+    deadlines.start_clock(case, ctx.cal, deemed or ctx.today)
+    if deemed is not None:
+        outcome.event_data["deemed_accepted_from"] = deemed.isoformat()
 
 
 def _on_supplement(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
@@ -1268,8 +1304,8 @@ def _on_accept(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
         )
     _require_originals_if_needed(case)
     case.accepted_at = _now()
-    deadlines.start_clock(case, ctx.cal, ctx.today)
     outcome = _Outcome(notify="accepted")
+    _start_acceptance_clock(case, ctx, outcome)
     _open_parts_on_acceptance(case, ctx, outcome)
     return outcome
 
@@ -1391,13 +1427,13 @@ def _on_accept_with_commitment(case: Case, data: ActionInput, ctx: _Context) -> 
     )
     case.commitment_due = ctx.cal.add_working_days(ctx.today, days)
     case.accepted_at = _now()
-    deadlines.start_clock(case, ctx.cal, ctx.today)
     names = [m.name for m in deferrable]
     outcome = _Outcome(
         notify="accepted_conditionally",
         event_data={"deferred": names, "commitment_due": case.commitment_due.isoformat()},
         notify_extra={"missing": names, "due_date": case.commitment_due.isoformat()},
     )
+    _start_acceptance_clock(case, ctx, outcome)
     _open_parts_on_acceptance(case, ctx, outcome)
     return outcome
 

@@ -31,6 +31,9 @@ WARNING_DAYS = 2
 DEFAULT_SUPPLEMENT_DAYS = 10
 DEFAULT_COMMITMENT_DAYS = 10
 STATUTORY_EXTENSION = {"joint": 15, "default": 10}
+# 行政许可法 §32: the supplement notice is due within 5 days of receipt; if it is not
+# given in time the case counts as accepted from the day of receipt (ADR 0093)
+SUPPLEMENT_NOTICE_DAYS = 5
 
 
 def local_today() -> dt.date:
@@ -39,6 +42,38 @@ def local_today() -> dt.date:
 
 def calendar_of(case: Case) -> WorkingCalendar:
     return calendar_for(case.handling_jurisdiction)
+
+
+def receipt_day(case: Case) -> dt.date:
+    """The day the complete application was received: the receiving window's (or the
+    online portal's) receipt, or the day a supplement asked for at receipt arrived. The
+    receiving window receives on the handling authority's behalf (收受分离), so this is
+    the authority's receipt in the sense of 行政许可法 §32."""
+    last = (
+        case.events.filter(action="supplement", from_status=Status.SUPPLEMENT_AT_RECEIPT)
+        .order_by("-seq")
+        .values_list("at", flat=True)
+        .first()
+    )
+    return timezone.localdate(last or case.received_at)
+
+
+def supplement_notice_due(case: Case, cal: WorkingCalendar) -> dt.date:
+    """The last day on which the handling place may still ask for a supplement before
+    acceptance; after it the case counts as accepted from `receipt_day`."""
+    return cal.add_working_days(receipt_day(case), SUPPLEMENT_NOTICE_DAYS)
+
+
+def deemed_accepted_from(case: Case, cal: WorkingCalendar, today: dt.date) -> dt.date | None:
+    """The receipt day when an acceptance today comes after the missed supplement-notice
+    period, else None. A case the handling place asked to supplement in time is accepted
+    normally (the count runs from the supplement's arrival)."""
+    if today <= supplement_notice_due(case, cal):
+        return None
+    asked_in_time = case.events.filter(
+        action="request_supplement", from_status=Status.PENDING_ACCEPTANCE
+    ).exists()
+    return None if asked_in_time else receipt_day(case)
 
 
 def start_clock(case: Case, cal: WorkingCalendar, today: dt.date) -> None:

@@ -3,7 +3,10 @@
 A row says: this `action`, from this `source` state (and, for `ship`, this delivery
 `variant`), leads to `target`; it may be performed by these legs of the case (the
 receiving place's staff, the handling place's staff, the applicant) with these roles,
-in these modes; and it is recorded under this practice status code (domain notes §3).
+in these modes; and it is recorded under this practice status code (domain notes §3,
+the full mapping with its reasons is ADR 0093). A row without a code (`None`) has no code
+of its own: the case keeps the code it has (延期 changes no status; the result, delivery
+and completion steps keep the code of the decision, 11 / 12 / 13).
 
 Nothing else assigns Case.status. A move that is not in the table raises
 IllegalTransition; a move that is in the table but not for this user raises Forbidden.
@@ -128,6 +131,9 @@ ANYONE_ON_THE_CASE = frozenset({Leg.APPLICANT, Leg.RECEIVING, Leg.HANDLING})
 
 S = Status
 A = Action
+# 11 办结 (approved); a case accepted with commitment (容缺) ends under 12 instead
+APPROVED_CODE = 11
+APPROVED_AFTER_COMMITMENT_CODE = 12
 
 
 def _row(
@@ -185,8 +191,9 @@ TRANSITIONS: tuple[Transition, ...] = (
     # 容缺: made good, or terminated when the commitment deadline has passed
     _row(A.SUPPLEMENT, S.ACCEPTED_CONDITIONALLY, S.ACCEPTED, ANYONE_ON_THE_CASE, CLERK | OFFICER, 7),  # noqa: E501
     _row(A.TERMINATE, S.ACCEPTED_CONDITIONALLY, S.TERMINATED, HANDLING, OFFICER, 15),
-    _row(A.TERMINATE, S.SUPPLEMENT_BEFORE_ACCEPTANCE, S.TERMINATED, HANDLING, OFFICER, 15),
-    _row(A.TERMINATE, S.SUPPLEMENT_AT_RECEIPT, S.TERMINATED, RECEIVING, CLERK, 15, WINDOW_MODES),
+    # not made good before acceptance: the case is not received (4 不受理), no refusal decision
+    _row(A.TERMINATE, S.SUPPLEMENT_BEFORE_ACCEPTANCE, S.TERMINATED, HANDLING, OFFICER, 4),
+    _row(A.TERMINATE, S.SUPPLEMENT_AT_RECEIPT, S.TERMINATED, RECEIVING, CLERK, 4, WINDOW_MODES),
     # 多地联办: the lead ends as a whole when a part it cannot do without has failed
     *(
         _row(A.TERMINATE, source, S.TERMINATED, HANDLING, OFFICER, 15, JOINT, guard=Guard.PART_FAILED)  # noqa: E501
@@ -197,23 +204,23 @@ TRANSITIONS: tuple[Transition, ...] = (
     _row(A.SUPPLEMENT, S.SUPPLEMENT_IN_REVIEW, S.ACCEPTED, ANYONE_ON_THE_CASE, CLERK | OFFICER, 7),
     _row(A.PAUSE, S.ACCEPTED, S.PAUSED, HANDLING, OFFICER, 9),
     _row(A.RESUME, S.PAUSED, S.ACCEPTED, HANDLING, OFFICER, 10),
-    _row(A.EXTEND, S.ACCEPTED, S.ACCEPTED, HANDLING, HEAD, 8),
-    _row(A.APPROVE, S.ACCEPTED, S.APPROVED, HANDLING, OFFICER, 11),
+    _row(A.EXTEND, S.ACCEPTED, S.ACCEPTED, HANDLING, HEAD, None),
+    _row(A.APPROVE, S.ACCEPTED, S.APPROVED, HANDLING, OFFICER, APPROVED_CODE),  # 12 after 容缺
     _row(A.DENY, S.ACCEPTED, S.DENIED, HANDLING, OFFICER, 13),
-    _row(A.ISSUE_RESULT, S.APPROVED, S.RESULT_ISSUED, HANDLING, OFFICER, 11),
-    _row(A.ISSUE_RESULT, S.DENIED, S.RESULT_ISSUED, HANDLING, OFFICER, 13),
+    _row(A.ISSUE_RESULT, S.APPROVED, S.RESULT_ISSUED, HANDLING, OFFICER, None),
+    _row(A.ISSUE_RESULT, S.DENIED, S.RESULT_ISSUED, HANDLING, OFFICER, None),
     # delivery (结果寄递 / 就近取证 / 网络送达)
-    _row(A.SHIP, S.RESULT_ISSUED, S.IN_DELIVERY, HANDLING, OFFICER, 11, variant=ShipVariant.POST),
-    _row(A.SHIP, S.RESULT_ISSUED, S.TO_WINDOW, HANDLING, OFFICER, 11, WINDOW_MODES, ShipVariant.RECEIVING_WINDOW),  # noqa: E501
-    _row(A.SHIP, S.RESULT_ISSUED, S.AWAITING_PICKUP, HANDLING, OFFICER, 11, variant=ShipVariant.HANDLING_WINDOW),  # noqa: E501
-    _row(A.SHIP, S.RESULT_ISSUED, S.DELIVERED, HANDLING, OFFICER, 11, variant=ShipVariant.ELECTRONIC),  # noqa: E501
-    _row(A.SIGN_FOR, S.IN_DELIVERY, S.DELIVERED, frozenset({Leg.APPLICANT, Leg.HANDLING}), OFFICER, 11),  # noqa: E501
-    _row(A.SIGN_FOR, S.TO_WINDOW, S.AWAITING_PICKUP, RECEIVING, CLERK, 11, WINDOW_MODES),
+    _row(A.SHIP, S.RESULT_ISSUED, S.IN_DELIVERY, HANDLING, OFFICER, None, variant=ShipVariant.POST),
+    _row(A.SHIP, S.RESULT_ISSUED, S.TO_WINDOW, HANDLING, OFFICER, None, WINDOW_MODES, ShipVariant.RECEIVING_WINDOW),  # noqa: E501
+    _row(A.SHIP, S.RESULT_ISSUED, S.AWAITING_PICKUP, HANDLING, OFFICER, None, variant=ShipVariant.HANDLING_WINDOW),  # noqa: E501
+    _row(A.SHIP, S.RESULT_ISSUED, S.DELIVERED, HANDLING, OFFICER, None, variant=ShipVariant.ELECTRONIC),  # noqa: E501
+    _row(A.SIGN_FOR, S.IN_DELIVERY, S.DELIVERED, frozenset({Leg.APPLICANT, Leg.HANDLING}), OFFICER, None),  # noqa: E501
+    _row(A.SIGN_FOR, S.TO_WINDOW, S.AWAITING_PICKUP, RECEIVING, CLERK, None, WINDOW_MODES),
     # 异地打照 (就近取证): the receiving window prints the paper licence from the signed
     # e-licence instead of waiting for the post; the applicant then picks it up there
-    _row(A.PRINT_LICENCE, S.RESULT_ISSUED, S.AWAITING_PICKUP, RECEIVING, CLERK, 11, WINDOW_MODES),
-    _row(A.PICKUP, S.AWAITING_PICKUP, S.DELIVERED, frozenset({Leg.RECEIVING, Leg.HANDLING}), CLERK | OFFICER, 11),  # noqa: E501
-    _row(A.COMPLETE, S.DELIVERED, S.COMPLETED, HANDLING, OFFICER, 11, guard=Guard.PARTS_ENDED),
+    _row(A.PRINT_LICENCE, S.RESULT_ISSUED, S.AWAITING_PICKUP, RECEIVING, CLERK, None, WINDOW_MODES),
+    _row(A.PICKUP, S.AWAITING_PICKUP, S.DELIVERED, frozenset({Leg.RECEIVING, Leg.HANDLING}), CLERK | OFFICER, None),  # noqa: E501
+    _row(A.COMPLETE, S.DELIVERED, S.COMPLETED, HANDLING, OFFICER, None, guard=Guard.PARTS_ENDED),
     # withdrawal by the applicant (or the receiving clerk on the applicant's behalf):
     # 撤件 (2) before acceptance, 撤回 (14) after
     *(
@@ -246,6 +253,18 @@ for _t in TRANSITIONS:
     if _key in _INDEX:  # pragma: no cover - a table typo must fail at import, not in production
         raise RuntimeError(f"duplicate transition {_key}")
     _INDEX[_key] = _t
+
+
+def practice_code_for(
+    transition: Transition, current: int, *, accepted_with_commitment: bool = False
+) -> int:
+    """The practice code a move records: its own, or (None) the case's current one; an
+    approval of a case accepted with commitment is 12 rather than 11."""
+    if transition.practice_code is None:
+        return current
+    if transition.practice_code == APPROVED_CODE and accepted_with_commitment:
+        return APPROVED_AFTER_COMMITMENT_CODE
+    return transition.practice_code
 
 
 def find_transition(action: str, source: str, variant: str | None = None) -> Transition | None:

@@ -48,7 +48,12 @@ from tongban.accounts.models import Applicant, User
 from tongban.agreements.models import AgreementItem
 from tongban.agreements.selectors import agreements_in_force, open_items
 from tongban.cases.models import Case, CaseEvent, seal_case_event
-from tongban.cases.workflow import INITIAL_STATE, SUBMIT_PRACTICE_CODE, find_transition
+from tongban.cases.workflow import (
+    INITIAL_STATE,
+    SUBMIT_PRACTICE_CODE,
+    find_transition,
+    practice_code_for,
+)
 from tongban.catalog.models import ItemImplementation, Mode, ServiceItem
 from tongban.catalog.selectors import published_implementations
 from tongban.centres.models import Window
@@ -513,10 +518,11 @@ def build_case(ctx: Context, plan: CasePlan) -> Built:
             side = "handling"
         else:
             side = "applicant"
-        # a row without a status code of its own keeps the case's current one
-        code = transition.practice_code
-        if code is None:
-            code = events[-1][3] if events else 1
+        code = practice_code_for(
+            transition,
+            events[-1][3],
+            accepted_with_commitment=any(e[0] == "accept_with_commitment" for e in events),
+        )
         events.append((action, status, transition.target, code, t, side, ""))
         status = transition.target
 

@@ -84,6 +84,12 @@ def test_practice_codes_follow_the_vendor_interface():
     assert codes[("deny", "accepted")] == 13
     assert codes[("withdraw", "received")] == 2
     assert codes[("withdraw", "accepted")] == 14
+    # ADR 0093: extend has no code of its own; 4 where the case is not received
+    assert codes[("extend", "accepted")] is None
+    assert codes[("terminate", "supplement_at_receipt")] == 4
+    assert codes[("terminate", "supplement_before_acceptance")] == 4
+    assert codes[("terminate", "accepted_conditionally")] == 15
+    assert 8 not in codes.values()
 
 
 # ---------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from django.test import Client
 
 from tongban.accounts.models import User
 from tongban.cases.models import Case, CaseEvent
-from tongban.cases.workflow import find_transition
+from tongban.cases.workflow import find_transition, practice_code_for
 
 ZONE = zoneinfo.ZoneInfo("Asia/Shanghai")
 DONGHU, GEDIAN, HUANGZHOU, KAITIE, JIANGXIA = (
@@ -103,8 +103,11 @@ def advance(case: Case, action: str, at: dt.datetime, variant: str | None = None
     assert transition is not None, f"{action} from {case.status}"
     source = case.status
     case.status = transition.target
-    if transition.practice_code is not None:
-        case.practice_code = transition.practice_code
+    case.practice_code = practice_code_for(
+        transition,
+        case.practice_code,
+        accepted_with_commitment=case.events.filter(action="accept_with_commitment").exists(),
+    )
     case.event_count += 1
     if action in ("accept", "accept_with_commitment"):
         case.accepted_at = at
