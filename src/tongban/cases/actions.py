@@ -55,6 +55,7 @@ from tongban.cases.workflow import (
     guard_holds,
     part_outcome,
     practice_code_for,
+    transitions_from,
     variants_of,
 )
 from tongban.catalog.models import (
@@ -69,6 +70,7 @@ from tongban.catalog.models import (
 )
 from tongban.catalog.selectors import published_implementation
 from tongban.centres.models import Window
+from tongban.core.audit import record_audit
 from tongban.core.errors import Conflict, Forbidden, IllegalTransition, Invalid, NotFound
 from tongban.regions.calendar import WorkingCalendar
 from tongban.regions.models import Jurisdiction
@@ -1872,3 +1874,141 @@ _HANDLERS: dict[Action, Callable[[Case, ActionInput, _Context], _Outcome]] = {
     Action.WITHDRAW: _on_withdraw,
     Action.TERMINATE: _on_terminate,
 }
+
+
+# ---------------------------------------------------------------- 超期预警 (ADR 0093)
+
+
+def send_overdue_warnings(today: dt.date | None = None) -> int:
+    """The overdue-warning sweep (`tongban send-overdue-warnings`, run periodically): every
+    open case that turned yellow or red and was not yet warned for that level and date
+    gets an `OverdueAlert` row, an audit row and a staff notification in the outbox for
+    the person responsible for its current step and the supervisors of both legs. One
+    transaction per case; running it twice sends nothing new. Returns the alerts made."""
+    from django.db.models import Exists, OuterRef, Q
+
+    from tongban.cases.models import OverdueAlert
+
+    today = today or deadlines.local_today()
+
+    def alerted(level: str, on: str) -> Exists:
+        return Exists(
+            OverdueAlert.objects.filter(case=OuterRef("pk"), level=level, on=OuterRef(on))
+        )
+
+    open_cases = Case.objects.exclude(status__in=FINAL_STATES)
+    red = open_cases.filter(overdue_on__lt=today).exclude(alerted("red", "overdue_on"))
+    yellow = (
+        open_cases.filter(warn_on__lte=today)
+        .filter(Q(overdue_on__isnull=True) | Q(overdue_on__gte=today))
+        .exclude(alerted("yellow", "warn_on"))
+    )
+    made = 0
+    for case_id in [*red.values_list("pk", flat=True), *yellow.values_list("pk", flat=True)]:
+        made += _warn_case(case_id, today)
+    return made
+
+
+def _warn_case(case_id: int, today: dt.date) -> int:
+    from tongban.cases.models import OverdueAlert
+    from tongban.cases.selectors import OverdueLevel, overdue_level_of
+    from tongban.notifications.actions import queue_staff_notification
+
+    with transaction.atomic():
+        case = (
+            Case.objects.select_for_update(of=("self",))
+            .select_related("item", "receiving_jurisdiction", "handling_jurisdiction")
+            .get(pk=case_id)
+        )
+        level = overdue_level_of(case, today)
+        if case.status in FINAL_STATES or level == OverdueLevel.GREEN:
+            return 0  # moved on since the query
+        on = case.overdue_on if level == OverdueLevel.RED else case.warn_on
+        if on is None or OverdueAlert.objects.filter(case=case, level=level, on=on).exists():
+            return 0
+        recipients = warning_recipients(case)
+        OverdueAlert.objects.create(
+            case=case,
+            level=level,
+            on=on,
+            status=case.status,
+            recipients=[user.pk for user, _ in recipients],
+        )
+        context = {
+            "item_name": case.item.name,
+            "level": level,
+            "status_label": Status(case.status).label,
+            "due_date": case.due_date,
+            "step_due_date": case.step_due_date,
+            "receiving": str(case.receiving_jurisdiction or "—"),
+            "handling": str(case.handling_jurisdiction),
+        }
+        for user, as_supervisor in recipients:
+            queue_staff_notification(
+                user, case, "overdue_warning", {**context, "as_supervisor": as_supervisor}
+            )
+        record_audit(
+            None,
+            "case.overdue_warning",
+            case,
+            f"{level} {case.number}",
+            {"level": level, "on": on.isoformat(), "recipients": [u.pk for u, _ in recipients]},
+        )
+    return 1
+
+
+def warning_recipients(case: Case) -> list[tuple[User, bool]]:
+    """Who hears of a case turning yellow or red: the person responsible for the current
+    step (the last staff member who acted on it in the jurisdiction whose move it is; if
+    nobody has yet, everyone there holding a role that may make the move), then the
+    supervisors (监督人员) of the receiving and the handling jurisdiction. `True` marks a
+    supervisor."""
+    from tongban.accounts.models import RoleAssignment
+
+    staff_moves = [
+        t
+        for t in transitions_from(case.status)
+        if t.action != Action.WITHDRAW and case.mode in t.modes
+    ]
+    jurisdictions: list[int] = []
+    roles: set[str] = set()
+    for t in staff_moves:
+        if Leg.HANDLING in t.legs:
+            jurisdictions.append(case.handling_jurisdiction_id)
+        if Leg.RECEIVING in t.legs and case.receiving_jurisdiction_id is not None:
+            jurisdictions.append(case.receiving_jurisdiction_id)
+        roles |= set(t.roles)
+    last = (
+        case.events.filter(actor__isnull=False, actor_jurisdiction_id__in=jurisdictions)
+        .exclude(actor_role__in=["applicant", "system"])
+        .order_by("-seq")
+        .select_related("actor")
+        .first()
+    )
+    responsible: list[User] = []
+    if last is not None and last.actor is not None and last.actor.is_active:
+        responsible = [last.actor]
+    elif jurisdictions:
+        responsible = list(
+            User.objects.filter(
+                is_active=True,
+                role_assignments__jurisdiction_id=jurisdictions[0],
+                role_assignments__role__in=roles,
+            )
+            .distinct()
+            .order_by("pk")
+        )
+    legs = [case.handling_jurisdiction_id]
+    if case.receiving_jurisdiction_id is not None:
+        legs.append(case.receiving_jurisdiction_id)
+    supervisors = (
+        User.objects.filter(
+            is_active=True,
+            pk__in=RoleAssignment.objects.filter(
+                role=Role.SUPERVISOR, jurisdiction_id__in=legs
+            ).values("user_id"),
+        )
+        .exclude(pk__in=[u.pk for u in responsible])
+        .order_by("pk")
+    )
+    return [(u, False) for u in responsible] + [(u, True) for u in supervisors]

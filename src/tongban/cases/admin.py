@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from tongban.cases.models import Case, CaseEvent, CaseMaterial, Shipment
+from tongban.cases.models import Case, CaseEvent, CaseMaterial, OverdueAlert, Shipment
 from tongban.core.masking import mask_id_number, mask_name
 
 
@@ -39,6 +39,12 @@ class CaseEventInline(ReadOnlyInline):
     )
     readonly_fields = fields
     ordering = ("seq",)
+
+
+class OverdueAlertInline(ReadOnlyInline):
+    model = OverdueAlert
+    fields = ("level", "on", "status", "recipients", "created_at")
+    readonly_fields = fields
 
 
 class CaseMaterialInline(ReadOnlyInline):
@@ -81,7 +87,7 @@ class CaseAdmin(admin.ModelAdmin):
     search_fields = ("number", "item__name", "item__code")
     date_hierarchy = "received_at"
     list_select_related = ("item", "receiving_jurisdiction", "handling_jurisdiction", "applicant")
-    inlines = (CaseMaterialInline, ShipmentInline, CaseEventInline)
+    inlines = (CaseMaterialInline, ShipmentInline, CaseEventInline, OverdueAlertInline)
     exclude = ("pickup_code_hash",)
     show_full_result_count = False  # an exact COUNT(*) over millions of cases is slow
 

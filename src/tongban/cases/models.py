@@ -360,3 +360,34 @@ class IdempotencyRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "key"], name="unique_idempotency_key")
         ]
+
+
+class OverdueAlert(models.Model):
+    """超期预警: one row per case, level and date the level is about (warn_on for yellow,
+    overdue_on for red), written with the staff notifications it caused. The unique key
+    makes the sweep idempotent: a second run finds the row and sends nothing; a new due
+    date (extension, resumed clock) may warn again (ADR 0093)."""
+
+    class Level(models.TextChoices):
+        YELLOW = "yellow", "黄色预警"
+        RED = "red", "红色预警(超期)"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="overdue_alerts")
+    level = models.CharField("预警级别", max_length=8, choices=Level.choices)
+    on = models.DateField("预警所针对的日期")
+    status = models.CharField("预警时状态", max_length=32, choices=Status.choices)
+    recipients = models.JSONField("通知对象(账号ID)", default=list)
+    created_at = models.DateTimeField("预警时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "超期预警"
+        verbose_name_plural = "超期预警"
+        ordering = ["case", "created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "level", "on"], name="one_overdue_alert_per_case_level_date"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.level} {self.on}"

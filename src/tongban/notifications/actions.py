@@ -57,6 +57,24 @@ def queue_applicant_notification(
     return message
 
 
+def queue_staff_notification(
+    user: Any, case: Any, template: str, context: dict[str, Any]
+) -> OutboxMessage:
+    """Write a notification for a staff member (e.g. an overdue warning) in the caller's
+    transaction; delivered by the same worker, to the user's e-mail and mobile."""
+    data = json.loads(json.dumps(dict(context), cls=DjangoJSONEncoder))
+    data.setdefault("case_number", case.number)
+    message = OutboxMessage.objects.create(
+        case=case,
+        recipient=user,
+        template=template,
+        context=data,
+        next_attempt_at=timezone.now(),
+    )
+    transaction.on_commit(wake_worker, robust=True)
+    return message
+
+
 def wake_worker() -> None:
     """Tell a waiting worker there is work (PostgreSQL NOTIFY; nothing on SQLite, where the
     worker polls). Best effort: never raises, a lost wake-up costs one poll interval."""

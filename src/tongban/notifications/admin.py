@@ -58,7 +58,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):
         "created_at",
         "template",
         "case_number",
-        "recipient",
+        "addressee",
         "state",
         "attempts",
         "next_attempt_at",
@@ -66,13 +66,13 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     )
     list_filter = ("state", "template")
     search_fields = ("case__number",)
-    list_select_related = ("case", "applicant")
+    list_select_related = ("case", "applicant", "recipient")
     ordering = ("-created_at", "-id")
     actions = ("resend", "confirm")
     inlines = (OutboxDeliveryInline,)
     fields = (
         "case_number",
-        "recipient",
+        "addressee",
         "template",
         "language",
         "state",
@@ -113,11 +113,12 @@ class OutboxMessageAdmin(admin.ModelAdmin):
         return obj.case.number if obj.case else "—"
 
     @admin.display(description="收件人")
-    def recipient(self, obj: OutboxMessage) -> str:
-        applicant = obj.applicant
-        if applicant is None:
+    def addressee(self, obj: OutboxMessage) -> str:
+        # a staff notification (ADR 0093) goes to `recipient`, otherwise to the applicant
+        target: Any = obj.recipient if obj.recipient_id else obj.applicant
+        if target is None:
             return "—"
-        return masked_recipient(applicant.email, applicant.phone)
+        return masked_recipient(target.email, target.phone)
 
     @admin.display(description="内容(已隐去取件码)")
     def context_shown(self, obj: OutboxMessage) -> str:

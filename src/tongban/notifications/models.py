@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 
@@ -20,6 +21,16 @@ class OutboxMessage(models.Model):
     )
     applicant = models.ForeignKey(
         "accounts.Applicant", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # a staff notification (overdue warnings, ADR 0093) goes to this user instead of the
+    # applicant; the channels read the same `email` / `phone` attributes from either
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="收件职员",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     template = models.CharField("模板", max_length=64)
     context = models.JSONField("内容", default=dict)

@@ -45,6 +45,8 @@ CASE_TEMPLATES = (
     "terminated",
     "originals_returned",
 )
+# notifications to staff (queue_staff_notification), not to applicants
+STAFF_TEMPLATES = ("overdue_warning",)
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 

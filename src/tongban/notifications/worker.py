@@ -431,13 +431,19 @@ class Worker:
     # ---- delivering ---------------------------------------------------------------------
 
     def _deliver(self, message_id: int, now: datetime) -> None:
-        message = OutboxMessage.objects.select_related("applicant").get(id=message_id)
-        applicant = message.applicant
+        message = OutboxMessage.objects.select_related("applicant", "recipient").get(id=message_id)
+        # a staff notification goes to its recipient (a User), otherwise to the applicant
+        applicant: Any = message.recipient if message.recipient_id else message.applicant
         secret_values = secrets_of(message.context)
         language = resolve_language(
             message.language or getattr(applicant, "preferred_language", "") or ""
         )
-        context = {**message.context, "applicant_name": getattr(applicant, "name", "")}
+        name = (
+            message.recipient.display_name or message.recipient.username
+            if message.recipient is not None
+            else getattr(applicant, "name", "")
+        )
+        context = {**message.context, "applicant_name": name}
         order = list(self.channels)
         deliveries = sorted(
             message.deliveries.filter(state=D.PENDING),
