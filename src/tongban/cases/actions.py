@@ -662,7 +662,7 @@ def _submit(actor: Any, data: SubmitInput, key: str | None, fingerprint: str) ->
         delivery_address=data.delivery_address.strip(),
         received_at=_now(),
         promised_days=implementation.promised_limit_days,
-        statutory_days=implementation.statutory_limit_days,
+        statutory_days=deadlines.statutory_days_for(data.mode, implementation),
         joint_parts=joint_parts,
         bundle=bundle,
         form_data=form_data,
@@ -1346,7 +1346,7 @@ def _open_subcases(parent: Case, ctx: _Context) -> list[str]:
             delivery_method=DeliveryMethod.ELECTRONIC,
             received_at=_now(),
             promised_days=implementation.promised_limit_days,
-            statutory_days=implementation.statutory_limit_days,
+            statutory_days=deadlines.statutory_days_for(Mode.JOINT, implementation),
             bundle=parent.bundle,
             form_data=_part_form(parent, item),
         )

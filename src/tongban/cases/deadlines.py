@@ -11,6 +11,7 @@ import datetime as dt
 from django.utils import timezone
 
 from tongban.cases.models import Case, Status
+from tongban.catalog.models import ItemImplementation, Mode
 from tongban.regions.calendar import WorkingCalendar, calendar_for
 
 # working days a step may take before the case turns red; None = no step limit
@@ -34,6 +35,9 @@ STATUTORY_EXTENSION = {"joint": 15, "default": 10}
 # 行政许可法 §32: the supplement notice is due within 5 days of receipt; if it is not
 # given in time the case counts as accepted from the day of receipt (ADR 0093)
 SUPPLEMENT_NOTICE_DAYS = 5
+# 行政许可法 §42 ¶2: joint handling (统一办理、联合办理) takes at most 45 days, +15 with
+# approval (STATUTORY_EXTENSION["joint"]); it replaces the item's own statutory limit
+JOINT_STATUTORY_DAYS = 45
 
 
 def local_today() -> dt.date:
@@ -42,6 +46,10 @@ def local_today() -> dt.date:
 
 def calendar_of(case: Case) -> WorkingCalendar:
     return calendar_for(case.handling_jurisdiction)
+
+
+def statutory_days_for(mode: str, implementation: ItemImplementation) -> int:
+    return JOINT_STATUTORY_DAYS if mode == Mode.JOINT else implementation.statutory_limit_days
 
 
 def receipt_day(case: Case) -> dt.date:
@@ -111,6 +119,12 @@ def refresh_dates(case: Case, cal: WorkingCalendar, today: dt.date) -> None:
         case.step_due_date = case.supplement_due
     elif status == Status.ACCEPTED_CONDITIONALLY:
         case.step_due_date = case.commitment_due
+    elif _joint_parent_waiting(case):
+        # a joint parent waits for its parts within the statutory joint limit, not 2 days
+        assert case.clock_start is not None
+        case.step_due_date = cal.add_working_days(
+            case.clock_start, case.statutory_days + case.extension_days + case.paused_working_days
+        )
     elif step_limit is not None:
         case.step_due_date = cal.add_working_days(today, step_limit)
     else:
@@ -134,6 +148,16 @@ def refresh_dates(case: Case, cal: WorkingCalendar, today: dt.date) -> None:
         candidates_yellow.append(case.step_due_date)
     case.overdue_on = min(candidates_red) if candidates_red else None
     case.warn_on = min(candidates_yellow) if candidates_yellow else None
+
+
+def _joint_parent_waiting(case: Case) -> bool:
+    return (
+        case.status == Status.DELIVERED
+        and case.mode == Mode.JOINT
+        and case.parent_id is None
+        and bool(case.joint_parts)
+        and case.clock_start is not None
+    )
 
 
 def clear_dates_for_final_state(case: Case) -> None:
