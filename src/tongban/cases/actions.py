@@ -662,6 +662,7 @@ def _submit(actor: Any, data: SubmitInput, key: str | None, fingerprint: str) ->
         delivery_address=data.delivery_address.strip(),
         received_at=_now(),
         promised_days=implementation.promised_limit_days,
+        promised_hours=implementation.promised_limit_hours,
         statutory_days=deadlines.statutory_days_for(data.mode, implementation),
         joint_parts=joint_parts,
         bundle=bundle,
@@ -1107,7 +1108,9 @@ def _start_acceptance_clock(case: Case, ctx: _Context, outcome: _Outcome) -> Non
         if case.status == Status.PENDING_ACCEPTANCE
         else None
     )
-    deadlines.start_clock(case, ctx.cal, deemed or ctx.today)
+    deadlines.start_clock(
+        case, ctx.cal, deemed or ctx.today, case.received_at if deemed is not None else None
+    )
     if deemed is not None:
         outcome.event_data["deemed_accepted_from"] = deemed.isoformat()
 
@@ -1346,6 +1349,7 @@ def _open_subcases(parent: Case, ctx: _Context) -> list[str]:
             delivery_method=DeliveryMethod.ELECTRONIC,
             received_at=_now(),
             promised_days=implementation.promised_limit_days,
+            promised_hours=implementation.promised_limit_hours,
             statutory_days=deadlines.statutory_days_for(Mode.JOINT, implementation),
             bundle=parent.bundle,
             form_data=_part_form(parent, item),
@@ -1879,37 +1883,44 @@ _HANDLERS: dict[Action, Callable[[Case, ActionInput, _Context], _Outcome]] = {
 # ---------------------------------------------------------------- 超期预警 (ADR 0093)
 
 
-def send_overdue_warnings(today: dt.date | None = None) -> int:
+def send_overdue_warnings(today: dt.date | None = None, now: dt.datetime | None = None) -> int:
     """The overdue-warning sweep (`tongban send-overdue-warnings`, run periodically): every
     open case that turned yellow or red and was not yet warned for that level and date
     gets an `OverdueAlert` row, an audit row and a staff notification in the outbox for
     the person responsible for its current step and the supervisors of both legs. One
     transaction per case; running it twice sends nothing new. Returns the alerts made."""
     from django.db.models import Exists, OuterRef, Q
+    from django.db.models.functions import Coalesce, TruncDate
 
     from tongban.cases.models import OverdueAlert
+    from tongban.cases.selectors import red_q
 
     today = today or deadlines.local_today()
+    now = now or deadlines.local_now()
 
-    def alerted(level: str, on: str) -> Exists:
-        return Exists(
-            OverdueAlert.objects.filter(case=OuterRef("pk"), level=level, on=OuterRef(on))
-        )
+    def alerted(level: str, on: Any) -> Exists:
+        return Exists(OverdueAlert.objects.filter(case=OuterRef("pk"), level=level, on=on))
 
     open_cases = Case.objects.exclude(status__in=FINAL_STATES)
-    red = open_cases.filter(overdue_on__lt=today).exclude(alerted("red", "overdue_on"))
+    red = open_cases.filter(red_q(today, now)).exclude(alerted("red", OuterRef("overdue_on")))
     yellow = (
-        open_cases.filter(warn_on__lte=today)
-        .filter(Q(overdue_on__isnull=True) | Q(overdue_on__gte=today))
-        .exclude(alerted("yellow", "warn_on"))
+        open_cases.filter(Q(warn_on__lte=today) | Q(warn_at__lte=now))
+        .exclude(red_q(today, now))
+        # a 即办件's yellow is about the day of its warning time
+        .annotate(
+            yellow_on=Coalesce(
+                "warn_on", TruncDate("warn_at", tzinfo=timezone.get_default_timezone())
+            )
+        )
+        .exclude(alerted("yellow", OuterRef("yellow_on")))
     )
     made = 0
     for case_id in [*red.values_list("pk", flat=True), *yellow.values_list("pk", flat=True)]:
-        made += _warn_case(case_id, today)
+        made += _warn_case(case_id, today, now)
     return made
 
 
-def _warn_case(case_id: int, today: dt.date) -> int:
+def _warn_case(case_id: int, today: dt.date, now: dt.datetime) -> int:
     from tongban.cases.models import OverdueAlert
     from tongban.cases.selectors import OverdueLevel, overdue_level_of
     from tongban.notifications.actions import queue_staff_notification
@@ -1920,10 +1931,14 @@ def _warn_case(case_id: int, today: dt.date) -> int:
             .select_related("item", "receiving_jurisdiction", "handling_jurisdiction")
             .get(pk=case_id)
         )
-        level = overdue_level_of(case, today)
+        level = overdue_level_of(case, today, now)
         if case.status in FINAL_STATES or level == OverdueLevel.GREEN:
             return 0  # moved on since the query
-        on = case.overdue_on if level == OverdueLevel.RED else case.warn_on
+        on = (
+            case.overdue_on
+            if level == OverdueLevel.RED
+            else case.warn_on or (timezone.localdate(case.warn_at) if case.warn_at else None)
+        )
         if on is None or OverdueAlert.objects.filter(case=case, level=level, on=on).exists():
             return 0
         recipients = warning_recipients(case)
@@ -1939,6 +1954,9 @@ def _warn_case(case_id: int, today: dt.date) -> int:
             "level": level,
             "status_label": Status(case.status).label,
             "due_date": case.due_date,
+            "due_at": timezone.localtime(case.due_at).strftime("%Y-%m-%d %H:%M")
+            if case.due_at
+            else None,
             "step_due_date": case.step_due_date,
             "receiving": str(case.receiving_jurisdiction or "—"),
             "handling": str(case.handling_jurisdiction),

@@ -187,6 +187,8 @@ class CaseDetailOut(CaseSummaryOut):
     )
     delivery_method: str
     promised_days: int
+    promised_hours: int | None = Field(None, description="即办件: limit in working hours")
+    due_at: dt.datetime | None = Field(None, description="即办件: due time")
     statutory_days: int
     extension_days: int
     paused_working_days: int
@@ -255,6 +257,8 @@ def detail(user: Any, case: Case) -> dict[str, Any]:
         part_outcomes={n: o.value for n, o in actions.part_outcomes(case).items()},
         delivery_method=case.delivery_method,
         promised_days=case.promised_days,
+        promised_hours=case.promised_hours,
+        due_at=case.due_at,
         statutory_days=case.statutory_days,
         extension_days=case.extension_days,
         paused_working_days=case.paused_working_days,

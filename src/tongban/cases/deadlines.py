@@ -7,6 +7,7 @@ and is computed in the query (selectors.with_overdue_level)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.utils import timezone
 
@@ -44,8 +45,72 @@ def local_today() -> dt.date:
     return timezone.localdate()
 
 
+def local_now() -> dt.datetime:
+    """Now, for the hour limits of 即办件 (tests move it together with local_today)."""
+    return timezone.now()
+
+
 def calendar_of(case: Case) -> WorkingCalendar:
     return calendar_for(case.handling_jurisdiction)
+
+
+# 即办件: opening hours when the handling place's service centre states none we can read
+DEFAULT_WORKING_PERIODS: tuple[tuple[dt.time, dt.time], ...] = (
+    (dt.time(9, 0), dt.time(12, 0)),
+    (dt.time(13, 30), dt.time(17, 30)),
+)
+_PERIOD = re.compile(r"(\d{1,2})[:：](\d{2})\s*[-–~至到]\s*(\d{1,2})[:：](\d{2})")
+
+
+def working_periods(case: Case) -> tuple[tuple[dt.time, dt.time], ...]:
+    """The handling place's daily working hours, read from its service centre's
+    `opening_hours` ("周一至周五 9:00-12:00, 13:30-17:30"); which days are working days is
+    the calendar's business, so weekday words are ignored."""
+    from tongban.centres.models import ServiceCentre
+
+    text = (
+        ServiceCentre.objects.filter(jurisdiction_id=case.handling_jurisdiction_id)
+        .order_by("pk")
+        .values_list("opening_hours", flat=True)
+        .first()
+    ) or ""
+    periods = []
+    for h1, m1, h2, m2 in _PERIOD.findall(text):
+        try:
+            start, end = dt.time(int(h1), int(m1)), dt.time(int(h2), int(m2))
+        except ValueError:
+            continue
+        if start < end:
+            periods.append((start, end))
+    return tuple(sorted(periods)) or DEFAULT_WORKING_PERIODS
+
+
+def add_working_hours(
+    cal: WorkingCalendar,
+    periods: tuple[tuple[dt.time, dt.time], ...],
+    start: dt.datetime,
+    hours: float,
+) -> dt.datetime:
+    """`start` plus `hours` counted only inside the working periods of working days (in
+    Asia/Shanghai). A start outside the hours counts from the next period."""
+    zone = timezone.get_default_timezone()
+    moment = timezone.localtime(start, zone)
+    remaining = dt.timedelta(hours=hours)
+    day = moment.date()
+    for _ in range(3 * 366):  # a calendar without working days raises in the calendar first
+        if cal.is_working_day(day):
+            for begin, end in periods:
+                period_start = dt.datetime.combine(day, begin, tzinfo=zone)
+                period_end = dt.datetime.combine(day, end, tzinfo=zone)
+                counted_from = max(moment, period_start)
+                if counted_from >= period_end:
+                    continue
+                if remaining <= period_end - counted_from:
+                    return counted_from + remaining
+                remaining -= period_end - counted_from
+        day += dt.timedelta(days=1)
+        moment = dt.datetime.combine(day, dt.time(0), tzinfo=zone)
+    raise RuntimeError("no working hours found within three years")  # pragma: no cover
 
 
 def statutory_days_for(mode: str, implementation: ItemImplementation) -> int:
@@ -84,9 +149,13 @@ def deemed_accepted_from(case: Case, cal: WorkingCalendar, today: dt.date) -> dt
     return None if asked_in_time else receipt_day(case)
 
 
-def start_clock(case: Case, cal: WorkingCalendar, today: dt.date) -> None:
-    """Acceptance, or a supplement during review: count again from the next day."""
+def start_clock(
+    case: Case, cal: WorkingCalendar, today: dt.date, at: dt.datetime | None = None
+) -> None:
+    """Acceptance, or a supplement during review: count again from the next day (a 即办件
+    counts its hours from `at`, now by default)."""
     case.clock_start = today
+    case.clock_started_at = at or local_now()
     case.paused_working_days = 0
     case.paused_on = None
 
@@ -137,7 +206,16 @@ def refresh_dates(case: Case, cal: WorkingCalendar, today: dt.date) -> None:
         Status.ACCEPTED_CONDITIONALLY,
         Status.SUPPLEMENT_IN_REVIEW,
     )
-    if clock_running and case.due_date is not None:
+    hourly = bool(case.promised_hours) and case.clock_started_at is not None
+    case.warn_at = case.overdue_at = None
+    if hourly and status not in _FINAL:
+        due_at, warn_at = _hour_limits(case, cal)
+        case.due_at, case.due_date = due_at, timezone.localdate(due_at)
+        if clock_running:
+            # yellow and red to the minute; by date, red from the day after the due day
+            case.warn_at, case.overdue_at = warn_at, due_at
+            candidates_red.append(case.due_date)
+    elif clock_running and case.due_date is not None:
         candidates_red.append(case.due_date)
         warn_days = min(WARNING_DAYS, max(case.promised_days - 1, 0))
         candidates_yellow.append(
@@ -148,6 +226,29 @@ def refresh_dates(case: Case, cal: WorkingCalendar, today: dt.date) -> None:
         candidates_yellow.append(case.step_due_date)
     case.overdue_on = min(candidates_red) if candidates_red else None
     case.warn_on = min(candidates_yellow) if candidates_yellow else None
+
+
+_FINAL = (Status.COMPLETED, Status.REFUSED, Status.WITHDRAWN, Status.TERMINATED)
+
+
+def _hour_limits(case: Case, cal: WorkingCalendar) -> tuple[dt.datetime, dt.datetime]:
+    """Due and warning time of a 即办件: the promised hours inside the handling place's
+    working hours; yellow for the last hour (the last half of a limit under two hours).
+    Paused working days and extensions move both by whole working days."""
+    assert case.clock_started_at is not None and case.promised_hours
+    periods = working_periods(case)
+    hours = case.promised_hours
+    due = add_working_hours(cal, periods, case.clock_started_at, hours)
+    warn = add_working_hours(cal, periods, case.clock_started_at, hours - min(1.0, hours / 2))
+    extra = case.extension_days + case.paused_working_days
+    if not extra:
+        return due, warn
+
+    def shift(moment: dt.datetime) -> dt.datetime:
+        local = timezone.localtime(moment)
+        return dt.datetime.combine(cal.add_working_days(local.date(), extra), local.timetz())
+
+    return shift(due), shift(warn)
 
 
 def _joint_parent_waiting(case: Case) -> bool:
@@ -164,3 +265,5 @@ def clear_dates_for_final_state(case: Case) -> None:
     case.step_due_date = None
     case.warn_on = None
     case.overdue_on = None
+    case.warn_at = None
+    case.overdue_at = None

@@ -138,6 +138,12 @@ class Case(models.Model):
     statutory_days = models.PositiveSmallIntegerField("法定时限(工作日)")
     extension_days = models.PositiveSmallIntegerField("延期(工作日)", default=0)
     clock_start = models.DateField("计时起算日", null=True, blank=True)
+    # 即办件 (ADR 0093): a limit in working hours instead of working days
+    promised_hours = models.PositiveSmallIntegerField("即办件时限(小时)", null=True, blank=True)
+    clock_started_at = models.DateTimeField("计时起算时间", null=True, blank=True)
+    due_at = models.DateTimeField("即办件办结时间", null=True, blank=True)
+    warn_at = models.DateTimeField("即办件预警时间", null=True, blank=True)
+    overdue_at = models.DateTimeField("即办件超期时间", null=True, blank=True)
     paused_working_days = models.PositiveSmallIntegerField("暂停计时(工作日)", default=0)
     paused_on = models.DateField("暂停日期", null=True, blank=True)
     due_date = models.DateField("承诺办结日期", null=True, blank=True)

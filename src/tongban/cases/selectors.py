@@ -45,23 +45,38 @@ def readable_cases(user: Any) -> QuerySet[Case]:
     return Case.objects.filter(scope)
 
 
-def with_overdue_level(queryset: QuerySet[Case], today: dt.date | None = None) -> QuerySet[Case]:
+def red_q(today: dt.date, now: dt.datetime) -> Q:
+    """Red: past the overdue date, or past the due time of a same-day item (即办件)."""
+    return Q(overdue_on__lt=today) | Q(overdue_at__lt=now)
+
+
+def with_overdue_level(
+    queryset: QuerySet[Case], today: dt.date | None = None, now: dt.datetime | None = None
+) -> QuerySet[Case]:
     today = today or deadlines.local_today()
+    now = now or deadlines.local_now()
     return queryset.annotate(
         overdue_level=When_(
-            When(overdue_on__lt=today, then=Value(OverdueLevel.RED)),
-            When(warn_on__lte=today, then=Value(OverdueLevel.YELLOW)),
+            When(red_q(today, now), then=Value(OverdueLevel.RED)),
+            When(Q(warn_on__lte=today) | Q(warn_at__lte=now), then=Value(OverdueLevel.YELLOW)),
             default=Value(OverdueLevel.GREEN),
             output_field=CharField(),
         )
     )
 
 
-def overdue_level_of(case: Case, today: dt.date | None = None) -> str:
+def overdue_level_of(
+    case: Case, today: dt.date | None = None, now: dt.datetime | None = None
+) -> str:
     today = today or deadlines.local_today()
-    if case.overdue_on is not None and case.overdue_on < today:
+    now = now or deadlines.local_now()
+    if (case.overdue_on is not None and case.overdue_on < today) or (
+        case.overdue_at is not None and case.overdue_at < now
+    ):
         return OverdueLevel.RED
-    if case.warn_on is not None and case.warn_on <= today:
+    if (case.warn_on is not None and case.warn_on <= today) or (
+        case.warn_at is not None and case.warn_at <= now
+    ):
         return OverdueLevel.YELLOW
     return OverdueLevel.GREEN
 
@@ -137,16 +152,22 @@ def case_queue(user: Any, filters: QueueFilter, today: dt.date | None = None) ->
         qs = qs.filter(
             item_id=Subquery(ServiceItem.objects.filter(code=filters.item).values("pk")[:1])
         )
+    now = deadlines.local_now()
+    # the date columns carry every case; warn_at / overdue_at only same-day items (即办件)
     if filters.overdue == OverdueLevel.RED:
-        qs = qs.filter(overdue_on__lt=today)
+        qs = qs.filter(red_q(today, now))
     elif filters.overdue == OverdueLevel.YELLOW:
-        qs = qs.filter(warn_on__lte=today, overdue_on__gte=today)
+        qs = qs.filter(Q(warn_on__lte=today, overdue_on__gte=today) | Q(warn_at__lte=now)).exclude(
+            red_q(today, now)
+        )
     elif filters.overdue == OverdueLevel.GREEN:
         qs = qs.filter(
             Q(overdue_on__isnull=True, warn_on__isnull=True)
             | Q(overdue_on__gte=today, warn_on__gt=today)
             | Q(overdue_on__isnull=True, warn_on__gt=today)
-        )
+            # a 即办件 in review has an overdue date and only a warning *time*
+            | Q(overdue_on__gte=today, warn_on__isnull=True)
+        ).exclude(warn_at__lte=now)
     elif filters.overdue:
         raise Invalid(
             "超期等级应为 green / yellow / red。",

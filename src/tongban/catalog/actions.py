@@ -63,6 +63,7 @@ IMPLEMENTATION_FIELDS = (
     "conditions",
     "statutory_limit_days",
     "promised_limit_days",
+    "promised_limit_hours",
     "fee",
     "result_type",
     "result_name",

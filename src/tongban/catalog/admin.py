@@ -329,6 +329,7 @@ class ItemImplementationAdmin(ActionBackedAdmin):
                     "conditions",
                     "statutory_limit_days",
                     "promised_limit_days",
+                    "promised_limit_hours",
                     "fee",
                     "result_type",
                     "result_name",

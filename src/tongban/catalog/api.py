@@ -106,6 +106,7 @@ class ImplementationOut(Schema):
     conditions: str
     statutory_limit_days: int
     promised_limit_days: int
+    promised_limit_hours: int | None = None
     fee: Decimal
     result_type: str
     result_name: str

@@ -106,6 +106,12 @@ class ItemImplementation(models.Model):
     conditions = models.TextField("受理条件", blank=True)
     statutory_limit_days = models.PositiveSmallIntegerField("法定时限(工作日)", default=20)
     promised_limit_days = models.PositiveSmallIntegerField("承诺时限(工作日)")
+    promised_limit_hours = models.PositiveSmallIntegerField(
+        "即办件时限(小时)",
+        null=True,
+        blank=True,
+        help_text="即办件:受理后在办理地办公时间内的小时时限;填写后承诺时限不再按工作日计",
+    )
     fee = models.DecimalField("收费(元)", max_digits=10, decimal_places=2, default=0)
     result_type = models.CharField("结果类型", max_length=24, choices=ResultType.choices)
     result_name = models.CharField("结果名称", max_length=128, blank=True)
