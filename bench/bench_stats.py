@@ -254,17 +254,18 @@ def _paths() -> dict[str, list[tuple[str, str, str, int, float | None]]]:
     """(action, from, to, practice code, delay) along each path, from the transition
     table itself."""
     if not _PATHS:
-        from tongban.cases.workflow import find_transition
+        from tongban.cases.workflow import SUBMIT_PRACTICE_CODE, find_transition, practice_code_for
 
         for mode, path, start in (
             ("proxy", PROXY_PATH, "received"),
             ("online", ONLINE_PATH, "pending_acceptance"),
         ):
-            status, out = start, []
+            status, out, code = start, [], SUBMIT_PRACTICE_CODE
             for action, variant, delay in path:
                 t = find_transition(action, status, variant)
                 assert t is not None, (action, status)
-                out.append((action, status, str(t.target), t.practice_code, delay))
+                code = practice_code_for(t, code)
+                out.append((action, status, str(t.target), code, delay))
                 status = str(t.target)
             _PATHS[mode] = out
     return _PATHS

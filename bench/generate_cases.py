@@ -327,7 +327,10 @@ def _practice_codes() -> dict[str, int]:
 
     codes: dict[str, int] = {"received": SUBMIT_PRACTICE_CODE}
     for transition in TRANSITIONS:
-        codes.setdefault(transition.target.value, transition.practice_code)
+        # a move without a code of its own keeps the code of the state it leaves
+        code = transition.practice_code or codes.get(transition.source.value)
+        if code is not None:
+            codes.setdefault(transition.target.value, code)
     codes["pending_acceptance"] = SUBMIT_PRACTICE_CODE
     return codes
 
