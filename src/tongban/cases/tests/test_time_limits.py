@@ -132,6 +132,20 @@ def test_a_same_day_item_is_due_within_hours_and_turns_yellow_then_red(
     assert send_overdue_warnings() == 0
 
 
+def test_the_case_page_shows_the_due_time_to_the_handling_officer_only(
+    world, api, clock, same_day_item, client
+):
+    number = _pending_case(world, api)
+    _ok(api("420100Z01-officer").act(number, "accept"))
+    client.force_login(world.user("420100Z01-officer"))
+    page = client.get(f"/cases/{number}/").content.decode()
+    assert "即办件办结时间" in page and "2024-09-27 14:00" in page and "4 个工作小时" in page
+    english = client.get(f"/cases/{number}/", headers={"Accept-Language": "en"}).content.decode()
+    assert "same-day item: 4 working hours" in english and "Due time (same-day item)" in english
+    client.force_login(world.user("420703400-officer"))  # another jurisdiction
+    assert client.get(f"/cases/{number}/").status_code == 404
+
+
 def test_a_working_day_item_is_unchanged(world, api, clock):
     number = _pending_case(world, api)
     case = _ok(api("420100Z01-officer").act(number, "accept"))
