@@ -43,15 +43,16 @@ demo: $(STAMP) fonts $(ECHARTS)
 	TONGBAN_DEMO=1 $(BIN)/tongban setup-pki
 	# the article's 卫女士 example as a demo case (needs the signing keys; idempotent)
 	TONGBAN_DEMO=1 $(BIN)/tongban seed-enterprise-demo
-	# a local mail sink (files under var/mail/new), the notification worker and the
-	# statistics refresh and the history checkpoints (ADR 0092) run beside the server and
-	# stop with it
+	# a local mail sink (files under var/mail/new), the notification worker, the
+	# statistics refresh, the history checkpoints (ADR 0092) and the overdue warnings run
+	# beside the server and stop with it
 	mkdir -p var/mail/tmp var/mail/new var/mail/cur
-	trap 'kill $$sink $$worker $$stats $$heads 2>/dev/null' EXIT INT TERM; \
+	trap 'kill $$sink $$worker $$stats $$heads $$warnings 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python -m aiosmtpd -n -l 127.0.0.1:8025 -c aiosmtpd.handlers.Mailbox var/mail & sink=$$!; \
 	TONGBAN_DEMO=1 TONGBAN_EMAIL_PORT=8025 $(BIN)/tongban run-worker & worker=$$!; \
 	TONGBAN_DEMO=1 $(BIN)/tongban refresh-stats --every 30 & stats=$$!; \
 	TONGBAN_DEMO=1 $(BIN)/tongban audit sign-heads --every 60 & heads=$$!; \
+	TONGBAN_DEMO=1 $(BIN)/tongban send-overdue-warnings --every 60 & warnings=$$!; \
 	TONGBAN_DEMO=1 TONGBAN_EMAIL_PORT=8025 $(BIN)/tongban serve
 
 lint: $(STAMP)

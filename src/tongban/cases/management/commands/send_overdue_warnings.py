@@ -47,7 +47,7 @@ class Command(BaseCommand):
             if not connection.in_atomic_block:  # never inside a caller's transaction
                 close_old_connections()
             try:
-                self._run()
+                self._run(quiet=True)
             except Exception:  # retried at the next tick
                 log.exception("overdue warnings failed; retrying in %s s", every)
             done += 1
@@ -55,6 +55,7 @@ class Command(BaseCommand):
                 break
             stop.wait(every)
 
-    def _run(self) -> None:
+    def _run(self, quiet: bool = False) -> None:
         made = send_overdue_warnings()
-        self.stdout.write(f"超期预警 overdue warnings: {made}")
+        if made or not quiet:
+            self.stdout.write(f"超期预警 overdue warnings: {made}")
