@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0002_case_joint_parts"),
+        ("cases", "0003_paper_originals"),
     ]
 
     operations = [
