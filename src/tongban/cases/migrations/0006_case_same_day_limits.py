@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0004_overduealert"),
+        ("cases", "0005_overduealert"),
     ]
 
     operations = [

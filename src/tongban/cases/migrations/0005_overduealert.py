@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0003_paper_originals"),
+        ("cases", "0004_case_bundle_case_form_data"),
     ]
 
     operations = [

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("catalog", "0002_paper_originals"),
+        ("catalog", "0003_serviceitem_form_kind_itembundle_bundlepart"),
     ]
 
     operations = [
