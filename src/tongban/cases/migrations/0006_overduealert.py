@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0004_case_bundle_case_form_data"),
+        ("cases", "0005_caseevent_digest"),
     ]
 
     operations = [

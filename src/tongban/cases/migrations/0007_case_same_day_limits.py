@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0005_overduealert"),
+        ("cases", "0006_overduealert"),
     ]
 
     operations = [
