@@ -3,17 +3,47 @@ api.py; this module only wires them together and maps errors to JSON."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+import json
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
+from django.http import Http404, HttpRequest, HttpResponse, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.schema import OpenAPISchema
+from ninja.parser import Parser
 
 from tongban.accounts.auth import api_auth
-from tongban.core.errors import DomainError
+from tongban.core.api_errors import document_errors
+from tongban.core.errors import (
+    DomainError,
+    MalformedRequest,
+    RequestTooLarge,
+    not_found,
+)
+from tongban.core.inputs import check_json_text
 from tongban.core.responses import api_language
 from tongban.core.views import internal_error, log_server_error, new_reference
 
-api = NinjaAPI(
+
+class JsonParser(Parser):
+    """JSON bodies, refused as a whole when any string in them (free-form objects
+    included) holds NUL or an unpaired surrogate: no schema can miss one."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        return check_json_text(json.loads(request.body))
+
+
+class TongbanAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs: Any) -> OpenAPISchema:
+        schema = super().get_openapi_schema(**kwargs)
+        document_errors(schema)
+        return schema
+
+
+api = TongbanAPI(
     title="Tongban 通办 API",
     version="1.0.0",
     description="跨域通办平台接口 / Cross-jurisdiction government services API",
@@ -24,6 +54,7 @@ api = NinjaAPI(
     # Swagger UI from ninja's static files (ninja is in INSTALLED_APPS), and no call to the
     # public validator.swagger.io: government intranets are often offline (ADR 0091)
     docs=Swagger(settings={"validatorUrl": None}),
+    parser=JsonParser(),
 )
 
 
@@ -61,8 +92,62 @@ def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    cause = exc.__cause__
+    if isinstance(cause, DomainError):
+        # raised by JsonParser, wrapped by Ninja's body reader
+        return on_domain_error(request, cause)
+    if isinstance(cause, RequestDataTooBig):
+        return on_too_big(request, cause)
+    if exc.status_code == 400 and cause is not None:
+        return on_domain_error(
+            request,
+            MalformedRequest(
+                "请求体不是有效的JSON。",
+                "The request body is not valid JSON.",
+                code="malformed_body",
+            ),
+        )
     body = {"code": f"http_{exc.status_code}", "message": str(exc)}
     return api.create_response(request, body, status=exc.status_code)
+
+
+# Request-level failures Django raises while reading the body. Without these handlers
+# Ninja answers 500 with a traceback in DEBUG and Django a bare 400 page in production.
+@api.exception_handler(RequestDataTooBig)
+def on_too_big(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return on_domain_error(
+        request, RequestTooLarge("请求体过大。", "The request body is too large.")
+    )
+
+
+@api.exception_handler(TooManyFieldsSent)
+def on_too_many_fields(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return on_domain_error(
+        request, RequestTooLarge("表单字段过多。", "Too many form fields.", code="too_many_fields")
+    )
+
+
+@api.exception_handler(MultiPartParserError)
+def on_bad_multipart(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return on_domain_error(
+        request,
+        MalformedRequest(
+            "multipart 请求格式错误。",
+            "The multipart body cannot be read (boundary missing or broken).",
+            code="malformed_multipart",
+        ),
+    )
+
+
+@api.exception_handler(UnreadablePostError)
+@api.exception_handler(SuspiciousOperation)
+def on_bad_request(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return on_domain_error(request, MalformedRequest("请求格式错误。", "Malformed request."))
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return on_domain_error(request, not_found())
 
 
 @api.exception_handler(Exception)

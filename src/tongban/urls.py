@@ -1,7 +1,19 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.http import HttpRequest, JsonResponse
+from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
 
 from tongban.api import api
+from tongban.core.responses import api_error_response
+from tongban.core.errors import not_found
+
+
+@csrf_exempt  # a JSON 404 for any method; nothing is read or written
+def api_not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
+    """Any /api/ URL that matches no operation (e.g. a non-numeric id) answers the API's
+    JSON 404, not the HTML page."""
+    return api_error_response(request, not_found())
+
 
 admin.site.site_header = "通办 Tongban 管理后台"
 admin.site.site_title = "通办 Tongban"
@@ -10,6 +22,7 @@ admin.site.index_title = "主数据管理"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    re_path(r"^api/(?P<rest>.*)$", api_not_found),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("tongban.licences.urls")),
     path("", include("tongban.stats.urls")),

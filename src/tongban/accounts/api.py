@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
@@ -11,14 +11,19 @@ from ninja import Router, Schema, Status
 from tongban.accounts import actions, selectors
 from tongban.accounts.models import Applicant, Role, User
 from tongban.accounts.selectors import find_applicant_for
+from tongban.core.api_errors import ErrorOut
+from tongban.core.inputs import Column, Text
 from tongban.core.masking import mask_name
+
+# long enough for any passphrase, short enough that hashing it costs nothing
+MAX_PASSWORD = 1024
 
 router = Router(tags=["auth"])
 
 
 class TokenIn(Schema):
-    username: str
-    password: str
+    username: Annotated[str, Column(User, "username", required=True)]
+    password: Annotated[str, Text(MAX_PASSWORD, required=True)]
 
 
 class RoleOut(Schema):
@@ -40,11 +45,6 @@ class TokenOut(Schema):
     token_type: str = "bearer"
     expires_at: dt.datetime
     user: UserOut
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
 
 
 def user_out(user: User) -> UserOut:

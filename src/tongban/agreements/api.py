@@ -23,6 +23,8 @@ from tongban.agreements.selectors import (
 )
 from tongban.catalog.models import Mode
 from tongban.catalog.selectors import get_item_for, get_jurisdiction
+from tongban.core.api_errors import ErrorOut
+from tongban.core.inputs import Limit, Offset, QueryText, Version
 from tongban.core.masking import mask_phone
 
 router = Router(tags=["合作协议 agreements"])
@@ -34,14 +36,8 @@ class Pagination(LimitOffsetPagination):
     """limit (1–200, default 20) and offset; the answer carries `count`."""
 
     class Input(Schema):
-        limit: int = Field(20, ge=1, le=200)
-        offset: int = Field(0, ge=0)
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    details: dict[str, Any] | None = None
+        limit: Limit = 20
+        offset: Offset = 0
 
 
 class JurisdictionRef(Schema):
@@ -144,12 +140,12 @@ class RouteOut(Schema):
 
 
 class AgreementFilters(Schema):
-    party: str | None = Field(None, description="管辖地代码:只列该地参与的协议")
+    party: QueryText | None = Field(None, description="管辖地代码:只列该地参与的协议")
 
 
 class RouteQuery(Schema):
-    item: str = Field(..., description="事项基本编码")
-    receiving: str = Field(..., description="收件管辖地代码")
+    item: QueryText = Field(..., description="事项基本编码")
+    receiving: QueryText = Field(..., description="收件管辖地代码")
     on: dt.date | None = Field(None, description="日期,默认今天")
 
 
@@ -200,7 +196,7 @@ def list_agreements(request: HttpRequest, filters: Query[AgreementFilters]) -> A
     response={200: AgreementDetail, 404: ErrorOut},
     summary="协议详情与版本历史 / Agreement with items and history",
 )
-def get_agreement(request: HttpRequest, code: str, version: int | None = None) -> Any:
+def get_agreement(request: HttpRequest, code: str, version: Version | None = None) -> Any:
     user = request.user
     agreement = get_agreement_for(user, code, version)
     parties = list(agreement.parties.all())

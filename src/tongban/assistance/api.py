@@ -4,6 +4,7 @@ case; write: window staff of the receiving place)."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
@@ -11,19 +12,24 @@ from ninja import Field, Router, Schema, Status
 from tongban.assistance import actions, selectors
 from tongban.assistance.models import AssistanceRecord
 from tongban.cases.selectors import get_case_for
+from tongban.core.inputs import Column, Id, Note, Text
 
 router = Router(tags=["assistance 帮办代办"])
 
 
 class AssistanceIn(Schema):
-    role: str = Field(..., description="help 帮办 / act 代办")
-    steps: list[str] = Field(
-        ..., description="fill_form / scan / submit / follow_up / collect_result"
+    role: Annotated[str, Column(AssistanceRecord, "role", required=True)] = Field(
+        ..., description="help 帮办 / act 代办"
     )
-    consent_method: str = Field(..., description="window_signature / portal")
+    steps: list[Annotated[str, Text(32)]] = Field(
+        ..., max_length=16, description="fill_form / scan / submit / follow_up / collect_result"
+    )
+    consent_method: Annotated[str, Column(AssistanceRecord, "consent_method", required=True)] = (
+        Field(..., description="window_signature / portal")
+    )
     consent_at: dt.datetime | None = Field(None, description="默认为登记时间")
-    note: str = ""
-    consultation_id: int | None = None
+    note: Note = ""
+    consultation_id: Id | None = None
 
 
 class AssistanceOut(Schema):

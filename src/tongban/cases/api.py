@@ -4,87 +4,119 @@ selector or action, serialise."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 from ninja import Status as Answer
 
+from tongban.accounts.models import Applicant
 from tongban.cases import actions, selectors
 from tongban.cases.application_forms import masked_form
-from tongban.cases.models import Case, Status
+from tongban.cases.models import Case, CaseMaterial, Shipment, Status
 from tongban.cases.workflow import ACTION_LABELS, Action
+from tongban.catalog.models import ItemBundle, ServiceItem
 from tongban.core.errors import Invalid
+from tongban.core.inputs import (
+    MAX_LIST_ITEMS,
+    Column,
+    Id,
+    Limit,
+    Note,
+    QueryText,
+    Text,
+    text_problem,
+)
 from tongban.core.masking import mask_id_number, mask_name
+from tongban.regions.models import Jurisdiction
 
 router = Router(tags=["cases"])
 
 
 # -- input -------------------------------------------------------------------------------
+# Lengths come from the columns the values are stored in (core.inputs, ADR 0090).
+
+JurisdictionCode = Annotated[str, Column(Jurisdiction, "code", required=True)]
+ItemCode = Annotated[str, Column(ServiceItem, "code", required=True)]
+Choice = Annotated[str, Text(16, required=True)]
+# the longest extension, supplement or commitment period any action allows is far below
+MAX_DAYS = 365
 
 
 class ApplicantIn(Schema):
-    kind: str = Field(..., description="person | enterprise")
-    name: str
-    id_number: str = ""
-    uscc: str = ""
-    agent_name: str = ""
-    agent_id_number: str = ""
-    phone: str = ""
-    email: str = ""
-    address: str = ""
+    kind: Choice = Field(..., description="person | enterprise")
+    name: Annotated[str, Column(Applicant, "name", required=True)]
+    id_number: Annotated[str, Column(Applicant, "id_number")] = ""
+    uscc: Annotated[str, Column(Applicant, "uscc")] = ""
+    agent_name: Annotated[str, Column(Applicant, "agent_name")] = ""
+    agent_id_number: Annotated[str, Column(Applicant, "agent_id_number")] = ""
+    phone: Annotated[str, Column(Applicant, "phone")] = ""
+    email: Annotated[str, Column(Applicant, "email")] = ""
+    address: Annotated[str, Column(Applicant, "address")] = ""
 
 
 class MaterialIn(Schema):
-    material_id: int
-    state: str = Field("provided", description="provided | missing | deferred | by_licence")
+    material_id: Id
+    state: Choice = Field("provided", description="provided | missing | deferred | by_licence")
     original_posted: bool = False
-    licence_reference: str = ""
+    licence_reference: Annotated[str, Column(CaseMaterial, "licence_reference")] = ""
 
 
 class JointPartIn(Schema):
-    jurisdiction: str
-    item: str
+    jurisdiction: JurisdictionCode
+    item: ItemCode
 
 
 class CaseCreateIn(Schema):
-    item: str = Field(..., description="service item code")
-    handling: str = Field(..., description="handling jurisdiction code")
-    mode: str = Field(..., description="online | proxy | joint")
-    channel: str = Field(..., description="window | terminal | web | app")
-    delivery_method: str = Field(..., description="post | window | electronic")
-    receiving: str | None = Field(None, description="receiving jurisdiction code (not online)")
-    window_id: int | None = None
-    applicant_id: int | None = None
+    item: ItemCode = Field(..., description="service item code")
+    handling: JurisdictionCode = Field(..., description="handling jurisdiction code")
+    mode: Choice = Field(..., description="online | proxy | joint")
+    channel: Choice = Field(..., description="window | terminal | web | app")
+    delivery_method: Choice = Field(..., description="post | window | electronic")
+    receiving: JurisdictionCode | None = Field(
+        None, description="receiving jurisdiction code (not online)"
+    )
+    window_id: Id | None = None
+    applicant_id: Id | None = None
     applicant: ApplicantIn | None = None
-    materials: list[MaterialIn] = []
-    delivery_address: str = ""
-    joint_parts: list[JointPartIn] = []
+    materials: list[MaterialIn] = Field([], max_length=MAX_LIST_ITEMS)
+    delivery_address: Annotated[str, Column(Case, "delivery_address")] = ""
+    joint_parts: list[JointPartIn] = Field([], max_length=MAX_LIST_ITEMS)
     form: dict[str, Any] | None = Field(
         None,
         description="structured application form of the item (e.g. 企业设立登记: "
         "name_declaration_number, proposed_name, enterprise_type, registered_capital (万元), "
         "address, business_scope, legal_representative, investors, seals)",
     )
-    bundle: str = Field("", description="a 一件事 bundle code (e.g. BUNDLE-QYKB), joint mode")
-    bundle_parts: list[str] = Field([], description="optional bundle parts chosen (item codes)")
+    bundle: Annotated[str, Column(ItemBundle, "code")] = Field(
+        "", description="a 一件事 bundle code (e.g. BUNDLE-QYKB), joint mode"
+    )
+    bundle_parts: list[ItemCode] = Field(
+        [], max_length=MAX_LIST_ITEMS, description="optional bundle parts chosen (item codes)"
+    )
 
 
 class CaseActionIn(Schema):
-    reason: str = ""
-    missing: list[int] = Field([], description="material ids to supplement (request_supplement)")
-    provided: list[int] = Field([], description="material ids supplemented (supplement)")
-    days: int | None = Field(None, description="extension / supplement / commitment days")
-    method: str | None = Field(
+    reason: Note = ""
+    missing: list[Id] = Field(
+        [], max_length=MAX_LIST_ITEMS, description="material ids to supplement (request_supplement)"
+    )
+    provided: list[Id] = Field(
+        [], max_length=MAX_LIST_ITEMS, description="material ids supplemented (supplement)"
+    )
+    days: int | None = Field(
+        None, ge=0, le=MAX_DAYS, description="extension / supplement / commitment days"
+    )
+    method: Choice | None = Field(
         None, description="ship: post | window | electronic (default: the case's choice)"
     )
-    carrier: str = ""
-    waybill_number: str = ""
-    address: str = ""
-    pickup_code: str = ""
-    picker_id_number: str = ""
-    competent_authority: str = ""
-    discrepancies: str = Field(
+    carrier: Annotated[str, Column(Shipment, "carrier")] = ""
+    waybill_number: Annotated[str, Column(Shipment, "waybill_number")] = ""
+    address: Annotated[str, Column(Shipment, "address")] = ""
+    pickup_code: Annotated[str, Text(16)] = ""
+    picker_id_number: Annotated[str, Column(Applicant, "id_number")] = ""
+    competent_authority: Annotated[str, Column(Case, "competent_authority")] = ""
+    discrepancies: Annotated[str, Text(255)] = Field(
         "", description="receive_transfer / receive_originals: what differs (max 255)"
     )
     mismatch: bool = Field(
@@ -93,16 +125,18 @@ class CaseActionIn(Schema):
 
 
 class CaseQueueIn(Schema):
-    status: list[str] | None = None
-    jurisdiction: str | None = None
-    side: str | None = Field(None, description="receiving | handling (with jurisdiction)")
-    overdue: str | None = Field(None, description="green | yellow | red")
-    item: str | None = None
-    ordering: str = Field(
+    status: list[Annotated[str, Column(Case, "status")]] | None = Field(
+        None, max_length=MAX_LIST_ITEMS
+    )
+    jurisdiction: QueryText | None = None
+    side: QueryText | None = Field(None, description="receiving | handling (with jurisdiction)")
+    overdue: QueryText | None = Field(None, description="green | yellow | red")
+    item: QueryText | None = None
+    ordering: QueryText = Field(
         "received", description="received (newest first) | due (most urgent first)"
     )
-    cursor: str | None = None
-    limit: int = Field(50, ge=1, le=200)
+    cursor: Annotated[str, Text(256)] | None = None
+    limit: Limit = 50
 
 
 # -- output ------------------------------------------------------------------------------
@@ -314,10 +348,10 @@ def create_case(
     request: HttpRequest, response: HttpResponse, payload: CaseCreateIn
 ) -> Answer[dict[str, Any]]:
     key = request.headers.get("Idempotency-Key") or None
-    if key is not None and len(key) > 128:
+    if key is not None and (len(key) > 128 or text_problem(key)):
         raise Invalid(
             "Idempotency-Key 过长。",
-            "Idempotency-Key is too long (max 128).",
+            "Idempotency-Key is too long (max 128) or holds a NUL character.",
             code="invalid_idempotency_key",
         )
     data = actions.SubmitInput(

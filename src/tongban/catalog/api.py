@@ -20,6 +20,8 @@ from tongban.catalog.selectors import (
     item_implementations,
 )
 from tongban.catalog.selectors import search_items as search_items_selector
+from tongban.core.api_errors import ErrorOut
+from tongban.core.inputs import Id, Limit, Offset, QueryText
 
 router = Router(tags=["事项目录 catalogue"])
 
@@ -28,8 +30,8 @@ class Pagination(LimitOffsetPagination):
     """limit (1–200, default 20) and offset; the answer carries `count`."""
 
     class Input(Schema):
-        limit: int = Field(20, ge=1, le=200)
-        offset: int = Field(0, ge=0)
+        limit: Limit = 20
+        offset: Offset = 0
 
 
 class JurisdictionRef(Schema):
@@ -156,17 +158,11 @@ class ItemDetail(Schema):
     implementations: list[ImplementationOut]
 
 
-class ErrorOut(Schema):
-    code: str
-    message: str
-    details: dict[str, Any] | None = None
-
-
 class ItemFilters(Schema):
-    q: str | None = Field(None, description="名称包含 / 编码前缀 / 拼音首字母前缀")
-    jurisdiction: str | None = Field(None, description="管辖地代码:只列该地已发布的事项")
-    department: str | None = Field(None, description="主管部门类别,如 market_regulation")
-    mode: str | None = Field(None, description="通办模式:online / proxy / joint")
+    q: QueryText | None = Field(None, description="名称包含 / 编码前缀 / 拼音首字母前缀")
+    jurisdiction: QueryText | None = Field(None, description="管辖地代码:只列该地已发布的事项")
+    department: QueryText | None = Field(None, description="主管部门类别,如 market_regulation")
+    mode: QueryText | None = Field(None, description="通办模式:online / proxy / joint")
 
 
 @router.get(
@@ -212,5 +208,5 @@ def get_item(request: HttpRequest, code: str) -> Any:
     response={200: ImplementationDetail, 404: ErrorOut},
     summary="实施清单某一版本 / One implementation version",
 )
-def get_implementation(request: HttpRequest, implementation_id: int) -> Any:
+def get_implementation(request: HttpRequest, implementation_id: Id) -> Any:
     return get_implementation_for(request.user, implementation_id)

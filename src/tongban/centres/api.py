@@ -8,18 +8,15 @@ from pydantic import Field
 
 from tongban.centres.schemas import ServiceCentreOut
 from tongban.centres.selectors import readable_centres
+from tongban.core.api_errors import ErrorOut
+from tongban.core.inputs import QueryText
 from tongban.regions.selectors import get_jurisdiction_for
 
 router = Router(tags=["centres 政务服务中心与窗口"])
 
 
-class ErrorOut(Schema):
-    code: str
-    message: str
-
-
 class CentreFilter(Schema):
-    jurisdiction: str | None = Field(
+    jurisdiction: QueryText | None = Field(
         default=None, description="jurisdiction code; default: every active jurisdiction"
     )
 

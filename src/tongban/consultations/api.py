@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
@@ -12,6 +13,15 @@ from tongban.catalog.models import ServiceItem
 from tongban.consultations import actions, selectors
 from tongban.consultations.models import Consultation, ConsultationEvent
 from tongban.core.errors import Invalid
+from tongban.core.inputs import (
+    Column,
+    Id,
+    Limit,
+    Note,
+    Offset,
+    QueryText,
+    RequiredNote,
+)
 from tongban.core.masking import mask_name, mask_phone
 from tongban.regions.models import Jurisdiction
 
@@ -64,29 +74,36 @@ class ConsultationPage(Schema):
     items: list[ConsultationOut]
 
 
+JurisdictionCode = Annotated[str, Column(Jurisdiction, "code", required=True)]
+
+
 class ConsultationIn(Schema):
-    jurisdiction: str = Field(..., description="首问管辖地代码")
-    channel: str = Field(..., description="window / hotline / online / terminal")
-    topic: str
-    question: str
-    item: str | None = Field(None, description="事项基本编码")
-    applicant_id: int | None = None
-    asker_name: str = ""
-    asker_phone: str = ""
-    answer: str = Field("", description="当场答复时填写")
+    jurisdiction: JurisdictionCode = Field(..., description="首问管辖地代码")
+    channel: Annotated[str, Column(Consultation, "channel", required=True)] = Field(
+        ..., description="window / hotline / online / terminal"
+    )
+    topic: Annotated[str, Column(Consultation, "topic", required=True)]
+    question: RequiredNote
+    item: Annotated[str, Column(ServiceItem, "code")] | None = Field(
+        None, description="事项基本编码"
+    )
+    applicant_id: Id | None = None
+    asker_name: Annotated[str, Column(Consultation, "asker_name")] = ""
+    asker_phone: Annotated[str, Column(Consultation, "asker_phone")] = ""
+    answer: Note = Field("", description="当场答复时填写")
 
 
 class ForwardIn(Schema):
-    to_jurisdiction: str
-    note: str = ""
+    to_jurisdiction: JurisdictionCode
+    note: Note = ""
 
 
 class AnswerIn(Schema):
-    answer: str
+    answer: RequiredNote
 
 
 class CloseIn(Schema):
-    note: str = ""
+    note: Note = ""
 
 
 def _ref(j: Jurisdiction | None) -> dict | None:
@@ -129,7 +146,7 @@ def _event_out(e: ConsultationEvent) -> dict:
     }
 
 
-def _detail(request: HttpRequest, consultation_id: int) -> dict:
+def _detail(request: HttpRequest, consultation_id: Id) -> dict:
     c = selectors.get_consultation_for(request.user, consultation_id)
     body = _out(c)
     body["events"] = [_event_out(e) for e in selectors.consultation_events(c)]
@@ -146,16 +163,14 @@ def _jurisdiction(code: str) -> Jurisdiction:
 @router.get("/consultations", response=ConsultationPage, summary="咨询列表")
 def list_consultations(
     request: HttpRequest,
-    status: str | None = None,
-    jurisdiction: str | None = None,
-    channel: str | None = None,
-    item: str | None = None,
-    q: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
+    status: QueryText | None = None,
+    jurisdiction: QueryText | None = None,
+    channel: QueryText | None = None,
+    item: QueryText | None = None,
+    q: QueryText | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> dict:
-    limit = max(1, min(limit, 200))
-    offset = max(0, offset)
     qs = selectors.list_consultations(
         request.user,
         status=status,
@@ -195,7 +210,7 @@ def create_consultation(request: HttpRequest, payload: ConsultationIn) -> Status
 
 
 @router.get("/consultations/{consultation_id}", response=ConsultationDetailOut, summary="咨询详情")
-def get_consultation(request: HttpRequest, consultation_id: int) -> dict:
+def get_consultation(request: HttpRequest, consultation_id: Id) -> dict:
     return _detail(request, consultation_id)
 
 
@@ -204,7 +219,7 @@ def get_consultation(request: HttpRequest, consultation_id: int) -> dict:
     response=ConsultationDetailOut,
     summary="转办(首问负责)",
 )
-def forward(request: HttpRequest, consultation_id: int, payload: ForwardIn) -> dict:
+def forward(request: HttpRequest, consultation_id: Id, payload: ForwardIn) -> dict:
     actions.forward_consultation(
         request.user, consultation_id, _jurisdiction(payload.to_jurisdiction), payload.note
     )
@@ -214,7 +229,7 @@ def forward(request: HttpRequest, consultation_id: int, payload: ForwardIn) -> d
 @router.post(
     "/consultations/{consultation_id}/answer", response=ConsultationDetailOut, summary="答复"
 )
-def answer(request: HttpRequest, consultation_id: int, payload: AnswerIn) -> dict:
+def answer(request: HttpRequest, consultation_id: Id, payload: AnswerIn) -> dict:
     actions.answer_consultation(request.user, consultation_id, payload.answer)
     return _detail(request, consultation_id)
 
@@ -222,6 +237,6 @@ def answer(request: HttpRequest, consultation_id: int, payload: AnswerIn) -> dic
 @router.post(
     "/consultations/{consultation_id}/close", response=ConsultationDetailOut, summary="办结"
 )
-def close(request: HttpRequest, consultation_id: int, payload: CloseIn) -> dict:
+def close(request: HttpRequest, consultation_id: Id, payload: CloseIn) -> dict:
     actions.close_consultation(request.user, consultation_id, payload.note)
     return _detail(request, consultation_id)

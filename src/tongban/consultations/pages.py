@@ -18,8 +18,10 @@ from tongban.accounts.access import (
 from tongban.catalog.models import ServiceItem
 from tongban.catalog.selectors import readable_items, search_items
 from tongban.consultations import actions
+from tongban.consultations.api import AnswerIn, CloseIn, ConsultationIn, ForwardIn
 from tongban.consultations.models import Consultation, ConsultationChannel, ConsultationEvent
 from tongban.core.errors import Forbidden, Invalid
+from tongban.core.inputs import validate_fields, validate_input
 from tongban.regions.models import Jurisdiction
 
 PAGE_SIZE = 25
@@ -140,8 +142,19 @@ def _jurisdiction(code: str, field: str) -> Jurisdiction:
 def record_input(user: Any, post: Any, places: list[Jurisdiction]) -> dict[str, Any]:
     """Parse the record form into the keyword arguments of record_consultation."""
     code = post.get("jurisdiction") or (places[0].code if len(places) == 1 else "")
-    item = None
     item_code = (post.get("item") or "").strip()
+    fields = {
+        "channel": post.get("channel", ""),
+        "topic": post.get("topic", ""),
+        "question": post.get("question", ""),
+        "asker_name": post.get("asker_name", ""),
+        "asker_phone": post.get("asker_phone", ""),
+        "answer": post.get("answer", ""),
+    }
+    # the API's contract for the same input: lengths, no NUL, non-empty topic and question
+    # (the jurisdiction and the item are looked up below, with their own messages)
+    validate_fields(ConsultationIn, fields)
+    item = None
     if item_code:
         item = readable_items(user).filter(code=item_code).first()
         if item is None:
@@ -151,16 +164,7 @@ def record_input(user: Any, post: Any, places: list[Jurisdiction]) -> dict[str, 
                 code="unknown_item",
                 details={"item": item_code},
             )
-    return {
-        "jurisdiction": _jurisdiction(code, "jurisdiction"),
-        "channel": post.get("channel", ""),
-        "topic": post.get("topic", ""),
-        "question": post.get("question", ""),
-        "item": item,
-        "asker_name": post.get("asker_name", ""),
-        "asker_phone": post.get("asker_phone", ""),
-        "answer": post.get("answer", ""),
-    }
+    return {"jurisdiction": _jurisdiction(code, "jurisdiction"), "item": item, **fields}
 
 
 # -- one consultation -------------------------------------------------------------------------
@@ -224,10 +228,14 @@ STEPS = ("forward", "answer", "close")
 def perform_step(user: Any, consultation_id: int, step: str, post: Any) -> Consultation:
     """Parse one step's form and call its action."""
     if step == "forward":
+        # the target is looked up by _jurisdiction, with its own codes; the note is stored
+        validate_fields(ForwardIn, {"note": post.get("note", "")})
         target = _jurisdiction(post.get("to_jurisdiction", ""), "to_jurisdiction")
         return actions.forward_consultation(user, consultation_id, target, post.get("note", ""))
     if step == "answer":
-        return actions.answer_consultation(user, consultation_id, post.get("answer", ""))
+        checked = validate_input(AnswerIn, {"answer": post.get("answer", "")})
+        return actions.answer_consultation(user, consultation_id, checked.answer)
     if step == "close":
+        validate_input(CloseIn, {"note": post.get("note", "")})
         return actions.close_consultation(user, consultation_id, post.get("note", ""))
     raise Invalid("未知的操作。", "Unknown step.", code="unknown_step", details={"step": step})

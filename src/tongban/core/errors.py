@@ -103,6 +103,16 @@ class InternalError(DomainError):
 
     status = 500
     code = "internal_error"
+class MalformedRequest(DomainError):
+    """The request itself cannot be read (not JSON, broken multipart, NUL in the URL)."""
+
+    status = 400
+    code = "bad_request"
+
+
+class RequestTooLarge(DomainError):
+    status = 413
+    code = "request_too_large"
 
 
 class CalendarNotAvailable(Conflict):

@@ -5,24 +5,29 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 from pydantic import ValidationError
 
+from tongban.core.api_errors import ErrorOut
 from tongban.core.errors import Invalid
+from tongban.core.inputs import (
+    Column,
+    Limit,
+    Offset,
+    QueryText,
+    RequiredNote,
+    Text,
+    check_json_text,
+)
 from tongban.core.masking import mask_id_number
 from tongban.licences import actions, selectors
 from tongban.licences.models import Licence
 from tongban.licences.selectors import MAX_PDF_BYTES, VerificationResult
 
 router = Router(tags=["licences"])
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
 
 
 class LicencePublicOut(Schema):
@@ -50,10 +55,13 @@ class VerificationOut(Schema):
     licence: LicencePublicOut | None = None
 
 
+LicenceId = Annotated[str, Column(Licence, "identifier", required=True)]
+
+
 class VerifyDataIn(Schema):
-    licence_id: str
+    licence_id: LicenceId
     data: dict[str, Any] = Field(..., description="the licence's structured data")
-    signature: str | None = Field(
+    signature: Annotated[str, Text(8192)] | None = Field(
         None, description="base64 detached signature (default: the one on record)"
     )
 
@@ -87,13 +95,13 @@ class LicenceListOut(Schema):
 
 
 class LicenceListIn(Schema):
-    status: str | None = Field(None, description="valid | revoked")
-    limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
+    status: QueryText | None = Field(None, description="valid | revoked")
+    limit: Limit = 50
+    offset: Offset = 0
 
 
 class RevokeIn(Schema):
-    reason: str
+    reason: RequiredNote
 
 
 def verification_out(result: VerificationResult) -> VerificationOut:
@@ -179,7 +187,7 @@ def verify_upload(request: HttpRequest) -> VerificationOut:
         licence_id = licence_id or selectors.identifier_in_pdf(pdf)
         return verification_out(selectors.verify_licence(licence_id, pdf_bytes=pdf))
     try:
-        body = VerifyDataIn.model_validate(json.loads(request.body or b"null"))
+        body = VerifyDataIn.model_validate(check_json_text(json.loads(request.body or b"null")))
     except (ValueError, ValidationError) as exc:
         raise Invalid(
             "请上传PDF文件(multipart)或提交JSON: licence_id、data、signature。",
@@ -228,6 +236,14 @@ def get_licence(request: HttpRequest, licence_id: str) -> LicenceOut:
 @router.get(
     "/licences/{licence_id}/pdf",
     response={200: None, 401: ErrorOut, 404: ErrorOut},
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "PDF",
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
     summary="下载证照版式文件 / Download the signed PDF",
 )
 def get_licence_pdf(request: HttpRequest, licence_id: str) -> HttpResponse:

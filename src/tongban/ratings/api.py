@@ -4,63 +4,74 @@ the published monthly summaries."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from tongban.accounts.access import is_platform_admin, jurisdictions_with
+from tongban.cases.models import Case
 from tongban.core.errors import Invalid
+from tongban.core.inputs import (
+    Column,
+    Id,
+    Limit,
+    Month,
+    Offset,
+    QueryText,
+    RequiredNote,
+    Text,
+    parse_month,
+)
 from tongban.core.masking import mask_name
 from tongban.ratings import actions, pages, selectors
 from tongban.ratings.models import MonthlySummary, Rating, Rectification
 
 router = Router(tags=["ratings 好差评"])
 
-
-def parse_month(value: str | None) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        year, month = value.split("-")
-        return dt.date(int(year), int(month), 1)
-    except ValueError as exc:
-        raise Invalid(
-            "月份格式应为YYYY-MM。", "A month is written YYYY-MM.", details={"month": value}
-        ) from exc
+MAX_COMMENT = 1000  # a rating comment is a remark, not a complaint letter
 
 
 class RatingIn(Schema):
-    case_number: str | None = Field(None, description="办件编号(与 consultation_id 二选一)")
-    consultation_id: int | None = Field(None, description="咨询编号(与 case_number 二选一)")
+    case_number: Annotated[str, Column(Case, "number")] | None = Field(
+        None, description="办件编号(与 consultation_id 二选一)"
+    )
+    consultation_id: Id | None = Field(None, description="咨询编号(与 case_number 二选一)")
     level: int = Field(..., ge=1, le=5, description="5 非常满意 … 1 非常不满意")
-    indicators: dict[str, int] = Field(
+    indicators: dict[Annotated[str, Text(32)], int] = Field(
         default_factory=dict,
+        max_length=16,
         description="网办: overall, efficiency, guide_accuracy, convenience, usability; "
         "现场: overall, efficiency, competence, attitude",
     )
-    comment: str = ""
+    comment: Annotated[str, Text(MAX_COMMENT)] = ""
     anonymous: bool = False
-    target_leg: str | None = Field(None, description="receiving / handling; 默认见文档")
+    target_leg: Annotated[str, Text(16)] | None = Field(
+        None, description="receiving / handling; 默认见文档"
+    )
 
 
 class PadRatingIn(Schema):
-    case_number: str | None = Field(None, description="办件编号(与 consultation_id 二选一)")
-    consultation_id: int | None = None
-    level: int = Field(..., ge=1, le=5, description="5 非常满意 … 1 非常不满意")
-    indicators: dict[str, int] = Field(
-        default_factory=dict, description="现场: overall, efficiency, competence, attitude"
+    case_number: Annotated[str, Column(Case, "number")] | None = Field(
+        None, description="办件编号(与 consultation_id 二选一)"
     )
-    comment: str = ""
+    consultation_id: Id | None = None
+    level: int = Field(..., ge=1, le=5, description="5 非常满意 … 1 非常不满意")
+    indicators: dict[Annotated[str, Text(32)], int] = Field(
+        default_factory=dict,
+        max_length=16,
+        description="现场: overall, efficiency, competence, attitude",
+    )
+    comment: Annotated[str, Text(MAX_COMMENT)] = ""
     anonymous: bool = False
 
 
 class LinkRatingIn(Schema):
     level: int = Field(..., ge=1, le=5, description="5 非常满意 … 1 非常不满意")
-    indicators: dict[str, int] = Field(default_factory=dict)
-    comment: str = ""
+    indicators: dict[Annotated[str, Text(32)], int] = Field(default_factory=dict, max_length=16)
+    comment: Annotated[str, Text(MAX_COMMENT)] = ""
     anonymous: bool = False
-    target_leg: str | None = None
+    target_leg: Annotated[str, Text(16)] | None = None
 
 
 class LinkRatingOut(Schema):
@@ -140,21 +151,23 @@ class RectificationPage(Schema):
 
 class CallbackIn(Schema):
     reached: bool
-    note: str
+    note: RequiredNote
 
 
 class ResolveIn(Schema):
-    outcome: str = Field(..., description="fixed_at_once / fixed / explained")
-    note: str
+    outcome: Annotated[str, Text(16, required=True)] = Field(
+        ..., description="fixed_at_once / fixed / explained"
+    )
+    note: RequiredNote
 
 
 class AppealIn(Schema):
-    reason: str
+    reason: RequiredNote
 
 
 class ReviewIn(Schema):
-    decision: str = Field(..., description="annul / reject")
-    note: str
+    decision: Annotated[str, Text(16, required=True)] = Field(..., description="annul / reject")
+    note: RequiredNote
 
 
 class SummaryOut(Schema):
@@ -175,7 +188,7 @@ class SummaryOut(Schema):
 
 
 class PublishIn(Schema):
-    month: str = Field(..., description="YYYY-MM")
+    month: Month
 
 
 def _rater_label(request: HttpRequest, r: Rating) -> str | None:
@@ -270,10 +283,6 @@ def _summary_out(s: MonthlySummary) -> dict[str, Any]:
     }
 
 
-def _page(limit: int, offset: int) -> tuple[int, int]:
-    return max(1, min(limit, 200)), max(0, offset)
-
-
 # -- published summaries (public) ------------------------------------------------------
 
 
@@ -281,7 +290,7 @@ def _page(limit: int, offset: int) -> tuple[int, int]:
     "/ratings/summaries", response=list[SummaryOut], auth=None, summary="好差评月度公示(公开)"
 )
 def summaries(
-    request: HttpRequest, month: str | None = None, jurisdiction: str | None = None
+    request: HttpRequest, month: Month | None = None, jurisdiction: QueryText | None = None
 ) -> list[dict[str, Any]]:
     rows = selectors.published_summaries(parse_month(month), jurisdiction)[:500]
     return [_summary_out(s) for s in rows]
@@ -290,7 +299,8 @@ def summaries(
 @router.post("/ratings/summaries", response={201: list[SummaryOut]}, summary="发布月度公示")
 def publish(request: HttpRequest, payload: PublishIn) -> Status:
     month = parse_month(payload.month)
-    assert month is not None
+    if month is None:  # the schema requires a YYYY-MM month; kept for the type checker
+        raise Invalid("请填写月份。", "A month is required.", code="invalid_month")
     actions.publish_monthly_summary(request.user, month)
     return Status(201, [_summary_out(s) for s in selectors.published_summaries(month)])
 
@@ -301,13 +311,12 @@ def publish(request: HttpRequest, payload: PublishIn) -> Status:
 @router.get("/ratings/rectifications", response=RectificationPage, summary="差评整改任务")
 def rectifications(
     request: HttpRequest,
-    status: str | None = None,
-    jurisdiction: str | None = None,
+    status: QueryText | None = None,
+    jurisdiction: QueryText | None = None,
     overdue: bool | None = None,
-    limit: int = 50,
-    offset: int = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
-    limit, offset = _page(limit, offset)
     qs = selectors.list_rectifications(
         request.user, status=status, jurisdiction_code=jurisdiction, overdue=overdue
     )
@@ -317,14 +326,14 @@ def rectifications(
 @router.get(
     "/ratings/rectifications/{int:task_id}", response=RectificationOut, summary="整改任务详情"
 )
-def rectification(request: HttpRequest, task_id: int) -> dict[str, Any]:
+def rectification(request: HttpRequest, task_id: Id) -> dict[str, Any]:
     return _task_out(selectors.get_rectification_for(request.user, task_id))
 
 
 @router.post(
     "/ratings/rectifications/{int:task_id}/callback", response=RectificationOut, summary="回访"
 )
-def callback(request: HttpRequest, task_id: int, payload: CallbackIn) -> dict[str, Any]:
+def callback(request: HttpRequest, task_id: Id, payload: CallbackIn) -> dict[str, Any]:
     actions.record_callback(request.user, task_id, reached=payload.reached, note=payload.note)
     return _task_out(selectors.get_rectification_for(request.user, task_id))
 
@@ -332,7 +341,7 @@ def callback(request: HttpRequest, task_id: int, payload: CallbackIn) -> dict[st
 @router.post(
     "/ratings/rectifications/{int:task_id}/resolve", response=RectificationOut, summary="整改办结"
 )
-def resolve(request: HttpRequest, task_id: int, payload: ResolveIn) -> dict[str, Any]:
+def resolve(request: HttpRequest, task_id: Id, payload: ResolveIn) -> dict[str, Any]:
     actions.resolve_rectification(request.user, task_id, outcome=payload.outcome, note=payload.note)
     return _task_out(selectors.get_rectification_for(request.user, task_id))
 
@@ -340,7 +349,7 @@ def resolve(request: HttpRequest, task_id: int, payload: ResolveIn) -> dict[str,
 @router.post(
     "/ratings/rectifications/{int:task_id}/appeal", response=RectificationOut, summary="申诉"
 )
-def appeal(request: HttpRequest, task_id: int, payload: AppealIn) -> dict[str, Any]:
+def appeal(request: HttpRequest, task_id: Id, payload: AppealIn) -> dict[str, Any]:
     actions.appeal_rectification(request.user, task_id, reason=payload.reason)
     return _task_out(selectors.get_rectification_for(request.user, task_id))
 
@@ -348,7 +357,7 @@ def appeal(request: HttpRequest, task_id: int, payload: AppealIn) -> dict[str, A
 @router.post(
     "/ratings/rectifications/{int:task_id}/review", response=RectificationOut, summary="复核"
 )
-def review(request: HttpRequest, task_id: int, payload: ReviewIn) -> dict[str, Any]:
+def review(request: HttpRequest, task_id: Id, payload: ReviewIn) -> dict[str, Any]:
     actions.review_appeal(request.user, task_id, decision=payload.decision, note=payload.note)
     return _task_out(selectors.get_rectification_for(request.user, task_id))
 
@@ -420,15 +429,14 @@ def link_rate(request: HttpRequest, token: str, payload: LinkRatingIn) -> Status
 @router.get("/ratings", response=RatingPage, summary="评价列表")
 def ratings(
     request: HttpRequest,
-    jurisdiction: str | None = None,
-    level: int | None = None,
+    jurisdiction: QueryText | None = None,
+    level: Annotated[int, Field(ge=1, le=5)] | None = None,
     bad: bool | None = None,
-    status: str | None = None,
-    month: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
+    status: QueryText | None = None,
+    month: Month | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
-    limit, offset = _page(limit, offset)
     qs = selectors.list_ratings(
         request.user,
         jurisdiction_code=jurisdiction,
@@ -444,5 +452,5 @@ def ratings(
 
 
 @router.get("/ratings/{int:rating_id}", response=RatingOut, summary="评价详情")
-def rating(request: HttpRequest, rating_id: int) -> dict[str, Any]:
+def rating(request: HttpRequest, rating_id: Id) -> dict[str, Any]:
     return _rating_out(request, selectors.get_rating_for(request.user, rating_id))

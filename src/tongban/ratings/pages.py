@@ -23,6 +23,7 @@ from tongban.cases.models import Case
 from tongban.consultations import selectors as consultation_selectors
 from tongban.consultations.models import Consultation
 from tongban.core.errors import DomainError, Forbidden, Invalid
+from tongban.core.inputs import validate_fields
 from tongban.ratings import actions, selectors
 from tongban.ratings.models import LEVEL_CHOICES, ChannelKind, Leg, Rating, Rectification
 
@@ -216,6 +217,11 @@ def rating_input(post: Any, form: RatingForm) -> RatingInput:
         for key, _label in form.indicators
         if key != "overall"
     }
+    # the API's contract for the same field (length, no NUL); imported here because the
+    # API module imports this one
+    from tongban.ratings.api import RatingIn
+
+    validate_fields(RatingIn, {"comment": post.get("comment", "")})
     return RatingInput(
         level=level,
         indicators=indicators,

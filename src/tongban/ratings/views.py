@@ -19,8 +19,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from tongban.accounts.access import is_platform_admin, jurisdictions_with
 from tongban.core.errors import DomainError, Invalid
+from tongban.core.inputs import parse_month
 from tongban.ratings import actions, pages, selectors
-from tongban.ratings.api import parse_month
 from tongban.ratings.models import Rectification
 from tongban.regions.models import Jurisdiction
 from tongban.web.views.common import page

@@ -11,6 +11,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from tongban.centres.schemas import ServiceCentreOut
+from tongban.core.api_errors import ErrorOut
 from tongban.regions.actions import MAX_CALENDAR_YEAR, MIN_CALENDAR_YEAR
 from tongban.regions.models import Jurisdiction
 from tongban.regions.selectors import (
@@ -21,11 +22,6 @@ from tongban.regions.selectors import (
 )
 
 router = Router(tags=["regions 行政区划与管辖地"])
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
 
 
 class JurisdictionOut(Schema):

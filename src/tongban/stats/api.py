@@ -4,29 +4,43 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 
+from tongban.core.inputs import Id, Month, QueryText
 from tongban.stats import export, selectors
 
 router = Router(tags=["stats 统计"])
 
+# `?format=csv|xlsx` answers a file instead of JSON; documented so clients (and the
+# schema run) know the other content types of the 200 answer
+_EXPORTS: dict[str, Any] = {
+    "responses": {
+        200: {
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                export.XLSX_CONTENT_TYPE: {"schema": {"type": "string", "format": "binary"}},
+            }
+        }
+    }
+}
+
 
 class StatsQuery(Schema):
-    from_month: str | None = Field(None, description="起始月份 YYYY-MM(含)")
-    to_month: str | None = Field(None, description="截止月份 YYYY-MM(含)")
-    jurisdiction: str | None = Field(None, description="管辖地代码(须在本人范围内)")
-    leg: str = Field("any", description="any / receiving / handling")
-    item: str | None = Field(None, description="事项基本编码")
-    department: str | None = None
-    mode: str | None = None
-    channel: str | None = None
-    status: str | None = None
+    from_month: Month | None = Field(None, description="起始月份 YYYY-MM(含)")
+    to_month: Month | None = Field(None, description="截止月份 YYYY-MM(含)")
+    jurisdiction: QueryText | None = Field(None, description="管辖地代码(须在本人范围内)")
+    leg: QueryText = Field("any", description="any / receiving / handling")
+    item: QueryText | None = Field(None, description="事项基本编码")
+    department: QueryText | None = None
+    mode: QueryText | None = None
+    channel: QueryText | None = None
+    status: QueryText | None = None
     high_frequency: bool | None = None
-    agreement: int | None = None
-    format: str = Field("json", description="json / csv / xlsx")
+    agreement: Id | None = None
+    format: QueryText = Field("json", description="json / csv / xlsx")
 
     def to_filter(self) -> selectors.StatsFilter:
         return selectors.StatsFilter(
@@ -104,11 +118,16 @@ def overview(request: HttpRequest, q: Query[StatsQuery]) -> dict[str, Any]:
     return selectors.overview(request.user, q.to_filter())
 
 
-@router.get("/stats/cases", response=TableOut, summary="办件统计(含按时率、各环节用时)")
+@router.get(
+    "/stats/cases",
+    openapi_extra=_EXPORTS,
+    response=TableOut,
+    summary="办件统计(含按时率、各环节用时)",
+)
 def cases(
     request: HttpRequest,
     q: Query[StatsQuery],
-    group_by: str | None = Query(
+    group_by: QueryText | None = Query(  # noqa: B008 (Ninja parameter declaration)
         None,
         description="最多两个,逗号分隔: month, receiving, handling, item, department, mode, "
         "channel, status, high_frequency, agreement",
@@ -118,7 +137,9 @@ def cases(
     return _table(q, "cases", data, export.CASE_COLUMNS)
 
 
-@router.get("/stats/flow", response=FlowOut, summary="收件地→办理地流向矩阵")
+@router.get(
+    "/stats/flow", openapi_extra=_EXPORTS, response=FlowOut, summary="收件地→办理地流向矩阵"
+)
 def flow(request: HttpRequest, q: Query[StatsQuery]) -> Any:
     data = selectors.flow_matrix(request.user, q.to_filter())
     fmt = export.check_format(q.format)
@@ -128,9 +149,16 @@ def flow(request: HttpRequest, q: Query[StatsQuery]) -> Any:
     return export.render(fmt, "flow", columns, data["rows"])
 
 
-@router.get("/stats/high-frequency", response=HighFrequencyOut, summary="高频事项占比")
-def high_frequency(request: HttpRequest, q: Query[StatsQuery], top: int = 10) -> Any:
-    data = selectors.high_frequency_share(request.user, q.to_filter(), max(1, min(top, 50)))
+@router.get(
+    "/stats/high-frequency",
+    openapi_extra=_EXPORTS,
+    response=HighFrequencyOut,
+    summary="高频事项占比",
+)
+def high_frequency(
+    request: HttpRequest, q: Query[StatsQuery], top: Annotated[int, Field(ge=1, le=50)] = 10
+) -> Any:
+    data = selectors.high_frequency_share(request.user, q.to_filter(), top)
     fmt = export.check_format(q.format)
     if fmt == "json":
         return data
@@ -138,11 +166,11 @@ def high_frequency(request: HttpRequest, q: Query[StatsQuery], top: int = 10) ->
     return export.render(fmt, "high_frequency", columns, data["top_items_by_cases"])
 
 
-@router.get("/stats/consultations", response=TableOut, summary="咨询统计")
+@router.get("/stats/consultations", openapi_extra=_EXPORTS, response=TableOut, summary="咨询统计")
 def consultations(
     request: HttpRequest,
     q: Query[StatsQuery],
-    group_by: str | None = Query(
+    group_by: QueryText | None = Query(  # noqa: B008 (Ninja parameter declaration)
         None,
         description="month, jurisdiction, forwarded_to, item, high_frequency, channel, status",
     ),
@@ -151,11 +179,11 @@ def consultations(
     return _table(q, "consultations", data, export.CONSULTATION_COLUMNS)
 
 
-@router.get("/stats/assistance", response=TableOut, summary="帮办代办统计")
+@router.get("/stats/assistance", openapi_extra=_EXPORTS, response=TableOut, summary="帮办代办统计")
 def assistance(
     request: HttpRequest,
     q: Query[StatsQuery],
-    group_by: str | None = Query(
+    group_by: QueryText | None = Query(  # noqa: B008 (Ninja parameter declaration)
         None, description="month, jurisdiction, handling, item, role, consent_method"
     ),
 ) -> Any:
@@ -163,11 +191,13 @@ def assistance(
     return _table(q, "assistance", data, export.ASSISTANCE_COLUMNS)
 
 
-@router.get("/stats/ratings", response=TableOut, summary="好差评统计(满意度)")
+@router.get(
+    "/stats/ratings", openapi_extra=_EXPORTS, response=TableOut, summary="好差评统计(满意度)"
+)
 def ratings(
     request: HttpRequest,
     q: Query[StatsQuery],
-    group_by: str | None = Query(
+    group_by: QueryText | None = Query(  # noqa: B008 (Ninja parameter declaration)
         None,
         description="month, receiving, handling, target, item, agreement, channel_kind, "
         "task_status",
@@ -184,14 +214,15 @@ def agreements(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.get(
     "/stats/agreements/{int:agreement_id}",
+    openapi_extra=_EXPORTS,
     response=AgreementTableOut,
     summary="协议统计(各方所见一致)",
 )
 def agreement(
     request: HttpRequest,
-    agreement_id: int,
+    agreement_id: Id,
     q: Query[StatsQuery],
-    group_by: str | None = None,
+    group_by: QueryText | None = None,
 ) -> Any:
     data = selectors.agreement_stats(request.user, agreement_id, q.to_filter(), group_by)
     return _table(q, f"agreement_{agreement_id}", data, export.CASE_COLUMNS)

@@ -131,6 +131,9 @@ HEADERS_MEASURES = frozenset(
 )
 
 
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 def check_format(value: str | None) -> str:
     value = (value or "json").lower()
     if value not in FORMATS:
@@ -184,7 +187,7 @@ def render(
     book.save(out)
     response = HttpResponse(
         out.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        content_type=XLSX_CONTENT_TYPE,
     )
     response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
     return response

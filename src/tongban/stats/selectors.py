@@ -24,6 +24,7 @@ from tongban.cases.models import Status
 from tongban.catalog.models import Channel, Mode, ServiceItem
 from tongban.consultations.models import Consultation, ConsultationChannel
 from tongban.core.errors import Forbidden, Invalid, not_found
+from tongban.core.inputs import parse_month  # noqa: F401 (stats callers use selectors.parse_month)
 from tongban.ratings.models import LEVEL_CHOICES, ChannelKind, Rating, Rectification
 from tongban.regions.models import Department, Jurisdiction
 from tongban.stats.models import (
@@ -81,18 +82,6 @@ class StatsFilter:
     status: str | None = None
     high_frequency: bool | None = None
     agreement: int | None = None
-
-
-def parse_month(value: str | None) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        year, month = value.split("-")
-        return dt.date(int(year), int(month), 1)
-    except ValueError as exc:
-        raise Invalid(
-            "月份格式应为YYYY-MM。", "A month is written YYYY-MM.", details={"month": value}
-        ) from exc
 
 
 def _jurisdiction_id(scope: StatsScope, code: str) -> int:

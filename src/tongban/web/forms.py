@@ -1,8 +1,11 @@
 """Parsing of posted forms into the domain's input dataclasses. Only shape is checked
-here (a number is a number); every rule is the action's."""
+here (a number is a number, a string fits its column: the API's schema for the same
+input, core.inputs.validate_input); every rule is the action's."""
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import asdict
 from typing import Any
 
 from django import forms
@@ -12,9 +15,11 @@ from django.utils.translation import gettext_lazy as _
 
 from tongban.attachments.checks import CheckedFile, check_upload
 from tongban.cases.actions import ActionInput, ApplicantInput, JointPartInput, MaterialInput
+from tongban.cases.api import ApplicantIn, CaseActionIn, CaseCreateIn
 from tongban.cases.models import CaseMaterial
 from tongban.catalog.models import ItemImplementation, Material
 from tongban.core.errors import Invalid
+from tongban.core.inputs import MAX_ID, text_problem, validate_fields, validate_input
 
 MATERIAL_STATES_AT_WINDOW = (
     CaseMaterial.State.PROVIDED,
@@ -29,7 +34,7 @@ def parse_int(value: Any, field: str, zh: str) -> int | None:
     if value is None or str(value).strip() == "":
         return None
     try:
-        return int(str(value).strip())
+        number = int(str(value).strip())
     except ValueError:
         raise Invalid(
             f"{zh}应为整数。",
@@ -37,6 +42,14 @@ def parse_int(value: Any, field: str, zh: str) -> int | None:
             code="invalid_number",
             details={"field": field},
         ) from None
+    if abs(number) > MAX_ID:  # ids are bigints: a larger number overflows the driver
+        raise Invalid(
+            f"{zh}超出范围。",
+            f"'{field}' is out of range.",
+            code="invalid_number",
+            details={"field": field},
+        )
+    return number
 
 
 def parse_ids(values: list[str], field: str) -> list[int]:
@@ -50,7 +63,7 @@ def parse_ids(values: list[str], field: str) -> list[int]:
 
 def action_input(post: QueryDict) -> ActionInput:
     """Every field any action dialog may post (unused ones stay empty)."""
-    return ActionInput(
+    data = ActionInput(
         reason=post.get("reason", ""),
         missing=parse_ids(post.getlist("missing"), "missing"),
         provided=parse_ids(post.getlist("provided"), "provided"),
@@ -65,11 +78,13 @@ def action_input(post: QueryDict) -> ActionInput:
         discrepancies=post.get("discrepancies", ""),
         mismatch=post.get("mismatch") in ("on", "1", "true"),
     )
+    validate_input(CaseActionIn, asdict(data))
+    return data
 
 
 def applicant_input(post: QueryDict) -> ApplicantInput:
     kind = post.get("applicant_kind", "person")
-    return ApplicantInput(
+    data = ApplicantInput(
         kind=kind,
         name=post.get("applicant_name", ""),
         id_number=post.get("id_number", "") if kind == "person" else "",
@@ -80,6 +95,24 @@ def applicant_input(post: QueryDict) -> ApplicantInput:
         email=post.get("email", ""),
         address=post.get("applicant_address", ""),
     )
+    validate_input(ApplicantIn, asdict(data))
+    return data
+
+
+def submission_token(post: QueryDict) -> str:
+    """The form's one-time token (it becomes the submission's idempotency key): the one
+    the page rendered, or a fresh one for anything else (e.g. an over-long posted value)."""
+    token = post.get("token", "")
+    # "web-" + 64 characters fit IdempotencyRecord.key (128)
+    if 0 < len(token) <= 64 and text_problem(token) is None:
+        return token
+    return uuid.uuid4().hex
+
+
+def delivery_address(post: QueryDict) -> str:
+    value = post.get("delivery_address", "")
+    validate_fields(CaseCreateIn, {"delivery_address": value})
+    return value
 
 
 def joint_parts(post: QueryDict) -> list[JointPartInput]:

@@ -29,6 +29,7 @@ from tongban.catalog.models import ItemImplementation, Mode, ServiceItem
 from tongban.catalog.selectors import json_list_contains, published_implementations, search_items
 from tongban.centres.models import Window
 from tongban.core.errors import Invalid, NotFound
+from tongban.core.inputs import MAX_OFFSET
 from tongban.regions.models import Jurisdiction
 
 OPEN_STATUSES: tuple[str, ...] = tuple(s for s in Status.values if s not in FINAL_STATES)
@@ -135,7 +136,8 @@ def work_queue(user: Any, params: QueueParams, today: dt.date | None = None) -> 
     if params.sort == "received":
         rows, next_cursor = case_selectors.page_after(qs, params.cursor, PAGE_SIZE)
         return QueuePage(rows, next_cursor=next_cursor)
-    page = max(1, params.page)
+    # deeper than MAX_OFFSET rows is refused by the API and clamped here (core.inputs)
+    page = min(max(1, params.page), MAX_OFFSET // PAGE_SIZE + 1)
     start = (page - 1) * PAGE_SIZE
     ordered = qs.order_by(F("overdue_on").asc(nulls_last=True), "received_at", "id")
     rows = list(ordered[start : start + PAGE_SIZE + 1])

@@ -274,8 +274,11 @@ def test_recording_elsewhere_is_refused(world):
 @pytest.mark.parametrize(
     ("change", "status", "code"),
     [
-        ({"question": "  "}, 422, "invalid"),
-        ({"topic": ""}, 422, "invalid"),
+        # the API's contract for the same fields (core.inputs, ADR 0090)
+        ({"question": "  "}, 422, "invalid_input"),
+        ({"topic": ""}, 422, "invalid_input"),
+        ({"topic": "题" * 129}, 422, "invalid_input"),
+        ({"asker_phone": "1" * 21}, 422, "invalid_input"),
         ({"channel": "pigeon"}, 422, "invalid"),
         ({"asker_phone": "call me maybe"}, 422, "invalid"),
         ({"item": "NO-SUCH-ITEM"}, 422, "unknown_item"),
@@ -300,7 +303,8 @@ def test_bad_step_input_shows_a_message_and_changes_nothing(world):
         ("forward", {"to_jurisdiction": DONGHU, "note": "自己"}, 422, "invalid"),
         ("forward", {"to_jurisdiction": "000000", "note": "?"}, 422, "unknown_jurisdiction"),
         ("forward", {"to_jurisdiction": "", "note": "?"}, 422, "invalid"),
-        ("answer", {"answer": "   "}, 422, "invalid"),
+        ("answer", {"answer": "   "}, 422, "invalid_input"),
+        ("answer", {"answer": "答" * 2001}, 422, "invalid_input"),
         ("close", {"note": ""}, 422, "reason_required"),
         ("reopen", {}, 422, "unknown_step"),
     ]

@@ -326,3 +326,22 @@ def test_published_summaries_are_public_and_published_by_the_platform_admin(worl
 def test_pages_need_a_login(world, url):
     answer = _client(world, None).get(url)
     assert answer.status_code == 302 and answer["Location"].startswith("/login/")
+
+
+def test_a_comment_longer_than_the_api_allows_is_refused_on_the_page_too(world):
+    """The page asks the API's contract (ADR 0090): same limit, same code."""
+    from tongban.ratings.api import MAX_COMMENT
+
+    case = completed_case(world)
+    form = {"overall": "5", "ind_efficiency": "5", "ind_competence": "4", "ind_attitude": "5"}
+    refused = _client(world, "applicant-1").post(
+        f"/ratings/case/{case.number}/", {**form, "comment": "评" * (MAX_COMMENT + 1)}
+    )
+    assert refused.status_code == 422
+    assert 'data-code="invalid_input"' in refused.content.decode()
+    assert not Rating.objects.exists()
+    accepted = _client(world, "applicant-1").post(
+        f"/ratings/case/{case.number}/", {**form, "comment": "评" * MAX_COMMENT}
+    )
+    assert accepted.status_code == 302
+    assert Rating.objects.get(case=case).comment == "评" * MAX_COMMENT

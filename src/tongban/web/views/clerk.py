@@ -3,8 +3,6 @@ start a case with applicant look-up and the handling place's checklist."""
 
 from __future__ import annotations
 
-import uuid
-
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -34,11 +32,13 @@ from tongban.web import selectors
 from tongban.web.forms import (
     applicant_input,
     checked_files,
+    delivery_address,
     establishment_context,
     establishment_form,
     joint_parts,
     material_inputs,
     parse_int,
+    submission_token,
 )
 from tongban.web.views.common import is_htmx, page
 
@@ -154,7 +154,7 @@ def _form_context(request: HttpRequest, receiving: Jurisdiction) -> dict:
         "implementation": implementation,
         "materials": list(implementation.materials.all()),
         "post": request.POST,
-        "token": request.POST.get("token") or uuid.uuid4().hex,
+        "token": submission_token(request.POST),
         "max_upload_mb": max_upload_bytes() // (1024 * 1024),
         "allowed_types": ALLOWED_LABEL,
         "part_places": list(Jurisdiction.objects.filter(active=True).order_by("code"))
@@ -192,7 +192,7 @@ def new_case(request: HttpRequest) -> HttpResponse:
             applicant_id=applicant_id,
             applicant=None if applicant_id else applicant_input(request.POST),
             materials=material_inputs(request.POST, implementation, uploaded, self_service=False),
-            delivery_address=request.POST.get("delivery_address", ""),
+            delivery_address=delivery_address(request.POST),
             joint_parts=joint_parts(request.POST)
             if context["mode"] == Mode.JOINT and not request.POST.get("bundle")
             else [],

@@ -5,7 +5,6 @@ in proxy mode with channel `terminal` and this terminal's window id."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.conf import settings
@@ -23,7 +22,12 @@ from tongban.catalog.models import Channel, Mode
 from tongban.catalog.selectors import get_item_for
 from tongban.core.errors import DomainError, NotFound
 from tongban.web import selectors
-from tongban.web.forms import checked_files, material_inputs
+from tongban.web.forms import (
+    checked_files,
+    delivery_address,
+    material_inputs,
+    submission_token,
+)
 from tongban.web.views.common import KIOSK_SESSION_KEY, page
 from tongban.web.views.portal import _store_files
 
@@ -133,7 +137,7 @@ def apply(request: HttpRequest, window_id: int, code: str, handling: str) -> Htt
         implementation=implementation,
         materials=materials,
         post=request.POST,
-        token=request.POST.get("token") or uuid.uuid4().hex,
+        token=submission_token(request.POST),
         max_upload_mb=max_upload_bytes() // (1024 * 1024),
         allowed_types=ALLOWED_LABEL,
     )
@@ -150,7 +154,7 @@ def apply(request: HttpRequest, window_id: int, code: str, handling: str) -> Htt
             window_id=window.pk,
             delivery_method=request.POST.get("delivery_method", ""),
             materials=material_inputs(request.POST, implementation, uploaded, self_service=True),
-            delivery_address=request.POST.get("delivery_address", ""),
+            delivery_address=delivery_address(request.POST),
         )
         case = submit_case(request.user, data, idempotency_key=f"kiosk-{context['token']}")
     except DomainError as error:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.conf import settings
@@ -30,9 +29,11 @@ from tongban.web.forms import (
     LookupForm,
     RegisterForm,
     checked_files,
+    delivery_address,
     establishment_context,
     establishment_form,
     material_inputs,
+    submission_token,
 )
 from tongban.web.views.common import is_htmx, kiosk_window_id, page
 
@@ -137,7 +138,7 @@ def apply_form(request: HttpRequest, item: str, handling: str) -> HttpResponse:
         "handling": implementation.jurisdiction,
         "materials": list(implementation.materials.all()),
         "post": request.POST,
-        "token": request.POST.get("token") or uuid.uuid4().hex,
+        "token": submission_token(request.POST),
         "max_upload_mb": max_upload_bytes() // (1024 * 1024),
         "allowed_types": ALLOWED_LABEL,
         **establishment_context(implementation.item),
@@ -154,7 +155,7 @@ def apply_form(request: HttpRequest, item: str, handling: str) -> HttpResponse:
             channel=Channel.WEB,
             delivery_method=request.POST.get("delivery_method", ""),
             materials=material_inputs(request.POST, implementation, uploaded, self_service=True),
-            delivery_address=request.POST.get("delivery_address", ""),
+            delivery_address=delivery_address(request.POST),
             form=establishment_form(request.POST) if context["establishment"] else None,
         )
         case = submit_case(request.user, data, idempotency_key=f"web-{context['token']}")
