@@ -4,8 +4,8 @@ from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 
 from tongban.api import api
-from tongban.core.responses import api_error_response
 from tongban.core.errors import not_found
+from tongban.core.responses import api_error_response
 
 
 @csrf_exempt  # a JSON 404 for any method; nothing is read or written

@@ -6,10 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, JsonResponse
 from ninja import Field, Schema
-
-from tongban.core.errors import DomainError
 
 
 class ErrorOut(Schema):
@@ -80,4 +77,3 @@ def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
                     "content": {"application/json": {"schema": ref}},
                 }
     return schema
-

@@ -103,6 +103,8 @@ class InternalError(DomainError):
 
     status = 500
     code = "internal_error"
+
+
 class MalformedRequest(DomainError):
     """The request itself cannot be read (not JSON, broken multipart, NUL in the URL)."""
 

@@ -22,9 +22,9 @@ from django.http.multipartparser import MultiPartParser, MultiPartParserError
 from django.urls import get_resolver, get_urlconf
 from django.utils.http import parse_header_parameters
 
-from tongban.core.responses import api_error_response
 from tongban.core.errors import DomainError, Invalid, MalformedRequest, RequestTooLarge
 from tongban.core.inputs import text_problem
+from tongban.core.responses import api_error_response
 
 
 def _content_length(request: HttpRequest) -> int:

@@ -14,6 +14,7 @@ import pytest
 import schemathesis
 from django.core import signals
 from django.db import close_old_connections
+from django.test import RequestFactory
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
@@ -60,7 +61,9 @@ def requests_share_the_test_transaction() -> Iterator[None]:
 
 @pytest.fixture(params=["421102-officer", "platform-admin"])
 def bearer(request, world, requests_share_the_test_transaction) -> str:
-    issued = account_actions.issue_token(request.param, PASSWORD)
+    # the sign-in goes through django-axes, which needs the request it counts against
+    http_request = RequestFactory().post("/api/v1/auth/token")
+    issued = account_actions.issue_token(http_request, request.param, PASSWORD)
     return f"Bearer {issued.key}"
 
 

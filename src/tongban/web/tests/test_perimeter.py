@@ -287,8 +287,10 @@ def test_the_api_applicant_lookup_does_not_disclose_to_non_staff(web, world):
     registered = world.applicants["other"].id_number
     unknown = "110101199003076375"
     applicant = ApiClient(world.user("applicant-1"))
-    answers = [applicant.get("/applicants/lookup", identifier=i) for i in (registered, unknown)]
+    answers = [
+        applicant.post("/applicants/lookup", {"identifier": i}) for i in (registered, unknown)
+    ]
     assert [a.status_code for a in answers] == [404, 404]
     assert answers[0].json() == answers[1].json()
-    anonymous = ApiClient(None).get("/applicants/lookup", identifier=registered)
+    anonymous = ApiClient(None).post("/applicants/lookup", {"identifier": registered})
     assert anonymous.status_code == 401
