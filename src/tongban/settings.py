@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "ninja",
     "axes",
     "csp",
+    "mozilla_django_oidc",
     "tongban.core",
     "tongban.regions",
     "tongban.accounts",
@@ -161,10 +162,7 @@ if env_bool("TONGBAN_FAST_PASSWORD_HASHER", False):
 
 # failed sign-ins (web form, kiosk, admin, POST /api/v1/auth/token) are counted by
 # django-axes in the database, per account and per client address; ADR 0091
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
+# AUTHENTICATION_BACKENDS: below, with the identity platform's (ADR 0099)
 AXES_FAILURE_LIMIT = int(os.environ.get("TONGBAN_LOGIN_FAILURE_LIMIT", "10"))
 AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("TONGBAN_LOGIN_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
@@ -178,6 +176,63 @@ AXES_CLIENT_IP_CALLABLE = "tongban.core.client.client_address"
 AXES_VERBOSE = False
 
 LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
+
+# Unified identity (统一身份认证, ADR 0099, docs/security.md): Tongban is a relying party of
+# the provincial identity platform when TONGBAN_OIDC_ISSUER is set; password login stays
+# for the demo and for installations without a platform (TONGBAN_PASSWORD_LOGIN).
+OIDC_OP_ISSUER = os.environ.get("TONGBAN_OIDC_ISSUER", "").rstrip("/")
+OIDC_ENABLED = bool(OIDC_OP_ISSUER)
+PASSWORD_LOGIN = env_bool("TONGBAN_PASSWORD_LOGIN", True)
+if not OIDC_ENABLED and not PASSWORD_LOGIN:
+    raise ImproperlyConfigured("TONGBAN_PASSWORD_LOGIN=0 needs TONGBAN_OIDC_ISSUER")
+
+
+def _oidc_endpoint(name: str, default_path: str) -> str:
+    # defaults follow django-oauth-toolkit's layout (the demo's stand-in platform)
+    return os.environ.get(f"TONGBAN_OIDC_{name}_ENDPOINT", f"{OIDC_OP_ISSUER}/{default_path}")
+
+
+OIDC_RP_CLIENT_ID = os.environ.get("TONGBAN_OIDC_CLIENT_ID", "tongban")
+OIDC_RP_CLIENT_SECRET = os.environ.get("TONGBAN_OIDC_CLIENT_SECRET", "")
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_RP_SCOPES = os.environ.get("TONGBAN_OIDC_SCOPES", "openid profile identity")
+OIDC_OP_AUTHORIZATION_ENDPOINT = _oidc_endpoint("AUTHORIZATION", "authorize/")
+OIDC_OP_TOKEN_ENDPOINT = _oidc_endpoint("TOKEN", "token/")
+OIDC_OP_USER_ENDPOINT = _oidc_endpoint("USERINFO", "userinfo/")
+OIDC_OP_JWKS_ENDPOINT = _oidc_endpoint("JWKS", ".well-known/jwks.json")
+OIDC_OP_LOGOUT_ENDPOINT = _oidc_endpoint("LOGOUT", "logout/")
+OIDC_OP_LOGOUT_URL_METHOD = "tongban.accounts.oidc.provider_logout_url"
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_USE_NONCE = True
+OIDC_STORE_ID_TOKEN = True  # the id_token_hint of the platform logout
+OIDC_TIMEOUT = 10
+OIDC_CLOCK_SKEW_SECONDS = int(os.environ.get("TONGBAN_OIDC_CLOCK_SKEW_SECONDS", "60"))
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
+OIDC_CLAIM_NAMES = {
+    key: os.environ.get(f"TONGBAN_OIDC_CLAIM_{key.upper()}", default)
+    for key, default in {
+        "name": "name",
+        "trust_level": "trust_level",
+        "id_number": "id_number",
+        "uscc": "uscc",
+        "enterprise_name": "enterprise_name",
+    }.items()
+}
+AUTHENTICATION_BACKENDS = [
+    # first, as django-axes requires: a locked-out account or address goes no further
+    "axes.backends.AxesStandaloneBackend",
+    *(["tongban.accounts.oidc.IdentityPlatformBackend"] if OIDC_ENABLED else []),
+    *(["django.contrib.auth.backends.ModelBackend"] if PASSWORD_LOGIN else []),
+]
+# minimum 可信等级 per sensitive action (tongban.accounts.trust.DEFAULT_MINIMUMS)
+TRUST_LEVEL_MINIMUMS = {
+    action: int(os.environ[f"TONGBAN_TRUST_LEVEL_{action.upper()}"])
+    for action in ("own_records", "apply_online")
+    if os.environ.get(f"TONGBAN_TRUST_LEVEL_{action.upper()}")
+}
 SESSION_COOKIE_AGE = int(os.environ.get("TONGBAN_SESSION_SECONDS", str(8 * 3600)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_SAVE_EVERY_REQUEST = False
@@ -306,7 +361,9 @@ CONTENT_SECURITY_POLICY = {
         "connect-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
-        "form-action": ["'self'"],
+        # the logout form is answered by a redirect to the identity platform's end-session
+        # endpoint, which browsers check against form-action too (ADR 0099)
+        "form-action": ["'self'", *([OIDC_OP_LOGOUT_ENDPOINT] if OIDC_ENABLED else [])],
         "frame-ancestors": ["'none'"],
     }
 }

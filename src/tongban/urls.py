@@ -24,6 +24,7 @@ urlpatterns = [
     path("api/", api.urls),
     re_path(r"^api/(?P<rest>.*)$", api_not_found),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("oidc/", include("mozilla_django_oidc.urls")),
     path("", include("tongban.licences.urls")),
     path("", include("tongban.stats.urls")),
     path("", include("tongban.ratings.urls")),

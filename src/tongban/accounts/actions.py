@@ -25,10 +25,10 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from tongban.accounts import access
+from tongban.accounts import access, trust
 from tongban.accounts.auth import hash_token
 from tongban.accounts.identifiers import validate_id_number, validate_uscc
-from tongban.accounts.models import ApiToken, Applicant, Role, RoleAssignment, User
+from tongban.accounts.models import ApiToken, Applicant, Role, RoleAssignment, TrustSource, User
 from tongban.core.audit import record_audit
 from tongban.core.errors import Conflict, Forbidden, Invalid, NotAuthenticated, not_found
 from tongban.core.masking import mask_id_number, mask_name
@@ -598,8 +598,18 @@ def register_portal_user(
                 "用户名已被使用。", "This username is already taken.", code="username_taken"
             )
         _set_password(user, password, password_hash)
+        # what the user typed, format checked only: never enough to reach records others
+        # filed under this ID number (tongban.accounts.trust)
+        user.trust_level = trust.SELF_ASSERTED
+        user.trust_source = TrustSource.SELF
         user.save()
-        record_audit(user, "register_portal_user", user, f"申请人自助注册 {username}")
+        record_audit(
+            user,
+            "register_portal_user",
+            user,
+            f"申请人自助注册 {username}",
+            {"trust_level": user.trust_level, "trust_source": user.trust_source},
+        )
         existing = (
             Applicant.objects.select_for_update()
             .filter(kind=Applicant.Kind.PERSON, id_number=id_number)
@@ -619,6 +629,219 @@ def register_portal_user(
                 f"自助注册的身份号码已登记,账号 {username} 未绑定申请人",
                 {"id_number": mask_id_number(id_number)},
             )
+    return user
+
+
+# ---------------------------------------------------------------- identity and trust level
+
+
+def _record_trust(actor: Any, user: User, level: int, source: str, how: str) -> None:
+    """Set and record the account's trust level (the caller holds the user row lock)."""
+    if level not in trust.LEVELS:
+        raise Invalid("可信等级不正确。", "Unknown trust level.", code="invalid_trust_level")
+    before = user.trust_level
+    user.trust_level = level
+    user.trust_source = source
+    user.trust_verified_at = timezone.now()
+    user.save(update_fields=["trust_level", "trust_source", "trust_verified_at"])
+    record_audit(
+        actor,
+        "set_trust_level",
+        user,
+        f"可信等级 {before} → {level}({how})",
+        {"before": before, "after": level, "source": source},
+    )
+
+
+def _link_applicant(actor: Any, user: User, applicant: Applicant, how: str) -> None:
+    """Point a verified identity's applicant record at its account. A record held by
+    another account (e.g. an unverified self-registration with someone else's ID number)
+    moves to the verified one; the move is recorded."""
+    if applicant.user_id == user.pk:
+        return
+    previous = applicant.user_id
+    applicant.user = user
+    applicant.save(update_fields=["user"])
+    record_audit(
+        actor,
+        "link_applicant",
+        applicant,
+        f"绑定申请人 {applicant}({how})",
+        {"user": user.pk, "previous_user": previous},
+    )
+
+
+def verify_identity_in_person(actor: Any, username: str, id_number: str) -> User:
+    """A clerk checked the person's ID card at the window (trust level 5): the applicant
+    account is linked to the applicant record with that 公民身份号码, created if new."""
+    access.require_authenticated(actor)
+    if not access.jurisdictions_with(actor, [Role.CLERK]):
+        raise Forbidden(
+            "只有窗口收件人员可以现场核验身份。",
+            "Only window clerks may check an identity in person.",
+            code="may_not_verify_identity",
+        )
+    id_number = validate_id_number(id_number)
+    with transaction.atomic():
+        user = (
+            User.objects.select_for_update()
+            .filter(username__iexact=(username or "").strip(), is_active=True)
+            .first()
+        )
+        if user is None or user.kind != User.Kind.APPLICANT:
+            raise not_found("user")
+        applicant = (
+            Applicant.objects.select_for_update()
+            .filter(kind=Applicant.Kind.PERSON, id_number=id_number)
+            .first()
+        )
+        if applicant is None:
+            applicant = _create_person(
+                actor, user.display_name or user.username, id_number, "", "", "", user
+            )
+        _link_applicant(actor, user, applicant, "窗口现场核验")
+        _record_trust(actor, user, trust.IN_PERSON, TrustSource.WINDOW, "窗口现场核验")
+    return user
+
+
+def set_trust_level(actor: Any, user_id: int, level: int, source: str) -> User:
+    """The system (actor None: the demo seed, an import from the identity platform) sets
+    an account's trust level; people raise it through the platform or at a window."""
+    if actor is not None:
+        raise Forbidden(
+            "可信等级只能由统一身份认证或窗口核验确定。",
+            "The trust level comes from the identity platform or a window check.",
+            code="may_not_set_trust_level",
+        )
+    if source not in TrustSource.values:
+        raise Invalid("可信等级来源不正确。", "Unknown trust source.", code="invalid_trust_source")
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(pk=user_id).first()
+        if user is None:
+            raise not_found("user")
+        _record_trust(actor, user, level, source, TrustSource(source).label)
+    return user
+
+
+def bind_identity_subject(actor: Any, user_id: int, subject: str) -> User:
+    """Bind an account (typically staff) to its identity platform `sub`, so that signing in
+    at the platform opens this account with its Tongban roles. Platform administrators
+    and the system only."""
+    if actor is not None and not access.is_platform_admin(actor):
+        access.require_authenticated(actor)
+        raise Forbidden(
+            "只有平台管理员可以绑定统一身份认证账号。",
+            "Only platform administrators may bind an identity platform account.",
+            code="may_not_bind_identity",
+        )
+    subject = (subject or "").strip()
+    if not subject or len(subject) > 255:
+        raise Invalid("标识不正确。", "The subject is not valid.", code="invalid_subject")
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(pk=user_id).first()
+        if user is None:
+            raise not_found("user")
+        if User.objects.filter(oidc_subject=subject).exclude(pk=user.pk).exists():
+            raise Conflict(
+                "该统一身份认证账号已绑定其他账号。",
+                "This identity is bound to another account.",
+                code="identity_bound",
+            )
+        if user.oidc_subject != subject:
+            user.oidc_subject = subject
+            user.save(update_fields=["oidc_subject"])
+            record_audit(actor, "bind_identity", user, f"绑定统一身份认证账号 {user.username}")
+    return user
+
+
+@dataclass(frozen=True)
+class IdentityClaims:
+    """What the identity platform asserted about the person, already mapped from its claim
+    names (tongban.accounts.oidc) and taken from a validated ID token / userinfo."""
+
+    subject: str
+    name: str
+    trust_level: int
+    id_number: str = ""
+    uscc: str = ""
+    enterprise_name: str = ""
+    email: str = ""
+    phone: str = ""
+
+
+def _clamp_level(value: Any) -> int:
+    try:
+        level = int(value)
+    except (TypeError, ValueError):
+        return trust.SELF_ASSERTED
+    # a claim outside the published scale is read as the nearest level, never higher
+    return min(max(level, trust.SELF_ASSERTED), trust.IN_PERSON)
+
+
+def sign_in_with_identity(claims: IdentityClaims) -> User:
+    """The account of a person the identity platform vouched for, created on first
+    sign-in. Staff accounts are linked to a platform identity by an administrator
+    (`oidc_subject`); their roles stay Tongban's. An applicant account gets the claimed
+    trust level, and from level 3 its applicant record: the verified 公民身份号码, and the
+    enterprise (统一社会信用代码) the platform says the person is authorised to act for."""
+    subject = (claims.subject or "").strip()
+    if not subject or len(subject) > 255:
+        raise Invalid("身份声明缺少标识。", "The identity has no subject.", code="invalid_claims")
+    level = _clamp_level(claims.trust_level)
+    name = _clean_name(claims.name or subject, max_length=64)
+    id_number = validate_id_number(claims.id_number) if claims.id_number else ""
+    uscc = validate_uscc(claims.uscc) if claims.uscc else ""
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(oidc_subject=subject).first()
+        if user is None:
+            user = User(
+                username=f"idp-{secrets.token_hex(8)}",
+                kind=User.Kind.APPLICANT,
+                display_name=name,
+                oidc_subject=subject,
+                trust_level=trust.SELF_ASSERTED,
+            )
+            user.set_unusable_password()
+            user.save()
+            record_audit(user, "register_identity_user", user, f"统一身份认证首次登录 {name}")
+        if not user.is_active:
+            raise NotAuthenticated(
+                "账号已停用。", "This account is disabled.", code="account_disabled"
+            )
+        if user.kind != User.Kind.APPLICANT:
+            return user
+        if level != user.trust_level or user.trust_source != TrustSource.IDP:
+            _record_trust(user, user, level, TrustSource.IDP, "统一身份认证")
+        if level < trust.VERIFIED:
+            return user
+        if id_number:
+            person = (
+                Applicant.objects.select_for_update()
+                .filter(kind=Applicant.Kind.PERSON, id_number=id_number)
+                .first()
+            )
+            if person is None:
+                person = _create_person(user, name, id_number, "", "", "", user)
+            _link_applicant(user, user, person, "统一身份认证")
+        if uscc and id_number:
+            firm = (
+                Applicant.objects.select_for_update()
+                .filter(kind=Applicant.Kind.ENTERPRISE, uscc=uscc)
+                .first()
+            )
+            if firm is None:
+                firm = Applicant.objects.create(
+                    kind=Applicant.Kind.ENTERPRISE,
+                    name=_clean_name(claims.enterprise_name or uscc),
+                    uscc=uscc,
+                    agent_name=name,
+                    agent_id_number=id_number,
+                )
+                record_audit(user, "register_applicant", firm, f"登记企业申请人 {firm.name}")
+            elif firm.agent_id_number != id_number:
+                firm.agent_name, firm.agent_id_number = name, id_number
+                firm.save(update_fields=["agent_name", "agent_id_number"])
+            _link_applicant(user, user, firm, "统一身份认证(经办人授权)")
     return user
 
 

@@ -37,6 +37,7 @@ class UserOut(Schema):
     username: str
     display_name: str
     kind: str
+    trust_level: int
     roles: list[RoleOut]
 
 
@@ -52,6 +53,7 @@ def user_out(user: User) -> UserOut:
         username=user.username,
         display_name=user.display_name or user.username,
         kind=user.kind,
+        trust_level=user.trust_level,
         roles=[
             RoleOut(
                 role=a.role,
@@ -93,6 +95,22 @@ def delete_token(request: HttpRequest) -> Status[None]:
 def me(request: HttpRequest) -> UserOut:
     assert isinstance(request.user, User)
     return user_out(request.user)
+
+
+class IdentityCheckIn(Schema):
+    username: str
+    id_number: str
+
+
+@router.post(
+    "/identity-checks",
+    response={200: UserOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="窗口现场核验身份(可信等级5) / In-person identity check at the window",
+)
+def identity_check(request: HttpRequest, body: IdentityCheckIn) -> UserOut:
+    """A clerk checked the person's ID card: the applicant account reaches trust level 5
+    and is linked to the applicant record with that 公民身份号码 (ADR 0099)."""
+    return user_out(actions.verify_identity_in_person(request.user, body.username, body.id_number))
 
 
 applicants_router = Router(tags=["applicants"])

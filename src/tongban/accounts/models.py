@@ -7,6 +7,12 @@ from django.db import models
 from tongban.core.masking import mask_id_number, mask_name
 
 
+class TrustSource(models.TextChoices):
+    SELF = "self", "自助注册"
+    IDP = "idp", "统一身份认证"
+    WINDOW = "window", "窗口现场核验"
+
+
 class User(AbstractUser):
     class Kind(models.TextChoices):
         STAFF = "staff", "工作人员"
@@ -15,10 +21,22 @@ class User(AbstractUser):
     kind = models.CharField("账号类型", max_length=16, choices=Kind.choices, default=Kind.STAFF)
     display_name = models.CharField("姓名", max_length=64, blank=True)
     phone = models.CharField("手机号", max_length=20, blank=True)
+    # 可信等级 (docs/security.md, ADR 0099): 2 = what the user typed, format checked only;
+    # 3 and 4 come from the identity platform's claims, 5 from a clerk's check at a window
+    trust_level = models.PositiveSmallIntegerField("可信等级", default=2)
+    trust_source = models.CharField(
+        "可信等级来源", max_length=16, blank=True, choices=TrustSource.choices
+    )
+    trust_verified_at = models.DateTimeField("可信等级核验时间", null=True, blank=True)
+    # the identity platform's `sub`; one Tongban account per platform identity
+    oidc_subject = models.CharField("统一身份认证标识", max_length=255, null=True, blank=True)
 
     class Meta:
         verbose_name = "账号"
         verbose_name_plural = "账号"
+        constraints = [
+            models.UniqueConstraint(fields=["oidc_subject"], name="one_account_per_oidc_subject")
+        ]
 
     def __str__(self) -> str:
         return self.display_name or self.username

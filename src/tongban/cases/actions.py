@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from tongban.accounts import access
+from tongban.accounts import access, trust
 from tongban.accounts.identifiers import normalise, validate_id_number, validate_uscc
 from tongban.accounts.models import Applicant, Role, User
 from tongban.agreements.selectors import find_agreement_item
@@ -349,6 +349,7 @@ def _implementation(item: ServiceItem, handling: Jurisdiction, on: dt.date) -> I
 
 def _resolve_applicant(actor: Any, data: SubmitInput, staff: bool) -> Applicant:
     if not staff:
+        trust.require_level(actor, "apply_online")
         own = Applicant.objects.filter(user=actor)
         if data.applicant_id is not None:
             own = own.filter(pk=data.applicant_id)
@@ -821,7 +822,11 @@ def _create_materials(
                 "材料状态不正确。", "Unknown material state.", code="invalid_material_state"
             )
         by_id[given_entry.material_id] = given_entry
-    held = _licences_by_type(case.applicant, checklist.values())
+    # licences found by ID number stand in for materials only when that number is proven:
+    # a clerk saw the person, or the account's trust level reaches `own_records`
+    submitter = case.submitted_by
+    proven = access.is_staff_member(submitter) or trust.meets(submitter, "own_records")
+    held = _licences_by_type(case.applicant, checklist.values()) if proven else {}
     rows = []
     for material in checklist.values():
         entry = by_id.get(material.pk)

@@ -12,8 +12,7 @@ from typing import Any
 from django.db.models import Case as When_
 from django.db.models import CharField, F, Q, QuerySet, Subquery, Value, When
 
-from tongban.accounts import access
-from tongban.accounts.models import Applicant
+from tongban.accounts import access, trust
 from tongban.cases import deadlines
 from tongban.cases.models import Case, CaseEvent
 from tongban.catalog.models import ServiceItem
@@ -37,7 +36,8 @@ def readable_cases(user: Any) -> QuerySet[Case]:
     # the user's own applicants as a sub-select, not as a join on accounts_applicant: the
     # join under the OR made PostgreSQL hash the whole applicant table for every scoped
     # aggregate (the supervisor overview, bench/bench_pages.py at 1M cases)
-    scope = Q(applicant_id__in=Applicant.objects.filter(user=user).values("pk"))
+    # below the `own_records` trust level only the cases the account submitted itself
+    scope = trust.own_record_scope(user, "applicant", "submitted_by")
     if jurisdictions:
         scope |= Q(handling_jurisdiction_id__in=jurisdictions) | Q(
             receiving_jurisdiction_id__in=jurisdictions

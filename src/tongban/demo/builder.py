@@ -14,8 +14,9 @@ from django.contrib.auth.hashers import make_password
 from django.db import models, transaction
 
 from tongban.accounts import actions as accounts
+from tongban.accounts import trust
 from tongban.accounts.identifiers import make_id_number, make_uscc
-from tongban.accounts.models import Role, RoleAssignment, User
+from tongban.accounts.models import Role, RoleAssignment, TrustSource, User
 from tongban.accounts.selectors import find_applicant
 from tongban.agreements import actions as agreements
 from tongban.agreements.models import Agreement
@@ -241,6 +242,9 @@ class DemoBuilder:
             user=user, role=role, jurisdiction=jurisdiction
         ).exists():
             accounts.assign_role(None, user, role, jurisdiction)
+        if not user.oidc_subject:
+            # the same username signs in at the stand-in identity platform (tongban_idp)
+            user = accounts.bind_identity_subject(None, user.pk, username)
         self.report.accounts.append(
             DemoAccount(
                 username,
@@ -414,6 +418,11 @@ class DemoBuilder:
             self.report.count("applicant", "created")
         else:
             self.report.count("applicant", "unchanged")
+        if not user.oidc_subject:
+            user = accounts.bind_identity_subject(None, user.pk, person.username)
+        if user.trust_level < trust.REAL_PERSON:
+            # the demo people exist on the stand-in identity platform at level 4 too
+            user = accounts.set_trust_level(None, user.pk, trust.REAL_PERSON, TrustSource.IDP)
         return user
 
     def build_applicants(self) -> None:

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Q, QuerySet
 
+from tongban.accounts import trust
 from tongban.accounts.access import (
     is_platform_admin,
     is_staff_member,
@@ -210,7 +211,7 @@ def readable_licences(user: Any) -> QuerySet[Licence]:
         return base
     if is_staff_member(user):
         return base.filter(issuing_jurisdiction_id__in=jurisdictions_with(user))
-    return base.filter(holder__user=user)
+    return base.filter(trust.own_record_scope(user, "holder", "case__submitted_by"))
 
 
 def get_licence_for(user: Any, identifier: str) -> Licence:

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from tongban.accounts import trust
 from tongban.accounts.access import (
     has_role,
     is_platform_admin,
@@ -373,7 +374,9 @@ def submit_rating(
         if case_number is not None:
             service = (
                 Case.objects.select_for_update(of=("self",))
-                .filter(number=case_number, applicant__user_id=actor.pk)
+                # below the `own_records` trust level: only the cases it submitted
+                .filter(trust.own_record_scope(actor, "applicant", "submitted_by"))
+                .filter(number=case_number)
                 .select_related("receiving_jurisdiction", "handling_jurisdiction")
                 .first()
             )

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from tongban.accounts import trust
 from tongban.accounts.access import is_platform_admin, jurisdictions_with, require_authenticated
 from tongban.accounts.models import Role
 from tongban.cases.models import Case, CaseEvent, Status
@@ -42,7 +43,12 @@ def readable_ratings(user: Any) -> QuerySet[Rating]:
     if is_platform_admin(user):
         return qs
     where = jurisdictions_with(user)
-    scope = Q(rater=user) | Q(case__applicant__user=user) | Q(consultation__applicant__user=user)
+    own_cases = Case.objects.filter(trust.own_record_scope(user, "applicant", "submitted_by"))
+    scope = (
+        Q(rater=user)
+        | Q(case_id__in=own_cases.values("pk"))
+        | Q(consultation__applicant__user=user)
+    )
     if where:
         scope |= (
             Q(target_jurisdiction__in=where)
@@ -197,7 +203,8 @@ def applicant_case(user: Any, case_number: str) -> Case:
     or a case that does not exist, is NotFound (existence is not disclosed)."""
     require_authenticated(user)
     case = (
-        Case.objects.filter(number=case_number, applicant__user_id=user.pk)
+        Case.objects.filter(trust.own_record_scope(user, "applicant", "submitted_by"))
+        .filter(number=case_number)
         .select_related("item", "receiving_jurisdiction", "handling_jurisdiction")
         .first()
     )
@@ -247,7 +254,7 @@ def completed_cases_of(user: Any, since: dt.datetime) -> QuerySet[Case]:
     applicant may rate; the rating period itself is checked per case)."""
     require_authenticated(user)
     return (
-        Case.objects.filter(applicant__user_id=user.pk)
+        Case.objects.filter(trust.own_record_scope(user, "applicant", "submitted_by"))
         .filter(
             Q(status=Status.COMPLETED, completed_at__gte=since)
             | Q(status__in=[Status.REFUSED, Status.WITHDRAWN], updated_at__gte=since)

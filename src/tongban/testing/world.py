@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from tongban.accounts.identifiers import make_id_number, make_uscc
 from tongban.accounts.models import Applicant, Role, RoleAssignment, User
@@ -17,6 +18,7 @@ from tongban.regions.models import AdministrativeRegion, Department, Jurisdictio
 
 PASSWORD = "tongban-test-pw"
 ROLES = ("clerk", "officer", "head", "admin", "supervisor")
+VERIFIED_APPLICANT: dict[str, Any] = {"trust_level": 4, "trust_source": "idp"}
 
 
 @dataclass
@@ -214,8 +216,14 @@ def build_world(valid_from: dt.date = dt.date(2023, 3, 7)) -> World:
     RoleAssignment.objects.create(user=admin, role=Role.PLATFORM_ADMIN)
     world.users["platform-admin"] = admin
 
+    # the world's applicants signed in through the identity platform (可信等级 4); an
+    # unverified self-registered account is built by the tests that need one
     person_user = User.objects.create_user(
-        username="applicant-1", password=PASSWORD, kind="applicant", display_name="李明"
+        username="applicant-1",
+        password=PASSWORD,
+        kind="applicant",
+        display_name="李明",
+        **VERIFIED_APPLICANT,
     )
     world.users["applicant-1"] = person_user
     world.applicants["person"] = Applicant.objects.create(
@@ -228,7 +236,11 @@ def build_world(valid_from: dt.date = dt.date(2023, 3, 7)) -> World:
         user=person_user,
     )
     other_user = User.objects.create_user(
-        username="applicant-2", password=PASSWORD, kind="applicant", display_name="王芳"
+        username="applicant-2",
+        password=PASSWORD,
+        kind="applicant",
+        display_name="王芳",
+        **VERIFIED_APPLICANT,
     )
     world.users["applicant-2"] = other_user
     world.applicants["other"] = Applicant.objects.create(
@@ -239,7 +251,11 @@ def build_world(valid_from: dt.date = dt.date(2023, 3, 7)) -> World:
         user=other_user,
     )
     agent = User.objects.create_user(
-        username="enterprise-1", password=PASSWORD, kind="applicant", display_name="卫敏"
+        username="enterprise-1",
+        password=PASSWORD,
+        kind="applicant",
+        display_name="卫敏",
+        **VERIFIED_APPLICANT,
     )
     world.users["enterprise-1"] = agent
     world.applicants["enterprise"] = Applicant.objects.create(

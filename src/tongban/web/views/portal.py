@@ -51,6 +51,15 @@ class SignInView(LoginView):
     def get_default_redirect_url(self) -> str:
         return reverse("web:home")
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        # which ways in this installation offers (ADR 0099): the identity platform, the
+        # local password, or both
+        return super().get_context_data(
+            oidc_enabled=settings.OIDC_ENABLED,
+            password_login=settings.PASSWORD_LOGIN,
+            **kwargs,
+        )
+
 
 class SignOutView(LogoutView):
     next_page = "web:login"
