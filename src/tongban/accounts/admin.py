@@ -8,11 +8,19 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
+from tongban.accounts import personal_data
 from tongban.accounts.actions import sync_admin_flags
 from tongban.accounts.identifiers import validate_id_number, validate_uscc
-from tongban.accounts.models import ApiToken, Applicant, Role, RoleAssignment, User
+from tongban.accounts.models import (
+    ApiToken,
+    Applicant,
+    PersonalDataRead,
+    Role,
+    RoleAssignment,
+    User,
+)
 from tongban.core.audit import record_audit
 from tongban.core.errors import Invalid
 from tongban.core.masking import mask_address, mask_id_number, mask_name, mask_phone
@@ -197,6 +205,27 @@ class ApplicantAdmin(admin.ModelAdmin):
             return ""
         return f"{mask_name(obj.agent_name)} {mask_id_number(obj.agent_id_number)}"
 
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        """The change form shows every field in full: each opening is a recorded read."""
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            applicant = self.get_object(request, object_id)
+            if applicant is not None:
+                personal_data.record_read(
+                    request.user,
+                    applicant,
+                    personal_data.Purpose.ADMIN,
+                    f"applicant:{applicant.pk}",
+                    personal_data.Channel.ADMIN,
+                )
+        return response
+
     def save_model(self, request: HttpRequest, obj: Applicant, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         record_audit(
@@ -232,3 +261,32 @@ class ApiTokenAdmin(admin.ModelAdmin):
         for obj in queryset.select_related("user"):
             record_audit(request.user, "admin_revoke_token", obj, f"管理后台吊销令牌 {obj.user}")
         super().delete_queryset(request, queryset)
+
+
+@admin.register(PersonalDataRead)
+class PersonalDataReadAdmin(admin.ModelAdmin):
+    """个人信息查阅记录, for the personal-information protection officer: view only."""
+
+    list_display = [
+        "read_at",
+        "subject",
+        "reader",
+        "reader_role",
+        "jurisdiction",
+        "purpose",
+        "reference",
+        "channel",
+    ]
+    list_filter = ["purpose", "channel", "reader_role"]
+    list_select_related = ["subject", "reader", "jurisdiction"]
+    search_fields = ["=reference", "reader__username"]
+    date_hierarchy = "read_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
-from tongban.accounts import actions, selectors
+from tongban.accounts import actions, personal_data, selectors
 from tongban.accounts.models import Applicant, Role, User
 from tongban.accounts.selectors import find_applicant_for
 from tongban.core.api_errors import ErrorOut
@@ -139,6 +139,8 @@ def lookup_applicant(request: HttpRequest, body: ApplicantLookupIn) -> dict[str,
     access logs and proxies (docs/security.md, "Logs and personal data")."""
     applicant = find_applicant_for(request.user, body.identifier)
     person = applicant.kind == Applicant.Kind.PERSON
+    if person:
+        personal_data.record_lookup(request.user, applicant, personal_data.Channel.API)
     return {
         "id": applicant.pk,
         "kind": applicant.kind,
@@ -146,4 +148,39 @@ def lookup_applicant(request: HttpRequest, body: ApplicantLookupIn) -> dict[str,
         "identifier": applicant.masked_identifier,
         "agent_name": mask_name(applicant.agent_name),
         "bad_credit": applicant.bad_credit,
+    }
+
+
+class DataReadOut(Schema):
+    read_at: dt.datetime
+    purpose: str
+    purpose_label: str
+    reference: str
+    channel: str
+    reader_role: str
+    reader_role_label: str
+    jurisdiction: str | None
+
+
+class DataReadPageOut(Schema):
+    items: list[DataReadOut]
+    count: int
+    page: int
+    pages: int
+
+
+@applicants_router.get(
+    "/me/data-reads",
+    response={200: DataReadPageOut, 401: ErrorOut},
+    summary="谁查看了我的信息 / Who read my personal data",
+)
+def my_data_reads(request: HttpRequest, page: int = 1) -> dict[str, Any]:
+    """Reads of the caller's own personal data by others (个人信息保护法 §44–45): when,
+    why, and the reader's role and jurisdiction, not the reader's name (ADR 0100)."""
+    found = personal_data.reads_of_me(request.user, page)
+    return {
+        "items": [personal_data.read_out(read) for read in found],
+        "count": found.paginator.count,
+        "page": found.number,
+        "pages": found.paginator.num_pages,
     }

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 
 from tongban.core.masking import mask_id_number, mask_name
 
@@ -175,3 +176,58 @@ class ApiToken(models.Model):
     class Meta:
         verbose_name = "API令牌"
         verbose_name_plural = "API令牌"
+
+
+class PersonalDataRead(models.Model):
+    """个人信息查阅记录: one row per read of a person's unmasked data by someone other than
+    the person (个人信息保护法 §44–45). Append-only; written by
+    `accounts.personal_data.record_read` with one INSERT and no lock."""
+
+    class Purpose(models.TextChoices):
+        CASE = "case", "办件详情"
+        LICENCE = "licence", "电子证照"
+        FILE = "file", "申请材料文件"
+        LOOKUP = "lookup", "窗口查找申请人"
+        ADMIN = "admin", "后台管理"
+
+    class Channel(models.TextChoices):
+        WEB = "web", "工作台"
+        API = "api", "接口"
+        ADMIN = "admin", "后台管理"
+
+    subject = models.ForeignKey(
+        Applicant,
+        verbose_name="被查阅人",
+        on_delete=models.PROTECT,
+        related_name="data_reads",
+    )
+    reader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="查阅人",
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reader_role = models.CharField("查阅人角色", max_length=16, blank=True)
+    jurisdiction = models.ForeignKey(
+        "regions.Jurisdiction",
+        verbose_name="查阅人所在管辖地",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    purpose = models.CharField("查阅事由", max_length=16, choices=Purpose.choices)
+    reference = models.CharField(
+        "事由编号", max_length=128, blank=True, help_text="办件编号、证照标识、文件编号等"
+    )
+    channel = models.CharField("渠道", max_length=8, choices=Channel.choices)
+    read_at = models.DateTimeField("查阅时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "个人信息查阅记录"
+        verbose_name_plural = "个人信息查阅记录"
+        indexes = [models.Index(fields=["subject", "-read_at"], name="datareads_by_subject")]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} {self.reference} @ {self.read_at:%Y-%m-%d %H:%M}"

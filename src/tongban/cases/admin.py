@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
+from tongban.accounts import personal_data
 from tongban.cases.models import Case, CaseEvent, CaseMaterial, OverdueAlert, Shipment
 from tongban.core.masking import mask_id_number, mask_name
 
@@ -100,6 +101,28 @@ class CaseAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return [f.name for f in Case._meta.fields if f.name != "pickup_code_hash"]
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        """The case page shows the delivery address and materials unmasked: a recorded read."""
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            case = self.get_object(request, object_id)
+            if case is not None:
+                personal_data.record_read(
+                    request.user,
+                    case.applicant,
+                    personal_data.Purpose.ADMIN,
+                    case.number,
+                    personal_data.Channel.ADMIN,
+                    (case.handling_jurisdiction_id, case.receiving_jurisdiction_id),
+                )
+        return response
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

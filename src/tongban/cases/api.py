@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 from ninja import Status as Answer
 
+from tongban.accounts import personal_data
 from tongban.accounts.models import Applicant
 from tongban.cases import actions, selectors
 from tongban.cases.application_forms import masked_form
@@ -152,6 +153,7 @@ class ApplicantOut(Schema):
     name: str
     identifier: str
     agent_name: str
+    phone: str | None = Field(None, description="Only in a detail read with reveal=true")
 
 
 class CaseSummaryOut(Schema):
@@ -243,9 +245,17 @@ class CaseListOut(Schema):
     next_cursor: str | None
 
 
-def _applicant(case: Case) -> dict[str, Any]:
+def _applicant(case: Case, revealed: bool = False) -> dict[str, Any]:
     applicant = case.applicant
     person = applicant.kind == "person"
+    if revealed:
+        return {
+            "kind": applicant.kind,
+            "name": applicant.name,
+            "identifier": applicant.identifier,
+            "agent_name": applicant.agent_name,
+            "phone": applicant.phone,
+        }
     return {
         "kind": applicant.kind,
         "name": mask_name(applicant.name) if person else applicant.name,
@@ -397,8 +407,16 @@ def list_cases(request: HttpRequest, filters: Query[CaseQueueIn]) -> dict[str, A
 
 
 @router.get("/cases/{number}", response=CaseDetailOut, summary="办件详情")
-def get_case(request: HttpRequest, number: str) -> dict[str, Any]:
-    return detail(request.user, selectors.get_case_for(request.user, number))
+def get_case(request: HttpRequest, number: str, reveal: bool = False) -> dict[str, Any]:
+    """`reveal=true`: the applicant's full identity, for the roles that need it for this
+    case (403 `unmask_not_allowed` otherwise); every such read is recorded."""
+    case = selectors.get_case_for(request.user, number)
+    body = detail(request.user, case)
+    if reveal:
+        personal_data.require_unmask_case(request.user, case)
+        personal_data.record_case_read(request.user, case, personal_data.Channel.API)
+        body["applicant"] = _applicant(case, revealed=True)
+    return body
 
 
 @router.post("/cases/{number}/actions/{action}", response=CaseDetailOut, summary="办件操作")

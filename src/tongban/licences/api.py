@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 from pydantic import ValidationError
 
+from tongban.accounts import personal_data
 from tongban.core.api_errors import ErrorOut
 from tongban.core.errors import Invalid
 from tongban.core.inputs import (
@@ -22,7 +23,7 @@ from tongban.core.inputs import (
     Text,
     check_json_text,
 )
-from tongban.core.masking import mask_id_number
+from tongban.core.masking import mask_id_number, mask_name
 from tongban.licences import actions, selectors
 from tongban.licences.models import Licence
 from tongban.licences.selectors import MAX_PDF_BYTES, VerificationResult
@@ -87,6 +88,11 @@ class LicenceOut(Schema):
 class LicenceDetailOut(LicenceOut):
     data: dict[str, Any]
     data_signature: str
+    data_masked: bool = Field(
+        False,
+        description="The holder's name and ID number in `data` are masked because the "
+        "caller's role does not need them; `data_signature` then does not verify `data`.",
+    )
 
 
 class LicenceListOut(Schema):
@@ -104,6 +110,23 @@ class RevokeIn(Schema):
     reason: RequiredNote
 
 
+def masked_licence_data(data: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a person's licence data with their name and ID number masked."""
+    copy = dict(data)
+    holder = dict(copy.get("holder") or {})
+    if holder:
+        holder["name"] = mask_name(holder.get("name"))
+        holder["identifier"] = mask_id_number(holder.get("identifier"))
+        copy["holder"] = holder
+    fields = dict(copy.get("fields") or {})
+    if "姓名" in fields:
+        fields["姓名"] = mask_name(fields["姓名"])
+    if "公民身份号码" in fields:
+        fields["公民身份号码"] = mask_id_number(fields["公民身份号码"])
+    copy["fields"] = fields
+    return copy
+
+
 def verification_out(result: VerificationResult) -> VerificationOut:
     public = result.public_fields()
     return VerificationOut(
@@ -115,14 +138,16 @@ def verification_out(result: VerificationResult) -> VerificationOut:
     )
 
 
-def licence_out(licence: Licence, detail: bool = False) -> LicenceOut:
+def licence_out(licence: Licence, detail: bool = False, unmasked: bool = False) -> LicenceOut:
+    """`unmasked`: the caller may see the holder's full identity (personal_data decides)."""
+    person = licence.holder_kind == "person"
     fields: dict[str, Any] = {
         "identifier": licence.identifier,
         "licence_type_code": licence.licence_type_code,
         "licence_name": licence.licence_name,
         "holder_name": licence.masked_holder_name,
         "holder_identifier": mask_id_number(licence.holder_identifier)
-        if licence.holder_kind == "person"
+        if person and not unmasked
         else licence.holder_identifier,
         "issuer_name": licence.issuer_name,
         "issuer_uscc": licence.issuer_uscc,
@@ -136,7 +161,13 @@ def licence_out(licence: Licence, detail: bool = False) -> LicenceOut:
         "certificate_serial": licence.certificate_serial,
     }
     if detail:
-        return LicenceDetailOut(**fields, data=licence.data, data_signature=licence.data_signature)
+        masked = person and not unmasked
+        return LicenceDetailOut(
+            **fields,
+            data=masked_licence_data(licence.data) if masked else licence.data,
+            data_signature=licence.data_signature,
+            data_masked=masked,
+        )
     return LicenceOut(**fields)
 
 
@@ -230,12 +261,20 @@ def list_licences(request: HttpRequest, filters: Query[LicenceListIn]) -> Licenc
     summary="电子证照详情 / A licence with its signed data",
 )
 def get_licence(request: HttpRequest, licence_id: str) -> LicenceOut:
-    return licence_out(selectors.get_licence_for(request.user, licence_id), detail=True)
+    """A person's licence: full data (recorded as a read) for the roles that need it for
+    the case at hand, the holder's identity masked for everyone else."""
+    licence = selectors.get_licence_for(request.user, licence_id)
+    unmasked = licence.holder_kind == "person" and personal_data.may_unmask_licence(
+        request.user, licence
+    )
+    if unmasked:
+        personal_data.record_licence_read(request.user, licence, personal_data.Channel.API)
+    return licence_out(licence, detail=True, unmasked=unmasked)
 
 
 @router.get(
     "/licences/{licence_id}/pdf",
-    response={200: None, 401: ErrorOut, 404: ErrorOut},
+    response={200: None, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     openapi_extra={
         "responses": {
             200: {
@@ -248,6 +287,10 @@ def get_licence(request: HttpRequest, licence_id: str) -> LicenceOut:
 )
 def get_licence_pdf(request: HttpRequest, licence_id: str) -> HttpResponse:
     licence, pdf = selectors.get_licence_pdf_for(request.user, licence_id)
+    if licence.holder_kind == "person":
+        # the signed PDF cannot be masked: only for those who may see the full identity
+        personal_data.require_unmask_licence(request.user, licence)
+        personal_data.record_licence_read(request.user, licence, personal_data.Channel.API)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{licence.identifier}.pdf"'
     return response

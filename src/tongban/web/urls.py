@@ -15,6 +15,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # applicant portal
     path("my/", portal.my_cases, name="my-cases"),
     path("my/apply/", portal.apply_list, name="apply"),
+    path("my/data-reads/", portal.my_data_reads, name="my-data-reads"),
     path("my/apply/<str:item>/<str:handling>/", portal.apply_form, name="apply-form"),
     # window clerk
     path("clerk/", clerk.workbench, name="clerk"),

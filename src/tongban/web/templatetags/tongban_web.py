@@ -138,6 +138,7 @@ def user_bar(context: template.Context) -> dict[str, Any]:
                 ("web:my-cases", gettext_noop("我的办件")),
                 ("web:apply", gettext_noop("在线申报")),
                 ("ratings:mine", gettext_noop("我的评价")),
+                ("web:my-data-reads", gettext_noop("谁查看了我的信息")),
             ]
         else:
             if "clerk" in roles:

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from tongban.accounts import personal_data
 from tongban.accounts.models import Role
 from tongban.assistance.actions import may_record as may_record_assistance
 from tongban.assistance.selectors import assistance_of_case
@@ -133,6 +134,11 @@ def _without(query: QueryDict, *keys: str) -> str:
 @require_http_methods(["GET"])
 def case_detail(request: HttpRequest, number: str) -> HttpResponse:
     data = selectors.case_page(request.user, number)
+    # ?reveal=1: the full identity for the roles that need it (personal_data), recorded
+    revealed = request.GET.get("reveal") == "1"
+    if revealed:
+        personal_data.require_unmask_case(request.user, data.case)
+        personal_data.record_case_read(request.user, data.case, personal_data.Channel.WEB)
     return render(
         request,
         "web/case.html",
@@ -150,6 +156,10 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
             and data.case.applicant.user_id == request.user.pk,
             "assistance": assistance_of_case(request.user, data.case),
             "may_assist": may_record_assistance(request.user, data.case),
+            "revealed": revealed,
+            "may_reveal": not revealed
+            and data.case.applicant.user_id != request.user.pk
+            and personal_data.may_unmask_case(request.user, data.case),
         },
     )
 
@@ -242,6 +252,15 @@ def upload(request: HttpRequest, number: str) -> HttpResponse:
 def download(request: HttpRequest, pk: int) -> HttpResponseBase:
     """A stored file, only for users who may see its case."""
     attachment = get_attachment_for(request.user, pk)
+    # a material file may carry anything personal (an ID card scan): every download counts
+    personal_data.record_read(
+        request.user,
+        attachment.case.applicant,
+        personal_data.Purpose.FILE,
+        str(attachment.pk),
+        personal_data.Channel.WEB,
+        (attachment.case.handling_jurisdiction_id, attachment.case.receiving_jurisdiction_id),
+    )
     handle = attachment.file.open("rb")
     extension = mimetypes.guess_extension(attachment.content_type) or ""
     response = FileResponse(

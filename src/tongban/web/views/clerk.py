@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from tongban.accounts import personal_data
 from tongban.accounts.identifiers import validate_id_number, validate_uscc
 from tongban.accounts.models import Role
 from tongban.accounts.selectors import find_applicant_for
@@ -102,6 +103,10 @@ def applicant_lookup(request: HttpRequest) -> HttpResponse:
         else:
             identifier = validate_id_number(identifier)
         context["applicant"] = find_applicant_for(request.user, identifier)
+        if context["applicant"].kind == "person":
+            personal_data.record_lookup(
+                request.user, context["applicant"], personal_data.Channel.WEB
+            )
     except NotFound:
         context["applicant"] = None
     except DomainError as error:

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from tongban.accounts import personal_data
 from tongban.accounts.actions import register_portal_user
 from tongban.accounts.models import Role
 from tongban.attachments.actions import attach_file
@@ -125,6 +126,15 @@ def register(request: HttpRequest) -> HttpResponse:
 def my_cases(request: HttpRequest) -> HttpResponse:
     cases = list(selectors.own_cases(request.user)[:100])
     return render(request, "web/my_cases.html", {"cases": cases})
+
+
+@page
+@require_http_methods(["GET"])
+def my_data_reads(request: HttpRequest) -> HttpResponse:
+    """谁查看了我的信息: reads of the applicant's own data by others (ADR 0100)."""
+    found = personal_data.reads_of_me(request.user, request.GET.get("page") or 1)
+    reads = [personal_data.read_out(read) for read in found]
+    return render(request, "web/my_data_reads.html", {"page": found, "reads": reads})
 
 
 @page
