@@ -12,7 +12,7 @@ def install_guards(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("integrity", "0001_initial"),
-        ("accounts", "0003_personal_data_read"),
+        ("accounts", "0004_personal_data_read"),
     ]
 
     operations = [migrations.RunPython(install_guards, migrations.RunPython.noop)]

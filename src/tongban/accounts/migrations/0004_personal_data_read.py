@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0002_applicant_one_applicant_per_id_number_and_more"),
+        ("accounts", "0003_trust_level_and_identity_subject"),
         ("regions", "0001_initial"),
     ]
 
