@@ -63,16 +63,16 @@ def test_a_number_of_a_region_that_never_existed_is_refused(world, api):
 
 
 def test_the_clerk_page_check_accepts_a_retired_code_and_refuses_the_old_number(web_client):
-    good = web_client.get(
+    good = web_client.post(
         "/clerk/identifier/", {"id_number": make_id_number("110103", dt.date(1962, 4, 4), 19)}
     )
     assert "号码有效" in good.content.decode()
-    old = web_client.get("/clerk/identifier/", {"id_number": "421102800517351"})
+    old = web_client.post("/clerk/identifier/", {"id_number": "421102800517351"})
     assert "15位" in old.content.decode()
 
 
 def test_the_identifier_check_page_needs_a_signed_in_clerk(world, client):
-    response = client.get("/clerk/identifier/", {"id_number": "421102800517351"})
+    response = client.post("/clerk/identifier/", {"id_number": "421102800517351"})
     assert response.status_code in (302, 403)
 
 
