@@ -33,6 +33,7 @@ import argparse
 import bisect
 import contextlib
 import datetime as dt
+import functools
 import json
 import random
 import time
@@ -575,6 +576,13 @@ def generate(n: int, seed: int = 20230307, with_materials: bool = True) -> Gener
     return result
 
 
+@functools.cache
+def _encrypted_address() -> str:
+    from tongban.core.crypto import encrypt
+
+    return encrypt("湖北省某市某区某路1号", "cases.case.delivery_address")
+
+
 def _case_row(
     rng: random.Random,
     ref: Ref,
@@ -703,7 +711,8 @@ def _case_row(
         "status": status,
         "practice_code": 14 if status == "withdrawn" and accepted_day else practice[status],
         "delivery_method": delivery,
-        "delivery_address": "湖北省某市某区某路1号" if delivery == "post" else "",
+        # COPY bypasses the field: the stored value must already be a ciphertext (ADR 0098)
+        "delivery_address": _encrypted_address() if delivery == "post" else "",
         "received_at": received_at,
         "accepted_at": at(accepted_day, 1.0),
         "decided_at": at(decided_day, 1.5),

@@ -295,6 +295,25 @@ TONGBAN_CJK_FONT = os.environ.get("TONGBAN_CJK_FONT", "")
 if PRODUCTION and TONGBAN_PKI_PASSPHRASE == INSECURE_DEFAULT_PKI_PASSPHRASE:
     raise ImproperlyConfigured("Refusing to start in production: set TONGBAN_PKI_PASSPHRASE")
 
+# personal data encrypted at rest (docs/adr/0098-personal-data-encrypted-at-rest.md,
+# docs/security.md): SM4 keys "id:base64,id:base64" (the first encrypts) and a separate
+# HMAC-SM3 key for blind indexes. Demo, development and tests use the published demo keys.
+from tongban.core import crypto as _crypto  # noqa: E402
+
+TONGBAN_DATA_KEYS = os.environ.get("TONGBAN_DATA_KEYS", _crypto.DEMO_DATA_KEYS)
+TONGBAN_BLIND_INDEX_KEY = os.environ.get("TONGBAN_BLIND_INDEX_KEY", _crypto.DEMO_BLIND_INDEX_KEY)
+# malformed keys stop every process at start, not at the first encrypted row
+_crypto.parse_data_keys(TONGBAN_DATA_KEYS)
+_crypto.parse_blind_index_key(TONGBAN_BLIND_INDEX_KEY)
+if PRODUCTION:
+    _demo_key = _crypto.parse_data_keys(_crypto.DEMO_DATA_KEYS)[1]["demo"]
+    if "TONGBAN_DATA_KEYS" not in os.environ or _demo_key in (
+        _crypto.parse_data_keys(TONGBAN_DATA_KEYS)[1].values()
+    ):
+        raise ImproperlyConfigured("Refusing to start in production: set TONGBAN_DATA_KEYS")
+    if TONGBAN_BLIND_INDEX_KEY == _crypto.DEMO_BLIND_INDEX_KEY:
+        raise ImproperlyConfigured("Refusing to start in production: set TONGBAN_BLIND_INDEX_KEY")
+
 # 好差评 and statistics (docs/adr/0060-statistics-and-ratings.md)
 TONGBAN_RATING_WINDOW_DAYS = int(os.environ.get("TONGBAN_RATING_WINDOW_DAYS", "15"))
 TONGBAN_RECTIFICATION_DAYS = int(os.environ.get("TONGBAN_RECTIFICATION_DAYS", "5"))

@@ -30,6 +30,7 @@ from tongban.accounts.auth import hash_token
 from tongban.accounts.identifiers import validate_id_number, validate_uscc
 from tongban.accounts.models import ApiToken, Applicant, Role, RoleAssignment, TrustSource, User
 from tongban.core.audit import record_audit
+from tongban.core.crypto import blind_index
 from tongban.core.errors import Conflict, Forbidden, Invalid, NotAuthenticated, not_found
 from tongban.core.masking import mask_id_number, mask_name
 from tongban.regions.models import Jurisdiction
@@ -417,7 +418,9 @@ def _create_person(
     # the user row is locked by the caller when there is one; the duplicate check below
     # cannot lock a row that does not exist yet, so PostgreSQL relies on the caller's
     # transaction being short (a duplicate is harmless: both rows are valid)
-    if Applicant.objects.filter(kind=Applicant.Kind.PERSON, id_number=id_number).exists():
+    if Applicant.objects.filter(
+        kind=Applicant.Kind.PERSON, id_number_index=blind_index("identifier", id_number)
+    ).exists():
         raise _applicant_exists()
     applicant = Applicant.objects.create(
         kind=Applicant.Kind.PERSON,
@@ -612,7 +615,9 @@ def register_portal_user(
         )
         existing = (
             Applicant.objects.select_for_update()
-            .filter(kind=Applicant.Kind.PERSON, id_number=id_number)
+            .filter(
+                kind=Applicant.Kind.PERSON, id_number_index=blind_index("identifier", id_number)
+            )
             .order_by("pk")
             .first()
         )

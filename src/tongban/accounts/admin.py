@@ -22,6 +22,7 @@ from tongban.accounts.models import (
     User,
 )
 from tongban.core.audit import record_audit
+from tongban.core.crypto import blind_index
 from tongban.core.errors import Invalid
 from tongban.core.masking import mask_address, mask_id_number, mask_name, mask_phone
 
@@ -172,8 +173,9 @@ class ApplicantAdmin(admin.ModelAdmin):
         "created_at",
     ]
     list_filter = ["kind", "bad_credit"]
-    # name and USCC by substring; an ID number only as an exact match (no fishing)
-    search_fields = ["name", "uscc", "=id_number"]
+    # name and USCC by substring; an ID number only as an exact match (no fishing), through
+    # its blind index because the column itself is encrypted (ADR 0098)
+    search_fields = ["name", "uscc"]
     raw_id_fields = ["user"]
     readonly_fields = ["created_at"]
     fieldsets = (
@@ -184,6 +186,15 @@ class ApplicantAdmin(admin.ModelAdmin):
     )
 
     @admin.display(description="姓名/名称", ordering="name")
+    def get_search_results(
+        self, request: HttpRequest, queryset: Any, search_term: str
+    ) -> tuple[Any, bool]:
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        index = blind_index("identifier", search_term)
+        if index:
+            results |= queryset.filter(id_number_index=index)
+        return results, may_have_duplicates
+
     def masked_name(self, obj: Applicant) -> str:
         return mask_name(obj.name) if obj.kind == Applicant.Kind.PERSON else obj.name
 

@@ -5,6 +5,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
 
+from tongban.core.fields import BlindIndexField, EncryptedTextField
 from tongban.core.masking import mask_id_number, mask_name
 
 
@@ -21,7 +22,7 @@ class User(AbstractUser):
 
     kind = models.CharField("账号类型", max_length=16, choices=Kind.choices, default=Kind.STAFF)
     display_name = models.CharField("姓名", max_length=64, blank=True)
-    phone = models.CharField("手机号", max_length=20, blank=True)
+    phone = EncryptedTextField("手机号", blank=True)
     # 可信等级 (docs/security.md, ADR 0099): 2 = what the user typed, format checked only;
     # 3 and 4 come from the identity platform's claims, 5 from a clerk's check at a window
     trust_level = models.PositiveSmallIntegerField("可信等级", default=2)
@@ -107,13 +108,18 @@ class Applicant(models.Model):
 
     kind = models.CharField("类型", max_length=16, choices=Kind.choices)
     name = models.CharField("姓名/名称", max_length=128)
-    id_number = models.CharField("公民身份号码", max_length=18, blank=True, db_index=True)
+    # personal data is encrypted at rest; exact look-ups use the blind indexes (ADR 0098)
+    id_number = EncryptedTextField("公民身份号码", blank=True)
+    id_number_index = BlindIndexField("公民身份号码索引", source="id_number", db_index=True)
     uscc = models.CharField("统一社会信用代码", max_length=18, blank=True, db_index=True)
     agent_name = models.CharField("经办人姓名", max_length=64, blank=True)
-    agent_id_number = models.CharField("经办人身份号码", max_length=18, blank=True)
-    phone = models.CharField("联系电话", max_length=20, blank=True)
-    email = models.EmailField("电子邮箱", blank=True)
-    address = models.CharField("联系地址", max_length=255, blank=True)
+    agent_id_number = EncryptedTextField("经办人身份号码", blank=True)
+    agent_id_number_index = BlindIndexField(
+        "经办人身份号码索引", source="agent_id_number", db_index=True
+    )
+    phone = EncryptedTextField("联系电话", blank=True)
+    email = EncryptedTextField("电子邮箱", blank=True)
+    address = EncryptedTextField("联系地址", blank=True)
     bad_credit = models.BooleanField(
         "失信记录", default=False, help_text="有失信记录的申请人不适用容缺受理"
     )
@@ -138,7 +144,7 @@ class Applicant(models.Model):
             ),
             # one record per person and per enterprise, also under concurrent registrations
             models.UniqueConstraint(
-                fields=["id_number"],
+                fields=["id_number_index"],
                 condition=models.Q(kind="person"),
                 name="one_applicant_per_id_number",
             ),

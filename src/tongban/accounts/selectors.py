@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from tongban.accounts import access
 from tongban.accounts.identifiers import normalise
 from tongban.accounts.models import Applicant, RoleAssignment, User
+from tongban.core.crypto import blind_index
 from tongban.core.errors import not_found
 
 
@@ -20,7 +21,7 @@ def find_applicant(identifier: str) -> Applicant | None:
         return None
     return (
         Applicant.objects.filter(
-            Q(kind=Applicant.Kind.PERSON, id_number=value)
+            Q(kind=Applicant.Kind.PERSON, id_number_index=blind_index("identifier", value))
             | Q(kind=Applicant.Kind.ENTERPRISE, uscc=value)
         )
         .select_related("user")

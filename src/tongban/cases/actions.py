@@ -71,6 +71,7 @@ from tongban.catalog.models import (
 from tongban.catalog.selectors import published_implementation
 from tongban.centres.models import Window
 from tongban.core.audit import record_audit
+from tongban.core.crypto import blind_index
 from tongban.core.errors import Conflict, Forbidden, IllegalTransition, Invalid, NotFound
 from tongban.regions.calendar import WorkingCalendar
 from tongban.regions.models import Jurisdiction
@@ -377,7 +378,9 @@ def _resolve_applicant(actor: Any, data: SubmitInput, staff: bool) -> Applicant:
     name = _require(given.name, "applicant.name", "申请人姓名/名称")
     if given.kind == Applicant.Kind.PERSON:
         id_number = validate_id_number(given.id_number)
-        existing = Applicant.objects.filter(kind="person", id_number=id_number).first()
+        existing = Applicant.objects.filter(
+            kind="person", id_number_index=blind_index("identifier", id_number)
+        ).first()
         if existing is not None:
             if existing.name != name:
                 raise Invalid(
@@ -403,7 +406,9 @@ def _resolve_applicant(actor: Any, data: SubmitInput, staff: bool) -> Applicant:
             if existing.agent_id_number != agent_id:
                 # a new agent for a known enterprise: record who acts this time
                 existing.agent_name, existing.agent_id_number = agent_name, agent_id
-                existing.save(update_fields=["agent_name", "agent_id_number"])
+                existing.save(
+                    update_fields=["agent_name", "agent_id_number", "agent_id_number_index"]
+                )
             return existing
         return Applicant.objects.create(
             kind="enterprise",

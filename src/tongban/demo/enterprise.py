@@ -25,6 +25,7 @@ from tongban.cases.actions import ActionInput, SubmitInput, perform_case_action,
 from tongban.cases.models import Case
 from tongban.catalog import actions as catalog
 from tongban.catalog.models import FormKind, ItemBundle, ItemImplementation, ServiceItem
+from tongban.core.crypto import blind_index
 from tongban.regions.models import Department, Jurisdiction
 
 DONGHU, GEDIAN = "420100Z01", "420703400"
@@ -136,7 +137,8 @@ def _wei(agent: User) -> Applicant:
     """卫女士 as a natural person (she is also the agent of another demo enterprise)."""
     enterprise = Applicant.objects.get(user=agent, kind=Applicant.Kind.ENTERPRISE)
     person = Applicant.objects.filter(
-        kind=Applicant.Kind.PERSON, id_number=enterprise.agent_id_number
+        kind=Applicant.Kind.PERSON,
+        id_number_index=blind_index("identifier", enterprise.agent_id_number),
     ).first()
     if person is not None:
         return person

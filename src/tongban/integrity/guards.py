@@ -83,12 +83,12 @@ def _table_and_columns(apps: Any, guard: Guard) -> tuple[str, list[str]]:
     return model._meta.db_table, [f.column for f in model._meta.concrete_fields]
 
 
-def _present(apps: Any) -> list[Guard]:
+def _present(apps: Any, guards: tuple[Guard, ...] = GUARDS) -> list[Guard]:
     """The guards whose model exists in `apps`: a migration's historical state may not
     have a table guarded later (it gets its triggers from its own migration and from
     the reinstall after every migrate)."""
     found = []
-    for guard in GUARDS:
+    for guard in guards:
         try:
             apps.get_model(guard.model)
         except LookupError:
@@ -101,11 +101,13 @@ def _quote(connection: BaseDatabaseWrapper, name: str) -> str:
     return str(connection.ops.quote_name(name))
 
 
-def install_statements(connection: BaseDatabaseWrapper, apps: Any) -> list[str]:
+def install_statements(
+    connection: BaseDatabaseWrapper, apps: Any, only: tuple[Guard, ...] = GUARDS
+) -> list[str]:
     statements: list[str] = []
     if connection.vendor == "postgresql":
         statements.append(_PG_FUNCTION)
-    for guard in _present(apps):
+    for guard in _present(apps, only):
         table, columns = _table_and_columns(apps, guard)
         t = _quote(connection, table)
         if connection.vendor == "postgresql":
@@ -172,6 +174,54 @@ def install(connection: BaseDatabaseWrapper, apps: Any) -> None:
 def uninstall(connection: BaseDatabaseWrapper, apps: Any) -> None:
     with connection.cursor() as cursor:
         for statement in uninstall_statements(connection, apps):
+            cursor.execute(statement)
+
+
+def _update_trigger_present(connection: BaseDatabaseWrapper, table: str) -> bool:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT count(*) FROM pg_trigger WHERE tgrelid = %s::regclass AND tgname = %s",
+                [_quote(connection, table), PREFIX],
+            )
+        elif connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = %s",
+                [f"{PREFIX}_{table}_update"],
+            )
+        else:
+            return False
+        return bool(cursor.fetchone()[0])
+
+
+@contextlib.contextmanager
+def reencrypting(model: Any) -> Iterator[None]:
+    """Re-encryption of personal data at rest (ADR 0098) inside ONE transaction: a
+    guarded table holding encrypted columns (a licence's holder identifier and signed
+    data) gets its UPDATE trigger dropped and re-created around the rewrite. DDL is
+    transactional on PostgreSQL and SQLite, so no other session ever sees the table
+    unguarded (the DROP locks it until commit) and a failure restores the trigger. The
+    caller (core.keyrotation) only writes values that decrypt to what was stored.
+    A table that is not guarded, or not guarded yet (a fresh database migrating), is
+    rewritten as it is."""
+    from django.db import connection, transaction
+
+    label = model._meta.label
+    guard = next((g for g in GUARDS if g.model == label), None)
+    table = model._meta.db_table
+    if guard is None or not _update_trigger_present(connection, table):
+        yield
+        return
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("re-encrypting a guarded table needs a transaction")
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"DROP TRIGGER IF EXISTS {PREFIX} ON {_quote(connection, table)}")
+        else:
+            cursor.execute(f"DROP TRIGGER IF EXISTS {PREFIX}_{table}_update")
+    yield
+    with connection.cursor() as cursor:
+        for statement in install_statements(connection, model._meta.apps, only=(guard,)):
             cursor.execute(statement)
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from tongban.core.fields import BlindIndexField, EncryptedJSONField, EncryptedTextField
 from tongban.core.masking import mask_name
 
 
@@ -113,9 +114,11 @@ class Licence(models.Model):
     )
     holder_name = models.CharField("持证主体名称", max_length=128)
     holder_kind = models.CharField("持证主体类型", max_length=16)
-    holder_identifier = models.CharField(
-        "持证主体代码", max_length=18, db_index=True, help_text="公民身份号码或统一社会信用代码"
+    # a person's ID number is personal data: encrypted, looked up by its blind index
+    holder_identifier = EncryptedTextField(
+        "持证主体代码", help_text="公民身份号码或统一社会信用代码"
     )
+    holder_identifier_index = BlindIndexField("持证主体代码索引", source="holder_identifier")
     issuing_jurisdiction = models.ForeignKey(
         "regions.Jurisdiction",
         verbose_name="发证管辖地",
@@ -134,7 +137,8 @@ class Licence(models.Model):
         on_delete=models.PROTECT,
         related_name="licences",
     )
-    data = models.JSONField("结构化数据")
+    # the signed data names the holder and their ID number: encrypted too (ADR 0098)
+    data = EncryptedJSONField("结构化数据")
     data_signature = models.TextField("数据签名(Base64)")
     algorithm = models.CharField("数据签名算法", max_length=32)
     signing_key = models.ForeignKey(
@@ -172,7 +176,7 @@ class Licence(models.Model):
         ordering = ["-issued_at", "-id"]
         indexes = [
             models.Index(fields=["holder", "status"]),
-            models.Index(fields=["holder_identifier", "status"]),
+            models.Index(fields=["holder_identifier_index", "status"]),
             models.Index(fields=["issuing_jurisdiction", "-issued_at"]),
         ]
         constraints = [

@@ -17,6 +17,7 @@ from tongban.accounts.access import (
     jurisdictions_with,
     require_authenticated,
 )
+from tongban.core.crypto import blind_index
 from tongban.core.errors import not_found
 from tongban.licences.identifiers import is_valid_identifier
 from tongban.licences.models import Licence
@@ -194,7 +195,10 @@ def valid_licences_of(applicant: Any) -> QuerySet[Licence]:
     issued to this applicant row and to any other row with the same ID number / USCC."""
     match = Q(holder=applicant)
     if applicant.identifier:
-        match |= Q(holder_kind=applicant.kind, holder_identifier=applicant.identifier)
+        match |= Q(
+            holder_kind=applicant.kind,
+            holder_identifier_index=blind_index("identifier", applicant.identifier),
+        )
     return (
         Licence.objects.filter(match, status=Licence.Status.VALID)
         .select_related("issuing_jurisdiction")

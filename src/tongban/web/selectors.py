@@ -28,6 +28,7 @@ from tongban.cases.workflow import FINAL_STATES
 from tongban.catalog.models import ItemImplementation, Mode, ServiceItem
 from tongban.catalog.selectors import json_list_contains, published_implementations, search_items
 from tongban.centres.models import Window
+from tongban.core.crypto import blind_index
 from tongban.core.errors import Invalid, NotFound
 from tongban.core.inputs import MAX_OFFSET
 from tongban.regions.models import Jurisdiction
@@ -483,12 +484,13 @@ def public_lookup(number: str, identifier: str) -> PublicCase | None:
     identifier = normalise(identifier or "")
     if not number or not identifier:
         return None
+    index = blind_index("identifier", identifier)
     case = (
         Case.objects.filter(number=number)
         .filter(
-            Q(applicant__id_number=identifier)
+            Q(applicant__id_number_index=index)
             | Q(applicant__uscc=identifier)
-            | Q(applicant__agent_id_number=identifier)
+            | Q(applicant__agent_id_number_index=index)
         )
         .select_related("item", "handling_jurisdiction")
         .first()

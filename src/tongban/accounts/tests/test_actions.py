@@ -7,6 +7,7 @@ from tongban.accounts import access, actions
 from tongban.accounts.identifiers import make_id_number, make_uscc
 from tongban.accounts.models import Applicant, Role, RoleAssignment, User
 from tongban.accounts.tests.conftest import get_token
+from tongban.core.crypto import blind_index
 from tongban.core.errors import Conflict, Forbidden, Invalid, NotAuthenticated, NotFound
 from tongban.core.models import AuditEvent
 
@@ -367,7 +368,10 @@ def test_portal_registration_of_a_known_person_does_not_disclose_it(world):
     assert not Applicant.objects.filter(user=user).exists()
     known.refresh_from_db()
     assert known.user_id != user.pk
-    assert Applicant.objects.filter(id_number=known.id_number).count() == 1
+    assert (
+        Applicant.objects.filter(id_number_index=blind_index("identifier", known.id_number)).count()
+        == 1
+    )
     message = OutboxMessage.objects.get(applicant=known, template="registration_attempt")
     assert message.case_id is None and message.context == {"username": "someone"}
     audit = AuditEvent.objects.get(action="register_portal_user_unlinked", actor=user)
@@ -387,7 +391,7 @@ def test_portal_registration_checks_password_and_username(world):
         actions.register_portal_user("zhaoliu", "short", "赵六", NEW_ID)
     with pytest.raises(Conflict):
         actions.register_portal_user("applicant-1", STRONG, "赵六", NEW_ID)
-    assert not Applicant.objects.filter(id_number=NEW_ID).exists()
+    assert not Applicant.objects.filter(id_number_index=blind_index("identifier", NEW_ID)).exists()
 
 
 def test_password_and_hash_are_mutually_exclusive(world):

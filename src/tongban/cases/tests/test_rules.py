@@ -408,3 +408,20 @@ def test_queue_pages_through_every_case_once_in_both_orderings(world, api, monke
     _error(clerk.get("/cases", cursor=received_cursor, ordering="due"), 422, "invalid_cursor")
     _error(clerk.get("/cases", ordering="sideways"), 422, "invalid_filter")
     _error(clerk.get("/cases", overdue="purple"), 422, "invalid_filter")
+
+
+def test_a_new_agent_of_a_known_enterprise_is_found_by_the_agents_id_number(world, api):
+    """The agent's ID number is encrypted (ADR 0098): the case look-up by it goes through
+    the blind index, which must follow the agent recorded for the latest case."""
+    from tongban.accounts.identifiers import make_id_number
+    from tongban.web.selectors import public_lookup
+
+    new_agent = make_id_number("420111", dt.date(1985, 5, 5), 77)
+    enterprise = world.applicants["enterprise"]
+    body = company_submission(world)
+    body["applicant"].update(agent_name="刘新", agent_id_number=new_agent.lower())
+    number = _ok(api("421102-clerk").post("/cases", body), 201)["number"]
+    enterprise.refresh_from_db()
+    assert enterprise.agent_id_number == new_agent
+    assert public_lookup(number, new_agent) is not None
+    assert public_lookup(number, make_id_number("420111", dt.date(1985, 5, 5), 78)) is None

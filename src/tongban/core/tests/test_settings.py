@@ -3,11 +3,14 @@ settings are read once at import."""
 
 from __future__ import annotations
 
+import base64
 import os
 import subprocess
 import sys
 
 import pytest
+
+from tongban.core.crypto import DEMO_DATA_KEYS
 
 GOOD = {
     "TONGBAN_PRODUCTION": "1",
@@ -15,6 +18,9 @@ GOOD = {
     "TONGBAN_SECRET_KEY": "x" * 50,
     "TONGBAN_ALLOWED_HOSTS": "tongban.example.gov.cn",
     "TONGBAN_PKI_PASSPHRASE": "p" * 40,
+    # 16-byte SM4 key and 32-byte HMAC-SM3 key, base64 (ADR 0098)
+    "TONGBAN_DATA_KEYS": "k2026:" + base64.b64encode(b"k" * 16).decode(),
+    "TONGBAN_BLIND_INDEX_KEY": base64.b64encode(b"b" * 32).decode(),
 }
 
 
@@ -44,6 +50,12 @@ def test_production_starts_with_safe_settings():
         ({"TONGBAN_SECRET_KEY": ""}, "TONGBAN_SECRET_KEY"),
         ({"TONGBAN_ALLOWED_HOSTS": ""}, "TONGBAN_ALLOWED_HOSTS"),
         ({"TONGBAN_DEMO": "1"}, "TONGBAN_DEMO must be off"),
+        ({"TONGBAN_DATA_KEYS": None}, "set TONGBAN_DATA_KEYS"),
+        (
+            {"TONGBAN_DATA_KEYS": f"old:{base64.b64encode(b'k' * 16).decode()},{DEMO_DATA_KEYS}"},
+            "set TONGBAN_DATA_KEYS",
+        ),
+        ({"TONGBAN_BLIND_INDEX_KEY": None}, "set TONGBAN_BLIND_INDEX_KEY"),
     ],
 )
 def test_production_refuses_unsafe_settings(change, complaint):
@@ -51,6 +63,9 @@ def test_production_refuses_unsafe_settings(change, complaint):
     env.update(change)
     if change.get("TONGBAN_SECRET_KEY") == "":
         del env["TONGBAN_SECRET_KEY"]
+    for name, value in change.items():
+        if value is None:
+            del env[name]
     result = _load_settings(env)
     assert result.returncode != 0
     assert "Refusing to start in production" in result.stderr
@@ -109,3 +124,22 @@ def test_counters_and_caches_are_never_per_process():
     assert "RedisCache" in caches
     (handler,) = _print_settings({}, "AXES_HANDLER")
     assert handler == "'axes.handlers.database.AxesDatabaseHandler'"
+
+
+@pytest.mark.parametrize(
+    ("change", "complaint"),
+    [
+        ({"TONGBAN_DATA_KEYS": "k1:" + base64.b64encode(b"short").decode()}, "16 bytes"),
+        ({"TONGBAN_DATA_KEYS": "k1:not base64!"}, "not valid base64"),
+        ({"TONGBAN_DATA_KEYS": "bad id!:" + base64.b64encode(b"k" * 16).decode()}, "id:base64key"),
+        ({"TONGBAN_DATA_KEYS": " , "}, "names no key"),
+        ({"TONGBAN_BLIND_INDEX_KEY": base64.b64encode(b"b" * 16).decode()}, "at least 32 bytes"),
+    ],
+)
+@pytest.mark.parametrize("production", ["1", "0"])
+def test_malformed_data_keys_stop_every_process_at_start(change, complaint, production):
+    env = dict(GOOD, TONGBAN_PRODUCTION=production)
+    env.update(change)
+    result = _load_settings(env)
+    assert result.returncode != 0
+    assert complaint in result.stderr

@@ -1,0 +1,145 @@
+"""Model fields for personal data encrypted at rest (ADR 0098).
+
+`EncryptedTextField` stores SM4-GCM ciphertexts (core.crypto) and hands Python code the
+clear value; `BlindIndexField` keeps an HMAC-SM3 of another field for exact look-ups.
+The database can neither search nor order an encrypted column, so the field refuses every
+SQL lookup except `isnull` and `= ""`: a forgotten `filter(id_number=...)` fails loudly
+instead of silently matching nothing. Look-ups go through the blind index.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django import forms
+from django.core.exceptions import FieldError
+from django.db import models
+from django.db.models import lookups, signals
+
+from tongban.core import crypto
+
+
+class EmptyOnlyExact(lookups.Exact):
+    """`= ""` stays possible (blank checks, check constraints); empty values are stored
+    as "" in clear so that "has an ID number" stays a database constraint."""
+
+    def get_prep_lookup(self) -> Any:
+        if self.rhs != "":
+            raise FieldError(
+                f"{self.lhs.target.name} is encrypted; look it up through its blind index"
+            )
+        return ""
+
+
+class EncryptedTextField(models.TextField):
+    """Text encrypted with the active data key on every write. Empty stays empty."""
+
+    def contribute_to_class(
+        self, cls: type[models.Model], name: str, private_only: bool = False
+    ) -> None:
+        super().contribute_to_class(cls, name, private_only)
+        # bound into the ciphertext: a value copied to another column does not decrypt
+        self.crypto_context = f"{cls._meta.app_label}.{cls._meta.model_name}.{name}".lower()
+
+    def get_lookup(self, lookup_name: str) -> Any:
+        if lookup_name == "isnull":
+            return super().get_lookup(lookup_name)
+        if lookup_name == "exact":
+            return EmptyOnlyExact
+        return None  # Django then raises FieldError "Unsupported lookup"
+
+    def get_transform(self, lookup_name: str) -> Any:
+        return None
+
+    def formfield(self, **kwargs: Any) -> Any:
+        # one-line values (numbers, phones, addresses), not a textarea
+        kwargs.setdefault("widget", forms.TextInput)
+        return super().formfield(**kwargs)
+
+    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> str | None:
+        if value is None or value == "":
+            return value
+        return crypto.decrypt(value, self.crypto_context)
+
+    def get_prep_value(self, value: Any) -> Any:
+        value = models.Field.get_prep_value(self, value)  # resolves lazy strings only
+        # no "already encrypted?" shortcut: a user's text that happens to look like a
+        # ciphertext must be encrypted like any other
+        if value is None or value == "":
+            return value
+        return crypto.encrypt(str(value), self.crypto_context)
+
+
+class EncryptedJSONField(EncryptedTextField):
+    """A JSON document (dict/list) encrypted as one value, for documents that carry
+    personal data (a licence's signed data names its holder's ID number)."""
+
+    # django-stubs reads the Python types of a field from these
+    _pyi_private_set_type: Any
+    _pyi_private_get_type: Any
+
+    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Any:
+        text = super().from_db_value(value, expression, connection)
+        return None if text is None or text == "" else json.loads(text)
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return json.loads(value) if value else None
+        return value
+
+    def get_prep_value(self, value: Any) -> Any:
+        if value is None:
+            return None
+        return super().get_prep_value(json.dumps(value, ensure_ascii=False, sort_keys=True))
+
+    def value_to_string(self, obj: models.Model) -> str:
+        return json.dumps(self.value_from_object(obj), ensure_ascii=False)
+
+    def formfield(self, **kwargs: Any) -> Any:
+        return models.JSONField().formfield(**kwargs)
+
+
+class BlindIndexField(models.CharField):
+    """HMAC-SM3 (hex) of the normalised value of `source`, recomputed on every save and
+    bulk_create (pre_save runs for both). Not for bulk_update/update(): use save()."""
+
+    def __init__(self, *args: Any, source: str = "", kind: str = "identifier", **kwargs: Any):
+        if kind not in crypto.NORMALISERS:
+            raise ValueError(f"unknown blind index kind {kind!r}")
+        self.source = source
+        self.kind = kind
+        kwargs.setdefault("max_length", 64)
+        kwargs.setdefault("blank", True)
+        kwargs.setdefault("editable", False)
+        kwargs.setdefault("default", "")
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["source"] = self.source
+        kwargs["kind"] = self.kind
+        for key, default in (("max_length", 64), ("blank", True), ("editable", False)):
+            if kwargs.get(key) == default:
+                del kwargs[key]
+        if kwargs.get("default") == "":
+            del kwargs["default"]
+        return name, path, args, kwargs
+
+    def contribute_to_class(
+        self, cls: type[models.Model], name: str, private_only: bool = False
+    ) -> None:
+        super().contribute_to_class(cls, name, private_only)
+        signals.pre_save.connect(self._check_update_fields, sender=cls, weak=False)
+
+    def _check_update_fields(
+        self, sender: Any, instance: Any, update_fields: Any = None, **kwargs: Any
+    ) -> None:
+        # save(update_fields=[source]) would leave a stale index: fail loudly instead
+        if update_fields and self.source in update_fields and self.attname not in update_fields:
+            raise FieldError(f"save(update_fields=...) names {self.source} but not {self.name}")
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> str:
+        value = crypto.blind_index(self.kind, getattr(model_instance, self.source))
+        setattr(model_instance, self.attname, value)
+        return value
