@@ -697,7 +697,9 @@ def verify_identity_in_person(actor: Any, username: str, id_number: str) -> User
             raise not_found("user")
         applicant = (
             Applicant.objects.select_for_update()
-            .filter(kind=Applicant.Kind.PERSON, id_number=id_number)
+            .filter(
+                kind=Applicant.Kind.PERSON, id_number_index=blind_index("identifier", id_number)
+            )
             .first()
         )
         if applicant is None:
@@ -822,7 +824,9 @@ def sign_in_with_identity(claims: IdentityClaims) -> User:
         if id_number:
             person = (
                 Applicant.objects.select_for_update()
-                .filter(kind=Applicant.Kind.PERSON, id_number=id_number)
+                .filter(
+                    kind=Applicant.Kind.PERSON, id_number_index=blind_index("identifier", id_number)
+                )
                 .first()
             )
             if person is None:

@@ -22,7 +22,7 @@ class User(AbstractUser):
 
     kind = models.CharField("账号类型", max_length=16, choices=Kind.choices, default=Kind.STAFF)
     display_name = models.CharField("姓名", max_length=64, blank=True)
-    phone = EncryptedTextField("手机号", blank=True)
+    phone = EncryptedTextField("手机号", plain_max_length=20, blank=True)
     # 可信等级 (docs/security.md, ADR 0099): 2 = what the user typed, format checked only;
     # 3 and 4 come from the identity platform's claims, 5 from a clerk's check at a window
     trust_level = models.PositiveSmallIntegerField("可信等级", default=2)
@@ -109,17 +109,17 @@ class Applicant(models.Model):
     kind = models.CharField("类型", max_length=16, choices=Kind.choices)
     name = models.CharField("姓名/名称", max_length=128)
     # personal data is encrypted at rest; exact look-ups use the blind indexes (ADR 0098)
-    id_number = EncryptedTextField("公民身份号码", blank=True)
+    id_number = EncryptedTextField("公民身份号码", plain_max_length=18, blank=True)
     id_number_index = BlindIndexField("公民身份号码索引", source="id_number", db_index=True)
     uscc = models.CharField("统一社会信用代码", max_length=18, blank=True, db_index=True)
     agent_name = models.CharField("经办人姓名", max_length=64, blank=True)
-    agent_id_number = EncryptedTextField("经办人身份号码", blank=True)
+    agent_id_number = EncryptedTextField("经办人身份号码", plain_max_length=18, blank=True)
     agent_id_number_index = BlindIndexField(
         "经办人身份号码索引", source="agent_id_number", db_index=True
     )
-    phone = EncryptedTextField("联系电话", blank=True)
-    email = EncryptedTextField("电子邮箱", blank=True)
-    address = EncryptedTextField("联系地址", blank=True)
+    phone = EncryptedTextField("联系电话", plain_max_length=20, blank=True)
+    email = EncryptedTextField("电子邮箱", plain_max_length=254, blank=True)
+    address = EncryptedTextField("联系地址", plain_max_length=255, blank=True)
     bad_credit = models.BooleanField(
         "失信记录", default=False, help_text="有失信记录的申请人不适用容缺受理"
     )

@@ -128,7 +128,7 @@ class Case(models.Model):
     delivery_method = models.CharField(
         "结果送达方式", max_length=16, choices=DeliveryMethod.choices
     )
-    delivery_address = EncryptedTextField("寄递地址", blank=True)
+    delivery_address = EncryptedTextField("寄递地址", plain_max_length=255, blank=True)
 
     received_at = models.DateTimeField("收件时间", db_index=True)
     accepted_at = models.DateTimeField("受理时间", null=True, blank=True)
@@ -314,7 +314,7 @@ class Shipment(models.Model):
     destination = models.CharField("寄往", max_length=24, choices=Destination.choices)
     carrier = models.CharField("承运方", max_length=64)
     waybill_number = models.CharField("运单号", max_length=64)
-    address = EncryptedTextField("地址", blank=True)
+    address = EncryptedTextField("地址", plain_max_length=255, blank=True)
     state = models.CharField("状态", max_length=16, choices=State.choices, default=State.IN_TRANSIT)
     shipped_at = models.DateTimeField("寄出时间")
     signed_at = models.DateTimeField("签收时间", null=True, blank=True)

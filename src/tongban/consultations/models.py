@@ -59,7 +59,7 @@ class Consultation(models.Model):
         related_name="consultations",
     )
     asker_name = models.CharField("咨询人", max_length=64, blank=True)
-    asker_phone = EncryptedTextField("联系电话", blank=True)
+    asker_phone = EncryptedTextField("联系电话", plain_max_length=20, blank=True)
     status = models.CharField(
         "状态", max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True
     )

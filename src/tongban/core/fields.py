@@ -33,7 +33,16 @@ class EmptyOnlyExact(lookups.Exact):
 
 
 class EncryptedTextField(models.TextField):
-    """Text encrypted with the active data key on every write. Empty stays empty."""
+    """Text encrypted with the active data key on every write. Empty stays empty.
+
+    `plain_max_length` is the longest clear-text value (18 for an ID number, 20 for a
+    phone...): the column itself is unbounded text, since a ciphertext is longer than its
+    value, but the input contracts (core.inputs) and admin forms still need the limit. It
+    is not part of the migration state: changing it alters no table."""
+
+    def __init__(self, *args: Any, plain_max_length: int | None = None, **kwargs: Any) -> None:
+        self.plain_max_length = plain_max_length
+        super().__init__(*args, **kwargs)
 
     def contribute_to_class(
         self, cls: type[models.Model], name: str, private_only: bool = False
@@ -55,6 +64,8 @@ class EncryptedTextField(models.TextField):
     def formfield(self, **kwargs: Any) -> Any:
         # one-line values (numbers, phones, addresses), not a textarea
         kwargs.setdefault("widget", forms.TextInput)
+        if self.plain_max_length:
+            kwargs.setdefault("max_length", self.plain_max_length)
         return super().formfield(**kwargs)
 
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> str | None:

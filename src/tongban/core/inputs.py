@@ -90,7 +90,8 @@ def _check_not_blank(value: str) -> str:
 def model_max_length(model: type[models.Model], field_name: str) -> int:
     """The column's max_length: the contract's limit follows the schema of the table."""
     field = model._meta.get_field(field_name)
-    max_length = getattr(field, "max_length", None)
+    # an encrypted column is unbounded text; its clear-text limit is plain_max_length
+    max_length = getattr(field, "plain_max_length", None) or getattr(field, "max_length", None)
     if not max_length:
         raise TypeError(f"{model.__name__}.{field_name} has no max_length")
     return int(max_length)

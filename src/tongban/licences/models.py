@@ -116,7 +116,7 @@ class Licence(models.Model):
     holder_kind = models.CharField("持证主体类型", max_length=16)
     # a person's ID number is personal data: encrypted, looked up by its blind index
     holder_identifier = EncryptedTextField(
-        "持证主体代码", help_text="公民身份号码或统一社会信用代码"
+        "持证主体代码", plain_max_length=18, help_text="公民身份号码或统一社会信用代码"
     )
     holder_identifier_index = BlindIndexField("持证主体代码索引", source="holder_identifier")
     issuing_jurisdiction = models.ForeignKey(

@@ -30,7 +30,14 @@ from tongban.accounts.identifiers import make_id_number, make_uscc
 from tongban.accounts.models import Applicant, User
 from tongban.accounts.oidc import IdentityPlatformBackend
 from tongban.core.audit import AuditEvent
+from tongban.core.crypto import blind_index
 from tongban.testing.world import PASSWORD
+
+
+def _by_id(id_number: str) -> str:
+    """The blind index of an ID number: encrypted columns are looked up by it (ADR 0098)."""
+    return blind_index("identifier", id_number)
+
 
 SECRET = "test-client-secret"
 ZHAO_ID = make_id_number("421102", dt.date(1999, 5, 17), 77)
@@ -173,7 +180,7 @@ def test_sign_in_maps_the_verified_claims_and_takes_the_record_from_an_impostor(
     assert user is not None and user != impostor
     assert (user.kind, user.oidc_subject, user.trust_level) == ("applicant", "zhao", 4)
     assert user.trust_source == "idp" and not user.has_usable_password()
-    record = Applicant.objects.get(kind="person", id_number=ZHAO_ID)
+    record = Applicant.objects.get(kind="person", id_number_index=_by_id(ZHAO_ID))
     assert record.user == user
     link = AuditEvent.objects.get(action="link_applicant", object_id=str(record.pk))
     assert link.data == {"user": user.pk, "previous_user": impostor.pk}
@@ -193,7 +200,7 @@ def test_agent_is_linked_to_the_enterprise_the_platform_authorised(world, rp):
     assert user is not None and user.trust_level == 3
     firm = Applicant.objects.get(kind="enterprise", uscc=FIRM_USCC)
     assert firm.user == user and firm.agent_id_number == AGENT_ID
-    assert Applicant.objects.get(kind="person", id_number=AGENT_ID).user == user
+    assert Applicant.objects.get(kind="person", id_number_index=_by_id(AGENT_ID)).user == user
 
 
 def test_level_2_at_the_platform_links_nothing(world, rp):
@@ -201,7 +208,7 @@ def test_level_2_at_the_platform_links_nothing(world, rp):
     browser.come_back(browser.sign_in_at_platform("weak"))
     user = browser.user()
     assert user is not None and user.trust_level == 2
-    assert not Applicant.objects.filter(id_number=WEAK_ID).exists()
+    assert not Applicant.objects.filter(id_number_index=_by_id(WEAK_ID)).exists()
 
 
 def test_staff_keep_their_tongban_roles(world, rp):

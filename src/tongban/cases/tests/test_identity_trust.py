@@ -14,10 +14,17 @@ from tongban.accounts import trust
 from tongban.accounts.identifiers import make_id_number
 from tongban.accounts.models import Applicant, User
 from tongban.core.audit import AuditEvent
+from tongban.core.crypto import blind_index
 from tongban.core.errors import Forbidden, NotAuthenticated
 from tongban.testing.world import PASSWORD
 
 from .conftest import ApiClient, company_submission
+
+
+def _by_id(id_number: str) -> str:
+    """The blind index of an ID number: encrypted columns are looked up by it (ADR 0098)."""
+    return blind_index("identifier", id_number)
+
 
 VICTIM_ID = make_id_number("421102", dt.date(1999, 5, 17), 77)
 VICTIM = "赵建国"
@@ -48,7 +55,7 @@ def test_self_registration_is_recorded_at_level_2(impostor):
 def test_typed_id_number_sees_nothing_filed_by_others(world, api, impostor):
     number = _window_case_for_victim(world, api)
     # the window filed the case under the record the impostor's registration created
-    assert Applicant.objects.get(id_number=VICTIM_ID).user == impostor
+    assert Applicant.objects.get(id_number_index=_by_id(VICTIM_ID)).user == impostor
     me = ApiClient(impostor)
     assert me.get(f"/cases/{number}").status_code == 404
     listed = me.get("/cases")
@@ -104,7 +111,7 @@ def test_clerk_check_at_the_window_moves_the_record_to_the_real_person(world, ap
     real.refresh_from_db()
     assert (real.trust_level, real.trust_source) == (trust.IN_PERSON, "window")
     assert real.trust_verified_at is not None
-    assert Applicant.objects.get(id_number=VICTIM_ID).user == real
+    assert Applicant.objects.get(id_number_index=_by_id(VICTIM_ID)).user == real
     assert ApiClient(real).get(f"/cases/{number}").status_code == 200
     assert ApiClient(impostor).get(f"/cases/{number}").status_code == 404
     rows = AuditEvent.objects.filter(action__in=["set_trust_level", "link_applicant"])

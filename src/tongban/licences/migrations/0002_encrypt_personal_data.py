@@ -9,8 +9,8 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0003_encrypt_personal_data"),
-        ("cases", "0006_encrypt_personal_data"),
+        ("accounts", "0005_encrypt_personal_data"),
+        ("cases", "0008_encrypt_personal_data"),
         ("licences", "0001_initial"),
         ("regions", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0002_applicant_one_applicant_per_id_number_and_more"),
+        ("accounts", "0004_personal_data_read"),
     ]
 
     operations = [

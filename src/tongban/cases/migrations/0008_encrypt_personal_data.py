@@ -8,7 +8,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0005_caseevent_digest"),
+        ("cases", "0007_case_same_day_limits"),
     ]
 
     operations = [
