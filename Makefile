@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export TONGBAN_HOME := $(CURDIR)
 PYTEST_ARGS ?=
+# the suite runs on both cores (pytest-xdist); each worker gets its own test database
+PYTEST_WORKERS ?= 2
 
 CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -77,12 +79,12 @@ schema-check: $(STAMP)
 
 test-sqlite: $(STAMP)
 	mkdir -p var
-	env -u DATABASE_URL TONGBAN_FAST_PASSWORD_HASHER=1 TONGBAN_SQLITE_TEST_NAME=$(CURDIR)/var/test.sqlite3 $(BIN)/pytest -q $(PYTEST_ARGS)
+	env -u DATABASE_URL TONGBAN_FAST_PASSWORD_HASHER=1 TONGBAN_SQLITE_TEST_NAME=$(CURDIR)/var/test.sqlite3 $(BIN)/pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 test-postgres: $(STAMP)
 	@if [ -n "$$DATABASE_URL" ]; then \
 		echo "== PostgreSQL: $$DATABASE_URL"; \
-		TONGBAN_FAST_PASSWORD_HASHER=1 $(BIN)/pytest -q $(PYTEST_ARGS); \
+		TONGBAN_FAST_PASSWORD_HASHER=1 $(BIN)/pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS); \
 	else echo "== DATABASE_URL not set: PostgreSQL run skipped"; fi
 
 test: fonts $(ECHARTS) lint typecheck migrations-check schema-check test-sqlite test-postgres
