@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from tongban.cases import actions
+from tongban.cases.actions.transitions import _HANDLERS
 from tongban.cases.models import Status
 from tongban.cases.workflow import (
     FINAL_STATES,
@@ -27,7 +27,7 @@ from tongban.catalog.models import Mode
 def test_every_action_has_rows_and_a_handler():
     in_table = {t.action for t in TRANSITIONS}
     assert in_table == set(Action) - {Action.SUBMIT}
-    assert set(actions._HANDLERS) == in_table
+    assert set(_HANDLERS) == in_table
 
 
 def test_final_states_have_no_way_out():
@@ -95,7 +95,7 @@ def test_practice_codes_follow_the_vendor_interface():
 # ---------------------------------------------------------------------------------------
 # 多地联办 (ADR 0094): from every combination of the lead's and its parts' states, every
 # case can still end. The model is the table itself plus workflow.py's joint rules (the
-# guards, the cascade and the opening of parts), i.e. exactly what cases/actions.py asks.
+# guards, the cascade and the opening of parts), i.e. exactly what cases/actions/ asks.
 
 Rule = Callable[[Guard | None, Iterable[PartOutcome]], bool]
 Part = tuple[str, bool]  # (status, approved: the part's decision was 准予许可)

@@ -1,0 +1,186 @@
+"""What every case action shares: the clock, the caller's legs of a case, case numbers,
+the append-only event, the applicant notification, and the small input checks.
+
+The `_Context` and `_Outcome` of a move are here too: `transitions` builds the first and
+reads the second; the `_on_*` handlers of the other modules take and return them.
+Names with a leading underscore are internal to the `tongban.cases.actions` package.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import F
+from django.utils import timezone
+
+from tongban.accounts import access
+from tongban.accounts.models import User
+from tongban.cases.actions.inputs import ActionInput
+from tongban.cases.models import (
+    Case,
+    CaseEvent,
+    CaseNumberCounter,
+    Status,
+)
+from tongban.cases.workflow import (
+    Leg,
+    Transition,
+)
+from tongban.catalog.models import (
+    ItemImplementation,
+    ServiceItem,
+)
+from tongban.catalog.selectors import published_implementation
+from tongban.core.errors import Invalid
+from tongban.regions.calendar import WorkingCalendar
+from tongban.regions.models import Jurisdiction
+
+
+def _now() -> dt.datetime:
+    return timezone.now()
+
+
+def legs_of(user: User | AnonymousUser, case: Case) -> dict[Leg, set[str]]:
+    """The legs of this case the user acts in, with their roles there."""
+    legs: dict[Leg, set[str]] = {}
+    if case.receiving_jurisdiction_id is not None:
+        roles = access.roles_in(user, case.receiving_jurisdiction_id)
+        if roles:
+            legs[Leg.RECEIVING] = roles
+    roles = access.roles_in(user, case.handling_jurisdiction_id)
+    if roles:
+        legs[Leg.HANDLING] = roles
+    if getattr(user, "pk", None) is not None and case.applicant.user_id == user.pk:
+        legs[Leg.APPLICANT] = {"applicant"}
+    return legs
+
+
+def _signed_in(actor: User | AnonymousUser) -> User:
+    """The caller, once `require_authenticated` has turned the anonymous away (401)."""
+    access.require_authenticated(actor)
+    return cast(User, actor)
+
+
+def _next_case_number(jurisdiction: Jurisdiction, day: dt.date) -> str:
+    """`{jurisdiction code}-{YYYYMMDD}-{6-digit running number}`: unique nationwide because
+    jurisdiction codes are. The counter row is locked until the transaction commits."""
+    prefix = f"{jurisdiction.code}-{day:%Y%m%d}"
+    CaseNumberCounter.objects.bulk_create(
+        [CaseNumberCounter(prefix=prefix, last=0)], ignore_conflicts=True
+    )
+    CaseNumberCounter.objects.filter(prefix=prefix).update(last=F("last") + 1)
+    last = CaseNumberCounter.objects.select_for_update().get(prefix=prefix).last
+    return f"{prefix}-{last:06d}"
+
+
+def _append_event(
+    case: Case,
+    action: str,
+    from_status: str,
+    actor: User | None,
+    actor_role: str,
+    actor_jurisdiction_id: int | None,
+    practice_code: int,
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+) -> CaseEvent:
+    case.event_count += 1
+    return CaseEvent.objects.create(
+        case=case,
+        seq=case.event_count,
+        action=action,
+        from_status=from_status,
+        to_status=case.status,
+        practice_code=practice_code,
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_role=actor_role,
+        actor_jurisdiction_id=actor_jurisdiction_id,
+        at=_now(),
+        reason=reason,
+        data=data or {},
+    )
+
+
+# the notifications that end a rateable service (好差评 covers refused and withdrawn too)
+RATING_INVITE_TEMPLATES = frozenset({"completed", "refused", "withdrawn"})
+
+
+def _notify(case: Case, template: str, **extra: Any) -> None:
+    from tongban.notifications.actions import queue_case_notification
+
+    context: dict[str, Any] = {
+        "case_number": case.number,
+        "item_name": case.item.name,
+        "status": case.status,
+        "status_label": Status(case.status).label,
+    }
+    context.update({k: v for k, v in extra.items() if v not in (None, "", [])})
+    if template in RATING_INVITE_TEMPLATES:
+        from tongban.ratings.actions import invite_to_rate
+
+        # an applicant without a portal account rates through a one-time link
+        link = invite_to_rate(case)
+        if link:
+            context["rating_link"] = link
+    queue_case_notification(case, template, context)
+
+
+def _require(value: str, field_name: str, zh: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise Invalid(
+            f"请填写{zh}。",
+            f"'{field_name}' is required.",
+            code="missing_field",
+            details={"field": field_name},
+        )
+    return value
+
+
+def _implementation(item: ServiceItem, handling: Jurisdiction, on: dt.date) -> ItemImplementation:
+    implementation = published_implementation(item, handling, on)
+    if implementation is None:
+        raise Invalid(
+            f"{handling.short_name}未发布“{item.name}”的实施清单。",
+            f"{handling.code} has no published implementation of item {item.code}.",
+            code="item_not_implemented",
+        )
+    return implementation
+
+
+@dataclass
+class _Context:
+    actor: User
+    leg: Leg
+    role: str
+    today: dt.date
+    cal: WorkingCalendar
+    transition: Transition
+
+
+@dataclass
+class _Outcome:
+    notify: str | None = None
+    event_data: dict[str, Any] = field(default_factory=dict)
+    notify_extra: dict[str, Any] = field(default_factory=dict)
+    after: list[Callable[[], None]] = field(default_factory=list)
+
+
+def _need_reason(data: ActionInput, zh: str = "理由") -> str:
+    return _require(data.reason, "reason", zh)
+
+
+def _days(data: ActionInput, default: int, low: int, high: int, what: str) -> int:
+    days = default if data.days is None else data.days
+    if not low <= days <= high:
+        raise Invalid(
+            f"{what}应在{low}至{high}个工作日之间。",
+            f"'days' must be between {low} and {high} working days.",
+            code="invalid_days",
+            details={"min": low, "max": high},
+        )
+    return days

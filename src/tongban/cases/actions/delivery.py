@@ -1,0 +1,177 @@
+"""Delivering the result: shipping it, signing for it at the receiving window, 异地打照
+(print_licence) and the pickup with a one-time code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
+
+from tongban.accounts.identifiers import normalise
+from tongban.cases.actions.common import _Context, _now, _Outcome, _require
+from tongban.cases.actions.inputs import ActionInput
+from tongban.cases.models import (
+    Case,
+    Shipment,
+    Status,
+)
+from tongban.cases.workflow import (
+    Action,
+    Leg,
+    ShipVariant,
+)
+from tongban.catalog.models import (
+    DeliveryMethod,
+    FormKind,
+)
+from tongban.core.errors import Conflict, Forbidden, Invalid
+
+
+def _pickup_hash(case: Case, code: str) -> str:
+    return hashlib.sha256(f"{case.number}:{code}".encode()).hexdigest()
+
+
+def _issue_pickup_code(case: Case) -> str:
+    code = f"{secrets.randbelow(10**6):06d}"
+    case.pickup_code_hash = _pickup_hash(case, code)
+    return code
+
+
+def _on_ship(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
+    variant = ctx.transition.variant
+    event: dict[str, Any] = {"method": variant}
+    extra: dict[str, Any] = {}
+    if variant in (ShipVariant.POST, ShipVariant.RECEIVING_WINDOW):
+        carrier = _require(data.carrier, "carrier", "承运方")
+        waybill = _require(data.waybill_number, "waybill_number", "运单号")
+        to_applicant = variant == ShipVariant.POST
+        address = (data.address or case.delivery_address).strip() if to_applicant else ""
+        if to_applicant and not address:
+            _require("", "address", "寄递地址")
+        Shipment.objects.create(
+            case=case,
+            purpose=Shipment.Purpose.RESULT,
+            destination=(
+                Shipment.Destination.APPLICANT
+                if to_applicant
+                else Shipment.Destination.RECEIVING_WINDOW
+            ),
+            carrier=carrier,
+            waybill_number=waybill,
+            address=address,
+            shipped_at=_now(),
+        )
+        event.update({"carrier": carrier, "waybill_number": waybill})
+        extra.update({"carrier": carrier, "waybill_number": waybill})
+    if variant == ShipVariant.HANDLING_WINDOW:
+        code = _issue_pickup_code(case)
+        return _Outcome(
+            notify="ready_for_pickup", event_data=event, notify_extra={"pickup_code": code}
+        )
+    return _Outcome(
+        notify="delivered" if variant == ShipVariant.ELECTRONIC else "shipped",
+        event_data=event,
+        notify_extra=extra,
+    )
+
+
+def _on_sign_for(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
+    Shipment.objects.filter(
+        case=case, purpose=Shipment.Purpose.RESULT, state=Shipment.State.IN_TRANSIT
+    ).update(state=Shipment.State.SIGNED, signed_at=_now())
+    if ctx.transition.target == Status.AWAITING_PICKUP:
+        code = _issue_pickup_code(case)
+        return _Outcome(notify="ready_for_pickup", notify_extra={"pickup_code": code})
+    return _Outcome(notify="delivered")
+
+
+def _on_print_licence(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
+    """异地打照: the receiving window prints the paper licence from the signed e-licence,
+    after checking its signatures, and the applicant collects it there with a pickup code.
+    The event records who printed which licence (identifier, version, PDF digest) and
+    which copy this is."""
+    from tongban.licences.models import Licence
+    from tongban.licences.selectors import VerificationStatus, verify_licence
+
+    if case.delivery_method != DeliveryMethod.WINDOW:
+        raise Conflict(
+            "申请人未选择窗口领取,不能异地打照。",
+            "The applicant did not choose pickup at the window.",
+            code="not_window_delivery",
+        )
+    licence = (
+        Licence.objects.filter(case=case, status=Licence.Status.VALID).order_by("-version").first()
+    )
+    if licence is None:
+        raise Conflict(
+            "该办件没有有效的电子证照可供打印。",
+            "The case has no valid e-licence to print.",
+            code="no_licence",
+        )
+    result = verify_licence(licence.identifier, pdf_bytes=bytes(licence.pdf))
+    if result.status != VerificationStatus.VALID:
+        raise Conflict(
+            "电子证照核验未通过,不能打印。",
+            "The e-licence failed verification and cannot be printed.",
+            code="licence_not_valid",
+            details={"status": result.status, "problems": result.problems},
+        )
+    copy = case.events.filter(action=Action.PRINT_LICENCE).count() + 1
+    code = _issue_pickup_code(case)
+    return _Outcome(
+        notify="ready_for_pickup",
+        event_data={
+            "licence": licence.identifier,
+            "version": licence.version,
+            "pdf_sha256": licence.pdf_sha256,
+            "copy": copy,
+            "window": case.receiving_window.code if case.receiving_window else "",
+            "verified": True,
+        },
+        notify_extra={"pickup_code": code},
+    )
+
+
+def _on_pickup(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
+    # the result waits at the receiving window if it was sent there or printed there (异地
+    # 打照), else at the handling place
+    waiting_at = (
+        Leg.RECEIVING
+        if case.events.filter(action__in=[Action.SIGN_FOR, Action.PRINT_LICENCE]).exists()
+        and (case.receiving_jurisdiction_id is not None)
+        else Leg.HANDLING
+    )
+    if ctx.leg != waiting_at:
+        raise Forbidden(
+            "结果不在您所在的窗口。",
+            "The result is not waiting at your window.",
+            code="action_not_permitted",
+        )
+    code = _require(data.pickup_code, "pickup_code", "取件码")
+    if not case.pickup_code_hash or not secrets.compare_digest(
+        case.pickup_code_hash, _pickup_hash(case, code.strip())
+    ):
+        raise Invalid("取件码不正确。", "The pickup code is wrong.", code="wrong_pickup_code")
+    picker = normalise(_require(data.picker_id_number, "picker_id_number", "领取人身份号码"))
+    allowed = {case.applicant.id_number, case.applicant.agent_id_number} - {""}
+    if picker not in allowed:
+        raise Invalid(
+            "领取人身份与申请人或经办人不符。",
+            "The person picking up is neither the applicant nor the agent.",
+            code="identity_mismatch",
+        )
+    case.pickup_code_hash = ""
+    event: dict[str, Any] = {"identity_checked": True}
+    # 企业开办一件事: the seals engraved in the bundle are handed over with the licence
+    seals = [
+        seal
+        for part in case.subcases.filter(
+            item__form_kind=FormKind.SEAL_ENGRAVING,
+            status__in=[Status.APPROVED, Status.RESULT_ISSUED, Status.DELIVERED, Status.COMPLETED],
+        )
+        for seal in part.form_data.get("seals", [])
+    ]
+    if seals:
+        event["seals"] = seals
+    return _Outcome(notify="delivered", event_data=event)

@@ -1,0 +1,97 @@
+"""A case's material checklist, written when the case is opened (or a joint part is)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tongban.accounts import access, trust
+from tongban.accounts.models import Applicant
+from tongban.cases.actions.inputs import MaterialInput
+from tongban.cases.models import (
+    Case,
+    CaseMaterial,
+)
+from tongban.catalog.models import (
+    ItemImplementation,
+    Material,
+)
+from tongban.core.errors import Invalid
+
+
+def _create_materials(
+    case: Case, implementation: ItemImplementation, given: list[MaterialInput]
+) -> None:
+    checklist = {m.pk: m for m in implementation.materials.all()}
+    by_id: dict[int, MaterialInput] = {}
+    for given_entry in given:
+        if given_entry.material_id not in checklist:
+            raise Invalid(
+                "材料不在该事项的材料清单中。",
+                "A material is not on the checklist.",
+                code="unknown_material",
+                details={"material_id": given_entry.material_id},
+            )
+        if given_entry.state not in CaseMaterial.State.values:
+            raise Invalid(
+                "材料状态不正确。", "Unknown material state.", code="invalid_material_state"
+            )
+        by_id[given_entry.material_id] = given_entry
+    # licences found by ID number stand in for materials only when that number is proven:
+    # a clerk saw the person, or the account's trust level reaches `own_records`
+    submitter = case.submitted_by
+    proven = access.is_staff_member(submitter) or trust.meets(submitter, "own_records")
+    held = _licences_by_type(case.applicant, checklist.values()) if proven else {}
+    rows = []
+    for material in checklist.values():
+        entry = by_id.get(material.pk)
+        state = entry.state if entry else None
+        reference = entry.licence_reference.strip() if entry else ""
+        licence = held.get(material.licence_type_code) if material.licence_type_code else None
+        if state == CaseMaterial.State.BY_LICENCE:
+            if licence is None or (reference and reference != licence.identifier):
+                raise Invalid(
+                    f"申请人没有可用于“{material.name}”的有效电子证照。",
+                    f"The applicant holds no valid e-licence for '{material.name}'.",
+                    code="licence_not_valid",
+                    details={"material_id": material.pk},
+                )
+        elif state in (None, CaseMaterial.State.MISSING) and licence is not None:
+            # 数据共享, 免提交: a valid licence from any jurisdiction satisfies the material
+            state = CaseMaterial.State.BY_LICENCE
+        if state is None:
+            state = (
+                CaseMaterial.State.NOT_APPLICABLE
+                if material.requirement == Material.Requirement.OPTIONAL
+                else CaseMaterial.State.MISSING
+            )
+        rows.append(
+            CaseMaterial(
+                case=case,
+                material=material,
+                name=material.name,
+                state=state,
+                original_required=material.form == Material.Form.ORIGINAL
+                and state != CaseMaterial.State.BY_LICENCE,
+                original_posted=bool(entry and entry.original_posted),
+                licence_reference=(
+                    licence.identifier
+                    if licence is not None and state == CaseMaterial.State.BY_LICENCE
+                    else ""
+                ),
+            )
+        )
+    CaseMaterial.objects.bulk_create(rows)
+
+
+def _licences_by_type(applicant: Applicant, materials: Any) -> dict[str, Any]:
+    from tongban.licences.selectors import valid_licences_of
+
+    types = {m.licence_type_code for m in materials if m.licence_type_code}
+    if not types:
+        return {}
+    held: dict[str, Any] = {}
+    for licence in (
+        valid_licences_of(applicant).filter(licence_type_code__in=types).order_by("-issued_at")
+    ):
+        held.setdefault(licence.licence_type_code, licence)
+    return held

@@ -1,0 +1,159 @@
+"""Paper originals of a proxy case: the transfer with the electronic file, the handling
+place signing for the paper, and returning it; acceptance waits for the paper when the
+implementation says so.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tongban.cases.actions.common import _Context, _now, _Outcome, _require
+from tongban.cases.actions.inputs import ActionInput
+from tongban.cases.models import (
+    Case,
+    CaseMaterial,
+    Shipment,
+)
+from tongban.catalog.models import (
+    DeliveryMethod,
+)
+from tongban.core.errors import Conflict, Invalid
+
+
+def _originals_inbound(case: Case) -> Any:
+    return Shipment.objects.filter(
+        case=case,
+        purpose=Shipment.Purpose.ORIGINALS,
+        destination=Shipment.Destination.HANDLING_PLACE,
+    )
+
+
+def _on_transfer(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
+    event: dict[str, Any] = {"electronic_push": True}
+    if case.implementation.needs_originals:
+        carrier = _require(data.carrier, "carrier", "承运方")
+        waybill = _require(data.waybill_number, "waybill_number", "运单号")
+        Shipment.objects.create(
+            case=case,
+            purpose=Shipment.Purpose.ORIGINALS,
+            destination=Shipment.Destination.HANDLING_PLACE,
+            carrier=carrier,
+            waybill_number=waybill,
+            shipped_at=_now(),
+        )
+        case.materials.filter(original_required=True, state=CaseMaterial.State.PROVIDED).update(
+            original_posted=True
+        )
+        event.update({"carrier": carrier, "waybill_number": waybill})
+    return _Outcome(notify="transferred", event_data=event)
+
+
+def _on_receive_transfer(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
+    # the electronic file only: the paper originals are signed for when they arrive
+    in_post = _originals_inbound(case).filter(state=Shipment.State.IN_TRANSIT).exists()
+    return _Outcome(
+        event_data={"discrepancies": data.discrepancies.strip(), "originals_in_transit": in_post}
+    )
+
+
+def _on_receive_originals(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
+    shipment = (
+        _originals_inbound(case)
+        .select_for_update()
+        .filter(state=Shipment.State.IN_TRANSIT)
+        .order_by("shipped_at", "pk")
+        .first()
+    )
+    if shipment is None:
+        raise Conflict(
+            "没有在途的纸质原件可签收。",
+            "No paper originals are on their way to be signed for.",
+            code="no_originals_in_transit",
+        )
+    note = data.discrepancies.strip()
+    if data.mismatch and not note:
+        _require("", "discrepancies", "原件与电子材料不符之处")
+    if len(note) > 255:
+        raise Invalid(
+            "签收说明不能超过255个字符。",
+            "The note is longer than 255 characters.",
+            code="too_long",
+            details={"field": "discrepancies", "max_length": 255},
+        )
+    shipment.state = Shipment.State.SIGNED
+    shipment.signed_at = _now()
+    shipment.mismatch = data.mismatch
+    shipment.note = note
+    shipment.save(update_fields=["state", "signed_at", "mismatch", "note"])
+    return _Outcome(
+        event_data={
+            "carrier": shipment.carrier,
+            "waybill_number": shipment.waybill_number,
+            "mismatch": data.mismatch,
+            "discrepancies": note,
+        }
+    )
+
+
+def _on_return_originals(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
+    held = list(
+        _originals_inbound(case)
+        .select_for_update()
+        .filter(state=Shipment.State.SIGNED)
+        .order_by("shipped_at", "pk")
+    )
+    if not held:
+        raise Conflict(
+            "办理地没有待退还的纸质原件。",
+            "The handling place holds no paper originals to return.",
+            code="no_originals_held",
+        )
+    method = data.method or DeliveryMethod.POST
+    if method not in (DeliveryMethod.POST, DeliveryMethod.WINDOW):
+        raise Invalid(
+            "退还方式应为邮寄给申请人或送回收件窗口。",
+            "Originals go back by post to the applicant or to the receiving window.",
+            code="invalid_delivery_method",
+            details={"allowed": [DeliveryMethod.POST.value, DeliveryMethod.WINDOW.value]},
+        )
+    carrier = _require(data.carrier, "carrier", "承运方")
+    waybill = _require(data.waybill_number, "waybill_number", "运单号")
+    to_applicant = method == DeliveryMethod.POST
+    address = (data.address or case.delivery_address or case.applicant.address).strip()
+    if to_applicant and not address:
+        _require("", "address", "寄递地址")
+    now = _now()
+    for inbound in held:
+        Shipment.objects.create(
+            case=case,
+            purpose=Shipment.Purpose.ORIGINALS,
+            destination=(
+                Shipment.Destination.APPLICANT
+                if to_applicant
+                else Shipment.Destination.RECEIVING_WINDOW
+            ),
+            carrier=carrier,
+            waybill_number=waybill,
+            address=address if to_applicant else "",
+            shipped_at=now,
+            return_of=inbound,
+        )
+    Shipment.objects.filter(pk__in=[s.pk for s in held]).update(state=Shipment.State.RETURNED)
+    destination = "applicant" if to_applicant else "receiving_window"
+    return _Outcome(
+        notify="originals_returned",
+        event_data={"carrier": carrier, "waybill_number": waybill, "destination": destination},
+        notify_extra={"carrier": carrier, "waybill_number": waybill, "to_window": not to_applicant},
+    )
+
+
+def _require_originals_if_needed(case: Case) -> None:
+    if not case.implementation.originals_before_acceptance:
+        return
+    if _originals_inbound(case).filter(state=Shipment.State.IN_TRANSIT).exists():
+        raise Conflict(
+            "该事项须签收纸质原件后方可受理,原件尚在寄递途中。",
+            "This item is accepted only once the paper originals have been signed for; "
+            "they are still in the post.",
+            code="originals_not_received",
+        )

@@ -1,0 +1,615 @@
+"""Opening a case: `submit_case` / `submit_case_once`, idempotent per Idempotency-Key.
+
+`_submit` runs in one transaction, as a sequence of named steps: check the choices,
+place the case (who receives it, under which agreement), check the implementation and
+the joint parts, then resolve the applicant and write the case, its materials, the
+idempotency record, the event and the notification.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.db import IntegrityError, transaction
+
+from tongban.accounts import access, trust
+from tongban.accounts.identifiers import validate_id_number, validate_uscc
+from tongban.accounts.models import Applicant, Role, User
+from tongban.agreements.models import Agreement
+from tongban.agreements.selectors import find_agreement_item
+from tongban.cases import deadlines
+from tongban.cases.actions.common import (
+    _append_event,
+    _implementation,
+    _next_case_number,
+    _notify,
+    _now,
+    _require,
+    _signed_in,
+)
+from tongban.cases.actions.inputs import JointPartInput, SubmitInput
+from tongban.cases.actions.materials import _create_materials
+from tongban.cases.application_forms import DEFAULT_SEALS, clean_form
+from tongban.cases.models import (
+    Case,
+    IdempotencyRecord,
+)
+from tongban.cases.workflow import (
+    INITIAL_STATE,
+    SUBMIT_PRACTICE_CODE,
+    Action,
+)
+from tongban.catalog.models import (
+    Channel,
+    DeliveryMethod,
+    FormKind,
+    ItemBundle,
+    ItemImplementation,
+    Mode,
+    ServiceItem,
+)
+from tongban.centres.models import Window
+from tongban.core.crypto import blind_index
+from tongban.core.errors import Conflict, Forbidden, Invalid
+from tongban.regions.models import Jurisdiction
+
+
+def _resolve_jurisdiction(code: str, field_name: str) -> Jurisdiction:
+    jurisdiction = Jurisdiction.objects.filter(code=code, active=True).first()
+    if jurisdiction is None:
+        raise Invalid(
+            f"管辖地代码不存在:{code}",
+            f"Unknown jurisdiction code: {code}",
+            code="unknown_jurisdiction",
+            details={"field": field_name},
+        )
+    return jurisdiction
+
+
+def _resolve_item(code: str) -> ServiceItem:
+    item = ServiceItem.objects.filter(code=code).first()
+    if item is None:
+        raise Invalid(
+            f"事项编码不存在:{code}",
+            f"Unknown item code: {code}",
+            code="unknown_item",
+            details={"field": "item"},
+        )
+    return item
+
+
+def _resolve_applicant(actor: User, data: SubmitInput, staff: bool) -> Applicant:
+    if not staff:
+        trust.require_level(actor, "apply_online")
+        own = Applicant.objects.filter(user=actor)
+        if data.applicant_id is not None:
+            own = own.filter(pk=data.applicant_id)
+        applicant = own.order_by("pk").first()
+        if applicant is None:
+            raise Invalid(
+                "您的账号未绑定申请人信息。",
+                "Your account has no applicant record.",
+                code="no_applicant",
+            )
+        return applicant
+    if data.applicant_id is not None:
+        applicant = Applicant.objects.filter(pk=data.applicant_id).first()
+        if applicant is None:
+            raise Invalid("申请人不存在。", "No such applicant.", code="unknown_applicant")
+        return applicant
+    given = data.applicant
+    if given is None:
+        raise Invalid(
+            "请填写申请人信息。",
+            "Applicant details are required.",
+            code="missing_field",
+            details={"field": "applicant"},
+        )
+    name = _require(given.name, "applicant.name", "申请人姓名/名称")
+    if given.kind == Applicant.Kind.PERSON:
+        id_number = validate_id_number(given.id_number)
+        existing = Applicant.objects.filter(
+            kind="person", id_number_index=blind_index("identifier", id_number)
+        ).first()
+        if existing is not None:
+            if existing.name != name:
+                raise Invalid(
+                    "姓名与公民身份号码不一致。",
+                    "Name does not match the ID number.",
+                    code="identity_mismatch",
+                )
+            return existing
+        return Applicant.objects.create(
+            kind="person",
+            name=name,
+            id_number=id_number,
+            phone=given.phone.strip(),
+            email=given.email.strip(),
+            address=given.address.strip(),
+        )
+    if given.kind == Applicant.Kind.ENTERPRISE:
+        uscc = validate_uscc(given.uscc)
+        agent_name = _require(given.agent_name, "applicant.agent_name", "经办人姓名")
+        agent_id = validate_id_number(given.agent_id_number)
+        existing = Applicant.objects.filter(kind="enterprise", uscc=uscc).first()
+        if existing is not None:
+            if existing.agent_id_number != agent_id:
+                # a new agent for a known enterprise: record who acts this time
+                existing.agent_name, existing.agent_id_number = agent_name, agent_id
+                existing.save(
+                    update_fields=["agent_name", "agent_id_number", "agent_id_number_index"]
+                )
+            return existing
+        return Applicant.objects.create(
+            kind="enterprise",
+            name=name,
+            uscc=uscc,
+            agent_name=agent_name,
+            agent_id_number=agent_id,
+            phone=given.phone.strip(),
+            email=given.email.strip(),
+            address=given.address.strip(),
+        )
+    raise Invalid(
+        "申请人类型不正确。",
+        "Applicant kind must be person or enterprise.",
+        code="invalid_applicant_kind",
+    )
+
+
+def _check_choice(value: str, allowed: list[str], field_name: str, zh: str) -> None:
+    if value not in allowed:
+        raise Invalid(
+            f"该事项不支持此{zh}:{value}",
+            f"{field_name} '{value}' is not offered for this item.",
+            code=f"{field_name}_not_offered",
+            details={"allowed": allowed},
+        )
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """What `submit_case_once` did: opened `case`, or (`replayed`) found the case an
+    earlier or concurrent submission with the same Idempotency-Key opened."""
+
+    case: Case
+    replayed: bool
+
+
+def submit_case(
+    actor: User | AnonymousUser, data: SubmitInput, idempotency_key: str | None = None
+) -> Case:
+    """Open a case. Staff (clerks) submit at their window; applicants submit online or at
+    a self-service terminal. A window receipt is not 帮办代办 by itself: that is recorded
+    separately (tongban.assistance.actions.record_assistance)."""
+    return submit_case_once(actor, data, idempotency_key).case
+
+
+def submit_case_once(
+    actor: User | AnonymousUser, data: SubmitInput, idempotency_key: str | None = None
+) -> Submitted:
+    """`submit_case`, saying whether the answer is a replay. With a key, exactly one of any
+    number of submissions (sequential or concurrent) opens the case; the others get that
+    case back, marked replayed, or `idempotency_key_reused` (409) when their content
+    differs. Concurrent ones queue on the caller's user row (ADR 0091)."""
+    user = _signed_in(actor)
+    fingerprint = data.fingerprint()
+    if idempotency_key:
+        replay = _idempotent_replay(user, idempotency_key, fingerprint)
+        if replay is not None:
+            return Submitted(replay, replayed=True)
+    try:
+        return _submit(user, data, idempotency_key, fingerprint)
+    except IntegrityError:
+        # a concurrent request with the same Idempotency-Key won the race (the user-row
+        # lock makes this rare: only a submission that started before the lock existed)
+        if idempotency_key:
+            replay = _idempotent_replay(user, idempotency_key, fingerprint)
+            if replay is not None:
+                return Submitted(replay, replayed=True)
+        raise
+
+
+def _idempotent_replay(actor: User, key: str, fingerprint: str) -> Case | None:
+    record = IdempotencyRecord.objects.filter(user=actor, key=key).select_related("case").first()
+    if record is None:
+        return None
+    if record.request_hash != fingerprint:
+        raise Conflict(
+            "该幂等键已用于另一份不同的申请。",
+            "This Idempotency-Key was already used for a different submission.",
+            code="idempotency_key_reused",
+        )
+    return record.case
+
+
+@transaction.atomic
+def _submit(actor: User, data: SubmitInput, key: str | None, fingerprint: str) -> Submitted:
+    if key:
+        # submissions with the same key queue here; the first commits its case and its
+        # IdempotencyRecord, the next ones then find that record and replay it
+        User.objects.select_for_update().filter(pk=actor.pk).first()
+        replay = _idempotent_replay(actor, key, fingerprint)
+        if replay is not None:
+            return Submitted(replay, replayed=True)
+    today = deadlines.local_today()
+    staff = access.is_staff_member(actor)
+    item = _resolve_item(data.item)
+    handling = _resolve_jurisdiction(data.handling, "handling")
+    _check_known_choices(data)
+    place = _place(actor, data, staff, item, handling, today)
+    implementation = _offering_implementation(data, item, handling, today)
+    bundle, joint_parts = _joint_parts(data, item, handling, today)
+    form_data = _application_form(item, data, bundle)
+    applicant = _resolve_applicant(actor, data, staff)
+    _check_applicant_for_form(item, applicant, form_data)
+    case = _open_case(
+        actor,
+        data,
+        item,
+        implementation,
+        handling,
+        place,
+        applicant,
+        today,
+        joint_parts=joint_parts,
+        bundle=bundle,
+        form_data=form_data,
+    )
+    _create_materials(case, implementation, data.materials)
+    if key:
+        IdempotencyRecord.objects.create(user=actor, key=key, request_hash=fingerprint, case=case)
+    _record_submission(case, actor, staff, place, bundle)
+    _notify(case, "submitted")
+    return Submitted(case, replayed=False)
+
+
+@dataclass(frozen=True)
+class _Place:
+    """Where a case is received and under which agreement: nothing for a fully online
+    case, which the handling place receives itself."""
+
+    receiving: Jurisdiction | None = None
+    window: Window | None = None
+    agreement: Agreement | None = None
+
+
+def _check_known_choices(data: SubmitInput) -> None:
+    if data.mode not in Mode.values:
+        raise Invalid(
+            "通办模式不正确。",
+            "Unknown mode.",
+            code="invalid_mode",
+            details={"allowed": Mode.values},
+        )
+    if data.channel not in Channel.values:
+        raise Invalid(
+            "受理渠道不正确。",
+            "Unknown channel.",
+            code="invalid_channel",
+            details={"allowed": Channel.values},
+        )
+    if data.delivery_method not in DeliveryMethod.values:
+        raise Invalid(
+            "送达方式不正确。",
+            "Unknown delivery method.",
+            code="invalid_delivery_method",
+            details={"allowed": DeliveryMethod.values},
+        )
+
+
+def _place(
+    actor: User,
+    data: SubmitInput,
+    staff: bool,
+    item: ServiceItem,
+    handling: Jurisdiction,
+    today: dt.date,
+) -> _Place:
+    """Who may submit this way: an online case is the applicant's own, on the web or in
+    the app; a proxy or joint case is received at a window of the receiving place, by
+    its clerk or at its self-service terminal, under an agreement in force."""
+    if data.mode == Mode.ONLINE:
+        if data.channel not in (Channel.WEB, Channel.APP):
+            raise Invalid(
+                "全程网办只能通过网上办事大厅或移动端提交。",
+                "Fully online cases are submitted on the web or in the app.",
+                code="channel_not_offered",
+            )
+        if staff:
+            raise Forbidden(
+                "全程网办由申请人本人在线提交;窗口请使用异地代收代办。",
+                "Online cases are submitted by the applicant; windows use proxy.",
+                code="online_needs_applicant",
+            )
+        return _Place()
+    window: Window | None = None
+    if data.window_id is not None:
+        window = (
+            Window.objects.select_related("centre__jurisdiction")
+            .filter(pk=data.window_id, active=True)
+            .first()
+        )
+        if window is None:
+            raise Invalid("窗口不存在。", "Unknown window.", code="unknown_window")
+        receiving = window.centre.jurisdiction
+    elif data.receiving:
+        receiving = _resolve_jurisdiction(data.receiving, "receiving")
+    else:
+        raise Invalid(
+            "请指定收件地或收件窗口。",
+            "The receiving jurisdiction is required.",
+            code="missing_field",
+            details={"field": "receiving"},
+        )
+    if staff:
+        if not access.has_role(actor, [Role.CLERK], receiving.pk):
+            raise Forbidden(
+                "只有收件地的窗口人员可以收件。",
+                "Only clerks of the receiving jurisdiction may receive cases.",
+                code="not_a_clerk_here",
+            )
+        if data.channel not in (Channel.WINDOW, Channel.TERMINAL):
+            raise Invalid(
+                "窗口收件的渠道应为窗口或自助终端。",
+                "Staff receive at a window or terminal.",
+                code="channel_not_offered",
+            )
+    elif data.channel != Channel.TERMINAL or window is None or window.kind != "terminal":
+        raise Forbidden(
+            "申请人只能在线提交全程网办事项,或在自助终端提交代收代办事项。",
+            "Applicants apply online, or for proxy handling at a self-service terminal.",
+            code="applicant_channel_not_allowed",
+        )
+    agreement_item = find_agreement_item(item, receiving, handling, data.mode, today)
+    if agreement_item is None:
+        raise Invalid(
+            f"{receiving.short_name}与{handling.short_name}之间没有在有效期内的合作协议"
+            f"允许以该模式代收“{item.name}”。",
+            f"No agreement in force lets {receiving.code} receive {item.code} "
+            f"for {handling.code} in mode {data.mode}.",
+            code="no_agreement",
+        )
+    if window is not None and window.centre.jurisdiction_id != receiving.pk:
+        raise Invalid(
+            "窗口不属于收件地。",
+            "The window is not in the receiving jurisdiction.",
+            code="window_mismatch",
+        )
+    return _Place(receiving, window, agreement_item.agreement)
+
+
+def _offering_implementation(
+    data: SubmitInput, item: ServiceItem, handling: Jurisdiction, today: dt.date
+) -> ItemImplementation:
+    """The handling place's published implementation, which must offer the chosen mode,
+    channel and delivery method."""
+    implementation = _implementation(item, handling, today)
+    _check_choice(data.mode, implementation.modes, "mode", "通办模式")
+    _check_choice(data.channel, implementation.channels, "channel", "受理渠道")
+    _check_choice(
+        data.delivery_method, implementation.delivery_methods, "delivery_method", "送达方式"
+    )
+    if data.delivery_method == DeliveryMethod.POST:
+        _require(data.delivery_address, "delivery_address", "寄递地址")
+    return implementation
+
+
+def _joint_parts(
+    data: SubmitInput, item: ServiceItem, handling: Jurisdiction, today: dt.date
+) -> tuple[ItemBundle | None, list[dict[str, str]]]:
+    """The parts of a joint case (from its bundle, if it is one), each implemented where
+    it is handled and covered by an agreement with the handling place."""
+    bundle, requested_parts = _bundle_parts(data, item, handling)
+    joint_parts: list[dict[str, str]] = []
+    if data.mode == Mode.JOINT:
+        if not requested_parts:
+            raise Invalid(
+                "多地联办须列明各协办部分。",
+                "A joint case lists its parts.",
+                code="missing_field",
+                details={"field": "joint_parts"},
+            )
+        for part in requested_parts:
+            part_jurisdiction = _resolve_jurisdiction(part.jurisdiction, "joint_parts")
+            part_item = _resolve_item(part.item)
+            if (
+                part_jurisdiction.pk != handling.pk
+                and find_agreement_item(part_item, handling, part_jurisdiction, Mode.JOINT, today)
+                is None
+            ):
+                raise Invalid(
+                    f"{handling.short_name}与{part_jurisdiction.short_name}之间没有"
+                    f"多地联办“{part_item.name}”的协议。",
+                    f"No agreement lets {handling.code} and {part_jurisdiction.code} "
+                    f"handle {part_item.code} jointly.",
+                    code="no_agreement",
+                )
+            _implementation(part_item, part_jurisdiction, today)
+            joint_parts.append({"jurisdiction": part_jurisdiction.code, "item": part_item.code})
+    elif data.joint_parts:
+        raise Invalid(
+            "只有多地联办可以列明协办部分。",
+            "Only joint cases have parts.",
+            code="unexpected_field",
+            details={"field": "joint_parts"},
+        )
+    return bundle, joint_parts
+
+
+def _open_case(
+    actor: User,
+    data: SubmitInput,
+    item: ServiceItem,
+    implementation: ItemImplementation,
+    handling: Jurisdiction,
+    place: _Place,
+    applicant: Applicant,
+    today: dt.date,
+    *,
+    joint_parts: list[dict[str, str]],
+    bundle: ItemBundle | None,
+    form_data: dict[str, Any],
+) -> Case:
+    """The case row, numbered by where it was received, with its time limits."""
+    case = Case(
+        number=_next_case_number(place.receiving or handling, today),
+        item=item,
+        implementation=implementation,
+        mode=data.mode,
+        channel=data.channel,
+        receiving_jurisdiction=place.receiving,
+        receiving_window=place.window,
+        handling_jurisdiction=handling,
+        agreement=place.agreement,
+        applicant=applicant,
+        submitted_by=actor,
+        status=INITIAL_STATE[Mode(data.mode)],
+        practice_code=SUBMIT_PRACTICE_CODE,
+        delivery_method=data.delivery_method,
+        delivery_address=data.delivery_address.strip(),
+        received_at=_now(),
+        promised_days=implementation.promised_limit_days,
+        promised_hours=implementation.promised_limit_hours,
+        statutory_days=deadlines.statutory_days_for(data.mode, implementation),
+        joint_parts=joint_parts,
+        bundle=bundle,
+        form_data=form_data,
+    )
+    cal = deadlines.calendar_of(case)
+    deadlines.refresh_dates(case, cal, today)
+    case.save()
+    return case
+
+
+def _record_submission(
+    case: Case, actor: User, staff: bool, place: _Place, bundle: ItemBundle | None
+) -> None:
+    receiving = place.receiving
+    _append_event(
+        case,
+        Action.SUBMIT,
+        "",
+        actor,
+        "clerk" if staff else "applicant",
+        receiving.pk if (staff and receiving) else None,
+        SUBMIT_PRACTICE_CODE,
+        data={
+            "channel": case.channel,
+            "mode": case.mode,
+            "agreement": place.agreement.code if place.agreement else None,
+            **({"bundle": bundle.code} if bundle else {}),
+        },
+    )
+    case.save(update_fields=["event_count"])
+
+
+def _bundle_parts(
+    data: SubmitInput, item: ServiceItem, handling: Jurisdiction
+) -> tuple[ItemBundle | None, list[JointPartInput]]:
+    """A "一件事" application names its bundle instead of its parts: the bundle's required
+    parts and the optional ones the applicant chose become joint parts handled by the
+    competent departments of the handling place (their implementations say which)."""
+    if not data.bundle:
+        if data.bundle_parts:
+            raise Invalid(
+                "只有“一件事”申请可以选择联办事项。",
+                "Only a bundle application chooses bundle parts.",
+                code="unexpected_field",
+                details={"field": "bundle_parts"},
+            )
+        return None, list(data.joint_parts)
+    bundle = (
+        ItemBundle.objects.filter(code=data.bundle, active=True)
+        .prefetch_related("parts__item")
+        .first()
+    )
+    if bundle is None:
+        raise Invalid(
+            f"“一件事”不存在:{data.bundle}",
+            f"Unknown bundle: {data.bundle}",
+            code="unknown_bundle",
+            details={"field": "bundle"},
+        )
+    if bundle.lead_item_id != item.pk:
+        raise Invalid(
+            f"“{bundle.name}”的主办事项不是“{item.name}”。",
+            f"The lead item of bundle {bundle.code} is not {item.code}.",
+            code="bundle_item_mismatch",
+            details={"field": "item"},
+        )
+    if data.mode != Mode.JOINT or data.joint_parts:
+        raise Invalid(
+            "“一件事”按多地联办受理,联办事项由“一件事”确定。",
+            "A bundle is received in joint mode; its parts come from the bundle.",
+            code="bundle_needs_joint_mode",
+            details={"field": "mode"},
+        )
+    parts = list(bundle.parts.all())
+    optional = {p.item.code for p in parts if p.optional}
+    unknown = sorted(set(data.bundle_parts) - optional)
+    if unknown:
+        raise Invalid(
+            "所选事项不是该“一件事”的可选事项。",
+            "A chosen part is not an optional part of the bundle.",
+            code="unknown_bundle_part",
+            details={"field": "bundle_parts", "unknown": unknown, "allowed": sorted(optional)},
+        )
+    chosen = [
+        JointPartInput(jurisdiction=handling.code, item=p.item.code)
+        for p in parts
+        if not p.optional or p.item.code in data.bundle_parts
+    ]
+    return bundle, chosen
+
+
+def _application_form(
+    item: ServiceItem, data: SubmitInput, bundle: ItemBundle | None
+) -> dict[str, Any]:
+    form = clean_form(item.form_kind, data.form)
+    if bundle is None and form.get("seals"):
+        raise Invalid(
+            "未申请公章刻制,不能填写印章。",
+            "Seals are only ordered with the seal-engraving part.",
+            code="unexpected_field",
+            details={"field": "form.seals"},
+        )
+    if bundle is not None and item.form_kind == FormKind.COMPANY_ESTABLISHMENT:
+        engraves = any(p.item.form_kind == FormKind.SEAL_ENGRAVING for p in bundle.parts.all())
+        if engraves and not form.get("seals"):
+            # the usual set, as in the article's example (3 seals)
+            form["seals"] = list(DEFAULT_SEALS)
+        elif not engraves and form.get("seals"):
+            raise Invalid(
+                "未申请公章刻制,不能填写印章。",
+                "Seals are only ordered with the seal-engraving part.",
+                code="unexpected_field",
+                details={"field": "form.seals"},
+            )
+    return form
+
+
+def _check_applicant_for_form(
+    item: ServiceItem, applicant: Applicant, form: dict[str, Any]
+) -> None:
+    if item.form_kind != FormKind.COMPANY_ESTABLISHMENT:
+        return
+    # the enterprise does not exist before its licence: a person (investor or agent) files
+    if applicant.kind != Applicant.Kind.PERSON:
+        raise Invalid(
+            "企业设立登记由自然人(投资人或受托经办人)申请;已有统一社会信用代码的企业不能再设立。",
+            "Company establishment is filed by a natural person; an enterprise that already "
+            "has a USCC cannot be established again.",
+            code="establishment_needs_person",
+        )
+    if Applicant.objects.filter(
+        kind=Applicant.Kind.ENTERPRISE, name=form["proposed_name"]
+    ).exists():
+        raise Conflict(
+            f"企业名称“{form['proposed_name']}”已被登记。",
+            f"An enterprise named '{form['proposed_name']}' is already registered.",
+            code="enterprise_name_taken",
+        )

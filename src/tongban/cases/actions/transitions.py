@@ -1,0 +1,273 @@
+"""Every move after submission: `perform_case_action`, the single entry point, and
+`available_actions`, what a user may attempt now.
+
+The transition table (cases/workflow.py) says which move is allowed from which status,
+to which status, by which leg and role; the `_HANDLERS` (one per action, in the modules
+of this package) check the move's own input and rules and return what to record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib.auth.models import AnonymousUser
+from django.db import transaction
+
+from tongban.accounts.models import User
+from tongban.cases import deadlines
+from tongban.cases.actions.acceptance import (
+    _on_accept,
+    _on_accept_with_commitment,
+    _on_check,
+    _on_refuse,
+    _on_request_supplement,
+    _on_supplement,
+)
+from tongban.cases.actions.common import (
+    _append_event,
+    _Context,
+    _notify,
+    _Outcome,
+    _signed_in,
+    legs_of,
+)
+from tongban.cases.actions.decisions import (
+    _on_approve,
+    _on_deny,
+    _on_extend,
+    _on_issue_result,
+    _on_pause,
+    _on_resume,
+    _on_terminate,
+    _on_withdraw,
+)
+from tongban.cases.actions.delivery import _on_pickup, _on_print_licence, _on_ship, _on_sign_for
+from tongban.cases.actions.inputs import ActionInput
+from tongban.cases.actions.joint import (
+    _complete_parent_if_ready,
+    _end_open_parts,
+    _on_complete,
+    part_outcomes,
+)
+from tongban.cases.actions.originals import (
+    _on_receive_originals,
+    _on_receive_transfer,
+    _on_return_originals,
+    _on_transfer,
+    _originals_inbound,
+)
+from tongban.cases.models import (
+    Case,
+    Shipment,
+    Status,
+)
+from tongban.cases.workflow import (
+    APPROVED_CODE,
+    FINAL_STATES,
+    PAPER_ACTIONS,
+    Action,
+    Guard,
+    Leg,
+    ShipVariant,
+    Transition,
+    actions_from,
+    find_transition,
+    guard_holds,
+    practice_code_for,
+    variants_of,
+)
+from tongban.catalog.models import (
+    DeliveryMethod,
+)
+from tongban.core.errors import Forbidden, IllegalTransition, Invalid, NotFound
+
+
+def _acting_leg(transition: Transition, legs: dict[Leg, set[str]]) -> tuple[Leg, str] | None:
+    # the handling place acts first when a user holds roles on both legs
+    for leg in (Leg.HANDLING, Leg.RECEIVING, Leg.APPLICANT):
+        if leg not in transition.legs or leg not in legs:
+            continue
+        if leg == Leg.APPLICANT:
+            return leg, "applicant"
+        matching = legs[leg] & transition.roles
+        if matching:
+            return leg, sorted(matching)[0]
+    return None
+
+
+def available_actions(user: User | AnonymousUser, case: Case) -> list[str]:
+    """Actions this user may attempt now (input-dependent rules are checked on submit)."""
+    legs = legs_of(user, case)
+    result: list[str] = []
+    guards: dict[Guard, bool] = {}
+    for action in actions_from(case.status, case.mode):
+        for variant in variants_of(action, case.status):
+            transition = find_transition(action, case.status, variant)
+            if transition is None or case.mode not in transition.modes:
+                continue
+            if _acting_leg(transition, legs) is None or action in result:
+                continue
+            guard = transition.guard
+            if guard is not None and guard not in guards:
+                guards[guard] = _guard_holds(case, guard)
+            if guard is None or guards[guard]:
+                result.append(action)
+    return result
+
+
+def _guard_holds(case: Case, guard: Guard) -> bool:
+    if guard == Guard.ORIGINALS_IN_TRANSIT:
+        return _originals_inbound(case).filter(state=Shipment.State.IN_TRANSIT).exists()
+    if guard == Guard.ORIGINALS_HELD:
+        return _originals_inbound(case).filter(state=Shipment.State.SIGNED).exists()
+    return guard_holds(guard, part_outcomes(case).values())
+
+
+def perform_case_action(
+    actor: User | AnonymousUser, number: str, action: str, data: ActionInput
+) -> Case:
+    user = _signed_in(actor)
+    with transaction.atomic():
+        # a part's end may complete its lead, and a lead's end ends its parts: lock the
+        # lead before the part, always in that order, so the two never wait on each other
+        parent_id = Case.objects.filter(number=number).values_list("parent_id", flat=True)
+        if parent_id and parent_id[0] is not None:
+            list(Case.objects.select_for_update().filter(pk=parent_id[0]).values_list("pk"))
+        case = _lock_case(user, number)
+        variant = _variant_for(case, action, data)
+        transition = find_transition(action, case.status, variant)
+        if transition is None or case.mode not in transition.modes:
+            raise IllegalTransition(
+                f"当前状态“{Status(case.status).label}”下不能执行“{action}”。",
+                f"Action '{action}' is not allowed in state '{case.status}'.",
+                details={"status": case.status, "allowed": actions_from(case.status, case.mode)},
+            )
+        acting = _acting_leg(transition, legs_of(user, case))
+        if acting is None:
+            raise Forbidden(
+                "您的角色或所在管辖地不能对该办件执行此操作。",
+                "Your role or jurisdiction may not perform this action on this case.",
+                code="action_not_permitted",
+            )
+        leg, role = acting
+        today = deadlines.local_today()
+        cal = deadlines.calendar_of(case)
+        handler = _HANDLERS[Action(action)]
+        from_status = case.status
+        outcome = handler(case, data, _Context(user, leg, role, today, cal, transition))
+        case.status = transition.target
+        case.practice_code = practice_code_for(
+            transition,
+            case.practice_code,
+            accepted_with_commitment=transition.practice_code == APPROVED_CODE
+            and case.events.filter(action=Action.ACCEPT_WITH_COMMITMENT).exists(),
+        )
+        if transition.action in PAPER_ACTIONS:
+            pass  # a fact about the paper: the case's step and clock are as they were
+        elif case.status in FINAL_STATES:
+            deadlines.clear_dates_for_final_state(case)
+        else:
+            deadlines.refresh_dates(case, cal, today)
+        jurisdiction_id = (
+            case.receiving_jurisdiction_id
+            if leg == Leg.RECEIVING
+            else case.handling_jurisdiction_id
+            if leg == Leg.HANDLING
+            else None
+        )
+        _append_event(
+            case,
+            action,
+            from_status,
+            user,
+            role,
+            jurisdiction_id,
+            case.practice_code,
+            data.reason.strip(),
+            outcome.event_data,
+        )
+        case.save()
+        if case.status in FINAL_STATES and from_status not in FINAL_STATES:
+            if case.parent_id is not None:
+                _complete_parent_if_ready(case.parent_id)
+            _end_open_parts(case, action, data.reason.strip())
+        if outcome.notify:
+            extra = {"reason": data.reason.strip(), **outcome.notify_extra}
+            if "due_date" not in extra and case.due_date is not None:
+                extra["due_date"] = case.due_date.isoformat()
+            _notify(case, outcome.notify, **extra)
+        for follow_up in outcome.after:
+            follow_up()
+    return case
+
+
+def _lock_case(actor: User, number: str) -> Case:
+    from tongban.cases.selectors import readable_cases
+
+    # .get() rather than .first(): the number is unique, and first()'s ORDER BY id would
+    # only give the planner a wrong index to consider
+    try:
+        return (
+            readable_cases(actor)
+            .select_for_update(of=("self",))
+            .select_related(
+                "applicant",
+                "item",
+                "implementation",
+                "handling_jurisdiction",
+                "receiving_jurisdiction",
+            )
+            .get(number=number)
+        )
+    except Case.DoesNotExist:
+        raise NotFound(
+            "未找到该办件,或您无权查看。", "No such case, or it is outside your scope."
+        ) from None
+
+
+def _variant_for(case: Case, action: str, data: ActionInput) -> str | None:
+    if action != Action.SHIP:
+        return None
+    method = data.method or case.delivery_method
+    if method == DeliveryMethod.WINDOW:
+        # 就近取证: back to the receiving window when there is one
+        return (
+            ShipVariant.RECEIVING_WINDOW
+            if case.receiving_jurisdiction_id
+            else ShipVariant.HANDLING_WINDOW
+        )
+    if method in ShipVariant.__members__.values():
+        return method
+    raise Invalid(
+        "送达方式不正确。",
+        "Unknown delivery method.",
+        code="invalid_delivery_method",
+        details={"allowed": [v.value for v in ShipVariant]},
+    )
+
+
+_HANDLERS: dict[Action, Callable[[Case, ActionInput, _Context], _Outcome]] = {
+    Action.CHECK: _on_check,
+    Action.REQUEST_SUPPLEMENT: _on_request_supplement,
+    Action.SUPPLEMENT: _on_supplement,
+    Action.TRANSFER: _on_transfer,
+    Action.RECEIVE_TRANSFER: _on_receive_transfer,
+    Action.RECEIVE_ORIGINALS: _on_receive_originals,
+    Action.RETURN_ORIGINALS: _on_return_originals,
+    Action.ACCEPT: _on_accept,
+    Action.ACCEPT_WITH_COMMITMENT: _on_accept_with_commitment,
+    Action.REFUSE: _on_refuse,
+    Action.PAUSE: _on_pause,
+    Action.RESUME: _on_resume,
+    Action.EXTEND: _on_extend,
+    Action.APPROVE: _on_approve,
+    Action.DENY: _on_deny,
+    Action.ISSUE_RESULT: _on_issue_result,
+    Action.SHIP: _on_ship,
+    Action.SIGN_FOR: _on_sign_for,
+    Action.PICKUP: _on_pickup,
+    Action.PRINT_LICENCE: _on_print_licence,
+    Action.COMPLETE: _on_complete,
+    Action.WITHDRAW: _on_withdraw,
+    Action.TERMINATE: _on_terminate,
+}
