@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "tongban.regions",
     "tongban.accounts",
     "tongban.centres",
+    "tongban.masterdata",
     "tongban.catalog",
     "tongban.agreements",
     "tongban.cases",
