@@ -10,11 +10,13 @@ PYTEST_ARGS ?=
 PYTEST_WORKERS ?= 2
 
 CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+# the browser journeys drive Debian's Chromium (Playwright never downloads one of its own)
+CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # ECharts for the statistics dashboard, installed from npm (package-lock.json), ADR 0080
 ECHARTS := src/tongban/stats/static/stats/vendor/echarts.min.js
 
-.PHONY: assets fonts messages demo test lint typecheck schema schema-check migrations-check test-sqlite test-postgres install serve bench bench-pages clean
+.PHONY: assets fonts chromium messages demo test lint imports typecheck schema schema-check migrations-check test-sqlite test-postgres install serve bench bench-pages clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +30,11 @@ install: $(STAMP) fonts
 fonts:
 	@test -f $(CJK_FONT) || { $(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq fonts-wqy-microhei; }
+
+# the browser journeys (pytest -m browser) drive it; as .ci/run does
+chromium:
+	@test -x $(CHROMIUM) || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
 
 $(ECHARTS): package.json package-lock.json scripts/build_assets.sh
 	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && \
@@ -61,9 +68,13 @@ demo: $(STAMP) fonts $(ECHARTS)
 	TONGBAN_DEMO=1 TONGBAN_EMAIL_PORT=8025 TONGBAN_OIDC_ISSUER=http://127.0.0.1:8010/o \
 	TONGBAN_OIDC_CLIENT_SECRET=tongban-demo-secret $(BIN)/tongban serve
 
-lint: $(STAMP)
+lint: $(STAMP) imports
 	$(BIN)/ruff check src bench
 	$(BIN)/ruff format --check src bench
+
+# the layers of docs/architecture.md ([tool.importlinter] in pyproject.toml, ADR 0103)
+imports: $(STAMP)
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -79,15 +90,15 @@ schema-check: $(STAMP)
 
 test-sqlite: $(STAMP)
 	mkdir -p var
-	env -u DATABASE_URL TONGBAN_FAST_PASSWORD_HASHER=1 TONGBAN_SQLITE_TEST_NAME=$(CURDIR)/var/test.sqlite3 $(BIN)/pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	env -u DATABASE_URL TONGBAN_FAST_PASSWORD_HASHER=1 TONGBAN_REQUIRE_BROWSER=1 TONGBAN_SQLITE_TEST_NAME=$(CURDIR)/var/test.sqlite3 $(BIN)/pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 test-postgres: $(STAMP)
 	@if [ -n "$$DATABASE_URL" ]; then \
 		echo "== PostgreSQL: $$DATABASE_URL"; \
-		TONGBAN_FAST_PASSWORD_HASHER=1 $(BIN)/pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS); \
+		TONGBAN_FAST_PASSWORD_HASHER=1 TONGBAN_REQUIRE_BROWSER=1 $(BIN)/pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS); \
 	else echo "== DATABASE_URL not set: PostgreSQL run skipped"; fi
 
-test: fonts $(ECHARTS) lint typecheck migrations-check schema-check test-sqlite test-postgres
+test: fonts chromium $(ECHARTS) lint typecheck migrations-check schema-check test-sqlite test-postgres
 
 # refresh the message catalogues after changing UI strings; the .mo files are committed so
 # that `make demo` needs no gettext

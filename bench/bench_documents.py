@@ -60,7 +60,7 @@ def main() -> None:
     from tongban.licences import actions
     from tongban.licences.selectors import verify_licence
     from tongban.licences.signing import sign_data, sign_pdf
-    from tongban.licences.testing import add_event, make_case
+    from tongban.testing.licences import add_event, make_case
     from tongban.testing.world import build_world
 
     call_command("migrate", verbosity=0)

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "tongban.regions",
     "tongban.accounts",
     "tongban.centres",
+    "tongban.masterdata",
     "tongban.catalog",
     "tongban.agreements",
     "tongban.cases",
@@ -93,6 +94,11 @@ INSTALLED_APPS = [
     "tongban.ratings",
     "tongban.stats",
     "tongban.integrity",
+    # the demo world and its commands (seed-demo, seed_history), above every domain app
+    "tongban.demo",
+    # the project package: export_openapi beside the API root; last, so that its
+    # templates/ and locale/ (also the project-wide ones) change no lookup order
+    "tongban",
 ]
 
 MIDDLEWARE = [

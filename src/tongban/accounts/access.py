@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tongban.accounts.models import Role, RoleAssignment
-from tongban.core.errors import NotAuthenticated
+from tongban.core.access import require_authenticated as require_authenticated
 
 STAFF_ROLES = frozenset(Role.values)
 CASE_WORK_ROLES = frozenset({Role.CLERK, Role.OFFICER, Role.HEAD})
@@ -34,11 +34,6 @@ def grants(user: Any) -> tuple[Grant, ...]:
         )
         user._tongban_grants = cached
     return cached
-
-
-def require_authenticated(user: Any) -> None:
-    if user is None or not getattr(user, "is_authenticated", False):
-        raise NotAuthenticated("请先登录。", "Please log in first.")
 
 
 def is_platform_admin(user: Any) -> bool:

@@ -624,6 +624,8 @@ def register_portal_user(
         if existing is None:
             _create_person(user, name, id_number, phone, email, address, user)
         else:
+            # notifications sit above accounts: the one place accounts queues a message
+            # (ignored by name in the layers contract, pyproject.toml)
             from tongban.notifications.actions import queue_applicant_notification
 
             queue_applicant_notification(existing, "registration_attempt", {"username": username})

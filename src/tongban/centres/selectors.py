@@ -7,9 +7,11 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
-from tongban.accounts.access import require_authenticated
 from tongban.centres.models import ServiceCentre, Window
-from tongban.regions.models import Jurisdiction
+from tongban.core.access import require_authenticated
+from tongban.core.errors import not_found
+from tongban.regions.models import Department, Jurisdiction
+from tongban.regions.selectors import REGION_CHAIN
 
 
 def active_windows() -> QuerySet[Window]:
@@ -29,3 +31,26 @@ def readable_centres(
     else:
         centres = centres.filter(jurisdiction__active=True)
     return centres.order_by("jurisdiction__code", "name", "pk")
+
+
+def get_jurisdiction_detail_for(user: Any, code: str) -> Jurisdiction:
+    """One jurisdiction (active or not) with its region chain, departments and service
+    centres (with their active windows) loaded; NotFound for an unknown code."""
+    require_authenticated(user)
+    jurisdiction = (
+        Jurisdiction.objects.select_related(REGION_CHAIN)
+        .prefetch_related(
+            Prefetch("departments", queryset=Department.objects.order_by("kind", "pk")),
+            Prefetch(
+                "service_centres",
+                queryset=ServiceCentre.objects.order_by("name", "pk").prefetch_related(
+                    Prefetch("windows", queryset=active_windows())
+                ),
+            ),
+        )
+        .filter(code=code)
+        .first()
+    )
+    if jurisdiction is None:
+        raise not_found("jurisdiction")
+    return jurisdiction

@@ -271,6 +271,9 @@ def _invite_to_rate(consultation: Consultation) -> None:
     """A linked applicant without a portal account gets a one-time rating link (好差评
     covers consultations too); one with an account rates in the portal."""
     from tongban.notifications.actions import queue_applicant_notification
+
+    # ratings sit above consultations (a rating reads the consultation it rates): closing
+    # a consultation is the one call upward (ignored by name in the layers contract)
     from tongban.ratings.actions import invite_to_rate
 
     link = invite_to_rate(consultation)

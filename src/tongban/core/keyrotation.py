@@ -19,7 +19,7 @@ from django.db.models.functions import Cast
 
 from tongban.core import crypto
 from tongban.core.fields import BlindIndexField, EncryptedTextField
-from tongban.integrity.guards import reencrypting
+from tongban.core.guards import reencrypting
 
 logger = logging.getLogger(__name__)
 

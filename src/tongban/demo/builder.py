@@ -26,7 +26,7 @@ from tongban.centres.models import ServiceCentre, Window
 from tongban.core.models import AuditEvent
 from tongban.demo import data
 from tongban.demo.enterprise import build_enterprise_opening
-from tongban.regions.actions import save_master_record
+from tongban.masterdata.actions import save_master_record
 from tongban.regions.models import AdministrativeRegion, Department, Jurisdiction
 
 
@@ -99,7 +99,7 @@ class DemoBuilder:
         lookup: dict[str, Any],
         values: dict[str, Any],
     ) -> Any:
-        """Create or update a master record through regions.actions.save_master_record.
+        """Create or update a master record through masterdata.actions.save_master_record.
         `values` use attnames (parent_id) so that comparing costs no queries."""
         obj = model._default_manager.filter(**lookup).first()
         if obj is None:

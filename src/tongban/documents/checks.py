@@ -7,7 +7,7 @@ from typing import Any
 from django.core.checks import CheckMessage, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 
-from tongban.documents.fonts import INSTALL_HINT, find_cjk_font
+from tongban.core.fonts import INSTALL_HINT, find_cjk_font
 
 
 @register()

@@ -1,24 +1,15 @@
-"""Public links printed on documents (QR codes): absolute URLs on TONGBAN_PUBLIC_BASE_URL,
-and the signed token that lets anyone check a notice without logging in."""
+"""Public links printed on notices (QR codes, on `core.links.public_url`): the signed
+token that lets anyone check a notice without logging in."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import quote
 
-from django.conf import settings
 from django.core import signing
 
+from tongban.core.links import public_url
+
 NOTICE_TOKEN_SALT = "tongban.documents.notice"
-
-
-def public_url(path: str) -> str:
-    base = str(getattr(settings, "TONGBAN_PUBLIC_BASE_URL", "") or "http://127.0.0.1:8000")
-    return base.rstrip("/") + "/" + path.lstrip("/")
-
-
-def licence_verification_url(identifier: str) -> str:
-    return public_url(f"/verify/{quote(identifier, safe='.')}")
 
 
 # one letter per notice kind keeps the token (and so the QR code) short

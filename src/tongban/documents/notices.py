@@ -2,7 +2,7 @@
 dated written notice; domain notes §2).
 
 `notice_content(case, kind)` decides what a notice says (pure reading of the case and its
-events); `render_notice(case, kind)` lays it out with documents.pdf. Neither checks who
+events); `render_notice(case, kind)` lays it out with core.pdf. Neither checks who
 asks: callers fetch the case through a scoped selector first."""
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ from django.db import models
 
 from tongban.core.errors import Conflict, Invalid
 from tongban.core.masking import mask_name
-from tongban.documents.links import notice_verification_url
-from tongban.documents.pdf import (
+from tongban.core.pdf import (
     Block,
     Fields,
     Grid,
@@ -28,6 +27,8 @@ from tongban.documents.pdf import (
     chinese_date,
     render,
 )
+from tongban.documents.links import notice_verification_url
+from tongban.licences.models import Licence
 
 if TYPE_CHECKING:
     from tongban.cases.models import Case, CaseEvent
@@ -372,7 +373,6 @@ def _transfer_slip(case: Case) -> tuple[Jurisdiction, str, dt.date, list[Block]]
 
 def _completion(case: Case) -> tuple[Jurisdiction, str, dt.date, list[Block]]:
     from tongban.catalog.models import DeliveryMethod
-    from tongban.licences.models import Licence
 
     done = case.completed_at or case.decided_at
     if done is None:

@@ -11,7 +11,7 @@ def _reinstall_guards(sender: Any, using: str = "default", **kwargs: Any) -> Non
     from django.apps import apps as global_apps
     from django.db import connections
 
-    from tongban.integrity import guards
+    from tongban.core import guards
 
     connection = connections[using]
     app_labels = {g.model.split(".")[0] for g in guards.GUARDS}
@@ -27,7 +27,7 @@ class IntegrityConfig(AppConfig):
     verbose_name = "历史防篡改"
 
     def ready(self) -> None:
-        from tongban.integrity import guards
+        from tongban.core import guards
 
         connection_created.connect(guards.register_sqlite_function, dispatch_uid="tongban-purge")
         post_migrate.connect(_reinstall_guards, sender=self, dispatch_uid="tongban-guards")

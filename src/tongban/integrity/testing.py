@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from django.apps import apps
 from django.db import connection
 
-from tongban.integrity import guards
+from tongban.core import guards
 
 
 def _sql(statement: str) -> None:

@@ -20,9 +20,9 @@ from django.apps import apps
 from django.db import connection
 
 from tongban.cases.models import Case, CaseEvent, case_event_content
+from tongban.core import guards
 from tongban.core.chain import canonical, link_digest, sm3_hex
 from tongban.core.models import AuditEvent, audit_content
-from tongban.integrity import guards
 from tongban.integrity.actions import platform_public_key
 from tongban.integrity.models import Checkpoint, checkpoint_content
 from tongban.ratings.models import RatingEvent, rating_event_content

@@ -6,10 +6,15 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import quote
 
-from tongban.documents.links import licence_verification_url
-from tongban.documents.pdf import Fields, OfficialDocument, Para, render
+from tongban.core.links import public_url
+from tongban.core.pdf import Fields, OfficialDocument, Para, render
 from tongban.licences.types import licence_type, ordered_rows
+
+
+def licence_verification_url(identifier: str) -> str:
+    return public_url(f"/verify/{quote(identifier, safe='.')}")
 
 
 def licence_document(data: dict[str, Any]) -> OfficialDocument:

@@ -1,5 +1,6 @@
-"""Public master data: jurisdictions with their departments and service centres, and the
-working-day calendar. Any logged-in user (the API's default authentication)."""
+"""Public master data: jurisdictions and the working-day calendar (one jurisdiction with
+its departments and service centres is in `centres.api`, which knows the centres).
+Any logged-in user (the API's default authentication)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,11 @@ from django.utils import timezone
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from tongban.centres.schemas import ServiceCentreOut
 from tongban.core.api_errors import ErrorOut
-from tongban.regions.actions import MAX_CALENDAR_YEAR, MIN_CALENDAR_YEAR
+from tongban.regions.calendar import MAX_CALENDAR_YEAR, MIN_CALENDAR_YEAR
 from tongban.regions.models import Jurisdiction
 from tongban.regions.selectors import (
     calendar_year_for,
-    get_jurisdiction_detail_for,
     province_of,
     readable_jurisdictions,
 )
@@ -53,18 +52,6 @@ class JurisdictionOut(Schema):
             service_bureau=j.service_bureau,
             active=j.active,
         )
-
-
-class DepartmentOut(Schema):
-    kind: str
-    kind_label: str
-    name: str
-    uscc: str
-
-
-class JurisdictionDetailOut(JurisdictionOut):
-    departments: list[DepartmentOut]
-    service_centres: list[ServiceCentreOut]
 
 
 class CalendarDayOut(Schema):
@@ -107,26 +94,6 @@ def list_jurisdictions(
 ) -> list[JurisdictionOut]:
     rows = readable_jurisdictions(request.user, include_inactive=filters.include_inactive)
     return [JurisdictionOut.from_jurisdiction(j) for j in rows]
-
-
-@router.get(
-    "/jurisdictions/{code}",
-    response={200: JurisdictionDetailOut, 404: ErrorOut},
-    summary="管辖地详情(部门、政务服务中心与窗口)/ one jurisdiction",
-)
-def get_jurisdiction(request: HttpRequest, code: str) -> JurisdictionDetailOut:
-    j = get_jurisdiction_detail_for(request.user, code)
-    base = JurisdictionOut.from_jurisdiction(j)
-    return JurisdictionDetailOut(
-        **base.model_dump(),
-        departments=[
-            DepartmentOut(kind=d.kind, kind_label=d.get_kind_display(), name=d.name, uscc=d.uscc)
-            for d in j.departments.all()
-        ],
-        service_centres=[
-            ServiceCentreOut.from_centre(c, jurisdiction=j) for c in j.service_centres.all()
-        ],
-    )
 
 
 @router.get(

@@ -25,6 +25,7 @@ import calendar as _stdlib_calendar
 import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import chinese_calendar
 from django.db.models import Q
@@ -33,6 +34,13 @@ from tongban.core.errors import CalendarNotAvailable
 from tongban.regions.models import CalendarDay, CalendarYear, Jurisdiction
 
 ONE_DAY = dt.timedelta(days=1)
+
+# the years a calendar may be entered for
+MIN_CALENDAR_YEAR = 2000
+MAX_CALENDAR_YEAR = 2100
+
+# the packaged official calendars, data/calendar_<year>[_provisional].json
+CALENDAR_DATA_DIR = Path(__file__).resolve().parent / "data"
 
 # No calendar has two years without a working day: a longer run of non-working days is a
 # data error (e.g. a whole year entered as holidays) and must not turn into an endless loop.

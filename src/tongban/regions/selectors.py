@@ -8,17 +8,15 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 
-from tongban.accounts.access import require_authenticated
-from tongban.centres.models import ServiceCentre
-from tongban.centres.selectors import active_windows
+from tongban.core.access import require_authenticated
 from tongban.core.errors import not_found
 from tongban.regions.calendar import CalendarException, calendar_for, package_covers
-from tongban.regions.models import AdministrativeRegion, Department, Jurisdiction
+from tongban.regions.models import AdministrativeRegion, Jurisdiction
 
 # region -> parent -> parent -> parent covers township, county, city and province
-_REGION_CHAIN = "region__parent__parent__parent"
+REGION_CHAIN = "region__parent__parent__parent"
 
 # path segment that names the national calendar in /v1/calendar/{code}
 NATIONAL = "national"
@@ -34,7 +32,7 @@ def province_of(region: AdministrativeRegion) -> AdministrativeRegion:
 
 def readable_jurisdictions(user: Any, *, include_inactive: bool = False) -> QuerySet[Jurisdiction]:
     require_authenticated(user)
-    jurisdictions = Jurisdiction.objects.select_related(_REGION_CHAIN).order_by("code")
+    jurisdictions = Jurisdiction.objects.select_related(REGION_CHAIN).order_by("code")
     if not include_inactive:
         jurisdictions = jurisdictions.filter(active=True)
     return jurisdictions
@@ -44,29 +42,6 @@ def get_jurisdiction_for(user: Any, code: str) -> Jurisdiction:
     """One jurisdiction (active or not) by code; NotFound for an unknown code."""
     require_authenticated(user)
     jurisdiction = Jurisdiction.objects.filter(code=code).first()
-    if jurisdiction is None:
-        raise not_found("jurisdiction")
-    return jurisdiction
-
-
-def get_jurisdiction_detail_for(user: Any, code: str) -> Jurisdiction:
-    """One jurisdiction (active or not) with its region chain, departments and service
-    centres (with their active windows) loaded; NotFound for an unknown code."""
-    require_authenticated(user)
-    jurisdiction = (
-        Jurisdiction.objects.select_related(_REGION_CHAIN)
-        .prefetch_related(
-            Prefetch("departments", queryset=Department.objects.order_by("kind", "pk")),
-            Prefetch(
-                "service_centres",
-                queryset=ServiceCentre.objects.order_by("name", "pk").prefetch_related(
-                    Prefetch("windows", queryset=active_windows())
-                ),
-            ),
-        )
-        .filter(code=code)
-        .first()
-    )
     if jurisdiction is None:
         raise not_found("jurisdiction")
     return jurisdiction

@@ -12,8 +12,8 @@ from tongban.accounts import actions
 from tongban.accounts.models import PersonalDataRead, Role
 from tongban.attachments.actions import attach_file
 from tongban.core.masking import mask_id_number
-from tongban.licences.testing import make_case
 from tongban.licences.tests.conftest import pki, pki_files  # noqa: F401  (shared fixtures)
+from tongban.testing.licences import make_case
 from tongban.web.tests.conftest import PDF_BYTES, online_case, proxy_case
 
 pytestmark = pytest.mark.django_db

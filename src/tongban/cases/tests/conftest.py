@@ -58,7 +58,7 @@ def pki_files(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 @pytest.fixture
 def pki(world: Any, settings: Any, pki_files: Any) -> Any:
-    from tongban.licences.testing import use_test_pki
+    from tongban.testing.licences import use_test_pki
 
     return use_test_pki(settings, pki_files)
 

@@ -209,7 +209,7 @@ def test_wei_at_the_donghu_window_leaves_with_a_gedian_licence_and_three_seals_i
 
 
 def test_pdf_prints_the_business_licence_fields_in_document_order(world, api, opening):
-    from tongban.documents.pdf import Fields
+    from tongban.core.pdf import Fields
     from tongban.licences.rendering import licence_document
 
     with time_machine.travel(START, tick=False):

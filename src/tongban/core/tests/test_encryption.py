@@ -232,7 +232,7 @@ def personal_data(world, settings, tmp_path) -> dict[str, Any]:
     """One row of every model with encrypted columns, through the real issuing path where
     there is one (licence), plus a row left in clear text as before the migration."""
     from tongban.licences.actions import issue_licence_for_case
-    from tongban.licences.testing import make_case, use_test_pki
+    from tongban.testing.licences import make_case, use_test_pki
 
     use_test_pki(settings, tmp_path)
     person = world.applicants["person"]
@@ -341,7 +341,7 @@ def test_rotation_re_encrypts_every_row_and_loses_nothing(personal_data, setting
     # the licence stayed append-only: the rotation put its trigger back
     from django.db import connection
 
-    from tongban.integrity import guards
+    from tongban.core import guards
 
     assert guards.missing(connection, django_apps) == []
     with pytest.raises(DatabaseError), transaction.atomic():

@@ -29,7 +29,7 @@ def test_refuses_without_demo_mode(db, settings):
 
 
 def test_the_wei_case_is_seeded_once(db, settings, tmp_path_factory):
-    from tongban.licences.testing import use_test_pki
+    from tongban.testing.licences import use_test_pki
 
     settings.DEMO_MODE = True
     _run("seed_demo")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tongban.licences.testing import use_test_pki
+from tongban.testing.licences import use_test_pki
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from tongban.core.errors import Conflict, Invalid
 from tongban.documents.links import read_notice_token
 from tongban.documents.notices import NoticeKind, render_notice
-from tongban.licences.testing import add_event, make_case
+from tongban.testing.licences import add_event, make_case
 
 UTC = dt.UTC
 

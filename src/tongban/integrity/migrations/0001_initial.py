@@ -3,7 +3,7 @@
 import django.utils.timezone
 from django.db import migrations, models
 
-from tongban.integrity import guards
+from tongban.core import guards
 
 
 def install_guards(apps, schema_editor):

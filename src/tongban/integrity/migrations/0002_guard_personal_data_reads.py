@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from tongban.integrity import guards
+from tongban.core import guards
 
 
 def install_guards(apps, schema_editor):

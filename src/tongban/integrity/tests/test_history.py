@@ -15,21 +15,21 @@ from django.db import DatabaseError, connection, transaction
 from gmssl import func, sm3
 
 from tongban.cases.models import Case, CaseEvent, case_event_content
+from tongban.core import guards
 from tongban.core.audit import record_audit
 from tongban.core.chain import canonical
 from tongban.core.models import AuditEvent
-from tongban.integrity import guards
 from tongban.integrity.actions import sign_heads
 from tongban.integrity.models import Checkpoint
 from tongban.integrity.testing import settle_deferred_constraints, unguarded
 from tongban.integrity.verify import verify
 from tongban.licences import sm2
 from tongban.licences.models import Licence
-from tongban.licences.testing import make_case as make_licence_case
-from tongban.licences.testing import use_test_pki
 from tongban.ratings import actions as rating_actions
 from tongban.ratings.models import Rating, RatingEvent
 from tongban.stats.tests.helpers import completed_case
+from tongban.testing.licences import make_case as make_licence_case
+from tongban.testing.licences import use_test_pki
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tongban.licences import actions
 from tongban.licences.models import Licence
-from tongban.licences.testing import make_case
+from tongban.testing.licences import make_case
 
 
 def _verify_url(licence_id: str) -> str:
@@ -185,7 +185,7 @@ def test_verify_page_revoked_unknown_and_uploads(client, licence, world):
 
 
 def test_qr_code_url_points_to_the_verify_page(licence, settings):
-    from tongban.documents.links import licence_verification_url
+    from tongban.licences.rendering import licence_verification_url
 
     settings.TONGBAN_PUBLIC_BASE_URL = "https://tongban.example.gov.cn/"
     assert licence_verification_url(licence.identifier) == (

@@ -13,7 +13,7 @@ from django.db import connection, connections
 
 from tongban.core.errors import Conflict
 from tongban.licences import actions
-from tongban.licences.testing import make_case, use_test_pki
+from tongban.testing.licences import make_case, use_test_pki
 from tongban.testing.world import build_world
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -21,7 +21,7 @@ from tongban.licences import actions, pki
 from tongban.licences.identifiers import parse_identifier
 from tongban.licences.models import Licence, SigningKey
 from tongban.licences.signing import canonical_json, verify_data
-from tongban.licences.testing import make_case
+from tongban.testing.licences import make_case
 
 
 def test_issued_licence_is_signed_and_well_formed(licence, approved_case, world):
@@ -137,7 +137,7 @@ def test_serials_run_per_issuer_and_reissue_bumps_the_version(pki, world):
 
 
 def test_extra_fields_and_event_fields_are_signed(pki, world):
-    from tongban.licences.testing import add_event
+    from tongban.testing.licences import add_event
 
     case = make_case(world, status="approved")
     add_event(case, "approve", data={"licence_fields": {"法定代表人": "卫敏"}})

@@ -12,7 +12,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from tongban.licences import actions
 from tongban.licences.models import Licence
 from tongban.licences.selectors import valid_licences_of, verify_licence
-from tongban.licences.testing import make_case
+from tongban.testing.licences import make_case
 
 
 def _marriage_case(world):

@@ -8,7 +8,7 @@ import pytest
 
 from tongban.core.errors import Forbidden, Invalid
 from tongban.core.models import AuditEvent
-from tongban.regions.actions import (
+from tongban.masterdata.actions import (
     CalendarEntry,
     declare_calendar_year,
     delete_master_record,

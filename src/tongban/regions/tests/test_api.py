@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from tongban.centres.models import Window
-from tongban.regions.actions import declare_calendar_year, set_calendar_day
+from tongban.masterdata.actions import declare_calendar_year, set_calendar_day
 from tongban.regions.models import Jurisdiction
 
 PATHS = ["/jurisdictions", "/jurisdictions/421102", "/calendar/421102?year=2024"]

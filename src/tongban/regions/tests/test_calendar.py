@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from tongban.core.errors import CalendarNotAvailable
-from tongban.regions.actions import declare_calendar_year, set_calendar_day
+from tongban.masterdata.actions import declare_calendar_year, set_calendar_day
 from tongban.regions.calendar import MAX_NON_WORKING_RUN, calendar_for, package_covers
 from tongban.regions.models import CalendarDay, CalendarYear
 

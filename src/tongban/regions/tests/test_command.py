@@ -9,8 +9,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from tongban.masterdata.management.commands.load_calendar_year import default_file
 from tongban.regions.calendar import calendar_for
-from tongban.regions.management.commands.load_calendar_year import default_file
 from tongban.regions.models import CalendarDay, CalendarYear
 
 D = dt.date

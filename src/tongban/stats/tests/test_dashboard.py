@@ -15,9 +15,9 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone, translation
 
-from tongban.stats.history import DONGHU as HISTORY_DONGHU
-from tongban.stats.history import GEDIAN as HISTORY_GEDIAN
-from tongban.stats.history import targets_for
+from tongban.demo.history import DONGHU as HISTORY_DONGHU
+from tongban.demo.history import GEDIAN as HISTORY_GEDIAN
+from tongban.demo.history import targets_for
 from tongban.stats.tests.helpers import (
     DONGHU,
     GEDIAN,

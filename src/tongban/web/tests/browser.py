@@ -25,12 +25,25 @@ CHROMIUM_ARGS = [
 OUTPUT = Path(os.environ.get("TONGBAN_HOME", Path.cwd())) / "test-output" / "browser"
 
 
+# `make test` sets this: it installs Chromium, so a missing browser there is an error, not a
+# silent skip (issue 11); a bare `pytest` on a machine without it still skips
+REQUIRE_BROWSER = os.environ.get("TONGBAN_REQUIRE_BROWSER") == "1"
+
+
 def skip_without_chromium() -> None:
-    if not CHROMIUM.exists():
-        pytest.skip(
-            f"{CHROMIUM} is absent: browser journeys need Debian's Chromium "
-            "(apt-get install -y chromium)"
+    if CHROMIUM.exists():
+        return
+    message = (
+        f"{CHROMIUM} is absent: browser journeys need Debian's Chromium "
+        "(apt-get install -y chromium)"
+    )
+    if REQUIRE_BROWSER:
+        pytest.fail(
+            f"{message}; `make test` installs it (`make chromium`). To run without the "
+            "browser journeys, deselect them: make test PYTEST_ARGS='-m \"not browser\"'",
+            pytrace=False,
         )
+    pytest.skip(message)
 
 
 @pytest.fixture

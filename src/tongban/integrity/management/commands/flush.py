@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management.commands.flush import Command as FlushCommand
 from django.db import connections
 
-from tongban.integrity.guards import history_purge
+from tongban.core.guards import history_purge
 
 
 class Command(FlushCommand):

@@ -19,17 +19,16 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from tongban.core.errors import DomainError
-from tongban.regions.actions import CalendarEntry, load_calendar_year
-from tongban.regions.calendar import package_covers
+from tongban.masterdata.actions import CalendarEntry, load_calendar_year
+from tongban.regions.calendar import CALENDAR_DATA_DIR, package_covers
 from tongban.regions.models import Jurisdiction
 
-DATA_DIR = Path(__file__).resolve().parent.parent.parent / "data"
 KINDS = {"holiday", "substitute", "makeup_workday"}
 
 
 def default_file(year: int, provisional: bool) -> Path:
     suffix = "_provisional" if provisional else ""
-    return DATA_DIR / f"calendar_{year}{suffix}.json"
+    return CALENDAR_DATA_DIR / f"calendar_{year}{suffix}.json"
 
 
 def read_calendar_file(path: Path, year: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:

@@ -1,7 +1,7 @@
-"""Every change to regions data: the working-day calendar (CalendarDay, CalendarYear) and
-the master records of regions, jurisdictions, departments and service centres/windows as
-edited in the admin. Each action runs in one transaction, locks what it changes, checks
-who may do it and writes an audit row.
+"""Every change to the public master data below `accounts` (ADR 0103): the working-day
+calendar (CalendarDay, CalendarYear) and the master records of regions, jurisdictions,
+departments and service centres/windows as edited in the admin. Each action runs in one
+transaction, locks what it changes, checks who may do it and writes an audit row.
 
 `actor=None` means the system itself (a management command run by the operator, the
 demo seed); every request-driven caller passes the logged-in user.
@@ -21,6 +21,7 @@ from tongban.accounts.access import has_role, is_platform_admin
 from tongban.accounts.models import Role
 from tongban.core.audit import record_audit
 from tongban.core.errors import Conflict, Forbidden, Invalid
+from tongban.regions.calendar import MAX_CALENDAR_YEAR, MIN_CALENDAR_YEAR
 from tongban.regions.models import (
     AdministrativeRegion,
     CalendarDay,
@@ -28,9 +29,6 @@ from tongban.regions.models import (
     Department,
     Jurisdiction,
 )
-
-MIN_CALENDAR_YEAR = 2000
-MAX_CALENDAR_YEAR = 2100
 
 M = TypeVar("M", bound=models.Model)
 

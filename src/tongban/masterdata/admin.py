@@ -1,5 +1,6 @@
-"""Admin for regions master data and the working-day calendar. Every save and delete goes
-through regions.actions, so it is permission-checked and leaves an audit row.
+"""Admin for the master data below `accounts`: regions, jurisdictions, departments, the
+working-day calendar, service centres and windows. Every save and delete goes
+through masterdata.actions, so it is permission-checked and leaves an audit row.
 
 Who sees what: platform administrators (and Django superusers) everything; a
 jurisdiction administrator (role `admin`) may view all master data and edit only the rows
@@ -20,8 +21,9 @@ from django.http import HttpRequest
 
 from tongban.accounts.access import is_platform_admin, jurisdictions_with
 from tongban.accounts.models import Role
+from tongban.centres.models import ServiceCentre, Window
 from tongban.core.errors import Forbidden
-from tongban.regions.actions import (
+from tongban.masterdata.actions import (
     declare_calendar_year,
     delete_master_record,
     may_edit_jurisdiction_data,
@@ -350,3 +352,36 @@ class CalendarYearAdmin(CalendarAdmin):
         with _as_permission_denied():
             for obj in queryset.select_related("jurisdiction"):
                 withdraw_calendar_year(request.user, year=obj.year, jurisdiction=obj.jurisdiction)
+
+
+# ---- service centres and windows ---------------------------------------------------------
+
+
+class WindowInline(MasterDataInline):
+    model = Window
+    fields = ("code", "name", "kind", "active")
+
+
+@admin.register(ServiceCentre)
+class ServiceCentreAdmin(MasterDataAdmin):
+    jurisdiction_lookup = "jurisdiction"
+    list_display = ("name", "jurisdiction", "opening_hours", "extended_hours", "phone")
+    list_filter = (("jurisdiction", admin.RelatedOnlyFieldListFilter),)
+    search_fields = ("name", "address", "jurisdiction__name", "jurisdiction__code")
+    list_select_related = ("jurisdiction",)
+    ordering = ("jurisdiction__code", "name")
+    inlines = (WindowInline,)
+
+
+@admin.register(Window)
+class WindowAdmin(MasterDataAdmin):
+    jurisdiction_lookup = "centre__jurisdiction"
+    list_display = ("code", "name", "kind", "centre", "jurisdiction", "active")
+    list_filter = ("kind", "active", ("centre__jurisdiction", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("code", "name", "centre__name", "centre__jurisdiction__name")
+    list_select_related = ("centre__jurisdiction",)
+    ordering = ("centre__jurisdiction__code", "centre__name", "code")
+
+    @admin.display(description="管辖地", ordering="centre__jurisdiction__code")
+    def jurisdiction(self, obj: Window) -> str:
+        return str(obj.centre.jurisdiction)

@@ -31,7 +31,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from tongban.documents.fonts import cjk_font_name
+from tongban.core.fonts import cjk_font_name
 
 INK = colors.HexColor("#1a1a1a")
 RULE = colors.HexColor("#9a1c1c")  # the red rule of Chinese official documents

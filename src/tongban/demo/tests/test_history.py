@@ -15,9 +15,7 @@ from tongban.catalog.models import Mode
 from tongban.catalog.selectors import published_implementation
 from tongban.consultations.models import Consultation
 from tongban.core.errors import Invalid
-from tongban.ratings.models import Rating
-from tongban.stats import selectors
-from tongban.stats.history import (
+from tongban.demo.history import (
     DONGHU,
     GEDIAN,
     apportion,
@@ -26,6 +24,8 @@ from tongban.stats.history import (
     seed_history,
     targets_for,
 )
+from tongban.ratings.models import Rating
+from tongban.stats import selectors
 from tongban.stats.models import HistoryImport
 from tongban.stats.selectors import StatsFilter
 

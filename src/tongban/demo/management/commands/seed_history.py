@@ -5,7 +5,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from tongban.core.errors import DomainError
-from tongban.stats import history, refresh
+from tongban.demo import history
+from tongban.stats import refresh
 
 
 class Command(BaseCommand):

@@ -1,0 +1,14 @@
+"""The one access check that needs no role: is anybody logged in. It lives in core so that
+the public master data below `accounts` (regions, centres) can ask it; every role-based
+question is `tongban.accounts.access`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tongban.core.errors import NotAuthenticated
+
+
+def require_authenticated(user: Any) -> None:
+    if user is None or not getattr(user, "is_authenticated", False):
+        raise NotAuthenticated("请先登录。", "Please log in first.")
