@@ -110,6 +110,7 @@ RATING_INVITE_TEMPLATES = frozenset({"completed", "refused", "withdrawn"})
 
 
 def _notify(case: Case, template: str, **extra: Any) -> None:
+    # notifications sits above cases: queueing is a call upward, inside the transaction
     from tongban.notifications.actions import queue_case_notification
 
     context: dict[str, Any] = {
@@ -120,6 +121,7 @@ def _notify(case: Case, template: str, **extra: Any) -> None:
     }
     context.update({k: v for k, v in extra.items() if v not in (None, "", [])})
     if template in RATING_INVITE_TEMPLATES:
+        # ratings sits above cases: completing a case invites the applicant to rate it
         from tongban.ratings.actions import invite_to_rate
 
         # an applicant without a portal account rates through a one-time link

@@ -106,6 +106,7 @@ def _on_approve(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
 def _seal_engraving_record(case: Case) -> dict[str, Any]:
     """Seals are engraved (and filed with public security) for a registered enterprise:
     in a bundle, only once the lead case has issued the business licence."""
+    # licences sits above cases: seals wait for the bundle's business licence
     from tongban.licences.models import Licence
 
     seals = list(case.form_data.get("seals") or [])
@@ -138,6 +139,7 @@ def _on_issue_result(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
     if case.status == Status.APPROVED and (
         case.implementation.result_type == ItemImplementation.ResultType.LICENCE
     ):
+        # licences sits above cases: approving a licence item issues it in this transaction
         from tongban.licences.actions import issue_licence_for_case
 
         holder = None

@@ -91,6 +91,7 @@ def _on_print_licence(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
     after checking its signatures, and the applicant collects it there with a pickup code.
     The event records who printed which licence (identifier, version, PDF digest) and
     which copy this is."""
+    # licences sits above cases: a licence is verified before it is printed
     from tongban.licences.models import Licence
     from tongban.licences.selectors import VerificationStatus, verify_licence
 

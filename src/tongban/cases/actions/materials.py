@@ -84,6 +84,7 @@ def _create_materials(
 
 
 def _licences_by_type(applicant: Applicant, materials: Any) -> dict[str, Any]:
+    # licences sits above cases: valid e-licences stand in for materials (免提交)
     from tongban.licences.selectors import valid_licences_of
 
     types = {m.licence_type_code for m in materials if m.licence_type_code}
