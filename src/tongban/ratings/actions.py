@@ -48,7 +48,11 @@ from tongban.ratings.models import (
     Rectification,
     Source,
 )
-from tongban.ratings.selectors import month_bounds, readable_rectifications
+from tongban.ratings.selectors import (
+    is_rectification_overdue,
+    month_bounds,
+    readable_rectifications,
+)
 from tongban.regions.calendar import calendar_for
 
 # staff of the responsible jurisdiction who call back and record the outcome
@@ -720,13 +724,13 @@ def resolve_rectification(
                 code="callback_required",
             )
         now = timezone.now()
+        on_time = not is_rectification_overdue(task, timezone.localdate(now))
         task.outcome = outcome
         task.outcome_note = note
         task.resolved_at = now
         task.resolved_by = actor
         task.status = RS.CLOSED
         task.save()
-        on_time = timezone.localdate(now) <= task.due_date
         _append(
             task.rating,
             "rectified",

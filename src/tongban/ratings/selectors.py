@@ -124,6 +124,23 @@ def rating_of_case(user: Any, case_number: str) -> Rating:
     return row
 
 
+# -- the rectification deadline: one rule for the list filter, the API and the pages -------
+
+# a task still waiting for the responsible jurisdiction (an appeal does not stop the clock)
+OPEN_RECTIFICATION_STATES = (Rectification.Status.OPEN, Rectification.Status.APPEALED)
+
+
+def overdue_rectifications_q(today: dt.date) -> Q:
+    """整改超期: still open (or under appeal) after its due date."""
+    return Q(status__in=OPEN_RECTIFICATION_STATES, due_date__lt=today)
+
+
+def is_rectification_overdue(task: Rectification, today: dt.date | None = None) -> bool:
+    """`overdue_rectifications_q` for one task already loaded."""
+    today = today or timezone.localdate()
+    return task.status in OPEN_RECTIFICATION_STATES and task.due_date < today
+
+
 def readable_rectifications(user: Any) -> QuerySet[Rectification]:
     require_authenticated(user)
     qs = Rectification.objects.all()
@@ -148,10 +165,7 @@ def list_rectifications(
     if jurisdiction_code:
         qs = qs.filter(jurisdiction__code=jurisdiction_code)
     if overdue is not None:
-        today = timezone.localdate()
-        late = Q(status__in=[Rectification.Status.OPEN, Rectification.Status.APPEALED]) & Q(
-            due_date__lt=today
-        )
+        late = overdue_rectifications_q(timezone.localdate())
         qs = qs.filter(late) if overdue else qs.exclude(late)
     return qs.select_related(
         "rating",

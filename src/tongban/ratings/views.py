@@ -212,7 +212,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
         "ratings/tasks.html",
         {
             "tasks": tasks,
-            "overdue_ids": {t.pk for t in tasks if pages.is_overdue(t)},
+            "overdue_ids": {t.pk for t in tasks if selectors.is_rectification_overdue(t)},
             "statuses": Rectification.Status.choices,
             "status": status,
             "overdue": overdue,
@@ -234,7 +234,7 @@ def _task_context(request: HttpRequest, task_id: int) -> dict[str, Any]:
         ],
         "events": selectors.rating_events(request.user, task_id),
         "forms": pages.task_forms(request.user, task),
-        "overdue": pages.is_overdue(task),
+        "overdue": selectors.is_rectification_overdue(task),
         "outcomes": Rectification.Outcome.choices,
         "decisions": Rectification.ReviewDecision.choices,
         "post": request.POST,

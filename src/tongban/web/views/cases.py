@@ -23,10 +23,16 @@ from tongban.cases import selectors as case_selectors
 from tongban.cases.actions import perform_case_action
 from tongban.cases.models import CaseMaterial, Status
 from tongban.cases.selectors import OverdueLevel
-from tongban.cases.workflow import FINAL_STATES, Action, ShipVariant
+from tongban.cases.workflow import (
+    FINAL_STATES,
+    Action,
+    ShipVariant,
+    is_irreversible,
+    performable_action,
+)
 from tongban.catalog.models import DeliveryMethod
 from tongban.core.errors import DomainError, Invalid, NotFound
-from tongban.documents.notices import NoticeKind, render_notice
+from tongban.documents.notices import render_notice
 from tongban.ratings.actions import RATEABLE_STATES
 from tongban.web import selectors
 from tongban.web.forms import action_input, checked_files, parse_int
@@ -58,15 +64,6 @@ ACTION_FIELDS: dict[str, tuple[str, ...]] = {
     Action.COMPLETE: (),
     Action.WITHDRAW: ("reason",),
     Action.TERMINATE: ("reason",),
-}
-# actions that cannot be undone or end the case: the dialog says so
-IRREVERSIBLE = {
-    Action.REFUSE,
-    Action.DENY,
-    Action.APPROVE,
-    Action.WITHDRAW,
-    Action.TERMINATE,
-    Action.COMPLETE,
 }
 OPEN_MATERIAL_STATES = (CaseMaterial.State.MISSING, CaseMaterial.State.DEFERRED)
 
@@ -180,7 +177,7 @@ def _dialog_context(request: HttpRequest, number: str, action: str) -> dict:
         "action": action,
         "label": action_label(action),
         "fields": fields,
-        "irreversible": action in IRREVERSIBLE,
+        "irreversible": is_irreversible(action),
         "materials": materials,
         "outstanding": [m for m in materials if m.state in OPEN_MATERIAL_STATES],
         "ship_methods": ship_methods,
@@ -194,8 +191,7 @@ def _dialog_context(request: HttpRequest, number: str, action: str) -> dict:
 def case_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
     """GET: the dialog asking what the action needs (a fragment for htmx, else a page).
     POST: perform the action; on a domain error show the dialog again with the message."""
-    if action not in ACTION_FIELDS:
-        raise NotFound("未知的操作。", "Unknown action.", code="unknown_action")
+    performable_action(action)
     template = "web/_action_dialog.html" if is_htmx(request) else "web/action.html"
     if request.method == "GET":
         return render(request, template, _dialog_context(request, number, action))
@@ -292,8 +288,6 @@ def printed_licence_pdf(request: HttpRequest, number: str) -> HttpResponse:
 def notice_pdf(request: HttpRequest, number: str, kind: str) -> HttpResponse:
     """A written notice of the case as PDF (documents.notices)."""
     case = case_selectors.get_case_for(request.user, number)
-    if kind not in NoticeKind.values:
-        raise NotFound("未知的文书类型。", "Unknown notice kind.", code="unknown_notice_kind")
     body = render_notice(case, kind)
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{case.number}-{kind}.pdf"'
