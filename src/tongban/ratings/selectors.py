@@ -43,11 +43,10 @@ def readable_ratings(user: Any) -> QuerySet[Rating]:
     if is_platform_admin(user):
         return qs
     where = jurisdictions_with(user)
-    own_cases = Case.objects.filter(trust.own_record_scope(user, "applicant", "submitted_by"))
     scope = (
         Q(rater=user)
-        | Q(case_id__in=own_cases.values("pk"))
-        | Q(consultation__applicant__user=user)
+        | Q(case_id__in=rater_cases(user).values("pk"))
+        | Q(consultation_id__in=rater_consultations(user).values("pk"))
     )
     if where:
         scope |= (
@@ -210,6 +209,37 @@ def published_summaries(
 
 
 # -- for the rating pages -----------------------------------------------------------------
+# Who rates a service in the portal: the applicant of the case (below the `own_records`
+# trust level, only the cases the account itself submitted) or the applicant a consultation
+# is linked to. The rating actions, the rating pages and the case page all ask these.
+
+
+# a case is rateable once its service is over: done, refused at acceptance, or withdrawn
+# (the rules cover every service, not only the successful ones)
+RATEABLE_STATES = frozenset({Status.COMPLETED, Status.REFUSED, Status.WITHDRAWN})
+
+
+def rater_cases(user: Any) -> QuerySet[Case]:
+    """The cases `user` rates as their applicant."""
+    return Case.objects.filter(trust.own_record_scope(user, "applicant", "submitted_by"))
+
+
+def rater_consultations(user: Any) -> QuerySet[Consultation]:
+    """The consultations `user` rates as the applicant they are linked to."""
+    return Consultation.objects.filter(applicant__user_id=user.pk)
+
+
+def may_rate(user: Any, service: Case | Consultation) -> bool:
+    """Whether the pages offer `user` to rate `service`: theirs to rate and over (a case
+    completed, refused or withdrawn, a consultation closed). The rating page then says
+    whether the rating period is still open or it was rated already (rating_refusal)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if isinstance(service, Consultation):
+        over = service.status == Consultation.Status.CLOSED
+        return over and rater_consultations(user).filter(pk=service.pk).exists()
+    over = service.status in RATEABLE_STATES
+    return over and rater_cases(user).filter(pk=service.pk).exists()
 
 
 def applicant_case(user: Any, case_number: str) -> Case:
@@ -217,7 +247,7 @@ def applicant_case(user: Any, case_number: str) -> Case:
     or a case that does not exist, is NotFound (existence is not disclosed)."""
     require_authenticated(user)
     case = (
-        Case.objects.filter(trust.own_record_scope(user, "applicant", "submitted_by"))
+        rater_cases(user)
         .filter(number=case_number)
         .select_related("item", "receiving_jurisdiction", "handling_jurisdiction")
         .first()
@@ -231,7 +261,8 @@ def applicant_consultation(user: Any, consultation_id: int) -> Consultation:
     """The caller's own consultation (as its linked applicant), else NotFound."""
     require_authenticated(user)
     row = (
-        Consultation.objects.filter(pk=consultation_id, applicant__user_id=user.pk)
+        rater_consultations(user)
+        .filter(pk=consultation_id)
         .select_related("item", "jurisdiction", "forwarded_to", "answered_in")
         .first()
     )
@@ -268,7 +299,7 @@ def completed_cases_of(user: Any, since: dt.datetime) -> QuerySet[Case]:
     applicant may rate; the rating period itself is checked per case)."""
     require_authenticated(user)
     return (
-        Case.objects.filter(trust.own_record_scope(user, "applicant", "submitted_by"))
+        rater_cases(user)
         .filter(
             Q(status=Status.COMPLETED, completed_at__gte=since)
             | Q(status__in=[Status.REFUSED, Status.WITHDRAWN], updated_at__gte=since)
@@ -282,9 +313,8 @@ def closed_consultations_of(user: Any, since: dt.datetime) -> QuerySet[Consultat
     """The caller's consultations closed since `since`, with their rating if any."""
     require_authenticated(user)
     return (
-        Consultation.objects.filter(
-            applicant__user_id=user.pk, status=Consultation.Status.CLOSED, closed_at__gte=since
-        )
+        rater_consultations(user)
+        .filter(status=Consultation.Status.CLOSED, closed_at__gte=since)
         .select_related("item", "jurisdiction", "rating")
         .order_by("-closed_at", "-id")
     )

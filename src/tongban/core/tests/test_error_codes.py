@@ -70,25 +70,24 @@ def code_statuses() -> dict[str, dict[int, list[str]]]:
     seen: dict[str, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
     for cls in classes.values():
         seen[cls.code][cls.status].append(f"class {cls.__module__}.{cls.__name__}")
-    for code, status in HANDLER_CODES.items():
-        seen[code][status].append("tongban/api.py handler")
+    for handled, status in HANDLER_CODES.items():
+        seen[handled][status].append("tongban/api.py handler")
     for path in _source_files():
         tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call):
                 continue
-            cls = classes.get(_called_name(node) or "")
-            if cls is None:
+            built = classes.get(_called_name(node) or "")
+            if built is None:
                 continue
-            code = cls.code
+            code: object = built.code
             for keyword in node.keywords:
                 if keyword.arg == "code":
-                    if not isinstance(keyword.value, ast.Constant):
-                        break  # a computed code: not checked here
-                    code = keyword.value.value
-            else:
+                    given = keyword.value
+                    code = given.value if isinstance(given, ast.Constant) else None
+            if isinstance(code, str):  # a computed code is not checked here
                 where = f"{path.relative_to(SOURCE.parent)}:{node.lineno}"
-                seen[code][cls.status].append(where)
+                seen[code][built.status].append(where)
     return seen
 
 

@@ -33,7 +33,7 @@ from tongban.cases.workflow import (
 from tongban.catalog.models import DeliveryMethod
 from tongban.core.errors import DomainError, Invalid, NotFound
 from tongban.documents.notices import render_notice
-from tongban.ratings.actions import RATEABLE_STATES
+from tongban.ratings.selectors import may_rate
 from tongban.web import selectors
 from tongban.web.forms import action_input, checked_files, parse_int
 from tongban.web.labels import action_label
@@ -148,9 +148,8 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
             "max_upload_mb": max_upload_bytes() // (1024 * 1024),
             "allowed_types": ALLOWED_LABEL,
             "action_buttons": [(a, action_label(a)) for a in data.actions],
-            # the rating page itself enforces the rating period and one rating per case
-            "may_rate": data.case.status in RATEABLE_STATES
-            and data.case.applicant.user_id == request.user.pk,
+            # the rating page itself says whether the period is open or it was rated
+            "may_rate": may_rate(request.user, data.case),
             "assistance": assistance_of_case(request.user, data.case),
             "may_assist": may_record_assistance(request.user, data.case),
             "revealed": revealed,
