@@ -19,7 +19,7 @@ from tongban.catalog.models import ServiceItem
 from tongban.catalog.selectors import readable_items, search_items
 from tongban.consultations import actions
 from tongban.consultations.api import AnswerIn, CloseIn, ConsultationIn, ForwardIn
-from tongban.consultations.models import Consultation, ConsultationChannel, ConsultationEvent
+from tongban.consultations.models import Consultation, ConsultationEvent
 from tongban.core.errors import Forbidden, Invalid
 from tongban.core.inputs import validate_fields, validate_input
 from tongban.regions.models import Jurisdiction
@@ -78,15 +78,10 @@ class ListFilter:
 
 
 def list_filter(params: Any) -> ListFilter:
-    status = params.get("status", "")
-    if status and status not in S.values:
-        raise Invalid("状态不正确。", "Unknown status.", code="invalid_filter")
-    channel = params.get("channel", "")
-    if channel and channel not in ConsultationChannel.values:
-        raise Invalid("咨询渠道不正确。", "Unknown consultation channel.", code="invalid_filter")
+    """The list page's query; the selector refuses unknown values, as for the API."""
     return ListFilter(
-        status=status,
-        channel=channel,
+        status=params.get("status", ""),
+        channel=params.get("channel", ""),
         jurisdiction=params.get("jurisdiction", "").strip(),
         awaiting=params.get("awaiting") == "1",
     )

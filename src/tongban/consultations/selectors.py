@@ -13,8 +13,9 @@ from tongban.accounts.models import Applicant
 from tongban.accounts.selectors import readable_applicants
 from tongban.catalog.models import ServiceItem
 from tongban.catalog.selectors import readable_items
-from tongban.consultations.models import Consultation
+from tongban.consultations.models import Consultation, ConsultationChannel
 from tongban.core.errors import Invalid, not_found
+from tongban.core.inputs import choice_filter
 from tongban.regions.models import Jurisdiction
 
 
@@ -43,6 +44,8 @@ def list_consultations(
     """`awaiting_answer`: forwarded to one of the user's jurisdictions (any, for platform
     admins) and not answered yet."""
     qs = readable_consultations(user)
+    status = choice_filter(status, Consultation.Status.values, "status")
+    channel = choice_filter(channel, ConsultationChannel.values, "channel")
     if awaiting_answer:
         qs = qs.filter(status=Consultation.Status.FORWARDED)
         if not is_platform_admin(user):

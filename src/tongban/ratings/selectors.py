@@ -21,6 +21,7 @@ from tongban.accounts.models import Role
 from tongban.cases.models import Case, CaseEvent, Status
 from tongban.consultations.models import Consultation, ConsultationEvent
 from tongban.core.errors import not_found
+from tongban.core.inputs import choice_filter
 from tongban.ratings.models import MonthlySummary, Rating, RatingEvent, Rectification
 
 
@@ -159,6 +160,7 @@ def list_rectifications(
     overdue: bool | None = None,
 ) -> QuerySet[Rectification]:
     qs = readable_rectifications(user)
+    status = choice_filter(status, Rectification.Status.values, "status")
     if status:
         qs = qs.filter(status=status)
     if jurisdiction_code:

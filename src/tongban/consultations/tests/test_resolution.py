@@ -116,3 +116,13 @@ def test_out_of_jurisdiction_and_unauthenticated_callers(world):
     assert anonymous_page.status_code == 302 and "/login" in anonymous_page["Location"]
     c.refresh_from_db()
     assert c.status == Consultation.Status.OPEN and Consultation.objects.count() == 1
+
+
+@pytest.mark.parametrize("query", ["status=bogus", "channel=pigeon"])
+def test_list_filters_are_refused_the_same_on_the_api_and_the_page(world, query):
+    clerk = client_for(world.user(f"{DONGHU}-clerk"))
+    api = clerk.get(f"/api/v1/consultations?{query}")
+    page = clerk.get(f"/consultations/?{query}")
+    assert api.status_code == page.status_code == 422
+    assert api.json()["code"] == _page_code(page) == "invalid_filter"
+    assert clerk.get("/api/v1/consultations?status=open&channel=hotline").status_code == 200

@@ -70,3 +70,14 @@ def test_consultations_are_rated_by_their_linked_applicant_once_closed(world):
     for user, expected in ((owner, True), (other, False), (clerk, False)):
         assert may_rate(user, c) is expected
         assert _accepted(user, consultation_id=c.pk) is expected
+
+
+def test_task_list_filters_are_refused_the_same_on_the_api_and_the_page(world):
+    supervisor = client_for(world.user(f"{HUANGZHOU}-head"))
+    api = supervisor.get("/api/v1/ratings/rectifications?status=bogus")
+    page = supervisor.get("/ratings/tasks/?status=bogus")
+    assert api.status_code == page.status_code == 422
+    assert api.json()["code"] == "invalid_filter"
+    assert 'data-code="invalid_filter"' in page.content.decode()
+    assert supervisor.get("/api/v1/ratings/rectifications?status=open").status_code == 200
+    assert supervisor.get("/ratings/tasks/?status=open").status_code == 200
