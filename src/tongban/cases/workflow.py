@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from tongban.accounts.models import Role
-from tongban.cases.models import Status
+from tongban.cases.models import CaseMaterial, Status
 from tongban.catalog.models import Mode
 from tongban.core.errors import NotFound
 
@@ -247,6 +247,9 @@ IRREVERSIBLE_ACTIONS = frozenset({A.REFUSE, A.DENY, A.APPROVE, A.WITHDRAW, A.TER
 PAPER_ACTIONS = frozenset({A.RECEIVE_ORIGINALS, A.RETURN_ORIGINALS})
 # states in which the promised-limit clock runs (due_date is meaningful)
 CLOCK_STATES = frozenset({S.ACCEPTED, S.ACCEPTED_CONDITIONALLY, S.SUPPLEMENT_IN_REVIEW})
+# materials the applicant still owes: asked for by a one-time notice (补正) or promised
+# under 容缺受理; `supplement` makes them good
+OUTSTANDING_MATERIAL_STATES = frozenset({CaseMaterial.State.MISSING, CaseMaterial.State.DEFERRED})
 # initial state by mode: a 全程网办 case skips the receiving-place steps
 INITIAL_STATE = {Mode.ONLINE: S.PENDING_ACCEPTANCE, Mode.PROXY: S.RECEIVED, Mode.JOINT: S.RECEIVED}
 SUBMIT_PRACTICE_CODE = 1

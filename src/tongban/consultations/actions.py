@@ -13,14 +13,10 @@ from django.utils import timezone
 from tongban.accounts.access import has_role, require_authenticated
 from tongban.accounts.models import Role
 from tongban.consultations.models import Consultation, ConsultationChannel, ConsultationEvent
-from tongban.consultations.selectors import (
-    applicant_by_id,
-    item_by_code,
-    jurisdiction_by_code,
-    readable_consultations,
-)
+from tongban.consultations.selectors import applicant_by_id, item_by_code, readable_consultations
 from tongban.core.errors import Conflict, Forbidden, Invalid, not_found
 from tongban.regions.models import Jurisdiction
+from tongban.regions.selectors import jurisdiction_by_code
 
 # who may record, forward, answer and close consultations in a jurisdiction; supervisors and
 # platform admins only read
@@ -29,6 +25,9 @@ CONSULTATION_WRITE_ROLES = frozenset({Role.CLERK, Role.OFFICER, Role.HEAD, Role.
 _PHONE = re.compile(r"^[0-9+\-() ]{3,20}$")
 
 S = Consultation.Status
+# waiting for an answer: may still be forwarded or answered (the pages offer those forms
+# in these states only)
+WAITING_STATES = frozenset({S.OPEN, S.FORWARDED})
 
 
 def _append_event(
@@ -172,7 +171,7 @@ def forward_consultation(
         consultation = _locked(actor, consultation_id)
         _require_writer(actor, consultation.jurisdiction_id)
         target = jurisdiction_by_code(to_jurisdiction, "to_jurisdiction")
-        if consultation.status not in (S.OPEN, S.FORWARDED):
+        if consultation.status not in WAITING_STATES:
             raise Conflict(
                 "该咨询已答复或已办结,不能转办。",
                 "The consultation is already answered or closed.",
@@ -221,7 +220,7 @@ def answer_consultation(actor: Any, consultation_id: int, answer: str) -> Consul
             where = consultation.jurisdiction
         if where is None:
             _require_writer(actor, None)  # raises Forbidden: readers may not answer
-        if consultation.status not in (S.OPEN, S.FORWARDED):
+        if consultation.status not in WAITING_STATES:
             raise Conflict(
                 "该咨询已答复或已办结。",
                 "The consultation is already answered or closed.",

@@ -160,7 +160,7 @@ def detail_forms(user: Any, consultation: Consultation) -> DetailForms:
     roles = actions.CONSULTATION_WRITE_ROLES
     owner = has_role(user, roles, consultation.jurisdiction_id)
     target = has_role(user, roles, consultation.forwarded_to_id)
-    waiting = consultation.status in (S.OPEN, S.FORWARDED)
+    waiting = consultation.status in actions.WAITING_STATES
     return DetailForms(
         forward=waiting and owner,
         answer=waiting and (owner or target),

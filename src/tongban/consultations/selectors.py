@@ -16,7 +16,6 @@ from tongban.catalog.selectors import readable_items
 from tongban.consultations.models import Consultation, ConsultationChannel
 from tongban.core.errors import Invalid, not_found
 from tongban.core.inputs import choice_filter
-from tongban.regions.models import Jurisdiction
 
 
 def readable_consultations(user: Any) -> QuerySet[Consultation]:
@@ -83,27 +82,11 @@ def consultation_events(consultation: Consultation) -> list[Any]:
     return list(consultation.events.select_related("actor", "actor_jurisdiction").order_by("seq"))
 
 
-# -- what a consultation refers to, named by code in the API body or the page's form ------
+# -- what a consultation refers to, named in the API body or the page's form -------------
 # One resolution for both surfaces, called by the actions (as submit_case resolves its
 # codes): a reference to something unknown, or outside the caller's scope, is a 422 on the
-# field that named it; existence outside the scope is not disclosed.
-
-
-def jurisdiction_by_code(code: str, field: str) -> Jurisdiction:
-    """Jurisdictions are public master data; whether the caller may work there is the
-    action's rule (403)."""
-    code = (code or "").strip()
-    if not code:
-        raise Invalid("请选择管辖地。", "Choose a jurisdiction.", details={field: code})
-    jurisdiction = Jurisdiction.objects.filter(code=code).first()
-    if jurisdiction is None:
-        raise Invalid(
-            "管辖地代码不存在。",
-            "Unknown jurisdiction code.",
-            code="unknown_jurisdiction",
-            details={field: code},
-        )
-    return jurisdiction
+# field that named it; existence outside the scope is not disclosed. Jurisdictions are
+# resolved by regions.selectors.jurisdiction_by_code.
 
 
 def item_by_code(user: Any, code: str) -> ServiceItem | None:

@@ -21,10 +21,11 @@ from tongban.attachments.checks import ALLOWED_LABEL, max_upload_bytes
 from tongban.attachments.selectors import get_attachment_for
 from tongban.cases import selectors as case_selectors
 from tongban.cases.actions import perform_case_action
-from tongban.cases.models import CaseMaterial, Status
+from tongban.cases.models import Status
 from tongban.cases.selectors import OverdueLevel
 from tongban.cases.workflow import (
     FINAL_STATES,
+    OUTSTANDING_MATERIAL_STATES,
     Action,
     ShipVariant,
     is_irreversible,
@@ -65,7 +66,6 @@ ACTION_FIELDS: dict[str, tuple[str, ...]] = {
     Action.WITHDRAW: ("reason",),
     Action.TERMINATE: ("reason",),
 }
-OPEN_MATERIAL_STATES = (CaseMaterial.State.MISSING, CaseMaterial.State.DEFERRED)
 
 
 # ---------------------------------------------------------------- queue
@@ -178,7 +178,7 @@ def _dialog_context(request: HttpRequest, number: str, action: str) -> dict:
         "fields": fields,
         "irreversible": is_irreversible(action),
         "materials": materials,
-        "outstanding": [m for m in materials if m.state in OPEN_MATERIAL_STATES],
+        "outstanding": [m for m in materials if m.state in OUTSTANDING_MATERIAL_STATES],
         "ship_methods": ship_methods,
         "post": request.POST if request.method == "POST" else {},
         "form_url": reverse("web:case-action", args=[case.number, action]),
