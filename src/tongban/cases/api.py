@@ -15,7 +15,7 @@ from tongban.accounts.models import Applicant
 from tongban.cases import actions, selectors
 from tongban.cases.application_forms import masked_form
 from tongban.cases.models import Case, CaseMaterial, Shipment, Status
-from tongban.cases.workflow import ACTION_LABELS, Action
+from tongban.cases.workflow import ACTION_LABELS, is_irreversible, performable_action
 from tongban.catalog.models import ItemBundle, ServiceItem
 from tongban.core.errors import Invalid
 from tongban.core.inputs import (
@@ -235,6 +235,11 @@ class CaseDetailOut(CaseSummaryOut):
     refusal_reason: str
     competent_authority: str
     available_actions: list[str]
+    irreversible_actions: list[str] = Field(
+        ...,
+        description="those of available_actions that cannot be undone (a decision or the end "
+        "of the case): warn before performing them",
+    )
     materials: list[CaseMaterialOut]
     shipments: list[ShipmentOut]
     events: list[EventOut]
@@ -291,6 +296,7 @@ def summary(case: Case, today: dt.date | None = None) -> dict[str, Any]:
 
 def detail(user: Any, case: Case) -> dict[str, Any]:
     body = summary(case)
+    available = actions.available_actions(user, case)
     body.update(
         implementation_version=case.implementation.version,
         agreement=case.agreement.code if case.agreement_id and case.agreement else None,
@@ -312,7 +318,8 @@ def detail(user: Any, case: Case) -> dict[str, Any]:
         completed_at=case.completed_at,
         refusal_reason=case.refusal_reason,
         competent_authority=case.competent_authority,
-        available_actions=actions.available_actions(user, case),
+        available_actions=available,
+        irreversible_actions=[a for a in available if is_irreversible(a)],
         materials=list(case.materials.order_by("id")),
         shipments=list(case.shipments.all()),
         events=[
@@ -423,13 +430,7 @@ def get_case(request: HttpRequest, number: str, reveal: bool = False) -> dict[st
 def act_on_case(
     request: HttpRequest, number: str, action: str, payload: CaseActionIn
 ) -> dict[str, Any]:
-    if action not in Action.__members__.values() or action == Action.SUBMIT:
-        raise Invalid(
-            f"未知的操作:{action}",
-            f"Unknown action: {action}",
-            code="unknown_action",
-            details={"allowed": [a.value for a in Action if a != Action.SUBMIT]},
-        )
+    performable_action(action)
     # the action returns the case it locked, with its relations loaded: no second lookup
     case = actions.perform_case_action(
         request.user, number, action, actions.ActionInput(**payload.dict())

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from tongban.accounts.models import Role
-from tongban.cases.models import Status
+from tongban.cases.models import CaseMaterial, Status
 from tongban.catalog.models import Mode
+from tongban.core.errors import NotFound
 
 
 class Leg(StrEnum):
@@ -238,11 +239,17 @@ TRANSITIONS: tuple[Transition, ...] = (
 # fmt: on
 
 FINAL_STATES = frozenset({S.COMPLETED, S.REFUSED, S.WITHDRAWN, S.TERMINATED})
+# moves that cannot be undone: a decision (受理 refused, 准予 / 不予许可) or the end of the
+# case; every surface that offers one warns before it is performed
+IRREVERSIBLE_ACTIONS = frozenset({A.REFUSE, A.DENY, A.APPROVE, A.WITHDRAW, A.TERMINATE, A.COMPLETE})
 # moves that record a fact about the paper and leave the status as it is: the only rows
 # from a final state
 PAPER_ACTIONS = frozenset({A.RECEIVE_ORIGINALS, A.RETURN_ORIGINALS})
 # states in which the promised-limit clock runs (due_date is meaningful)
 CLOCK_STATES = frozenset({S.ACCEPTED, S.ACCEPTED_CONDITIONALLY, S.SUPPLEMENT_IN_REVIEW})
+# materials the applicant still owes: asked for by a one-time notice (补正) or promised
+# under 容缺受理; `supplement` makes them good
+OUTSTANDING_MATERIAL_STATES = frozenset({CaseMaterial.State.MISSING, CaseMaterial.State.DEFERRED})
 # initial state by mode: a 全程网办 case skips the receiving-place steps
 INITIAL_STATE = {Mode.ONLINE: S.PENDING_ACCEPTANCE, Mode.PROXY: S.RECEIVED, Mode.JOINT: S.RECEIVED}
 SUBMIT_PRACTICE_CODE = 1
@@ -265,6 +272,28 @@ def practice_code_for(
     if transition.practice_code == APPROVED_CODE and accepted_with_commitment:
         return APPROVED_AFTER_COMMITMENT_CODE
     return transition.practice_code
+
+
+# what /cases/{number}/actions/{action} may name, on the API and on the case page alike;
+# a case is submitted through its own endpoint and form
+PERFORMABLE_ACTIONS = tuple(a for a in Action if a != Action.SUBMIT)
+
+
+def performable_action(name: str) -> Action:
+    """The action a request names in its path. An unknown name is a path that does not
+    exist: 404 `unknown_action` on every surface."""
+    if name not in PERFORMABLE_ACTIONS:
+        raise NotFound(
+            "未知的操作。",
+            "Unknown action.",
+            code="unknown_action",
+            details={"allowed": [a.value for a in PERFORMABLE_ACTIONS]},
+        )
+    return Action(name)
+
+
+def is_irreversible(action: str) -> bool:
+    return action in IRREVERSIBLE_ACTIONS
 
 
 def find_transition(action: str, source: str, variant: str | None = None) -> Transition | None:

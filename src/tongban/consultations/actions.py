@@ -11,12 +11,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from tongban.accounts.access import has_role, require_authenticated
-from tongban.accounts.models import Applicant, Role
-from tongban.catalog.models import ServiceItem
+from tongban.accounts.models import Role
 from tongban.consultations.models import Consultation, ConsultationChannel, ConsultationEvent
-from tongban.consultations.selectors import readable_consultations
+from tongban.consultations.selectors import applicant_by_id, item_by_code, readable_consultations
 from tongban.core.errors import Conflict, Forbidden, Invalid, not_found
 from tongban.regions.models import Jurisdiction
+from tongban.regions.selectors import jurisdiction_by_code
 
 # who may record, forward, answer and close consultations in a jurisdiction; supervisors and
 # platform admins only read
@@ -25,6 +25,9 @@ CONSULTATION_WRITE_ROLES = frozenset({Role.CLERK, Role.OFFICER, Role.HEAD, Role.
 _PHONE = re.compile(r"^[0-9+\-() ]{3,20}$")
 
 S = Consultation.Status
+# waiting for an answer: may still be forwarded or answered (the pages offer those forms
+# in these states only)
+WAITING_STATES = frozenset({S.OPEN, S.FORWARDED})
 
 
 def _append_event(
@@ -91,21 +94,25 @@ def _clean_text(value: str, field: str, zh_name: str, limit: int | None = None) 
 def record_consultation(
     actor: Any,
     *,
-    jurisdiction: Jurisdiction,
+    jurisdiction: str,
     channel: str,
     topic: str,
     question: str,
-    item: ServiceItem | None = None,
-    applicant: Applicant | None = None,
+    item: str = "",
+    applicant_id: int | None = None,
     asker_name: str = "",
     asker_phone: str = "",
     answer: str = "",
     asked_at: dt.datetime | None = None,
 ) -> Consultation:
-    """登记咨询 at `jurisdiction` (which becomes its owner under 首问负责). With an `answer`
-    the consultation is answered on the spot."""
+    """登记咨询 at the `jurisdiction` code (which becomes its owner under 首问负责), about
+    the `item` code if any, asked by the applicant `applicant_id` if known. With an
+    `answer` the consultation is answered on the spot."""
     require_authenticated(actor)
-    _require_writer(actor, jurisdiction.pk)
+    place = jurisdiction_by_code(jurisdiction, "jurisdiction")
+    _require_writer(actor, place.pk)
+    service_item = item_by_code(actor, item)
+    applicant = applicant_by_id(actor, applicant_id)
     if channel not in ConsultationChannel.values:
         raise Invalid(
             "咨询渠道不正确。", "Unknown consultation channel.", details={"channel": channel}
@@ -123,8 +130,8 @@ def record_consultation(
     with transaction.atomic():
         consultation = Consultation(
             channel=channel,
-            jurisdiction=jurisdiction,
-            item=item,
+            jurisdiction=place,
+            item=service_item,
             topic=topic,
             question=question,
             applicant=applicant,
@@ -140,7 +147,7 @@ def record_consultation(
             ConsultationEvent.Action.RECORD,
             "",
             actor,
-            jurisdiction,
+            place,
             now,
             data={"channel": channel},
         )
@@ -148,43 +155,42 @@ def record_consultation(
             consultation.status = S.ANSWERED
             consultation.answer = answer
             consultation.answered_at = now
-            consultation.answered_in = jurisdiction
-            _append_event(
-                consultation, ConsultationEvent.Action.ANSWER, S.OPEN, actor, jurisdiction, now
-            )
+            consultation.answered_in = place
+            _append_event(consultation, ConsultationEvent.Action.ANSWER, S.OPEN, actor, place, now)
         consultation.save()
     return consultation
 
 
 def forward_consultation(
-    actor: Any, consultation_id: int, to_jurisdiction: Jurisdiction, note: str = ""
+    actor: Any, consultation_id: int, to_jurisdiction: str, note: str = ""
 ) -> Consultation:
-    """转办: ask another jurisdiction for the answer. The first jurisdiction stays the owner
-    and keeps tracking it until it is answered and closed."""
+    """转办: ask the jurisdiction with the code `to_jurisdiction` for the answer. The first
+    jurisdiction stays the owner and keeps tracking it until it is answered and closed."""
     require_authenticated(actor)
     with transaction.atomic():
         consultation = _locked(actor, consultation_id)
         _require_writer(actor, consultation.jurisdiction_id)
-        if consultation.status not in (S.OPEN, S.FORWARDED):
+        target = jurisdiction_by_code(to_jurisdiction, "to_jurisdiction")
+        if consultation.status not in WAITING_STATES:
             raise Conflict(
                 "该咨询已答复或已办结,不能转办。",
                 "The consultation is already answered or closed.",
                 code="consultation_not_open",
             )
-        if to_jurisdiction.pk == consultation.jurisdiction_id:
+        if target.pk == consultation.jurisdiction_id:
             raise Invalid("不能转办给本管辖地。", "Cannot forward to the owning jurisdiction.")
-        if to_jurisdiction.pk == consultation.forwarded_to_id:
+        if target.pk == consultation.forwarded_to_id:
             raise Conflict(
                 "已转办至该管辖地。",
                 "Already forwarded to this jurisdiction.",
                 code="already_forwarded",
             )
-        if not to_jurisdiction.active:
+        if not target.active:
             raise Invalid("目标管辖地未启用。", "The target jurisdiction is not active.")
         now = timezone.now()
         previous = consultation.status
         previous_target = consultation.forwarded_to.code if consultation.forwarded_to else ""
-        consultation.forwarded_to = to_jurisdiction
+        consultation.forwarded_to = target
         consultation.forwarded_at = now
         consultation.status = S.FORWARDED
         _append_event(
@@ -195,7 +201,7 @@ def forward_consultation(
             consultation.jurisdiction,
             now,
             note=(note or "").strip(),
-            data={"to": to_jurisdiction.code, "previous": previous_target},
+            data={"to": target.code, "previous": previous_target},
         )
         consultation.save()
     return consultation
@@ -214,7 +220,7 @@ def answer_consultation(actor: Any, consultation_id: int, answer: str) -> Consul
             where = consultation.jurisdiction
         if where is None:
             _require_writer(actor, None)  # raises Forbidden: readers may not answer
-        if consultation.status not in (S.OPEN, S.FORWARDED):
+        if consultation.status not in WAITING_STATES:
             raise Conflict(
                 "该咨询已答复或已办结。",
                 "The consultation is already answered or closed.",

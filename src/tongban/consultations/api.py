@@ -8,11 +8,9 @@ from typing import Annotated
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from tongban.accounts.models import Applicant
 from tongban.catalog.models import ServiceItem
 from tongban.consultations import actions, selectors
 from tongban.consultations.models import Consultation, ConsultationEvent
-from tongban.core.errors import Invalid
 from tongban.core.inputs import (
     Column,
     Id,
@@ -153,13 +151,6 @@ def _detail(request: HttpRequest, consultation_id: Id) -> dict:
     return body
 
 
-def _jurisdiction(code: str) -> Jurisdiction:
-    j = Jurisdiction.objects.filter(code=code).first()
-    if j is None:
-        raise Invalid("管辖地代码不存在。", "Unknown jurisdiction code.", details={"code": code})
-    return j
-
-
 @router.get("/consultations", response=ConsultationPage, summary="咨询列表")
 def list_consultations(
     request: HttpRequest,
@@ -184,24 +175,14 @@ def list_consultations(
 
 @router.post("/consultations", response={201: ConsultationDetailOut}, summary="登记咨询")
 def create_consultation(request: HttpRequest, payload: ConsultationIn) -> Status:
-    item = None
-    if payload.item:
-        item = ServiceItem.objects.filter(code=payload.item).first()
-        if item is None:
-            raise Invalid("事项编码不存在。", "Unknown item code.", details={"item": payload.item})
-    applicant = None
-    if payload.applicant_id is not None:
-        applicant = Applicant.objects.filter(pk=payload.applicant_id).first()
-        if applicant is None:
-            raise Invalid("申请人不存在。", "Unknown applicant.")
     c = actions.record_consultation(
         request.user,
-        jurisdiction=_jurisdiction(payload.jurisdiction),
+        jurisdiction=payload.jurisdiction,
         channel=payload.channel,
         topic=payload.topic,
         question=payload.question,
-        item=item,
-        applicant=applicant,
+        item=payload.item or "",
+        applicant_id=payload.applicant_id,
         asker_name=payload.asker_name,
         asker_phone=payload.asker_phone,
         answer=payload.answer,
@@ -221,7 +202,7 @@ def get_consultation(request: HttpRequest, consultation_id: Id) -> dict:
 )
 def forward(request: HttpRequest, consultation_id: Id, payload: ForwardIn) -> dict:
     actions.forward_consultation(
-        request.user, consultation_id, _jurisdiction(payload.to_jurisdiction), payload.note
+        request.user, consultation_id, payload.to_jurisdiction, payload.note
     )
     return _detail(request, consultation_id)
 

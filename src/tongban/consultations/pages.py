@@ -19,7 +19,7 @@ from tongban.catalog.models import ServiceItem
 from tongban.catalog.selectors import readable_items, search_items
 from tongban.consultations import actions
 from tongban.consultations.api import AnswerIn, CloseIn, ConsultationIn, ForwardIn
-from tongban.consultations.models import Consultation, ConsultationChannel, ConsultationEvent
+from tongban.consultations.models import Consultation, ConsultationEvent
 from tongban.core.errors import Forbidden, Invalid
 from tongban.core.inputs import validate_fields, validate_input
 from tongban.regions.models import Jurisdiction
@@ -78,15 +78,10 @@ class ListFilter:
 
 
 def list_filter(params: Any) -> ListFilter:
-    status = params.get("status", "")
-    if status and status not in S.values:
-        raise Invalid("状态不正确。", "Unknown status.", code="invalid_filter")
-    channel = params.get("channel", "")
-    if channel and channel not in ConsultationChannel.values:
-        raise Invalid("咨询渠道不正确。", "Unknown consultation channel.", code="invalid_filter")
+    """The list page's query; the selector refuses unknown values, as for the API."""
     return ListFilter(
-        status=status,
-        channel=channel,
+        status=params.get("status", ""),
+        channel=params.get("channel", ""),
         jurisdiction=params.get("jurisdiction", "").strip(),
         awaiting=params.get("awaiting") == "1",
     )
@@ -124,25 +119,8 @@ def item_choices(user: Any, q: str, selected: str = "") -> list[ServiceItem]:
     return found
 
 
-def _jurisdiction(code: str, field: str) -> Jurisdiction:
-    code = (code or "").strip()
-    if not code:
-        raise Invalid("请选择管辖地。", "Choose a jurisdiction.", details={field: code})
-    jurisdiction = Jurisdiction.objects.filter(code=code).first()
-    if jurisdiction is None:
-        raise Invalid(
-            "管辖地代码不存在。",
-            "Unknown jurisdiction code.",
-            code="unknown_jurisdiction",
-            details={field: code},
-        )
-    return jurisdiction
-
-
-def record_input(user: Any, post: Any, places: list[Jurisdiction]) -> dict[str, Any]:
+def record_input(post: Any, places: list[Jurisdiction]) -> dict[str, Any]:
     """Parse the record form into the keyword arguments of record_consultation."""
-    code = post.get("jurisdiction") or (places[0].code if len(places) == 1 else "")
-    item_code = (post.get("item") or "").strip()
     fields = {
         "channel": post.get("channel", ""),
         "topic": post.get("topic", ""),
@@ -152,19 +130,13 @@ def record_input(user: Any, post: Any, places: list[Jurisdiction]) -> dict[str, 
         "answer": post.get("answer", ""),
     }
     # the API's contract for the same input: lengths, no NUL, non-empty topic and question
-    # (the jurisdiction and the item are looked up below, with their own messages)
+    # (the action resolves the jurisdiction and the item codes, as for the API)
     validate_fields(ConsultationIn, fields)
-    item = None
-    if item_code:
-        item = readable_items(user).filter(code=item_code).first()
-        if item is None:
-            raise Invalid(
-                "事项编码不存在。",
-                "Unknown item code.",
-                code="unknown_item",
-                details={"item": item_code},
-            )
-    return {"jurisdiction": _jurisdiction(code, "jurisdiction"), "item": item, **fields}
+    return {
+        "jurisdiction": post.get("jurisdiction") or (places[0].code if len(places) == 1 else ""),
+        "item": post.get("item") or "",
+        **fields,
+    }
 
 
 # -- one consultation -------------------------------------------------------------------------
@@ -188,7 +160,7 @@ def detail_forms(user: Any, consultation: Consultation) -> DetailForms:
     roles = actions.CONSULTATION_WRITE_ROLES
     owner = has_role(user, roles, consultation.jurisdiction_id)
     target = has_role(user, roles, consultation.forwarded_to_id)
-    waiting = consultation.status in (S.OPEN, S.FORWARDED)
+    waiting = consultation.status in actions.WAITING_STATES
     return DetailForms(
         forward=waiting and owner,
         answer=waiting and (owner or target),
@@ -228,10 +200,11 @@ STEPS = ("forward", "answer", "close")
 def perform_step(user: Any, consultation_id: int, step: str, post: Any) -> Consultation:
     """Parse one step's form and call its action."""
     if step == "forward":
-        # the target is looked up by _jurisdiction, with its own codes; the note is stored
+        # the action resolves the target's code, as for the API; the note is stored
         validate_fields(ForwardIn, {"note": post.get("note", "")})
-        target = _jurisdiction(post.get("to_jurisdiction", ""), "to_jurisdiction")
-        return actions.forward_consultation(user, consultation_id, target, post.get("note", ""))
+        return actions.forward_consultation(
+            user, consultation_id, post.get("to_jurisdiction", ""), post.get("note", "")
+        )
     if step == "answer":
         checked = validate_input(AnswerIn, {"answer": post.get("answer", "")})
         return actions.answer_consultation(user, consultation_id, checked.answer)

@@ -9,8 +9,13 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from tongban.accounts.access import is_platform_admin, jurisdictions_with, require_authenticated
-from tongban.consultations.models import Consultation
-from tongban.core.errors import not_found
+from tongban.accounts.models import Applicant
+from tongban.accounts.selectors import readable_applicants
+from tongban.catalog.models import ServiceItem
+from tongban.catalog.selectors import readable_items
+from tongban.consultations.models import Consultation, ConsultationChannel
+from tongban.core.errors import Invalid, not_found
+from tongban.core.inputs import choice_filter
 
 
 def readable_consultations(user: Any) -> QuerySet[Consultation]:
@@ -38,6 +43,8 @@ def list_consultations(
     """`awaiting_answer`: forwarded to one of the user's jurisdictions (any, for platform
     admins) and not answered yet."""
     qs = readable_consultations(user)
+    status = choice_filter(status, Consultation.Status.values, "status")
+    channel = choice_filter(channel, ConsultationChannel.values, "channel")
     if awaiting_answer:
         qs = qs.filter(status=Consultation.Status.FORWARDED)
         if not is_platform_admin(user):
@@ -73,3 +80,39 @@ def get_consultation_for(user: Any, consultation_id: int) -> Consultation:
 
 def consultation_events(consultation: Consultation) -> list[Any]:
     return list(consultation.events.select_related("actor", "actor_jurisdiction").order_by("seq"))
+
+
+# -- what a consultation refers to, named in the API body or the page's form -------------
+# One resolution for both surfaces, called by the actions (as submit_case resolves its
+# codes): a reference to something unknown, or outside the caller's scope, is a 422 on the
+# field that named it; existence outside the scope is not disclosed. Jurisdictions are
+# resolved by regions.selectors.jurisdiction_by_code.
+
+
+def item_by_code(user: Any, code: str) -> ServiceItem | None:
+    """The service item the question is about (none for an empty code), as the caller may
+    read it in the catalogue."""
+    code = (code or "").strip()
+    if not code:
+        return None
+    item = readable_items(user).filter(code=code).first()
+    if item is None:
+        raise Invalid(
+            "事项编码不存在。", "Unknown item code.", code="unknown_item", details={"item": code}
+        )
+    return item
+
+
+def applicant_by_id(user: Any, applicant_id: int | None) -> Applicant | None:
+    """The applicant who asked (none when not given), if the caller may look them up."""
+    if applicant_id is None:
+        return None
+    applicant = readable_applicants(user).filter(pk=applicant_id).first()
+    if applicant is None:
+        raise Invalid(
+            "申请人不存在。",
+            "Unknown applicant.",
+            code="unknown_applicant",
+            details={"applicant_id": applicant_id},
+        )
+    return applicant

@@ -72,7 +72,7 @@ def record(request: HttpRequest) -> HttpResponse:
         return render(request, "consultations/new.html", context)
     try:
         consultation = actions.record_consultation(
-            request.user, **pages.record_input(request.user, request.POST, places)
+            request.user, **pages.record_input(request.POST, places)
         )
     except DomainError as error:
         context["error"] = error

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar, cast
 
@@ -154,6 +154,23 @@ def parse_month(value: str | None) -> dt.date | None:
         )
     year, month = value.split("-")
     return dt.date(int(year), int(month), 1)
+
+
+def choice_filter(value: str | None, allowed: Iterable[str], field: str) -> str | None:
+    """A list filter naming one of `allowed` values; empty means no filter. The selectors
+    call it, so that the API and the pages refuse the same values the same way (422
+    `invalid_filter`) instead of one of them answering an empty list."""
+    if not value:
+        return None
+    choices = sorted(allowed)
+    if value not in choices:
+        raise Invalid(
+            "筛选条件不正确。",
+            f"Unknown value for the filter '{field}'.",
+            code="invalid_filter",
+            details={"field": field, "allowed": choices},
+        )
+    return value
 
 
 def find_text_problem(data: Any, path: tuple[Any, ...] = ()) -> tuple[tuple[Any, ...], str] | None:

@@ -8,12 +8,13 @@ asks: callers fetch the case through a scoped selector first."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Set
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.db import models
 
-from tongban.core.errors import Conflict, Invalid
+from tongban.core.errors import Conflict, Invalid, NotFound
 from tongban.core.masking import mask_name
 from tongban.core.pdf import (
     Block,
@@ -75,7 +76,61 @@ def _last_event(case: Case, *actions: str) -> CaseEvent | None:
     return case.events.filter(action__in=actions).order_by("-seq").first()
 
 
-def _not_available(kind: str, zh: str, en: str) -> NoticeNotAvailable:
+# ---- which notices a case has: ONE rule per kind, asked by the case page's list of notices
+# and by notice_content before it builds one (so a listed notice always renders) ----------
+
+Available = Callable[["Case", Set[str]], bool]
+
+# kind → (does the case have it, given the actions of its events; why not, zh / en)
+AVAILABILITY: dict[str, tuple[Available, str, str]] = {
+    NoticeKind.ACCEPTANCE: (
+        lambda case, done: case.accepted_at is not None or "accept" in done,
+        "该办件尚未受理。",
+        "The case has not been accepted.",
+    ),
+    NoticeKind.REFUSAL: (
+        lambda case, done: "refuse" in done or bool(case.refusal_reason),
+        "该办件未作出不予受理决定。",
+        "The case was not refused.",
+    ),
+    NoticeKind.SUPPLEMENT: (
+        lambda case, done: "request_supplement" in done,
+        "该办件没有补正告知。",
+        "No supplement was requested.",
+    ),
+    NoticeKind.CONDITIONAL_ACCEPTANCE: (
+        lambda case, done: "accept_with_commitment" in done,
+        "该办件不是容缺受理。",
+        "The case was not accepted with a commitment.",
+    ),
+    # the slip travels with the file from the receiving window, printed at receipt
+    NoticeKind.TRANSFER_SLIP: (
+        lambda case, done: case.receiving_jurisdiction_id is not None,
+        "全程网办的办件没有材料流转。",
+        "An online case has no transfer of materials.",
+    ),
+    # a decision (准予 / 不予许可) is notified in writing once it is taken
+    NoticeKind.COMPLETION: (
+        lambda case, done: case.completed_at is not None or case.decided_at is not None,
+        "该办件尚未办结。",
+        "The case has not been completed.",
+    ),
+}
+
+
+def _actions_done(case: Case) -> set[str]:
+    return set(case.events.values_list("action", flat=True))
+
+
+def available_notices(case: Case, done: Set[str] | None = None) -> list[str]:
+    """The notices `case` has now, in NoticeKind order. `done`: the actions of its events,
+    when the caller has them already."""
+    done = _actions_done(case) if done is None else done
+    return [kind for kind, (has, _, _) in AVAILABILITY.items() if has(case, done)]
+
+
+def _not_available(kind: str) -> NoticeNotAvailable:
+    _, zh, en = AVAILABILITY[kind]
     return NoticeNotAvailable(zh, en, details={"kind": kind})
 
 
@@ -146,9 +201,7 @@ def _acceptance(case: Case) -> tuple[Jurisdiction, str, dt.date, list[Block]]:
     event = _last_event(case, "accept")
     accepted = local_date(case.accepted_at) or (local_date(event.at) if event else None)
     if accepted is None:
-        raise _not_available(
-            NoticeKind.ACCEPTANCE, "该办件尚未受理。", "The case has not been accepted."
-        )
+        raise _not_available(NoticeKind.ACCEPTANCE)
     jurisdiction, issuer = _issuer(case, event.actor_jurisdiction if event else None)
     basis = (
         "根据《中华人民共和国行政许可法》第三十二条第一款第(五)项的规定,"
@@ -185,9 +238,7 @@ def _refusal(case: Case) -> tuple[Jurisdiction, str, dt.date, list[Block]]:
     event = _last_event(case, "refuse")
     reason = (event.reason if event else "") or case.refusal_reason
     if event is None and not reason:
-        raise _not_available(
-            NoticeKind.REFUSAL, "该办件未作出不予受理决定。", "The case was not refused."
-        )
+        raise _not_available(NoticeKind.REFUSAL)
     authority = ""
     if event is not None:
         authority = str(event.data.get("competent_authority") or "")
@@ -210,9 +261,7 @@ def _supplement(case: Case) -> tuple[Jurisdiction, str, dt.date, list[Block]]:
 
     event = _last_event(case, "request_supplement")
     if event is None:
-        raise _not_available(
-            NoticeKind.SUPPLEMENT, "该办件没有补正告知。", "No supplement was requested."
-        )
+        raise _not_available(NoticeKind.SUPPLEMENT)
     missing = [str(name) for name in event.data.get("missing") or []]
     if not missing:
         missing = list(
@@ -257,11 +306,7 @@ def _conditional(case: Case) -> tuple[Jurisdiction, str, dt.date, list[Block]]:
 
     event = _last_event(case, "accept_with_commitment")
     if event is None:
-        raise _not_available(
-            NoticeKind.CONDITIONAL_ACCEPTANCE,
-            "该办件不是容缺受理。",
-            "The case was not accepted with a commitment.",
-        )
+        raise _not_available(NoticeKind.CONDITIONAL_ACCEPTANCE)
     deferred = [str(n) for n in event.data.get("deferred") or []] or list(
         case.materials.filter(state=CaseMaterial.State.DEFERRED).values_list("name", flat=True)
     )
@@ -298,11 +343,7 @@ def _transfer_slip(case: Case) -> tuple[Jurisdiction, str, dt.date, list[Block]]
     from tongban.cases.models import CaseMaterial, Shipment
 
     if case.receiving_jurisdiction is None:
-        raise _not_available(
-            NoticeKind.TRANSFER_SLIP,
-            "全程网办的办件没有材料流转。",
-            "An online case has no transfer of materials.",
-        )
+        raise _not_available(NoticeKind.TRANSFER_SLIP)
     event = _last_event(case, "transfer")
     day = local_date(event.at) if event else today_in_shanghai()
     assert day is not None
@@ -376,9 +417,7 @@ def _completion(case: Case) -> tuple[Jurisdiction, str, dt.date, list[Block]]:
 
     done = case.completed_at or case.decided_at
     if done is None:
-        raise _not_available(
-            NoticeKind.COMPLETION, "该办件尚未办结。", "The case has not been completed."
-        )
+        raise _not_available(NoticeKind.COMPLETION)
     day = local_date(done)
     assert day is not None
     decision = _last_event(case, "approve", "deny")
@@ -461,18 +500,21 @@ _BUILDERS = {
 
 
 def notice_content(case: Case, kind: str) -> OfficialDocument:
-    """What the notice of `kind` for `case` says. Raises Invalid for an unknown kind and
-    NoticeNotAvailable (409) when the case has no such decision (e.g. a refusal notice for
-    a case that was never refused)."""
+    """What the notice of `kind` for `case` says. Raises NotFound for an unknown kind (it
+    names a document that does not exist, on the API and the web alike) and
+    NoticeNotAvailable (409) when the case has no such notice (`available_notices`, e.g. a
+    refusal notice for a case that was never refused)."""
     try:
         notice_kind = NoticeKind(kind)
     except ValueError:
-        raise Invalid(
+        raise NotFound(
             "未知的文书类型。",
             "Unknown notice kind.",
             code="unknown_notice_kind",
-            details={"kind": kind, "allowed": list(NoticeKind.values)},
+            details={"kind": kind[:32], "allowed": list(NoticeKind.values)},
         ) from None
+    if notice_kind not in available_notices(case):
+        raise _not_available(notice_kind)
     jurisdiction, issuer, day, blocks = _BUILDERS[notice_kind](case)
     is_transfer = notice_kind == NoticeKind.TRANSFER_SLIP
     return OfficialDocument(

@@ -15,7 +15,6 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from tongban.accounts import trust
 from tongban.accounts.access import (
     has_role,
     is_platform_admin,
@@ -48,7 +47,14 @@ from tongban.ratings.models import (
     Rectification,
     Source,
 )
-from tongban.ratings.selectors import month_bounds, readable_rectifications
+from tongban.ratings.selectors import (
+    RATEABLE_STATES,
+    is_rectification_overdue,
+    month_bounds,
+    rater_cases,
+    rater_consultations,
+    readable_rectifications,
+)
 from tongban.regions.calendar import calendar_for
 
 # staff of the responsible jurisdiction who call back and record the outcome
@@ -73,9 +79,6 @@ def rectification_days() -> int:
     return int(getattr(settings, "TONGBAN_RECTIFICATION_DAYS", 5))
 
 
-# a case is rateable once its service is over: done, refused at acceptance, or withdrawn
-# (the rules cover every service, not only the successful ones)
-RATEABLE_STATES = frozenset({Status.COMPLETED, Status.REFUSED, Status.WITHDRAWN})
 # consultations asked on these channels were served in person (or by voice): the in-person
 # indicator set (competence, attitude) is the one that fits them
 IN_PERSON_CONSULTATION_CHANNELS = ("window", "terminal", "hotline")
@@ -373,15 +376,16 @@ def submit_rating(
         service: Service | None
         if case_number is not None:
             service = (
-                Case.objects.select_for_update(of=("self",))
-                # below the `own_records` trust level: only the cases it submitted
-                .filter(trust.own_record_scope(actor, "applicant", "submitted_by"))
+                rater_cases(actor)
+                .select_for_update(of=("self",))
                 .filter(number=case_number)
                 .select_related("receiving_jurisdiction", "handling_jurisdiction")
                 .first()
             )
         else:
-            service = _lock_consultation({"pk": consultation_id, "applicant__user_id": actor.pk})
+            service = _lock_consultation(
+                {"pk": consultation_id, "pk__in": rater_consultations(actor).values("pk")}
+            )
         if service is None:  # not the applicant's: existence is not disclosed
             raise not_found("case" if case_number is not None else "consultation")
         now = timezone.now()
@@ -720,13 +724,13 @@ def resolve_rectification(
                 code="callback_required",
             )
         now = timezone.now()
+        on_time = not is_rectification_overdue(task, timezone.localdate(now))
         task.outcome = outcome
         task.outcome_note = note
         task.resolved_at = now
         task.resolved_by = actor
         task.status = RS.CLOSED
         task.save()
-        on_time = timezone.localdate(now) <= task.due_date
         _append(
             task.rating,
             "rectified",

@@ -233,9 +233,6 @@ def _rating_out(request: HttpRequest, r: Rating) -> dict[str, Any]:
 
 
 def _task_out(t: Rectification) -> dict[str, Any]:
-    from django.utils import timezone
-
-    open_states = (Rectification.Status.OPEN, Rectification.Status.APPEALED)
     return {
         "id": t.pk,
         "status": t.status,
@@ -249,7 +246,7 @@ def _task_out(t: Rectification) -> dict[str, Any]:
         "anonymous": t.rating.anonymous,
         "opened_at": t.opened_at,
         "due_date": t.due_date,
-        "overdue": t.status in open_states and t.due_date < timezone.localdate(),
+        "overdue": selectors.is_rectification_overdue(t),
         "callback_at": t.callback_at,
         "callback_reached": t.callback_reached,
         "callback_note": t.callback_note,

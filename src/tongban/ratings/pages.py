@@ -329,11 +329,6 @@ def task_forms(user: Any, task: Rectification) -> TaskForms:
     )
 
 
-def is_overdue(task: Rectification, today: dt.date | None = None) -> bool:
-    open_states = (Rectification.Status.OPEN, Rectification.Status.APPEALED)
-    return task.status in open_states and task.due_date < (today or timezone.localdate())
-
-
 STEPS = ("callback", "resolve", "appeal", "review")
 
 

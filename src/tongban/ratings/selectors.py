@@ -21,6 +21,7 @@ from tongban.accounts.models import Role
 from tongban.cases.models import Case, CaseEvent, Status
 from tongban.consultations.models import Consultation, ConsultationEvent
 from tongban.core.errors import not_found
+from tongban.core.inputs import choice_filter
 from tongban.ratings.models import MonthlySummary, Rating, RatingEvent, Rectification
 
 
@@ -43,11 +44,10 @@ def readable_ratings(user: Any) -> QuerySet[Rating]:
     if is_platform_admin(user):
         return qs
     where = jurisdictions_with(user)
-    own_cases = Case.objects.filter(trust.own_record_scope(user, "applicant", "submitted_by"))
     scope = (
         Q(rater=user)
-        | Q(case_id__in=own_cases.values("pk"))
-        | Q(consultation__applicant__user=user)
+        | Q(case_id__in=rater_cases(user).values("pk"))
+        | Q(consultation_id__in=rater_consultations(user).values("pk"))
     )
     if where:
         scope |= (
@@ -124,6 +124,23 @@ def rating_of_case(user: Any, case_number: str) -> Rating:
     return row
 
 
+# -- the rectification deadline: one rule for the list filter, the API and the pages -------
+
+# a task still waiting for the responsible jurisdiction (an appeal does not stop the clock)
+OPEN_RECTIFICATION_STATES = (Rectification.Status.OPEN, Rectification.Status.APPEALED)
+
+
+def overdue_rectifications_q(today: dt.date) -> Q:
+    """整改超期: still open (or under appeal) after its due date."""
+    return Q(status__in=OPEN_RECTIFICATION_STATES, due_date__lt=today)
+
+
+def is_rectification_overdue(task: Rectification, today: dt.date | None = None) -> bool:
+    """`overdue_rectifications_q` for one task already loaded."""
+    today = today or timezone.localdate()
+    return task.status in OPEN_RECTIFICATION_STATES and task.due_date < today
+
+
 def readable_rectifications(user: Any) -> QuerySet[Rectification]:
     require_authenticated(user)
     qs = Rectification.objects.all()
@@ -143,15 +160,13 @@ def list_rectifications(
     overdue: bool | None = None,
 ) -> QuerySet[Rectification]:
     qs = readable_rectifications(user)
+    status = choice_filter(status, Rectification.Status.values, "status")
     if status:
         qs = qs.filter(status=status)
     if jurisdiction_code:
         qs = qs.filter(jurisdiction__code=jurisdiction_code)
     if overdue is not None:
-        today = timezone.localdate()
-        late = Q(status__in=[Rectification.Status.OPEN, Rectification.Status.APPEALED]) & Q(
-            due_date__lt=today
-        )
+        late = overdue_rectifications_q(timezone.localdate())
         qs = qs.filter(late) if overdue else qs.exclude(late)
     return qs.select_related(
         "rating",
@@ -196,6 +211,37 @@ def published_summaries(
 
 
 # -- for the rating pages -----------------------------------------------------------------
+# Who rates a service in the portal: the applicant of the case (below the `own_records`
+# trust level, only the cases the account itself submitted) or the applicant a consultation
+# is linked to. The rating actions, the rating pages and the case page all ask these.
+
+
+# a case is rateable once its service is over: done, refused at acceptance, or withdrawn
+# (the rules cover every service, not only the successful ones)
+RATEABLE_STATES = frozenset({Status.COMPLETED, Status.REFUSED, Status.WITHDRAWN})
+
+
+def rater_cases(user: Any) -> QuerySet[Case]:
+    """The cases `user` rates as their applicant."""
+    return Case.objects.filter(trust.own_record_scope(user, "applicant", "submitted_by"))
+
+
+def rater_consultations(user: Any) -> QuerySet[Consultation]:
+    """The consultations `user` rates as the applicant they are linked to."""
+    return Consultation.objects.filter(applicant__user_id=user.pk)
+
+
+def may_rate(user: Any, service: Case | Consultation) -> bool:
+    """Whether the pages offer `user` to rate `service`: theirs to rate and over (a case
+    completed, refused or withdrawn, a consultation closed). The rating page then says
+    whether the rating period is still open or it was rated already (rating_refusal)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if isinstance(service, Consultation):
+        over = service.status == Consultation.Status.CLOSED
+        return over and rater_consultations(user).filter(pk=service.pk).exists()
+    over = service.status in RATEABLE_STATES
+    return over and rater_cases(user).filter(pk=service.pk).exists()
 
 
 def applicant_case(user: Any, case_number: str) -> Case:
@@ -203,7 +249,7 @@ def applicant_case(user: Any, case_number: str) -> Case:
     or a case that does not exist, is NotFound (existence is not disclosed)."""
     require_authenticated(user)
     case = (
-        Case.objects.filter(trust.own_record_scope(user, "applicant", "submitted_by"))
+        rater_cases(user)
         .filter(number=case_number)
         .select_related("item", "receiving_jurisdiction", "handling_jurisdiction")
         .first()
@@ -217,7 +263,8 @@ def applicant_consultation(user: Any, consultation_id: int) -> Consultation:
     """The caller's own consultation (as its linked applicant), else NotFound."""
     require_authenticated(user)
     row = (
-        Consultation.objects.filter(pk=consultation_id, applicant__user_id=user.pk)
+        rater_consultations(user)
+        .filter(pk=consultation_id)
         .select_related("item", "jurisdiction", "forwarded_to", "answered_in")
         .first()
     )
@@ -254,7 +301,7 @@ def completed_cases_of(user: Any, since: dt.datetime) -> QuerySet[Case]:
     applicant may rate; the rating period itself is checked per case)."""
     require_authenticated(user)
     return (
-        Case.objects.filter(trust.own_record_scope(user, "applicant", "submitted_by"))
+        rater_cases(user)
         .filter(
             Q(status=Status.COMPLETED, completed_at__gte=since)
             | Q(status__in=[Status.REFUSED, Status.WITHDRAWN], updated_at__gte=since)
@@ -268,9 +315,8 @@ def closed_consultations_of(user: Any, since: dt.datetime) -> QuerySet[Consultat
     """The caller's consultations closed since `since`, with their rating if any."""
     require_authenticated(user)
     return (
-        Consultation.objects.filter(
-            applicant__user_id=user.pk, status=Consultation.Status.CLOSED, closed_at__gte=since
-        )
+        rater_consultations(user)
+        .filter(status=Consultation.Status.CLOSED, closed_at__gte=since)
         .select_related("item", "jurisdiction", "rating")
         .order_by("-closed_at", "-id")
     )

@@ -193,8 +193,6 @@ def pad_rate_consultation(request: HttpRequest, consultation_id: int) -> HttpRes
 def task_list(request: HttpRequest) -> HttpResponse:
     pages.require_staff(request.user)
     status = request.GET.get("status", "")
-    if status and status not in Rectification.Status.values:
-        raise Invalid("状态不正确。", "Unknown status.", code="invalid_filter")
     overdue = request.GET.get("overdue") == "1"
     code = request.GET.get("jurisdiction") or None
     qs = selectors.list_rectifications(
@@ -212,7 +210,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
         "ratings/tasks.html",
         {
             "tasks": tasks,
-            "overdue_ids": {t.pk for t in tasks if pages.is_overdue(t)},
+            "overdue_ids": {t.pk for t in tasks if selectors.is_rectification_overdue(t)},
             "statuses": Rectification.Status.choices,
             "status": status,
             "overdue": overdue,
@@ -234,7 +232,7 @@ def _task_context(request: HttpRequest, task_id: int) -> dict[str, Any]:
         ],
         "events": selectors.rating_events(request.user, task_id),
         "forms": pages.task_forms(request.user, task),
-        "overdue": pages.is_overdue(task),
+        "overdue": selectors.is_rectification_overdue(task),
         "outcomes": Rectification.Outcome.choices,
         "decisions": Rectification.ReviewDecision.choices,
         "post": request.POST,

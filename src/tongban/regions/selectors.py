@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from tongban.core.access import require_authenticated
-from tongban.core.errors import not_found
+from tongban.core.errors import Invalid, not_found
 from tongban.regions.calendar import CalendarException, calendar_for, package_covers
 from tongban.regions.models import AdministrativeRegion, Jurisdiction
 
@@ -44,6 +44,25 @@ def get_jurisdiction_for(user: Any, code: str) -> Jurisdiction:
     jurisdiction = Jurisdiction.objects.filter(code=code).first()
     if jurisdiction is None:
         raise not_found("jurisdiction")
+    return jurisdiction
+
+
+def jurisdiction_by_code(code: str, field: str = "jurisdiction") -> Jurisdiction:
+    """The jurisdiction an input names by code (a body field, a form field, a command
+    option): jurisdictions are public master data, so an unknown code is a 422
+    `unknown_jurisdiction` on that field, the same answer wherever it is named. Whether the
+    caller may act there is the action's rule."""
+    code = (code or "").strip()
+    if not code:
+        raise Invalid("请选择管辖地。", "Choose a jurisdiction.", details={field: code})
+    jurisdiction = Jurisdiction.objects.filter(code=code).first()
+    if jurisdiction is None:
+        raise Invalid(
+            f"管辖地代码不存在:{code[:32]}",
+            f"Unknown jurisdiction code: {code[:32]}",
+            code="unknown_jurisdiction",
+            details={field: code[:32]},
+        )
     return jurisdiction
 
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 
-from tongban.core.inputs import Id, Month, QueryText
+from tongban.core.inputs import Id, Month, QueryText, parse_month
 from tongban.stats import export, selectors
 
 router = Router(tags=["stats 统计"])
@@ -44,8 +44,8 @@ class StatsQuery(Schema):
 
     def to_filter(self) -> selectors.StatsFilter:
         return selectors.StatsFilter(
-            month_from=selectors.parse_month(self.from_month),
-            month_to=selectors.parse_month(self.to_month),
+            month_from=parse_month(self.from_month),
+            month_to=parse_month(self.to_month),
             jurisdiction=self.jurisdiction,
             leg=self.leg,
             item=self.item,

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_noop
 
 from tongban.cases.models import Status
 from tongban.core.errors import Invalid
+from tongban.core.inputs import parse_month
 from tongban.stats import selectors
 from tongban.stats.selectors import LEGS, StatsFilter
 
@@ -138,8 +139,8 @@ def parse_query(query: Mapping[str, str], today: dt.date | None = None) -> Dashb
     the start's year, a missing start the start of the end's year); by default the
     current year. `jurisdiction=<code>` and `leg=any|receiving|handling`."""
     today = today or timezone.localdate()
-    start = selectors.parse_month(query.get("from_month") or None)
-    end = selectors.parse_month(query.get("to_month") or None)
+    start = parse_month(query.get("from_month") or None)
+    end = parse_month(query.get("to_month") or None)
     if start is None and end is None:
         year = _int(query["year"], "year", 2000, 2100) if query.get("year") else today.year
         start, end = dt.date(year, 1, 1), dt.date(year, 12, 1)

@@ -24,7 +24,6 @@ from tongban.cases.models import Status
 from tongban.catalog.models import Channel, Mode, ServiceItem
 from tongban.consultations.models import Consultation, ConsultationChannel
 from tongban.core.errors import Forbidden, Invalid, not_found
-from tongban.core.inputs import parse_month  # noqa: F401 (stats callers use selectors.parse_month)
 from tongban.ratings.models import LEVEL_CHOICES, ChannelKind, Rating, Rectification
 from tongban.regions.models import Department, Jurisdiction
 from tongban.stats.models import (

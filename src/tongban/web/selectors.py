@@ -31,6 +31,7 @@ from tongban.centres.models import Window
 from tongban.core.crypto import blind_index
 from tongban.core.errors import Invalid, NotFound
 from tongban.core.inputs import MAX_OFFSET
+from tongban.documents.notices import available_notices
 from tongban.regions.models import Jurisdiction
 
 OPEN_STATUSES: tuple[str, ...] = tuple(s for s in Status.values if s not in FINAL_STATES)
@@ -327,16 +328,6 @@ class CasePage:
     printed_licence: bool = False
 
 
-NOTICE_TRIGGERS: dict[str, tuple[str, ...]] = {
-    "transfer_slip": ("transfer",),
-    "supplement": ("request_supplement",),
-    "acceptance": ("accept", "accept_with_commitment"),
-    "conditional_acceptance": ("accept_with_commitment",),
-    "refusal": ("refuse",),
-    "completion": ("complete",),
-}
-
-
 def case_page(user: Any, number: str, today: dt.date | None = None) -> CasePage:
     """Everything the case page shows (NotFound outside the user's scope)."""
     from tongban.notifications.models import OutboxMessage
@@ -348,7 +339,6 @@ def case_page(user: Any, number: str, today: dt.date | None = None) -> CasePage:
         files[attachment.case_material_id].append(attachment)
     events = list(case_selectors.events_of(case))
     done = {e.action for e in events}
-    notices = [kind for kind, triggers in NOTICE_TRIGGERS.items() if done & set(triggers)]
     notifications: list[Any] = []
     if case.applicant.user_id == getattr(user, "pk", None):
         notifications = list(OutboxMessage.objects.filter(case=case).order_by("-created_at"))
@@ -362,7 +352,7 @@ def case_page(user: Any, number: str, today: dt.date | None = None) -> CasePage:
         subcases=list(case.subcases.select_related("handling_jurisdiction").order_by("number")),
         part_outcomes={n: o.value for n, o in part_outcomes(case).items()},
         actions=available_actions(user, case),
-        notices=notices,
+        notices=available_notices(case, done),
         notifications=notifications,
         printed_licence="print_licence" in done
         and case.receiving_jurisdiction_id is not None

@@ -132,14 +132,14 @@ def test_consultation_link_must_be_in_scope(world):
     case = make_case(world)
     theirs = record_consultation(
         world.user(f"{GEDIAN}-clerk"),
-        jurisdiction=world.gedian,
+        jurisdiction=world.gedian.code,
         channel="window",
         topic="t",
         question="?",
     )
     ours = record_consultation(
         world.user(f"{HUANGZHOU}-clerk"),
-        jurisdiction=world.huangzhou,
+        jurisdiction=world.huangzhou.code,
         channel="window",
         topic="t",
         question="?",

@@ -65,6 +65,7 @@ def send_overdue_warnings(today: dt.date | None = None, now: dt.datetime | None 
 def _warn_case(case_id: int, today: dt.date, now: dt.datetime) -> int:
     from tongban.cases.models import OverdueAlert
     from tongban.cases.selectors import OverdueLevel, overdue_level_of
+
     # notifications sits above cases: warnings are queued in the same transaction
     from tongban.notifications.actions import queue_staff_notification
 

@@ -307,8 +307,8 @@ def test_malformed_json_and_unknown_action_are_clear_errors(world, api):
     assert response.status_code in (400, 422)
     assert "code" in response.json()
     number = _ok(clerk.post("/cases", company_submission(world)), 201)["number"]
-    _error(clerk.act(number, "teleport"), 422, "unknown_action")
-    _error(clerk.act(number, "submit"), 422, "unknown_action")
+    _error(clerk.act(number, "teleport"), 404, "unknown_action")
+    _error(clerk.act(number, "submit"), 404, "unknown_action")
 
 
 def test_errors_speak_english_on_request(world, api):

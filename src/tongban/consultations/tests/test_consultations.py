@@ -15,7 +15,7 @@ DONGHU, GEDIAN, HUANGZHOU = "420100Z01", "420703400", "421102"
 
 def _record(world, who=f"{DONGHU}-clerk", **kwargs):
     data = {
-        "jurisdiction": world.donghu,
+        "jurisdiction": world.donghu.code,
         "channel": "hotline",
         "topic": "户口迁移",
         "question": "在黄州能办东湖的户口迁移吗?",
@@ -27,7 +27,7 @@ def _record(world, who=f"{DONGHU}-clerk", **kwargs):
 
 
 def test_record_answer_on_the_spot_writes_two_events(world):
-    c = _record(world, answer="可以,到跨域通办专窗办理。", item=world.items["company"])
+    c = _record(world, answer="可以,到跨域通办专窗办理。", item=world.items["company"].code)
     assert c.status == Consultation.Status.ANSWERED
     assert c.answered_in == world.donghu
     assert list(c.events.values_list("seq", "action", "to_status")) == [
@@ -38,7 +38,9 @@ def test_record_answer_on_the_spot_writes_two_events(world):
 
 def test_forward_keeps_owner_and_target_answers_then_owner_closes(world):
     c = _record(world)
-    actions.forward_consultation(world.user(f"{DONGHU}-clerk"), c.pk, world.huangzhou, "请协助")
+    actions.forward_consultation(
+        world.user(f"{DONGHU}-clerk"), c.pk, world.huangzhou.code, "请协助"
+    )
     c.refresh_from_db()
     assert (c.status, c.jurisdiction, c.forwarded_to) == (
         "forwarded",
@@ -73,18 +75,18 @@ def test_forwarding_scope(world):
     target = world.user(f"{HUANGZHOU}-clerk")
     with pytest.raises(NotFound):
         get_consultation_for(target, c.pk)
-    actions.forward_consultation(world.user(f"{DONGHU}-head"), c.pk, world.huangzhou)
+    actions.forward_consultation(world.user(f"{DONGHU}-head"), c.pk, world.huangzhou.code)
     assert get_consultation_for(target, c.pk).pk == c.pk
     with pytest.raises(NotFound):
         get_consultation_for(outsider, c.pk)
     # only the owner forwards (首问负责); the target may not pass it on
     with pytest.raises(Forbidden):
-        actions.forward_consultation(target, c.pk, world.gedian)
+        actions.forward_consultation(target, c.pk, world.gedian.code)
     # an outsider cannot even learn that it exists
     with pytest.raises(NotFound):
         actions.answer_consultation(outsider, c.pk, "答复")
     # re-forwarding moves it: the previous target no longer sees it
-    actions.forward_consultation(world.user(f"{DONGHU}-clerk"), c.pk, world.gedian)
+    actions.forward_consultation(world.user(f"{DONGHU}-clerk"), c.pk, world.gedian.code)
     with pytest.raises(NotFound):
         get_consultation_for(target, c.pk)
     assert get_consultation_for(outsider, c.pk).forwarded_to == world.gedian
@@ -105,7 +107,7 @@ def test_rules_and_bad_input(world):
     clerk = world.user(f"{DONGHU}-clerk")
     with pytest.raises(Forbidden):
         actions.record_consultation(
-            clerk, jurisdiction=world.gedian, channel="window", topic="t", question="q"
+            clerk, jurisdiction=world.gedian.code, channel="window", topic="t", question="q"
         )
     with pytest.raises(Invalid):
         _record(world, channel="fax")
@@ -115,14 +117,14 @@ def test_rules_and_bad_input(world):
         _record(world, asker_phone="call me")
     c = _record(world)
     with pytest.raises(Invalid):
-        actions.forward_consultation(clerk, c.pk, world.donghu)
+        actions.forward_consultation(clerk, c.pk, world.donghu.code)
     with pytest.raises(Invalid):
         actions.close_consultation(clerk, c.pk)  # unanswered: needs a reason
     actions.answer_consultation(clerk, c.pk, "答复")
     with pytest.raises(Conflict):
         actions.answer_consultation(clerk, c.pk, "再答复")
     with pytest.raises(Conflict):
-        actions.forward_consultation(clerk, c.pk, world.huangzhou)
+        actions.forward_consultation(clerk, c.pk, world.huangzhou.code)
     actions.close_consultation(clerk, c.pk)
     with pytest.raises(Conflict):
         actions.close_consultation(clerk, c.pk, "again")

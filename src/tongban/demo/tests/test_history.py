@@ -15,6 +15,7 @@ from tongban.catalog.models import Mode
 from tongban.catalog.selectors import published_implementation
 from tongban.consultations.models import Consultation
 from tongban.core.errors import Invalid
+from tongban.core.inputs import parse_month
 from tongban.demo.history import (
     DONGHU,
     GEDIAN,
@@ -77,9 +78,7 @@ def test_seed_history_small_scale_totals_show_in_the_statistics(demo_world, caps
     assert verify().breaks == []
     t = targets_for(2022, 0.02)
     admin = demo_world.user("platform-admin")
-    year = StatsFilter(
-        month_from=selectors.parse_month("2022-01"), month_to=selectors.parse_month("2022-12")
-    )
+    year = StatsFilter(month_from=parse_month("2022-01"), month_to=parse_month("2022-12"))
 
     def cases(code, **kwargs):
         f = StatsFilter(**{**year.__dict__, "jurisdiction": code, **kwargs})

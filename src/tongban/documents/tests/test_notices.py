@@ -9,9 +9,9 @@ import pypdfium2
 import pytest
 from pypdf import PdfReader
 
-from tongban.core.errors import Conflict, Invalid
+from tongban.core.errors import Conflict, NotFound
 from tongban.documents.links import read_notice_token
-from tongban.documents.notices import NoticeKind, render_notice
+from tongban.documents.notices import NoticeKind, available_notices, render_notice
 from tongban.testing.licences import add_event, make_case
 
 UTC = dt.UTC
@@ -238,13 +238,14 @@ def test_completion_of_a_denied_case_carries_reasons_and_rights(world):
     "kind", ["acceptance", "refusal", "supplement", "conditional_acceptance", "completion"]
 )
 def test_notices_for_decisions_not_taken_are_not_available(case, kind):
+    assert kind not in available_notices(case)
     with pytest.raises(Conflict) as error:
         render_notice(case, kind)
     assert error.value.code == "notice_not_available"
 
 
 def test_unknown_kind(case):
-    with pytest.raises(Invalid) as error:
+    with pytest.raises(NotFound) as error:
         render_notice(case, "birthday_card")
     assert error.value.code == "unknown_notice_kind"
 

@@ -112,16 +112,16 @@ def _consultation(world, applicant=None, close=True, forward=False):
     clerk = world.user(f"{HUANGZHOU}-clerk")
     c = consultation_actions.record_consultation(
         clerk,
-        jurisdiction=world.huangzhou,
+        jurisdiction=world.huangzhou.code,
         channel="window",
         topic="企业设立需要哪些材料",
         question="?",
-        item=world.items["company"],
-        applicant=applicant or world.applicants["person"],
+        item=world.items["company"].code,
+        applicant_id=(applicant or world.applicants["person"]).pk,
         answer="" if forward else "一次性告知",
     )
     if forward:
-        consultation_actions.forward_consultation(clerk, c.pk, world.donghu)
+        consultation_actions.forward_consultation(clerk, c.pk, world.donghu.code)
         consultation_actions.answer_consultation(world.user(f"{DONGHU}-clerk"), c.pk, "答复")
     if close:
         c = consultation_actions.close_consultation(clerk, c.pk)

@@ -45,20 +45,20 @@ def figures(world):
     for channel in ("window", "hotline"):
         consultation_actions.record_consultation(
             clerk,
-            jurisdiction=world.donghu,
+            jurisdiction=world.donghu.code,
             channel=channel,
             topic="结婚登记",
             question="?",
-            item=world.items["marriage"],
+            item=world.items["marriage"].code,
             answer="答复",
         )
     forwarded = consultation_actions.record_consultation(
-        clerk, jurisdiction=world.donghu, channel="online", topic="其他", question="?"
+        clerk, jurisdiction=world.donghu.code, channel="online", topic="其他", question="?"
     )
-    consultation_actions.forward_consultation(clerk, forwarded.pk, world.gedian)
+    consultation_actions.forward_consultation(clerk, forwarded.pk, world.gedian.code)
     consultation_actions.record_consultation(
         world.user(f"{GEDIAN}-clerk"),
-        jurisdiction=world.gedian,
+        jurisdiction=world.gedian.code,
         channel="window",
         topic="t",
         question="q",

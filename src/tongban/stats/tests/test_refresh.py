@@ -440,15 +440,15 @@ def test_consultation_and_rating_counts_follow_changes_and_annulment(world):
     clerk = world.user("420100Z01-clerk")
     c = consultation_actions.record_consultation(
         clerk,
-        jurisdiction=world.donghu,
+        jurisdiction=world.donghu.code,
         channel="hotline",
         topic="咨询",
         question="问题",
-        item=world.items["marriage"],
+        item=world.items["marriage"].code,
     )
     refresh.refresh()
     assert_counts_match()
-    consultation_actions.forward_consultation(clerk, c.pk, world.gedian)
+    consultation_actions.forward_consultation(clerk, c.pk, world.gedian.code)
     consultation_actions.answer_consultation(world.user("420703400-clerk"), c.pk, "答复")
     refresh.refresh()
     assert_counts_match()

@@ -9,6 +9,7 @@ import pytest
 from django.db.models import Q, Sum
 
 from tongban.accounts.models import RoleAssignment
+from tongban.core.inputs import parse_month
 from tongban.stats import selectors
 from tongban.stats.models import CaseCount
 from tongban.stats.selectors import StatsFilter
@@ -43,7 +44,7 @@ def _selected(user, f: StatsFilter, groups: list[str]) -> dict:
             if g == "item":
                 value = next(i.pk for i in selectors.ServiceItem.objects.filter(code=value))
             elif g == "month":
-                value = selectors.parse_month(value)
+                value = parse_month(value)
             key.append(value)
         result[tuple(key)] = (row["cases"], row["completed"], row["review_s"])
     return result

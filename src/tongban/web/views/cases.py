@@ -21,13 +21,20 @@ from tongban.attachments.checks import ALLOWED_LABEL, max_upload_bytes
 from tongban.attachments.selectors import get_attachment_for
 from tongban.cases import selectors as case_selectors
 from tongban.cases.actions import perform_case_action
-from tongban.cases.models import CaseMaterial, Status
+from tongban.cases.models import Status
 from tongban.cases.selectors import OverdueLevel
-from tongban.cases.workflow import FINAL_STATES, Action, ShipVariant
+from tongban.cases.workflow import (
+    FINAL_STATES,
+    OUTSTANDING_MATERIAL_STATES,
+    Action,
+    ShipVariant,
+    is_irreversible,
+    performable_action,
+)
 from tongban.catalog.models import DeliveryMethod
 from tongban.core.errors import DomainError, Invalid, NotFound
-from tongban.documents.notices import NoticeKind, render_notice
-from tongban.ratings.actions import RATEABLE_STATES
+from tongban.documents.notices import render_notice
+from tongban.ratings.selectors import may_rate
 from tongban.web import selectors
 from tongban.web.forms import action_input, checked_files, parse_int
 from tongban.web.labels import action_label
@@ -59,16 +66,6 @@ ACTION_FIELDS: dict[str, tuple[str, ...]] = {
     Action.WITHDRAW: ("reason",),
     Action.TERMINATE: ("reason",),
 }
-# actions that cannot be undone or end the case: the dialog says so
-IRREVERSIBLE = {
-    Action.REFUSE,
-    Action.DENY,
-    Action.APPROVE,
-    Action.WITHDRAW,
-    Action.TERMINATE,
-    Action.COMPLETE,
-}
-OPEN_MATERIAL_STATES = (CaseMaterial.State.MISSING, CaseMaterial.State.DEFERRED)
 
 
 # ---------------------------------------------------------------- queue
@@ -151,9 +148,8 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
             "max_upload_mb": max_upload_bytes() // (1024 * 1024),
             "allowed_types": ALLOWED_LABEL,
             "action_buttons": [(a, action_label(a)) for a in data.actions],
-            # the rating page itself enforces the rating period and one rating per case
-            "may_rate": data.case.status in RATEABLE_STATES
-            and data.case.applicant.user_id == request.user.pk,
+            # the rating page itself says whether the period is open or it was rated
+            "may_rate": may_rate(request.user, data.case),
             "assistance": assistance_of_case(request.user, data.case),
             "may_assist": may_record_assistance(request.user, data.case),
             "revealed": revealed,
@@ -180,9 +176,9 @@ def _dialog_context(request: HttpRequest, number: str, action: str) -> dict:
         "action": action,
         "label": action_label(action),
         "fields": fields,
-        "irreversible": action in IRREVERSIBLE,
+        "irreversible": is_irreversible(action),
         "materials": materials,
-        "outstanding": [m for m in materials if m.state in OPEN_MATERIAL_STATES],
+        "outstanding": [m for m in materials if m.state in OUTSTANDING_MATERIAL_STATES],
         "ship_methods": ship_methods,
         "post": request.POST if request.method == "POST" else {},
         "form_url": reverse("web:case-action", args=[case.number, action]),
@@ -194,8 +190,7 @@ def _dialog_context(request: HttpRequest, number: str, action: str) -> dict:
 def case_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
     """GET: the dialog asking what the action needs (a fragment for htmx, else a page).
     POST: perform the action; on a domain error show the dialog again with the message."""
-    if action not in ACTION_FIELDS:
-        raise NotFound("未知的操作。", "Unknown action.", code="unknown_action")
+    performable_action(action)
     template = "web/_action_dialog.html" if is_htmx(request) else "web/action.html"
     if request.method == "GET":
         return render(request, template, _dialog_context(request, number, action))
@@ -292,8 +287,6 @@ def printed_licence_pdf(request: HttpRequest, number: str) -> HttpResponse:
 def notice_pdf(request: HttpRequest, number: str, kind: str) -> HttpResponse:
     """A written notice of the case as PDF (documents.notices)."""
     case = case_selectors.get_case_for(request.user, number)
-    if kind not in NoticeKind.values:
-        raise NotFound("未知的文书类型。", "Unknown notice kind.", code="unknown_notice_kind")
     body = render_notice(case, kind)
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{case.number}-{kind}.pdf"'

@@ -27,7 +27,7 @@ from tongban.catalog.selectors import (
     get_jurisdiction,
     published_implementation,
 )
-from tongban.core.errors import DomainError, Forbidden, NotFound
+from tongban.core.errors import DomainError, Forbidden, Invalid, NotFound
 from tongban.regions.models import Jurisdiction
 from tongban.web import selectors
 from tongban.web.forms import (
@@ -145,7 +145,8 @@ def _form_context(request: HttpRequest, receiving: Jurisdiction) -> dict:
     today = deadlines.local_today()
     implementation = published_implementation(item, handling, today)
     if implementation is None:
-        raise NotFound(
+        # the code submit_case answers for the same fact, with its status (422)
+        raise Invalid(
             f"{handling.short_name}未发布该事项的实施清单。",
             "The handling place has not published this item.",
             code="item_not_implemented",
