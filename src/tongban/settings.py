@@ -118,7 +118,8 @@ WSGI_APPLICATION = "tongban.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        # every page template lives in its app, the server-rendered ones in web (ADR 0105)
+        "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

@@ -4,13 +4,15 @@ applicant it is linked to; platform admins see all."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
 
 from tongban.accounts.access import is_platform_admin, jurisdictions_with, require_authenticated
-from tongban.consultations.models import Consultation
+from tongban.consultations.models import Consultation, ConsultationEvent
 from tongban.core.errors import not_found
+from tongban.regions.models import Jurisdiction
 
 
 def readable_consultations(user: Any) -> QuerySet[Consultation]:
@@ -73,3 +75,30 @@ def get_consultation_for(user: Any, consultation_id: int) -> Consultation:
 
 def consultation_events(consultation: Consultation) -> list[Any]:
     return list(consultation.events.select_related("actor", "actor_jurisdiction").order_by("seq"))
+
+
+def forward_targets(consultation: Consultation) -> list[Jurisdiction]:
+    """Where a consultation may be forwarded: every other active jurisdiction."""
+    excluded = [consultation.jurisdiction_id]
+    if consultation.forwarded_to_id is not None:
+        excluded.append(consultation.forwarded_to_id)
+    return list(
+        Jurisdiction.objects.filter(active=True)
+        .exclude(pk__in=excluded)
+        .only("code", "name", "short_name")
+        .order_by("code")
+    )
+
+
+@dataclass
+class TimelineEntry:
+    event: ConsultationEvent
+    target: Jurisdiction | None  # where a forward sent it
+
+
+def timeline(events: list[ConsultationEvent]) -> list[TimelineEntry]:
+    """The events with the jurisdiction each forward sent the consultation to (one query)."""
+    codes = {e.data.get("to") for e in events if e.action == ConsultationEvent.Action.FORWARD}
+    codes.discard(None)
+    places = {j.code: j for j in Jurisdiction.objects.filter(code__in=codes)} if codes else {}
+    return [TimelineEntry(e, places.get(e.data.get("to", ""))) for e in events]

@@ -48,15 +48,13 @@ from tongban.ratings.models import (
     Rectification,
     Source,
 )
-from tongban.ratings.selectors import month_bounds, readable_rectifications
+from tongban.ratings.selectors import PAD_ROLES, month_bounds, readable_rectifications
 from tongban.regions.calendar import calendar_for
 
 # staff of the responsible jurisdiction who call back and record the outcome
 RECTIFY_ROLES = frozenset({Role.CLERK, Role.OFFICER, Role.HEAD, Role.ADMIN})
 # who may appeal a bad rating on behalf of the rated jurisdiction
 APPEAL_ROLES = frozenset({Role.HEAD, Role.ADMIN})
-# who may hold the window's rating pad: the window staff who serve applicants
-PAD_ROLES = frozenset({Role.CLERK})
 # who reviews an appeal (besides platform admins)
 REVIEW_ROLES = frozenset({Role.SUPERVISOR})
 
