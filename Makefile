@@ -12,7 +12,7 @@ PYTEST_WORKERS ?= 2
 CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # ECharts for the statistics dashboard, installed from npm (package-lock.json), ADR 0080
-ECHARTS := src/tongban/stats/static/stats/vendor/echarts.min.js
+ECHARTS := src/tongban/web/static/stats/vendor/echarts.min.js
 
 .PHONY: assets fonts messages demo test lint typecheck schema schema-check migrations-check test-sqlite test-postgres install serve bench bench-pages clean
 
