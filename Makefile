@@ -14,7 +14,7 @@ CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # ECharts for the statistics dashboard, installed from npm (package-lock.json), ADR 0080
-ECHARTS := src/tongban/stats/static/stats/vendor/echarts.min.js
+ECHARTS := src/tongban/web/static/stats/vendor/echarts.min.js
 
 .PHONY: assets fonts chromium messages demo test lint imports typecheck schema schema-check migrations-check test-sqlite test-postgres install serve bench bench-pages clean
 

@@ -393,24 +393,20 @@ def page_list(f: Facts, applicant: str) -> list[Page]:
 
 
 def consultation_pages() -> list[Page]:
-    """Whatever pages tongban.consultations.urls has when the bench runs (parameterless
+    """Whatever consultation pages tongban.web.urls has when the bench runs (parameterless
     GET pages), for the staff roles and the applicant."""
     from django.urls import URLPattern, reverse
 
-    try:
-        from tongban.consultations import urls
-    except ImportError:
-        return []
+    from tongban.web.urls import consultation_patterns
+
     found = []
-    namespace = getattr(urls, "app_name", None)
-    for pattern in urls.urlpatterns:
+    for pattern in consultation_patterns:
         if not isinstance(pattern, URLPattern) or not pattern.name:
             continue
         if pattern.pattern.regex.groups:  # needs an id: not guessed
             continue
-        name = f"{namespace}:{pattern.name}" if namespace else pattern.name
         try:
-            path = reverse(name)
+            path = reverse(f"consultations:{pattern.name}")
         except Exception:  # a page being edited right now
             continue
         for user in (CLERK, OFFICER, SUPERVISOR, AGENT):

@@ -798,7 +798,7 @@ def dashboard_queries(rounds: int) -> dict[str, Any]:
     from django.test import Client
 
     from tongban.accounts.models import User
-    from tongban.stats import dashboard, selectors
+    from tongban.stats import selectors
     from tongban.stats.models import (
         CaseCount,
         CaseFact,
@@ -807,6 +807,7 @@ def dashboard_queries(rounds: int) -> dict[str, Any]:
         CaseLegItemCount,
         CaseMonthCount,
     )
+    from tongban.web.pages import stats as dashboard
 
     last = CaseFact.objects.order_by("-month").values_list("month", flat=True).first()
     assert last is not None
@@ -838,7 +839,7 @@ def dashboard_queries(rounds: int) -> dict[str, Any]:
     }
     for name, (user, query) in scenarios.items():
         f = query.stats_filter
-        # exactly the selector calls of stats.dashboard.build
+        # exactly the selector calls of web.pages.stats.build
         calls: dict[str, Callable[[], Any]] = {
             "cases by month × channel": lambda u=user, f=f: selectors.case_stats(
                 u, f(), "month,channel", ("cases",)

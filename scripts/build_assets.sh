@@ -1,6 +1,6 @@
 #!/bin/sh
 # Install the browser libraries from npm, exactly as pinned in package-lock.json, and copy
-# the files the pages load into the stats app's static directory (served by WhiteNoise
+# the files the pages load into the web app's static directory (served by WhiteNoise
 # after collectstatic). No CDN at run time. See docs/adr/0080-dashboard.md.
 #
 #   sh scripts/build_assets.sh        (make assets; make demo runs it when needed)
@@ -11,7 +11,7 @@ if ! command -v npm >/dev/null 2>&1; then
     exit 1
 fi
 npm ci --no-audit --no-fund --loglevel=error
-dest=src/tongban/stats/static/stats/vendor
+dest=src/tongban/web/static/stats/vendor
 mkdir -p "$dest"
 cp node_modules/echarts/dist/echarts.min.js "$dest/echarts.min.js"
 cp node_modules/echarts/LICENSE "$dest/echarts-LICENSE.txt"

@@ -24,8 +24,7 @@ from tongban.core.errors import (
     not_found,
 )
 from tongban.core.inputs import check_json_text
-from tongban.core.responses import api_language
-from tongban.core.views import internal_error, log_server_error, new_reference
+from tongban.core.responses import api_language, internal_error, log_server_error, new_reference
 
 
 class JsonParser(Parser):

@@ -124,7 +124,8 @@ WSGI_APPLICATION = "tongban.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        # every page template lives in its app, the server-rendered ones in web (ADR 0105)
+        "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -172,7 +173,7 @@ if env_bool("TONGBAN_FAST_PASSWORD_HASHER", False):
 AXES_FAILURE_LIMIT = int(os.environ.get("TONGBAN_LOGIN_FAILURE_LIMIT", "10"))
 AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("TONGBAN_LOGIN_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_LOCKOUT_CALLABLE = "tongban.accounts.lockout.lockout_response"
+AXES_LOCKOUT_CALLABLE = "tongban.web.views.lockout.lockout_response"
 # never True here: axes would delete every failure counted for the address too, so an
 # attacker holding one valid account could clear the count by signing in with it
 AXES_RESET_ON_SUCCESS = False

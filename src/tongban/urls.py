@@ -25,17 +25,11 @@ urlpatterns = [
     re_path(r"^api/(?P<rest>.*)$", api_not_found),
     path("i18n/", include("django.conf.urls.i18n")),
     path("oidc/", include("mozilla_django_oidc.urls")),
-    path("", include("tongban.licences.urls")),
-    path("", include("tongban.stats.urls")),
-    path("", include("tongban.ratings.urls")),
-    path("", include("tongban.assistance.urls")),
-    path("", include("tongban.consultations.urls")),
-    path("", include("tongban.documents.urls")),
     path("", include("tongban.web.urls")),
 ]
 
 # error pages without traceback, settings or URL list (DEBUG is off); ADR 0091
-handler400 = "tongban.core.views.bad_request"
-handler403 = "tongban.core.views.permission_denied"
-handler404 = "tongban.core.views.page_not_found"
-handler500 = "tongban.core.views.server_error"
+handler400 = "tongban.web.views.errors.bad_request"
+handler403 = "tongban.web.views.errors.permission_denied"
+handler404 = "tongban.web.views.errors.page_not_found"
+handler500 = "tongban.web.views.errors.server_error"

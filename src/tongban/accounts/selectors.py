@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -11,6 +12,7 @@ from tongban.accounts.identifiers import normalise
 from tongban.accounts.models import Applicant, RoleAssignment, User
 from tongban.core.crypto import blind_index
 from tongban.core.errors import not_found
+from tongban.regions.models import Jurisdiction
 
 
 def find_applicant(identifier: str) -> Applicant | None:
@@ -60,3 +62,20 @@ def role_assignments_of(user: User) -> QuerySet[RoleAssignment]:
         .select_related("jurisdiction")
         .order_by("jurisdiction__code", "role")
     )
+
+
+def staff_jurisdictions(user: Any) -> list[Jurisdiction]:
+    """The jurisdictions a staff list (consultations, rectification tasks) can be narrowed
+    to: where the user holds any role; every active one for platform admins."""
+    qs = (
+        Jurisdiction.objects.filter(active=True)
+        if access.is_platform_admin(user)
+        else Jurisdiction.objects.filter(pk__in=access.jurisdictions_with(user))
+    )
+    return list(qs.only("code", "name", "short_name").order_by("code"))
+
+
+def jurisdictions_with_role(user: Any, roles: Iterable[str]) -> list[Jurisdiction]:
+    """The jurisdictions where the user holds one of `roles`, by code."""
+    ids = access.jurisdictions_with(user, roles)
+    return list(Jurisdiction.objects.filter(pk__in=ids).order_by("code")) if ids else []

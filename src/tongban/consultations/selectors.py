@@ -4,6 +4,7 @@ applicant it is linked to; platform admins see all."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -13,9 +14,10 @@ from tongban.accounts.models import Applicant
 from tongban.accounts.selectors import readable_applicants
 from tongban.catalog.models import ServiceItem
 from tongban.catalog.selectors import readable_items
-from tongban.consultations.models import Consultation, ConsultationChannel
+from tongban.consultations.models import Consultation, ConsultationChannel, ConsultationEvent
 from tongban.core.errors import Invalid, not_found
 from tongban.core.inputs import choice_filter
+from tongban.regions.models import Jurisdiction
 
 
 def readable_consultations(user: Any) -> QuerySet[Consultation]:
@@ -116,3 +118,30 @@ def applicant_by_id(user: Any, applicant_id: int | None) -> Applicant | None:
             details={"applicant_id": applicant_id},
         )
     return applicant
+
+
+def forward_targets(consultation: Consultation) -> list[Jurisdiction]:
+    """Where a consultation may be forwarded: every other active jurisdiction."""
+    excluded = [consultation.jurisdiction_id]
+    if consultation.forwarded_to_id is not None:
+        excluded.append(consultation.forwarded_to_id)
+    return list(
+        Jurisdiction.objects.filter(active=True)
+        .exclude(pk__in=excluded)
+        .only("code", "name", "short_name")
+        .order_by("code")
+    )
+
+
+@dataclass
+class TimelineEntry:
+    event: ConsultationEvent
+    target: Jurisdiction | None  # where a forward sent it
+
+
+def timeline(events: list[ConsultationEvent]) -> list[TimelineEntry]:
+    """The events with the jurisdiction each forward sent the consultation to (one query)."""
+    codes = {e.data.get("to") for e in events if e.action == ConsultationEvent.Action.FORWARD}
+    codes.discard(None)
+    places = {j.code: j for j in Jurisdiction.objects.filter(code__in=codes)} if codes else {}
+    return [TimelineEntry(e, places.get(e.data.get("to", ""))) for e in events]

@@ -4,9 +4,13 @@ the API's own error format, so that an API client always gets `{"code", "message
 
 from __future__ import annotations
 
+import logging
+import sys
+import uuid
+
 from django.http import HttpRequest, JsonResponse
 
-from tongban.core.errors import DomainError, TooManyRequests
+from tongban.core.errors import DomainError, InternalError, TooManyRequests
 
 API_PREFIX = "/api/"
 
@@ -28,3 +32,34 @@ def api_error_response(request: HttpRequest, error: DomainError) -> JsonResponse
     if isinstance(error, TooManyRequests) and error.retry_after:
         response["Retry-After"] = str(error.retry_after)
     return response
+
+
+# -- server errors: the API's handler (tongban.api) and the 500 page
+# (tongban.web.views.errors) log and answer them the same way
+
+logger = logging.getLogger("tongban.errors")
+
+
+def new_reference() -> str:
+    return uuid.uuid4().hex
+
+
+def log_server_error(
+    request: HttpRequest, reference: str, exc: BaseException | None = None
+) -> None:
+    """Log the exception (`exc`, or the one being handled) with its traceback under
+    `reference`. The path is logged without its query string, which may carry personal
+    data; the log filter masks ID and phone numbers in the rest."""
+    exc_info: BaseException | bool = exc if exc is not None else sys.exc_info()[0] is not None
+    logger.error(
+        "internal error %s on %s %s", reference, request.method, request.path, exc_info=exc_info
+    )
+
+
+def internal_error(reference: str) -> InternalError:
+    return InternalError(
+        f"服务器内部错误,请稍后再试。如需帮助,请提供参考编号 {reference}。",
+        f"Internal server error. Please try again later; if you need help, quote "
+        f"reference {reference}.",
+        details={"reference": reference},
+    )

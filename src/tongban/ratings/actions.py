@@ -48,6 +48,7 @@ from tongban.ratings.models import (
     Source,
 )
 from tongban.ratings.selectors import (
+    PAD_ROLES,
     RATEABLE_STATES,
     is_rectification_overdue,
     month_bounds,
@@ -61,8 +62,6 @@ from tongban.regions.calendar import calendar_for
 RECTIFY_ROLES = frozenset({Role.CLERK, Role.OFFICER, Role.HEAD, Role.ADMIN})
 # who may appeal a bad rating on behalf of the rated jurisdiction
 APPEAL_ROLES = frozenset({Role.HEAD, Role.ADMIN})
-# who may hold the window's rating pad: the window staff who serve applicants
-PAD_ROLES = frozenset({Role.CLERK})
 # who reviews an appeal (besides platform admins)
 REVIEW_ROLES = frozenset({Role.SUPERVISOR})
 

@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
 from tongban.accounts.access import is_platform_admin, jurisdictions_with
@@ -24,7 +25,7 @@ from tongban.core.inputs import (
     parse_month,
 )
 from tongban.core.masking import mask_name
-from tongban.ratings import actions, pages, selectors
+from tongban.ratings import actions, selectors
 from tongban.ratings.models import MonthlySummary, Rating, Rectification
 
 router = Router(tags=["ratings 好差评"])
@@ -379,7 +380,7 @@ def rate(request: HttpRequest, payload: RatingIn) -> Status:
 
 @router.get("/ratings/pad", response=list[PadServiceOut], summary="窗口评价器:刚办理的服务")
 def pad_services(request: HttpRequest) -> list[dict[str, Any]]:
-    queue = pages.pad_queue(request.user)
+    queue = selectors.pad_queue(request.user, actions.pad_since(timezone.now()))
     out: list[dict[str, Any]] = [
         {"kind": "case", "case_number": c.number, "consultation_id": None, "title": c.item.name}
         for c in queue.cases

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -20,9 +21,12 @@ from tongban.accounts.access import is_platform_admin, jurisdictions_with, requi
 from tongban.accounts.models import Role
 from tongban.cases.models import Case, CaseEvent, Status
 from tongban.consultations.models import Consultation, ConsultationEvent
-from tongban.core.errors import not_found
+from tongban.core.errors import Forbidden, not_found
 from tongban.core.inputs import choice_filter
 from tongban.ratings.models import MonthlySummary, Rating, RatingEvent, Rectification
+
+# who may hold the window's rating pad: the window staff who serve applicants
+PAD_ROLES = frozenset({Role.CLERK})
 
 
 def local_zone() -> zoneinfo.ZoneInfo:
@@ -322,12 +326,37 @@ def closed_consultations_of(user: Any, since: dt.datetime) -> QuerySet[Consultat
     )
 
 
+def require_pad(user: Any) -> None:
+    """The rating pad is the window's tablet, signed in as window staff."""
+    require_authenticated(user)
+    if not jurisdictions_with(user, PAD_ROLES):
+        raise Forbidden(
+            "评价器只供窗口人员登录使用。",
+            "The rating pad is for window staff.",
+            code="pad_forbidden",
+        )
+
+
+@dataclass
+class PadQueue:
+    cases: list[Case]
+    consultations: list[Consultation]
+
+
+def pad_queue(user: Any, since: dt.datetime) -> PadQueue:
+    """The pad's services (`pad_services`) for window staff; Forbidden for anyone else.
+    `since` is `actions.pad_since(now)`."""
+    require_pad(user)
+    cases, consultations = pad_services(user, since)
+    return PadQueue(cases, consultations)
+
+
 def pad_services(clerk: Any, since: dt.datetime) -> tuple[list[Case], list[Consultation]]:
     """What the window's rating pad offers: the cases and consultations this clerk served
     at a window of a jurisdiction where they are window staff since `since`, not rated
     yet, the most recent first. Nothing for anyone else."""
     require_authenticated(clerk)
-    places = jurisdictions_with(clerk, [Role.CLERK])
+    places = jurisdictions_with(clerk, PAD_ROLES)
     if not places:
         return [], []
     served = CaseEvent.objects.filter(actor=clerk, at__gte=since).values("case_id")

@@ -1,12 +1,28 @@
+"""Every server-rendered page's URL (ADR 0105). Each area keeps the URL namespace it had
+when its pages lived in their app (`consultations:list`, `ratings:task`, ...), so no
+`reverse` or `{% url %}` changed; the workbench's own pages are `web:*`."""
+
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver, path
+from django.urls import URLPattern, URLResolver, include, path
 
-from tongban.web.views import cases, clerk, desk, kiosk, portal
+from tongban.web.views import (
+    assistance,
+    cases,
+    clerk,
+    consultations,
+    desk,
+    documents,
+    kiosk,
+    licences,
+    portal,
+    ratings,
+    stats,
+)
 
-app_name = "web"
+Patterns = list[URLPattern | URLResolver]
 
-urlpatterns: list[URLPattern | URLResolver] = [
+web_patterns: Patterns = [
     path("", portal.home, name="home"),
     path("login/", portal.SignInView.as_view(), name="login"),
     path("logout/", portal.SignOutView.as_view(), name="logout"),
@@ -52,4 +68,71 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="kiosk-apply",
     ),
     path("kiosk/<int:window_id>/done/<str:number>/", kiosk.done, name="kiosk-done"),
+]
+
+# public verification pages (no login): signed e-licences and notices (QR code)
+licence_patterns: Patterns = [
+    path("verify/", licences.verify_index, name="verify-index"),
+    path("verify/<str:licence_id>", licences.verify, name="verify"),
+]
+notice_patterns: Patterns = [
+    path("verify/notices/<str:token>", documents.verify_notice, name="verify-notice"),
+]
+
+stats_patterns: Patterns = [
+    path("stats/", stats.dashboard_page, name="dashboard"),
+    path("stats/agreements/<int:agreement_id>/", stats.agreement_page, name="agreement"),
+]
+
+rating_patterns: Patterns = [
+    path("ratings/my/", ratings.my_ratings, name="mine"),
+    path("ratings/case/<str:number>/", ratings.rate_case, name="rate"),
+    path(
+        "ratings/consultation/<int:consultation_id>/",
+        ratings.rate_consultation,
+        name="rate-consultation",
+    ),
+    path("ratings/pad/", ratings.pad, name="pad"),
+    path("ratings/pad/case/<str:number>/", ratings.pad_rate_case, name="pad-case"),
+    path(
+        "ratings/pad/consultation/<int:consultation_id>/",
+        ratings.pad_rate_consultation,
+        name="pad-consultation",
+    ),
+    path("rate/<str:token>/", ratings.rate_by_link, name="link"),
+    path("ratings/tasks/", ratings.task_list, name="tasks"),
+    path("ratings/tasks/<int:task_id>/", ratings.task_detail, name="task"),
+    path("ratings/tasks/<int:task_id>/<str:step>/", ratings.task_step, name="task-step"),
+    path("ratings/summaries/", ratings.summaries, name="summaries"),
+    path("ratings/summaries/publish/", ratings.publish, name="publish"),
+]
+
+assistance_patterns: Patterns = [
+    path("assistance/case/<str:number>/", assistance.record_for_case, name="record"),
+]
+
+consultation_patterns: Patterns = [
+    path("consultations/", consultations.consultation_list, name="list"),
+    path("consultations/new/", consultations.record, name="new"),
+    path(
+        "consultations/<int:consultation_id>/",
+        consultations.consultation_detail,
+        name="detail",
+    ),
+    path(
+        "consultations/<int:consultation_id>/<str:step>/",
+        consultations.consultation_step,
+        name="step",
+    ),
+]
+
+# included at the site's root (tongban/urls.py), each list under its namespace
+urlpatterns: Patterns = [
+    path("", include((licence_patterns, "licences"))),
+    path("", include((stats_patterns, "stats"))),
+    path("", include((rating_patterns, "ratings"))),
+    path("", include((assistance_patterns, "assistance"))),
+    path("", include((consultation_patterns, "consultations"))),
+    path("", include((notice_patterns, "documents"))),
+    path("", include((web_patterns, "web"))),
 ]

@@ -15,7 +15,7 @@ from tongban.web.tests.browser import browser, journey, sign_in  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-ECHARTS = Path(__file__).resolve().parents[2] / "stats" / "static" / "stats" / "vendor"
+ECHARTS = Path(__file__).resolve().parents[2] / "web" / "static" / "stats" / "vendor"
 
 
 def _expect():

@@ -41,6 +41,28 @@ def test_english_catalogue_is_complete_and_compiled():
 
 
 @pytest.mark.parametrize(
+    ("context", "msgid", "en"),
+    [
+        # one catalogue for every page (ADR 0105): the strings of the pages that used to
+        # live in stats, ratings and consultations, with the catalogues of those apps
+        ("", "统计看板", "Statistics dashboard"),
+        ("", "按时办结率", "On-time rate"),
+        ("", "感谢您的评价。", "Thank you for your rating."),
+        ("", "差评整改任务", "Rectification tasks"),
+        ("", "咨询已登记。", "Consultation recorded."),
+        ("consultation", "已办结", "Closed"),
+    ],
+)
+def test_strings_of_every_page_area_are_in_the_one_catalogue(context, msgid, en):
+    with translation.override("en"):
+        found = translation.pgettext(context, msgid) if context else translation.gettext(msgid)
+    assert found == en
+    assert f'msgid "{msgid}"' in (LOCALE / "en" / "LC_MESSAGES" / "django.po").read_text(
+        encoding="utf-8"
+    )
+
+
+@pytest.mark.parametrize(
     ("kind", "value", "zh", "en"),
     [
         ("status", "pending_acceptance", "待受理", "Pending acceptance"),

@@ -1,6 +1,6 @@
-"""What the rating pages show, read through ratings.selectors and the rule helpers of
-ratings.actions (the actions stay the only authority: what is computed here only decides
-which forms a page offers)."""
+"""What the rating pages (tongban.web.views.ratings) show, read through ratings.selectors
+and the rule helpers of ratings.actions (the actions stay the only authority: what is
+computed here only decides which forms a page offers)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from tongban.consultations.models import Consultation
 from tongban.core.errors import DomainError, Forbidden, Invalid
 from tongban.core.inputs import validate_fields
 from tongban.ratings import actions, selectors
+from tongban.ratings.api import RatingIn
 from tongban.ratings.models import LEVEL_CHOICES, ChannelKind, Leg, Rating, Rectification
 
 INDICATOR_LABELS = {
@@ -217,10 +218,7 @@ def rating_input(post: Any, form: RatingForm) -> RatingInput:
         for key, _label in form.indicators
         if key != "overall"
     }
-    # the API's contract for the same field (length, no NUL); imported here because the
-    # API module imports this one
-    from tongban.ratings.api import RatingIn
-
+    # the API's contract for the same field (length, no NUL)
     validate_fields(RatingIn, {"comment": post.get("comment", "")})
     return RatingInput(
         level=level,
@@ -263,29 +261,6 @@ def rateable_cases(user: Any) -> list[Rateable]:
             Rateable(None, actions.rating_closes_at(c), getattr(c, "rating", None), c, c.closed_at)
         )
     return out
-
-
-@dataclass
-class PadQueue:
-    cases: list[Case]
-    consultations: list[Consultation]
-
-
-def require_pad(user: Any) -> None:
-    """The rating pad is the window's tablet, signed in as window staff."""
-    require_authenticated(user)
-    if not jurisdictions_with(user, actions.PAD_ROLES):
-        raise Forbidden(
-            "评价器只供窗口人员登录使用。",
-            "The rating pad is for window staff.",
-            code="pad_forbidden",
-        )
-
-
-def pad_queue(user: Any) -> PadQueue:
-    require_pad(user)
-    cases, consultations = selectors.pad_services(user, actions.pad_since(timezone.now()))
-    return PadQueue(cases, consultations)
 
 
 # -- rectification tasks ------------------------------------------------------------------

@@ -1,5 +1,5 @@
 /* Statistics dashboard: draws every [data-chart] element with Apache ECharts from the
-   JSON in #stats-charts (written by the server; stats/dashboard.py). Without ECharts (not
+   JSON in #stats-charts (written by the server; web/pages/stats.py). Without ECharts (not
    installed: `make assets`) the data tables are opened instead. Clicking a bar or a cell
    that has a drill-down link opens the case list. */
 (function () {

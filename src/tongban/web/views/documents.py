@@ -11,12 +11,11 @@ from django.views.decorators.http import require_GET
 from tongban.core.masking import mask_name
 from tongban.documents.links import read_notice_token
 from tongban.documents.notices import NoticeKind
+from tongban.documents.selectors import case_of_notice
 
 
 @require_GET
 def verify_notice(request: HttpRequest, token: str) -> HttpResponse:
-    from tongban.cases.models import Case
-
     notice = read_notice_token(token)
     context: dict[str, object] = {"notice": notice}
     if notice is not None:
@@ -25,11 +24,7 @@ def verify_notice(request: HttpRequest, token: str) -> HttpResponse:
             context["issued_on"] = dt.date.fromisoformat(notice.issued_on)
         except ValueError:
             context["notice"] = None
-        case = (
-            Case.objects.select_related("item", "handling_jurisdiction", "applicant")
-            .filter(number=notice.case_number)
-            .first()
-        )
+        case = case_of_notice(notice.case_number)
         context["case"] = case
         if case is not None:
             context["holder"] = mask_name(case.applicant.name)

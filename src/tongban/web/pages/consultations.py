@@ -1,4 +1,5 @@
-"""What the consultation pages show and how their forms are parsed. Reads go through
+"""What the consultation pages (tongban.web.views.consultations) show and how their forms
+are parsed. Reads go through
 consultations.selectors (and the catalogue's item search); the actions stay the only
 authority: what is computed here only decides which forms a page offers."""
 
@@ -15,11 +16,12 @@ from tongban.accounts.access import (
     jurisdictions_with,
     require_authenticated,
 )
+from tongban.accounts.selectors import jurisdictions_with_role
 from tongban.catalog.models import ServiceItem
 from tongban.catalog.selectors import readable_items, search_items
 from tongban.consultations import actions
 from tongban.consultations.api import AnswerIn, CloseIn, ConsultationIn, ForwardIn
-from tongban.consultations.models import Consultation, ConsultationEvent
+from tongban.consultations.models import Consultation
 from tongban.core.errors import Forbidden, Invalid
 from tongban.core.inputs import validate_fields, validate_input
 from tongban.regions.models import Jurisdiction
@@ -59,16 +61,6 @@ def require_staff(user: Any) -> None:
         )
 
 
-def filter_jurisdictions(user: Any) -> list[Jurisdiction]:
-    """The jurisdictions the list can be narrowed to: the user's own (all for admins)."""
-    qs = (
-        Jurisdiction.objects.filter(active=True)
-        if is_platform_admin(user)
-        else Jurisdiction.objects.filter(pk__in=jurisdictions_with(user))
-    )
-    return list(qs.only("code", "name", "short_name").order_by("code"))
-
-
 @dataclass
 class ListFilter:
     status: str = ""
@@ -97,15 +89,15 @@ def may_record(user: Any) -> bool:
 def recording_places(user: Any) -> list[Jurisdiction]:
     """Where the user may record consultations (the action checks it again)."""
     require_authenticated(user)
-    ids = jurisdictions_with(user, actions.CONSULTATION_WRITE_ROLES)
-    if not ids:
+    places = jurisdictions_with_role(user, actions.CONSULTATION_WRITE_ROLES)
+    if not places:
         raise Forbidden(
             "只有管辖地的窗口、业务人员或管理员可以登记咨询。",
             "Only clerks, officers, heads and administrators of a jurisdiction may record "
             "consultations.",
             code="consultation_forbidden",
         )
-    return list(Jurisdiction.objects.filter(pk__in=ids).order_by("code"))
+    return places
 
 
 def item_choices(user: Any, q: str, selected: str = "") -> list[ServiceItem]:
@@ -167,31 +159,6 @@ def detail_forms(user: Any, consultation: Consultation) -> DetailForms:
         close=consultation.status != S.CLOSED and owner,
         contact=owner or target,
     )
-
-
-def forward_targets(consultation: Consultation) -> list[Jurisdiction]:
-    excluded = [consultation.jurisdiction_id]
-    if consultation.forwarded_to_id is not None:
-        excluded.append(consultation.forwarded_to_id)
-    return list(
-        Jurisdiction.objects.filter(active=True)
-        .exclude(pk__in=excluded)
-        .only("code", "name", "short_name")
-        .order_by("code")
-    )
-
-
-@dataclass
-class TimelineEntry:
-    event: ConsultationEvent
-    target: Jurisdiction | None  # where a forward sent it
-
-
-def timeline(events: list[ConsultationEvent]) -> list[TimelineEntry]:
-    codes = {e.data.get("to") for e in events if e.action == ConsultationEvent.Action.FORWARD}
-    codes.discard(None)
-    places = {j.code: j for j in Jurisdiction.objects.filter(code__in=codes)} if codes else {}
-    return [TimelineEntry(e, places.get(e.data.get("to", ""))) for e in events]
 
 
 STEPS = ("forward", "answer", "close")

@@ -1,4 +1,4 @@
-"""Django's error handlers (urls.py handler400/403/404/500). DEBUG is off outside a
+"""Django's error handlers (tongban/urls.py handler400/403/404/500). DEBUG is off outside a
 developer's machine, so these pages are what every caller sees: a short explanation in the
 user's language and, for a server error, a reference number that is also in the log line
 carrying the traceback. Nothing else leaks: no traceback, no settings, no URL list. Under
@@ -6,43 +6,18 @@ carrying the traceback. Nothing else leaks: no traceback, no settings, no URL li
 
 from __future__ import annotations
 
-import logging
-import sys
-import uuid
-
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
 from django.utils.translation import gettext as _
 
-from tongban.core.errors import DomainError, Forbidden, InternalError, NotFound
-from tongban.core.responses import api_error_response, is_api_request
-
-logger = logging.getLogger("tongban.errors")
-
-
-def new_reference() -> str:
-    return uuid.uuid4().hex
-
-
-def log_server_error(
-    request: HttpRequest, reference: str, exc: BaseException | None = None
-) -> None:
-    """Log the exception (`exc`, or the one being handled) with its traceback under
-    `reference`. The path is logged without its query string, which may carry personal
-    data; the log filter masks ID and phone numbers in the rest."""
-    exc_info: BaseException | bool = exc if exc is not None else sys.exc_info()[0] is not None
-    logger.error(
-        "internal error %s on %s %s", reference, request.method, request.path, exc_info=exc_info
-    )
-
-
-def internal_error(reference: str) -> InternalError:
-    return InternalError(
-        f"服务器内部错误,请稍后再试。如需帮助,请提供参考编号 {reference}。",
-        f"Internal server error. Please try again later; if you need help, quote "
-        f"reference {reference}.",
-        details={"reference": reference},
-    )
+from tongban.core.errors import DomainError, Forbidden, NotFound
+from tongban.core.responses import (
+    api_error_response,
+    internal_error,
+    is_api_request,
+    log_server_error,
+    new_reference,
+)
 
 
 def _page(

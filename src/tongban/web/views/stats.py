@@ -1,5 +1,5 @@
 """The statistics dashboard (/stats/) and one agreement's figures: thin views over
-stats.dashboard, which reads everything through stats.selectors. Login required
+web.pages.stats, which reads everything through stats.selectors. Login required
 (anonymous users go to the login page); other roles get the 403 page, a jurisdiction or
 agreement outside the caller's scope the 404 page (tongban.web.views.common.page)."""
 
@@ -11,7 +11,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from tongban.stats import dashboard, selectors
+from tongban.stats import selectors
+from tongban.web.pages import stats as dashboard
 from tongban.web.views.common import page
 
 

@@ -1,7 +1,7 @@
 """好差评 in the browser: the applicant rates a completed case; staff of the responsible
 jurisdiction work the bad-rating loop (call-back, outcome, appeal), supervisors and
 platform admins review appeals; anyone reads the published monthly summaries. Thin views:
-parse, call one selector or action (ratings.pages), render. Domain errors become the
+parse, call one selector or action (web.pages.ratings), render. Domain errors become the
 page's message with their status (tongban.web.views.common.page)."""
 
 from __future__ import annotations
@@ -14,15 +14,16 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tongban.accounts.access import is_platform_admin, jurisdictions_with
+from tongban.accounts.selectors import staff_jurisdictions
 from tongban.core.errors import DomainError, Invalid
 from tongban.core.inputs import parse_month
-from tongban.ratings import actions, pages, selectors
+from tongban.ratings import actions, selectors
 from tongban.ratings.models import Rectification
-from tongban.regions.models import Jurisdiction
+from tongban.web.pages import ratings as pages
 from tongban.web.views.common import page
 
 # -- the applicant ----------------------------------------------------------------------
@@ -149,13 +150,14 @@ def rate_by_link(request: HttpRequest, token: str) -> HttpResponse:
 @page
 @require_http_methods(["GET"])
 def pad(request: HttpRequest) -> HttpResponse:
-    return render(request, "ratings/pad.html", {"queue": pages.pad_queue(request.user)})
+    queue = selectors.pad_queue(request.user, actions.pad_since(timezone.now()))
+    return render(request, "ratings/pad.html", {"queue": queue})
 
 
 def _pad_rate(
     request: HttpRequest, case_number: str | None, consultation_id: int | None
 ) -> HttpResponse:
-    pages.require_pad(request.user)
+    selectors.require_pad(request.user)
     form = pages.pad_form(request.user, case_number, consultation_id)
 
     def submit(data: pages.RatingInput) -> Any:
@@ -200,11 +202,6 @@ def task_list(request: HttpRequest) -> HttpResponse:
     )
     paginator = Paginator(qs, 50)
     tasks = paginator.get_page(request.GET.get("page"))
-    mine = (
-        Jurisdiction.objects.filter(active=True)
-        if is_platform_admin(request.user)
-        else Jurisdiction.objects.filter(pk__in=jurisdictions_with(request.user))
-    )
     return render(
         request,
         "ratings/tasks.html",
@@ -215,7 +212,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
             "status": status,
             "overdue": overdue,
             "jurisdiction": code or "",
-            "jurisdictions": list(mine.only("code", "name", "short_name").order_by("code")),
+            "jurisdictions": staff_jurisdictions(request.user),
         },
     )
 

@@ -1,7 +1,7 @@
 """咨询 in the browser: staff record the questions asked at the window, on the hotline,
 online or at a terminal; the first jurisdiction asked owns each one (首问负责) and may
 forward it to another jurisdiction for the answer, answer it and close it. Thin views:
-parse, call one selector or action (consultations.pages), render. Domain errors become
+parse, call one selector or action (web.pages.consultations), render. Domain errors become
 the page's message with their status (tongban.web.views.common.page)."""
 
 from __future__ import annotations
@@ -15,9 +15,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tongban.consultations import actions, pages, selectors
+from tongban.accounts.selectors import staff_jurisdictions
+from tongban.consultations import actions, selectors
 from tongban.consultations.models import Consultation, ConsultationChannel
 from tongban.core.errors import DomainError
+from tongban.web.pages import consultations as pages
 from tongban.web.views.common import is_htmx, page
 
 
@@ -42,7 +44,7 @@ def consultation_list(request: HttpRequest) -> HttpResponse:
             "filter": chosen,
             "statuses": Consultation.Status.choices,
             "channels": ConsultationChannel.choices,
-            "jurisdictions": pages.filter_jurisdictions(request.user),
+            "jurisdictions": staff_jurisdictions(request.user),
             "may_record": pages.may_record(request.user),
         },
     )
@@ -91,8 +93,8 @@ def _detail_context(request: HttpRequest, consultation_id: int) -> dict[str, Any
     return {
         "c": consultation,
         "forms": forms,
-        "targets": pages.forward_targets(consultation) if forms.forward else [],
-        "timeline": pages.timeline(selectors.consultation_events(consultation)),
+        "targets": selectors.forward_targets(consultation) if forms.forward else [],
+        "timeline": selectors.timeline(selectors.consultation_events(consultation)),
         "post": request.POST,
     }
 
