@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict
-from typing import Any
+from typing import Any, get_args, get_origin
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tongban.attachments.checks import CheckedFile, check_upload
 from tongban.cases.actions import ActionInput, ApplicantInput, JointPartInput, MaterialInput
-from tongban.cases.api import ApplicantIn, CaseActionIn, CaseCreateIn
+from tongban.cases.api import ApplicantIn, CaseCreateIn
 from tongban.cases.models import CaseMaterial
 from tongban.catalog.models import ItemImplementation, Material
 from tongban.core.errors import Invalid
@@ -52,34 +52,27 @@ def parse_int(value: Any, field: str, zh: str) -> int | None:
     return number
 
 
-def parse_ids(values: list[str], field: str) -> list[int]:
-    ids = []
-    for value in values:
-        number = parse_int(value, field, "所选项目")
-        if number is not None:
-            ids.append(number)
-    return ids
-
-
 def action_input(post: QueryDict) -> ActionInput:
-    """Every field any action dialog may post (unused ones stay empty)."""
-    data = ActionInput(
-        reason=post.get("reason", ""),
-        missing=parse_ids(post.getlist("missing"), "missing"),
-        provided=parse_ids(post.getlist("provided"), "provided"),
-        days=parse_int(post.get("days"), "days", "天数"),
-        method=post.get("method") or None,
-        carrier=post.get("carrier", ""),
-        waybill_number=post.get("waybill_number", ""),
-        address=post.get("address", ""),
-        pickup_code=post.get("pickup_code", ""),
-        picker_id_number=post.get("picker_id_number", ""),
-        competent_authority=post.get("competent_authority", ""),
-        discrepancies=post.get("discrepancies", ""),
-        mismatch=post.get("mismatch") in ("on", "1", "true"),
-    )
-    validate_input(CaseActionIn, asdict(data))
-    return data
+    """Every field any action dialog may post (unused ones stay empty), read as the kind
+    the contract declares it (cases.actions.ActionInput) and checked against it: a page
+    refuses what the API refuses, with the same code (422 `invalid_input`)."""
+    values: dict[str, Any] = {}
+    for name, info in ActionInput.model_fields.items():
+        kind = info.annotation
+        if get_origin(kind) is list:
+            values[name] = [v.strip() for v in post.getlist(name) if v.strip()]
+        elif kind is bool:
+            values[name] = post.get(name) in ("on", "1", "true")
+        elif int in get_args(kind):
+            # an empty number box is "not given", the action's default
+            number = str(post.get(name) or "").strip()
+            if number:
+                values[name] = number
+        elif type(None) in get_args(kind):
+            values[name] = post.get(name) or None
+        else:
+            values[name] = post.get(name, "")
+    return validate_input(ActionInput, values)
 
 
 def applicant_input(post: QueryDict) -> ApplicantInput:

@@ -20,7 +20,7 @@ from tongban.attachments.actions import attach_file, may_upload
 from tongban.attachments.checks import ALLOWED_LABEL, max_upload_bytes
 from tongban.attachments.selectors import get_attachment_for
 from tongban.cases import selectors as case_selectors
-from tongban.cases.actions import perform_case_action
+from tongban.cases.actions import ACTION_FIELDS, fields_of, perform_case_action
 from tongban.cases.models import CaseMaterial, Status
 from tongban.cases.selectors import OverdueLevel
 from tongban.cases.workflow import FINAL_STATES, Action, ShipVariant
@@ -33,32 +33,6 @@ from tongban.web.forms import action_input, checked_files, parse_int
 from tongban.web.labels import action_label
 from tongban.web.views.common import hx_redirect, is_htmx, page
 
-# what each action's dialog asks for (the action itself decides what is required)
-ACTION_FIELDS: dict[str, tuple[str, ...]] = {
-    Action.CHECK: (),
-    Action.REQUEST_SUPPLEMENT: ("missing", "days", "reason"),
-    Action.SUPPLEMENT: ("provided",),
-    Action.TRANSFER: ("carrier", "waybill_number"),
-    Action.RECEIVE_TRANSFER: ("discrepancies",),
-    Action.RECEIVE_ORIGINALS: ("mismatch", "discrepancies"),
-    Action.RETURN_ORIGINALS: ("method", "carrier", "waybill_number", "address"),
-    Action.ACCEPT: (),
-    Action.ACCEPT_WITH_COMMITMENT: ("days",),
-    Action.REFUSE: ("reason", "competent_authority"),
-    Action.PAUSE: ("reason",),
-    Action.RESUME: (),
-    Action.EXTEND: ("days", "reason"),
-    Action.APPROVE: ("reason",),
-    Action.DENY: ("reason",),
-    Action.ISSUE_RESULT: (),
-    Action.SHIP: ("method", "carrier", "waybill_number", "address"),
-    Action.SIGN_FOR: (),
-    Action.PICKUP: ("pickup_code", "picker_id_number"),
-    Action.PRINT_LICENCE: (),
-    Action.COMPLETE: (),
-    Action.WITHDRAW: ("reason",),
-    Action.TERMINATE: ("reason",),
-}
 # actions that cannot be undone or end the case: the dialog says so
 IRREVERSIBLE = {
     Action.REFUSE,
@@ -167,9 +141,7 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
 def _dialog_context(request: HttpRequest, number: str, action: str) -> dict:
     case = case_selectors.get_case_for(request.user, number)
     materials = list(case.materials.order_by("id"))
-    fields = ACTION_FIELDS[action]
-    if action == Action.TRANSFER and not case.implementation.needs_originals:
-        fields = ()
+    fields = fields_of(action, case)
     ship_methods = []
     if action == Action.SHIP:
         ship_methods = [ShipVariant.POST.value, DeliveryMethod.WINDOW.value, ShipVariant.ELECTRONIC]
