@@ -9,12 +9,17 @@ from dataclasses import asdict
 from typing import Any, get_args, get_origin
 
 from django import forms
-from django.core.files.uploadedfile import UploadedFile
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from tongban.attachments.checks import CheckedFile, check_upload
-from tongban.cases.actions import ActionInput, ApplicantInput, JointPartInput, MaterialInput
+from tongban.attachments.actions import CaseFile
+from tongban.cases.actions import (
+    ActionInput,
+    ApplicantInput,
+    JointPartInput,
+    MaterialInput,
+    label_of,
+)
 from tongban.cases.api import ApplicantIn, CaseCreateIn
 from tongban.cases.models import CaseMaterial
 from tongban.catalog.models import ItemImplementation, Material
@@ -52,22 +57,28 @@ def parse_int(value: Any, field: str, zh: str) -> int | None:
     return number
 
 
+def parse_ids(values: list[str], field: str) -> list[int]:
+    ids = []
+    for value in values:
+        number = parse_int(value, field, "所选项目")
+        if number is not None:
+            ids.append(number)
+    return ids
+
+
 def action_input(post: QueryDict) -> ActionInput:
     """Every field any action dialog may post (unused ones stay empty), read as the kind
     the contract declares it (cases.actions.ActionInput) and checked against it: a page
-    refuses what the API refuses, with the same code (422 `invalid_input`)."""
+    refuses what the API refuses (422)."""
     values: dict[str, Any] = {}
     for name, info in ActionInput.model_fields.items():
         kind = info.annotation
         if get_origin(kind) is list:
-            values[name] = [v.strip() for v in post.getlist(name) if v.strip()]
+            values[name] = parse_ids(post.getlist(name), name)
         elif kind is bool:
             values[name] = post.get(name) in ("on", "1", "true")
         elif int in get_args(kind):
-            # an empty number box is "not given", the action's default
-            number = str(post.get(name) or "").strip()
-            if number:
-                values[name] = number
+            values[name] = parse_int(post.get(name), name, label_of(name))
         elif type(None) in get_args(kind):
             values[name] = post.get(name) or None
         else:
@@ -158,14 +169,23 @@ def establishment_form(post: QueryDict) -> dict[str, Any]:
     }
 
 
-def checked_files(files: Any, names: list[str]) -> dict[str, tuple[UploadedFile, CheckedFile]]:
-    """Check every uploaded file by content before anything is written; the first
-    refused file raises Invalid with its name."""
-    result = {}
-    for name in names:
-        upload = files.get(name)
-        if upload:
-            result[name] = (upload, check_upload(upload))
+def material_files(files: Any, materials: list[Material]) -> list[CaseFile]:
+    """The files uploaded for a checklist in a submission form (`m<material id>_file`)."""
+    return [
+        CaseFile(files[f"m{m.pk}_file"], material_id=m.pk)
+        for m in materials
+        if files.get(f"m{m.pk}_file")
+    ]
+
+
+def case_material_files(files: Any) -> list[CaseFile]:
+    """The files uploaded in an action dialog for materials of the case (`file_<id>`)."""
+    result = []
+    for name, upload in files.items():
+        digits = name.removeprefix("file_")
+        # an id that cannot exist (not a number, beyond a bigint) names no material
+        if name.startswith("file_") and digits.isdigit() and upload and int(digits) <= MAX_ID:
+            result.append(CaseFile(upload, material_id=int(digits)))
     return result
 
 

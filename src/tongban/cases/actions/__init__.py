@@ -20,6 +20,7 @@ from tongban.cases.actions.inputs import (
     MaterialInput,
     SubmitInput,
     fields_of,
+    label_of,
 )
 from tongban.cases.actions.joint import part_outcomes
 from tongban.cases.actions.overdue import send_overdue_warnings, warning_recipients
@@ -37,6 +38,7 @@ __all__ = [
     "Submitted",
     "available_actions",
     "fields_of",
+    "label_of",
     "legs_of",
     "part_outcomes",
     "perform_case_action",

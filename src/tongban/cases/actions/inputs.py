@@ -80,14 +80,21 @@ MAX_DAYS = 365
 
 @dataclass(frozen=True)
 class ReadBy:
-    """Pydantic metadata naming the moves that read an input: their web dialogs ask for
-    it (`fields_of`). Pydantic itself ignores it."""
+    """Pydantic metadata of an input: its official Chinese name (for messages about it)
+    and the moves that read it, whose web dialogs ask for it (`fields_of`). Pydantic
+    itself ignores it."""
 
+    label: str
     actions: tuple[Action, ...]
 
 
-def read_by(*actions: Action) -> ReadBy:
-    return ReadBy(actions)
+def read_by(label: str, *actions: Action) -> ReadBy:
+    return ReadBy(label, actions)
+
+
+def label_of(name: str) -> str:
+    """The Chinese name of an input of `ActionInput`."""
+    return next(m.label for m in ActionInput.model_fields[name].metadata if isinstance(m, ReadBy))
 
 
 class ActionInput(BaseModel):
@@ -102,6 +109,7 @@ class ActionInput(BaseModel):
     reason: Annotated[
         Note,
         read_by(
+            "理由",
             Action.REQUEST_SUPPLEMENT,
             Action.REFUSE,
             Action.PAUSE,
@@ -112,49 +120,52 @@ class ActionInput(BaseModel):
             Action.TERMINATE,
         ),
     ] = ""
-    missing: Annotated[list[Id], read_by(Action.REQUEST_SUPPLEMENT)] = Field(
+    missing: Annotated[list[Id], read_by("补正材料", Action.REQUEST_SUPPLEMENT)] = Field(
         default=[],
         max_length=MAX_LIST_ITEMS,
         description="material ids to supplement (request_supplement)",
     )
-    provided: Annotated[list[Id], read_by(Action.SUPPLEMENT)] = Field(
+    provided: Annotated[list[Id], read_by("已补正材料", Action.SUPPLEMENT)] = Field(
         default=[], max_length=MAX_LIST_ITEMS, description="material ids supplemented (supplement)"
     )
     days: Annotated[
-        int | None, read_by(Action.REQUEST_SUPPLEMENT, Action.ACCEPT_WITH_COMMITMENT, Action.EXTEND)
+        int | None,
+        read_by("天数", Action.REQUEST_SUPPLEMENT, Action.ACCEPT_WITH_COMMITMENT, Action.EXTEND),
     ] = Field(
         default=None, ge=0, le=MAX_DAYS, description="extension / supplement / commitment days"
     )
     method: Annotated[
         Annotated[str, Text(16, required=True)] | None,
-        read_by(Action.RETURN_ORIGINALS, Action.SHIP),
+        read_by("送达方式", Action.RETURN_ORIGINALS, Action.SHIP),
     ] = Field(
         default=None, description="ship: post | window | electronic (default: the case's choice)"
     )
     carrier: Annotated[
         str,
         Column(Shipment, "carrier"),
-        read_by(Action.TRANSFER, Action.RETURN_ORIGINALS, Action.SHIP),
+        read_by("承运方", Action.TRANSFER, Action.RETURN_ORIGINALS, Action.SHIP),
     ] = ""
     waybill_number: Annotated[
         str,
         Column(Shipment, "waybill_number"),
-        read_by(Action.TRANSFER, Action.RETURN_ORIGINALS, Action.SHIP),
+        read_by("运单号", Action.TRANSFER, Action.RETURN_ORIGINALS, Action.SHIP),
     ] = ""
     address: Annotated[
-        str, Column(Shipment, "address"), read_by(Action.RETURN_ORIGINALS, Action.SHIP)
+        str, Column(Shipment, "address"), read_by("寄递地址", Action.RETURN_ORIGINALS, Action.SHIP)
     ] = ""
-    pickup_code: Annotated[str, Text(16), read_by(Action.PICKUP)] = ""
-    picker_id_number: Annotated[str, Column(Applicant, "id_number"), read_by(Action.PICKUP)] = ""
+    pickup_code: Annotated[str, Text(16), read_by("取件码", Action.PICKUP)] = ""
+    picker_id_number: Annotated[
+        str, Column(Applicant, "id_number"), read_by("领取人身份号码", Action.PICKUP)
+    ] = ""
     competent_authority: Annotated[
-        str, Column(Case, "competent_authority"), read_by(Action.REFUSE)
+        str, Column(Case, "competent_authority"), read_by("有权受理机关", Action.REFUSE)
     ] = ""
     discrepancies: Annotated[
-        str, Text(255), read_by(Action.RECEIVE_TRANSFER, Action.RECEIVE_ORIGINALS)
+        str, Text(255), read_by("差异说明", Action.RECEIVE_TRANSFER, Action.RECEIVE_ORIGINALS)
     ] = Field(
         default="", description="receive_transfer / receive_originals: what differs (max 255)"
     )
-    mismatch: Annotated[bool, read_by(Action.RECEIVE_ORIGINALS)] = Field(
+    mismatch: Annotated[bool, read_by("原件与电子材料不符", Action.RECEIVE_ORIGINALS)] = Field(
         default=False, description="receive_originals: the paper differs from the electronic file"
     )
 
