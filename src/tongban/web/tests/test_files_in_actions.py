@@ -69,7 +69,7 @@ def test_a_supplement_with_files_is_one_step(web, world):
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.status == "pending_acceptance"
-    event = case.events.order_by("-seq").first()
+    event = case.events.order_by("-seq")[0]
     assert event.action == "supplement" and event.data["provided"] == sorted(missing)
     attached = set(
         Attachment.objects.filter(case=case, case_material__isnull=False).values_list(
