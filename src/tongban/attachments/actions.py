@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import cast
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.files.storage import default_storage
@@ -38,7 +38,7 @@ from tongban.core.audit import record_audit
 from tongban.core.errors import Conflict, Forbidden, Invalid, NotFound
 
 
-def may_upload(user: Any, case: Case) -> bool:
+def may_upload(user: User | AnonymousUser, case: Case) -> bool:
     """The applicant of the case, and clerks, officers and heads of its receiving or
     handling jurisdiction, while the case is open. Supervisors and administrators read
     only."""
