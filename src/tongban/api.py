@@ -164,6 +164,7 @@ def _register_routers() -> None:
     from tongban.accounts.api import router as accounts_router
     from tongban.agreements.api import router as agreements_router
     from tongban.assistance.api import router as assistance_router
+    from tongban.attachments.api import router as attachments_router
     from tongban.cases.api import router as cases_router
     from tongban.catalog.api import router as catalog_router
     from tongban.centres.api import router as centres_router
@@ -180,6 +181,7 @@ def _register_routers() -> None:
     api.add_router("/v1", catalog_router)
     api.add_router("/v1", agreements_router)
     api.add_router("/v1", cases_router)
+    api.add_router("/v1", attachments_router)
     api.add_router("/v1", assistance_router)
     api.add_router("/v1", licences_router)
     api.add_router("/v1", consultations_router)

@@ -1,25 +1,44 @@
-"""Storing uploaded files of a case. The only writer of Attachment rows."""
+"""Storing uploaded files of a case. The only writer of Attachment rows.
+
+Files are part of the action they come with (ADR 0101): `submit_case_with_files` and
+`act_with_files` check every file first (type by content, size), then open the case or
+perform the move and attach the files in one transaction, so a refused file or any
+later failure writes nothing (no case, no event, no row, no stored bytes). They live
+here, above `cases`, because `cases` knows nothing of files (docs/architecture.md).
+"""
 
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import cast
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from tongban.accounts import access
+from tongban.accounts.models import User
 from tongban.attachments.checks import CheckedFile, check_upload
 from tongban.attachments.models import Attachment
-from tongban.cases.actions import legs_of
+from tongban.cases.actions import (
+    ActionInput,
+    SubmitInput,
+    Submitted,
+    legs_of,
+    perform_case_action,
+    submit_case_once,
+)
 from tongban.cases.models import Case, CaseMaterial
-from tongban.cases.workflow import FINAL_STATES, Leg
+from tongban.cases.workflow import FINAL_STATES, Action, Leg
 from tongban.core.audit import record_audit
 from tongban.core.errors import Conflict, Forbidden, Invalid, NotFound
 
 
-def may_upload(user: Any, case: Case) -> bool:
+def may_upload(user: User | AnonymousUser, case: Case) -> bool:
     """The applicant of the case, and clerks, officers and heads of its receiving or
     handling jurisdiction, while the case is open. Supervisors and administrators read
     only."""
@@ -33,80 +52,196 @@ def may_upload(user: Any, case: Case) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class CaseFile:
+    """An uploaded file and the material it is for: a checklist `Material` when a case is
+    submitted (its case material does not exist yet), a `CaseMaterial` of the case
+    otherwise; None for the case as a whole."""
+
+    upload: UploadedFile
+    material_id: int | None = None
+
+
+def _signed_in(actor: User | AnonymousUser) -> User:
+    access.require_authenticated(actor)
+    return cast(User, actor)
+
+
+def _check_all(files: Sequence[CaseFile]) -> list[tuple[CaseFile, CheckedFile]]:
+    # every file before anything is written: the first refused one raises, naming it
+    return [(f, check_upload(f.upload)) for f in files]
+
+
+@contextmanager
+def _storing() -> Iterator[list[str]]:
+    """The storage names written inside the block; deleted again if the block fails
+    (the transaction that would have referred to them is rolled back)."""
+    stored: list[str] = []
+    try:
+        yield stored
+    except BaseException:
+        for name in stored:
+            default_storage.delete(name)
+        raise
+
+
+def _attach(
+    actor: User,
+    case: Case,
+    upload: UploadedFile,
+    checked: CheckedFile,
+    material: CaseMaterial | None,
+    stored: list[str],
+) -> Attachment:
+    """Store the bytes and record them against a case the caller has locked."""
+    if case.status in FINAL_STATES:
+        raise Conflict(
+            "该办件已办结或终止,不能再上传材料。",
+            "The case is closed: no more uploads.",
+            code="case_closed",
+        )
+    if not may_upload(actor, case):
+        raise Forbidden(
+            "您不能为该办件上传材料。",
+            "You may not upload files to this case.",
+            code="may_not_upload",
+        )
+    stored_name = default_storage.save(
+        f"cases/{case.number}/{uuid.uuid4().hex}.{checked.extension}", upload
+    )
+    stored.append(stored_name)
+    attachment = Attachment.objects.create(
+        case=case,
+        case_material=material,
+        file=stored_name,
+        original_name=checked.original_name,
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+        uploaded_by=actor,
+    )
+    record_audit(
+        actor,
+        "attach_file",
+        attachment,
+        f"上传材料 {case.number} {material.name if material else ''}".strip(),
+        {
+            "case": case.number,
+            "material_id": material.pk if material else None,
+            "sha256": checked.sha256,
+            "size": checked.size,
+            "content_type": checked.content_type,
+        },
+    )
+    return attachment
+
+
+def _case_material(case: Case, material_id: int | None) -> CaseMaterial | None:
+    if material_id is None:
+        return None
+    material = CaseMaterial.objects.filter(case=case, pk=material_id).first()
+    if material is None:
+        raise Invalid(
+            "材料不属于该办件。",
+            "The material does not belong to this case.",
+            code="unknown_material",
+            details={"material_id": material_id},
+        )
+    return material
+
+
+def _lock_readable(actor: User, number: str) -> Case:
+    from tongban.cases.selectors import readable_cases
+
+    case = (
+        readable_cases(actor)
+        .select_for_update(of=("self",))
+        .select_related("applicant")
+        .filter(number=number)
+        .first()
+    )
+    if case is None:
+        raise NotFound("未找到该办件,或您无权查看。", "No such case, or it is outside your scope.")
+    return case
+
+
+def attach_files(
+    actor: User | AnonymousUser, number: str, files: Sequence[CaseFile]
+) -> list[Attachment]:
+    """Check every file by content, then store and record them all against the case (and
+    its materials) in one transaction: the case's status and history are untouched. The
+    case must be visible to the actor (else NotFound), open (`case_closed`), and the
+    actor its applicant or a clerk/officer/head of one of its legs (`may_not_upload`)."""
+    user = _signed_in(actor)
+    checked = _check_all(files)
+    with _storing() as stored, transaction.atomic():
+        case = _lock_readable(user, number)
+        return [
+            _attach(user, case, f.upload, c, _case_material(case, f.material_id), stored)
+            for f, c in checked
+        ]
+
+
 def attach_file(
-    actor: Any,
+    actor: User | AnonymousUser,
     number: str,
     upload: UploadedFile,
     material_id: int | None = None,
-    checked: CheckedFile | None = None,
 ) -> Attachment:
-    """Check `upload` by content, store it and record it against the case (and one of its
-    materials). The bytes are written before the row; if the transaction fails the stored
-    file is deleted again."""
-    from tongban.cases.selectors import readable_cases
+    """`attach_files` for one file (of one case material, if given)."""
+    return attach_files(actor, number, [CaseFile(upload, material_id)])[0]
 
-    access.require_authenticated(actor)
-    checked = checked or check_upload(upload)
-    # look the case up first so that an out-of-scope caller never gets a file written
-    if not readable_cases(actor).filter(number=number).exists():
-        raise NotFound("未找到该办件,或您无权查看。", "No such case, or it is outside your scope.")
-    stored_name = default_storage.save(
-        f"cases/{number}/{uuid.uuid4().hex}.{checked.extension}", upload
-    )
-    try:
-        with transaction.atomic():
-            case = (
-                readable_cases(actor)
-                .select_for_update(of=("self",))
-                .select_related("applicant")
-                .get(number=number)
-            )
-            if case.status in FINAL_STATES:
-                raise Conflict(
-                    "该办件已办结或终止,不能再上传材料。",
-                    "The case is closed: no more uploads.",
-                    code="case_closed",
-                )
-            if not may_upload(actor, case):
-                raise Forbidden(
-                    "您不能为该办件上传材料。",
-                    "You may not upload files to this case.",
-                    code="may_not_upload",
-                )
-            material = None
-            if material_id is not None:
-                material = CaseMaterial.objects.filter(case=case, pk=material_id).first()
-                if material is None:
-                    raise Invalid(
-                        "材料不属于该办件。",
-                        "The material does not belong to this case.",
-                        code="unknown_material",
-                        details={"material_id": material_id},
-                    )
-            attachment = Attachment.objects.create(
-                case=case,
-                case_material=material,
-                file=stored_name,
-                original_name=checked.original_name,
-                content_type=checked.content_type,
-                size=checked.size,
-                sha256=checked.sha256,
-                uploaded_by=actor,
-            )
-            record_audit(
-                actor,
-                "attach_file",
-                attachment,
-                f"上传材料 {case.number} {material.name if material else ''}".strip(),
-                {
-                    "case": case.number,
-                    "material_id": material_id,
-                    "sha256": checked.sha256,
-                    "size": checked.size,
-                    "content_type": checked.content_type,
-                },
-            )
-    except BaseException:
-        default_storage.delete(stored_name)
-        raise
-    return attachment
+
+def submit_case_with_files(
+    actor: User | AnonymousUser,
+    data: SubmitInput,
+    files: Sequence[CaseFile],
+    idempotency_key: str | None = None,
+) -> Submitted:
+    """`submit_case_once` with the files uploaded for its checklist (`CaseFile.material_id`
+    is the checklist material), in one transaction. A replayed submission attaches
+    nothing again: its files came with the first one."""
+    user = _signed_in(actor)
+    checked = _check_all(files)
+    with _storing() as stored, transaction.atomic():
+        submitted = submit_case_once(user, data, idempotency_key)
+        if submitted.replayed:
+            return submitted
+        case = submitted.case
+        by_material = {m.material_id: m for m in case.materials.all()}
+        for f, c in checked:
+            material = by_material.get(f.material_id) if f.material_id is not None else None
+            _attach(user, case, f.upload, c, material, stored)
+    return submitted
+
+
+@dataclass(frozen=True)
+class Acted:
+    """What `act_with_files` did: the case after the move, and the files it attached."""
+
+    case: Case
+    attachments: list[Attachment]
+
+
+def act_with_files(
+    actor: User | AnonymousUser,
+    number: str,
+    action: str,
+    data: ActionInput,
+    files: Sequence[CaseFile],
+) -> Acted:
+    """`perform_case_action` with files for the case's materials (`CaseFile.material_id`
+    is a CaseMaterial of the case), in one transaction. In a supplement (补正) a file for
+    an outstanding material provides it."""
+    user = _signed_in(actor)
+    checked = _check_all(files)
+    if action == Action.SUPPLEMENT:
+        uploaded = {f.material_id for f in files if f.material_id is not None}
+        data = data.model_copy(update={"provided": sorted(set(data.provided) | uploaded)})
+    with _storing() as stored, transaction.atomic():
+        case = perform_case_action(user, number, action, data)
+        attachments = [
+            _attach(user, case, f.upload, c, _case_material(case, f.material_id), stored)
+            for f, c in checked
+        ]
+    return Acted(case, attachments)

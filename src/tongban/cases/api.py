@@ -13,8 +13,9 @@ from ninja import Status as Answer
 from tongban.accounts import personal_data
 from tongban.accounts.models import Applicant
 from tongban.cases import actions, selectors
+from tongban.cases.actions import ActionInput
 from tongban.cases.application_forms import masked_form
-from tongban.cases.models import Case, CaseMaterial, Shipment, Status
+from tongban.cases.models import Case, CaseMaterial, Status
 from tongban.cases.workflow import ACTION_LABELS, is_irreversible, performable_action
 from tongban.catalog.models import ItemBundle, ServiceItem
 from tongban.core.errors import Invalid
@@ -23,7 +24,6 @@ from tongban.core.inputs import (
     Column,
     Id,
     Limit,
-    Note,
     QueryText,
     Text,
     text_problem,
@@ -40,8 +40,6 @@ router = Router(tags=["cases"])
 JurisdictionCode = Annotated[str, Column(Jurisdiction, "code", required=True)]
 ItemCode = Annotated[str, Column(ServiceItem, "code", required=True)]
 Choice = Annotated[str, Text(16, required=True)]
-# the longest extension, supplement or commitment period any action allows is far below
-MAX_DAYS = 365
 
 
 class ApplicantIn(Schema):
@@ -97,32 +95,10 @@ class CaseCreateIn(Schema):
     )
 
 
-class CaseActionIn(Schema):
-    reason: Note = ""
-    missing: list[Id] = Field(
-        [], max_length=MAX_LIST_ITEMS, description="material ids to supplement (request_supplement)"
-    )
-    provided: list[Id] = Field(
-        [], max_length=MAX_LIST_ITEMS, description="material ids supplemented (supplement)"
-    )
-    days: int | None = Field(
-        None, ge=0, le=MAX_DAYS, description="extension / supplement / commitment days"
-    )
-    method: Choice | None = Field(
-        None, description="ship: post | window | electronic (default: the case's choice)"
-    )
-    carrier: Annotated[str, Column(Shipment, "carrier")] = ""
-    waybill_number: Annotated[str, Column(Shipment, "waybill_number")] = ""
-    address: Annotated[str, Column(Shipment, "address")] = ""
-    pickup_code: Annotated[str, Text(16)] = ""
-    picker_id_number: Annotated[str, Column(Applicant, "id_number")] = ""
-    competent_authority: Annotated[str, Column(Case, "competent_authority")] = ""
-    discrepancies: Annotated[str, Text(255)] = Field(
-        "", description="receive_transfer / receive_originals: what differs (max 255)"
-    )
-    mismatch: bool = Field(
-        False, description="receive_originals: the paper differs from the electronic file"
-    )
+# the action input contract itself, declared once in the domain (cases.actions.inputs)
+class CaseActionIn(ActionInput):
+    """What any case action may take: each action reads the fields it needs and refuses
+    what is missing (422) before anything is written."""
 
 
 class CaseQueueIn(Schema):
@@ -432,7 +408,5 @@ def act_on_case(
 ) -> dict[str, Any]:
     performable_action(action)
     # the action returns the case it locked, with its relations loaded: no second lookup
-    case = actions.perform_case_action(
-        request.user, number, action, actions.ActionInput(**payload.dict())
-    )
+    case = actions.perform_case_action(request.user, number, action, payload)
     return detail(request.user, case)

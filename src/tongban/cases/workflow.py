@@ -10,7 +10,7 @@ and completion steps keep the code of the decision, 11 / 12 / 13).
 
 Nothing else assigns Case.status. A move that is not in the table raises
 IllegalTransition; a move that is in the table but not for this user raises Forbidden.
-Action-specific input checks and side effects live in cases/actions.py.
+Action-specific input checks and side effects live in cases/actions/.
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ class ShipVariant(StrEnum):
 class Guard(StrEnum):
     """A condition on the case's other records that a row needs besides its state. The
     predicates over a joint case's parts are below (pure, shared with the property test);
-    the ones over shipments are evaluated in cases/actions.py."""
+    the ones over shipments are evaluated in cases/actions/."""
 
     PARTS_ENDED = "parts_ended"  # a joint lead: every part has ended
     PART_FAILED = "part_failed"  # a joint lead: at least one part has failed
@@ -318,7 +318,7 @@ def variants_of(action: str, source: str) -> Iterable[str | None]:
 
 # ---------------------------------------------------------------------------------------
 # 多地联办 (ADR 0094): the lead and its parts. Pure functions over statuses, used by
-# cases/actions.py and by the property test over every combination of states.
+# cases/actions/ and by the property test over every combination of states.
 
 
 class PartOutcome(StrEnum):

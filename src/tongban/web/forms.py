@@ -6,16 +6,21 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict
-from typing import Any
+from typing import Any, get_args, get_origin
 
 from django import forms
-from django.core.files.uploadedfile import UploadedFile
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from tongban.attachments.checks import CheckedFile, check_upload
-from tongban.cases.actions import ActionInput, ApplicantInput, JointPartInput, MaterialInput
-from tongban.cases.api import ApplicantIn, CaseActionIn, CaseCreateIn
+from tongban.attachments.actions import CaseFile
+from tongban.cases.actions import (
+    ActionInput,
+    ApplicantInput,
+    JointPartInput,
+    MaterialInput,
+    label_of,
+)
+from tongban.cases.api import ApplicantIn, CaseCreateIn
 from tongban.cases.models import CaseMaterial
 from tongban.catalog.models import ItemImplementation, Material
 from tongban.core.errors import Invalid
@@ -62,24 +67,23 @@ def parse_ids(values: list[str], field: str) -> list[int]:
 
 
 def action_input(post: QueryDict) -> ActionInput:
-    """Every field any action dialog may post (unused ones stay empty)."""
-    data = ActionInput(
-        reason=post.get("reason", ""),
-        missing=parse_ids(post.getlist("missing"), "missing"),
-        provided=parse_ids(post.getlist("provided"), "provided"),
-        days=parse_int(post.get("days"), "days", "天数"),
-        method=post.get("method") or None,
-        carrier=post.get("carrier", ""),
-        waybill_number=post.get("waybill_number", ""),
-        address=post.get("address", ""),
-        pickup_code=post.get("pickup_code", ""),
-        picker_id_number=post.get("picker_id_number", ""),
-        competent_authority=post.get("competent_authority", ""),
-        discrepancies=post.get("discrepancies", ""),
-        mismatch=post.get("mismatch") in ("on", "1", "true"),
-    )
-    validate_input(CaseActionIn, asdict(data))
-    return data
+    """Every field any action dialog may post (unused ones stay empty), read as the kind
+    the contract declares it (cases.actions.ActionInput) and checked against it: a page
+    refuses what the API refuses (422)."""
+    values: dict[str, Any] = {}
+    for name, info in ActionInput.model_fields.items():
+        kind = info.annotation
+        if get_origin(kind) is list:
+            values[name] = parse_ids(post.getlist(name), name)
+        elif kind is bool:
+            values[name] = post.get(name) in ("on", "1", "true")
+        elif int in get_args(kind):
+            values[name] = parse_int(post.get(name), name, label_of(name))
+        elif type(None) in get_args(kind):
+            values[name] = post.get(name) or None
+        else:
+            values[name] = post.get(name, "")
+    return validate_input(ActionInput, values)
 
 
 def applicant_input(post: QueryDict) -> ApplicantInput:
@@ -165,14 +169,23 @@ def establishment_form(post: QueryDict) -> dict[str, Any]:
     }
 
 
-def checked_files(files: Any, names: list[str]) -> dict[str, tuple[UploadedFile, CheckedFile]]:
-    """Check every uploaded file by content before anything is written; the first
-    refused file raises Invalid with its name."""
-    result = {}
-    for name in names:
-        upload = files.get(name)
-        if upload:
-            result[name] = (upload, check_upload(upload))
+def material_files(files: Any, materials: list[Material]) -> list[CaseFile]:
+    """The files uploaded for a checklist in a submission form (`m<material id>_file`)."""
+    return [
+        CaseFile(files[f"m{m.pk}_file"], material_id=m.pk)
+        for m in materials
+        if files.get(f"m{m.pk}_file")
+    ]
+
+
+def case_material_files(files: Any) -> list[CaseFile]:
+    """The files uploaded in an action dialog for materials of the case (`file_<id>`)."""
+    result = []
+    for name, upload in files.items():
+        digits = name.removeprefix("file_")
+        # an id that cannot exist (not a number, beyond a bigint) names no material
+        if name.startswith("file_") and digits.isdigit() and upload and int(digits) <= MAX_ID:
+            result.append(CaseFile(upload, material_id=int(digits)))
     return result
 
 

@@ -13,11 +13,14 @@ Import the public API from here; underscored names are internal to the package.
 
 from tongban.cases.actions.common import RATING_INVITE_TEMPLATES, legs_of
 from tongban.cases.actions.inputs import (
+    ACTION_FIELDS,
     ActionInput,
     ApplicantInput,
     JointPartInput,
     MaterialInput,
     SubmitInput,
+    fields_of,
+    label_of,
 )
 from tongban.cases.actions.joint import part_outcomes
 from tongban.cases.actions.overdue import send_overdue_warnings, warning_recipients
@@ -25,6 +28,7 @@ from tongban.cases.actions.submission import Submitted, submit_case, submit_case
 from tongban.cases.actions.transitions import available_actions, perform_case_action
 
 __all__ = [
+    "ACTION_FIELDS",
     "RATING_INVITE_TEMPLATES",
     "ActionInput",
     "ApplicantInput",
@@ -33,6 +37,8 @@ __all__ = [
     "SubmitInput",
     "Submitted",
     "available_actions",
+    "fields_of",
+    "label_of",
     "legs_of",
     "part_outcomes",
     "perform_case_action",

@@ -70,7 +70,7 @@ def test_irreversible_actions_are_flagged_on_the_api_and_warned_on_the_web(world
 
 
 def test_every_performable_action_has_a_dialog():
-    from tongban.web.views.cases import ACTION_FIELDS
+    from tongban.cases.actions import ACTION_FIELDS
 
     assert set(ACTION_FIELDS) == set(PERFORMABLE_ACTIONS)
     assert Action.SUBMIT not in PERFORMABLE_ACTIONS

@@ -16,11 +16,11 @@ from tongban.accounts import personal_data
 from tongban.accounts.models import Role
 from tongban.assistance.actions import may_record as may_record_assistance
 from tongban.assistance.selectors import assistance_of_case
-from tongban.attachments.actions import attach_file, may_upload
+from tongban.attachments.actions import act_with_files, attach_file, may_upload
 from tongban.attachments.checks import ALLOWED_LABEL, max_upload_bytes
 from tongban.attachments.selectors import get_attachment_for
 from tongban.cases import selectors as case_selectors
-from tongban.cases.actions import perform_case_action
+from tongban.cases.actions import fields_of
 from tongban.cases.models import Status
 from tongban.cases.selectors import OverdueLevel
 from tongban.cases.workflow import (
@@ -36,37 +36,9 @@ from tongban.core.errors import DomainError, Invalid, NotFound
 from tongban.documents.notices import render_notice
 from tongban.ratings.selectors import may_rate
 from tongban.web import selectors
-from tongban.web.forms import action_input, checked_files, parse_int
+from tongban.web.forms import action_input, case_material_files, parse_int
 from tongban.web.labels import action_label
 from tongban.web.views.common import hx_redirect, is_htmx, page
-
-# what each action's dialog asks for (the action itself decides what is required)
-ACTION_FIELDS: dict[str, tuple[str, ...]] = {
-    Action.CHECK: (),
-    Action.REQUEST_SUPPLEMENT: ("missing", "days", "reason"),
-    Action.SUPPLEMENT: ("provided",),
-    Action.TRANSFER: ("carrier", "waybill_number"),
-    Action.RECEIVE_TRANSFER: ("discrepancies",),
-    Action.RECEIVE_ORIGINALS: ("mismatch", "discrepancies"),
-    Action.RETURN_ORIGINALS: ("method", "carrier", "waybill_number", "address"),
-    Action.ACCEPT: (),
-    Action.ACCEPT_WITH_COMMITMENT: ("days",),
-    Action.REFUSE: ("reason", "competent_authority"),
-    Action.PAUSE: ("reason",),
-    Action.RESUME: (),
-    Action.EXTEND: ("days", "reason"),
-    Action.APPROVE: ("reason",),
-    Action.DENY: ("reason",),
-    Action.ISSUE_RESULT: (),
-    Action.SHIP: ("method", "carrier", "waybill_number", "address"),
-    Action.SIGN_FOR: (),
-    Action.PICKUP: ("pickup_code", "picker_id_number"),
-    Action.PRINT_LICENCE: (),
-    Action.COMPLETE: (),
-    Action.WITHDRAW: ("reason",),
-    Action.TERMINATE: ("reason",),
-}
-
 
 # ---------------------------------------------------------------- queue
 
@@ -163,9 +135,7 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
 def _dialog_context(request: HttpRequest, number: str, action: str) -> dict:
     case = case_selectors.get_case_for(request.user, number)
     materials = list(case.materials.order_by("id"))
-    fields = ACTION_FIELDS[action]
-    if action == Action.TRANSFER and not case.implementation.needs_originals:
-        fields = ()
+    fields = fields_of(action, case)
     ship_methods = []
     if action == Action.SHIP:
         ship_methods = [ShipVariant.POST.value, DeliveryMethod.WINDOW.value, ShipVariant.ELECTRONIC]
@@ -196,12 +166,7 @@ def case_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
         return render(request, template, _dialog_context(request, number, action))
     try:
         data = action_input(request.POST)
-        outstanding_files = [k for k in request.FILES if k.startswith("file_")]
-        files = checked_files(request.FILES, outstanding_files)
-        if action == Action.SUPPLEMENT:
-            uploaded = [int(k.removeprefix("file_")) for k in files if k[5:].isdigit()]
-            data.provided = sorted(set(data.provided) | set(uploaded))
-        perform_case_action(request.user, number, action, data)
+        act_with_files(request.user, number, action, data, case_material_files(request.FILES))
     except NotFound:
         raise
     except DomainError as error:
@@ -209,9 +174,6 @@ def case_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
         context["error"] = error.message()
         context["error_details"] = error.details
         return render(request, template, context, status=200 if is_htmx(request) else 422)
-    for name, (upload, checked) in files.items():
-        material_id = int(name.removeprefix("file_"))
-        attach_file(request.user, number, upload, material_id=material_id, checked=checked)
     messages.success(request, _("已完成:%(action)s") % {"action": action_label(action)})
     return hx_redirect(request, reverse("web:case", args=[number]))
 

@@ -15,10 +15,10 @@ from tongban.accounts.identifiers import validate_id_number, validate_uscc
 from tongban.accounts.models import Role
 from tongban.accounts.selectors import find_applicant_for
 from tongban.agreements.selectors import routes
-from tongban.attachments.actions import attach_file
+from tongban.attachments.actions import submit_case_with_files
 from tongban.attachments.checks import ALLOWED_LABEL, max_upload_bytes
 from tongban.cases import deadlines
-from tongban.cases.actions import SubmitInput, submit_case
+from tongban.cases.actions import SubmitInput
 from tongban.cases.application_forms import SEAL_KINDS
 from tongban.catalog.models import Channel, Mode
 from tongban.catalog.selectors import (
@@ -32,11 +32,11 @@ from tongban.regions.models import Jurisdiction
 from tongban.web import selectors
 from tongban.web.forms import (
     applicant_input,
-    checked_files,
     delivery_address,
     establishment_context,
     establishment_form,
     joint_parts,
+    material_files,
     material_inputs,
     parse_int,
     submission_token,
@@ -183,9 +183,8 @@ def new_case(request: HttpRequest) -> HttpResponse:
     implementation = context["implementation"]
     window = context["window"]
     try:
-        names = [f"m{m.pk}_file" for m in context["materials"]]
-        files = checked_files(request.FILES, names)
-        uploaded = {int(name[1:].split("_")[0]) for name in files}
+        files = material_files(request.FILES, context["materials"])
+        uploaded = {f.material_id for f in files if f.material_id is not None}
         applicant_id = parse_int(request.POST.get("applicant_id"), "applicant_id", "申请人")
         data = SubmitInput(
             item=context["item"].code,
@@ -206,20 +205,12 @@ def new_case(request: HttpRequest) -> HttpResponse:
             bundle=request.POST.get("bundle", ""),
             bundle_parts=request.POST.getlist("bundle_parts") if request.POST.get("bundle") else [],
         )
-        case = submit_case(request.user, data, idempotency_key=f"web-{context['token']}")
+        case = submit_case_with_files(
+            request.user, data, files, idempotency_key=f"web-{context['token']}"
+        ).case
     except DomainError as error:
         context["error"] = error.message()
         context["error_field"] = error.details.get("field", "")
         return render(request, "web/new_case.html", context, status=422)
-    for name, (upload, checked) in files.items():
-        material_id = int(name[1:].split("_")[0])
-        case_material = case.materials.filter(material_id=material_id).first()
-        attach_file(
-            request.user,
-            case.number,
-            upload,
-            material_id=case_material.pk if case_material else None,
-            checked=checked,
-        )
     messages.success(request, _("已收件,办件编号 %(number)s") % {"number": case.number})
     return redirect(reverse("web:receipt", args=[case.number]))

@@ -14,22 +14,22 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from tongban.attachments.actions import submit_case_with_files
 from tongban.attachments.checks import ALLOWED_LABEL, max_upload_bytes
 from tongban.cases import deadlines
-from tongban.cases.actions import SubmitInput, submit_case
+from tongban.cases.actions import SubmitInput
 from tongban.cases.selectors import get_case_for
 from tongban.catalog.models import Channel, Mode
 from tongban.catalog.selectors import get_item_for
 from tongban.core.errors import DomainError, NotFound
 from tongban.web import selectors
 from tongban.web.forms import (
-    checked_files,
     delivery_address,
+    material_files,
     material_inputs,
     submission_token,
 )
 from tongban.web.views.common import KIOSK_SESSION_KEY, page
-from tongban.web.views.portal import _store_files
 
 
 def _enter(request: HttpRequest, window_id: int) -> Any:
@@ -144,8 +144,8 @@ def apply(request: HttpRequest, window_id: int, code: str, handling: str) -> Htt
     if request.method == "GET":
         return render(request, "web/kiosk/apply.html", context)
     try:
-        files = checked_files(request.FILES, [f"m{m.pk}_file" for m in materials])
-        uploaded = {int(name[1:].split("_")[0]) for name in files}
+        files = material_files(request.FILES, materials)
+        uploaded = {f.material_id for f in files if f.material_id is not None}
         data = SubmitInput(
             item=service_item.code,
             handling=route.handling.code,
@@ -156,11 +156,12 @@ def apply(request: HttpRequest, window_id: int, code: str, handling: str) -> Htt
             materials=material_inputs(request.POST, implementation, uploaded, self_service=True),
             delivery_address=delivery_address(request.POST),
         )
-        case = submit_case(request.user, data, idempotency_key=f"kiosk-{context['token']}")
+        case = submit_case_with_files(
+            request.user, data, files, idempotency_key=f"kiosk-{context['token']}"
+        ).case
     except DomainError as error:
         context["error"] = error.message()
         return render(request, "web/kiosk/apply.html", context, status=422)
-    _store_files(request, case, files)
     return redirect("web:kiosk-done", window.pk, case.number)
 
 

@@ -17,10 +17,10 @@ from django.views.decorators.http import require_http_methods
 from tongban.accounts import personal_data
 from tongban.accounts.actions import register_portal_user
 from tongban.accounts.models import Role
-from tongban.attachments.actions import attach_file
+from tongban.attachments.actions import submit_case_with_files
 from tongban.attachments.checks import ALLOWED_LABEL, max_upload_bytes
 from tongban.cases import deadlines
-from tongban.cases.actions import SubmitInput, submit_case
+from tongban.cases.actions import SubmitInput
 from tongban.catalog.models import Channel, Mode
 from tongban.core import ratelimit
 from tongban.core.client import client_address
@@ -29,10 +29,10 @@ from tongban.web import selectors
 from tongban.web.forms import (
     LookupForm,
     RegisterForm,
-    checked_files,
     delivery_address,
     establishment_context,
     establishment_form,
+    material_files,
     material_inputs,
     submission_token,
 )
@@ -165,8 +165,8 @@ def apply_form(request: HttpRequest, item: str, handling: str) -> HttpResponse:
     if request.method == "GET":
         return render(request, "web/apply_form.html", context)
     try:
-        files = checked_files(request.FILES, [f"m{m.pk}_file" for m in context["materials"]])
-        uploaded = {int(name[1:].split("_")[0]) for name in files}
+        files = material_files(request.FILES, context["materials"])
+        uploaded = {f.material_id for f in files if f.material_id is not None}
         data = SubmitInput(
             item=implementation.item.code,
             handling=implementation.jurisdiction.code,
@@ -177,26 +177,14 @@ def apply_form(request: HttpRequest, item: str, handling: str) -> HttpResponse:
             delivery_address=delivery_address(request.POST),
             form=establishment_form(request.POST) if context["establishment"] else None,
         )
-        case = submit_case(request.user, data, idempotency_key=f"web-{context['token']}")
+        case = submit_case_with_files(
+            request.user, data, files, idempotency_key=f"web-{context['token']}"
+        ).case
     except DomainError as error:
         context["error"] = error.message()
         return render(request, "web/apply_form.html", context, status=422)
-    _store_files(request, case, files)
     messages.success(request, _("申请已提交,办件编号 %(number)s") % {"number": case.number})
     return redirect("web:case", case.number)
-
-
-def _store_files(request: HttpRequest, case: Any, files: dict) -> None:
-    by_material = {m.material_id: m.pk for m in case.materials.all()}
-    for name, (upload, checked) in files.items():
-        material_id = int(name[1:].split("_")[0])
-        attach_file(
-            request.user,
-            case.number,
-            upload,
-            material_id=by_material.get(material_id),
-            checked=checked,
-        )
 
 
 @page(login=False, kiosk=True)
