@@ -14,6 +14,7 @@ from tongban.cases.models import (
     CaseMaterial,
     Status,
 )
+from tongban.cases.workflow import OUTSTANDING_MATERIAL_STATES
 from tongban.catalog.models import (
     Material,
 )
@@ -99,7 +100,7 @@ def _start_acceptance_clock(case: Case, ctx: _Context, outcome: _Outcome) -> Non
 
 
 def _on_supplement(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
-    open_states = [CaseMaterial.State.MISSING, CaseMaterial.State.DEFERRED]
+    open_states = OUTSTANDING_MATERIAL_STATES
     outstanding = case.materials.filter(state__in=open_states)
     provided = set(data.provided)
     if not provided:
@@ -145,7 +146,7 @@ def _on_supplement(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
 def _on_accept(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
     missing = list(
         case.materials.filter(
-            state__in=[CaseMaterial.State.MISSING, CaseMaterial.State.DEFERRED],
+            state__in=OUTSTANDING_MATERIAL_STATES,
             material__requirement__in=[
                 Material.Requirement.REQUIRED,
                 Material.Requirement.DEFERRABLE,
@@ -174,9 +175,9 @@ def _on_accept_with_commitment(case: Case, data: ActionInput, ctx: _Context) -> 
             "Applicants with a bad-credit record cannot be accepted conditionally.",
             code="bad_credit",
         )
-    outstanding = case.materials.filter(
-        state__in=[CaseMaterial.State.MISSING, CaseMaterial.State.DEFERRED]
-    ).select_related("material")
+    outstanding = case.materials.filter(state__in=OUTSTANDING_MATERIAL_STATES).select_related(
+        "material"
+    )
     blocking = [
         m.name
         for m in outstanding

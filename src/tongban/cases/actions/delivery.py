@@ -115,7 +115,7 @@ def _on_print_licence(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
         raise Conflict(
             "电子证照核验未通过,不能打印。",
             "The e-licence failed verification and cannot be printed.",
-            code="licence_not_valid",
+            code="licence_failed_verification",
             details={"status": result.status, "problems": result.problems},
         )
     copy = case.events.filter(action=Action.PRINT_LICENCE).count() + 1

@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from tongban.accounts import access, trust
 from tongban.accounts.identifiers import validate_id_number, validate_uscc
 from tongban.accounts.models import Applicant, Role, User
+from tongban.accounts.selectors import readable_applicants
 from tongban.agreements.models import Agreement
 from tongban.agreements.selectors import find_agreement_item
 from tongban.cases import deadlines
@@ -51,26 +52,31 @@ from tongban.catalog.models import (
     Mode,
     ServiceItem,
 )
+from tongban.catalog.selectors import readable_items
 from tongban.centres.models import Window
 from tongban.core.crypto import blind_index
 from tongban.core.errors import Conflict, Forbidden, Invalid
 from tongban.regions.models import Jurisdiction
+from tongban.regions.selectors import jurisdiction_by_code
 
 
 def _resolve_jurisdiction(code: str, field_name: str) -> Jurisdiction:
-    jurisdiction = Jurisdiction.objects.filter(code=code, active=True).first()
-    if jurisdiction is None:
+    # one resolution of a jurisdiction code for every input (ADR 0106); a case is only
+    # ever received or handled in an active jurisdiction, so an inactive one is unknown here
+    jurisdiction = jurisdiction_by_code(code, field_name)
+    if not jurisdiction.active:
         raise Invalid(
-            f"管辖地代码不存在:{code}",
-            f"Unknown jurisdiction code: {code}",
+            f"管辖地代码不存在:{code[:32]}",
+            f"Unknown jurisdiction code: {code[:32]}",
             code="unknown_jurisdiction",
-            details={"field": field_name},
+            details={field_name: code[:32]},
         )
     return jurisdiction
 
 
-def _resolve_item(code: str) -> ServiceItem:
-    item = ServiceItem.objects.filter(code=code).first()
+def _resolve_item(actor: User, code: str) -> ServiceItem:
+    # the catalogue's scoped read, as consultations resolve their item (ADR 0106)
+    item = readable_items(actor).filter(code=code).first()
     if item is None:
         raise Invalid(
             f"事项编码不存在:{code}",
@@ -96,7 +102,7 @@ def _resolve_applicant(actor: User, data: SubmitInput, staff: bool) -> Applicant
             )
         return applicant
     if data.applicant_id is not None:
-        applicant = Applicant.objects.filter(pk=data.applicant_id).first()
+        applicant = readable_applicants(actor).filter(pk=data.applicant_id).first()
         if applicant is None:
             raise Invalid("申请人不存在。", "No such applicant.", code="unknown_applicant")
         return applicant
@@ -237,12 +243,12 @@ def _submit(actor: User, data: SubmitInput, key: str | None, fingerprint: str) -
             return Submitted(replay, replayed=True)
     today = deadlines.local_today()
     staff = access.is_staff_member(actor)
-    item = _resolve_item(data.item)
+    item = _resolve_item(actor, data.item)
     handling = _resolve_jurisdiction(data.handling, "handling")
     _check_known_choices(data)
     place = _place(actor, data, staff, item, handling, today)
     implementation = _offering_implementation(data, item, handling, today)
-    bundle, joint_parts = _joint_parts(data, item, handling, today)
+    bundle, joint_parts = _joint_parts(actor, data, item, handling, today)
     form_data = _application_form(item, data, bundle)
     applicant = _resolve_applicant(actor, data, staff)
     _check_applicant_for_form(item, applicant, form_data)
@@ -399,7 +405,7 @@ def _offering_implementation(
 
 
 def _joint_parts(
-    data: SubmitInput, item: ServiceItem, handling: Jurisdiction, today: dt.date
+    actor: User, data: SubmitInput, item: ServiceItem, handling: Jurisdiction, today: dt.date
 ) -> tuple[ItemBundle | None, list[dict[str, str]]]:
     """The parts of a joint case (from its bundle, if it is one), each implemented where
     it is handled and covered by an agreement with the handling place."""
@@ -415,7 +421,7 @@ def _joint_parts(
             )
         for part in requested_parts:
             part_jurisdiction = _resolve_jurisdiction(part.jurisdiction, "joint_parts")
-            part_item = _resolve_item(part.item)
+            part_item = _resolve_item(actor, part.item)
             if (
                 part_jurisdiction.pk != handling.pk
                 and find_agreement_item(part_item, handling, part_jurisdiction, Mode.JOINT, today)

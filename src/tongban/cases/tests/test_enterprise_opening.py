@@ -407,7 +407,7 @@ def test_a_tampered_licence_is_not_printed(world, api, opening):
         with unguarded(Licence._meta.db_table):
             Licence.objects.filter(pk=licence.pk).update(data=data)
         error = _error(
-            api("420100Z01-clerk").act(number, "print_licence"), 409, "licence_not_valid"
+            api("420100Z01-clerk").act(number, "print_licence"), 409, "licence_failed_verification"
         )
     assert error["details"]["status"] == "tampered"
     assert Case.objects.get(number=number).status == "result_issued"
