@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from tongban.accounts import access
+from tongban.accounts.models import User
 from tongban.attachments.checks import CheckedFile, check_upload
 from tongban.attachments.models import Attachment
 from tongban.cases.actions import legs_of
@@ -19,7 +20,7 @@ from tongban.core.audit import record_audit
 from tongban.core.errors import Conflict, Forbidden, Invalid, NotFound
 
 
-def may_upload(user: Any, case: Case) -> bool:
+def may_upload(user: User | AnonymousUser, case: Case) -> bool:
     """The applicant of the case, and clerks, officers and heads of its receiving or
     handling jurisdiction, while the case is open. Supervisors and administrators read
     only."""
@@ -34,7 +35,7 @@ def may_upload(user: Any, case: Case) -> bool:
 
 
 def attach_file(
-    actor: Any,
+    actor: User | AnonymousUser,
     number: str,
     upload: UploadedFile,
     material_id: int | None = None,
@@ -45,7 +46,7 @@ def attach_file(
     file is deleted again."""
     from tongban.cases.selectors import readable_cases
 
-    access.require_authenticated(actor)
+    actor = access.signed_in(actor)
     checked = checked or check_upload(upload)
     # look the case up first so that an out-of-scope caller never gets a file written
     if not readable_cases(actor).filter(number=number).exists():

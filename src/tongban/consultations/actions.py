@@ -7,11 +7,12 @@ import datetime as dt
 import re
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.utils import timezone
 
-from tongban.accounts.access import has_role, require_authenticated
-from tongban.accounts.models import Applicant, Role
+from tongban.accounts.access import has_role, require_authenticated, signed_in
+from tongban.accounts.models import Applicant, Role, User
 from tongban.catalog.models import ServiceItem
 from tongban.consultations.models import Consultation, ConsultationChannel, ConsultationEvent
 from tongban.consultations.selectors import readable_consultations
@@ -31,7 +32,7 @@ def _append_event(
     consultation: Consultation,
     action: str,
     from_status: str,
-    actor: Any,
+    actor: User | AnonymousUser,
     jurisdiction: Jurisdiction | None,
     at: dt.datetime,
     note: str = "",
@@ -44,7 +45,7 @@ def _append_event(
         action=action,
         from_status=from_status,
         to_status=consultation.status,
-        actor=actor if getattr(actor, "pk", None) else None,
+        actor=actor if isinstance(actor, User) else None,
         actor_jurisdiction=jurisdiction,
         at=at,
         note=note,
@@ -52,7 +53,7 @@ def _append_event(
     )
 
 
-def _require_writer(actor: Any, jurisdiction_id: int | None) -> None:
+def _require_writer(actor: User | AnonymousUser, jurisdiction_id: int | None) -> None:
     if not has_role(actor, CONSULTATION_WRITE_ROLES, jurisdiction_id):
         raise Forbidden(
             "只有该管辖地的窗口或业务人员可以办理咨询。",
@@ -61,7 +62,7 @@ def _require_writer(actor: Any, jurisdiction_id: int | None) -> None:
         )
 
 
-def _locked(actor: Any, consultation_id: int) -> Consultation:
+def _locked(actor: User | AnonymousUser, consultation_id: int) -> Consultation:
     """The consultation, locked, if the actor may see it at all (else 404)."""
     visible = readable_consultations(actor).filter(pk=consultation_id).values_list("pk", flat=True)
     row = (
@@ -89,7 +90,7 @@ def _clean_text(value: str, field: str, zh_name: str, limit: int | None = None) 
 
 
 def record_consultation(
-    actor: Any,
+    actor: User | AnonymousUser,
     *,
     jurisdiction: Jurisdiction,
     channel: str,
@@ -104,7 +105,7 @@ def record_consultation(
 ) -> Consultation:
     """登记咨询 at `jurisdiction` (which becomes its owner under 首问负责). With an `answer`
     the consultation is answered on the spot."""
-    require_authenticated(actor)
+    actor = signed_in(actor)
     _require_writer(actor, jurisdiction.pk)
     if channel not in ConsultationChannel.values:
         raise Invalid(
@@ -157,7 +158,7 @@ def record_consultation(
 
 
 def forward_consultation(
-    actor: Any, consultation_id: int, to_jurisdiction: Jurisdiction, note: str = ""
+    actor: User | AnonymousUser, consultation_id: int, to_jurisdiction: Jurisdiction, note: str = ""
 ) -> Consultation:
     """转办: ask another jurisdiction for the answer. The first jurisdiction stays the owner
     and keeps tracking it until it is answered and closed."""
@@ -201,7 +202,9 @@ def forward_consultation(
     return consultation
 
 
-def answer_consultation(actor: Any, consultation_id: int, answer: str) -> Consultation:
+def answer_consultation(
+    actor: User | AnonymousUser, consultation_id: int, answer: str
+) -> Consultation:
     """答复, by the owner or by the jurisdiction it was forwarded to."""
     require_authenticated(actor)
     answer = _clean_text(answer, "answer", "答复内容")
@@ -231,7 +234,9 @@ def answer_consultation(actor: Any, consultation_id: int, answer: str) -> Consul
     return consultation
 
 
-def close_consultation(actor: Any, consultation_id: int, note: str = "") -> Consultation:
+def close_consultation(
+    actor: User | AnonymousUser, consultation_id: int, note: str = ""
+) -> Consultation:
     """办结, by the owner only. An unanswered consultation can be closed only with a reason
     (e.g. the caller could not be reached)."""
     require_authenticated(actor)

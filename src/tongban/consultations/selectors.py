@@ -6,14 +6,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 
 from tongban.accounts.access import is_platform_admin, jurisdictions_with, require_authenticated
+from tongban.accounts.models import User
 from tongban.consultations.models import Consultation
 from tongban.core.errors import not_found
 
 
-def readable_consultations(user: Any) -> QuerySet[Consultation]:
+def readable_consultations(user: User | AnonymousUser) -> QuerySet[Consultation]:
     require_authenticated(user)
     qs = Consultation.objects.all()
     if is_platform_admin(user):
@@ -26,7 +28,7 @@ def readable_consultations(user: Any) -> QuerySet[Consultation]:
 
 
 def list_consultations(
-    user: Any,
+    user: User | AnonymousUser,
     *,
     status: str | None = None,
     jurisdiction_code: str | None = None,
@@ -59,7 +61,7 @@ def list_consultations(
     )
 
 
-def get_consultation_for(user: Any, consultation_id: int) -> Consultation:
+def get_consultation_for(user: User | AnonymousUser, consultation_id: int) -> Consultation:
     row = (
         readable_consultations(user)
         .select_related("jurisdiction", "forwarded_to", "item", "answered_in")
