@@ -63,9 +63,7 @@ def require_unmask_case(user: User | AnonymousUser, case: Any) -> None:
         )
 
 
-def _reader_grant(
-    user: User | AnonymousUser, jurisdiction_ids: Iterable[int | None]
-) -> tuple[str, int | None]:
+def _reader_grant(user: User, jurisdiction_ids: Iterable[int | None]) -> tuple[str, int | None]:
     """The role and jurisdiction under which the user reads: the first jurisdiction of the
     case/licence where they hold a role, else their first grant."""
     grants = access.grants(user)

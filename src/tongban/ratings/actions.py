@@ -633,7 +633,7 @@ def submit_link_rating(
     return rating
 
 
-def _locked_task(actor: User | AnonymousUser, rectification_id: int) -> Rectification:
+def _locked_task(actor: User, rectification_id: int) -> Rectification:
     visible = list(
         readable_rectifications(actor).filter(pk=rectification_id).values_list("pk", flat=True)
     )
@@ -648,7 +648,7 @@ def _locked_task(actor: User | AnonymousUser, rectification_id: int) -> Rectific
     return task
 
 
-def _role_for(actor: User | AnonymousUser, roles: frozenset[str], jurisdiction_id: int) -> str:
+def _role_for(actor: User, roles: frozenset[str], jurisdiction_id: int) -> str:
     held = sorted(roles_in(actor, jurisdiction_id) & roles)
     if not held:
         raise Forbidden(
