@@ -3,11 +3,11 @@ every centre; inactive windows are left out."""
 
 from __future__ import annotations
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch, QuerySet
 
 from tongban.accounts.access import require_authenticated
-from tongban.accounts.models import User
 from tongban.centres.models import ServiceCentre, Window
 from tongban.regions.models import Jurisdiction
 
@@ -17,7 +17,7 @@ def active_windows() -> QuerySet[Window]:
 
 
 def readable_centres(
-    user: User | AnonymousUser, jurisdiction: Jurisdiction | None = None
+    user: AbstractBaseUser | AnonymousUser, jurisdiction: Jurisdiction | None = None
 ) -> QuerySet[ServiceCentre]:
     """Service centres with their active windows (two queries whatever the length)."""
     require_authenticated(user)
