@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
-from tongban.accounts.models import Role, RoleAssignment
+from django.contrib.auth.models import AnonymousUser
+
+from tongban.accounts.models import Role, RoleAssignment, User
 from tongban.core.access import require_authenticated as require_authenticated
 
 STAFF_ROLES = frozenset(Role.values)
@@ -21,8 +22,8 @@ class Grant:
     jurisdiction_id: int | None
 
 
-def grants(user: Any) -> tuple[Grant, ...]:
-    if user is None or not getattr(user, "is_authenticated", False):
+def grants(user: User | AnonymousUser | None) -> tuple[Grant, ...]:
+    if not isinstance(user, User):
         return ()
     cached = getattr(user, "_tongban_grants", None)
     if cached is None:
@@ -32,21 +33,24 @@ def grants(user: Any) -> tuple[Grant, ...]:
                 "role", "jurisdiction_id"
             )
         )
-        user._tongban_grants = cached
+        # a cache for the request on the user object, not a model field
+        user._tongban_grants = cached  # type: ignore[attr-defined]
     return cached
 
 
-def is_platform_admin(user: Any) -> bool:
+def is_platform_admin(user: User | AnonymousUser | None) -> bool:
     return any(g.role == Role.PLATFORM_ADMIN for g in grants(user)) or bool(
         getattr(user, "is_superuser", False)
     )
 
 
-def is_staff_member(user: Any) -> bool:
+def is_staff_member(user: User | AnonymousUser | None) -> bool:
     return bool(grants(user))
 
 
-def jurisdictions_with(user: Any, roles: Iterable[str] | None = None) -> set[int]:
+def jurisdictions_with(
+    user: User | AnonymousUser | None, roles: Iterable[str] | None = None
+) -> set[int]:
     """Jurisdiction ids where the user holds one of `roles` (any staff role if None)."""
     wanted = STAFF_ROLES if roles is None else frozenset(roles)
     return {
@@ -56,12 +60,23 @@ def jurisdictions_with(user: Any, roles: Iterable[str] | None = None) -> set[int
     }
 
 
-def has_role(user: Any, roles: Iterable[str], jurisdiction_id: int | None) -> bool:
+def has_role(
+    user: User | AnonymousUser | None, roles: Iterable[str], jurisdiction_id: int | None
+) -> bool:
     if jurisdiction_id is None:
         return False
     wanted = frozenset(roles)
     return any(g.role in wanted and g.jurisdiction_id == jurisdiction_id for g in grants(user))
 
 
-def roles_in(user: Any, jurisdiction_id: int | None) -> set[str]:
+def roles_in(user: User | AnonymousUser | None, jurisdiction_id: int | None) -> set[str]:
     return {g.role for g in grants(user) if g.jurisdiction_id == jurisdiction_id}
+
+
+def signed_in(user: User | AnonymousUser | None) -> User:
+    """The caller as a `User`, for the actions that record who acted; `NotAuthenticated`
+    (401) for the anonymous and for nobody, as `require_authenticated`."""
+    require_authenticated(user)
+    # what `require_authenticated` lets through is a signed-in account, and accounts are `User`
+    assert isinstance(user, User)
+    return user

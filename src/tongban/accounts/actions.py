@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import AnonymousUser, Group, Permission
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import ValidationError
@@ -162,7 +162,9 @@ def _check_role_spec(role: str, jurisdiction: Jurisdiction | None) -> None:
         )
 
 
-def _check_may_grant(actor: Any, role: str, jurisdiction: Jurisdiction | None) -> None:
+def _check_may_grant(
+    actor: User | AnonymousUser | None, role: str, jurisdiction: Jurisdiction | None
+) -> None:
     if actor is None or access.is_platform_admin(actor):
         return
     access.require_authenticated(actor)
@@ -234,7 +236,7 @@ def _role_data(role: str, jurisdiction: Jurisdiction | None) -> dict[str, Any]:
 
 
 def create_staff_user(
-    actor: Any,
+    actor: User | AnonymousUser | None,
     username: str,
     password: str | None = None,
     display_name: str = "",
@@ -289,7 +291,7 @@ def create_staff_user(
 
 
 def assign_role(
-    actor: Any,
+    actor: User | AnonymousUser | None,
     user: User,
     role: str,
     jurisdiction: Jurisdiction | None = None,
@@ -349,7 +351,10 @@ def assign_role(
 
 
 def revoke_role(
-    actor: Any, user: User, role: str, jurisdiction: Jurisdiction | None = None
+    actor: User | AnonymousUser | None,
+    user: User,
+    role: str,
+    jurisdiction: Jurisdiction | None = None,
 ) -> None:
     _check_role_spec(role, jurisdiction)
     _check_may_grant(actor, role, jurisdiction)
@@ -383,7 +388,7 @@ def revoke_role(
 # ---------------------------------------------------------------- applicants
 
 
-def _check_may_register(actor: Any, user: User | None) -> None:
+def _check_may_register(actor: User | AnonymousUser | None, user: User | None) -> None:
     if user is not None and user.kind != User.Kind.APPLICANT:
         raise Invalid(
             "只能绑定申请人账号。",
@@ -407,7 +412,7 @@ def _applicant_exists() -> Conflict:
 
 
 def _create_person(
-    actor: Any,
+    actor: User | AnonymousUser | None,
     name: str,
     id_number: str,
     phone: str,
@@ -442,7 +447,7 @@ def _create_person(
 
 
 def register_applicant_person(
-    actor: Any,
+    actor: User | AnonymousUser | None,
     name: str,
     id_number: str,
     phone: str = "",
@@ -462,7 +467,7 @@ def register_applicant_person(
 
 
 def register_applicant_enterprise(
-    actor: Any,
+    actor: User | AnonymousUser | None,
     name: str,
     uscc: str,
     agent_name: str,
@@ -510,7 +515,13 @@ def register_applicant_enterprise(
 
 
 def register_established_enterprise(
-    actor: Any, *, name: str, region_code: str, kind: str, agent: Applicant, address: str
+    actor: User | AnonymousUser,
+    *,
+    name: str,
+    region_code: str,
+    kind: str,
+    agent: Applicant,
+    address: str,
 ) -> Applicant:
     """An enterprise comes into being with its business licence (企业设立登记): create its
     applicant record with a newly assigned 统一社会信用代码 of the registering place, and
@@ -642,7 +653,9 @@ def register_portal_user(
 # ---------------------------------------------------------------- identity and trust level
 
 
-def _record_trust(actor: Any, user: User, level: int, source: str, how: str) -> None:
+def _record_trust(
+    actor: User | AnonymousUser | None, user: User, level: int, source: str, how: str
+) -> None:
     """Set and record the account's trust level (the caller holds the user row lock)."""
     if level not in trust.LEVELS:
         raise Invalid("可信等级不正确。", "Unknown trust level.", code="invalid_trust_level")
@@ -660,7 +673,9 @@ def _record_trust(actor: Any, user: User, level: int, source: str, how: str) -> 
     )
 
 
-def _link_applicant(actor: Any, user: User, applicant: Applicant, how: str) -> None:
+def _link_applicant(
+    actor: User | AnonymousUser | None, user: User, applicant: Applicant, how: str
+) -> None:
     """Point a verified identity's applicant record at its account. A record held by
     another account (e.g. an unverified self-registration with someone else's ID number)
     moves to the verified one; the move is recorded."""
@@ -678,7 +693,9 @@ def _link_applicant(actor: Any, user: User, applicant: Applicant, how: str) -> N
     )
 
 
-def verify_identity_in_person(actor: Any, username: str, id_number: str) -> User:
+def verify_identity_in_person(
+    actor: User | AnonymousUser | None, username: str, id_number: str
+) -> User:
     """A clerk checked the person's ID card at the window (trust level 5): the applicant
     account is linked to the applicant record with that 公民身份号码, created if new."""
     access.require_authenticated(actor)
@@ -713,7 +730,9 @@ def verify_identity_in_person(actor: Any, username: str, id_number: str) -> User
     return user
 
 
-def set_trust_level(actor: Any, user_id: int, level: int, source: str) -> User:
+def set_trust_level(
+    actor: User | AnonymousUser | None, user_id: int, level: int, source: str
+) -> User:
     """The system (actor None: the demo seed, an import from the identity platform) sets
     an account's trust level; people raise it through the platform or at a window."""
     if actor is not None:
@@ -732,7 +751,7 @@ def set_trust_level(actor: Any, user_id: int, level: int, source: str) -> User:
     return user
 
 
-def bind_identity_subject(actor: Any, user_id: int, subject: str) -> User:
+def bind_identity_subject(actor: User | AnonymousUser | None, user_id: int, subject: str) -> User:
     """Bind an account (typically staff) to its identity platform `sub`, so that signing in
     at the platform opens this account with its Tongban roles. Platform administrators
     and the system only."""
@@ -901,7 +920,7 @@ def issue_token(request: HttpRequest, username: str, password: str) -> IssuedTok
     return IssuedToken(key=key, token=token)
 
 
-def revoke_token(user: Any, token: ApiToken | None) -> None:
+def revoke_token(user: User | AnonymousUser, token: ApiToken | None) -> None:
     """Revoke the caller's own token (logout). A session caller has no token: nothing to do."""
     access.require_authenticated(user)
     if token is None:

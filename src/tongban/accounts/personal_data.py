@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Page, Paginator
 
 from tongban.accounts import access
-from tongban.accounts.models import Applicant, PersonalDataRead, Role
+from tongban.accounts.models import Applicant, PersonalDataRead, Role, User
 from tongban.core.errors import Forbidden
 
 Purpose = PersonalDataRead.Purpose
@@ -29,11 +30,11 @@ CASE_NEEDS_FULL_IDENTITY = frozenset({Role.CLERK, Role.OFFICER, Role.HEAD})
 _ROLE_ORDER = [Role.OFFICER, Role.HEAD, Role.CLERK, Role.ADMIN, Role.SUPERVISOR]
 
 
-def _is_subject(user: Any, subject: Applicant) -> bool:
+def _is_subject(user: User | AnonymousUser, subject: Applicant) -> bool:
     return subject.user_id is not None and subject.user_id == getattr(user, "pk", None)
 
 
-def may_unmask_case(user: Any, case: Any) -> bool:
+def may_unmask_case(user: User | AnonymousUser, case: Any) -> bool:
     """The applicant themself, or a case-work role in the receiving or handling leg."""
     if _is_subject(user, case.applicant):
         return True
@@ -43,7 +44,7 @@ def may_unmask_case(user: Any, case: Any) -> bool:
     )
 
 
-def may_unmask_licence(user: Any, licence: Any) -> bool:
+def may_unmask_licence(user: User | AnonymousUser, licence: Any) -> bool:
     """The holder, or the roles that need the full identity for the case the licence was
     issued in; without a case, the officer and head of the issuing jurisdiction."""
     if _is_subject(user, licence.holder):
@@ -53,7 +54,7 @@ def may_unmask_licence(user: Any, licence: Any) -> bool:
     return access.has_role(user, {Role.OFFICER, Role.HEAD}, licence.issuing_jurisdiction_id)
 
 
-def require_unmask_case(user: Any, case: Any) -> None:
+def require_unmask_case(user: User | AnonymousUser, case: Any) -> None:
     if not may_unmask_case(user, case):
         raise Forbidden(
             "您的角色无需查看该申请人的完整个人信息。",
@@ -62,7 +63,7 @@ def require_unmask_case(user: Any, case: Any) -> None:
         )
 
 
-def _reader_grant(user: Any, jurisdiction_ids: Iterable[int | None]) -> tuple[str, int | None]:
+def _reader_grant(user: User, jurisdiction_ids: Iterable[int | None]) -> tuple[str, int | None]:
     """The role and jurisdiction under which the user reads: the first jurisdiction of the
     case/licence where they hold a role, else their first grant."""
     grants = access.grants(user)
@@ -79,7 +80,7 @@ def _reader_grant(user: Any, jurisdiction_ids: Iterable[int | None]) -> tuple[st
 
 
 def record_read(
-    user: Any,
+    user: User | AnonymousUser,
     subject: Applicant,
     purpose: str,
     reference: str,
@@ -88,7 +89,7 @@ def record_read(
 ) -> PersonalDataRead | None:
     """Append one row (a single INSERT, no lock, in the caller's transaction if any).
     Not recorded when the person reads their own data or nobody is signed in."""
-    if not getattr(user, "is_authenticated", False) or _is_subject(user, subject):
+    if not isinstance(user, User) or _is_subject(user, subject):
         return None
     role, jurisdiction_id = _reader_grant(user, jurisdiction_ids)
     return PersonalDataRead.objects.create(
@@ -102,7 +103,9 @@ def record_read(
     )
 
 
-def record_case_read(user: Any, case: Any, channel: str) -> PersonalDataRead | None:
+def record_case_read(
+    user: User | AnonymousUser, case: Any, channel: str
+) -> PersonalDataRead | None:
     return record_read(
         user,
         case.applicant,
@@ -113,10 +116,10 @@ def record_case_read(user: Any, case: Any, channel: str) -> PersonalDataRead | N
     )
 
 
-def reads_of_me(user: Any, page_number: Any = 1, per_page: int = 20) -> Page:
+def reads_of_me(user: User | AnonymousUser, page_number: Any = 1, per_page: int = 20) -> Page:
     """The reads of the data of the applicants the signed-in account acts as, newest
     first. Scoped: only one's own; the reader's personal name is not part of the answer."""
-    access.require_authenticated(user)
+    user = access.signed_in(user)
     queryset = (
         PersonalDataRead.objects.filter(subject__user=user)
         .select_related("jurisdiction")
@@ -125,7 +128,9 @@ def reads_of_me(user: Any, page_number: Any = 1, per_page: int = 20) -> Page:
     return Paginator(queryset, per_page).get_page(page_number)
 
 
-def record_licence_read(user: Any, licence: Any, channel: str) -> PersonalDataRead | None:
+def record_licence_read(
+    user: User | AnonymousUser, licence: Any, channel: str
+) -> PersonalDataRead | None:
     return record_read(
         user,
         licence.holder,
@@ -136,7 +141,7 @@ def record_licence_read(user: Any, licence: Any, channel: str) -> PersonalDataRe
     )
 
 
-def require_unmask_licence(user: Any, licence: Any) -> None:
+def require_unmask_licence(user: User | AnonymousUser, licence: Any) -> None:
     if not may_unmask_licence(user, licence):
         raise Forbidden(
             "该电子证照含持证人完整身份信息,您的角色无需查看。",
@@ -145,7 +150,9 @@ def require_unmask_licence(user: Any, licence: Any) -> None:
         )
 
 
-def record_lookup(user: Any, subject: Applicant, channel: str) -> PersonalDataRead | None:
+def record_lookup(
+    user: User | AnonymousUser, subject: Applicant, channel: str
+) -> PersonalDataRead | None:
     """A found applicant at the window: the clerk learns who is registered under a full ID
     number (and their credit record), so the look-up counts as a read."""
     clerk_at = sorted(access.jurisdictions_with(user, {Role.CLERK}))

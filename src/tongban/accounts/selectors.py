@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 
 from tongban.accounts import access
@@ -32,7 +33,7 @@ def find_applicant(identifier: str) -> Applicant | None:
     )
 
 
-def readable_applicants(user: Any) -> QuerySet[Applicant]:
+def readable_applicants(user: User | AnonymousUser | None) -> QuerySet[Applicant]:
     """Staff (any role) and platform administrators may look applicants up; an applicant
     sees only the applicants their account acts as; anonymous callers see nothing."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
@@ -42,14 +43,14 @@ def readable_applicants(user: Any) -> QuerySet[Applicant]:
     return Applicant.objects.filter(user=user)
 
 
-def get_applicant_for(user: Any, pk: int) -> Applicant:
+def get_applicant_for(user: User | AnonymousUser, pk: int) -> Applicant:
     applicant = readable_applicants(user).filter(pk=pk).first()
     if applicant is None:
         raise not_found("applicant")
     return applicant
 
 
-def find_applicant_for(user: Any, identifier: str) -> Applicant:
+def find_applicant_for(user: User | AnonymousUser, identifier: str) -> Applicant:
     applicant = find_applicant(identifier)
     if applicant is None or not readable_applicants(user).filter(pk=applicant.pk).exists():
         raise not_found("applicant")

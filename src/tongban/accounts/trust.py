@@ -14,11 +14,11 @@ claim or a clerk's check raises the level.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
 
+from tongban.accounts.models import User
 from tongban.core.errors import Forbidden
 
 SELF_ASSERTED = 2
@@ -42,7 +42,7 @@ class TrustLevelTooLow(Forbidden):
     code = "trust_level_too_low"
 
 
-def level_of(user: Any) -> int:
+def level_of(user: User | AnonymousUser) -> int:
     if user is None or not getattr(user, "is_authenticated", False):
         return 0
     return int(getattr(user, "trust_level", SELF_ASSERTED) or SELF_ASSERTED)
@@ -53,11 +53,11 @@ def required_level(action: str) -> int:
     return minimums[action]
 
 
-def meets(user: Any, action: str) -> bool:
+def meets(user: User | AnonymousUser, action: str) -> bool:
     return level_of(user) >= required_level(action)
 
 
-def require_level(user: Any, action: str) -> None:
+def require_level(user: User | AnonymousUser, action: str) -> None:
     needed = required_level(action)
     if level_of(user) < needed:
         raise TrustLevelTooLow(
@@ -67,7 +67,7 @@ def require_level(user: Any, action: str) -> None:
         )
 
 
-def own_record_scope(user: Any, applicant_field: str = "applicant", submitter: str = "") -> Q:
+def own_record_scope(user: User, applicant_field: str = "applicant", submitter: str = "") -> Q:
     """The filter for rows (cases, licences) reached through the user's applicant records.
     Below the `own_records` level, only rows the account itself submitted; `submitter` is
     the lookup of the submitting account (empty: such rows are never the account's own)."""

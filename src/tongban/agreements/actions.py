@@ -21,11 +21,17 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from tongban.accounts.access import is_platform_admin, jurisdictions_with, require_authenticated
-from tongban.accounts.models import Role
+from tongban.accounts.access import (
+    is_platform_admin,
+    jurisdictions_with,
+    require_authenticated,
+    signed_in,
+)
+from tongban.accounts.models import Role, User
 from tongban.agreements.models import Agreement, AgreementEvent, AgreementItem, AgreementParty
 from tongban.agreements.selectors import readable_agreements
 from tongban.catalog.models import ServiceItem
@@ -249,7 +255,7 @@ def _forbidden() -> Forbidden:
     )
 
 
-def _may_manage(actor: Any, party_ids: set[int]) -> bool:
+def _may_manage(actor: User | AnonymousUser | None, party_ids: set[int]) -> bool:
     return is_platform_admin(actor) or bool(jurisdictions_with(actor, {Role.ADMIN}) & party_ids)
 
 
@@ -259,8 +265,8 @@ def _party_ids(agreement: Agreement) -> set[int]:
     )
 
 
-def _require_manager(actor: Any, agreement: Agreement) -> None:
-    require_authenticated(actor)
+def _require_manager(actor: User | AnonymousUser | None, agreement: Agreement) -> None:
+    actor = signed_in(actor)
     if _may_manage(actor, _party_ids(agreement)):
         return
     if readable_agreements(actor).filter(pk=agreement.pk).exists():
@@ -285,10 +291,12 @@ def _lock(agreement: Agreement) -> Agreement:
     return locked
 
 
-def _event(actor: Any, agreement: Agreement, action: str, note: str = "") -> AgreementEvent:
+def _event(
+    actor: User | AnonymousUser | None, agreement: Agreement, action: str, note: str = ""
+) -> AgreementEvent:
     return AgreementEvent.objects.create(
         agreement=agreement,
-        actor=actor if getattr(actor, "pk", None) else None,
+        actor=actor if isinstance(actor, User) else None,
         action=action,
         note=note[:255],
     )
@@ -326,7 +334,7 @@ def _summary(agreement: Agreement) -> dict[str, Any]:
 
 
 def create_agreement_draft(
-    actor: Any,
+    actor: User | AnonymousUser | None,
     *,
     code: str,
     title: str,
@@ -390,7 +398,7 @@ def create_agreement_draft(
     return agreement
 
 
-def new_agreement_version(actor: Any, agreement: Agreement) -> Agreement:
+def new_agreement_version(actor: User | AnonymousUser, agreement: Agreement) -> Agreement:
     """Copy a non-draft version, with parties, items and directions, into a new draft
     numbered after the newest version."""
     with transaction.atomic():
@@ -451,7 +459,7 @@ def new_agreement_version(actor: Any, agreement: Agreement) -> Agreement:
 
 
 def update_agreement_draft(
-    actor: Any,
+    actor: User | AnonymousUser,
     draft: Agreement,
     *,
     parties: Sequence[PartyInput] | None = None,
@@ -526,7 +534,7 @@ def _current_items(agreement: Agreement) -> list[dict[str, Any]]:
     ]
 
 
-def delete_agreement_draft(actor: Any, draft: Agreement) -> None:
+def delete_agreement_draft(actor: User | AnonymousUser, draft: Agreement) -> None:
     """Discard a draft (never a version that was ever active)."""
     with transaction.atomic():
         locked = _lock(draft)
@@ -539,7 +547,7 @@ def delete_agreement_draft(actor: Any, draft: Agreement) -> None:
         locked.delete()
 
 
-def activate_agreement(actor: Any, draft: Agreement) -> Agreement:
+def activate_agreement(actor: User | AnonymousUser | None, draft: Agreement) -> Agreement:
     """The draft takes effect; the version in effect so far (active or suspended)
     becomes superseded."""
     today = timezone.localdate()
@@ -621,7 +629,7 @@ def activate_agreement(actor: Any, draft: Agreement) -> Agreement:
 
 
 def _transition(
-    actor: Any,
+    actor: User | AnonymousUser,
     agreement: Agreement,
     *,
     allowed_from: tuple[str, ...],
@@ -658,7 +666,9 @@ def _transition(
     return locked
 
 
-def suspend_agreement(actor: Any, agreement: Agreement, reason: str = "") -> Agreement:
+def suspend_agreement(
+    actor: User | AnonymousUser, agreement: Agreement, reason: str = ""
+) -> Agreement:
     """Stop an active version for a while: it opens nothing until resumed."""
     return _transition(
         actor,
@@ -675,7 +685,9 @@ def suspend_agreement(actor: Any, agreement: Agreement, reason: str = "") -> Agr
     )
 
 
-def resume_agreement(actor: Any, agreement: Agreement, note: str = "") -> Agreement:
+def resume_agreement(
+    actor: User | AnonymousUser, agreement: Agreement, note: str = ""
+) -> Agreement:
     return _transition(
         actor,
         agreement,
@@ -691,7 +703,9 @@ def resume_agreement(actor: Any, agreement: Agreement, note: str = "") -> Agreem
     )
 
 
-def expire_agreement(actor: Any, agreement: Agreement, note: str = "") -> Agreement:
+def expire_agreement(
+    actor: User | AnonymousUser, agreement: Agreement, note: str = ""
+) -> Agreement:
     """End an active or suspended version now (valid_to becomes today if it was later)."""
     return _transition(
         actor,

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from tongban.accounts.access import (
@@ -20,7 +20,7 @@ from tongban.accounts.access import (
     jurisdictions_with,
     require_authenticated,
 )
-from tongban.accounts.models import Role
+from tongban.accounts.models import Role, User
 from tongban.agreements.models import Agreement, AgreementEvent, AgreementItem, AgreementParty
 from tongban.catalog.models import ItemImplementation, Mode, ServiceItem
 from tongban.catalog.selectors import published_implementations
@@ -173,7 +173,7 @@ def routes(item: ServiceItem, receiving: Jurisdiction, on: dt.date) -> list[Rout
 # ---------------------------------------------------------------- scoped reads
 
 
-def readable_agreements(user: Any) -> QuerySet[Agreement]:
+def readable_agreements(user: User | AnonymousUser) -> QuerySet[Agreement]:
     require_authenticated(user)
     qs = Agreement.objects.all()
     if is_platform_admin(user):
@@ -194,7 +194,9 @@ def readable_agreements(user: Any) -> QuerySet[Agreement]:
     return qs.filter(visible)
 
 
-def agreement_list(user: Any, party: Jurisdiction | None = None) -> QuerySet[Agreement]:
+def agreement_list(
+    user: User | AnonymousUser, party: Jurisdiction | None = None
+) -> QuerySet[Agreement]:
     """The list view: parties (with jurisdictions) prefetched, item count annotated."""
     qs = readable_agreements(user)
     if party is not None:
@@ -232,7 +234,9 @@ def _agreement_not_found(code: str) -> NotFound:
     )
 
 
-def get_agreement_for(user: Any, code: str, version: int | None = None) -> Agreement:
+def get_agreement_for(
+    user: User | AnonymousUser, code: str, version: int | None = None
+) -> Agreement:
     """One version of an agreement, with parties, items, directions and events loaded.
     Without `version`: the current one — the active version, else the suspended one,
     else the newest readable version (expired, superseded, then draft)."""
@@ -263,12 +267,12 @@ def get_agreement_for(user: Any, code: str, version: int | None = None) -> Agree
     )
 
 
-def agreement_versions(user: Any, code: str) -> list[Agreement]:
+def agreement_versions(user: User | AnonymousUser, code: str) -> list[Agreement]:
     """The readable versions of an agreement, newest first."""
     return list(readable_agreements(user).filter(code=code).order_by("-version"))
 
 
-def agreement_history(user: Any, code: str) -> list[AgreementEvent]:
+def agreement_history(user: User | AnonymousUser, code: str) -> list[AgreementEvent]:
     """Events of every readable version of an agreement, oldest first."""
     return list(
         AgreementEvent.objects.filter(agreement__in=readable_agreements(user).filter(code=code))

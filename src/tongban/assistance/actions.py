@@ -7,13 +7,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.utils import timezone
 
-from tongban.accounts.access import has_role, require_authenticated
-from tongban.accounts.models import Role
+from tongban.accounts.access import has_role, signed_in
+from tongban.accounts.models import Role, User
 from tongban.assistance.models import (
     STEP_ORDER,
     AssistanceRecord,
@@ -83,11 +83,13 @@ def _check_input(data: AssistanceInput, now: dt.datetime) -> tuple[list[str], dt
     return steps, consent_at
 
 
-def record_assistance(actor: Any, case_number: str, data: AssistanceInput) -> AssistanceRecord:
+def record_assistance(
+    actor: User | AnonymousUser, case_number: str, data: AssistanceInput
+) -> AssistanceRecord:
     """A window clerk of the case's receiving place (or, for an online case, of its
     handling place) records that they helped the applicant (帮办) or acted for them (代办),
     with the applicant's consent, for the given steps."""
-    require_authenticated(actor)
+    actor = signed_in(actor)
     now = timezone.now()
     steps, consent_at = _check_input(data, now)
     with transaction.atomic():
@@ -138,7 +140,7 @@ def record_assistance(actor: Any, case_number: str, data: AssistanceInput) -> As
     return record
 
 
-def may_record(user: Any, case: Case) -> bool:
+def may_record(user: User | AnonymousUser, case: Case) -> bool:
     """Whether the case page offers the form (the action decides)."""
     place = case.receiving_jurisdiction_id or case.handling_jurisdiction_id
     return bool(getattr(user, "is_authenticated", False)) and has_role(user, ASSIST_ROLES, place)

@@ -3,10 +3,10 @@ users who may see its case (cases.selectors.readable_cases)."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 
+from tongban.accounts.models import User
 from tongban.attachments.models import Attachment
 from tongban.cases.models import Case
 from tongban.core.errors import NotFound
@@ -17,7 +17,7 @@ def attachments_of(case: Case) -> QuerySet[Attachment]:
     return Attachment.objects.filter(case=case).order_by("uploaded_at", "id")
 
 
-def get_attachment_for(user: Any, pk: int) -> Attachment:
+def get_attachment_for(user: User | AnonymousUser, pk: int) -> Attachment:
     from tongban.cases.selectors import readable_cases
 
     attachment = (

@@ -6,12 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 from ninja import Status as Answer
 
 from tongban.accounts import personal_data
-from tongban.accounts.models import Applicant
+from tongban.accounts.models import Applicant, User
 from tongban.cases import actions, selectors
 from tongban.cases.actions import ActionInput
 from tongban.cases.application_forms import masked_form
@@ -270,7 +271,7 @@ def summary(case: Case, today: dt.date | None = None) -> dict[str, Any]:
     }
 
 
-def detail(user: Any, case: Case) -> dict[str, Any]:
+def detail(user: User | AnonymousUser, case: Case) -> dict[str, Any]:
     body = summary(case)
     available = actions.available_actions(user, case)
     body.update(

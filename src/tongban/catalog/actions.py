@@ -22,11 +22,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from tongban.accounts.access import is_platform_admin, require_authenticated
+from tongban.accounts.models import User
 from tongban.catalog.models import (
     BundlePart,
     ItemBundle,
@@ -250,7 +252,7 @@ def _jsonable(value: Any) -> Any:
 # ---------------------------------------------------------------- permissions
 
 
-def _require_platform_admin(actor: Any) -> None:
+def _require_platform_admin(actor: User | AnonymousUser | None) -> None:
     require_authenticated(actor)
     if not is_platform_admin(actor):
         raise Forbidden(
@@ -260,7 +262,9 @@ def _require_platform_admin(actor: Any) -> None:
         )
 
 
-def _require_manager(actor: Any, jurisdiction_id: int, *, hidden: bool = False) -> None:
+def _require_manager(
+    actor: User | AnonymousUser | None, jurisdiction_id: int, *, hidden: bool = False
+) -> None:
     """Platform admin, or admin of the implementing jurisdiction. `hidden`: the object
     is a draft the actor may not even see, so the refusal is a 404."""
     require_authenticated(actor)
@@ -299,7 +303,9 @@ def _lock_implementation(implementation: ItemImplementation) -> ItemImplementati
     return locked
 
 
-def _lock_draft(actor: Any, implementation: ItemImplementation) -> ItemImplementation:
+def _lock_draft(
+    actor: User | AnonymousUser, implementation: ItemImplementation
+) -> ItemImplementation:
     locked = _lock_implementation(implementation)
     _require_manager(actor, locked.jurisdiction_id, hidden=not locked.is_frozen)
     if locked.is_frozen:
@@ -311,7 +317,7 @@ def _lock_draft(actor: Any, implementation: ItemImplementation) -> ItemImplement
 
 
 def create_item(
-    actor: Any,
+    actor: User | AnonymousUser | None,
     *,
     code: str,
     name: str,
@@ -352,7 +358,9 @@ def create_item(
     return item
 
 
-def update_item(actor: Any, item: ServiceItem, **fields: Any) -> ServiceItem:
+def update_item(
+    actor: User | AnonymousUser | None, item: ServiceItem, **fields: Any
+) -> ServiceItem:
     """Change an item's name, type, department kind, flags. The code never changes (it is
     the key other systems and cases use)."""
     _require_platform_admin(actor)
@@ -382,7 +390,7 @@ def update_item(actor: Any, item: ServiceItem, **fields: Any) -> ServiceItem:
 
 
 def define_bundle(
-    actor: Any,
+    actor: User | AnonymousUser,
     *,
     code: str,
     name: str,
@@ -440,7 +448,7 @@ def define_bundle(
 
 
 def create_implementation_draft(
-    actor: Any,
+    actor: User | AnonymousUser,
     item: ServiceItem,
     jurisdiction: Jurisdiction,
     department: Department,
@@ -505,7 +513,7 @@ def _draft_exists() -> Conflict:
 
 
 def new_implementation_version(
-    actor: Any, implementation: ItemImplementation
+    actor: User | AnonymousUser, implementation: ItemImplementation
 ) -> ItemImplementation:
     """Copy a published (or retired) version, with its materials, into a new draft
     numbered after the newest version."""
@@ -556,7 +564,7 @@ def new_implementation_version(
 
 
 def update_draft(
-    actor: Any, implementation: ItemImplementation, **fields: Any
+    actor: User | AnonymousUser, implementation: ItemImplementation, **fields: Any
 ) -> ItemImplementation:
     """Change fields of a draft. Published and retired versions are frozen."""
     with transaction.atomic():
@@ -580,7 +588,9 @@ def update_draft(
     return draft
 
 
-def add_material(actor: Any, implementation: ItemImplementation, **fields: Any) -> Material:
+def add_material(
+    actor: User | AnonymousUser, implementation: ItemImplementation, **fields: Any
+) -> Material:
     with transaction.atomic():
         draft = _lock_draft(actor, implementation)
         if "position" not in fields:
@@ -601,7 +611,7 @@ def add_material(actor: Any, implementation: ItemImplementation, **fields: Any) 
     return material
 
 
-def update_material(actor: Any, material: Material, **fields: Any) -> Material:
+def update_material(actor: User | AnonymousUser, material: Material, **fields: Any) -> Material:
     with transaction.atomic():
         locked_material = Material.objects.filter(pk=material.pk).first()
         if locked_material is None:
@@ -626,7 +636,7 @@ def update_material(actor: Any, material: Material, **fields: Any) -> Material:
     return locked_material
 
 
-def remove_material(actor: Any, material: Material) -> None:
+def remove_material(actor: User | AnonymousUser, material: Material) -> None:
     with transaction.atomic():
         row = Material.objects.filter(pk=material.pk).first()
         if row is None:
@@ -639,7 +649,9 @@ def remove_material(actor: Any, material: Material) -> None:
 
 
 def set_materials(
-    actor: Any, implementation: ItemImplementation, materials: Sequence[Mapping[str, Any]]
+    actor: User | AnonymousUser,
+    implementation: ItemImplementation,
+    materials: Sequence[Mapping[str, Any]],
 ) -> list[Material]:
     """Replace a draft's checklist with `materials` (in order). A row with the `id` of an
     existing material of this draft updates it; rows not listed are removed."""
@@ -684,7 +696,7 @@ def set_materials(
     return kept
 
 
-def delete_draft(actor: Any, implementation: ItemImplementation) -> None:
+def delete_draft(actor: User | AnonymousUser, implementation: ItemImplementation) -> None:
     """Discard a draft (never a published or retired version)."""
     with transaction.atomic():
         draft = _lock_draft(actor, implementation)
@@ -692,7 +704,9 @@ def delete_draft(actor: Any, implementation: ItemImplementation) -> None:
         draft.delete()
 
 
-def publish_implementation(actor: Any, draft: ItemImplementation) -> ItemImplementation:
+def publish_implementation(
+    actor: User | AnonymousUser, draft: ItemImplementation
+) -> ItemImplementation:
     """The draft becomes the published version in force from today; the version
     published before it is retired (valid_to = today)."""
     today = timezone.localdate()
@@ -756,7 +770,9 @@ def _retire(implementation: ItemImplementation, today: dt.date) -> None:
     implementation.save(update_fields=["status", "valid_to", "updated_at"])
 
 
-def retire_implementation(actor: Any, implementation: ItemImplementation) -> ItemImplementation:
+def retire_implementation(
+    actor: User | AnonymousUser, implementation: ItemImplementation
+) -> ItemImplementation:
     """Stop offering the item in this jurisdiction: the published version is retired
     without a successor (valid_to = today). Open cases keep their version."""
     today = timezone.localdate()
@@ -793,7 +809,7 @@ class NewImplementation:
 
 
 def publish_first_versions(
-    actor: Any, rows: Sequence[NewImplementation]
+    actor: User | AnonymousUser | None, rows: Sequence[NewImplementation]
 ) -> list[ItemImplementation]:
     """Create and publish version 1 of many implementations at once (seeding, imports):
     each row passes the checks of `create_implementation_draft` and of
@@ -860,7 +876,7 @@ def publish_first_versions(
         AuditEvent.objects.bulk_create(
             [
                 AuditEvent(
-                    actor=actor if getattr(actor, "pk", None) else None,
+                    actor=actor if isinstance(actor, User) else None,
                     action="catalog.implementation.publish",
                     object_type=ItemImplementation._meta.label_lower,
                     object_id=str(implementation.pk),

@@ -5,14 +5,14 @@ admin and the admins of the implementing jurisdiction."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from tongban.accounts.access import is_platform_admin, jurisdictions_with, require_authenticated
-from tongban.accounts.models import Role
+from tongban.accounts.models import Role, User
 from tongban.catalog.models import ItemBundle, ItemImplementation, Material, Mode, ServiceItem
 from tongban.core.errors import NotFound
 from tongban.regions.models import Jurisdiction
@@ -57,19 +57,19 @@ def published_implementation(
     )
 
 
-def manageable_jurisdiction_ids(user: Any) -> set[int] | None:
+def manageable_jurisdiction_ids(user: User | AnonymousUser | None) -> set[int] | None:
     """Jurisdictions whose implementations `user` may edit; None means all (platform admin)."""
     if is_platform_admin(user):
         return None
     return jurisdictions_with(user, {Role.ADMIN})
 
 
-def readable_items(user: Any) -> QuerySet[ServiceItem]:
+def readable_items(user: User | AnonymousUser) -> QuerySet[ServiceItem]:
     require_authenticated(user)
     return ServiceItem.objects.all()
 
 
-def get_item_for(user: Any, code: str) -> ServiceItem:
+def get_item_for(user: User | AnonymousUser, code: str) -> ServiceItem:
     item = readable_items(user).filter(code=code).first()
     if item is None:
         raise NotFound(f"事项 {code} 不存在。", f"No service item {code}.", code="item_not_found")
@@ -88,7 +88,7 @@ def get_jurisdiction(code: str) -> Jurisdiction:
     return jurisdiction
 
 
-def readable_implementations(user: Any) -> QuerySet[ItemImplementation]:
+def readable_implementations(user: User | AnonymousUser) -> QuerySet[ItemImplementation]:
     """Published and retired versions for everyone logged in (cases refer to them);
     drafts only for those who may edit them."""
     require_authenticated(user)
@@ -99,7 +99,7 @@ def readable_implementations(user: Any) -> QuerySet[ItemImplementation]:
     return qs.filter(~Q(status=ItemImplementation.Status.DRAFT) | Q(jurisdiction_id__in=managed))
 
 
-def get_implementation_for(user: Any, pk: int) -> ItemImplementation:
+def get_implementation_for(user: User | AnonymousUser, pk: int) -> ItemImplementation:
     implementation = (
         readable_implementations(user)
         .filter(pk=pk)
@@ -117,7 +117,7 @@ def get_implementation_for(user: Any, pk: int) -> ItemImplementation:
 
 
 def search_items(
-    user: Any,
+    user: User | AnonymousUser,
     q: str | None = None,
     jurisdiction: Jurisdiction | None = None,
     department_kind: str | None = None,
@@ -175,7 +175,7 @@ def item_implementations(item: ServiceItem, on: dt.date | None = None) -> list[I
 
 
 def implementation_history(
-    item: ServiceItem, jurisdiction: Jurisdiction, user: Any
+    item: ServiceItem, jurisdiction: Jurisdiction, user: User | AnonymousUser
 ) -> QuerySet[ItemImplementation]:
     """Every version readable by `user` of one item in one jurisdiction, newest first."""
     return (

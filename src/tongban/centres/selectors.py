@@ -3,8 +3,8 @@ every centre; inactive windows are left out."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch, QuerySet
 
 from tongban.centres.models import ServiceCentre, Window
@@ -19,7 +19,7 @@ def active_windows() -> QuerySet[Window]:
 
 
 def readable_centres(
-    user: Any, jurisdiction: Jurisdiction | None = None
+    user: AbstractBaseUser | AnonymousUser, jurisdiction: Jurisdiction | None = None
 ) -> QuerySet[ServiceCentre]:
     """Service centres with their active windows (two queries whatever the length)."""
     require_authenticated(user)
@@ -33,7 +33,7 @@ def readable_centres(
     return centres.order_by("jurisdiction__code", "name", "pk")
 
 
-def get_jurisdiction_detail_for(user: Any, code: str) -> Jurisdiction:
+def get_jurisdiction_detail_for(user: AbstractBaseUser | AnonymousUser, code: str) -> Jurisdiction:
     """One jurisdiction (active or not) with its region chain, departments and service
     centres (with their active windows) loaded; NotFound for an unknown code."""
     require_authenticated(user)

@@ -7,11 +7,12 @@ import datetime as dt
 import re
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.utils import timezone
 
-from tongban.accounts.access import has_role, require_authenticated
-from tongban.accounts.models import Role
+from tongban.accounts.access import has_role, require_authenticated, signed_in
+from tongban.accounts.models import Role, User
 from tongban.consultations.models import Consultation, ConsultationChannel, ConsultationEvent
 from tongban.consultations.selectors import applicant_by_id, item_by_code, readable_consultations
 from tongban.core.errors import Conflict, Forbidden, Invalid, not_found
@@ -34,7 +35,7 @@ def _append_event(
     consultation: Consultation,
     action: str,
     from_status: str,
-    actor: Any,
+    actor: User | AnonymousUser,
     jurisdiction: Jurisdiction | None,
     at: dt.datetime,
     note: str = "",
@@ -47,7 +48,7 @@ def _append_event(
         action=action,
         from_status=from_status,
         to_status=consultation.status,
-        actor=actor if getattr(actor, "pk", None) else None,
+        actor=actor if isinstance(actor, User) else None,
         actor_jurisdiction=jurisdiction,
         at=at,
         note=note,
@@ -55,7 +56,7 @@ def _append_event(
     )
 
 
-def _require_writer(actor: Any, jurisdiction_id: int | None) -> None:
+def _require_writer(actor: User | AnonymousUser, jurisdiction_id: int | None) -> None:
     if not has_role(actor, CONSULTATION_WRITE_ROLES, jurisdiction_id):
         raise Forbidden(
             "只有该管辖地的窗口或业务人员可以办理咨询。",
@@ -64,7 +65,7 @@ def _require_writer(actor: Any, jurisdiction_id: int | None) -> None:
         )
 
 
-def _locked(actor: Any, consultation_id: int) -> Consultation:
+def _locked(actor: User | AnonymousUser, consultation_id: int) -> Consultation:
     """The consultation, locked, if the actor may see it at all (else 404)."""
     visible = readable_consultations(actor).filter(pk=consultation_id).values_list("pk", flat=True)
     row = (
@@ -92,7 +93,7 @@ def _clean_text(value: str, field: str, zh_name: str, limit: int | None = None) 
 
 
 def record_consultation(
-    actor: Any,
+    actor: User | AnonymousUser,
     *,
     jurisdiction: str,
     channel: str,
@@ -108,7 +109,7 @@ def record_consultation(
     """登记咨询 at the `jurisdiction` code (which becomes its owner under 首问负责), about
     the `item` code if any, asked by the applicant `applicant_id` if known. With an
     `answer` the consultation is answered on the spot."""
-    require_authenticated(actor)
+    actor = signed_in(actor)
     place = jurisdiction_by_code(jurisdiction, "jurisdiction")
     _require_writer(actor, place.pk)
     service_item = item_by_code(actor, item)
@@ -162,7 +163,7 @@ def record_consultation(
 
 
 def forward_consultation(
-    actor: Any, consultation_id: int, to_jurisdiction: str, note: str = ""
+    actor: User | AnonymousUser, consultation_id: int, to_jurisdiction: str, note: str = ""
 ) -> Consultation:
     """转办: ask the jurisdiction with the code `to_jurisdiction` for the answer. The first
     jurisdiction stays the owner and keeps tracking it until it is answered and closed."""
@@ -207,7 +208,9 @@ def forward_consultation(
     return consultation
 
 
-def answer_consultation(actor: Any, consultation_id: int, answer: str) -> Consultation:
+def answer_consultation(
+    actor: User | AnonymousUser, consultation_id: int, answer: str
+) -> Consultation:
     """答复, by the owner or by the jurisdiction it was forwarded to."""
     require_authenticated(actor)
     answer = _clean_text(answer, "answer", "答复内容")
@@ -237,7 +240,9 @@ def answer_consultation(actor: Any, consultation_id: int, answer: str) -> Consul
     return consultation
 
 
-def close_consultation(actor: Any, consultation_id: int, note: str = "") -> Consultation:
+def close_consultation(
+    actor: User | AnonymousUser, consultation_id: int, note: str = ""
+) -> Consultation:
     """办结, by the owner only. An unanswered consultation can be closed only with a reason
     (e.g. the caller could not be reached)."""
     require_authenticated(actor)

@@ -7,10 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 
 from tongban.accounts.access import is_platform_admin, jurisdictions_with, require_authenticated
-from tongban.accounts.models import Applicant
+from tongban.accounts.models import Applicant, User
 from tongban.accounts.selectors import readable_applicants
 from tongban.catalog.models import ServiceItem
 from tongban.catalog.selectors import readable_items
@@ -20,7 +21,7 @@ from tongban.core.inputs import choice_filter
 from tongban.regions.models import Jurisdiction
 
 
-def readable_consultations(user: Any) -> QuerySet[Consultation]:
+def readable_consultations(user: User | AnonymousUser) -> QuerySet[Consultation]:
     require_authenticated(user)
     qs = Consultation.objects.all()
     if is_platform_admin(user):
@@ -33,7 +34,7 @@ def readable_consultations(user: Any) -> QuerySet[Consultation]:
 
 
 def list_consultations(
-    user: Any,
+    user: User | AnonymousUser,
     *,
     status: str | None = None,
     jurisdiction_code: str | None = None,
@@ -68,7 +69,7 @@ def list_consultations(
     )
 
 
-def get_consultation_for(user: Any, consultation_id: int) -> Consultation:
+def get_consultation_for(user: User | AnonymousUser, consultation_id: int) -> Consultation:
     row = (
         readable_consultations(user)
         .select_related("jurisdiction", "forwarded_to", "item", "answered_in")

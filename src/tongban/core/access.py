@@ -4,11 +4,12 @@ question is `tongban.accounts.access`."""
 
 from __future__ import annotations
 
-from typing import Any
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 
 from tongban.core.errors import NotAuthenticated
 
 
-def require_authenticated(user: Any) -> None:
+def require_authenticated(user: AbstractBaseUser | AnonymousUser | None) -> None:
     if user is None or not getattr(user, "is_authenticated", False):
         raise NotAuthenticated("请先登录。", "Please log in first.")

@@ -2,13 +2,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.db import models
 
 from tongban.core.models import AuditEvent
 
 
 def record_audit(
-    actor: Any,
+    actor: AbstractBaseUser | AnonymousUser | None,
     action: str,
     obj: models.Model,
     summary: str = "",
@@ -16,7 +18,7 @@ def record_audit(
 ) -> AuditEvent:
     """Append an audit row in the caller's transaction (so it commits or rolls back with it)."""
     return AuditEvent.objects.create(
-        actor=actor if getattr(actor, "pk", None) else None,
+        actor_id=actor.pk if actor is not None else None,
         action=action,
         object_type=obj._meta.label_lower,
         object_id=str(obj.pk),

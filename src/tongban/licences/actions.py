@@ -11,12 +11,13 @@ from zoneinfo import ZoneInfo
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from tongban.accounts.access import has_role, is_platform_admin, jurisdictions_with
-from tongban.accounts.models import Role
+from tongban.accounts.models import Role, User
 from tongban.core.audit import record_audit
 from tongban.core.errors import Conflict, Forbidden, Invalid, not_found
 from tongban.licences import pki, sm2
@@ -67,7 +68,10 @@ def _key_algorithm(certificate: x509.Certificate) -> str:
 
 
 def _register_certificate(
-    actor: Any, kind: str, jurisdiction: Jurisdiction | None, certificate: x509.Certificate
+    actor: User | AnonymousUser | None,
+    kind: str,
+    jurisdiction: Jurisdiction | None,
+    certificate: x509.Certificate,
 ) -> SigningKey | None:
     serial = f"{certificate.serial_number:x}"
     if SigningKey.objects.filter(serial=serial).exists():
@@ -95,7 +99,9 @@ def _register_certificate(
     return row
 
 
-def _register_sm2(actor: Any, jurisdiction: Jurisdiction, public_hex: str) -> SigningKey | None:
+def _register_sm2(
+    actor: User | AnonymousUser | None, jurisdiction: Jurisdiction, public_hex: str
+) -> SigningKey | None:
     serial = sm2.key_id(public_hex)
     if SigningKey.objects.filter(serial=serial).exists():
         return None
@@ -117,7 +123,7 @@ def _register_sm2(actor: Any, jurisdiction: Jurisdiction, public_hex: str) -> Si
 
 
 def setup_pki(
-    actor: Any = None,
+    actor: User | AnonymousUser | None = None,
     *,
     jurisdictions: list[Jurisdiction] | None = None,
     key_type: str = "rsa",
@@ -169,7 +175,7 @@ def setup_pki(
 
 
 def set_data_signature_algorithm(
-    actor: Any, jurisdiction: Jurisdiction, algorithm: str
+    actor: User | AnonymousUser, jurisdiction: Jurisdiction, algorithm: str
 ) -> SigningProfile:
     """Choose X.509 (RSA/ECDSA) or SM2/SM3 for the data signatures of a jurisdiction's
     licences. Platform admins and the jurisdiction's admins only."""
@@ -284,7 +290,11 @@ def _fields_from_events(case: Case) -> dict[str, Any]:
 
 
 def issue_licence_for_case(
-    case: Case, actor: Any, *, fields: dict[str, Any] | None = None, holder: Any = None
+    case: Case,
+    actor: User | AnonymousUser | None,
+    *,
+    fields: dict[str, Any] | None = None,
+    holder: Any = None,
 ) -> Licence:
     """Issue the e-licence that is the result of `case`, signed by the handling
     jurisdiction: identifier, structured data with a detached signature, PDF with a PAdES
@@ -393,7 +403,7 @@ def issue_licence_for_case(
             pdf_sha256=hashlib.sha256(pdf).hexdigest(),
             status=Licence.Status.VALID,
             issued_at=now,
-            issued_by=actor if getattr(actor, "pk", None) else None,
+            issued_by=actor if isinstance(actor, User) else None,
         )
         record_audit(
             actor,
@@ -408,7 +418,7 @@ def issue_licence_for_case(
 # ---- revocation -------------------------------------------------------------------------
 
 
-def revoke_licence(actor: Any, licence: Licence, reason: str) -> Licence:
+def revoke_licence(actor: User | AnonymousUser, licence: Licence, reason: str) -> Licence:
     """Revoke (吊销/撤销) a valid licence with a reason. Heads and admins of the issuing
     jurisdiction, or a platform admin. Staff of other jurisdictions get 404."""
     reason = (reason or "").strip()
@@ -439,7 +449,7 @@ def revoke_licence(actor: Any, licence: Licence, reason: str) -> Licence:
         locked.status = Licence.Status.REVOKED
         locked.revoked_at = timezone.now()
         locked.revocation_reason = reason
-        locked.revoked_by = actor if getattr(actor, "pk", None) else None
+        locked.revoked_by = actor if isinstance(actor, User) else None
         locked.save(update_fields=["status", "revoked_at", "revocation_reason", "revoked_by"])
         record_audit(actor, "licence.revoke", locked, reason[:200], {"reason": reason})
     return locked

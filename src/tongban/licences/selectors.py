@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 
 from tongban.accounts import trust
@@ -15,8 +16,9 @@ from tongban.accounts.access import (
     is_platform_admin,
     is_staff_member,
     jurisdictions_with,
-    require_authenticated,
+    signed_in,
 )
+from tongban.accounts.models import User
 from tongban.core.crypto import blind_index
 from tongban.core.errors import not_found
 from tongban.licences.identifiers import is_valid_identifier
@@ -206,10 +208,10 @@ def valid_licences_of(applicant: Any) -> QuerySet[Licence]:
     )
 
 
-def readable_licences(user: Any) -> QuerySet[Licence]:
+def readable_licences(user: User | AnonymousUser) -> QuerySet[Licence]:
     """Platform admins: all; staff: licences issued in their jurisdictions; applicants:
     their own (by portal account)."""
-    require_authenticated(user)
+    user = signed_in(user)
     base = Licence.objects.select_related("issuing_jurisdiction", "holder").defer("pdf")
     if is_platform_admin(user):
         return base
@@ -218,14 +220,14 @@ def readable_licences(user: Any) -> QuerySet[Licence]:
     return base.filter(trust.own_record_scope(user, "holder", "case__submitted_by"))
 
 
-def get_licence_for(user: Any, identifier: str) -> Licence:
+def get_licence_for(user: User | AnonymousUser, identifier: str) -> Licence:
     licence = readable_licences(user).filter(identifier=identifier).first()
     if licence is None:
         raise not_found("licence")
     return licence
 
 
-def get_licence_pdf_for(user: Any, identifier: str) -> tuple[Licence, bytes]:
+def get_licence_pdf_for(user: User | AnonymousUser, identifier: str) -> tuple[Licence, bytes]:
     licence = get_licence_for(user, identifier)
     pdf = Licence.objects.filter(pk=licence.pk).values_list("pdf", flat=True).get()
     return licence, bytes(pdf)
@@ -235,7 +237,7 @@ def issued_on(licence: Licence) -> dt.date:
     return licence.issued_at.astimezone(SHANGHAI).date()
 
 
-def get_printed_licence_pdf_for(user: Any, number: str) -> tuple[Licence, bytes]:
+def get_printed_licence_pdf_for(user: User | AnonymousUser, number: str) -> tuple[Licence, bytes]:
     """异地打照: the receiving window's clerks get the PDF of a case's licence once they
     have printed it through the `print_licence` action (which verified it and recorded
     the copy). Anyone else, or before the print, gets 404 — the licence stays readable

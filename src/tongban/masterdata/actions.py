@@ -12,13 +12,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 
 from tongban.accounts.access import has_role, is_platform_admin
-from tongban.accounts.models import Role
+from tongban.accounts.models import Role, User
 from tongban.core.audit import record_audit
 from tongban.core.errors import Conflict, Forbidden, Invalid
 from tongban.regions.calendar import MAX_CALENDAR_YEAR, MIN_CALENDAR_YEAR
@@ -36,7 +37,9 @@ M = TypeVar("M", bound=models.Model)
 # ---- who may edit -----------------------------------------------------------------------
 
 
-def may_edit_jurisdiction_data(user: Any, jurisdiction_id: int | None) -> bool:
+def may_edit_jurisdiction_data(
+    user: User | AnonymousUser | None, jurisdiction_id: int | None
+) -> bool:
     """National data (jurisdiction None): platform administrators only. Data of one
     jurisdiction: platform administrators and that jurisdiction's administrators.
     `user=None` is the system (management commands)."""
@@ -47,7 +50,7 @@ def may_edit_jurisdiction_data(user: Any, jurisdiction_id: int | None) -> bool:
     return jurisdiction_id is not None and has_role(user, [Role.ADMIN], jurisdiction_id)
 
 
-def _require_editor(user: Any, jurisdiction_id: int | None) -> None:
+def _require_editor(user: User | AnonymousUser | None, jurisdiction_id: int | None) -> None:
     if not may_edit_jurisdiction_data(user, jurisdiction_id):
         if jurisdiction_id is None:
             raise Forbidden(
@@ -96,7 +99,7 @@ def _check_note(note: str, limit: int) -> str:
 
 
 def set_calendar_day(
-    actor: Any,
+    actor: User | AnonymousUser | None,
     *,
     day: dt.date,
     is_working_day: bool,
@@ -148,7 +151,7 @@ def set_calendar_day(
 
 
 def remove_calendar_day(
-    actor: Any, *, day: dt.date, jurisdiction: Jurisdiction | None = None
+    actor: User | AnonymousUser | None, *, day: dt.date, jurisdiction: Jurisdiction | None = None
 ) -> bool:
     """Remove the override for `day`; the date then follows the next rule in the
     resolution order. Returns False when there was nothing to remove."""
@@ -173,7 +176,7 @@ def remove_calendar_day(
 
 
 def declare_calendar_year(
-    actor: Any,
+    actor: User | AnonymousUser | None,
     *,
     year: int,
     jurisdiction: Jurisdiction | None = None,
@@ -225,7 +228,7 @@ def declare_calendar_year(
 
 
 def withdraw_calendar_year(
-    actor: Any, *, year: int, jurisdiction: Jurisdiction | None = None
+    actor: User | AnonymousUser | None, *, year: int, jurisdiction: Jurisdiction | None = None
 ) -> bool:
     """Withdraw a year declaration (its CalendarDay rows stay). Returns False when there
     was nothing to withdraw."""
@@ -267,7 +270,7 @@ class CalendarLoadResult:
 
 
 def load_calendar_year(
-    actor: Any,
+    actor: User | AnonymousUser | None,
     *,
     year: int,
     entries: Sequence[CalendarEntry],
@@ -357,7 +360,9 @@ def _field_values(obj: models.Model, names: Iterable[str]) -> dict[str, str]:
     return values
 
 
-def save_master_record(actor: Any, obj: M, *, changed_fields: Iterable[str] | None = None) -> M:
+def save_master_record(
+    actor: User | AnonymousUser | None, obj: M, *, changed_fields: Iterable[str] | None = None
+) -> M:
     """Create or update a region, jurisdiction, department, service centre or window.
     National records (regions, jurisdictions) need a platform administrator; the others
     also a jurisdiction administrator of both the old and the new jurisdiction."""
@@ -397,7 +402,7 @@ def save_master_record(actor: Any, obj: M, *, changed_fields: Iterable[str] | No
     return obj
 
 
-def delete_master_record(actor: Any, obj: models.Model) -> None:
+def delete_master_record(actor: User | AnonymousUser, obj: models.Model) -> None:
     """Delete a master record; rows that other data still refers to (PROTECT) cannot be
     deleted and raise Conflict."""
     _require_editor(actor, _jurisdiction_id_of(obj))

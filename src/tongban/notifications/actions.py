@@ -8,10 +8,12 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 
+from tongban.accounts.models import User
 from tongban.core.audit import record_audit
 from tongban.core.errors import not_found
 from tongban.notifications.models import OutboxDelivery, OutboxMessage
@@ -58,7 +60,7 @@ def queue_applicant_notification(
 
 
 def queue_staff_notification(
-    user: Any, case: Any, template: str, context: dict[str, Any]
+    user: User, case: Any, template: str, context: dict[str, Any]
 ) -> OutboxMessage:
     """Write a notification for a staff member (e.g. an overdue warning) in the caller's
     transaction; delivered by the same worker, to the user's e-mail and mobile."""
@@ -97,7 +99,9 @@ def _notify() -> None:
         logger.debug("wake_worker: notify failed", exc_info=True)
 
 
-def _locked_readable(actor: Any, message_ids: Iterable[int]) -> list[OutboxMessage]:
+def _locked_readable(
+    actor: User | AnonymousUser, message_ids: Iterable[int]
+) -> list[OutboxMessage]:
     ids = sorted({int(i) for i in message_ids})
     messages = list(
         readable_outbox_messages(actor).select_for_update(of=("self",)).filter(id__in=ids)
@@ -107,7 +111,7 @@ def _locked_readable(actor: Any, message_ids: Iterable[int]) -> list[OutboxMessa
     return messages
 
 
-def resend_messages(actor: Any, message_ids: Iterable[int]) -> int:
+def resend_messages(actor: User | AnonymousUser, message_ids: Iterable[int]) -> int:
     """重新发送: failed channels, and in-doubt channels the operator found undelivered, go
     back to the queue with fresh attempts. Channels already sent are never sent again.
     Messages in another state are left alone. Returns how many were re-queued."""
@@ -142,7 +146,7 @@ def resend_messages(actor: Any, message_ids: Iterable[int]) -> int:
     return count
 
 
-def confirm_delivered(actor: Any, message_ids: Iterable[int]) -> int:
+def confirm_delivered(actor: User | AnonymousUser, message_ids: Iterable[int]) -> int:
     """确认已送达: the operator found the in-doubt channel's reference (Message-ID) in the
     server's log, so it did arrive: mark it sent. Returns how many messages changed."""
     count = 0

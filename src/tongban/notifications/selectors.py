@@ -4,16 +4,15 @@ nobody else sees any (messages carry applicants' contact data)."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 
 from tongban.accounts.access import is_platform_admin, jurisdictions_with, require_authenticated
-from tongban.accounts.models import Role
+from tongban.accounts.models import Role, User
 from tongban.notifications.models import OutboxMessage
 
 
-def readable_outbox_messages(user: Any) -> QuerySet[OutboxMessage]:
+def readable_outbox_messages(user: User | AnonymousUser) -> QuerySet[OutboxMessage]:
     require_authenticated(user)
     messages = OutboxMessage.objects.select_related("case", "applicant")
     if is_platform_admin(user):

@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.utils import timezone
 
@@ -20,8 +21,9 @@ from tongban.accounts.access import (
     is_platform_admin,
     require_authenticated,
     roles_in,
+    signed_in,
 )
-from tongban.accounts.models import Role
+from tongban.accounts.models import Role, User
 from tongban.cases.models import Case, Status
 from tongban.consultations.models import Consultation
 from tongban.core.audit import record_audit
@@ -168,7 +170,7 @@ def rectification_due(jurisdiction: Any, opened_on: dt.date) -> dt.date:
 def _append(
     rating: Rating,
     action: str,
-    actor: Any,
+    actor: User | AnonymousUser | None,
     at: dt.datetime,
     role: str = "",
     note: str = "",
@@ -180,7 +182,7 @@ def _append(
         rating=rating,
         seq=rating.event_count,
         action=action,
-        actor=actor if getattr(actor, "pk", None) else None,
+        actor=actor if isinstance(actor, User) else None,
         actor_role=role,
         at=at,
         note=note,
@@ -351,7 +353,7 @@ def _lock_consultation(filters: dict[str, Any]) -> Consultation | None:
 
 
 def submit_rating(
-    actor: Any,
+    actor: User | AnonymousUser,
     case_number: str | None = None,
     *,
     consultation_id: int | None = None,
@@ -363,7 +365,7 @@ def submit_rating(
 ) -> Rating:
     """The applicant rates, in the portal, a case that is over (completed, refused or
     withdrawn) or a closed consultation, once, within the rating period."""
-    require_authenticated(actor)
+    actor = signed_in(actor)
     comment = _check_level(level, comment)
     if (case_number is None) == (consultation_id is None):
         raise Invalid(
@@ -634,7 +636,7 @@ def submit_link_rating(
     return rating
 
 
-def _locked_task(actor: Any, rectification_id: int) -> Rectification:
+def _locked_task(actor: User, rectification_id: int) -> Rectification:
     visible = list(
         readable_rectifications(actor).filter(pk=rectification_id).values_list("pk", flat=True)
     )
@@ -649,7 +651,7 @@ def _locked_task(actor: Any, rectification_id: int) -> Rectification:
     return task
 
 
-def _role_for(actor: Any, roles: frozenset[str], jurisdiction_id: int) -> str:
+def _role_for(actor: User, roles: frozenset[str], jurisdiction_id: int) -> str:
     held = sorted(roles_in(actor, jurisdiction_id) & roles)
     if not held:
         raise Forbidden(
@@ -680,10 +682,10 @@ def _require_status(task: Rectification, *allowed: str) -> None:
 
 
 def record_callback(
-    actor: Any, rectification_id: int, *, reached: bool, note: str
+    actor: User | AnonymousUser, rectification_id: int, *, reached: bool, note: str
 ) -> Rectification:
     """回访: record the call to the rater (named ratings only have someone to call)."""
-    require_authenticated(actor)
+    actor = signed_in(actor)
     note = _need(note, "note", "回访记录")
     with transaction.atomic():
         task = _locked_task(actor, rectification_id)
@@ -704,11 +706,11 @@ def record_callback(
 
 
 def resolve_rectification(
-    actor: Any, rectification_id: int, *, outcome: str, note: str
+    actor: User | AnonymousUser, rectification_id: int, *, outcome: str, note: str
 ) -> Rectification:
     """整改办结: the outcome (fixed at once, fixed by the deadline, or explained). A named
     rating must have been called back first."""
-    require_authenticated(actor)
+    actor = signed_in(actor)
     note = _need(note, "note", "整改说明")
     if outcome not in Rectification.Outcome.values:
         raise Invalid("整改结果不正确。", "Unknown outcome.", details={"outcome": outcome})
@@ -742,9 +744,11 @@ def resolve_rectification(
     return task
 
 
-def appeal_rectification(actor: Any, rectification_id: int, *, reason: str) -> Rectification:
+def appeal_rectification(
+    actor: User | AnonymousUser, rectification_id: int, *, reason: str
+) -> Rectification:
     """申诉: the rated jurisdiction says the rating is mistaken or malicious. Once per task."""
-    require_authenticated(actor)
+    actor = signed_in(actor)
     reason = _need(reason, "reason", "申诉理由")
     with transaction.atomic():
         task = _locked_task(actor, rectification_id)
@@ -764,10 +768,12 @@ def appeal_rectification(actor: Any, rectification_id: int, *, reason: str) -> R
     return task
 
 
-def review_appeal(actor: Any, rectification_id: int, *, decision: str, note: str) -> Rectification:
+def review_appeal(
+    actor: User | AnonymousUser, rectification_id: int, *, decision: str, note: str
+) -> Rectification:
     """复核, by a supervisor of the rated jurisdiction or a platform admin. `annul` voids the
     rating (it leaves every count); `reject` sends the task back to rectification."""
-    require_authenticated(actor)
+    actor = signed_in(actor)
     note = _need(note, "note", "复核意见")
     if decision not in Rectification.ReviewDecision.values:
         raise Invalid("复核结论不正确。", "Unknown decision.", details={"decision": decision})
@@ -808,11 +814,11 @@ def _rate(part: int, whole: int) -> Decimal:
     return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
-def publish_monthly_summary(actor: Any, month: dt.date) -> list[MonthlySummary]:
+def publish_monthly_summary(actor: User | AnonymousUser, month: dt.date) -> list[MonthlySummary]:
     """结果公开: freeze the month's figures per rated jurisdiction (platform admins only).
     Publishing a month again replaces its rows. Annulled ratings are not counted as ratings
     (they are listed under `annulled`)."""
-    require_authenticated(actor)
+    actor = signed_in(actor)
     if not is_platform_admin(actor):
         raise Forbidden(
             "只有平台管理员可以发布评价公示。",

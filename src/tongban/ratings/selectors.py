@@ -13,12 +13,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from tongban.accounts import trust
-from tongban.accounts.access import is_platform_admin, jurisdictions_with, require_authenticated
-from tongban.accounts.models import Role
+from tongban.accounts.access import (
+    is_platform_admin,
+    jurisdictions_with,
+    require_authenticated,
+    signed_in,
+)
+from tongban.accounts.models import Role, User
 from tongban.cases.models import Case, CaseEvent, Status
 from tongban.consultations.models import Consultation, ConsultationEvent
 from tongban.core.errors import Forbidden, not_found
@@ -42,8 +48,8 @@ def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return start, end
 
 
-def readable_ratings(user: Any) -> QuerySet[Rating]:
-    require_authenticated(user)
+def readable_ratings(user: User | AnonymousUser) -> QuerySet[Rating]:
+    user = signed_in(user)
     qs = Rating.objects.all()
     if is_platform_admin(user):
         return qs
@@ -65,7 +71,7 @@ def readable_ratings(user: Any) -> QuerySet[Rating]:
 
 
 def list_ratings(
-    user: Any,
+    user: User | AnonymousUser,
     *,
     jurisdiction_code: str | None = None,
     level: int | None = None,
@@ -97,7 +103,7 @@ def list_ratings(
     ).order_by("-rated_at", "-id")
 
 
-def get_rating_for(user: Any, rating_id: int) -> Rating:
+def get_rating_for(user: User | AnonymousUser, rating_id: int) -> Rating:
     row = (
         readable_ratings(user)
         .select_related(
@@ -116,7 +122,7 @@ def get_rating_for(user: Any, rating_id: int) -> Rating:
     return row
 
 
-def rating_of_case(user: Any, case_number: str) -> Rating:
+def rating_of_case(user: User | AnonymousUser, case_number: str) -> Rating:
     row = (
         readable_ratings(user)
         .select_related("case", "case__item", "target_jurisdiction", "rater")
@@ -145,7 +151,7 @@ def is_rectification_overdue(task: Rectification, today: dt.date | None = None) 
     return task.status in OPEN_RECTIFICATION_STATES and task.due_date < today
 
 
-def readable_rectifications(user: Any) -> QuerySet[Rectification]:
+def readable_rectifications(user: User | AnonymousUser) -> QuerySet[Rectification]:
     require_authenticated(user)
     qs = Rectification.objects.all()
     if is_platform_admin(user):
@@ -157,7 +163,7 @@ def readable_rectifications(user: Any) -> QuerySet[Rectification]:
 
 
 def list_rectifications(
-    user: Any,
+    user: User | AnonymousUser,
     *,
     status: str | None = None,
     jurisdiction_code: str | None = None,
@@ -182,7 +188,7 @@ def list_rectifications(
     ).order_by("due_date", "id")
 
 
-def get_rectification_for(user: Any, rectification_id: int) -> Rectification:
+def get_rectification_for(user: User | AnonymousUser, rectification_id: int) -> Rectification:
     row = (
         readable_rectifications(user)
         .select_related(
@@ -248,10 +254,10 @@ def may_rate(user: Any, service: Case | Consultation) -> bool:
     return over and rater_cases(user).filter(pk=service.pk).exists()
 
 
-def applicant_case(user: Any, case_number: str) -> Case:
+def applicant_case(user: User | AnonymousUser, case_number: str) -> Case:
     """The caller's own case (as its applicant) for the rating page; anyone else's case,
     or a case that does not exist, is NotFound (existence is not disclosed)."""
-    require_authenticated(user)
+    user = signed_in(user)
     case = (
         rater_cases(user)
         .filter(number=case_number)
@@ -263,9 +269,9 @@ def applicant_case(user: Any, case_number: str) -> Case:
     return case
 
 
-def applicant_consultation(user: Any, consultation_id: int) -> Consultation:
+def applicant_consultation(user: User | AnonymousUser, consultation_id: int) -> Consultation:
     """The caller's own consultation (as its linked applicant), else NotFound."""
-    require_authenticated(user)
+    user = signed_in(user)
     row = (
         rater_consultations(user)
         .filter(pk=consultation_id)
@@ -277,7 +283,7 @@ def applicant_consultation(user: Any, consultation_id: int) -> Consultation:
     return row
 
 
-def own_rating(user: Any, service: Case | Consultation) -> Rating | None:
+def own_rating(user: User | AnonymousUser, service: Case | Consultation) -> Rating | None:
     """The rating of the caller's case or consultation, if it was rated (the applicant sees
     it, annulled or not, whichever channel it came through)."""
     field = "consultation" if isinstance(service, Consultation) else "case"
@@ -299,11 +305,11 @@ def service_rating(service: Case | Consultation) -> Rating | None:
     )
 
 
-def completed_cases_of(user: Any, since: dt.datetime) -> QuerySet[Case]:
+def completed_cases_of(user: User | AnonymousUser, since: dt.datetime) -> QuerySet[Case]:
     """The caller's cases that ended (completed, refused, withdrawn) and changed since
     `since`, newest first, with their rating if any (for the list of services the
     applicant may rate; the rating period itself is checked per case)."""
-    require_authenticated(user)
+    user = signed_in(user)
     return (
         rater_cases(user)
         .filter(
@@ -315,9 +321,11 @@ def completed_cases_of(user: Any, since: dt.datetime) -> QuerySet[Case]:
     )
 
 
-def closed_consultations_of(user: Any, since: dt.datetime) -> QuerySet[Consultation]:
+def closed_consultations_of(
+    user: User | AnonymousUser, since: dt.datetime
+) -> QuerySet[Consultation]:
     """The caller's consultations closed since `since`, with their rating if any."""
-    require_authenticated(user)
+    user = signed_in(user)
     return (
         rater_consultations(user)
         .filter(status=Consultation.Status.CLOSED, closed_at__gte=since)
@@ -378,7 +386,7 @@ def pad_services(clerk: Any, since: dt.datetime) -> tuple[list[Case], list[Consu
     return cases, consultations
 
 
-def rating_events(user: Any, rectification_id: int) -> list[RatingEvent]:
+def rating_events(user: User | AnonymousUser, rectification_id: int) -> list[RatingEvent]:
     """The history of a rectification task's rating, for those who may see the task."""
     task = get_rectification_for(user, rectification_id)
     return list(

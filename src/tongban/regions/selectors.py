@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 
 from tongban.core.access import require_authenticated
@@ -30,7 +31,9 @@ def province_of(region: AdministrativeRegion) -> AdministrativeRegion:
     return node
 
 
-def readable_jurisdictions(user: Any, *, include_inactive: bool = False) -> QuerySet[Jurisdiction]:
+def readable_jurisdictions(
+    user: AbstractBaseUser | AnonymousUser, *, include_inactive: bool = False
+) -> QuerySet[Jurisdiction]:
     require_authenticated(user)
     jurisdictions = Jurisdiction.objects.select_related(REGION_CHAIN).order_by("code")
     if not include_inactive:
@@ -38,7 +41,7 @@ def readable_jurisdictions(user: Any, *, include_inactive: bool = False) -> Quer
     return jurisdictions
 
 
-def get_jurisdiction_for(user: Any, code: str) -> Jurisdiction:
+def get_jurisdiction_for(user: AbstractBaseUser | AnonymousUser, code: str) -> Jurisdiction:
     """One jurisdiction (active or not) by code; NotFound for an unknown code."""
     require_authenticated(user)
     jurisdiction = Jurisdiction.objects.filter(code=code).first()
@@ -76,7 +79,9 @@ class CalendarYearView:
     exceptions: list[CalendarException]
 
 
-def calendar_year_for(user: Any, code: str, year: int) -> CalendarYearView:
+def calendar_year_for(
+    user: AbstractBaseUser | AnonymousUser, code: str, year: int
+) -> CalendarYearView:
     """The working-day exceptions of one year in a jurisdiction (`code`) or nationally
     (`code == "national"`). CalendarNotAvailable for a year nobody has entered."""
     require_authenticated(user)

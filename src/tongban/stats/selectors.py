@@ -14,10 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Max, Min, Q, QuerySet, Sum
 
 from tongban.accounts.access import is_platform_admin, jurisdictions_with, require_authenticated
-from tongban.accounts.models import Role
+from tongban.accounts.models import Role, User
 from tongban.agreements.models import Agreement, AgreementParty
 from tongban.assistance.models import AssistanceRole, ConsentMethod
 from tongban.cases.models import Status
@@ -51,7 +52,7 @@ class StatsScope:
     jurisdictions: frozenset[int] = field(default_factory=frozenset)
 
 
-def stats_scope(user: Any) -> StatsScope:
+def stats_scope(user: User | AnonymousUser) -> StatsScope:
     require_authenticated(user)
     if is_platform_admin(user):
         return StatsScope(True)
@@ -349,7 +350,10 @@ def _case_filters(qs: QuerySet, f: StatsFilter) -> QuerySet:
 
 
 def case_stats(
-    user: Any, f: StatsFilter, group_by: str | None, measures: Sequence[str] | None = None
+    user: User | AnonymousUser,
+    f: StatsFilter,
+    group_by: str | None,
+    measures: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Cases by up to two of: month, receiving, handling, item, department, mode, channel,
     status, high_frequency, agreement; with decided / on-time / completed counts and the
@@ -366,7 +370,7 @@ def case_stats(
     return {"group_by": groups, "rows": rows, "total": total}
 
 
-def flow_matrix(user: Any, f: StatsFilter) -> dict[str, Any]:
+def flow_matrix(user: User | AnonymousUser, f: StatsFilter) -> dict[str, Any]:
     """Receiving → handling: cases per pair (online cases have receiving = none)."""
     scope = stats_scope(user)
     qs = _case_filters(_case_source(scope, f, ["receiving", "handling"]), f)
@@ -383,7 +387,9 @@ def flow_matrix(user: Any, f: StatsFilter) -> dict[str, Any]:
     return {"jurisdictions": names, "rows": rows}
 
 
-def high_frequency_share(user: Any, f: StatsFilter, top: int = 10) -> dict[str, Any]:
+def high_frequency_share(
+    user: User | AnonymousUser, f: StatsFilter, top: int = 10
+) -> dict[str, Any]:
     """Share of high-frequency items among cases and consultations, and the top items."""
     scope = stats_scope(user)
     cases = _case_filters(_case_source(scope, f), f)
@@ -448,7 +454,9 @@ def _consultation_qs(scope: StatsScope, f: StatsFilter) -> QuerySet:
     return qs
 
 
-def consultation_stats(user: Any, f: StatsFilter, group_by: str | None) -> dict[str, Any]:
+def consultation_stats(
+    user: User | AnonymousUser, f: StatsFilter, group_by: str | None
+) -> dict[str, Any]:
     scope = stats_scope(user)
     groups = _group_list(group_by, CONSULTATION_GROUPS)
     qs = _consultation_qs(scope, f)
@@ -567,7 +575,9 @@ def _rating_rows(qs: QuerySet, groups: list[str]) -> tuple[list[dict[str, Any]],
     return rows, total
 
 
-def rating_stats(user: Any, f: StatsFilter, group_by: str | None) -> dict[str, Any]:
+def rating_stats(
+    user: User | AnonymousUser, f: StatsFilter, group_by: str | None
+) -> dict[str, Any]:
     scope = stats_scope(user)
     groups = _group_list(group_by, RATING_GROUPS)
     if "level" in groups:
@@ -592,7 +602,9 @@ def _assistance_qs(scope: StatsScope, f: StatsFilter) -> QuerySet:
     return qs
 
 
-def assistance_stats(user: Any, f: StatsFilter, group_by: str | None) -> dict[str, Any]:
+def assistance_stats(
+    user: User | AnonymousUser, f: StatsFilter, group_by: str | None
+) -> dict[str, Any]:
     """帮办代办 records: how many, 帮办 vs 代办, consent method, and per step."""
     scope = stats_scope(user)
     groups = _group_list(group_by, ASSISTANCE_GROUPS)
@@ -615,7 +627,7 @@ def assistance_stats(user: Any, f: StatsFilter, group_by: str | None) -> dict[st
 # -- overview and agreements ------------------------------------------------------------
 
 
-def overview(user: Any, f: StatsFilter) -> dict[str, Any]:
+def overview(user: User | AnonymousUser, f: StatsFilter) -> dict[str, Any]:
     """Headline figures for a dashboard: cases, on-time rate, consultations, ratings and
     satisfaction, high-frequency share, for the caller's scope and filters."""
     cases = case_stats(user, f, None)["total"]
@@ -638,7 +650,7 @@ def overview(user: Any, f: StatsFilter) -> dict[str, Any]:
     }
 
 
-def readable_agreement(user: Any, agreement_id: int) -> Agreement:
+def readable_agreement(user: User | AnonymousUser, agreement_id: int) -> Agreement:
     scope = stats_scope(user)
     agreement = Agreement.objects.filter(pk=agreement_id).first()
     if agreement is None:
@@ -655,7 +667,7 @@ def readable_agreement(user: Any, agreement_id: int) -> Agreement:
 
 
 def agreement_stats(
-    user: Any,
+    user: User | AnonymousUser,
     agreement_id: int,
     f: StatsFilter,
     group_by: str | None,
@@ -696,7 +708,7 @@ def agreement_stats(
     }
 
 
-def readable_agreements(user: Any) -> list[dict[str, Any]]:
+def readable_agreements(user: User | AnonymousUser) -> list[dict[str, Any]]:
     scope = stats_scope(user)
     qs = Agreement.objects.all()
     if not scope.everything:
@@ -712,7 +724,7 @@ def readable_agreements(user: Any) -> list[dict[str, Any]]:
 # -- for the dashboard page ---------------------------------------------------------------
 
 
-def scope_jurisdictions(user: Any) -> list[Jurisdiction]:
+def scope_jurisdictions(user: User | AnonymousUser) -> list[Jurisdiction]:
     """The jurisdictions the caller may pick on the dashboard: every active one for a
     platform admin, else those where the caller is a supervisor or jurisdiction admin."""
     scope = stats_scope(user)
@@ -722,7 +734,7 @@ def scope_jurisdictions(user: Any) -> list[Jurisdiction]:
     return list(qs.filter(pk__in=scope.jurisdictions))
 
 
-def available_years(user: Any) -> list[int]:
+def available_years(user: User | AnonymousUser) -> list[int]:
     """Years from the first to the last month with case or consultation figures inside
     the caller's scope (newest first): MIN/MAX over the count tables, whose unique key
     starts with the month."""

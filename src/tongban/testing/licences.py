@@ -21,6 +21,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from tongban.accounts.models import User
 from tongban.licences import actions
 
 
@@ -90,7 +91,7 @@ def add_event(
     action: str,
     *,
     to_status: str | None = None,
-    actor: Any = None,
+    actor: User | None = None,
     jurisdiction: Any = None,
     reason: str = "",
     data: dict[str, Any] | None = None,

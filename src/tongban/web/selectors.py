@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils.translation import gettext_noop
 
 from tongban.accounts import access
-from tongban.accounts.models import Role
+from tongban.accounts.models import Role, User
 from tongban.accounts.selectors import role_assignments_of
 from tongban.agreements.models import AgreementItem
 from tongban.agreements.selectors import Route, agreements_in_force, routes
@@ -50,9 +51,9 @@ class Place:
     window: Window | None
 
 
-def places_of(user: Any) -> list[Place]:
+def places_of(user: User | AnonymousUser) -> list[Place]:
     """The user's role assignments with jurisdictions and windows (one query)."""
-    if not getattr(user, "is_authenticated", False):
+    if not isinstance(user, User):
         return []
     cached = getattr(user, "_tongban_places", None)
     if cached is None:
@@ -60,11 +61,14 @@ def places_of(user: Any) -> list[Place]:
             Place(a.role, a.jurisdiction, a.window)
             for a in role_assignments_of(user).select_related("window__centre")
         ]
-        user._tongban_places = cached
+        # a cache for the request on the user object, not a model field
+        user._tongban_places = cached  # type: ignore[attr-defined]
     return cached
 
 
-def jurisdictions_for(user: Any, roles: set[str] | frozenset[str]) -> list[Jurisdiction]:
+def jurisdictions_for(
+    user: User | AnonymousUser, roles: set[str] | frozenset[str]
+) -> list[Jurisdiction]:
     seen: dict[int, Jurisdiction] = {}
     for place in places_of(user):
         if place.role in roles and place.jurisdiction is not None:
@@ -72,7 +76,7 @@ def jurisdictions_for(user: Any, roles: set[str] | frozenset[str]) -> list[Juris
     return sorted(seen.values(), key=lambda j: j.code)
 
 
-def clerk_window(user: Any, jurisdiction: Jurisdiction) -> Window | None:
+def clerk_window(user: User | AnonymousUser, jurisdiction: Jurisdiction) -> Window | None:
     for place in places_of(user):
         if (
             place.role == Role.CLERK
@@ -114,7 +118,9 @@ class QueuePage:
     next_page: int | None = None
 
 
-def work_queue(user: Any, params: QueueParams, today: dt.date | None = None) -> QueuePage:
+def work_queue(
+    user: User | AnonymousUser, params: QueueParams, today: dt.date | None = None
+) -> QueuePage:
     """One page of the work queue: case_queue() narrowed by receiving place, annotated
     with the overdue level and ordered by receipt (cursor) or due date (page number).
     One query for the rows whatever the page length."""
@@ -169,7 +175,7 @@ class OverviewRow:
         return sum(self.by_status.values())
 
 
-def overview(user: Any, today: dt.date | None = None) -> list[OverviewRow]:
+def overview(user: User | AnonymousUser, today: dt.date | None = None) -> list[OverviewRow]:
     """Open cases counted by handling jurisdiction × status × overdue level, within the
     user's scope: one aggregate query."""
     today = today or case_selectors.deadlines.local_today()
@@ -269,7 +275,7 @@ def _paper_in_transit() -> QuerySet[Shipment, Any]:
     ).values("case_id")
 
 
-def delivery_desk(user: Any, jurisdiction: Jurisdiction) -> list[DeskSection]:
+def delivery_desk(user: User | AnonymousUser, jurisdiction: Jurisdiction) -> list[DeskSection]:
     """What the delivery desk of `jurisdiction` has to do: one query per section."""
     sections = []
     for key, title, side, statuses in DESK_SECTIONS:
@@ -328,7 +334,7 @@ class CasePage:
     printed_licence: bool = False
 
 
-def case_page(user: Any, number: str, today: dt.date | None = None) -> CasePage:
+def case_page(user: User | AnonymousUser, number: str, today: dt.date | None = None) -> CasePage:
     """Everything the case page shows (NotFound outside the user's scope)."""
     from tongban.notifications.models import OutboxMessage
 
@@ -363,8 +369,9 @@ def case_page(user: Any, number: str, today: dt.date | None = None) -> CasePage:
 # ---------------------------------------------------------------- applicants
 
 
-def own_cases(user: Any) -> QuerySet[Case]:
+def own_cases(user: User | AnonymousUser) -> QuerySet[Case]:
     """The cases of the applicants the user's portal account acts as."""
+    user = access.signed_in(user)
     return (
         case_selectors.readable_cases(user)
         .filter(applicant__user=user)
@@ -373,7 +380,7 @@ def own_cases(user: Any) -> QuerySet[Case]:
     )
 
 
-def online_items(user: Any, q: str | None, on: dt.date) -> list[ServiceItem]:
+def online_items(user: User | AnonymousUser, q: str | None, on: dt.date) -> list[ServiceItem]:
     """Items some jurisdiction offers fully online (全程网办), with those versions."""
     items = list(search_items(user, q, mode=Mode.ONLINE, on=on)[:30])
     for item in items:
@@ -417,7 +424,9 @@ def terminal_window(window_id: int) -> Window:
     return window
 
 
-def terminal_items(user: Any, window: Window, q: str | None, on: dt.date) -> list[ServiceItem]:
+def terminal_items(
+    user: User | AnonymousUser, window: Window, q: str | None, on: dt.date
+) -> list[ServiceItem]:
     """Items this terminal's jurisdiction may receive for another party of an agreement
     in force (proxy mode) and that some other party's published version lets applicants
     file at a terminal. The exact route is checked again on the item page and, with
@@ -500,11 +509,11 @@ def public_lookup(number: str, identifier: str) -> PublicCase | None:
     )
 
 
-def is_staff_user(user: Any) -> bool:
+def is_staff_user(user: User | AnonymousUser) -> bool:
     return access.is_staff_member(user) or bool(getattr(user, "is_superuser", False))
 
 
-def has_any_role(user: Any, roles: set[str] | frozenset[str]) -> bool:
+def has_any_role(user: User | AnonymousUser, roles: set[str] | frozenset[str]) -> bool:
     return any(place.role in roles for place in places_of(user)) or (
         Role.PLATFORM_ADMIN in roles and bool(getattr(user, "is_superuser", False))
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
 from tongban.assistance.actions import AssistanceInput, record_assistance
@@ -99,7 +100,7 @@ def test_out_of_jurisdiction_wrong_role_and_anonymous_are_refused(world):
         with pytest.raises(Forbidden):
             record_assistance(world.user(who), case.number, ACT)
     with pytest.raises(NotAuthenticated):
-        record_assistance(None, case.number, ACT)
+        record_assistance(AnonymousUser(), case.number, ACT)
     assert not AssistanceRecord.objects.exists()
     assert Case.objects.get(pk=case.pk).assisted is False
 

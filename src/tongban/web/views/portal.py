@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import LoginView, LogoutView
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from tongban.accounts import personal_data
 from tongban.accounts.actions import register_portal_user
-from tongban.accounts.models import Role
+from tongban.accounts.models import Role, User
 from tongban.attachments.actions import submit_case_with_files
 from tongban.attachments.checks import ALLOWED_LABEL, max_upload_bytes
 from tongban.cases import deadlines
@@ -66,7 +67,7 @@ class SignOutView(LogoutView):
     next_page = "web:login"
 
 
-def landing_url(user: Any) -> str:
+def landing_url(user: User | AnonymousUser) -> str:
     """Where a user starts: the first of their roles' pages."""
     if not selectors.is_staff_user(user):
         return reverse("web:my-cases")
