@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.http import Http404, HttpRequest, HttpResponse, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
+from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -101,11 +102,7 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 400 and cause is not None:
         return on_domain_error(
             request,
-            MalformedRequest(
-                "请求体不是有效的JSON。",
-                "The request body is not valid JSON.",
-                code="malformed_body",
-            ),
+            MalformedRequest(_("The request body is not valid JSON."), code="malformed_body"),
         )
     body = {"code": f"http_{exc.status_code}", "message": str(exc)}
     return api.create_response(request, body, status=exc.status_code)
@@ -115,15 +112,13 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 # Ninja answers 500 with a traceback in DEBUG and Django a bare 400 page in production.
 @api.exception_handler(RequestDataTooBig)
 def on_too_big(request: HttpRequest, exc: Exception) -> HttpResponse:
-    return on_domain_error(
-        request, RequestTooLarge("请求体过大。", "The request body is too large.")
-    )
+    return on_domain_error(request, RequestTooLarge(_("The request body is too large.")))
 
 
 @api.exception_handler(TooManyFieldsSent)
 def on_too_many_fields(request: HttpRequest, exc: Exception) -> HttpResponse:
     return on_domain_error(
-        request, RequestTooLarge("表单字段过多。", "Too many form fields.", code="too_many_fields")
+        request, RequestTooLarge(_("Too many form fields."), code="too_many_fields")
     )
 
 
@@ -132,8 +127,7 @@ def on_bad_multipart(request: HttpRequest, exc: Exception) -> HttpResponse:
     return on_domain_error(
         request,
         MalformedRequest(
-            "multipart 请求格式错误。",
-            "The multipart body cannot be read (boundary missing or broken).",
+            _("The multipart body cannot be read (boundary missing or broken)."),
             code="malformed_multipart",
         ),
     )
@@ -142,7 +136,7 @@ def on_bad_multipart(request: HttpRequest, exc: Exception) -> HttpResponse:
 @api.exception_handler(UnreadablePostError)
 @api.exception_handler(SuspiciousOperation)
 def on_bad_request(request: HttpRequest, exc: Exception) -> HttpResponse:
-    return on_domain_error(request, MalformedRequest("请求格式错误。", "Malformed request."))
+    return on_domain_error(request, MalformedRequest(_("Malformed request.")))
 
 
 @api.exception_handler(Http404)

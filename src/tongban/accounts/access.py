@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from tongban.accounts.models import Role, RoleAssignment
 from tongban.core.errors import NotAuthenticated
 
@@ -38,7 +40,7 @@ def grants(user: Any) -> tuple[Grant, ...]:
 
 def require_authenticated(user: Any) -> None:
     if user is None or not getattr(user, "is_authenticated", False):
-        raise NotAuthenticated("请先登录。", "Please log in first.")
+        raise NotAuthenticated(_("Please log in first."))
 
 
 def is_platform_admin(user: Any) -> bool:

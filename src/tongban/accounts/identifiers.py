@@ -32,6 +32,7 @@ from enum import StrEnum
 from functools import lru_cache
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from stdnum import numdb
 from stdnum.cn import ric
 
@@ -171,8 +172,9 @@ def validate_uscc(value: str) -> str:
     value = normalise(value)
     if not is_valid_uscc(value):
         raise Invalid(
-            "统一社会信用代码不正确(格式或校验码有误)。",
-            "The unified social credit code is not valid (format or check character).",
+            gettext_lazy(
+                "The unified social credit code is not valid (format or check character)."
+            ),
             code="invalid_uscc",
         )
     return value

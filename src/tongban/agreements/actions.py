@@ -23,6 +23,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts.access import is_platform_admin, jurisdictions_with, require_authenticated
 from tongban.accounts.models import Role
@@ -235,16 +236,15 @@ def _raise_if(problems: Sequence[Problem]) -> None:
 
 def _not_found(code: str) -> NotFound:
     return NotFound(
-        f"协议 {code} 不存在,或您无权查看。",
-        f"No agreement {code}, or it is outside your scope.",
+        _("No agreement %(code)s, or it is outside your scope."),
         code="agreement_not_found",
+        params={"code": code},
     )
 
 
 def _forbidden() -> Forbidden:
     return Forbidden(
-        "只有平台管理员或协议成员的管辖地管理员可以维护协议。",
-        "Only the platform admin or an admin of a party maintains an agreement.",
+        _("Only the platform admin or an admin of a party maintains an agreement."),
         code="not_agreement_admin",
     )
 
@@ -364,9 +364,9 @@ def create_agreement_draft(
         with transaction.atomic():
             if _lock_versions(code):
                 raise Conflict(
-                    f"协议编号 {code} 已存在;修改请新建版本。",
-                    f"Agreement {code} exists; make a new version instead.",
+                    _("Agreement %(code)s exists; make a new version instead."),
                     code="agreement_code_exists",
+                    params={"code": code},
                 )
             agreement = Agreement.objects.create(
                 code=code, version=1, status=Agreement.Status.DRAFT, **fields
@@ -383,9 +383,9 @@ def create_agreement_draft(
             )
     except IntegrityError as exc:  # a concurrent creation of the same code won the race
         raise Conflict(
-            f"协议编号 {code} 已存在;修改请新建版本。",
-            f"Agreement {code} exists; make a new version instead.",
+            _("Agreement %(code)s exists; make a new version instead."),
             code="agreement_code_exists",
+            params={"code": code},
         ) from exc
     return agreement
 
@@ -408,8 +408,7 @@ def new_agreement_version(actor: Any, agreement: Agreement) -> Agreement:
             )
         if any(a.status == Agreement.Status.DRAFT for a in versions):
             raise Conflict(
-                "该协议已有一份草稿,请先生效或删除该草稿。",
-                "This agreement already has a draft; activate or delete it first.",
+                _("This agreement already has a draft; activate or delete it first."),
                 code="agreement_draft_exists",
             )
         draft = Agreement.objects.create(

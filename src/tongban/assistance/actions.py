@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts.access import has_role, require_authenticated
 from tongban.accounts.models import Role
@@ -66,18 +67,16 @@ def _check_input(data: AssistanceInput, now: dt.datetime) -> tuple[list[str], dt
     steps = clean_steps(data.steps)
     if data.consent_method not in ConsentMethod.values:
         raise Invalid(
-            "须记录申请人同意的方式(窗口签字或网上确认)。",
-            "Record how the applicant consented (signed at the window or in the portal).",
+            _("Record how the applicant consented (signed at the window or in the portal)."),
             code="consent_required",
             details={"consent_method": data.consent_method},
         )
     consent_at = data.consent_at or now
     if timezone.is_naive(consent_at):
-        raise Invalid("同意时间须带时区。", "The consent time needs a time zone.", code="invalid")
+        raise Invalid(_("The consent time needs a time zone."), code="invalid")
     if consent_at > now + dt.timedelta(minutes=5) or consent_at < now - CONSENT_MAX_AGE:
         raise Invalid(
-            "申请人同意时间不正确。",
-            "The consent time is in the future or more than a year ago.",
+            _("The consent time is in the future or more than a year ago."),
             code="invalid_consent_time",
         )
     return steps, consent_at
@@ -99,14 +98,11 @@ def record_assistance(actor: Any, case_number: str, data: AssistanceInput) -> As
             .first()
         )
         if case is None:
-            raise NotFound(
-                "未找到该办件,或您无权查看。", "No such case, or it is outside your scope."
-            )
+            raise NotFound(_("No such case, or it is outside your scope."))
         place = case.receiving_jurisdiction or case.handling_jurisdiction
         if not has_role(actor, ASSIST_ROLES, place.pk):
             raise Forbidden(
-                "只有收件地的窗口人员可以登记帮办代办。",
-                "Only window staff of the receiving place may record help-and-proxy service.",
+                _("Only window staff of the receiving place may record help-and-proxy service."),
                 code="assistance_forbidden",
             )
         consultation = None

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts import access
 from tongban.attachments.checks import CheckedFile, check_upload
@@ -49,7 +50,7 @@ def attach_file(
     checked = checked or check_upload(upload)
     # look the case up first so that an out-of-scope caller never gets a file written
     if not readable_cases(actor).filter(number=number).exists():
-        raise NotFound("未找到该办件,或您无权查看。", "No such case, or it is outside your scope.")
+        raise NotFound(_("No such case, or it is outside your scope."))
     stored_name = default_storage.save(
         f"cases/{number}/{uuid.uuid4().hex}.{checked.extension}", upload
     )
@@ -62,24 +63,15 @@ def attach_file(
                 .get(number=number)
             )
             if case.status in FINAL_STATES:
-                raise Conflict(
-                    "该办件已办结或终止,不能再上传材料。",
-                    "The case is closed: no more uploads.",
-                    code="case_closed",
-                )
+                raise Conflict(_("The case is closed: no more uploads."), code="case_closed")
             if not may_upload(actor, case):
-                raise Forbidden(
-                    "您不能为该办件上传材料。",
-                    "You may not upload files to this case.",
-                    code="may_not_upload",
-                )
+                raise Forbidden(_("You may not upload files to this case."), code="may_not_upload")
             material = None
             if material_id is not None:
                 material = CaseMaterial.objects.filter(case=case, pk=material_id).first()
                 if material is None:
                     raise Invalid(
-                        "材料不属于该办件。",
-                        "The material does not belong to this case.",
+                        _("The material does not belong to this case."),
                         code="unknown_material",
                         details={"material_id": material_id},
                     )

@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema
 from ninja import Status as Answer
 
@@ -360,8 +361,7 @@ def create_case(
     key = request.headers.get("Idempotency-Key") or None
     if key is not None and (len(key) > 128 or text_problem(key)):
         raise Invalid(
-            "Idempotency-Key 过长。",
-            "Idempotency-Key is too long (max 128) or holds a NUL character.",
+            _("Idempotency-Key is too long (max 128) or holds a NUL character."),
             code="invalid_idempotency_key",
         )
     data = actions.SubmitInput(
@@ -425,10 +425,10 @@ def act_on_case(
 ) -> dict[str, Any]:
     if action not in Action.__members__.values() or action == Action.SUBMIT:
         raise Invalid(
-            f"未知的操作:{action}",
-            f"Unknown action: {action}",
+            _("Unknown action: %(action)s"),
             code="unknown_action",
             details={"allowed": [a.value for a in Action if a != Action.SUBMIT]},
+            params={"action": action},
         )
     # the action returns the case it locked, with its relations loaded: no second lookup
     case = actions.perform_case_action(

@@ -17,6 +17,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, Literal
 
+from django.utils.translation import gettext_lazy as _
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from tongban.accounts.identifiers import is_valid_id_number, is_valid_uscc, normalise
@@ -142,8 +143,7 @@ def clean_form(form_kind: str, raw: dict[str, Any] | None) -> dict[str, Any]:
     if not form_kind:
         if raw:
             raise Invalid(
-                "该事项没有结构化申请表。",
-                "This item takes no structured application form.",
+                _("This item takes no structured application form."),
                 code="unexpected_field",
                 details={"field": "form"},
             )
@@ -151,8 +151,7 @@ def clean_form(form_kind: str, raw: dict[str, Any] | None) -> dict[str, Any]:
     schema = SCHEMAS[form_kind]
     if raw is None:
         raise Invalid(
-            "请填写申请表。",
-            "The application form is required for this item.",
+            _("The application form is required for this item."),
             code="missing_field",
             details={"field": "form"},
         )

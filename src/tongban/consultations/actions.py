@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts.access import has_role, require_authenticated
 from tongban.accounts.models import Applicant, Role
@@ -55,8 +56,7 @@ def _append_event(
 def _require_writer(actor: Any, jurisdiction_id: int | None) -> None:
     if not has_role(actor, CONSULTATION_WRITE_ROLES, jurisdiction_id):
         raise Forbidden(
-            "只有该管辖地的窗口或业务人员可以办理咨询。",
-            "Only staff of this jurisdiction may work on the consultation.",
+            _("Only staff of this jurisdiction may work on the consultation."),
             code="consultation_forbidden",
         )
 
@@ -107,18 +107,16 @@ def record_consultation(
     require_authenticated(actor)
     _require_writer(actor, jurisdiction.pk)
     if channel not in ConsultationChannel.values:
-        raise Invalid(
-            "咨询渠道不正确。", "Unknown consultation channel.", details={"channel": channel}
-        )
+        raise Invalid(_("Unknown consultation channel."), details={"channel": channel})
     topic = _clean_text(topic, "topic", "主题", 128)
     question = _clean_text(question, "question", "咨询内容")
     asker_phone = (asker_phone or "").strip()
     if asker_phone and not _PHONE.match(asker_phone):
-        raise Invalid("联系电话格式不正确。", "The phone number is not valid.")
+        raise Invalid(_("The phone number is not valid."))
     now = timezone.now()
     asked = asked_at or now
     if asked > now + dt.timedelta(minutes=5):
-        raise Invalid("咨询时间不能晚于当前时间。", "The consultation cannot be in the future.")
+        raise Invalid(_("The consultation cannot be in the future."))
     answer = (answer or "").strip()
     with transaction.atomic():
         consultation = Consultation(
@@ -167,20 +165,15 @@ def forward_consultation(
         _require_writer(actor, consultation.jurisdiction_id)
         if consultation.status not in (S.OPEN, S.FORWARDED):
             raise Conflict(
-                "该咨询已答复或已办结,不能转办。",
-                "The consultation is already answered or closed.",
+                _("The consultation is already answered or closed: it cannot be forwarded."),
                 code="consultation_not_open",
             )
         if to_jurisdiction.pk == consultation.jurisdiction_id:
-            raise Invalid("不能转办给本管辖地。", "Cannot forward to the owning jurisdiction.")
+            raise Invalid(_("Cannot forward to the owning jurisdiction."))
         if to_jurisdiction.pk == consultation.forwarded_to_id:
-            raise Conflict(
-                "已转办至该管辖地。",
-                "Already forwarded to this jurisdiction.",
-                code="already_forwarded",
-            )
+            raise Conflict(_("Already forwarded to this jurisdiction."), code="already_forwarded")
         if not to_jurisdiction.active:
-            raise Invalid("目标管辖地未启用。", "The target jurisdiction is not active.")
+            raise Invalid(_("The target jurisdiction is not active."))
         now = timezone.now()
         previous = consultation.status
         previous_target = consultation.forwarded_to.code if consultation.forwarded_to else ""
@@ -216,9 +209,7 @@ def answer_consultation(actor: Any, consultation_id: int, answer: str) -> Consul
             _require_writer(actor, None)  # raises Forbidden: readers may not answer
         if consultation.status not in (S.OPEN, S.FORWARDED):
             raise Conflict(
-                "该咨询已答复或已办结。",
-                "The consultation is already answered or closed.",
-                code="consultation_not_open",
+                _("The consultation is already answered or closed."), code="consultation_not_open"
             )
         now = timezone.now()
         previous = consultation.status
@@ -240,13 +231,10 @@ def close_consultation(actor: Any, consultation_id: int, note: str = "") -> Cons
         consultation = _locked(actor, consultation_id)
         _require_writer(actor, consultation.jurisdiction_id)
         if consultation.status == S.CLOSED:
-            raise Conflict(
-                "该咨询已办结。", "The consultation is already closed.", code="consultation_closed"
-            )
+            raise Conflict(_("The consultation is already closed."), code="consultation_closed")
         if consultation.status != S.ANSWERED and not note:
             raise Invalid(
-                "未答复的咨询须说明办结理由。",
-                "Give a reason to close a consultation that was not answered.",
+                _("Give a reason to close a consultation that was not answered."),
                 code="reason_required",
             )
         now = timezone.now()

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Annotated
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema, Status
 
 from tongban.accounts.models import Applicant
@@ -156,7 +157,7 @@ def _detail(request: HttpRequest, consultation_id: Id) -> dict:
 def _jurisdiction(code: str) -> Jurisdiction:
     j = Jurisdiction.objects.filter(code=code).first()
     if j is None:
-        raise Invalid("管辖地代码不存在。", "Unknown jurisdiction code.", details={"code": code})
+        raise Invalid(_("Unknown jurisdiction code."), details={"code": code})
     return j
 
 
@@ -188,12 +189,12 @@ def create_consultation(request: HttpRequest, payload: ConsultationIn) -> Status
     if payload.item:
         item = ServiceItem.objects.filter(code=payload.item).first()
         if item is None:
-            raise Invalid("事项编码不存在。", "Unknown item code.", details={"item": payload.item})
+            raise Invalid(_("Unknown item code."), details={"item": payload.item})
     applicant = None
     if payload.applicant_id is not None:
         applicant = Applicant.objects.filter(pk=payload.applicant_id).first()
         if applicant is None:
-            raise Invalid("申请人不存在。", "Unknown applicant.")
+            raise Invalid(_("Unknown applicant."))
     c = actions.record_consultation(
         request.user,
         jurisdiction=_jurisdiction(payload.jurisdiction),

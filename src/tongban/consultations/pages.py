@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from tongban.accounts.access import (
@@ -53,9 +54,7 @@ def require_staff(user: Any) -> None:
     require_authenticated(user)
     if not is_platform_admin(user) and not jurisdictions_with(user):
         raise Forbidden(
-            "只有工作人员可以查看咨询登记。",
-            "Only staff may see the consultation register.",
-            code="consultation_forbidden",
+            _("Only staff may see the consultation register."), code="consultation_forbidden"
         )
 
 
@@ -80,10 +79,10 @@ class ListFilter:
 def list_filter(params: Any) -> ListFilter:
     status = params.get("status", "")
     if status and status not in S.values:
-        raise Invalid("状态不正确。", "Unknown status.", code="invalid_filter")
+        raise Invalid(_("Unknown status."), code="invalid_filter")
     channel = params.get("channel", "")
     if channel and channel not in ConsultationChannel.values:
-        raise Invalid("咨询渠道不正确。", "Unknown consultation channel.", code="invalid_filter")
+        raise Invalid(_("Unknown consultation channel."), code="invalid_filter")
     return ListFilter(
         status=status,
         channel=channel,
@@ -105,9 +104,10 @@ def recording_places(user: Any) -> list[Jurisdiction]:
     ids = jurisdictions_with(user, actions.CONSULTATION_WRITE_ROLES)
     if not ids:
         raise Forbidden(
-            "只有管辖地的窗口、业务人员或管理员可以登记咨询。",
-            "Only clerks, officers, heads and administrators of a jurisdiction may record "
-            "consultations.",
+            _(
+                "Only clerks, officers, heads and administrators of a "
+                "jurisdiction may record consultations."
+            ),
             code="consultation_forbidden",
         )
     return list(Jurisdiction.objects.filter(pk__in=ids).order_by("code"))
@@ -127,14 +127,11 @@ def item_choices(user: Any, q: str, selected: str = "") -> list[ServiceItem]:
 def _jurisdiction(code: str, field: str) -> Jurisdiction:
     code = (code or "").strip()
     if not code:
-        raise Invalid("请选择管辖地。", "Choose a jurisdiction.", details={field: code})
+        raise Invalid(_("Choose a jurisdiction."), details={field: code})
     jurisdiction = Jurisdiction.objects.filter(code=code).first()
     if jurisdiction is None:
         raise Invalid(
-            "管辖地代码不存在。",
-            "Unknown jurisdiction code.",
-            code="unknown_jurisdiction",
-            details={field: code},
+            _("Unknown jurisdiction code."), code="unknown_jurisdiction", details={field: code}
         )
     return jurisdiction
 
@@ -158,12 +155,7 @@ def record_input(user: Any, post: Any, places: list[Jurisdiction]) -> dict[str, 
     if item_code:
         item = readable_items(user).filter(code=item_code).first()
         if item is None:
-            raise Invalid(
-                "事项编码不存在。",
-                "Unknown item code.",
-                code="unknown_item",
-                details={"item": item_code},
-            )
+            raise Invalid(_("Unknown item code."), code="unknown_item", details={"item": item_code})
     return {"jurisdiction": _jurisdiction(code, "jurisdiction"), "item": item, **fields}
 
 
@@ -238,4 +230,4 @@ def perform_step(user: Any, consultation_id: int, step: str, post: Any) -> Consu
     if step == "close":
         validate_input(CloseIn, {"note": post.get("note", "")})
         return actions.close_consultation(user, consultation_id, post.get("note", ""))
-    raise Invalid("未知的操作。", "Unknown step.", code="unknown_step", details={"step": step})
+    raise Invalid(_("Unknown step."), code="unknown_step", details={"step": step})

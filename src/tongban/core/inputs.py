@@ -25,6 +25,7 @@ from typing import Annotated, Any, TypeVar, cast
 
 from annotated_types import GroupedMetadata
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 from pydantic_core import PydanticCustomError
@@ -147,10 +148,7 @@ def parse_month(value: str | None) -> dt.date | None:
         return None
     if not _MONTH_RE.fullmatch(value):
         raise Invalid(
-            "月份格式应为YYYY-MM。",
-            "A month is written YYYY-MM.",
-            code="invalid_month",
-            details={"month": value[:32]},
+            _("A month is written YYYY-MM."), code="invalid_month", details={"month": value[:32]}
         )
     year, month = value.split("-")
     return dt.date(int(year), int(month), 1)
@@ -186,8 +184,7 @@ def check_json_text(data: Any) -> Any:
     if found is not None:
         path, problem = found
         raise Invalid(
-            "请求中含有不允许的字符。",
-            "The request contains a character that is not allowed.",
+            _("The request contains a character that is not allowed."),
             code="invalid_input",
             details={
                 "errors": [

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from tongban.core.errors import Conflict, Invalid
 from tongban.core.masking import mask_name
@@ -223,7 +224,7 @@ def _supplement(case: Case) -> tuple[Jurisdiction, str, dt.date, list[Block]]:
     try:
         due: dt.date | None = dt.date.fromisoformat(due_text) if due_text else None
     except ValueError as exc:
-        raise Invalid("补正期限格式不正确。", "Bad supplement deadline.") from exc
+        raise Invalid(_("Bad supplement deadline.")) from exc
     jurisdiction = event.actor_jurisdiction
     if jurisdiction is None and case.status == Status.SUPPLEMENT_AT_RECEIPT:
         jurisdiction = case.receiving_jurisdiction
@@ -468,8 +469,7 @@ def notice_content(case: Case, kind: str) -> OfficialDocument:
         notice_kind = NoticeKind(kind)
     except ValueError:
         raise Invalid(
-            "未知的文书类型。",
-            "Unknown notice kind.",
+            _("Unknown notice kind."),
             code="unknown_notice_kind",
             details={"kind": kind, "allowed": list(NoticeKind.values)},
         ) from None

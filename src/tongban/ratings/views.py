@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tongban.accounts.access import is_platform_admin, jurisdictions_with
@@ -194,7 +195,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
     pages.require_staff(request.user)
     status = request.GET.get("status", "")
     if status and status not in Rectification.Status.values:
-        raise Invalid("状态不正确。", "Unknown status.", code="invalid_filter")
+        raise Invalid(gettext_lazy("Unknown status."), code="invalid_filter")
     overdue = request.GET.get("overdue") == "1"
     code = request.GET.get("jurisdiction") or None
     qs = selectors.list_rectifications(
@@ -292,7 +293,7 @@ def summaries(request: HttpRequest) -> HttpResponse:
 def publish(request: HttpRequest) -> HttpResponse:
     month = parse_month(request.POST.get("month"))
     if month is None:
-        raise Invalid("请选择月份。", "Choose a month.", code="required")
+        raise Invalid(gettext_lazy("Choose a month."), code="required")
     try:
         published = actions.publish_monthly_summary(request.user, month)
     except DomainError as error:

@@ -42,6 +42,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from tongban.accounts.identifiers import make_id_number
 from tongban.accounts.models import Applicant, User
@@ -163,11 +164,11 @@ def targets_for(year: int, scale: float = 1.0) -> Targets:
     figures = SEED_FIGURES.get(year)
     if figures is None:
         raise Invalid(
-            f"种子数据只有{sorted(SEED_FIGURES)}年的数字。",
-            f"The seed reports figures for {sorted(SEED_FIGURES)} only.",
+            gettext_lazy("The seed reports figures for %(sorted_seed_figures)s only."),
+            params={"sorted_seed_figures": sorted(SEED_FIGURES)},
         )
     if not 0 < scale <= 1:
-        raise Invalid("比例须在0到1之间。", "The scale must be in (0, 1].")
+        raise Invalid(gettext_lazy("The scale must be in (0, 1]."))
     s = Decimal(str(scale))
     dh = round_half_up(figures["donghu_cases"] * s)
     dc = round_half_up(figures["donghu_consultations"] * s)
@@ -678,17 +679,16 @@ def seed_history(
     t = targets_for(year, scale)
     if HistoryImport.objects.filter(year=year).exists():
         raise Conflict(
-            f"{year}年的合成历史数据已经导入过。",
-            f"A synthetic history for {year} has already been written.",
+            gettext_lazy("A synthetic history for %(year)s has already been written."),
             code="history_exists",
+            params={"year": year},
         )
     codes = (DONGHU, GEDIAN, HUANGZHOU, KAITIE)
     jurisdictions = {j.code: j for j in Jurisdiction.objects.filter(code__in=codes)}
     missing = sorted(set(codes) - set(jurisdictions))
     if missing:
         raise Invalid(
-            "缺少管辖地,请先运行演示数据初始化(make demo)。",
-            "Jurisdictions are missing: run the demo seed first (make demo).",
+            gettext_lazy("Jurisdictions are missing: run the demo seed first (make demo)."),
             details={"missing": missing},
         )
     rng = random.Random(seed)
@@ -865,8 +865,9 @@ def _consultation_item(ctx: Context, plan: ConsultationPlan) -> ServiceItem:
     pool = [i for i in ctx.rules.items.values() if i.high_frequency == plan.high_frequency]
     if not pool:
         raise Invalid(
-            "目录中没有高频事项,无法生成咨询历史。请先运行演示数据初始化(make demo)。",
-            "The catalogue has no high-frequency item: run the demo seed first (make demo).",
+            gettext_lazy(
+                "The catalogue has no high-frequency item: run the demo seed first (make demo)."
+            ),
             code="history_not_allowed",
         )
     return ctx.rng.choices(pool, [_weight(i, plan.month) for i in pool])[0]

@@ -10,6 +10,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBas
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tongban.accounts import personal_data
@@ -195,7 +196,7 @@ def case_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
     """GET: the dialog asking what the action needs (a fragment for htmx, else a page).
     POST: perform the action; on a domain error show the dialog again with the message."""
     if action not in ACTION_FIELDS:
-        raise NotFound("未知的操作。", "Unknown action.", code="unknown_action")
+        raise NotFound(gettext_lazy("Unknown action."), code="unknown_action")
     template = "web/_action_dialog.html" if is_htmx(request) else "web/action.html"
     if request.method == "GET":
         return render(request, template, _dialog_context(request, number, action))
@@ -230,7 +231,7 @@ def upload(request: HttpRequest, number: str) -> HttpResponse:
     file = request.FILES.get("file")
     try:
         if file is None:
-            raise Invalid("请选择要上传的文件。", "Choose a file to upload.", code="missing_file")
+            raise Invalid(gettext_lazy("Choose a file to upload."), code="missing_file")
         attachment = attach_file(request.user, number, file, material_id=material_id)
     except NotFound:
         raise
@@ -293,7 +294,7 @@ def notice_pdf(request: HttpRequest, number: str, kind: str) -> HttpResponse:
     """A written notice of the case as PDF (documents.notices)."""
     case = case_selectors.get_case_for(request.user, number)
     if kind not in NoticeKind.values:
-        raise NotFound("未知的文书类型。", "Unknown notice kind.", code="unknown_notice_kind")
+        raise NotFound(gettext_lazy("Unknown notice kind."), code="unknown_notice_kind")
     body = render_notice(case, kind)
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{case.number}-{kind}.pdf"'

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from tongban.accounts import personal_data
@@ -50,9 +51,7 @@ def _receiving(request: HttpRequest) -> Jurisdiction:
     chosen = selectors.pick(mine, request.GET.get("at") or request.POST.get("at"))
     if chosen is None:
         raise Forbidden(
-            "只有窗口收件人员可以使用收件工作台。",
-            "Only window clerks use the receiving workbench.",
-            code="not_a_clerk",
+            gettext_lazy("Only window clerks use the receiving workbench."), code="not_a_clerk"
         )
     return chosen
 
