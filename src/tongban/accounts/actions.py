@@ -92,11 +92,12 @@ def _check_password(password: str | None, password_hash: str | None, user: User)
     try:
         validate_password(password, user)
     except ValidationError as exc:
+        problems = "; ".join(str(m) for m in exc.messages)
         raise Invalid(
-            "密码不符合要求:" + ";".join(exc.messages),
-            "The password is too weak: " + "; ".join(exc.messages),
+            gettext_lazy("The password is too weak: %(problems)s"),
             code="weak_password",
             details={"errors": list(exc.messages)},
+            params={"problems": problems},
         ) from exc
 
 

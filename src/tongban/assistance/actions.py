@@ -46,21 +46,20 @@ class AssistanceInput:
 def clean_steps(steps: Iterable[str]) -> list[str]:
     given = [str(s).strip() for s in steps if str(s).strip()]
     unknown = sorted(set(given) - set(STEP_ORDER))
-    if unknown or not given:
+    details = {"unknown": unknown, "allowed": list(STEP_ORDER)}
+    if not given:
         raise Invalid(
-            "请选择帮办代办的环节。" if not given else "帮办代办环节不正确。",
-            "Choose the steps that were helped with." if not given else "Unknown step.",
-            code="invalid_steps",
-            details={"unknown": unknown, "allowed": list(STEP_ORDER)},
+            _("Choose the steps that were helped with."), code="invalid_steps", details=details
         )
+    if unknown:
+        raise Invalid(_("Unknown step."), code="invalid_steps", details=details)
     return [s for s in STEP_ORDER if s in given]  # canonical order, no duplicates
 
 
 def _check_input(data: AssistanceInput, now: dt.datetime) -> tuple[list[str], dt.datetime]:
     if data.role not in AssistanceRole.values:
         raise Invalid(
-            "请选择帮办或代办。",
-            "Choose help (帮办) or acting on behalf (代办).",
+            _("Choose help (帮办) or acting on behalf (代办)."),
             code="invalid_role",
             details={"role": data.role},
         )

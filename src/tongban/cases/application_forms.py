@@ -165,12 +165,12 @@ def clean_form(form_kind: str, raw: dict[str, Any] | None) -> dict[str, Any]:
             }
             for error in exc.errors(include_url=False, include_input=False)
         ]
+        listed = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
         raise Invalid(
-            "申请表填写有误:" + ";".join(p["field"] for p in problems) + "。",
-            "The application form is not valid: "
-            + "; ".join(f"{p['field']}: {p['message']}" for p in problems),
+            _("The application form is not valid: %(listed)s"),
             code="invalid_form",
             details={"problems": problems},
+            params={"listed": listed},
         ) from None
     return parsed.model_dump(mode="json")
 

@@ -181,10 +181,7 @@ def _clean_materials(
 def _raise_if(problems: Sequence[Problem]) -> None:
     if problems:
         raise invalid(
-            problems,
-            "实施清单内容不符合要求",
-            "The implementation is not valid",
-            "implementation_invalid",
+            problems, gettext_lazy("The implementation is not valid"), "implementation_invalid"
         )
 
 
@@ -282,11 +279,12 @@ def _require_manager(actor: Any, jurisdiction_id: int, *, hidden: bool = False) 
 
 def _frozen(implementation: ItemImplementation) -> Conflict:
     return Conflict(
-        f"实施清单第{implementation.version}版已{implementation.get_status_display()},"
-        "不能修改;请新建版本。",
-        f"Version {implementation.version} is {implementation.status} and cannot change; "
-        "make a new version.",
+        gettext_lazy("Version %(version)s is %(status)s and cannot change; make a new version."),
         code="implementation_frozen",
+        params={
+            "version": implementation.version,
+            "status": implementation.get_status_display(),
+        },
     )
 
 
@@ -335,7 +333,7 @@ def create_item(
     }
     cleaned = {k: clean_model_field(ServiceItem, k, v, problems) for k, v in values.items()}
     if problems:
-        raise invalid(problems, "事项内容不符合要求", "The item is not valid", "item_invalid")
+        raise invalid(problems, gettext_lazy("The item is not valid"), "item_invalid")
     cleaned["code"] = cleaned["code"].strip()
     cleaned["name"] = cleaned["name"].strip()
     with transaction.atomic():
@@ -366,7 +364,7 @@ def update_item(actor: Any, item: ServiceItem, **fields: Any) -> ServiceItem:
         else:
             cleaned[name] = clean_model_field(ServiceItem, name, value, problems)
     if problems:
-        raise invalid(problems, "事项内容不符合要求", "The item is not valid", "item_invalid")
+        raise invalid(problems, gettext_lazy("The item is not valid"), "item_invalid")
     with transaction.atomic():
         locked = ServiceItem.objects.select_for_update().get(pk=item.pk)
         changed = {k: v for k, v in cleaned.items() if getattr(locked, k) != v}
@@ -397,8 +395,7 @@ def define_bundle(
     if not code or not name or len(code) > 32 or len(name) > 128:
         raise invalid(
             [Problem("code", "required", "请填写编码和名称", "code and name are required")],
-            "一件事内容不符合要求",
-            "The bundle is not valid",
+            gettext_lazy("The bundle is not valid"),
             "bundle_invalid",
         )
     seen = {lead_item.pk}
@@ -406,8 +403,7 @@ def define_bundle(
         if item.pk in seen:
             raise invalid(
                 [Problem("parts", "duplicate", "联办事项重复", "a part is repeated")],
-                "一件事内容不符合要求",
-                "The bundle is not valid",
+                gettext_lazy("The bundle is not valid"),
                 "bundle_invalid",
             )
         seen.add(item.pk)
@@ -719,8 +715,7 @@ def publish_implementation(actor: Any, draft: ItemImplementation) -> ItemImpleme
         if problems:
             raise invalid(
                 problems,
-                "实施清单不能发布",
-                "The implementation cannot be published",
+                gettext_lazy("The implementation cannot be published"),
                 "implementation_incomplete",
             )
         previous = next(

@@ -16,7 +16,7 @@ from tongban.accounts.models import Applicant, Role
 from tongban.catalog.models import ServiceItem
 from tongban.consultations.models import Consultation, ConsultationChannel, ConsultationEvent
 from tongban.consultations.selectors import readable_consultations
-from tongban.core.errors import Conflict, Forbidden, Invalid, not_found
+from tongban.core.errors import Conflict, Forbidden, Invalid, StrOrPromise, not_found
 from tongban.regions.models import Jurisdiction
 
 # who may record, forward, answer and close consultations in a jurisdiction; supervisors and
@@ -75,15 +75,17 @@ def _locked(actor: Any, consultation_id: int) -> Consultation:
     return row
 
 
-def _clean_text(value: str, field: str, zh_name: str, limit: int | None = None) -> str:
+def _clean_text(value: str, field: str, label: StrOrPromise, limit: int | None = None) -> str:
     value = (value or "").strip()
     if not value:
-        raise Invalid(f"{zh_name}不能为空。", f"{field} must not be empty.", details={field: value})
+        raise Invalid(
+            _("%(label)s must not be empty."), details={field: value}, params={"label": label}
+        )
     if limit is not None and len(value) > limit:
         raise Invalid(
-            f"{zh_name}过长(最多{limit}字)。",
-            f"{field} is longer than {limit} characters.",
+            _("%(label)s is longer than %(limit)s characters."),
             details={"field": field},
+            params={"label": label, "limit": limit},
         )
     return value
 
@@ -108,8 +110,8 @@ def record_consultation(
     _require_writer(actor, jurisdiction.pk)
     if channel not in ConsultationChannel.values:
         raise Invalid(_("Unknown consultation channel."), details={"channel": channel})
-    topic = _clean_text(topic, "topic", "主题", 128)
-    question = _clean_text(question, "question", "咨询内容")
+    topic = _clean_text(topic, "topic", _("topic"), 128)
+    question = _clean_text(question, "question", _("question"))
     asker_phone = (asker_phone or "").strip()
     if asker_phone and not _PHONE.match(asker_phone):
         raise Invalid(_("The phone number is not valid."))
@@ -197,7 +199,7 @@ def forward_consultation(
 def answer_consultation(actor: Any, consultation_id: int, answer: str) -> Consultation:
     """答复, by the owner or by the jurisdiction it was forwarded to."""
     require_authenticated(actor)
-    answer = _clean_text(answer, "answer", "答复内容")
+    answer = _clean_text(answer, "answer", _("answer"))
     with transaction.atomic():
         consultation = _locked(actor, consultation_id)
         where: Jurisdiction | None = None

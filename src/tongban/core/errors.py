@@ -16,6 +16,9 @@ from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+# what a message or a label may be: a plain string or a lazy (gettext_lazy) one
+StrOrPromise = str | Promise
+
 # the languages a message can be shown in; anything else gets the UI's first language
 _ENGLISH = "en"
 _CHINESE = "zh-hans"

@@ -234,16 +234,45 @@ def _invalid(raw: list[Any]) -> Invalid:
     errors = [{"loc": list(e["loc"]), "type": e["type"], "msg": e["msg"]} for e in raw]
     first = raw[0]
     where = ".".join(str(part) for part in first["loc"])
-    zh, en = _field_message(where, first["type"], first.get("ctx") or {}, first["msg"])
-    return Invalid(zh, en, code="invalid_input", details={"errors": errors})
+    return _field_error(where, first["type"], first.get("ctx") or {}, first["msg"], errors)
 
 
-def _field_message(where: str, kind: str, ctx: dict[str, Any], msg: str) -> tuple[str, str]:
+def _field_error(
+    where: str, kind: str, ctx: dict[str, Any], msg: str, errors: list[dict[str, Any]]
+) -> Invalid:
+    details = {"errors": errors}
     if kind in ("string_too_short", "blank", "missing"):
-        return f"请填写{where}。", f"{where} must not be empty."
+        return Invalid(
+            _("%(where)s must not be empty."),
+            code="invalid_input",
+            details=details,
+            params={"where": where},
+        )
     if kind == "string_too_long":
         limit = ctx.get("max_length")
-        return f"{where}过长(最多{limit}个字符)。", f"{where} is too long (at most {limit})."
-    if kind in _TEXT_MESSAGES:
-        return f"{where}中含有不允许的字符。", f"{where} {_TEXT_MESSAGES[kind]}."
-    return f"{where}不符合要求。", f"{where}: {msg}."
+        return Invalid(
+            _("%(where)s is too long (at most %(limit)s)."),
+            code="invalid_input",
+            details=details,
+            params={"where": where, "limit": limit},
+        )
+    if kind == "nul_character":
+        return Invalid(
+            _("%(where)s must not contain the NUL character (U+0000)."),
+            code="invalid_input",
+            details=details,
+            params={"where": where},
+        )
+    if kind == "unpaired_surrogate":
+        return Invalid(
+            _("%(where)s must not contain an unpaired surrogate (U+D800–U+DFFF)."),
+            code="invalid_input",
+            details=details,
+            params={"where": where},
+        )
+    return Invalid(
+        _("%(where)s: %(msg)s."),
+        code="invalid_input",
+        details=details,
+        params={"where": where, "msg": msg},
+    )

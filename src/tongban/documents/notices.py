@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from tongban.core.errors import Conflict, Invalid
+from tongban.core.errors import Conflict, Invalid, StrOrPromise
 from tongban.core.masking import mask_name
 from tongban.documents.links import notice_verification_url
 from tongban.documents.pdf import (
@@ -75,8 +75,10 @@ def _last_event(case: Case, *actions: str) -> CaseEvent | None:
     return case.events.filter(action__in=actions).order_by("-seq").first()
 
 
-def _not_available(kind: str, zh: str, en: str) -> NoticeNotAvailable:
-    return NoticeNotAvailable(zh, en, details={"kind": kind})
+def _not_available(
+    kind: str, message: StrOrPromise, params: dict[str, Any] | None = None
+) -> NoticeNotAvailable:
+    return NoticeNotAvailable(message, details={"kind": kind}, params=params)
 
 
 def _centre_name(case: Case, jurisdiction: Jurisdiction) -> str:
@@ -146,9 +148,7 @@ def _acceptance(case: Case) -> tuple[Jurisdiction, str, dt.date, list[Block]]:
     event = _last_event(case, "accept")
     accepted = local_date(case.accepted_at) or (local_date(event.at) if event else None)
     if accepted is None:
-        raise _not_available(
-            NoticeKind.ACCEPTANCE, "该办件尚未受理。", "The case has not been accepted."
-        )
+        raise _not_available(NoticeKind.ACCEPTANCE, _("The case has not been accepted."))
     jurisdiction, issuer = _issuer(case, event.actor_jurisdiction if event else None)
     basis = (
         "根据《中华人民共和国行政许可法》第三十二条第一款第(五)项的规定,"
@@ -185,9 +185,7 @@ def _refusal(case: Case) -> tuple[Jurisdiction, str, dt.date, list[Block]]:
     event = _last_event(case, "refuse")
     reason = (event.reason if event else "") or case.refusal_reason
     if event is None and not reason:
-        raise _not_available(
-            NoticeKind.REFUSAL, "该办件未作出不予受理决定。", "The case was not refused."
-        )
+        raise _not_available(NoticeKind.REFUSAL, _("The case was not refused."))
     authority = ""
     if event is not None:
         authority = str(event.data.get("competent_authority") or "")
@@ -210,9 +208,7 @@ def _supplement(case: Case) -> tuple[Jurisdiction, str, dt.date, list[Block]]:
 
     event = _last_event(case, "request_supplement")
     if event is None:
-        raise _not_available(
-            NoticeKind.SUPPLEMENT, "该办件没有补正告知。", "No supplement was requested."
-        )
+        raise _not_available(NoticeKind.SUPPLEMENT, _("No supplement was requested."))
     missing = [str(name) for name in event.data.get("missing") or []]
     if not missing:
         missing = list(
@@ -258,9 +254,7 @@ def _conditional(case: Case) -> tuple[Jurisdiction, str, dt.date, list[Block]]:
     event = _last_event(case, "accept_with_commitment")
     if event is None:
         raise _not_available(
-            NoticeKind.CONDITIONAL_ACCEPTANCE,
-            "该办件不是容缺受理。",
-            "The case was not accepted with a commitment.",
+            NoticeKind.CONDITIONAL_ACCEPTANCE, _("The case was not accepted with a commitment.")
         )
     deferred = [str(n) for n in event.data.get("deferred") or []] or list(
         case.materials.filter(state=CaseMaterial.State.DEFERRED).values_list("name", flat=True)
@@ -299,9 +293,7 @@ def _transfer_slip(case: Case) -> tuple[Jurisdiction, str, dt.date, list[Block]]
 
     if case.receiving_jurisdiction is None:
         raise _not_available(
-            NoticeKind.TRANSFER_SLIP,
-            "全程网办的办件没有材料流转。",
-            "An online case has no transfer of materials.",
+            NoticeKind.TRANSFER_SLIP, _("An online case has no transfer of materials.")
         )
     event = _last_event(case, "transfer")
     day = local_date(event.at) if event else today_in_shanghai()
@@ -377,9 +369,7 @@ def _completion(case: Case) -> tuple[Jurisdiction, str, dt.date, list[Block]]:
 
     done = case.completed_at or case.decided_at
     if done is None:
-        raise _not_available(
-            NoticeKind.COMPLETION, "该办件尚未办结。", "The case has not been completed."
-        )
+        raise _not_available(NoticeKind.COMPLETION, _("The case has not been completed."))
     day = local_date(done)
     assert day is not None
     decision = _last_event(case, "approve", "deny")

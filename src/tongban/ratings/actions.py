@@ -34,6 +34,7 @@ from tongban.core.errors import (
     Forbidden,
     Invalid,
     NotFound,
+    StrOrPromise,
     not_found,
 )
 from tongban.ratings.models import (
@@ -627,11 +628,14 @@ def _role_for(actor: Any, roles: frozenset[str], jurisdiction_id: int) -> str:
     return held[0]
 
 
-def _need(value: str, field: str, zh: str) -> str:
+def _need(value: str, field: str, label: StrOrPromise) -> str:
     value = (value or "").strip()
     if not value:
         raise Invalid(
-            f"请填写{zh}。", f"{field} is required.", code="required", details={field: ""}
+            _("%(label)s is required."),
+            code="required",
+            details={field: ""},
+            params={"label": label},
         )
     return value
 
@@ -650,7 +654,7 @@ def record_callback(
 ) -> Rectification:
     """回访: record the call to the rater (named ratings only have someone to call)."""
     require_authenticated(actor)
-    note = _need(note, "note", "回访记录")
+    note = _need(note, "note", _("The follow-up record"))
     with transaction.atomic():
         task = _locked_task(actor, rectification_id)
         role = _role_for(actor, RECTIFY_ROLES, task.jurisdiction_id)
@@ -673,7 +677,7 @@ def resolve_rectification(
     """整改办结: the outcome (fixed at once, fixed by the deadline, or explained). A named
     rating must have been called back first."""
     require_authenticated(actor)
-    note = _need(note, "note", "整改说明")
+    note = _need(note, "note", _("The rectification note"))
     if outcome not in Rectification.Outcome.values:
         raise Invalid(_("Unknown outcome."), details={"outcome": outcome})
     with transaction.atomic():
@@ -708,7 +712,7 @@ def resolve_rectification(
 def appeal_rectification(actor: Any, rectification_id: int, *, reason: str) -> Rectification:
     """申诉: the rated jurisdiction says the rating is mistaken or malicious. Once per task."""
     require_authenticated(actor)
-    reason = _need(reason, "reason", "申诉理由")
+    reason = _need(reason, "reason", _("The reason for the appeal"))
     with transaction.atomic():
         task = _locked_task(actor, rectification_id)
         role = _role_for(actor, APPEAL_ROLES, task.jurisdiction_id)
@@ -729,7 +733,7 @@ def review_appeal(actor: Any, rectification_id: int, *, decision: str, note: str
     """复核, by a supervisor of the rated jurisdiction or a platform admin. `annul` voids the
     rating (it leaves every count); `reject` sends the task back to rectification."""
     require_authenticated(actor)
-    note = _need(note, "note", "复核意见")
+    note = _need(note, "note", _("The review opinion"))
     if decision not in Rectification.ReviewDecision.values:
         raise Invalid(_("Unknown decision."), details={"decision": decision})
     with transaction.atomic():

@@ -446,16 +446,27 @@ def _choose_item(
         receiving, handling, plan.mode, plan.channel, plan.high_frequency, on
     )
     if not pool:
+        applicant = plan.receiving or gettext_lazy("an online applicant")
+        frequency = (
+            gettext_lazy("a high-frequency") if plan.high_frequency else gettext_lazy("an ordinary")
+        )
         raise Invalid(
-            f"{on}没有协议允许{plan.receiving or '网上'}为{plan.handling}以{plan.mode}模式、"
-            f"{plan.channel}渠道收件{'高频' if plan.high_frequency else ''}事项,无法生成历史。"
-            "请先运行演示数据初始化(make demo)。",
-            f"No agreement in force on {on} lets {plan.receiving or 'an online applicant'} "
-            f"apply for a{' high-frequency' if plan.high_frequency else 'n ordinary'} item "
-            f"handled by {plan.handling} in mode {plan.mode} through {plan.channel}: "
-            "the history needs the demo world (make demo).",
+            gettext_lazy(
+                "No agreement in force on %(on)s lets %(applicant)s apply for "
+                "%(frequency)s item handled by %(handling)s in mode %(mode)s "
+                "through %(channel)s: the history needs the demo world (make "
+                "demo)."
+            ),
             code="history_not_allowed",
             details={"receiving": plan.receiving, "handling": plan.handling, "on": str(on)},
+            params={
+                "on": on,
+                "applicant": applicant,
+                "frequency": frequency,
+                "handling": plan.handling,
+                "mode": plan.mode,
+                "channel": plan.channel,
+            },
         )
     item, impl = ctx.rng.choices(pool, [_weight(i, plan.month) for i, _ in pool])[0]
     return item, impl, allowed[item.pk].agreement_id if receiving is not None else None

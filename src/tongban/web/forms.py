@@ -18,7 +18,7 @@ from tongban.cases.actions import ActionInput, ApplicantInput, JointPartInput, M
 from tongban.cases.api import ApplicantIn, CaseActionIn, CaseCreateIn
 from tongban.cases.models import CaseMaterial
 from tongban.catalog.models import ItemImplementation, Material
-from tongban.core.errors import Invalid
+from tongban.core.errors import Invalid, StrOrPromise
 from tongban.core.inputs import MAX_ID, text_problem, validate_fields, validate_input
 
 MATERIAL_STATES_AT_WINDOW = (
@@ -30,24 +30,24 @@ MATERIAL_STATES_AT_WINDOW = (
 )
 
 
-def parse_int(value: Any, field: str, zh: str) -> int | None:
+def parse_int(value: Any, field: str, label: StrOrPromise) -> int | None:
     if value is None or str(value).strip() == "":
         return None
     try:
         number = int(str(value).strip())
     except ValueError:
         raise Invalid(
-            f"{zh}应为整数。",
-            f"'{field}' must be a whole number.",
+            _("%(label)s must be a whole number."),
             code="invalid_number",
             details={"field": field},
+            params={"label": label},
         ) from None
     if abs(number) > MAX_ID:  # ids are bigints: a larger number overflows the driver
         raise Invalid(
-            f"{zh}超出范围。",
-            f"'{field}' is out of range.",
+            _("%(label)s is out of range."),
             code="invalid_number",
             details={"field": field},
+            params={"label": label},
         )
     return number
 
@@ -55,7 +55,7 @@ def parse_int(value: Any, field: str, zh: str) -> int | None:
 def parse_ids(values: list[str], field: str) -> list[int]:
     ids = []
     for value in values:
-        number = parse_int(value, field, "所选项目")
+        number = parse_int(value, field, _("The selected entry"))
         if number is not None:
             ids.append(number)
     return ids
@@ -67,7 +67,7 @@ def action_input(post: QueryDict) -> ActionInput:
         reason=post.get("reason", ""),
         missing=parse_ids(post.getlist("missing"), "missing"),
         provided=parse_ids(post.getlist("provided"), "provided"),
-        days=parse_int(post.get("days"), "days", "天数"),
+        days=parse_int(post.get("days"), "days", _("The number of days")),
         method=post.get("method") or None,
         carrier=post.get("carrier", ""),
         waybill_number=post.get("waybill_number", ""),

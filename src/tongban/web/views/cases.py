@@ -90,7 +90,7 @@ def _queue_params(query: QueryDict, user_jurisdictions: list, default_side: str 
         overdue=query.get("overdue") or None,
         sort=query.get("sort") or "received",
         cursor=query.get("cursor") or None,
-        page=parse_int(query.get("page"), "page", "页码") or 1,
+        page=parse_int(query.get("page"), "page", gettext_lazy("The page number")) or 1,
     )
 
 
@@ -227,7 +227,7 @@ def case_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
 def upload(request: HttpRequest, number: str) -> HttpResponse:
     """Upload one file for a material of the case (content-checked)."""
     case_url = reverse("web:case", args=[number])
-    material_id = parse_int(request.POST.get("material"), "material", "材料")
+    material_id = parse_int(request.POST.get("material"), "material", gettext_lazy("The material"))
     file = request.FILES.get("file")
     try:
         if file is None:

@@ -145,9 +145,9 @@ def _form_context(request: HttpRequest, receiving: Jurisdiction) -> dict:
     implementation = published_implementation(item, handling, today)
     if implementation is None:
         raise NotFound(
-            f"{handling.short_name}未发布该事项的实施清单。",
-            "The handling place has not published this item.",
+            gettext_lazy("%(short_name)s has not published an implementation of this item."),
             code="item_not_implemented",
+            params={"short_name": handling.short_name},
         )
     return {
         "receiving": receiving,
@@ -184,7 +184,9 @@ def new_case(request: HttpRequest) -> HttpResponse:
         names = [f"m{m.pk}_file" for m in context["materials"]]
         files = checked_files(request.FILES, names)
         uploaded = {int(name[1:].split("_")[0]) for name in files}
-        applicant_id = parse_int(request.POST.get("applicant_id"), "applicant_id", "申请人")
+        applicant_id = parse_int(
+            request.POST.get("applicant_id"), "applicant_id", gettext_lazy("The applicant")
+        )
         data = SubmitInput(
             item=context["item"].code,
             handling=context["handling"].code,
