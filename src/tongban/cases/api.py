@@ -320,7 +320,7 @@ def detail(user: Any, case: Case) -> dict[str, Any]:
             {
                 "seq": e.seq,
                 "action": e.action,
-                "action_label": ACTION_LABELS.get(e.action, (e.action, e.action))[0],
+                "action_label": str(ACTION_LABELS.get(e.action, e.action)),
                 "from_status": e.from_status,
                 "to_status": e.to_status,
                 "practice_code": e.practice_code,

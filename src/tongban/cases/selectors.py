@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import Case as When_
 from django.db.models import CharField, F, Q, QuerySet, Subquery, Value, When
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from tongban.accounts import access, trust
 from tongban.cases import deadlines
@@ -25,7 +26,11 @@ class OverdueLevel:
     GREEN = "green"
     YELLOW = "yellow"
     RED = "red"
-    LABELS = {"green": "正常", "yellow": "预警", "red": "超期"}
+    LABELS = {
+        "green": gettext_noop("正常"),
+        "yellow": gettext_noop("预警"),
+        "red": gettext_noop("超期"),
+    }
     VALUES = ("green", "yellow", "red")
 
 

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from tongban.core.errors import Conflict, Invalid, StrOrPromise
 from tongban.core.masking import mask_name
@@ -38,12 +39,12 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 class NoticeKind(models.TextChoices):
-    ACCEPTANCE = "acceptance", "受理通知书"
-    REFUSAL = "refusal", "不予受理通知书"
-    SUPPLEMENT = "supplement", "补正材料通知书(一次性告知书)"
-    CONDITIONAL_ACCEPTANCE = "conditional_acceptance", "容缺受理通知书"
-    TRANSFER_SLIP = "transfer_slip", "跨域通办材料流转单"
-    COMPLETION = "completion", "办结通知书"
+    ACCEPTANCE = "acceptance", gettext_noop("受理通知书")
+    REFUSAL = "refusal", gettext_noop("不予受理通知书")
+    SUPPLEMENT = "supplement", gettext_noop("补正材料通知书(一次性告知书)")
+    CONDITIONAL_ACCEPTANCE = "conditional_acceptance", gettext_noop("容缺受理通知书")
+    TRANSFER_SLIP = "transfer_slip", gettext_noop("跨域通办材料流转单")
+    COMPLETION = "completion", gettext_noop("办结通知书")
 
 
 class NoticeNotAvailable(Conflict):
