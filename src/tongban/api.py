@@ -20,7 +20,9 @@ from tongban.accounts.auth import api_auth
 from tongban.core.api_errors import document_errors
 from tongban.core.errors import (
     DomainError,
+    Invalid,
     MalformedRequest,
+    NotAuthenticated,
     RequestTooLarge,
     not_found,
 )
@@ -70,25 +72,15 @@ def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 
 @api.exception_handler(NinjaValidationError)
 def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
-    english = _language(request) == "en"
-    body = {
-        "code": "invalid_input",
-        "message": "The request is not valid." if english else "请求参数不正确。",
-        "details": {"errors": exc.errors},
-    }
-    return api.create_response(request, body, status=422)
+    error = Invalid(
+        _("The request is not valid."), code="invalid_input", details={"errors": exc.errors}
+    )
+    return on_domain_error(request, error)
 
 
 @api.exception_handler(AuthenticationError)
 def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    english = _language(request) == "en"
-    body = {
-        "code": "not_authenticated",
-        "message": "Log in or send a valid bearer token."
-        if english
-        else "请先登录或提供有效令牌。",
-    }
-    return api.create_response(request, body, status=401)
+    return on_domain_error(request, NotAuthenticated(_("Log in or send a valid bearer token.")))
 
 
 @api.exception_handler(HttpError)
