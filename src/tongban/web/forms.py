@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.http import QueryDict
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tongban.attachments.checks import CheckedFile, check_upload
@@ -132,7 +133,9 @@ def establishment_context(item: Any) -> dict[str, Any]:
 
     return {
         "establishment": item.form_kind == FormKind.COMPANY_ESTABLISHMENT,
-        "enterprise_types": [(code, label) for code, (label, _en, _k) in ENTERPRISE_TYPES.items()],
+        "enterprise_types": [
+            (code, gettext(label)) for code, (label, _k) in ENTERPRISE_TYPES.items()
+        ],
         "investor_rows": range(3),
     }
 
