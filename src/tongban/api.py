@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.http import Http404, HttpRequest, HttpResponse, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
+from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -19,7 +20,9 @@ from tongban.accounts.auth import api_auth
 from tongban.core.api_errors import document_errors
 from tongban.core.errors import (
     DomainError,
+    Invalid,
     MalformedRequest,
+    NotAuthenticated,
     RequestTooLarge,
     not_found,
 )
@@ -68,25 +71,15 @@ def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 
 @api.exception_handler(NinjaValidationError)
 def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
-    english = _language(request) == "en"
-    body = {
-        "code": "invalid_input",
-        "message": "The request is not valid." if english else "请求参数不正确。",
-        "details": {"errors": exc.errors},
-    }
-    return api.create_response(request, body, status=422)
+    error = Invalid(
+        _("The request is not valid."), code="invalid_input", details={"errors": exc.errors}
+    )
+    return on_domain_error(request, error)
 
 
 @api.exception_handler(AuthenticationError)
 def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    english = _language(request) == "en"
-    body = {
-        "code": "not_authenticated",
-        "message": "Log in or send a valid bearer token."
-        if english
-        else "请先登录或提供有效令牌。",
-    }
-    return api.create_response(request, body, status=401)
+    return on_domain_error(request, NotAuthenticated(_("Log in or send a valid bearer token.")))
 
 
 @api.exception_handler(HttpError)
@@ -100,11 +93,7 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 400 and cause is not None:
         return on_domain_error(
             request,
-            MalformedRequest(
-                "请求体不是有效的JSON。",
-                "The request body is not valid JSON.",
-                code="malformed_body",
-            ),
+            MalformedRequest(_("The request body is not valid JSON."), code="malformed_body"),
         )
     body = {"code": f"http_{exc.status_code}", "message": str(exc)}
     return api.create_response(request, body, status=exc.status_code)
@@ -114,15 +103,13 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 # Ninja answers 500 with a traceback in DEBUG and Django a bare 400 page in production.
 @api.exception_handler(RequestDataTooBig)
 def on_too_big(request: HttpRequest, exc: Exception) -> HttpResponse:
-    return on_domain_error(
-        request, RequestTooLarge("请求体过大。", "The request body is too large.")
-    )
+    return on_domain_error(request, RequestTooLarge(_("The request body is too large.")))
 
 
 @api.exception_handler(TooManyFieldsSent)
 def on_too_many_fields(request: HttpRequest, exc: Exception) -> HttpResponse:
     return on_domain_error(
-        request, RequestTooLarge("表单字段过多。", "Too many form fields.", code="too_many_fields")
+        request, RequestTooLarge(_("Too many form fields."), code="too_many_fields")
     )
 
 
@@ -131,8 +118,7 @@ def on_bad_multipart(request: HttpRequest, exc: Exception) -> HttpResponse:
     return on_domain_error(
         request,
         MalformedRequest(
-            "multipart 请求格式错误。",
-            "The multipart body cannot be read (boundary missing or broken).",
+            _("The multipart body cannot be read (boundary missing or broken)."),
             code="malformed_multipart",
         ),
     )
@@ -141,7 +127,7 @@ def on_bad_multipart(request: HttpRequest, exc: Exception) -> HttpResponse:
 @api.exception_handler(UnreadablePostError)
 @api.exception_handler(SuspiciousOperation)
 def on_bad_request(request: HttpRequest, exc: Exception) -> HttpResponse:
-    return on_domain_error(request, MalformedRequest("请求格式错误。", "Malformed request."))
+    return on_domain_error(request, MalformedRequest(_("Malformed request.")))
 
 
 @api.exception_handler(Http404)

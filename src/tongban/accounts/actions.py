@@ -24,6 +24,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from tongban.accounts import access, trust
 from tongban.accounts.auth import hash_token
@@ -75,12 +76,11 @@ def _clean_username(username: str) -> str:
         User.username_validator(username)
     except ValidationError as exc:
         raise Invalid(
-            "用户名只能包含字母、数字和 @/./+/-/_ 字符。",
-            "A username may contain only letters, digits and @/./+/-/_.",
+            gettext_lazy("A username may contain only letters, digits and @/./+/-/_."),
             code="invalid_username",
         ) from exc
     if len(username) > 150:
-        raise Invalid("用户名过长。", "The username is too long.", code="invalid_username")
+        raise Invalid(gettext_lazy("The username is too long."), code="invalid_username")
     return username
 
 
@@ -92,11 +92,12 @@ def _check_password(password: str | None, password_hash: str | None, user: User)
     try:
         validate_password(password, user)
     except ValidationError as exc:
+        problems = "; ".join(str(m) for m in exc.messages)
         raise Invalid(
-            "密码不符合要求:" + ";".join(exc.messages),
-            "The password is too weak: " + "; ".join(exc.messages),
+            gettext_lazy("The password is too weak: %(problems)s"),
             code="weak_password",
             details={"errors": list(exc.messages)},
+            params={"problems": problems},
         ) from exc
 
 
@@ -111,9 +112,9 @@ def _set_password(user: User, password: str | None, password_hash: str | None) -
 def _clean_name(value: str, *, field: str = "name", max_length: int = 128) -> str:
     value = (value or "").strip()
     if not value:
-        raise Invalid("姓名/名称不能为空。", "A name is required.", code=f"{field}_required")
+        raise Invalid(gettext_lazy("A name is required."), code=f"{field}_required")
     if len(value) > max_length:
-        raise Invalid("姓名/名称过长。", "The name is too long.", code=f"{field}_too_long")
+        raise Invalid(gettext_lazy("The name is too long."), code=f"{field}_too_long")
     return value
 
 
@@ -121,8 +122,7 @@ def _clean_phone(value: str) -> str:
     value = (value or "").strip().replace(" ", "")
     if value and not (_MOBILE.match(value) or _LANDLINE.match(value)):
         raise Invalid(
-            "联系电话格式不正确(手机号11位,或区号-座机号)。",
-            "The phone number is not valid (11-digit mobile or area code-landline).",
+            gettext_lazy("The phone number is not valid (11-digit mobile or area code-landline)."),
             code="invalid_phone",
         )
     return value
@@ -135,7 +135,7 @@ def _clean_email(value: str) -> str:
             validate_email(value)
         except ValidationError as exc:
             raise Invalid(
-                "电子邮箱格式不正确。", "The e-mail address is not valid.", code="invalid_email"
+                gettext_lazy("The e-mail address is not valid."), code="invalid_email"
             ) from exc
     return value
 
@@ -143,23 +143,24 @@ def _clean_email(value: str) -> str:
 def _clean_address(value: str) -> str:
     value = (value or "").strip()
     if len(value) > 255:
-        raise Invalid("联系地址过长。", "The address is too long.", code="address_too_long")
+        raise Invalid(gettext_lazy("The address is too long."), code="address_too_long")
     return value
 
 
 def _check_role_spec(role: str, jurisdiction: Jurisdiction | None) -> None:
     if role not in Role.values:
-        raise Invalid("未知角色。", f"Unknown role {role!r}.", code="unknown_role")
+        raise Invalid(
+            gettext_lazy("Unknown role %(role)s."),
+            code="unknown_role",
+            params={"role": f"{role!r}"},
+        )
     if role == Role.PLATFORM_ADMIN and jurisdiction is not None:
         raise Invalid(
-            "平台管理员不属于某一管辖地。",
-            "A platform administrator has no jurisdiction.",
+            gettext_lazy("A platform administrator has no jurisdiction."),
             code="platform_admin_without_jurisdiction",
         )
     if role != Role.PLATFORM_ADMIN and jurisdiction is None:
-        raise Invalid(
-            "该角色须指定管辖地。", "This role needs a jurisdiction.", code="jurisdiction_required"
-        )
+        raise Invalid(gettext_lazy("This role needs a jurisdiction."), code="jurisdiction_required")
 
 
 def _check_may_grant(
@@ -175,9 +176,7 @@ def _check_may_grant(
     ):
         return
     raise Forbidden(
-        "您无权在该管辖地授予此角色。",
-        "You may not grant this role in this jurisdiction.",
-        code="may_not_grant_role",
+        gettext_lazy("You may not grant this role in this jurisdiction."), code="may_not_grant_role"
     )
 
 
@@ -254,9 +253,7 @@ def create_staff_user(
     email = _clean_email(email)
     if not roles:
         raise Invalid(
-            "工作人员账号至少需要一个角色。",
-            "A staff account needs at least one role.",
-            code="roles_required",
+            gettext_lazy("A staff account needs at least one role."), code="roles_required"
         )
     for role, jurisdiction in roles:
         _check_role_spec(role, jurisdiction)
@@ -271,9 +268,7 @@ def create_staff_user(
     _check_password(password, password_hash, user)
     with transaction.atomic():
         if User.objects.filter(username__iexact=username).exists():
-            raise Conflict(
-                "用户名已被使用。", "This username is already taken.", code="username_taken"
-            )
+            raise Conflict(gettext_lazy("This username is already taken."), code="username_taken")
         _set_password(user, password, password_hash)
         user.save()
         for role, jurisdiction in roles:
@@ -304,16 +299,13 @@ def assign_role(
     _check_may_grant(actor, role, jurisdiction)
     if user.kind != User.Kind.STAFF:
         raise Invalid(
-            "申请人账号不能授予工作人员角色。",
-            "An applicant account cannot hold a staff role.",
-            code="not_staff_account",
+            gettext_lazy("An applicant account cannot hold a staff role."), code="not_staff_account"
         )
     if window is not None and (
         jurisdiction is None or window.centre.jurisdiction_id != jurisdiction.pk
     ):
         raise Invalid(
-            "窗口不属于该管辖地。",
-            "The window does not belong to this jurisdiction.",
+            gettext_lazy("The window does not belong to this jurisdiction."),
             code="window_not_in_jurisdiction",
         )
     with transaction.atomic():
@@ -374,8 +366,7 @@ def revoke_role(
             .exists()
         ):
             raise Conflict(
-                "不能撤销最后一位平台管理员。",
-                "The last platform administrator cannot be removed.",
+                gettext_lazy("The last platform administrator cannot be removed."),
                 code="last_platform_admin",
             )
         data = {"user": user.username, **_role_data(role, jurisdiction)}
@@ -391,24 +382,18 @@ def revoke_role(
 def _check_may_register(actor: User | AnonymousUser | None, user: User | None) -> None:
     if user is not None and user.kind != User.Kind.APPLICANT:
         raise Invalid(
-            "只能绑定申请人账号。",
-            "Only an applicant account can be linked.",
-            code="not_applicant_account",
+            gettext_lazy("Only an applicant account can be linked."), code="not_applicant_account"
         )
     if actor is None or access.is_platform_admin(actor) or access.is_staff_member(actor):
         return
     access.require_authenticated(actor)
     raise Forbidden(
-        "只有工作人员可以登记申请人。",
-        "Only staff may register applicants.",
-        code="may_not_register_applicant",
+        gettext_lazy("Only staff may register applicants."), code="may_not_register_applicant"
     )
 
 
 def _applicant_exists() -> Conflict:
-    return Conflict(
-        "该申请人已登记。", "This applicant is already registered.", code="applicant_exists"
-    )
+    return Conflict(gettext_lazy("This applicant is already registered."), code="applicant_exists")
 
 
 def _create_person(
@@ -531,15 +516,14 @@ def register_established_enterprise(
     name = _clean_name(name)
     if agent.kind != Applicant.Kind.PERSON:
         raise Invalid(
-            "企业设立登记应由自然人(经办人)申请。",
-            "Company establishment is filed by a natural person (the agent).",
+            gettext_lazy("Company establishment is filed by a natural person (the agent)."),
             code="establishment_needs_person",
         )
     if Applicant.objects.filter(kind=Applicant.Kind.ENTERPRISE, name=name).exists():
         raise Conflict(
-            f"企业名称“{name}”已被登记。",
-            f"An enterprise named '{name}' is already registered.",
+            gettext_lazy("An enterprise named '%(name)s' is already registered."),
             code="enterprise_name_taken",
+            params={"name": name},
         )
     from tongban.accounts.identifiers import new_uscc
 
@@ -549,7 +533,7 @@ def register_established_enterprise(
         if not Applicant.objects.filter(uscc=uscc).exists():
             break
     else:  # pragma: no cover - five collisions in a row mean a broken random source
-        raise Conflict("无法分配统一社会信用代码。", "Could not assign a USCC.", code="uscc_busy")
+        raise Conflict(gettext_lazy("Could not assign a USCC."), code="uscc_busy")
     applicant = Applicant.objects.create(
         kind=Applicant.Kind.ENTERPRISE,
         name=name,
@@ -608,9 +592,7 @@ def register_portal_user(
     _check_password(password, password_hash, user)
     with transaction.atomic():
         if User.objects.filter(username__iexact=username).exists():
-            raise Conflict(
-                "用户名已被使用。", "This username is already taken.", code="username_taken"
-            )
+            raise Conflict(gettext_lazy("This username is already taken."), code="username_taken")
         _set_password(user, password, password_hash)
         # what the user typed, format checked only: never enough to reach records others
         # filed under this ID number (tongban.accounts.trust)
@@ -658,7 +640,7 @@ def _record_trust(
 ) -> None:
     """Set and record the account's trust level (the caller holds the user row lock)."""
     if level not in trust.LEVELS:
-        raise Invalid("可信等级不正确。", "Unknown trust level.", code="invalid_trust_level")
+        raise Invalid(gettext_lazy("Unknown trust level."), code="invalid_trust_level")
     before = user.trust_level
     user.trust_level = level
     user.trust_source = source
@@ -701,8 +683,7 @@ def verify_identity_in_person(
     access.require_authenticated(actor)
     if not access.jurisdictions_with(actor, [Role.CLERK]):
         raise Forbidden(
-            "只有窗口收件人员可以现场核验身份。",
-            "Only window clerks may check an identity in person.",
+            gettext_lazy("Only window clerks may check an identity in person."),
             code="may_not_verify_identity",
         )
     id_number = validate_id_number(id_number)
@@ -737,12 +718,11 @@ def set_trust_level(
     an account's trust level; people raise it through the platform or at a window."""
     if actor is not None:
         raise Forbidden(
-            "可信等级只能由统一身份认证或窗口核验确定。",
-            "The trust level comes from the identity platform or a window check.",
+            gettext_lazy("The trust level comes from the identity platform or a window check."),
             code="may_not_set_trust_level",
         )
     if source not in TrustSource.values:
-        raise Invalid("可信等级来源不正确。", "Unknown trust source.", code="invalid_trust_source")
+        raise Invalid(gettext_lazy("Unknown trust source."), code="invalid_trust_source")
     with transaction.atomic():
         user = User.objects.select_for_update().filter(pk=user_id).first()
         if user is None:
@@ -758,22 +738,19 @@ def bind_identity_subject(actor: User | AnonymousUser | None, user_id: int, subj
     if actor is not None and not access.is_platform_admin(actor):
         access.require_authenticated(actor)
         raise Forbidden(
-            "只有平台管理员可以绑定统一身份认证账号。",
-            "Only platform administrators may bind an identity platform account.",
+            gettext_lazy("Only platform administrators may bind an identity platform account."),
             code="may_not_bind_identity",
         )
     subject = (subject or "").strip()
     if not subject or len(subject) > 255:
-        raise Invalid("标识不正确。", "The subject is not valid.", code="invalid_subject")
+        raise Invalid(gettext_lazy("The subject is not valid."), code="invalid_subject")
     with transaction.atomic():
         user = User.objects.select_for_update().filter(pk=user_id).first()
         if user is None:
             raise not_found("user")
         if User.objects.filter(oidc_subject=subject).exclude(pk=user.pk).exists():
             raise Conflict(
-                "该统一身份认证账号已绑定其他账号。",
-                "This identity is bound to another account.",
-                code="identity_bound",
+                gettext_lazy("This identity is bound to another account."), code="identity_bound"
             )
         if user.oidc_subject != subject:
             user.oidc_subject = subject
@@ -814,7 +791,7 @@ def sign_in_with_identity(claims: IdentityClaims) -> User:
     enterprise (统一社会信用代码) the platform says the person is authorised to act for."""
     subject = (claims.subject or "").strip()
     if not subject or len(subject) > 255:
-        raise Invalid("身份声明缺少标识。", "The identity has no subject.", code="invalid_claims")
+        raise Invalid(gettext_lazy("The identity has no subject."), code="invalid_claims")
     level = _clamp_level(claims.trust_level)
     name = _clean_name(claims.name or subject, max_length=64)
     id_number = validate_id_number(claims.id_number) if claims.id_number else ""
@@ -834,7 +811,7 @@ def sign_in_with_identity(claims: IdentityClaims) -> User:
             record_audit(user, "register_identity_user", user, f"统一身份认证首次登录 {name}")
         if not user.is_active:
             raise NotAuthenticated(
-                "账号已停用。", "This account is disabled.", code="account_disabled"
+                gettext_lazy("This account is disabled."), code="account_disabled"
             )
         if user.kind != User.Kind.APPLICANT:
             return user
@@ -898,9 +875,7 @@ def issue_token(request: HttpRequest, username: str, password: str) -> IssuedTok
     user = authenticate(request, username=username, password=password)
     if user is None or not user.is_active:
         raise NotAuthenticated(
-            "用户名或密码不正确。",
-            "The username or password is not correct.",
-            code="invalid_credentials",
+            gettext_lazy("The username or password is not correct."), code="invalid_credentials"
         )
     assert isinstance(user, User)
     now = timezone.now()
@@ -946,9 +921,9 @@ def role_specs(
             jurisdiction = Jurisdiction.objects.filter(code=code).first()
             if jurisdiction is None:
                 raise Invalid(
-                    f"管辖地 {code} 不存在。",
-                    f"No jurisdiction with code {code}.",
+                    gettext_lazy("No jurisdiction with code %(code)s."),
                     code="unknown_jurisdiction",
+                    params={"code": code},
                 )
         result.append((role, jurisdiction))
     return result

@@ -30,12 +30,14 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
+from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from stdnum import numdb
 from stdnum.cn import ric
 
-from tongban.core.errors import Invalid
+from tongban.core.errors import Invalid, StrOrPromise
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -90,8 +92,10 @@ def _is_province(code: str) -> bool:
     return region_name(code + "0000") is not None
 
 
-def _refuse(zh: str, en: str, code: str = "invalid_id_number") -> Invalid:
-    return Invalid(zh, en, code=code)
+def _refuse(
+    message: StrOrPromise, code: str = "invalid_id_number", params: dict[str, Any] | None = None
+) -> Invalid:
+    return Invalid(message, code=code, params=params)
 
 
 def parse_id_number(value: str, *, today: dt.date | None = None) -> IdNumber:
@@ -100,36 +104,37 @@ def parse_id_number(value: str, *, today: dt.date | None = None) -> IdNumber:
     number = normalise(value)
     if _FIRST_GENERATION_FORMAT.match(number):
         raise _refuse(
-            "这是15位第一代居民身份证号码,第一代居民身份证已于2013年1月1日停止使用,"
-            "请按现行18位证件号码填写。",
-            "This is a 15-digit first-generation ID number; first-generation cards ceased "
-            "to be valid on 1 January 2013. Enter the 18-character number of the current card.",
+            gettext_lazy(
+                "This is a 15-digit first-generation ID number; first-generation "
+                "cards ceased to be valid on 1 January 2013. Enter the "
+                "18-character number of the current card."
+            ),
             code="id_number_first_generation",
         )
     if not _ID_FORMAT.match(number):
         raise _refuse(
-            "身份号码应为18位:17位数字加1位校验码(数字或X)。",
-            "An identity number has 18 characters: 17 digits and a check character (a digit or X).",
+            gettext_lazy(
+                "An identity number has 18 characters: 17 digits and a check "
+                "character (a digit or X)."
+            )
         )
     if ric.calc_check_digit(number) != number[-1]:
         raise _refuse(
-            "身份号码校验码不正确,请核对证件。",
-            "The check character of the identity number is wrong; check the card.",
+            gettext_lazy("The check character of the identity number is wrong; check the card.")
         )
     try:
         birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         birth = None
     if birth is None or not _EARLIEST_BIRTH <= birth <= (today or timezone.localdate()):
-        raise _refuse(
-            "身份号码中的出生日期不正确。",
-            "The birth date in the identity number is not valid.",
-        )
+        raise _refuse(gettext_lazy("The birth date in the identity number is not valid."))
     if number[0] == FOREIGN_PERMANENT_RESIDENT_MARK:
         if not _is_province(number[1:3]):
             raise _refuse(
-                "外国人永久居留身份证号码第2-3位不是省级行政区划代码。",
-                "Characters 2-3 of a foreign permanent-residence number are not a province code.",
+                gettext_lazy(
+                    "Characters 2-3 of a foreign permanent-residence number are not "
+                    "a province code."
+                )
             )
         return IdNumber(number, IdKind.FOREIGN_PERMANENT_RESIDENT, birth)
     region = number[:6]
@@ -137,8 +142,9 @@ def parse_id_number(value: str, *, today: dt.date | None = None) -> IdNumber:
         return IdNumber(number, IdKind.RESIDENCE_PERMIT, birth)
     if region_name(region) is None:
         raise _refuse(
-            "身份号码前6位不是(或从来不是)行政区划代码。",
-            "The first 6 digits of the identity number are not, and never were, a region code.",
+            gettext_lazy(
+                "The first 6 digits of the identity number are not, and never were, a region code."
+            )
         )
     return IdNumber(number, IdKind.CITIZEN, birth)
 
@@ -171,8 +177,9 @@ def validate_uscc(value: str) -> str:
     value = normalise(value)
     if not is_valid_uscc(value):
         raise Invalid(
-            "统一社会信用代码不正确(格式或校验码有误)。",
-            "The unified social credit code is not valid (format or check character).",
+            gettext_lazy(
+                "The unified social credit code is not valid (format or check character)."
+            ),
             code="invalid_uscc",
         )
     return value

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from tongban.core.fields import BlindIndexField, EncryptedTextField
 from tongban.core.masking import mask_id_number, mask_name
@@ -17,8 +18,8 @@ class TrustSource(models.TextChoices):
 
 class User(AbstractUser):
     class Kind(models.TextChoices):
-        STAFF = "staff", "工作人员"
-        APPLICANT = "applicant", "申请人"
+        STAFF = "staff", gettext_noop("工作人员")
+        APPLICANT = "applicant", gettext_noop("申请人")
 
     kind = models.CharField("账号类型", max_length=16, choices=Kind.choices, default=Kind.STAFF)
     display_name = models.CharField("姓名", max_length=64, blank=True)
@@ -45,12 +46,12 @@ class User(AbstractUser):
 
 
 class Role(models.TextChoices):
-    CLERK = "clerk", "窗口收件人员"
-    OFFICER = "officer", "审批经办人员"
-    HEAD = "head", "部门负责人"
-    ADMIN = "admin", "管辖地管理员"
-    SUPERVISOR = "supervisor", "监督人员"
-    PLATFORM_ADMIN = "platform_admin", "平台管理员"
+    CLERK = "clerk", gettext_noop("窗口收件人员")
+    OFFICER = "officer", gettext_noop("审批经办人员")
+    HEAD = "head", gettext_noop("部门负责人")
+    ADMIN = "admin", gettext_noop("管辖地管理员")
+    SUPERVISOR = "supervisor", gettext_noop("监督人员")
+    PLATFORM_ADMIN = "platform_admin", gettext_noop("平台管理员")
 
 
 class RoleAssignment(models.Model):
@@ -103,8 +104,8 @@ class Applicant(models.Model):
     An enterprise acts through an agent (经办人), whose identity is recorded too."""
 
     class Kind(models.TextChoices):
-        PERSON = "person", "自然人"
-        ENTERPRISE = "enterprise", "法人/企业"
+        PERSON = "person", gettext_noop("自然人")
+        ENTERPRISE = "enterprise", gettext_noop("法人/企业")
 
     kind = models.CharField("类型", max_length=16, choices=Kind.choices)
     name = models.CharField("姓名/名称", max_length=128)

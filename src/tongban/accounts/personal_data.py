@@ -14,6 +14,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Page, Paginator
+from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts import access
 from tongban.accounts.models import Applicant, PersonalDataRead, Role, User
@@ -57,8 +58,7 @@ def may_unmask_licence(user: User | AnonymousUser, licence: Any) -> bool:
 def require_unmask_case(user: User | AnonymousUser, case: Any) -> None:
     if not may_unmask_case(user, case):
         raise Forbidden(
-            "您的角色无需查看该申请人的完整个人信息。",
-            "Your role does not need this applicant's full personal data.",
+            _("Your role does not need this applicant's full personal data."),
             code="unmask_not_allowed",
         )
 
@@ -144,8 +144,7 @@ def record_licence_read(
 def require_unmask_licence(user: User | AnonymousUser, licence: Any) -> None:
     if not may_unmask_licence(user, licence):
         raise Forbidden(
-            "该电子证照含持证人完整身份信息,您的角色无需查看。",
-            "The licence carries the holder's full identity, which your role does not need.",
+            _("The licence carries the holder's full identity, which your role does not need."),
             code="unmask_not_allowed",
         )
 

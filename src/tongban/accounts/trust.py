@@ -17,6 +17,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts.models import User
 from tongban.core.errors import Forbidden
@@ -61,9 +62,11 @@ def require_level(user: User | AnonymousUser, action: str) -> None:
     needed = required_level(action)
     if level_of(user) < needed:
         raise TrustLevelTooLow(
-            f"此操作需要可信等级 {needed} 级以上,请通过统一身份认证登录或到窗口核验身份。",
-            f"This needs trust level {needed} or higher: sign in through the identity "
-            "platform or have your identity checked at a window.",
+            _(
+                "This needs trust level %(needed)s or higher: sign in through "
+                "the identity platform or have your identity checked at a window."
+            ),
+            params={"needed": needed},
         )
 
 

@@ -24,6 +24,7 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts.access import (
     is_platform_admin,
@@ -37,7 +38,7 @@ from tongban.agreements.selectors import readable_agreements
 from tongban.catalog.models import ServiceItem
 from tongban.catalog.validation import Problem, clean_code_list, clean_model_field, invalid
 from tongban.core.audit import record_audit
-from tongban.core.errors import Conflict, Forbidden, NotFound
+from tongban.core.errors import Conflict, Forbidden, NotFound, StrOrPromise
 from tongban.regions.models import Jurisdiction
 
 AGREEMENT_FIELDS = ("title", "signed_on", "valid_from", "valid_to", "notes")
@@ -231,9 +232,7 @@ def _check_dates(values: Mapping[str, Any], problems: list[Problem]) -> None:
 
 def _raise_if(problems: Sequence[Problem]) -> None:
     if problems:
-        raise invalid(
-            problems, "协议内容不符合要求", "The agreement is not valid", "agreement_invalid"
-        )
+        raise invalid(problems, _("The agreement is not valid"), "agreement_invalid")
 
 
 # ---------------------------------------------------------------- permissions and helpers
@@ -241,16 +240,15 @@ def _raise_if(problems: Sequence[Problem]) -> None:
 
 def _not_found(code: str) -> NotFound:
     return NotFound(
-        f"协议 {code} 不存在,或您无权查看。",
-        f"No agreement {code}, or it is outside your scope.",
+        _("No agreement %(code)s, or it is outside your scope."),
         code="agreement_not_found",
+        params={"code": code},
     )
 
 
 def _forbidden() -> Forbidden:
     return Forbidden(
-        "只有平台管理员或协议成员的管辖地管理员可以维护协议。",
-        "Only the platform admin or an admin of a party maintains an agreement.",
+        _("Only the platform admin or an admin of a party maintains an agreement."),
         code="not_agreement_admin",
     )
 
@@ -318,11 +316,15 @@ def _write_items(agreement: Agreement, rows: Sequence[Mapping[str, Any]]) -> Non
         agreement_item.handling_jurisdictions.set(row["handling_jurisdictions"])
 
 
-def _illegal(agreement: Agreement, zh: str, en: str, code: str) -> Conflict:
+def _illegal(agreement: Agreement, rule: StrOrPromise, code: str) -> Conflict:
     return Conflict(
-        f"协议第{agreement.version}版当前为“{agreement.get_status_display()}”,{zh}",
-        f"Version {agreement.version} is {agreement.status}: {en}",
+        _("Version %(version)s is %(status)s: %(rule)s"),
         code=code,
+        params={
+            "version": agreement.version,
+            "status": agreement.get_status_display(),
+            "rule": rule,
+        },
     )
 
 
@@ -372,9 +374,9 @@ def create_agreement_draft(
         with transaction.atomic():
             if _lock_versions(code):
                 raise Conflict(
-                    f"协议编号 {code} 已存在;修改请新建版本。",
-                    f"Agreement {code} exists; make a new version instead.",
+                    _("Agreement %(code)s exists; make a new version instead."),
                     code="agreement_code_exists",
+                    params={"code": code},
                 )
             agreement = Agreement.objects.create(
                 code=code, version=1, status=Agreement.Status.DRAFT, **fields
@@ -391,9 +393,9 @@ def create_agreement_draft(
             )
     except IntegrityError as exc:  # a concurrent creation of the same code won the race
         raise Conflict(
-            f"协议编号 {code} 已存在;修改请新建版本。",
-            f"Agreement {code} exists; make a new version instead.",
+            _("Agreement %(code)s exists; make a new version instead."),
             code="agreement_code_exists",
+            params={"code": code},
         ) from exc
     return agreement
 
@@ -408,16 +410,10 @@ def new_agreement_version(actor: User | AnonymousUser, agreement: Agreement) -> 
             raise _not_found(agreement.code)
         _require_manager(actor, source)
         if source.status == Agreement.Status.DRAFT:
-            raise _illegal(
-                source,
-                "草稿可直接修改,无需新建版本。",
-                "a draft can be edited directly",
-                "agreement_is_draft",
-            )
+            raise _illegal(source, _("a draft can be edited directly"), "agreement_is_draft")
         if any(a.status == Agreement.Status.DRAFT for a in versions):
             raise Conflict(
-                "该协议已有一份草稿,请先生效或删除该草稿。",
-                "This agreement already has a draft; activate or delete it first.",
+                _("This agreement already has a draft; activate or delete it first."),
                 code="agreement_draft_exists",
             )
         draft = Agreement.objects.create(
@@ -472,12 +468,7 @@ def update_agreement_draft(
         locked = _lock(draft)
         _require_manager(actor, locked)
         if locked.status != Agreement.Status.DRAFT:
-            raise _illegal(
-                locked,
-                "已冻结,不能修改;请新建版本。",
-                "it is frozen; make a new version",
-                "agreement_frozen",
-            )
+            raise _illegal(locked, _("it is frozen; make a new version"), "agreement_frozen")
         problems: list[Problem] = []
         cleaned = _clean_fields(fields, problems)
         _check_dates({name: getattr(locked, name) for name in AGREEMENT_FIELDS} | cleaned, problems)
@@ -540,9 +531,7 @@ def delete_agreement_draft(actor: User | AnonymousUser, draft: Agreement) -> Non
         locked = _lock(draft)
         _require_manager(actor, locked)
         if locked.status != Agreement.Status.DRAFT:
-            raise _illegal(
-                locked, "只能删除草稿。", "only a draft can be deleted", "agreement_frozen"
-            )
+            raise _illegal(locked, _("only a draft can be deleted"), "agreement_frozen")
         record_audit(actor, "agreements.delete_draft", locked, f"删除协议草稿 {locked}")
         locked.delete()
 
@@ -558,9 +547,7 @@ def activate_agreement(actor: User | AnonymousUser | None, draft: Agreement) -> 
             raise _not_found(draft.code)
         _require_manager(actor, locked)
         if locked.status != Agreement.Status.DRAFT:
-            raise _illegal(
-                locked, "只有草稿可以生效。", "only a draft can be activated", "agreement_not_draft"
-            )
+            raise _illegal(locked, _("only a draft can be activated"), "agreement_not_draft")
         party_ids = _party_ids(locked)
         problems: list[Problem] = []
         if len(party_ids) < 2:
@@ -636,7 +623,7 @@ def _transition(
     to: str,
     event: str,
     note: str,
-    refusal: tuple[str, str, str],
+    refusal: tuple[StrOrPromise, str],
 ) -> Agreement:
     today = timezone.localdate()
     with transaction.atomic():
@@ -677,11 +664,7 @@ def suspend_agreement(
         to=Agreement.Status.SUSPENDED,
         event="suspended",
         note=reason or "暂停",
-        refusal=(
-            "只有生效中的协议可以暂停。",
-            "only an active version can be suspended",
-            "agreement_not_active",
-        ),
+        refusal=(_("only an active version can be suspended"), "agreement_not_active"),
     )
 
 
@@ -695,11 +678,7 @@ def resume_agreement(
         to=Agreement.Status.ACTIVE,
         event="resumed",
         note=note or "恢复",
-        refusal=(
-            "只有暂停的协议可以恢复。",
-            "only a suspended version can be resumed",
-            "agreement_not_suspended",
-        ),
+        refusal=(_("only a suspended version can be resumed"), "agreement_not_suspended"),
     )
 
 
@@ -714,11 +693,7 @@ def expire_agreement(
         to=Agreement.Status.EXPIRED,
         event="expired",
         note=note or "终止/到期",
-        refusal=(
-            "只有生效或暂停的协议可以终止。",
-            "only an active or suspended version can expire",
-            "agreement_not_in_effect",
-        ),
+        refusal=(_("only an active or suspended version can expire"), "agreement_not_in_effect"),
     )
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts.access import (
     is_platform_admin,
@@ -228,9 +229,9 @@ _CURRENT_PREFERENCE: dict[str, int] = {
 
 def _agreement_not_found(code: str) -> NotFound:
     return NotFound(
-        f"协议 {code} 不存在,或您无权查看。",
-        f"No agreement {code}, or it is outside your scope.",
+        _("No agreement %(code)s, or it is outside your scope."),
         code="agreement_not_found",
+        params={"code": code},
     )
 
 

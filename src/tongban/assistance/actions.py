@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts.access import has_role, signed_in
 from tongban.accounts.models import Role, User
@@ -45,39 +46,36 @@ class AssistanceInput:
 def clean_steps(steps: Iterable[str]) -> list[str]:
     given = [str(s).strip() for s in steps if str(s).strip()]
     unknown = sorted(set(given) - set(STEP_ORDER))
-    if unknown or not given:
+    details = {"unknown": unknown, "allowed": list(STEP_ORDER)}
+    if not given:
         raise Invalid(
-            "请选择帮办代办的环节。" if not given else "帮办代办环节不正确。",
-            "Choose the steps that were helped with." if not given else "Unknown step.",
-            code="invalid_steps",
-            details={"unknown": unknown, "allowed": list(STEP_ORDER)},
+            _("Choose the steps that were helped with."), code="invalid_steps", details=details
         )
+    if unknown:
+        raise Invalid(_("Unknown step."), code="invalid_steps", details=details)
     return [s for s in STEP_ORDER if s in given]  # canonical order, no duplicates
 
 
 def _check_input(data: AssistanceInput, now: dt.datetime) -> tuple[list[str], dt.datetime]:
     if data.role not in AssistanceRole.values:
         raise Invalid(
-            "请选择帮办或代办。",
-            "Choose help (帮办) or acting on behalf (代办).",
+            _("Choose help (帮办) or acting on behalf (代办)."),
             code="invalid_role",
             details={"role": data.role},
         )
     steps = clean_steps(data.steps)
     if data.consent_method not in ConsentMethod.values:
         raise Invalid(
-            "须记录申请人同意的方式(窗口签字或网上确认)。",
-            "Record how the applicant consented (signed at the window or in the portal).",
+            _("Record how the applicant consented (signed at the window or in the portal)."),
             code="consent_required",
             details={"consent_method": data.consent_method},
         )
     consent_at = data.consent_at or now
     if timezone.is_naive(consent_at):
-        raise Invalid("同意时间须带时区。", "The consent time needs a time zone.", code="invalid")
+        raise Invalid(_("The consent time needs a time zone."), code="invalid")
     if consent_at > now + dt.timedelta(minutes=5) or consent_at < now - CONSENT_MAX_AGE:
         raise Invalid(
-            "申请人同意时间不正确。",
-            "The consent time is in the future or more than a year ago.",
+            _("The consent time is in the future or more than a year ago."),
             code="invalid_consent_time",
         )
     return steps, consent_at
@@ -101,14 +99,11 @@ def record_assistance(
             .first()
         )
         if case is None:
-            raise NotFound(
-                "未找到该办件,或您无权查看。", "No such case, or it is outside your scope."
-            )
+            raise NotFound(_("No such case, or it is outside your scope."))
         place = case.receiving_jurisdiction or case.handling_jurisdiction
         if not has_role(actor, ASSIST_ROLES, place.pk):
             raise Forbidden(
-                "只有收件地的窗口人员可以登记帮办代办。",
-                "Only window staff of the receiving place may record help-and-proxy service.",
+                _("Only window staff of the receiving place may record help-and-proxy service."),
                 code="assistance_forbidden",
             )
         consultation = None

@@ -19,6 +19,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts import access
 from tongban.accounts.models import User
@@ -95,17 +96,9 @@ def _attach(
 ) -> Attachment:
     """Store the bytes and record them against a case the caller has locked."""
     if case.status in FINAL_STATES:
-        raise Conflict(
-            "该办件已办结或终止,不能再上传材料。",
-            "The case is closed: no more uploads.",
-            code="case_closed",
-        )
+        raise Conflict(_("The case is closed: no more uploads."), code="case_closed")
     if not may_upload(actor, case):
-        raise Forbidden(
-            "您不能为该办件上传材料。",
-            "You may not upload files to this case.",
-            code="may_not_upload",
-        )
+        raise Forbidden(_("You may not upload files to this case."), code="may_not_upload")
     stored_name = default_storage.save(
         f"cases/{case.number}/{uuid.uuid4().hex}.{checked.extension}", upload
     )
@@ -142,8 +135,7 @@ def _case_material(case: Case, material_id: int | None) -> CaseMaterial | None:
     material = CaseMaterial.objects.filter(case=case, pk=material_id).first()
     if material is None:
         raise Invalid(
-            "材料不属于该办件。",
-            "The material does not belong to this case.",
+            _("The material does not belong to this case."),
             code="unknown_material",
             details={"material_id": material_id},
         )
@@ -161,7 +153,7 @@ def _lock_readable(actor: User, number: str) -> Case:
         .first()
     )
     if case is None:
-        raise NotFound("未找到该办件,或您无权查看。", "No such case, or it is outside your scope.")
+        raise NotFound(_("No such case, or it is outside your scope."))
     return case
 
 

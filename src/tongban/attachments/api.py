@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
 
@@ -94,15 +95,14 @@ def upload_case_files(
     `too_many_files`, `invalid_input`; 413 `request_too_large`."""
     if len(file) > MAX_FILES:
         raise Invalid(
-            f"一次最多上传{MAX_FILES}个文件。",
-            f"At most {MAX_FILES} files per request.",
+            _("At most %(max_files)s files per request."),
             code="too_many_files",
             details={"max": MAX_FILES},
+            params={"max_files": MAX_FILES},
         )
     if material and len(material) != len(file):
         raise Invalid(
-            "材料编号的个数应与文件个数相同。",
-            "Give one material per file, in the order of the files (or none).",
+            _("Give one material per file, in the order of the files (or none)."),
             code="file_material_mismatch",
             details={"files": len(file), "materials": len(material)},
         )

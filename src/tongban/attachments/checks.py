@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import filetype
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext_lazy as _
 
 from tongban.core.errors import Invalid
 
@@ -51,10 +52,10 @@ def check_upload(upload: UploadedFile) -> CheckedFile:
     limit = max_upload_bytes()
     if upload.size is not None and upload.size > limit:
         raise Invalid(
-            f"文件“{name}”超过{_megabytes(limit)}MB的大小限制,请压缩或分页扫描后重新上传。",
-            f"The file '{name}' is larger than the {_megabytes(limit)} MB limit.",
+            _("The file '%(name)s' is larger than the %(megabytes)s MB limit."),
             code="file_too_large",
             details={"file": name, "max_bytes": limit},
+            params={"name": name, "megabytes": _megabytes(limit)},
         )
     digest = hashlib.sha256()
     header = b""
@@ -67,28 +68,30 @@ def check_upload(upload: UploadedFile) -> CheckedFile:
         size += len(chunk)
         if size > limit:
             raise Invalid(
-                f"文件“{name}”超过{_megabytes(limit)}MB的大小限制,请压缩或分页扫描后重新上传。",
-                f"The file '{name}' is larger than the {_megabytes(limit)} MB limit.",
+                _("The file '%(name)s' is larger than the %(megabytes)s MB limit."),
                 code="file_too_large",
                 details={"file": name, "max_bytes": limit},
+                params={"name": name, "megabytes": _megabytes(limit)},
             )
     upload.seek(0)
     if size == 0:
         raise Invalid(
-            f"文件“{name}”是空文件。",
-            f"The file '{name}' is empty.",
+            _("The file '%(name)s' is empty."),
             code="empty_file",
             details={"file": name},
+            params={"name": name},
         )
     kind = filetype.guess(header)
     mime = kind.mime if kind is not None else ""
     if mime not in ALLOWED_TYPES:
         raise Invalid(
-            f"文件“{name}”不是允许的类型:只接受{ALLOWED_LABEL}文件(按文件内容判断,改扩展名无效)。",
-            f"The file '{name}' is not an allowed type: only PDF, JPEG and PNG files are "
-            "accepted (judged by the content, not the name).",
+            _(
+                "The file '%(name)s' is not an allowed type: only PDF, JPEG and "
+                "PNG files are accepted (judged by the content, not the name)."
+            ),
             code="file_type_not_allowed",
             details={"file": name, "detected": mime or "unknown", "allowed": list(ALLOWED_TYPES)},
+            params={"name": name},
         )
     return CheckedFile(
         content_type=mime,

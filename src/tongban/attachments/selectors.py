@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts.models import User
 from tongban.attachments.models import Attachment
@@ -26,5 +27,5 @@ def get_attachment_for(user: User | AnonymousUser, pk: int) -> Attachment:
         .first()
     )
     if attachment is None:
-        raise NotFound("未找到该文件,或您无权查看。", "No such file, or it is outside your scope.")
+        raise NotFound(_("No such file, or it is outside your scope."))
     return attachment

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema
 from ninja import Status as Answer
 
@@ -303,7 +304,7 @@ def detail(user: User | AnonymousUser, case: Case) -> dict[str, Any]:
             {
                 "seq": e.seq,
                 "action": e.action,
-                "action_label": ACTION_LABELS.get(e.action, (e.action, e.action))[0],
+                "action_label": str(ACTION_LABELS.get(e.action, e.action)),
                 "from_status": e.from_status,
                 "to_status": e.to_status,
                 "practice_code": e.practice_code,
@@ -344,8 +345,7 @@ def create_case(
     key = request.headers.get("Idempotency-Key") or None
     if key is not None and (len(key) > 128 or text_problem(key)):
         raise Invalid(
-            "Idempotency-Key 过长。",
-            "Idempotency-Key is too long (max 128) or holds a NUL character.",
+            _("Idempotency-Key is too long (max 128) or holds a NUL character."),
             code="invalid_idempotency_key",
         )
     data = actions.SubmitInput(

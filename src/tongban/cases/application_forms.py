@@ -17,6 +17,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, Literal
 
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from tongban.accounts.identifiers import is_valid_id_number, is_valid_uscc, normalise
@@ -24,23 +26,25 @@ from tongban.catalog.models import FormKind
 from tongban.core.errors import Invalid
 from tongban.core.masking import mask_id_number
 
-# enterprise type → (Chinese label as printed on the 营业执照, English, USCC char 2)
-ENTERPRISE_TYPES: dict[str, tuple[str, str, str]] = {
-    "llc_natural_persons": ("有限责任公司(自然人投资或控股)", "LLC (natural persons)", "1"),
-    "llc_sole_natural_person": ("有限责任公司(自然人独资)", "LLC (one natural person)", "1"),
-    "joint_stock": ("股份有限公司(非上市、自然人投资或控股)", "Joint-stock company", "1"),
-    "sole_proprietorship": ("个人独资企业", "Sole proprietorship", "1"),
-    "partnership": ("普通合伙企业", "General partnership", "1"),
+# enterprise type → (label as printed on the 营业执照, USCC char 2); the label stays Chinese on
+# the licence and is translated by gettext where a page shows it (ADR 0107)
+ENTERPRISE_TYPES: dict[str, tuple[str, str]] = {
+    "llc_natural_persons": (gettext_noop("有限责任公司(自然人投资或控股)"), "1"),
+    "llc_sole_natural_person": (gettext_noop("有限责任公司(自然人独资)"), "1"),
+    "joint_stock": (gettext_noop("股份有限公司(非上市、自然人投资或控股)"), "1"),
+    "sole_proprietorship": (gettext_noop("个人独资企业"), "1"),
+    "partnership": (gettext_noop("普通合伙企业"), "1"),
 }
 SOLE_TYPES = frozenset({"llc_sole_natural_person", "sole_proprietorship"})
 # seals a new enterprise usually has engraved (公安机关备案); the article's 卫女士 left with 3
-SEAL_KINDS: dict[str, str] = {
-    "公章": "Company seal",
-    "财务专用章": "Finance seal",
-    "发票专用章": "Invoice seal",
-    "合同专用章": "Contract seal",
-    "法定代表人名章": "Legal representative's seal",
-}
+# the value is the seal's Chinese name; pages translate it with gettext
+SEAL_KINDS: tuple[str, ...] = (
+    gettext_noop("公章"),
+    gettext_noop("财务专用章"),
+    gettext_noop("发票专用章"),
+    gettext_noop("合同专用章"),
+    gettext_noop("法定代表人名章"),
+)
 DEFAULT_SEALS = ("公章", "财务专用章", "发票专用章")
 
 SealKind = Literal["公章", "财务专用章", "发票专用章", "合同专用章", "法定代表人名章"]
@@ -142,8 +146,7 @@ def clean_form(form_kind: str, raw: dict[str, Any] | None) -> dict[str, Any]:
     if not form_kind:
         if raw:
             raise Invalid(
-                "该事项没有结构化申请表。",
-                "This item takes no structured application form.",
+                _("This item takes no structured application form."),
                 code="unexpected_field",
                 details={"field": "form"},
             )
@@ -151,8 +154,7 @@ def clean_form(form_kind: str, raw: dict[str, Any] | None) -> dict[str, Any]:
     schema = SCHEMAS[form_kind]
     if raw is None:
         raise Invalid(
-            "请填写申请表。",
-            "The application form is required for this item.",
+            _("The application form is required for this item."),
             code="missing_field",
             details={"field": "form"},
         )
@@ -166,12 +168,12 @@ def clean_form(form_kind: str, raw: dict[str, Any] | None) -> dict[str, Any]:
             }
             for error in exc.errors(include_url=False, include_input=False)
         ]
+        listed = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
         raise Invalid(
-            "申请表填写有误:" + ";".join(p["field"] for p in problems) + "。",
-            "The application form is not valid: "
-            + "; ".join(f"{p['field']}: {p['message']}" for p in problems),
+            _("The application form is not valid: %(listed)s"),
             code="invalid_form",
             details={"problems": problems},
+            params={"listed": listed},
         ) from None
     return parsed.model_dump(mode="json")
 
@@ -181,7 +183,7 @@ def enterprise_type_label(code: str) -> str:
 
 
 def uscc_type_char(code: str) -> str:
-    return ENTERPRISE_TYPES[code][2] if code in ENTERPRISE_TYPES else "1"
+    return ENTERPRISE_TYPES[code][1] if code in ENTERPRISE_TYPES else "1"
 
 
 def capital_label(value: str | Decimal) -> str:

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_noop
 
 from tongban.catalog.models import Channel, DeliveryMethod, Mode
 from tongban.core.chain import link_digest, timestamp
@@ -13,27 +14,27 @@ from tongban.core.fields import EncryptedJSONField, EncryptedTextField
 class Status(models.TextChoices):
     """Case states. The allowed moves between them are the table in cases/workflow.py."""
 
-    RECEIVED = "received", "已收件"
-    SUPPLEMENT_AT_RECEIPT = "supplement_at_receipt", "收件待补正"
-    CHECKED = "checked", "已形式审查"
-    IN_TRANSFER = "in_transfer", "材料流转中"
-    PENDING_ACCEPTANCE = "pending_acceptance", "待受理"
-    SUPPLEMENT_BEFORE_ACCEPTANCE = "supplement_before_acceptance", "受理前待补正"
-    ACCEPTED = "accepted", "已受理(审查中)"
-    ACCEPTED_CONDITIONALLY = "accepted_conditionally", "容缺受理"
-    SUPPLEMENT_IN_REVIEW = "supplement_in_review", "审查中待补正"
-    PAUSED = "paused", "特别程序(暂停计时)"
-    APPROVED = "approved", "准予许可"
-    DENIED = "denied", "不予许可"
-    RESULT_ISSUED = "result_issued", "已出证"
-    IN_DELIVERY = "in_delivery", "结果寄递中"
-    TO_WINDOW = "to_window", "结果送往收件窗口"
-    AWAITING_PICKUP = "awaiting_pickup", "待窗口领取"
-    DELIVERED = "delivered", "已送达"
-    COMPLETED = "completed", "已办结"
-    REFUSED = "refused", "不予受理"
-    WITHDRAWN = "withdrawn", "已撤回"
-    TERMINATED = "terminated", "已终止"
+    RECEIVED = "received", gettext_noop("已收件")
+    SUPPLEMENT_AT_RECEIPT = "supplement_at_receipt", gettext_noop("收件待补正")
+    CHECKED = "checked", gettext_noop("已形式审查")
+    IN_TRANSFER = "in_transfer", gettext_noop("材料流转中")
+    PENDING_ACCEPTANCE = "pending_acceptance", gettext_noop("待受理")
+    SUPPLEMENT_BEFORE_ACCEPTANCE = "supplement_before_acceptance", gettext_noop("受理前待补正")
+    ACCEPTED = "accepted", gettext_noop("已受理(审查中)")
+    ACCEPTED_CONDITIONALLY = "accepted_conditionally", gettext_noop("容缺受理")
+    SUPPLEMENT_IN_REVIEW = "supplement_in_review", gettext_noop("审查中待补正")
+    PAUSED = "paused", gettext_noop("特别程序(暂停计时)")
+    APPROVED = "approved", gettext_noop("准予许可")
+    DENIED = "denied", gettext_noop("不予许可")
+    RESULT_ISSUED = "result_issued", gettext_noop("已出证")
+    IN_DELIVERY = "in_delivery", gettext_noop("结果寄递中")
+    TO_WINDOW = "to_window", gettext_noop("结果送往收件窗口")
+    AWAITING_PICKUP = "awaiting_pickup", gettext_noop("待窗口领取")
+    DELIVERED = "delivered", gettext_noop("已送达")
+    COMPLETED = "completed", gettext_noop("已办结")
+    REFUSED = "refused", gettext_noop("不予受理")
+    WITHDRAWN = "withdrawn", gettext_noop("已撤回")
+    TERMINATED = "terminated", gettext_noop("已终止")
 
 
 class Case(models.Model):
@@ -182,11 +183,11 @@ class Case(models.Model):
 
 class CaseMaterial(models.Model):
     class State(models.TextChoices):
-        PROVIDED = "provided", "已提交"
-        MISSING = "missing", "缺失"
-        DEFERRED = "deferred", "容缺后补"
-        BY_LICENCE = "by_licence", "电子证照免提交"
-        NOT_APPLICABLE = "not_applicable", "不适用"
+        PROVIDED = "provided", gettext_noop("已提交")
+        MISSING = "missing", gettext_noop("缺失")
+        DEFERRED = "deferred", gettext_noop("容缺后补")
+        BY_LICENCE = "by_licence", gettext_noop("电子证照免提交")
+        NOT_APPLICABLE = "not_applicable", gettext_noop("不适用")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="materials")
     material = models.ForeignKey(
@@ -296,18 +297,18 @@ class Shipment(models.Model):
     result. The electronic file travels with `transfer` and is not a shipment."""
 
     class Purpose(models.TextChoices):
-        ORIGINALS = "originals", "纸质原件"
-        RESULT = "result", "办理结果"
+        ORIGINALS = "originals", gettext_noop("纸质原件")
+        RESULT = "result", gettext_noop("办理结果")
 
     class Destination(models.TextChoices):
-        HANDLING_PLACE = "handling_place", "办理地"
-        APPLICANT = "applicant", "申请人"
-        RECEIVING_WINDOW = "receiving_window", "收件窗口"
+        HANDLING_PLACE = "handling_place", gettext_noop("办理地")
+        APPLICANT = "applicant", gettext_noop("申请人")
+        RECEIVING_WINDOW = "receiving_window", gettext_noop("收件窗口")
 
     class State(models.TextChoices):
-        IN_TRANSIT = "in_transit", "运输中"
-        SIGNED = "signed", "已签收"
-        RETURNED = "returned", "已退回"
+        IN_TRANSIT = "in_transit", gettext_noop("运输中")
+        SIGNED = "signed", gettext_noop("已签收")
+        RETURNED = "returned", gettext_noop("已退回")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="shipments")
     purpose = models.CharField("内容", max_length=16, choices=Purpose.choices)

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Case as When_
 from django.db.models import CharField, F, Q, QuerySet, Subquery, Value, When
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from tongban.accounts import access, trust
 from tongban.accounts.models import User
@@ -25,7 +27,11 @@ class OverdueLevel:
     GREEN = "green"
     YELLOW = "yellow"
     RED = "red"
-    LABELS = {"green": "正常", "yellow": "预警", "red": "超期"}
+    LABELS = {
+        "green": gettext_noop("正常"),
+        "yellow": gettext_noop("预警"),
+        "red": gettext_noop("超期"),
+    }
     VALUES = ("green", "yellow", "red")
 
 
@@ -100,9 +106,7 @@ def get_case_for(user: User | AnonymousUser, number: str) -> Case:
             .get(number=number)
         )
     except Case.DoesNotExist:
-        raise NotFound(
-            "未找到该办件,或您无权查看。", "No such case, or it is outside your scope."
-        ) from None
+        raise NotFound(_("No such case, or it is outside your scope.")) from None
 
 
 def events_of(case: Case) -> QuerySet[CaseEvent]:
@@ -173,8 +177,7 @@ def case_queue(
         ).exclude(warn_at__lte=now)
     elif filters.overdue:
         raise Invalid(
-            "超期等级应为 green / yellow / red。",
-            "overdue must be green, yellow or red.",
+            _("overdue must be green, yellow or red."),
             code="invalid_filter",
             details={"field": "overdue"},
         )
@@ -206,7 +209,7 @@ def _decode(cursor: str, ordering: str) -> tuple[str | None, int]:
             raise ValueError("cursor of another ordering")
         return key, int(pk)
     except (ValueError, TypeError, json.JSONDecodeError) as exc:
-        raise Invalid("分页游标无效。", "Invalid cursor.", code="invalid_cursor") from exc
+        raise Invalid(_("Invalid cursor."), code="invalid_cursor") from exc
 
 
 def page_after(
@@ -214,8 +217,7 @@ def page_after(
 ) -> tuple[list[Case], str | None]:
     if ordering not in ORDERINGS:
         raise Invalid(
-            "排序方式不正确。",
-            "ordering must be received or due.",
+            _("ordering must be received or due."),
             code="invalid_filter",
             details={"field": "ordering"},
         )
@@ -225,7 +227,7 @@ def page_after(
             try:
                 at = dt.datetime.fromisoformat(key or "")
             except ValueError as exc:
-                raise Invalid("分页游标无效。", "Invalid cursor.", code="invalid_cursor") from exc
+                raise Invalid(_("Invalid cursor."), code="invalid_cursor") from exc
             qs = qs.filter(Q(received_at__lt=at) | Q(received_at=at, id__lt=pk))
         qs = qs.order_by("-received_at", "-id")
     else:
@@ -237,9 +239,7 @@ def page_after(
                 try:
                     day = dt.date.fromisoformat(key)
                 except ValueError as exc:
-                    raise Invalid(
-                        "分页游标无效。", "Invalid cursor.", code="invalid_cursor"
-                    ) from exc
+                    raise Invalid(_("Invalid cursor."), code="invalid_cursor") from exc
                 qs = qs.filter(
                     Q(overdue_on__gt=day)
                     | Q(overdue_on=day, id__gt=pk)

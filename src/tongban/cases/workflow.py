@@ -19,10 +19,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
 from tongban.accounts.models import Role
 from tongban.cases.models import CaseMaterial, Status
 from tongban.catalog.models import Mode
-from tongban.core.errors import NotFound
+from tongban.core.errors import NotFound, StrOrPromise
 
 
 class Leg(StrEnum):
@@ -58,31 +61,34 @@ class Action(StrEnum):
     TERMINATE = "terminate"
 
 
-ACTION_LABELS: dict[str, tuple[str, str]] = {
-    "submit": ("提交申请", "Submit"),
-    "check": ("形式审查与身份核验通过", "Check passed"),
-    "request_supplement": ("一次性告知补正", "Request supplement"),
-    "supplement": ("补正材料", "Supplement"),
-    "transfer": ("材料流转", "Transfer"),
-    "receive_transfer": ("接收电子材料", "Receive the electronic file"),
-    "receive_originals": ("签收纸质原件", "Sign for the paper originals"),
-    "return_originals": ("退还纸质原件", "Return the paper originals"),
-    "accept": ("受理", "Accept"),
-    "accept_with_commitment": ("容缺受理", "Accept with commitment"),
-    "refuse": ("不予受理", "Refuse"),
-    "pause": ("暂停计时(特别程序)", "Pause"),
-    "resume": ("恢复计时", "Resume"),
-    "extend": ("延期", "Extend"),
-    "approve": ("准予许可", "Approve"),
-    "deny": ("不予许可", "Deny"),
-    "issue_result": ("出证", "Issue result"),
-    "ship": ("寄递/送达结果", "Ship result"),
-    "sign_for": ("签收", "Sign for"),
-    "pickup": ("窗口领取", "Pick up"),
-    "print_licence": ("异地打照(窗口打印证照)", "Print the licence at the window"),
-    "complete": ("办结", "Complete"),
-    "withdraw": ("撤回申请", "Withdraw"),
-    "terminate": ("终止办理", "Terminate"),
+# The label of each action in the UI, translated by gettext (the English is in the
+# catalogue); the context keeps them apart from status labels with the same Chinese text
+# (不予受理 the action is "Refuse", the status "Refused").
+ACTION_LABELS: dict[str, StrOrPromise] = {
+    "submit": pgettext_lazy("case action", "提交申请"),
+    "check": pgettext_lazy("case action", "形式审查与身份核验通过"),
+    "request_supplement": pgettext_lazy("case action", "一次性告知补正"),
+    "supplement": pgettext_lazy("case action", "补正材料"),
+    "transfer": pgettext_lazy("case action", "材料流转"),
+    "receive_transfer": pgettext_lazy("case action", "接收电子材料"),
+    "receive_originals": pgettext_lazy("case action", "签收纸质原件"),
+    "return_originals": pgettext_lazy("case action", "退还纸质原件"),
+    "accept": pgettext_lazy("case action", "受理"),
+    "accept_with_commitment": pgettext_lazy("case action", "容缺受理"),
+    "refuse": pgettext_lazy("case action", "不予受理"),
+    "pause": pgettext_lazy("case action", "暂停计时(特别程序)"),
+    "resume": pgettext_lazy("case action", "恢复计时"),
+    "extend": pgettext_lazy("case action", "延期"),
+    "approve": pgettext_lazy("case action", "准予许可"),
+    "deny": pgettext_lazy("case action", "不予许可"),
+    "issue_result": pgettext_lazy("case action", "出证"),
+    "ship": pgettext_lazy("case action", "寄递/送达结果"),
+    "sign_for": pgettext_lazy("case action", "签收"),
+    "pickup": pgettext_lazy("case action", "窗口领取"),
+    "print_licence": pgettext_lazy("case action", "异地打照(窗口打印证照)"),
+    "complete": pgettext_lazy("case action", "办结"),
+    "withdraw": pgettext_lazy("case action", "撤回申请"),
+    "terminate": pgettext_lazy("case action", "终止办理"),
 }
 
 
@@ -284,8 +290,7 @@ def performable_action(name: str) -> Action:
     exist: 404 `unknown_action` on every surface."""
     if name not in PERFORMABLE_ACTIONS:
         raise NotFound(
-            "未知的操作。",
-            "Unknown action.",
+            _("Unknown action."),
             code="unknown_action",
             details={"allowed": [a.value for a in PERFORMABLE_ACTIONS]},
         )

@@ -26,6 +26,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import models, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from tongban.accounts.access import is_platform_admin, require_authenticated
 from tongban.accounts.models import User
@@ -182,10 +183,7 @@ def _clean_materials(
 def _raise_if(problems: Sequence[Problem]) -> None:
     if problems:
         raise invalid(
-            problems,
-            "实施清单内容不符合要求",
-            "The implementation is not valid",
-            "implementation_invalid",
+            problems, gettext_lazy("The implementation is not valid"), "implementation_invalid"
         )
 
 
@@ -256,8 +254,7 @@ def _require_platform_admin(actor: User | AnonymousUser | None) -> None:
     require_authenticated(actor)
     if not is_platform_admin(actor):
         raise Forbidden(
-            "只有平台管理员可以维护基本目录。",
-            "Only the platform admin maintains the basic catalogue.",
+            gettext_lazy("Only the platform admin maintains the basic catalogue."),
             code="not_catalogue_admin",
         )
 
@@ -273,24 +270,25 @@ def _require_manager(
         return
     if hidden:
         raise NotFound(
-            "实施清单不存在,或您无权查看。",
-            "No such item implementation, or it is outside your scope.",
+            gettext_lazy("No such item implementation, or it is outside your scope."),
             code="implementation_not_found",
         )
     raise Forbidden(
-        "只有平台管理员或本管辖地管理员可以维护实施清单。",
-        "Only the platform admin or the jurisdiction's admin maintains its implementations.",
+        gettext_lazy(
+            "Only the platform admin or the jurisdiction's admin maintains its implementations."
+        ),
         code="not_catalogue_admin",
     )
 
 
 def _frozen(implementation: ItemImplementation) -> Conflict:
     return Conflict(
-        f"实施清单第{implementation.version}版已{implementation.get_status_display()},"
-        "不能修改;请新建版本。",
-        f"Version {implementation.version} is {implementation.status} and cannot change; "
-        "make a new version.",
+        gettext_lazy("Version %(version)s is %(status)s and cannot change; make a new version."),
         code="implementation_frozen",
+        params={
+            "version": implementation.version,
+            "status": implementation.get_status_display(),
+        },
     )
 
 
@@ -298,7 +296,7 @@ def _lock_implementation(implementation: ItemImplementation) -> ItemImplementati
     locked = ItemImplementation.objects.select_for_update().filter(pk=implementation.pk).first()
     if locked is None:
         raise NotFound(
-            "实施清单不存在。", "No such item implementation.", code="implementation_not_found"
+            gettext_lazy("No such item implementation."), code="implementation_not_found"
         )
     return locked
 
@@ -341,15 +339,15 @@ def create_item(
     }
     cleaned = {k: clean_model_field(ServiceItem, k, v, problems) for k, v in values.items()}
     if problems:
-        raise invalid(problems, "事项内容不符合要求", "The item is not valid", "item_invalid")
+        raise invalid(problems, gettext_lazy("The item is not valid"), "item_invalid")
     cleaned["code"] = cleaned["code"].strip()
     cleaned["name"] = cleaned["name"].strip()
     with transaction.atomic():
         if ServiceItem.objects.select_for_update().filter(code=cleaned["code"]).exists():
             raise Conflict(
-                f"基本编码 {cleaned['code']} 已存在。",
-                f"Item code {cleaned['code']} already exists.",
+                gettext_lazy("Item code %(code)s already exists."),
                 code="item_code_exists",
+                params={"code": cleaned["code"]},
             )
         item = ServiceItem.objects.create(
             **cleaned, pinyin_initials=pinyin_initials(cleaned["name"])
@@ -374,7 +372,7 @@ def update_item(
         else:
             cleaned[name] = clean_model_field(ServiceItem, name, value, problems)
     if problems:
-        raise invalid(problems, "事项内容不符合要求", "The item is not valid", "item_invalid")
+        raise invalid(problems, gettext_lazy("The item is not valid"), "item_invalid")
     with transaction.atomic():
         locked = ServiceItem.objects.select_for_update().get(pk=item.pk)
         changed = {k: v for k, v in cleaned.items() if getattr(locked, k) != v}
@@ -405,8 +403,7 @@ def define_bundle(
     if not code or not name or len(code) > 32 or len(name) > 128:
         raise invalid(
             [Problem("code", "required", "请填写编码和名称", "code and name are required")],
-            "一件事内容不符合要求",
-            "The bundle is not valid",
+            gettext_lazy("The bundle is not valid"),
             "bundle_invalid",
         )
     seen = {lead_item.pk}
@@ -414,8 +411,7 @@ def define_bundle(
         if item.pk in seen:
             raise invalid(
                 [Problem("parts", "duplicate", "联办事项重复", "a part is repeated")],
-                "一件事内容不符合要求",
-                "The bundle is not valid",
+                gettext_lazy("The bundle is not valid"),
                 "bundle_invalid",
             )
         seen.add(item.pk)
@@ -506,8 +502,9 @@ def create_implementation_draft(
 
 def _draft_exists() -> Conflict:
     return Conflict(
-        "该事项在本管辖地已有一份草稿,请先发布或删除该草稿。",
-        "A draft of this item already exists in this jurisdiction; publish or delete it first.",
+        gettext_lazy(
+            "A draft of this item already exists in this jurisdiction; publish or delete it first."
+        ),
         code="implementation_draft_exists",
     )
 
@@ -527,13 +524,12 @@ def new_implementation_version(
         source = next((v for v in versions if v.pk == implementation.pk), None)
         if source is None:
             raise NotFound(
-                "实施清单不存在。", "No such item implementation.", code="implementation_not_found"
+                gettext_lazy("No such item implementation."), code="implementation_not_found"
             )
         _require_manager(actor, source.jurisdiction_id, hidden=not source.is_frozen)
         if not source.is_frozen:
             raise Conflict(
-                "草稿可直接修改,无需新建版本。",
-                "A draft can be edited directly; no new version is needed.",
+                gettext_lazy("A draft can be edited directly; no new version is needed."),
                 code="implementation_is_draft",
             )
         if any(v.status == ItemImplementation.Status.DRAFT for v in versions):
@@ -615,7 +611,7 @@ def update_material(actor: User | AnonymousUser, material: Material, **fields: A
     with transaction.atomic():
         locked_material = Material.objects.filter(pk=material.pk).first()
         if locked_material is None:
-            raise NotFound("材料不存在。", "No such material.", code="material_not_found")
+            raise NotFound(gettext_lazy("No such material."), code="material_not_found")
         _lock_draft(actor, locked_material.implementation)
         locked_material = Material.objects.select_for_update().get(pk=material.pk)
         current = {k: getattr(locked_material, k) for k in MATERIAL_FIELDS}
@@ -640,7 +636,7 @@ def remove_material(actor: User | AnonymousUser, material: Material) -> None:
     with transaction.atomic():
         row = Material.objects.filter(pk=material.pk).first()
         if row is None:
-            raise NotFound("材料不存在。", "No such material.", code="material_not_found")
+            raise NotFound(gettext_lazy("No such material."), code="material_not_found")
         draft = _lock_draft(actor, row.implementation)
         record_audit(
             actor, "catalog.material.remove", draft, f"删除材料 {row.name}", data={"id": row.pk}
@@ -720,21 +716,20 @@ def publish_implementation(
         locked = next((v for v in versions if v.pk == draft.pk), None)
         if locked is None:
             raise NotFound(
-                "实施清单不存在。", "No such item implementation.", code="implementation_not_found"
+                gettext_lazy("No such item implementation."), code="implementation_not_found"
             )
         _require_manager(actor, locked.jurisdiction_id, hidden=not locked.is_frozen)
         if locked.status != ItemImplementation.Status.DRAFT:
             raise Conflict(
-                f"第{locked.version}版不是草稿,不能发布。",
-                f"Version {locked.version} is not a draft and cannot be published.",
+                gettext_lazy("Version %(version)s is not a draft and cannot be published."),
                 code="implementation_not_draft",
+                params={"version": locked.version},
             )
         problems = publication_problems(locked, locked.materials.count(), today)
         if problems:
             raise invalid(
                 problems,
-                "实施清单不能发布",
-                "The implementation cannot be published",
+                gettext_lazy("The implementation cannot be published"),
                 "implementation_incomplete",
             )
         previous = next(
@@ -781,9 +776,9 @@ def retire_implementation(
         _require_manager(actor, locked.jurisdiction_id, hidden=not locked.is_frozen)
         if locked.status != ItemImplementation.Status.PUBLISHED:
             raise Conflict(
-                f"第{locked.version}版不是已发布版本,不能停用。",
-                f"Version {locked.version} is not published and cannot be retired.",
+                gettext_lazy("Version %(version)s is not published and cannot be retired."),
                 code="implementation_not_published",
+                params={"version": locked.version},
             )
         _retire(locked, today)
         record_audit(
@@ -857,9 +852,11 @@ def publish_first_versions(
         clash = sorted(k for k, n in Counter(keys).items() if n > 1 or k in taken)
         if clash:
             raise Conflict(
-                f"已有实施清单版本的事项不能再批量发布第1版:{clash[:5]}",
-                f"These (item, jurisdiction) pairs already have a version: {clash[:5]}",
+                gettext_lazy(
+                    "These (item, jurisdiction) pairs already have a version: %(clash_5)s"
+                ),
                 code="implementation_exists",
+                params={"clash_5": clash[:5]},
             )
         for implementation, _, _ in pending:
             implementation.published_at = now

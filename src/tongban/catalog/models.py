@@ -1,27 +1,28 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_noop
 
 from tongban.regions.models import Department
 
 
 class Mode(models.TextChoices):
-    ONLINE = "online", "全程网办"
-    PROXY = "proxy", "异地代收代办"
-    JOINT = "joint", "多地联办"
+    ONLINE = "online", gettext_noop("全程网办")
+    PROXY = "proxy", gettext_noop("异地代收代办")
+    JOINT = "joint", gettext_noop("多地联办")
 
 
 class Channel(models.TextChoices):
-    WINDOW = "window", "窗口"
-    TERMINAL = "terminal", "自助终端"
-    WEB = "web", "网上办事大厅"
-    APP = "app", "移动端"
+    WINDOW = "window", gettext_noop("窗口")
+    TERMINAL = "terminal", gettext_noop("自助终端")
+    WEB = "web", gettext_noop("网上办事大厅")
+    APP = "app", gettext_noop("移动端")
 
 
 class DeliveryMethod(models.TextChoices):
-    POST = "post", "邮政寄递"
-    WINDOW = "window", "窗口领取"
-    ELECTRONIC = "electronic", "网络送达"
+    POST = "post", gettext_noop("邮政寄递")
+    WINDOW = "window", gettext_noop("窗口领取")
+    ELECTRONIC = "electronic", gettext_noop("网络送达")
 
 
 class FormKind(models.TextChoices):
@@ -78,9 +79,9 @@ class ItemImplementation(models.Model):
         RETIRED = "retired", "已停用"
 
     class ResultType(models.TextChoices):
-        LICENCE = "licence", "证照"
-        APPROVAL_DOCUMENT = "approval_document", "批准文书"
-        RECORD = "record", "办理结果告知"
+        LICENCE = "licence", gettext_noop("证照")
+        APPROVAL_DOCUMENT = "approval_document", gettext_noop("批准文书")
+        RECORD = "record", gettext_noop("办理结果告知")
 
     item = models.ForeignKey(
         ServiceItem, verbose_name="事项", on_delete=models.PROTECT, related_name="implementations"
@@ -171,14 +172,14 @@ class Material(models.Model):
     """One line of an implementation's materials checklist (材料清单)."""
 
     class Requirement(models.TextChoices):
-        REQUIRED = "required", "必须提交"
-        OPTIONAL = "optional", "选择提交"
-        DEFERRABLE = "deferrable", "可容缺"
+        REQUIRED = "required", gettext_noop("必须提交")
+        OPTIONAL = "optional", gettext_noop("选择提交")
+        DEFERRABLE = "deferrable", gettext_noop("可容缺")
 
     class Form(models.TextChoices):
-        ORIGINAL = "original", "原件"
-        COPY = "copy", "复印件"
-        ELECTRONIC = "electronic", "电子材料"
+        ORIGINAL = "original", gettext_noop("原件")
+        COPY = "copy", gettext_noop("复印件")
+        ELECTRONIC = "electronic", gettext_noop("电子材料")
 
     implementation = models.ForeignKey(
         ItemImplementation,

@@ -10,6 +10,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts.access import is_platform_admin, jurisdictions_with, require_authenticated
 from tongban.accounts.models import Role, User
@@ -72,7 +73,7 @@ def readable_items(user: User | AnonymousUser) -> QuerySet[ServiceItem]:
 def get_item_for(user: User | AnonymousUser, code: str) -> ServiceItem:
     item = readable_items(user).filter(code=code).first()
     if item is None:
-        raise NotFound(f"事项 {code} 不存在。", f"No service item {code}.", code="item_not_found")
+        raise NotFound(_("No service item %(code)s."), code="item_not_found", params={"code": code})
     return item
 
 
@@ -81,9 +82,7 @@ def get_jurisdiction(code: str) -> Jurisdiction:
     jurisdiction = Jurisdiction.objects.filter(code=code).first()
     if jurisdiction is None:
         raise NotFound(
-            f"管辖地 {code} 不存在。",
-            f"No jurisdiction {code}.",
-            code="jurisdiction_not_found",
+            _("No jurisdiction %(code)s."), code="jurisdiction_not_found", params={"code": code}
         )
     return jurisdiction
 
@@ -109,8 +108,7 @@ def get_implementation_for(user: User | AnonymousUser, pk: int) -> ItemImplement
     )
     if implementation is None:
         raise NotFound(
-            "实施清单不存在,或您无权查看。",
-            "No such item implementation, or it is outside your scope.",
+            _("No such item implementation, or it is outside your scope."),
             code="implementation_not_found",
         )
     return implementation

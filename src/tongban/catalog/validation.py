@@ -12,9 +12,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from tongban.catalog.models import Channel, DeliveryMethod, Mode
-from tongban.core.errors import Invalid
+from tongban.core.errors import Invalid, StrOrPromise
 
 CODE_LISTS: dict[str, tuple[type[models.TextChoices], str, str]] = {
     "modes": (Mode, "通办模式", "modes"),
@@ -33,12 +35,28 @@ class Problem:
     en: str
 
 
-def invalid(problems: Sequence[Problem], zh: str, en: str, code: str) -> Invalid:
+class ProblemList(Promise):
+    """The problems of one `invalid` answer as text in the active language (a message
+    param is rendered under the language the message is shown in)."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = list(problems)
+
+    def __str__(self) -> str:
+        english = (translation.get_language() or "").startswith("en")
+        return (
+            "; ".join(p.en for p in self.problems)
+            if english
+            else ";".join(p.zh for p in self.problems)
+        )
+
+
+def invalid(problems: Sequence[Problem], summary: StrOrPromise, code: str) -> Invalid:
     return Invalid(
-        zh + ":" + ";".join(p.zh for p in problems) + "。",
-        en + ": " + "; ".join(p.en for p in problems) + ".",
+        _("%(summary)s: %(problems)s."),
         code=code,
         details={"problems": [asdict(p) for p in problems]},
+        params={"summary": summary, "problems": ProblemList(problems)},
     )
 
 

@@ -10,12 +10,13 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts.access import has_role, require_authenticated, signed_in
 from tongban.accounts.models import Role, User
 from tongban.consultations.models import Consultation, ConsultationChannel, ConsultationEvent
 from tongban.consultations.selectors import applicant_by_id, item_by_code, readable_consultations
-from tongban.core.errors import Conflict, Forbidden, Invalid, not_found
+from tongban.core.errors import Conflict, Forbidden, Invalid, StrOrPromise, not_found
 from tongban.regions.models import Jurisdiction
 from tongban.regions.selectors import jurisdiction_by_code
 
@@ -59,8 +60,7 @@ def _append_event(
 def _require_writer(actor: User | AnonymousUser, jurisdiction_id: int | None) -> None:
     if not has_role(actor, CONSULTATION_WRITE_ROLES, jurisdiction_id):
         raise Forbidden(
-            "只有该管辖地的窗口或业务人员可以办理咨询。",
-            "Only staff of this jurisdiction may work on the consultation.",
+            _("Only staff of this jurisdiction may work on the consultation."),
             code="consultation_forbidden",
         )
 
@@ -79,15 +79,17 @@ def _locked(actor: User | AnonymousUser, consultation_id: int) -> Consultation:
     return row
 
 
-def _clean_text(value: str, field: str, zh_name: str, limit: int | None = None) -> str:
+def _clean_text(value: str, field: str, label: StrOrPromise, limit: int | None = None) -> str:
     value = (value or "").strip()
     if not value:
-        raise Invalid(f"{zh_name}不能为空。", f"{field} must not be empty.", details={field: value})
+        raise Invalid(
+            _("%(label)s must not be empty."), details={field: value}, params={"label": label}
+        )
     if limit is not None and len(value) > limit:
         raise Invalid(
-            f"{zh_name}过长(最多{limit}字)。",
-            f"{field} is longer than {limit} characters.",
+            _("%(label)s is longer than %(limit)s characters."),
             details={"field": field},
+            params={"label": label, "limit": limit},
         )
     return value
 
@@ -115,18 +117,16 @@ def record_consultation(
     service_item = item_by_code(actor, item)
     applicant = applicant_by_id(actor, applicant_id)
     if channel not in ConsultationChannel.values:
-        raise Invalid(
-            "咨询渠道不正确。", "Unknown consultation channel.", details={"channel": channel}
-        )
-    topic = _clean_text(topic, "topic", "主题", 128)
-    question = _clean_text(question, "question", "咨询内容")
+        raise Invalid(_("Unknown consultation channel."), details={"channel": channel})
+    topic = _clean_text(topic, "topic", _("topic"), 128)
+    question = _clean_text(question, "question", _("question"))
     asker_phone = (asker_phone or "").strip()
     if asker_phone and not _PHONE.match(asker_phone):
-        raise Invalid("联系电话格式不正确。", "The phone number is not valid.")
+        raise Invalid(_("The phone number is not valid."))
     now = timezone.now()
     asked = asked_at or now
     if asked > now + dt.timedelta(minutes=5):
-        raise Invalid("咨询时间不能晚于当前时间。", "The consultation cannot be in the future.")
+        raise Invalid(_("The consultation cannot be in the future."))
     answer = (answer or "").strip()
     with transaction.atomic():
         consultation = Consultation(
@@ -174,20 +174,15 @@ def forward_consultation(
         target = jurisdiction_by_code(to_jurisdiction, "to_jurisdiction")
         if consultation.status not in WAITING_STATES:
             raise Conflict(
-                "该咨询已答复或已办结,不能转办。",
-                "The consultation is already answered or closed.",
+                _("The consultation is already answered or closed: it cannot be forwarded."),
                 code="consultation_not_open",
             )
         if target.pk == consultation.jurisdiction_id:
-            raise Invalid("不能转办给本管辖地。", "Cannot forward to the owning jurisdiction.")
+            raise Invalid(_("Cannot forward to the owning jurisdiction."))
         if target.pk == consultation.forwarded_to_id:
-            raise Conflict(
-                "已转办至该管辖地。",
-                "Already forwarded to this jurisdiction.",
-                code="already_forwarded",
-            )
+            raise Conflict(_("Already forwarded to this jurisdiction."), code="already_forwarded")
         if not target.active:
-            raise Invalid("目标管辖地未启用。", "The target jurisdiction is not active.")
+            raise Invalid(_("The target jurisdiction is not active."))
         now = timezone.now()
         previous = consultation.status
         previous_target = consultation.forwarded_to.code if consultation.forwarded_to else ""
@@ -213,7 +208,7 @@ def answer_consultation(
 ) -> Consultation:
     """答复, by the owner or by the jurisdiction it was forwarded to."""
     require_authenticated(actor)
-    answer = _clean_text(answer, "answer", "答复内容")
+    answer = _clean_text(answer, "answer", _("answer"))
     with transaction.atomic():
         consultation = _locked(actor, consultation_id)
         where: Jurisdiction | None = None
@@ -225,9 +220,7 @@ def answer_consultation(
             _require_writer(actor, None)  # raises Forbidden: readers may not answer
         if consultation.status not in WAITING_STATES:
             raise Conflict(
-                "该咨询已答复或已办结。",
-                "The consultation is already answered or closed.",
-                code="consultation_not_open",
+                _("The consultation is already answered or closed."), code="consultation_not_open"
             )
         now = timezone.now()
         previous = consultation.status
@@ -251,13 +244,10 @@ def close_consultation(
         consultation = _locked(actor, consultation_id)
         _require_writer(actor, consultation.jurisdiction_id)
         if consultation.status == S.CLOSED:
-            raise Conflict(
-                "该咨询已办结。", "The consultation is already closed.", code="consultation_closed"
-            )
+            raise Conflict(_("The consultation is already closed."), code="consultation_closed")
         if consultation.status != S.ANSWERED and not note:
             raise Invalid(
-                "未答复的咨询须说明办结理由。",
-                "Give a reason to close a consultation that was not answered.",
+                _("Give a reason to close a consultation that was not answered."),
                 code="reason_required",
             )
         now = timezone.now()

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts.access import is_platform_admin, jurisdictions_with, require_authenticated
 from tongban.accounts.models import Applicant, User
@@ -100,9 +101,7 @@ def item_by_code(user: Any, code: str) -> ServiceItem | None:
         return None
     item = readable_items(user).filter(code=code).first()
     if item is None:
-        raise Invalid(
-            "事项编码不存在。", "Unknown item code.", code="unknown_item", details={"item": code}
-        )
+        raise Invalid(_("Unknown item code."), code="unknown_item", details={"item": code})
     return item
 
 
@@ -113,8 +112,7 @@ def applicant_by_id(user: Any, applicant_id: int | None) -> Applicant | None:
     applicant = readable_applicants(user).filter(pk=applicant_id).first()
     if applicant is None:
         raise Invalid(
-            "申请人不存在。",
-            "Unknown applicant.",
+            _("Unknown applicant."),
             code="unknown_applicant",
             details={"applicant_id": applicant_id},
         )

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
+from django.utils.translation import gettext_lazy as _
 
 from tongban.core.errors import NotAuthenticated
 
 
 def require_authenticated(user: AbstractBaseUser | AnonymousUser | None) -> None:
     if user is None or not getattr(user, "is_authenticated", False):
-        raise NotAuthenticated("请先登录。", "Please log in first.")
+        raise NotAuthenticated(_("Please log in first."))

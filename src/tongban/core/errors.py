@@ -1,12 +1,27 @@
 """Domain errors. Each class carries its HTTP status and a stable machine-readable code;
-the API turns them into JSON, the web views into messages. Messages exist in Chinese and
-English and are chosen by the request's language."""
+the API turns them into JSON, the web views into messages.
+
+The message is a lazy gettext string whose msgid is English, with named `params`
+(ADR 0107): `raise Conflict(_("Case %(number)s is closed."), code="case_closed",
+params={"number": case.number})`. The Chinese text lives in the zh_Hans catalogue;
+`message(language)` renders it in the request's language when it is shown, not when it
+is raised."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+# what a message or a label may be: a plain string or a lazy (gettext_lazy) one
+StrOrPromise = str | Promise
+
+# the languages a message can be shown in; anything else gets the UI's first language
+_ENGLISH = "en"
+_CHINESE = "zh-hans"
 
 
 class DomainError(Exception):
@@ -15,28 +30,52 @@ class DomainError(Exception):
 
     def __init__(
         self,
-        zh: str,
-        en: str,
+        text: str | Promise,
+        /,
         *,
         code: str | None = None,
         details: dict[str, Any] | None = None,
+        params: Mapping[str, Any] | None = None,
     ) -> None:
-        super().__init__(en)
-        self.zh = zh
-        self.en = en
+        self.text = text
+        self.params: dict[str, Any] = dict(params or {})
         if code is not None:
             self.code = code
         self.details = details or {}
+        super().__init__(text)
 
     def message(self, language: str | None = None) -> str:
-        language = language or translation.get_language() or "zh-hans"
-        return self.en if language.startswith("en") else self.zh
+        language = language or translation.get_language() or _CHINESE
+        english = language.startswith("en")
+        with translation.override(_ENGLISH if english else _CHINESE):
+            rendered = str(self.text)
+            # params are rendered in the same language (a param may be a lazy label)
+            return (
+                rendered % {k: _render(v) for k, v in self.params.items()}
+                if self.params
+                else rendered
+            )
+
+    @property
+    def zh(self) -> str:
+        return self.message(_CHINESE)
+
+    @property
+    def en(self) -> str:
+        return self.message(_ENGLISH)
+
+    def __str__(self) -> str:
+        return self.message(_ENGLISH)
 
     def as_dict(self, language: str | None = None) -> dict[str, Any]:
         body: dict[str, Any] = {"code": self.code, "message": self.message(language)}
         if self.details:
             body["details"] = self.details
         return body
+
+
+def _render(value: Any) -> Any:
+    return str(value) if isinstance(value, Promise) else value
 
 
 class NotAuthenticated(DomainError):
@@ -90,11 +129,13 @@ def too_many_attempts(retry_after: int) -> TooManyRequests:
     """Sign-in locked out for this account or this address (django-axes, ADR 0091)."""
     minutes = max(1, (retry_after + 59) // 60)
     return TooManyRequests(
-        f"登录失败次数过多,已暂时锁定。请 {minutes} 分钟后再试,或联系管理员解锁。",
-        f"Too many failed sign-ins: locked for now. Try again in {minutes} minutes "
-        "or ask an administrator to unlock.",
+        _(
+            "Too many failed sign-ins: locked for now. Try again in "
+            "%(minutes)s minutes or ask an administrator to unlock."
+        ),
         code="too_many_attempts",
         details={"retry_after": retry_after},
+        params={"minutes": minutes},
     )
 
 
@@ -122,4 +163,7 @@ class CalendarNotAvailable(Conflict):
 
 
 def not_found(kind: str = "object") -> NotFound:
-    return NotFound("未找到该对象,或您无权查看。", f"No such {kind}, or it is outside your scope.")
+    # The Chinese text does not name the kind (an English word): no format check for it.
+    # xgettext:no-python-format
+    message = _("No such %(kind)s, or it is outside your scope.")
+    return NotFound(message, params={"kind": kind})

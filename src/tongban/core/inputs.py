@@ -25,6 +25,7 @@ from typing import Annotated, Any, TypeVar, cast
 
 from annotated_types import GroupedMetadata
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 from pydantic_core import PydanticCustomError
@@ -147,10 +148,7 @@ def parse_month(value: str | None) -> dt.date | None:
         return None
     if not _MONTH_RE.fullmatch(value):
         raise Invalid(
-            "月份格式应为YYYY-MM。",
-            "A month is written YYYY-MM.",
-            code="invalid_month",
-            details={"month": value[:32]},
+            _("A month is written YYYY-MM."), code="invalid_month", details={"month": value[:32]}
         )
     year, month = value.split("-")
     return dt.date(int(year), int(month), 1)
@@ -165,10 +163,10 @@ def choice_filter(value: str | None, allowed: Iterable[str], field: str) -> str 
     choices = sorted(allowed)
     if value not in choices:
         raise Invalid(
-            "筛选条件不正确。",
-            f"Unknown value for the filter '{field}'.",
+            _("Unknown value for the filter '%(field)s'."),
             code="invalid_filter",
             details={"field": field, "allowed": choices},
+            params={"field": field},
         )
     return value
 
@@ -203,8 +201,7 @@ def check_json_text(data: Any) -> Any:
     if found is not None:
         path, problem = found
         raise Invalid(
-            "请求中含有不允许的字符。",
-            "The request contains a character that is not allowed.",
+            _("The request contains a character that is not allowed."),
             code="invalid_input",
             details={
                 "errors": [
@@ -254,16 +251,45 @@ def _invalid(raw: list[Any]) -> Invalid:
     errors = [{"loc": list(e["loc"]), "type": e["type"], "msg": e["msg"]} for e in raw]
     first = raw[0]
     where = ".".join(str(part) for part in first["loc"])
-    zh, en = _field_message(where, first["type"], first.get("ctx") or {}, first["msg"])
-    return Invalid(zh, en, code="invalid_input", details={"errors": errors})
+    return _field_error(where, first["type"], first.get("ctx") or {}, first["msg"], errors)
 
 
-def _field_message(where: str, kind: str, ctx: dict[str, Any], msg: str) -> tuple[str, str]:
+def _field_error(
+    where: str, kind: str, ctx: dict[str, Any], msg: str, errors: list[dict[str, Any]]
+) -> Invalid:
+    details = {"errors": errors}
     if kind in ("string_too_short", "blank", "missing"):
-        return f"请填写{where}。", f"{where} must not be empty."
+        return Invalid(
+            _("%(where)s must not be empty."),
+            code="invalid_input",
+            details=details,
+            params={"where": where},
+        )
     if kind == "string_too_long":
         limit = ctx.get("max_length")
-        return f"{where}过长(最多{limit}个字符)。", f"{where} is too long (at most {limit})."
-    if kind in _TEXT_MESSAGES:
-        return f"{where}中含有不允许的字符。", f"{where} {_TEXT_MESSAGES[kind]}."
-    return f"{where}不符合要求。", f"{where}: {msg}."
+        return Invalid(
+            _("%(where)s is too long (at most %(limit)s)."),
+            code="invalid_input",
+            details=details,
+            params={"where": where, "limit": limit},
+        )
+    if kind == "nul_character":
+        return Invalid(
+            _("%(where)s must not contain the NUL character (U+0000)."),
+            code="invalid_input",
+            details=details,
+            params={"where": where},
+        )
+    if kind == "unpaired_surrogate":
+        return Invalid(
+            _("%(where)s must not contain an unpaired surrogate (U+D800–U+DFFF)."),
+            code="invalid_input",
+            details=details,
+            params={"where": where},
+        )
+    return Invalid(
+        _("%(where)s: %(msg)s."),
+        code="invalid_input",
+        details=details,
+        params={"where": where, "msg": msg},
+    )

@@ -21,6 +21,7 @@ from django.http import HttpRequest, HttpResponse, UnreadablePostError
 from django.http.multipartparser import MultiPartParser, MultiPartParserError
 from django.urls import get_resolver, get_urlconf
 from django.utils.http import parse_header_parameters
+from django.utils.translation import gettext_lazy as _
 
 from tongban.core.errors import DomainError, Invalid, MalformedRequest, RequestTooLarge
 from tongban.core.inputs import text_problem
@@ -38,9 +39,7 @@ def _problem(request: HttpRequest) -> DomainError | None:
     query = request.META.get("QUERY_STRING", "")
     if "\x00" in request.path or "%00" in query or "\x00" in query:
         return MalformedRequest(
-            "请求地址中含有不允许的字符(NUL)。",
-            "The URL contains a character that is not allowed (NUL).",
-            code="invalid_query",
+            _("The URL contains a character that is not allowed (NUL)."), code="invalid_query"
         )
     content_type, params = parse_header_parameters(request.META.get("CONTENT_TYPE", ""))
     if content_type == "multipart/form-data":
@@ -48,17 +47,15 @@ def _problem(request: HttpRequest) -> DomainError | None:
         # Django's own rule, checked here so that no view meets MultiPartParserError
         if not boundary or not MultiPartParser.boundary_re.fullmatch(boundary):
             return MalformedRequest(
-                "multipart 请求缺少有效的 boundary。",
-                "The multipart body has no valid boundary.",
-                code="malformed_multipart",
+                _("The multipart body has no valid boundary."), code="malformed_multipart"
             )
         return None
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     if limit is not None and _content_length(request) > limit:
         return RequestTooLarge(
-            "请求体过大。",
-            f"The request body is too large (at most {limit} bytes).",
+            _("The request body is too large (at most %(limit)s bytes)."),
             details={"max_bytes": limit},
+            params={"limit": limit},
         )
     return None
 
@@ -73,14 +70,13 @@ def _form_problem(request: HttpRequest) -> DomainError | None:
     try:
         fields = request.POST
     except (MultiPartParserError, UnreadablePostError, SuspiciousOperation):
-        return MalformedRequest("表单无法读取。", "The form cannot be read.", code="malformed_form")
+        return MalformedRequest(_("The form cannot be read."), code="malformed_form")
     for key, values in fields.lists():
         for value in [key, *values]:
             problem = text_problem(value)
             if problem is not None:
                 return Invalid(
-                    "表单中含有不允许的字符。",
-                    "The form contains a character that is not allowed.",
+                    _("The form contains a character that is not allowed."),
                     code="invalid_input",
                     details={"errors": [{"loc": ["form"], "type": problem}]},
                 )

@@ -11,6 +11,7 @@ import hashlib
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tongban.core.errors import TooManyRequests
 from tongban.core.models import RateLimitCounter
@@ -57,7 +58,5 @@ def check(key: str, limit: int, window_seconds: int) -> None:
     allowed, retry_after = hit(key, limit, window_seconds)
     if not allowed:
         raise TooManyRequests(
-            "请求过于频繁,请稍后再试。",
-            "Too many requests; please try again later.",
-            details={"retry_after": retry_after},
+            _("Too many requests; please try again later."), details={"retry_after": retry_after}
         )

@@ -9,6 +9,7 @@ import sys
 import uuid
 
 from django.http import HttpRequest, JsonResponse
+from django.utils.translation import gettext_lazy as _
 
 from tongban.core.errors import DomainError, InternalError, TooManyRequests
 
@@ -58,8 +59,10 @@ def log_server_error(
 
 def internal_error(reference: str) -> InternalError:
     return InternalError(
-        f"服务器内部错误,请稍后再试。如需帮助,请提供参考编号 {reference}。",
-        f"Internal server error. Please try again later; if you need help, quote "
-        f"reference {reference}.",
+        _(
+            "Internal server error. Please try again later; if you need "
+            "help, quote reference %(reference)s."
+        ),
         details={"reference": reference},
+        params={"reference": reference},
     )

@@ -42,6 +42,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from tongban.accounts.identifiers import make_id_number
 from tongban.accounts.models import Applicant, User
@@ -163,11 +164,11 @@ def targets_for(year: int, scale: float = 1.0) -> Targets:
     figures = SEED_FIGURES.get(year)
     if figures is None:
         raise Invalid(
-            f"种子数据只有{sorted(SEED_FIGURES)}年的数字。",
-            f"The seed reports figures for {sorted(SEED_FIGURES)} only.",
+            gettext_lazy("The seed reports figures for %(sorted_seed_figures)s only."),
+            params={"sorted_seed_figures": sorted(SEED_FIGURES)},
         )
     if not 0 < scale <= 1:
-        raise Invalid("比例须在0到1之间。", "The scale must be in (0, 1].")
+        raise Invalid(gettext_lazy("The scale must be in (0, 1]."))
     s = Decimal(str(scale))
     dh = round_half_up(figures["donghu_cases"] * s)
     dc = round_half_up(figures["donghu_consultations"] * s)
@@ -445,16 +446,27 @@ def _choose_item(
         receiving, handling, plan.mode, plan.channel, plan.high_frequency, on
     )
     if not pool:
+        applicant = plan.receiving or gettext_lazy("an online applicant")
+        frequency = (
+            gettext_lazy("a high-frequency") if plan.high_frequency else gettext_lazy("an ordinary")
+        )
         raise Invalid(
-            f"{on}没有协议允许{plan.receiving or '网上'}为{plan.handling}以{plan.mode}模式、"
-            f"{plan.channel}渠道收件{'高频' if plan.high_frequency else ''}事项,无法生成历史。"
-            "请先运行演示数据初始化(make demo)。",
-            f"No agreement in force on {on} lets {plan.receiving or 'an online applicant'} "
-            f"apply for a{' high-frequency' if plan.high_frequency else 'n ordinary'} item "
-            f"handled by {plan.handling} in mode {plan.mode} through {plan.channel}: "
-            "the history needs the demo world (make demo).",
+            gettext_lazy(
+                "No agreement in force on %(on)s lets %(applicant)s apply for "
+                "%(frequency)s item handled by %(handling)s in mode %(mode)s "
+                "through %(channel)s: the history needs the demo world (make "
+                "demo)."
+            ),
             code="history_not_allowed",
             details={"receiving": plan.receiving, "handling": plan.handling, "on": str(on)},
+            params={
+                "on": on,
+                "applicant": applicant,
+                "frequency": frequency,
+                "handling": plan.handling,
+                "mode": plan.mode,
+                "channel": plan.channel,
+            },
         )
     item, impl = ctx.rng.choices(pool, [_weight(i, plan.month) for i, _ in pool])[0]
     return item, impl, allowed[item.pk].agreement_id if receiving is not None else None
@@ -678,17 +690,16 @@ def seed_history(
     t = targets_for(year, scale)
     if HistoryImport.objects.filter(year=year).exists():
         raise Conflict(
-            f"{year}年的合成历史数据已经导入过。",
-            f"A synthetic history for {year} has already been written.",
+            gettext_lazy("A synthetic history for %(year)s has already been written."),
             code="history_exists",
+            params={"year": year},
         )
     codes = (DONGHU, GEDIAN, HUANGZHOU, KAITIE)
     jurisdictions = {j.code: j for j in Jurisdiction.objects.filter(code__in=codes)}
     missing = sorted(set(codes) - set(jurisdictions))
     if missing:
         raise Invalid(
-            "缺少管辖地,请先运行演示数据初始化(make demo)。",
-            "Jurisdictions are missing: run the demo seed first (make demo).",
+            gettext_lazy("Jurisdictions are missing: run the demo seed first (make demo)."),
             details={"missing": missing},
         )
     rng = random.Random(seed)
@@ -865,8 +876,9 @@ def _consultation_item(ctx: Context, plan: ConsultationPlan) -> ServiceItem:
     pool = [i for i in ctx.rules.items.values() if i.high_frequency == plan.high_frequency]
     if not pool:
         raise Invalid(
-            "目录中没有高频事项,无法生成咨询历史。请先运行演示数据初始化(make demo)。",
-            "The catalogue has no high-frequency item: run the demo seed first (make demo).",
+            gettext_lazy(
+                "The catalogue has no high-frequency item: run the demo seed first (make demo)."
+            ),
             code="history_not_allowed",
         )
     return ctx.rng.choices(pool, [_weight(i, plan.month) for i in pool])[0]

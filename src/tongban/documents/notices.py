@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
-from tongban.core.errors import Conflict, Invalid, NotFound
+from tongban.core.errors import Conflict, Invalid, NotFound, StrOrPromise
 from tongban.core.masking import mask_name
 from tongban.core.pdf import (
     Block,
@@ -39,12 +41,12 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 class NoticeKind(models.TextChoices):
-    ACCEPTANCE = "acceptance", "受理通知书"
-    REFUSAL = "refusal", "不予受理通知书"
-    SUPPLEMENT = "supplement", "补正材料通知书(一次性告知书)"
-    CONDITIONAL_ACCEPTANCE = "conditional_acceptance", "容缺受理通知书"
-    TRANSFER_SLIP = "transfer_slip", "跨域通办材料流转单"
-    COMPLETION = "completion", "办结通知书"
+    ACCEPTANCE = "acceptance", gettext_noop("受理通知书")
+    REFUSAL = "refusal", gettext_noop("不予受理通知书")
+    SUPPLEMENT = "supplement", gettext_noop("补正材料通知书(一次性告知书)")
+    CONDITIONAL_ACCEPTANCE = "conditional_acceptance", gettext_noop("容缺受理通知书")
+    TRANSFER_SLIP = "transfer_slip", gettext_noop("跨域通办材料流转单")
+    COMPLETION = "completion", gettext_noop("办结通知书")
 
 
 class NoticeNotAvailable(Conflict):
@@ -81,39 +83,33 @@ def _last_event(case: Case, *actions: str) -> CaseEvent | None:
 
 Available = Callable[["Case", Set[str]], bool]
 
-# kind → (does the case have it, given the actions of its events; why not, zh / en)
-AVAILABILITY: dict[str, tuple[Available, str, str]] = {
+# kind → (does the case have it, given the actions of its events; why not)
+AVAILABILITY: dict[str, tuple[Available, StrOrPromise]] = {
     NoticeKind.ACCEPTANCE: (
         lambda case, done: case.accepted_at is not None or "accept" in done,
-        "该办件尚未受理。",
-        "The case has not been accepted.",
+        _("The case has not been accepted."),
     ),
     NoticeKind.REFUSAL: (
         lambda case, done: "refuse" in done or bool(case.refusal_reason),
-        "该办件未作出不予受理决定。",
-        "The case was not refused.",
+        _("The case was not refused."),
     ),
     NoticeKind.SUPPLEMENT: (
         lambda case, done: "request_supplement" in done,
-        "该办件没有补正告知。",
-        "No supplement was requested.",
+        _("No supplement was requested."),
     ),
     NoticeKind.CONDITIONAL_ACCEPTANCE: (
         lambda case, done: "accept_with_commitment" in done,
-        "该办件不是容缺受理。",
-        "The case was not accepted with a commitment.",
+        _("The case was not accepted with a commitment."),
     ),
     # the slip travels with the file from the receiving window, printed at receipt
     NoticeKind.TRANSFER_SLIP: (
         lambda case, done: case.receiving_jurisdiction_id is not None,
-        "全程网办的办件没有材料流转。",
-        "An online case has no transfer of materials.",
+        _("An online case has no transfer of materials."),
     ),
     # a decision (准予 / 不予许可) is notified in writing once it is taken
     NoticeKind.COMPLETION: (
         lambda case, done: case.completed_at is not None or case.decided_at is not None,
-        "该办件尚未办结。",
-        "The case has not been completed.",
+        _("The case has not been completed."),
     ),
 }
 
@@ -126,12 +122,11 @@ def available_notices(case: Case, done: Set[str] | None = None) -> list[str]:
     """The notices `case` has now, in NoticeKind order. `done`: the actions of its events,
     when the caller has them already."""
     done = _actions_done(case) if done is None else done
-    return [kind for kind, (has, _, _) in AVAILABILITY.items() if has(case, done)]
+    return [kind for kind, (has, _why) in AVAILABILITY.items() if has(case, done)]
 
 
 def _not_available(kind: str) -> NoticeNotAvailable:
-    _, zh, en = AVAILABILITY[kind]
-    return NoticeNotAvailable(zh, en, details={"kind": kind})
+    return NoticeNotAvailable(AVAILABILITY[kind][1], details={"kind": kind})
 
 
 def _centre_name(case: Case, jurisdiction: Jurisdiction) -> str:
@@ -273,7 +268,7 @@ def _supplement(case: Case) -> tuple[Jurisdiction, str, dt.date, list[Block]]:
     try:
         due: dt.date | None = dt.date.fromisoformat(due_text) if due_text else None
     except ValueError as exc:
-        raise Invalid("补正期限格式不正确。", "Bad supplement deadline.") from exc
+        raise Invalid(_("Bad supplement deadline.")) from exc
     jurisdiction = event.actor_jurisdiction
     if jurisdiction is None and case.status == Status.SUPPLEMENT_AT_RECEIPT:
         jurisdiction = case.receiving_jurisdiction
@@ -508,8 +503,7 @@ def notice_content(case: Case, kind: str) -> OfficialDocument:
         notice_kind = NoticeKind(kind)
     except ValueError:
         raise NotFound(
-            "未知的文书类型。",
-            "Unknown notice kind.",
+            _("Unknown notice kind."),
             code="unknown_notice_kind",
             details={"kind": kind[:32], "allowed": list(NoticeKind.values)},
         ) from None

@@ -15,6 +15,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts.access import has_role, is_platform_admin, jurisdictions_with
 from tongban.accounts.models import Role, User
@@ -132,7 +133,7 @@ def setup_pki(
     signing certificate and an SM2 key; register their public halves and a default
     signing profile. Idempotent: running it again changes nothing."""
     if key_type not in pki.KEY_TYPES:
-        raise Invalid("密钥类型应为 rsa 或 ecdsa。", "Key type must be rsa or ecdsa.")
+        raise Invalid(_("Key type must be rsa or ecdsa."))
     report = PkiReport()
     paths = pki.paths()
     secret = pki.passphrase()
@@ -181,12 +182,11 @@ def set_data_signature_algorithm(
     licences. Platform admins and the jurisdiction's admins only."""
     if not (is_platform_admin(actor) or has_role(actor, {Role.ADMIN}, jurisdiction.pk)):
         if jurisdiction.pk in jurisdictions_with(actor):
-            raise Forbidden("只有管辖地管理员可以修改签章配置。", "Admins only.")
+            raise Forbidden(_("Admins only."))
         raise not_found("jurisdiction")
     if algorithm not in DataSignatureAlgorithm.values:
         raise Invalid(
-            "不支持的签名算法。",
-            "Unsupported signature algorithm.",
+            _("Unsupported signature algorithm."),
             code="unsupported_algorithm",
             details={"allowed": list(DataSignatureAlgorithm.values)},
         )
@@ -195,17 +195,14 @@ def set_data_signature_algorithm(
         existing = profile.first()
         if existing is None:
             raise Conflict(
-                "该管辖地尚未配置签章证书,请先运行 tongban setup-pki。",
-                "Run `tongban setup-pki` for this jurisdiction first.",
-                code="pki_not_configured",
+                _("Run `tongban setup-pki` for this jurisdiction first."), code="pki_not_configured"
             )
         kind = SigningKey.Kind.SM2 if algorithm == "sm2-sm3" else SigningKey.Kind.X509
         if not SigningKey.objects.filter(
             kind=kind, jurisdiction=jurisdiction, active=True
         ).exists():
             raise Conflict(
-                "该管辖地没有所选算法的密钥,请先运行 tongban setup-pki。",
-                "No key for that algorithm: run `tongban setup-pki` first.",
+                _("No key for that algorithm: run `tongban setup-pki` first."),
                 code="pki_not_configured",
             )
         before = existing.data_algorithm
@@ -241,9 +238,9 @@ def _clean_fields(fields: dict[str, Any] | None) -> dict[str, str]:
         return {}
     if not isinstance(fields, dict) or len(fields) > MAX_FIELDS:
         raise Invalid(
-            f"证照字段应为不超过{MAX_FIELDS}项的键值对。",
-            f"Licence fields must be a mapping of at most {MAX_FIELDS} entries.",
+            _("Licence fields must be a mapping of at most %(max_fields)s entries."),
             code="invalid_licence_fields",
+            params={"max_fields": MAX_FIELDS},
         )
     cleaned = {}
     for label, value in fields.items():
@@ -251,8 +248,7 @@ def _clean_fields(fields: dict[str, Any] | None) -> dict[str, str]:
         name = str(label).strip()
         if not name or len(name) > 32 or len(text) > MAX_FIELD_LENGTH:
             raise Invalid(
-                "证照字段名或字段值过长。",
-                "A licence field name or value is empty or too long.",
+                _("A licence field name or value is empty or too long."),
                 code="invalid_licence_fields",
                 details={"field": name[:32]},
             )
@@ -308,18 +304,13 @@ def issue_licence_for_case(
     implementation = case.implementation
     if implementation.result_type != "licence" or not implementation.licence_type_code:
         raise Invalid(
-            "该事项的办理结果不是电子证照,或未配置证照类型代码。",
-            "The item's result is not a licence or has no licence type code.",
+            _("The item's result is not a licence or has no licence type code."),
             code="not_a_licence_item",
         )
     department = implementation.department
     jurisdiction = implementation.jurisdiction
     if not department.uscc:
-        raise Invalid(
-            "实施部门未登记统一社会信用代码,无法签发电子证照。",
-            "The implementing department has no USCC.",
-            code="issuer_without_uscc",
-        )
+        raise Invalid(_("The implementing department has no USCC."), code="issuer_without_uscc")
     extra = _clean_fields({**_fields_from_events(case), **(fields or {})})
     with transaction.atomic():
         existing = (
@@ -344,9 +335,9 @@ def issue_licence_for_case(
             )
         except IdentifierError as exc:
             raise Invalid(
-                "证照类型代码或发证机关代码不符合电子证照标识规则。",
-                f"Cannot build a licence identifier: {exc}",
+                _("Cannot build a licence identifier: %(exc)s"),
                 code="invalid_licence_identifier",
+                params={"exc": exc},
             ) from exc
         applicant = holder if holder is not None else case.applicant
         licence_name = implementation.result_name or case.item.name
@@ -428,24 +419,16 @@ def revoke_licence(actor: User | AnonymousUser, licence: Licence, reason: str) -
             raise not_found("licence")
         if not has_role(actor, REVOKING_ROLES, jurisdiction_id):
             raise Forbidden(
-                "只有发证管辖地的部门负责人或管理员可以吊销证照。",
-                "Only heads and admins of the issuing jurisdiction may revoke a licence.",
+                _("Only heads and admins of the issuing jurisdiction may revoke a licence.")
             )
     if not reason:
-        raise Invalid(
-            "请填写吊销理由。",
-            "A reason is required.",
-            code="missing_field",
-            details={"field": "reason"},
-        )
+        raise Invalid(_("A reason is required."), code="missing_field", details={"field": "reason"})
     if len(reason) > 1000:
-        raise Invalid("吊销理由过长。", "The reason is too long.", code="reason_too_long")
+        raise Invalid(_("The reason is too long."), code="reason_too_long")
     with transaction.atomic():
         locked = Licence.objects.select_for_update().get(pk=licence.pk)
         if locked.status == Licence.Status.REVOKED:
-            raise Conflict(
-                "该证照已被吊销。", "The licence is already revoked.", code="already_revoked"
-            )
+            raise Conflict(_("The licence is already revoked."), code="already_revoked")
         locked.status = Licence.Status.REVOKED
         locked.revoked_at = timezone.now()
         locked.revocation_reason = reason

@@ -8,6 +8,7 @@ import json
 from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema
 from pydantic import ValidationError
 
@@ -206,13 +207,12 @@ def verify_upload(request: HttpRequest) -> VerificationOut:
         upload = request.FILES.get("file")
         if upload is None:
             raise Invalid(
-                "请上传证照PDF文件。",
-                "Upload the licence PDF as 'file'.",
+                _("Upload the licence PDF as 'file'."),
                 code="missing_field",
                 details={"field": "file"},
             )
         if upload.size is not None and upload.size > MAX_PDF_BYTES:
-            raise Invalid("文件过大。", "The file is too large.", code="file_too_large")
+            raise Invalid(_("The file is too large."), code="file_too_large")
         pdf = upload.read()
         licence_id = (request.POST.get("licence_id") or "").strip()
         licence_id = licence_id or selectors.identifier_in_pdf(pdf)
@@ -221,8 +221,7 @@ def verify_upload(request: HttpRequest) -> VerificationOut:
         body = VerifyDataIn.model_validate(check_json_text(json.loads(request.body or b"null")))
     except (ValueError, ValidationError) as exc:
         raise Invalid(
-            "请上传PDF文件(multipart)或提交JSON: licence_id、data、signature。",
-            "Send a PDF (multipart 'file') or JSON {licence_id, data, signature}.",
+            _("Send a PDF (multipart 'file') or JSON {licence_id, data, signature}."),
             code="invalid_input",
         ) from exc
     supplied: dict[str, Any] = {"data": body.data}

@@ -22,6 +22,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from django.utils.translation import gettext_lazy
 
 from tongban.core.errors import Conflict
 from tongban.licences import pki, sm2
@@ -42,8 +43,10 @@ class PkiNotConfigured(Conflict):
 
 def pki_missing(jurisdiction_name: str) -> PkiNotConfigured:
     return PkiNotConfigured(
-        f"{jurisdiction_name}尚未配置电子证照签章证书,请先运行 tongban setup-pki。",
-        f"No signing certificate for {jurisdiction_name}: run `tongban setup-pki` first.",
+        gettext_lazy(
+            "No signing certificate for %(jurisdiction_name)s: run `tongban setup-pki` first."
+        ),
+        params={"jurisdiction_name": jurisdiction_name},
     )
 
 

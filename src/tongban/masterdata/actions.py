@@ -17,6 +17,7 @@ from typing import TypeVar
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts.access import has_role, is_platform_admin
 from tongban.accounts.models import Role, User
@@ -53,14 +54,12 @@ def may_edit_jurisdiction_data(
 def _require_editor(user: User | AnonymousUser | None, jurisdiction_id: int | None) -> None:
     if not may_edit_jurisdiction_data(user, jurisdiction_id):
         if jurisdiction_id is None:
-            raise Forbidden(
-                "只有平台管理员可以修改全国性主数据。",
-                "Only platform administrators may change national master data.",
-            )
+            raise Forbidden(_("Only platform administrators may change national master data."))
         raise Forbidden(
-            "只有平台管理员或该管辖地管理员可以修改此数据。",
-            "Only platform administrators or administrators of this jurisdiction may "
-            "change this data.",
+            _(
+                "Only platform administrators or administrators of this "
+                "jurisdiction may change this data."
+            )
         )
 
 
@@ -77,10 +76,10 @@ def _scope(model: type[M], jurisdiction: Jurisdiction | None) -> models.QuerySet
 def _check_year(year: int) -> None:
     if not MIN_CALENDAR_YEAR <= year <= MAX_CALENDAR_YEAR:
         raise Invalid(
-            f"年份须在{MIN_CALENDAR_YEAR}至{MAX_CALENDAR_YEAR}之间。",
-            f"The year must be between {MIN_CALENDAR_YEAR} and {MAX_CALENDAR_YEAR}.",
+            _("The year must be between %(min_calendar_year)s and %(max_calendar_year)s."),
             code="invalid_year",
             details={"year": year},
+            params={"min_calendar_year": MIN_CALENDAR_YEAR, "max_calendar_year": MAX_CALENDAR_YEAR},
         )
 
 
@@ -88,9 +87,9 @@ def _check_note(note: str, limit: int) -> str:
     note = note.strip()
     if len(note) > limit:
         raise Invalid(
-            f"说明不能超过{limit}个字。",
-            f"The note may have at most {limit} characters.",
+            _("The note may have at most %(limit)s characters."),
             code="note_too_long",
+            params={"limit": limit},
         )
     return note
 
@@ -122,8 +121,7 @@ def set_calendar_day(
                     row.save()
             except IntegrityError as exc:
                 raise Conflict(
-                    "该日期的工作日历调整已被他人同时录入,请刷新后重试。",
-                    "Someone else entered this date at the same time; reload and retry.",
+                    _("Someone else entered this date at the same time; reload and retry.")
                 ) from exc
             previous = None
         elif row.is_working_day == is_working_day and row.note == note:
@@ -200,8 +198,7 @@ def declare_calendar_year(
                     row.save()
             except IntegrityError as exc:
                 raise Conflict(
-                    "该年度已被他人同时声明,请刷新后重试。",
-                    "Someone else declared this year at the same time; reload and retry.",
+                    _("Someone else declared this year at the same time; reload and retry.")
                 ) from exc
             previous = None
         elif row.provisional == provisional and row.note == note:
@@ -288,17 +285,17 @@ def load_calendar_year(
     for entry in entries:
         if entry.day.year != year:
             raise Invalid(
-                f"{entry.day.isoformat()} 不属于{year}年。",
-                f"{entry.day.isoformat()} is not in {year}.",
+                _("%(isoformat)s is not in %(year)s."),
                 code="date_outside_year",
                 details={"date": entry.day.isoformat(), "year": year},
+                params={"isoformat": entry.day.isoformat(), "year": year},
             )
         if entry.day in seen:
             raise Invalid(
-                f"{entry.day.isoformat()} 重复出现。",
-                f"{entry.day.isoformat()} appears twice.",
+                _("%(isoformat)s appears twice."),
                 code="duplicate_date",
                 details={"date": entry.day.isoformat()},
+                params={"isoformat": entry.day.isoformat()},
             )
         seen.add(entry.day)
     written = unchanged = removed = 0
@@ -373,18 +370,13 @@ def save_master_record(
         if not created:
             old = model._default_manager.select_for_update().filter(pk=obj.pk).first()
             if old is None:
-                raise Conflict(
-                    "该记录已被删除,请刷新后重试。",
-                    "This record has been deleted; reload and retry.",
-                )
+                raise Conflict(_("This record has been deleted; reload and retry."))
             _require_editor(actor, _jurisdiction_id_of(old))
         try:
             obj.full_clean()
         except ValidationError as exc:
             raise Invalid(
-                "数据不符合要求。",
-                "The data is not valid.",
-                details={"errors": exc.message_dict},
+                _("The data is not valid."), details={"errors": exc.message_dict}
             ) from exc
         obj.save()
         names = (
@@ -417,6 +409,5 @@ def delete_master_record(actor: User | AnonymousUser, obj: models.Model) -> None
                 row.delete()
         except models.ProtectedError as exc:
             raise Conflict(
-                "仍有其他数据引用该记录,不能删除。",
-                "Other data still refers to this record; it cannot be deleted.",
+                _("Other data still refers to this record; it cannot be deleted.")
             ) from exc

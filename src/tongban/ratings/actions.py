@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts.access import (
     has_role,
@@ -34,6 +35,7 @@ from tongban.core.errors import (
     Forbidden,
     Invalid,
     NotFound,
+    StrOrPromise,
     not_found,
 )
 from tongban.ratings.models import (
@@ -198,8 +200,7 @@ def _clean_indicators(kind: str, level: int, indicators: dict[str, Any] | None) 
     missing = sorted(set(wanted) - set(given))
     if unknown or missing:
         raise Invalid(
-            "分项评价指标不符合该渠道的要求。",
-            "The indicators do not match the channel.",
+            _("The indicators do not match the channel."),
             code="invalid_indicators",
             details={"expected": list(wanted), "unknown": unknown, "missing": missing},
         )
@@ -208,18 +209,13 @@ def _clean_indicators(kind: str, level: int, indicators: dict[str, Any] | None) 
         value = given[key]
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
             raise Invalid(
-                "评价等级须为1至5。",
-                "Each level must be an integer from 1 to 5.",
+                _("Each level must be an integer from 1 to 5."),
                 code="invalid_level",
                 details={"indicator": key},
             )
         clean[key] = value
     if clean["overall"] != level:
-        raise Invalid(
-            "总体评价与评价等级不一致。",
-            "The overall indicator must equal the level.",
-            code="invalid_indicators",
-        )
+        raise Invalid(_("The overall indicator must equal the level."), code="invalid_indicators")
     return clean
 
 
@@ -230,9 +226,7 @@ def _already_rated(service: Service) -> bool:
 
 
 def _rated_error() -> Conflict:
-    return Conflict(
-        "该服务已评价(一次一评)。", "This service has already been rated.", code="already_rated"
-    )
+    return Conflict(_("This service has already been rated."), code="already_rated")
 
 
 def rating_refusal(service: Service, now: dt.datetime) -> DomainError | None:
@@ -242,21 +236,18 @@ def rating_refusal(service: Service, now: dt.datetime) -> DomainError | None:
     if service_ended_at(service) is None:
         if isinstance(service, Consultation):
             return Conflict(
-                "咨询办结后才能评价。",
-                "A consultation can be rated once it is closed.",
-                code="consultation_not_closed",
+                _("A consultation can be rated once it is closed."), code="consultation_not_closed"
             )
         return Conflict(
-            "办件办结、不予受理或撤回后才能评价。",
-            "A case can be rated once it is completed, refused or withdrawn.",
+            _("A case can be rated once it is completed, refused or withdrawn."),
             code="case_not_completed",
         )
     closes = rating_closes_at(service)
     if closes is not None and now > closes:
         return Conflict(
-            f"评价期限已过(办结后{rating_window_days()}日内可评价)。",
-            f"The rating period ({rating_window_days()} days after the service) is over.",
+            _("The rating period (%(rating_window_days)s days after the service) is over."),
             code="rating_period_over",
+            params={"rating_window_days": rating_window_days()},
         )
     if _already_rated(service):
         return _rated_error()
@@ -265,14 +256,10 @@ def rating_refusal(service: Service, now: dt.datetime) -> DomainError | None:
 
 def _check_level(level: int, comment: str) -> str:
     if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= 5:
-        raise Invalid("评价等级须为1至5。", "The level must be from 1 to 5.", code="invalid_level")
+        raise Invalid(_("The level must be from 1 to 5."), code="invalid_level")
     comment = (comment or "").strip()
     if level in BAD_LEVELS and not comment:
-        raise Invalid(
-            "差评须说明原因。",
-            "A bad rating must say what went wrong.",
-            code="comment_required",
-        )
+        raise Invalid(_("A bad rating must say what went wrong."), code="comment_required")
     return comment
 
 
@@ -298,11 +285,10 @@ def _create_rating(
     targets = leg_targets(service)
     leg = target_leg or default_leg(service)
     if leg not in Leg.values:
-        raise Invalid("被评价环节不正确。", "Unknown leg.", details={"target_leg": leg})
+        raise Invalid(_("Unknown leg."), details={"target_leg": leg})
     if leg not in targets:
         raise Invalid(
-            "该服务没有这一环节(全程网办没有收件地,未转办的咨询没有办理地)。",
-            "The service has no such leg (an online case has no receiving place).",
+            _("The service has no such leg (an online case has no receiving place)."),
             code="no_receiving_leg" if leg == Leg.RECEIVING else "no_handling_leg",
         )
     target = targets[leg]
@@ -368,11 +354,7 @@ def submit_rating(
     actor = signed_in(actor)
     comment = _check_level(level, comment)
     if (case_number is None) == (consultation_id is None):
-        raise Invalid(
-            "请指明评价的办件或咨询(二选一)。",
-            "Name either a case or a consultation.",
-            code="service_required",
-        )
+        raise Invalid(_("Name either a case or a consultation."), code="service_required")
     with transaction.atomic():
         service: Service | None
         if case_number is not None:
@@ -434,14 +416,11 @@ def pad_refusal(clerk: Any, service: Service, now: dt.datetime) -> DomainError |
         served = place_id is not None and service.events.filter(actor=clerk, at__gte=since).exists()
     if place_id is None or not has_role(clerk, PAD_ROLES, place_id):
         return Forbidden(
-            "评价器只能评价本窗口办理的服务。",
-            "A window's rating pad rates only services of that window.",
-            code="pad_forbidden",
+            _("A window's rating pad rates only services of that window."), code="pad_forbidden"
         )
     if not served:
         return Conflict(
-            "该服务不是您刚刚办理的,不能在评价器上评价。",
-            "This service was not just served by you; the pad cannot rate it.",
+            _("This service was not just served by you; the pad cannot rate it."),
             code="not_served_here",
         )
     if _already_rated(service):
@@ -465,11 +444,7 @@ def submit_pad_rating(
     require_authenticated(clerk)
     comment = _check_level(level, comment)
     if (case_number is None) == (consultation_id is None):
-        raise Invalid(
-            "请指明评价的办件或咨询(二选一)。",
-            "Name either a case or a consultation.",
-            code="service_required",
-        )
+        raise Invalid(_("Name either a case or a consultation."), code="service_required")
     from tongban.cases.selectors import readable_cases
     from tongban.consultations.selectors import readable_consultations
 
@@ -547,11 +522,9 @@ def invite_to_rate(service: Service) -> str | None:
 
 def _invitation_refusal(invitation: RatingInvitation, now: dt.datetime) -> DomainError | None:
     if invitation.used_at is not None:
-        return Conflict(
-            "该评价链接已使用过。", "This rating link has already been used.", code="link_used"
-        )
+        return Conflict(_("This rating link has already been used."), code="link_used")
     if now > invitation.expires_at:
-        return Conflict("该评价链接已过期。", "This rating link has expired.", code="link_expired")
+        return Conflict(_("This rating link has expired."), code="link_expired")
     return None
 
 
@@ -570,7 +543,7 @@ def invitation_for(token: str) -> tuple[RatingInvitation, DomainError | None]:
         .first()
     )
     if invitation is None:
-        raise NotFound("评价链接无效。", "This rating link is not valid.", code="invalid_link")
+        raise NotFound(_("This rating link is not valid."), code="invalid_link")
     refusal = _invitation_refusal(invitation, timezone.now())
     service = invitation.case or invitation.consultation
     if refusal is None and service is not None and _already_rated(service):
@@ -597,7 +570,7 @@ def submit_link_rating(
             .first()
         )
         if invitation is None:
-            raise NotFound("评价链接无效。", "This rating link is not valid.", code="invalid_link")
+            raise NotFound(_("This rating link is not valid."), code="invalid_link")
         now = timezone.now()
         refusal = _invitation_refusal(invitation, now)
         if refusal is not None:
@@ -655,18 +628,19 @@ def _role_for(actor: User, roles: frozenset[str], jurisdiction_id: int) -> str:
     held = sorted(roles_in(actor, jurisdiction_id) & roles)
     if not held:
         raise Forbidden(
-            "您在该管辖地没有办理此事的角色。",
-            "Your role in this jurisdiction may not do this.",
-            code="rectification_forbidden",
+            _("Your role in this jurisdiction may not do this."), code="rectification_forbidden"
         )
     return held[0]
 
 
-def _need(value: str, field: str, zh: str) -> str:
+def _need(value: str, field: str, label: StrOrPromise) -> str:
     value = (value or "").strip()
     if not value:
         raise Invalid(
-            f"请填写{zh}。", f"{field} is required.", code="required", details={field: ""}
+            _("%(label)s is required."),
+            code="required",
+            details={field: ""},
+            params={"label": label},
         )
     return value
 
@@ -674,8 +648,7 @@ def _need(value: str, field: str, zh: str) -> str:
 def _require_status(task: Rectification, *allowed: str) -> None:
     if task.status not in allowed:
         raise Conflict(
-            "整改任务当前状态不允许此操作。",
-            "The rectification task is not in a state that allows this.",
+            _("The rectification task is not in a state that allows this."),
             code="illegal_transition",
             details={"status": task.status},
         )
@@ -686,15 +659,13 @@ def record_callback(
 ) -> Rectification:
     """回访: record the call to the rater (named ratings only have someone to call)."""
     actor = signed_in(actor)
-    note = _need(note, "note", "回访记录")
+    note = _need(note, "note", _("The follow-up record"))
     with transaction.atomic():
         task = _locked_task(actor, rectification_id)
         role = _role_for(actor, RECTIFY_ROLES, task.jurisdiction_id)
         _require_status(task, RS.OPEN)
         if task.rating.anonymous:
-            raise Conflict(
-                "匿名评价无法回访。", "An anonymous rating cannot be called back.", code="anonymous"
-            )
+            raise Conflict(_("An anonymous rating cannot be called back."), code="anonymous")
         now = timezone.now()
         task.callback_at = now
         task.callback_by = actor
@@ -711,17 +682,16 @@ def resolve_rectification(
     """整改办结: the outcome (fixed at once, fixed by the deadline, or explained). A named
     rating must have been called back first."""
     actor = signed_in(actor)
-    note = _need(note, "note", "整改说明")
+    note = _need(note, "note", _("The rectification note"))
     if outcome not in Rectification.Outcome.values:
-        raise Invalid("整改结果不正确。", "Unknown outcome.", details={"outcome": outcome})
+        raise Invalid(_("Unknown outcome."), details={"outcome": outcome})
     with transaction.atomic():
         task = _locked_task(actor, rectification_id)
         role = _role_for(actor, RECTIFY_ROLES, task.jurisdiction_id)
         _require_status(task, RS.OPEN)
         if not task.rating.anonymous and task.callback_at is None:
             raise Conflict(
-                "实名差评须先回访再办结。",
-                "A named bad rating must be called back before the task is closed.",
+                _("A named bad rating must be called back before the task is closed."),
                 code="callback_required",
             )
         now = timezone.now()
@@ -749,15 +719,13 @@ def appeal_rectification(
 ) -> Rectification:
     """申诉: the rated jurisdiction says the rating is mistaken or malicious. Once per task."""
     actor = signed_in(actor)
-    reason = _need(reason, "reason", "申诉理由")
+    reason = _need(reason, "reason", _("The reason for the appeal"))
     with transaction.atomic():
         task = _locked_task(actor, rectification_id)
         role = _role_for(actor, APPEAL_ROLES, task.jurisdiction_id)
         _require_status(task, RS.OPEN)
         if task.appealed_at is not None:
-            raise Conflict(
-                "该差评已申诉过一次。", "This rating has already been appealed.", code="appealed"
-            )
+            raise Conflict(_("This rating has already been appealed."), code="appealed")
         now = timezone.now()
         task.status = RS.APPEALED
         task.appeal_reason = reason
@@ -774,9 +742,9 @@ def review_appeal(
     """复核, by a supervisor of the rated jurisdiction or a platform admin. `annul` voids the
     rating (it leaves every count); `reject` sends the task back to rectification."""
     actor = signed_in(actor)
-    note = _need(note, "note", "复核意见")
+    note = _need(note, "note", _("The review opinion"))
     if decision not in Rectification.ReviewDecision.values:
-        raise Invalid("复核结论不正确。", "Unknown decision.", details={"decision": decision})
+        raise Invalid(_("Unknown decision."), details={"decision": decision})
     with transaction.atomic():
         task = _locked_task(actor, rectification_id)
         if is_platform_admin(actor):
@@ -785,8 +753,7 @@ def review_appeal(
             role = Role.SUPERVISOR
         else:
             raise Forbidden(
-                "只有监督人员或平台管理员可以复核申诉。",
-                "Only a supervisor or a platform admin may review an appeal.",
+                _("Only a supervisor or a platform admin may review an appeal."),
                 code="review_forbidden",
             )
         _require_status(task, RS.APPEALED)
@@ -821,16 +788,12 @@ def publish_monthly_summary(actor: User | AnonymousUser, month: dt.date) -> list
     actor = signed_in(actor)
     if not is_platform_admin(actor):
         raise Forbidden(
-            "只有平台管理员可以发布评价公示。",
-            "Only a platform admin may publish rating summaries.",
-            code="publish_forbidden",
+            _("Only a platform admin may publish rating summaries."), code="publish_forbidden"
         )
     month = month.replace(day=1)
     start, end = month_bounds(month)
     if end > timezone.now():
-        raise Conflict(
-            "当月尚未结束,不能发布。", "The month is not over yet.", code="month_not_over"
-        )
+        raise Conflict(_("The month is not over yet."), code="month_not_over")
     with transaction.atomic():
         rows = Rating.objects.filter(rated_at__gte=start, rated_at__lt=end).values_list(
             "target_jurisdiction_id", "level", "status", "rectification__status"

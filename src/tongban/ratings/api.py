@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema, Status
 
 from tongban.accounts.access import is_platform_admin, jurisdictions_with
@@ -298,7 +299,7 @@ def summaries(
 def publish(request: HttpRequest, payload: PublishIn) -> Status:
     month = parse_month(payload.month)
     if month is None:  # the schema requires a YYYY-MM month; kept for the type checker
-        raise Invalid("请填写月份。", "A month is required.", code="invalid_month")
+        raise Invalid(_("A month is required."), code="invalid_month")
     actions.publish_monthly_summary(request.user, month)
     return Status(201, [_summary_out(s) for s in selectors.published_summaries(month)])
 

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts import trust
 from tongban.accounts.access import (
@@ -338,11 +339,7 @@ def require_pad(user: Any) -> None:
     """The rating pad is the window's tablet, signed in as window staff."""
     require_authenticated(user)
     if not jurisdictions_with(user, PAD_ROLES):
-        raise Forbidden(
-            "评价器只供窗口人员登录使用。",
-            "The rating pad is for window staff.",
-            code="pad_forbidden",
-        )
+        raise Forbidden(_("The rating pad is for window staff."), code="pad_forbidden")
 
 
 @dataclass

@@ -29,8 +29,9 @@ from pathlib import Path
 
 import chinese_calendar
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
-from tongban.core.errors import CalendarNotAvailable
+from tongban.core.errors import CalendarNotAvailable, StrOrPromise
 from tongban.regions.models import CalendarDay, CalendarYear, Jurisdiction
 
 ONE_DAY = dt.timedelta(days=1)
@@ -102,7 +103,7 @@ class WorkingCalendar:
         self._years: dict[int, YearFlags] = {}
 
     def __repr__(self) -> str:
-        return f"<WorkingCalendar {self._label_en()}>"
+        return f"<WorkingCalendar {self._code() or 'national'}>"
 
     # ---- public interface -------------------------------------------------------------
 
@@ -188,12 +189,17 @@ class WorkingCalendar:
                 run += 1
                 if run > MAX_NON_WORKING_RUN:
                     raise CalendarNotAvailable(
-                        f"{self._label_zh()}工作日历有误:{day:%Y-%m-%d} 前后连续"
-                        f"{MAX_NON_WORKING_RUN}天没有工作日,请管理员核对工作日历。",
-                        f"The working-day calendar of {self._label_en()} has no working day "
-                        f"in {MAX_NON_WORKING_RUN} consecutive days around {day:%Y-%m-%d}; "
-                        "an administrator must correct it.",
+                        _(
+                            "The working-day calendar of %(place)s has no working day in "
+                            "%(max_non_working_run)s consecutive days around %(day)s; an "
+                            "administrator must correct it."
+                        ),
                         details={"jurisdiction": self._code(), "date": day.isoformat()},
+                        params={
+                            "place": self._label(),
+                            "max_non_working_run": MAX_NON_WORKING_RUN,
+                            "day": f"{day:%Y-%m-%d}",
+                        },
                     )
         return day
 
@@ -266,25 +272,25 @@ class WorkingCalendar:
     def _code(self) -> str | None:
         return self.jurisdiction.code if self.jurisdiction is not None else None
 
-    def _label_zh(self) -> str:
+    def _label(self) -> StrOrPromise:
         if self.jurisdiction is None:
-            return "全国"
+            return _("the national calendar")
         return f"{self.jurisdiction.name}({self.jurisdiction.code})"
-
-    def _label_en(self) -> str:
-        if self.jurisdiction is None:
-            return "the national calendar"
-        return f"jurisdiction {self.jurisdiction.code}"
 
     def _not_available(self, year: int) -> CalendarNotAvailable:
         return CalendarNotAvailable(
-            f"{year}年{self._label_zh()}的工作日历尚未录入:内置日历仅覆盖至"
-            f"{_last_package_year()}年,请管理员录入该年度节假日安排"
-            f"(tongban load-calendar-year {year})。",
-            f"No working-day calendar for {year} in {self._label_en()}: the packaged "
-            f"calendar ends with {_last_package_year()}; an administrator must enter that "
-            f"year's holidays (tongban load-calendar-year {year}).",
+            _(
+                "No working-day calendar for %(year)s in %(place)s: the "
+                "packaged calendar ends with %(last_year)s; an "
+                "administrator must enter that year's holidays (tongban "
+                "load-calendar-year %(year)s)."
+            ),
             details={"year": year, "jurisdiction": self._code()},
+            params={
+                "year": year,
+                "place": self._label(),
+                "last_year": _last_package_year(),
+            },
         )
 
 

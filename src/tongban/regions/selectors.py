@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from tongban.core.access import require_authenticated
 from tongban.core.errors import Invalid, not_found
@@ -57,14 +58,14 @@ def jurisdiction_by_code(code: str, field: str = "jurisdiction") -> Jurisdiction
     caller may act there is the action's rule."""
     code = (code or "").strip()
     if not code:
-        raise Invalid("请选择管辖地。", "Choose a jurisdiction.", details={field: code})
+        raise Invalid(_("Choose a jurisdiction."), details={field: code})
     jurisdiction = Jurisdiction.objects.filter(code=code).first()
     if jurisdiction is None:
         raise Invalid(
-            f"管辖地代码不存在:{code[:32]}",
-            f"Unknown jurisdiction code: {code[:32]}",
+            _("Unknown jurisdiction code: %(code_32)s"),
             code="unknown_jurisdiction",
             details={field: code[:32]},
+            params={"code_32": code[:32]},
         )
     return jurisdiction
 

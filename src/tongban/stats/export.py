@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.http import HttpResponse
+from django.utils.translation import gettext_lazy as _
 
 from tongban.core.errors import Invalid
 
@@ -137,7 +138,7 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 def check_format(value: str | None) -> str:
     value = (value or "json").lower()
     if value not in FORMATS:
-        raise Invalid("导出格式只能是 json、csv 或 xlsx。", "format is json, csv or xlsx.")
+        raise Invalid(_("format is json, csv or xlsx."))
     return value
 
 

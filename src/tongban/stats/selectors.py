@@ -16,6 +16,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Max, Min, Q, QuerySet, Sum
+from django.utils.translation import gettext_lazy
 
 from tongban.accounts.access import is_platform_admin, jurisdictions_with, require_authenticated
 from tongban.accounts.models import Role, User
@@ -59,8 +60,9 @@ def stats_scope(user: User | AnonymousUser) -> StatsScope:
     mine = frozenset(jurisdictions_with(user, STATS_ROLES))
     if not mine:
         raise Forbidden(
-            "只有监督人员、管辖地管理员和平台管理员可以查看统计。",
-            "Only supervisors, jurisdiction admins and platform admins may see statistics.",
+            gettext_lazy(
+                "Only supervisors, jurisdiction admins and platform admins may see statistics."
+            ),
             code="stats_forbidden",
         )
     return StatsScope(False, mine)
@@ -101,9 +103,7 @@ def _period(qs: QuerySet, f: StatsFilter) -> QuerySet:
 
 def _legs_q(ids: set[int] | frozenset[int], leg: str, fields: dict[str, str]) -> Q:
     if leg not in LEGS:
-        raise Invalid(
-            "leg 只能是 any、receiving 或 handling。", "leg is any, receiving or handling."
-        )
+        raise Invalid(gettext_lazy("leg is any, receiving or handling."))
     if leg == "any":
         q = Q()
         for name in fields.values():
@@ -190,12 +190,11 @@ _CHOICE_LABELS: dict[str, dict[Any, str]] = {
 def _group_list(group_by: str | None, allowed: dict[str, str]) -> list[str]:
     groups = [g.strip() for g in (group_by or "").split(",") if g.strip()]
     if len(groups) > 2:
-        raise Invalid("最多按两个维度分组。", "Group by at most two dimensions.")
+        raise Invalid(gettext_lazy("Group by at most two dimensions."))
     for g in groups:
         if g not in allowed:
             raise Invalid(
-                "不支持的分组维度。",
-                "Unknown group_by dimension.",
+                gettext_lazy("Unknown group_by dimension."),
                 details={"group_by": g, "allowed": sorted(allowed)},
             )
     return groups
@@ -364,7 +363,7 @@ def case_stats(
     wanted = tuple(measures) if measures else CASE_MEASURES
     unknown = set(wanted) - set(CASE_MEASURES)
     if unknown:
-        raise Invalid("未知的统计量。", "Unknown measure.", details={"measures": sorted(unknown)})
+        raise Invalid(gettext_lazy("Unknown measure."), details={"measures": sorted(unknown)})
     qs = _case_filters(_case_source(scope, f, groups), f)
     rows, total = _case_rows(qs, groups, wanted)
     return {"group_by": groups, "rows": rows, "total": total}
@@ -581,10 +580,7 @@ def rating_stats(
     scope = stats_scope(user)
     groups = _group_list(group_by, RATING_GROUPS)
     if "level" in groups:
-        raise Invalid(
-            "评价统计已按等级分列,无需按等级分组。",
-            "Rating figures already have a column per level.",
-        )
+        raise Invalid(gettext_lazy("Rating figures already have a column per level."))
     rows, total = _rating_rows(_rating_qs(scope, f), groups)
     return {"group_by": groups, "rows": rows, "total": total}
 
@@ -683,7 +679,7 @@ def agreement_stats(
     qs = _case_filters((CaseCount if by_item else CaseFlowCount).objects.all(), f)
     wanted = tuple(measures) if measures else CASE_MEASURES
     if set(wanted) - set(CASE_MEASURES):
-        raise Invalid("未知的统计量。", "Unknown measure.")
+        raise Invalid(gettext_lazy("Unknown measure."))
     rows, total = _case_rows(qs, groups, wanted)
     _, rating_total = _rating_rows(
         _period(RatingCount.objects.filter(agreement_id=agreement.pk), f), []

@@ -10,6 +10,7 @@ from typing import Any, get_args, get_origin
 
 from django import forms
 from django.http import QueryDict
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tongban.attachments.actions import CaseFile
@@ -23,7 +24,7 @@ from tongban.cases.actions import (
 from tongban.cases.api import ApplicantIn, CaseCreateIn
 from tongban.cases.models import CaseMaterial
 from tongban.catalog.models import ItemImplementation, Material
-from tongban.core.errors import Invalid
+from tongban.core.errors import Invalid, StrOrPromise
 from tongban.core.inputs import MAX_ID, text_problem, validate_fields, validate_input
 
 MATERIAL_STATES_AT_WINDOW = (
@@ -35,24 +36,24 @@ MATERIAL_STATES_AT_WINDOW = (
 )
 
 
-def parse_int(value: Any, field: str, zh: str) -> int | None:
+def parse_int(value: Any, field: str, label: StrOrPromise) -> int | None:
     if value is None or str(value).strip() == "":
         return None
     try:
         number = int(str(value).strip())
     except ValueError:
         raise Invalid(
-            f"{zh}应为整数。",
-            f"'{field}' must be a whole number.",
+            _("%(label)s must be a whole number."),
             code="invalid_number",
             details={"field": field},
+            params={"label": label},
         ) from None
     if abs(number) > MAX_ID:  # ids are bigints: a larger number overflows the driver
         raise Invalid(
-            f"{zh}超出范围。",
-            f"'{field}' is out of range.",
+            _("%(label)s is out of range."),
             code="invalid_number",
             details={"field": field},
+            params={"label": label},
         )
     return number
 
@@ -60,7 +61,7 @@ def parse_int(value: Any, field: str, zh: str) -> int | None:
 def parse_ids(values: list[str], field: str) -> list[int]:
     ids = []
     for value in values:
-        number = parse_int(value, field, "所选项目")
+        number = parse_int(value, field, _("The selected entry"))
         if number is not None:
             ids.append(number)
     return ids
@@ -136,7 +137,9 @@ def establishment_context(item: Any) -> dict[str, Any]:
 
     return {
         "establishment": item.form_kind == FormKind.COMPANY_ESTABLISHMENT,
-        "enterprise_types": [(code, label) for code, (label, _en, _k) in ENTERPRISE_TYPES.items()],
+        "enterprise_types": [
+            (code, gettext(label)) for code, (label, _k) in ENTERPRISE_TYPES.items()
+        ],
         "investor_rows": range(3),
     }
 

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from tongban.accounts import access
@@ -126,7 +127,7 @@ def work_queue(
     One query for the rows whatever the page length."""
     today = today or case_selectors.deadlines.local_today()
     if params.sort not in ("received", "due"):
-        raise Invalid("排序方式不正确。", "Unknown sort order.", code="invalid_filter")
+        raise Invalid(_("Unknown sort order."), code="invalid_filter")
     qs = case_selectors.case_queue(
         user,
         QueueFilter(
@@ -402,11 +403,7 @@ def online_implementation(item_code: str, handling_code: str, on: dt.date) -> It
         .first()
     )
     if implementation is None:
-        raise NotFound(
-            "该事项在所选管辖地不支持全程网办。",
-            "This item is not offered fully online there.",
-            code="item_not_online",
-        )
+        raise NotFound(_("This item is not offered fully online there."), code="item_not_online")
     return implementation
 
 
@@ -420,7 +417,7 @@ def terminal_window(window_id: int) -> Window:
         .first()
     )
     if window is None:
-        raise NotFound("自助终端不存在或已停用。", "No such self-service terminal.")
+        raise NotFound(_("No such self-service terminal."))
     return window
 
 

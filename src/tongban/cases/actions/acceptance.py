@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from tongban.cases import deadlines
 from tongban.cases.actions.common import _Context, _days, _need_reason, _now, _Outcome, _require
 from tongban.cases.actions.inputs import ActionInput
@@ -27,8 +29,7 @@ def _on_check(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
     ).values_list("name", flat=True)
     if missing:
         raise Conflict(
-            "必须提交的材料尚未齐全,请先一次性告知补正。",
-            "Required materials are missing: request a supplement first.",
+            _("Required materials are missing: request a supplement first."),
             code="materials_incomplete",
             details={"missing": list(missing)},
         )
@@ -38,21 +39,16 @@ def _on_check(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
 def _on_request_supplement(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
     if not data.missing:
         raise Invalid(
-            "请一次性列明所有需要补正的材料。",
-            "List every material to supplement.",
+            _("List every material to supplement."),
             code="missing_field",
             details={"field": "missing"},
         )
     materials = list(case.materials.filter(pk__in=data.missing))
     if len(materials) != len(set(data.missing)):
-        raise Invalid(
-            "补正材料不属于该办件。",
-            "A listed material does not belong to the case.",
-            code="unknown_material",
-        )
+        raise Invalid(_("A listed material does not belong to the case."), code="unknown_material")
     if case.status == Status.PENDING_ACCEPTANCE:
         _refuse_late_supplement_notice(case, ctx)
-    days = _days(data, deadlines.DEFAULT_SUPPLEMENT_DAYS, 1, 60, "补正期限")
+    days = _days(data, deadlines.DEFAULT_SUPPLEMENT_DAYS, 1, 60, _("The supplement period"))
     case.supplement_due = ctx.cal.add_working_days(ctx.today, days)
     CaseMaterial.objects.filter(pk__in=[m.pk for m in materials]).update(
         state=CaseMaterial.State.MISSING
@@ -74,13 +70,14 @@ def _refuse_late_supplement_notice(case: Case, ctx: _Context) -> None:
     if ctx.today > due:
         received = deadlines.receipt_day(case)
         raise Conflict(
-            f"收件后5个工作日内(至{due:%Y-%m-%d})未一次性告知补正,依法自收件之日"
-            f"({received:%Y-%m-%d})起即为受理;请受理后在审查中要求补正。",
-            f"No supplement notice was given within 5 working days of receipt (by {due}): "
-            f"by law the case counts as accepted from receipt ({received}). Accept it, then "
-            "ask for a supplement during review.",
+            _(
+                "No supplement notice was given within 5 working days of receipt (by "
+                "%(due)s): by law the case counts as accepted from receipt (%(received)s). "
+                "Accept it, then ask for a supplement during review."
+            ),
             code="supplement_notice_late",
             details={"receipt_day": received.isoformat(), "notice_due": due.isoformat()},
+            params={"due": f"{due:%Y-%m-%d}", "received": f"{received:%Y-%m-%d}"},
         )
 
 
@@ -105,18 +102,13 @@ def _on_supplement(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
     provided = set(data.provided)
     if not provided:
         raise Invalid(
-            "请选择已补正的材料。",
-            "List the supplemented materials.",
+            _("List the supplemented materials."),
             code="missing_field",
             details={"field": "provided"},
         )
     known = set(outstanding.values_list("pk", flat=True))
     if not provided <= known:
-        raise Invalid(
-            "所选材料不在待补正清单中。",
-            "A listed material is not outstanding.",
-            code="unknown_material",
-        )
+        raise Invalid(_("A listed material is not outstanding."), code="unknown_material")
     CaseMaterial.objects.filter(pk__in=provided).update(state=CaseMaterial.State.PROVIDED)
     # 容缺: every deferred material must be made good; otherwise every required one
     must_have = [Material.Requirement.REQUIRED]
@@ -129,8 +121,7 @@ def _on_supplement(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
     )
     if still_missing:
         raise Conflict(
-            "仍有材料未补齐,不能完成补正。",
-            "Materials are still outstanding.",
+            _("Materials are still outstanding."),
             code="materials_incomplete",
             details={"missing": still_missing},
         )
@@ -155,8 +146,7 @@ def _on_accept(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
     )
     if missing:
         raise Conflict(
-            "材料不齐全,不能受理;可一次性告知补正或容缺受理。",
-            "Materials are incomplete: request a supplement or accept conditionally.",
+            _("Materials are incomplete: request a supplement or accept conditionally."),
             code="materials_incomplete",
             details={"missing": missing},
         )
@@ -171,8 +161,7 @@ def _on_accept(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
 def _on_accept_with_commitment(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
     if case.applicant.bad_credit:
         raise Conflict(
-            "申请人有失信记录,不适用容缺受理。",
-            "Applicants with a bad-credit record cannot be accepted conditionally.",
+            _("Applicants with a bad-credit record cannot be accepted conditionally."),
             code="bad_credit",
         )
     outstanding = case.materials.filter(state__in=OUTSTANDING_MATERIAL_STATES).select_related(
@@ -190,18 +179,15 @@ def _on_accept_with_commitment(case: Case, data: ActionInput, ctx: _Context) -> 
     ]
     if blocking:
         raise Conflict(
-            "主要材料不齐全,不能容缺受理。",
-            "Main materials are missing: conditional acceptance is not possible.",
+            _("Main materials are missing: conditional acceptance is not possible."),
             code="materials_incomplete",
             details={"missing": blocking},
         )
     if not deferrable:
-        raise Conflict(
-            "没有容缺材料,请直接受理。",
-            "Nothing is missing: accept normally.",
-            code="nothing_deferred",
-        )
-    days = _days(data, deadlines.DEFAULT_COMMITMENT_DAYS, 1, 30, "容缺补齐期限")
+        raise Conflict(_("Nothing is missing: accept normally."), code="nothing_deferred")
+    days = _days(
+        data, deadlines.DEFAULT_COMMITMENT_DAYS, 1, 30, _("The period to complete the materials")
+    )
     _require_originals_if_needed(case)
     CaseMaterial.objects.filter(pk__in=[m.pk for m in deferrable]).update(
         state=CaseMaterial.State.DEFERRED
@@ -220,8 +206,10 @@ def _on_accept_with_commitment(case: Case, data: ActionInput, ctx: _Context) -> 
 
 
 def _on_refuse(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
-    reason = _need_reason(data, "不予受理理由")
-    authority = _require(data.competent_authority, "competent_authority", "有权受理机关")
+    reason = _need_reason(data, _("The reason for refusal"))
+    authority = _require(
+        data.competent_authority, "competent_authority", _("The competent authority")
+    )
     case.refusal_reason = reason
     case.competent_authority = authority
     return _Outcome(notify="refused", event_data={"competent_authority": authority})

@@ -16,6 +16,7 @@ from typing import Any, cast
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts import access
 from tongban.accounts.models import User
@@ -35,7 +36,7 @@ from tongban.catalog.models import (
     ServiceItem,
 )
 from tongban.catalog.selectors import published_implementation
-from tongban.core.errors import Invalid
+from tongban.core.errors import Invalid, StrOrPromise
 from tongban.regions.calendar import WorkingCalendar
 from tongban.regions.models import Jurisdiction
 
@@ -131,14 +132,14 @@ def _notify(case: Case, template: str, **extra: Any) -> None:
     queue_case_notification(case, template, context)
 
 
-def _require(value: str, field_name: str, zh: str) -> str:
+def _require(value: str, field_name: str, label: StrOrPromise) -> str:
     value = (value or "").strip()
     if not value:
         raise Invalid(
-            f"请填写{zh}。",
-            f"'{field_name}' is required.",
+            _("%(label)s is required."),
             code="missing_field",
             details={"field": field_name},
+            params={"label": label},
         )
     return value
 
@@ -147,9 +148,9 @@ def _implementation(item: ServiceItem, handling: Jurisdiction, on: dt.date) -> I
     implementation = published_implementation(item, handling, on)
     if implementation is None:
         raise Invalid(
-            f"{handling.short_name}未发布“{item.name}”的实施清单。",
-            f"{handling.code} has no published implementation of item {item.code}.",
+            _("%(short_name)s has not published an implementation of “%(item)s”."),
             code="item_not_implemented",
+            params={"short_name": handling.short_name, "item": item.name},
         )
     return implementation
 
@@ -172,17 +173,17 @@ class _Outcome:
     after: list[Callable[[], None]] = field(default_factory=list)
 
 
-def _need_reason(data: ActionInput, zh: str = "理由") -> str:
-    return _require(data.reason, "reason", zh)
+def _need_reason(data: ActionInput, label: StrOrPromise | None = None) -> str:
+    return _require(data.reason, "reason", label or _("The reason"))
 
 
-def _days(data: ActionInput, default: int, low: int, high: int, what: str) -> int:
+def _days(data: ActionInput, default: int, low: int, high: int, what: StrOrPromise) -> int:
     days = default if data.days is None else data.days
     if not low <= days <= high:
         raise Invalid(
-            f"{what}应在{low}至{high}个工作日之间。",
-            f"'days' must be between {low} and {high} working days.",
+            _("%(what)s must be between %(low)s and %(high)s working days."),
             code="invalid_days",
             details={"min": low, "max": high},
+            params={"what": what, "low": low, "high": high},
         )
     return days

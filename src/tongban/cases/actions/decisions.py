@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from tongban.accounts.models import Applicant
 from tongban.cases import deadlines
 from tongban.cases.actions.common import _Context, _days, _need_reason, _now, _Outcome
@@ -31,15 +33,14 @@ from tongban.core.errors import Conflict
 
 
 def _on_terminate(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
-    reason = _need_reason(data, "终止理由")
+    reason = _need_reason(data, _("The reason for termination"))
     outcomes = part_outcomes(case) if case.mode == Mode.JOINT else {}
     failed = [number for number, o in outcomes.items() if o == PartOutcome.FAILED]
     if ctx.transition.guard == Guard.PART_FAILED or failed:
         # 多地联办 ended as a whole: a part it cannot do without has failed (ADR 0094)
         if not failed:
             raise Conflict(
-                "没有失败的联办部分,不能整体终止。",
-                "No part of this joint case has failed: it cannot be ended as a whole.",
+                _("No part of this joint case has failed: it cannot be ended as a whole."),
                 code="no_failed_part",
             )
         return _Outcome(
@@ -53,15 +54,15 @@ def _on_terminate(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
     )
     if deadline is not None and ctx.today <= deadline:
         raise Conflict(
-            f"补齐期限({deadline:%Y-%m-%d})尚未届满,不能终止。",
-            f"The deadline ({deadline}) has not passed yet.",
+            _("The deadline (%(deadline)s) has not passed yet."),
             code="deadline_not_passed",
+            params={"deadline": f"{deadline:%Y-%m-%d}"},
         )
     return _Outcome(notify="terminated", event_data={"reason": reason})
 
 
 def _on_pause(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
-    reason = _need_reason(data, "特别程序事由")
+    reason = _need_reason(data, _("The special procedure"))
     case.paused_on = ctx.today
     return _Outcome(notify="paused", event_data={"reason": reason})
 
@@ -79,16 +80,12 @@ def _on_resume(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
 
 
 def _on_extend(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
-    reason = _need_reason(data, "延期理由")
+    reason = _need_reason(data, _("The reason for the extension"))
     limit = deadlines.STATUTORY_EXTENSION["joint" if case.mode == Mode.JOINT else "default"]
     remaining = limit - case.extension_days
     if remaining <= 0:
-        raise Conflict(
-            "已达到法定延期上限。",
-            "The statutory extension is used up.",
-            code="extension_exhausted",
-        )
-    days = _days(data, remaining, 1, remaining, "延期天数")
+        raise Conflict(_("The statutory extension is used up."), code="extension_exhausted")
+    days = _days(data, remaining, 1, remaining, _("The days of extension"))
     case.extension_days += days
     return _Outcome(
         notify="extended", event_data={"days": days, "reason": reason}, notify_extra={"days": days}
@@ -120,8 +117,7 @@ def _seal_engraving_record(case: Case) -> dict[str, Any]:
         )
         if licence is None:
             raise Conflict(
-                "营业执照尚未核发,不能刻制公章。",
-                "The business licence has not been issued yet: seals cannot be engraved.",
+                _("The business licence has not been issued yet: seals cannot be engraved."),
                 code="licence_not_issued",
             )
         holder = licence.holder
@@ -129,7 +125,7 @@ def _seal_engraving_record(case: Case) -> dict[str, Any]:
 
 
 def _on_deny(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
-    _need_reason(data, "不予许可理由")
+    _need_reason(data, _("The reason for denial"))
     case.decided_at = _now()
     return _Outcome(notify="denied")
 
@@ -172,5 +168,5 @@ def _establish_enterprise(case: Case, ctx: _Context) -> Applicant:
 
 def _on_withdraw(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
     if ctx.leg == Leg.RECEIVING:
-        _need_reason(data, "撤回原因(代申请人撤回)")
+        _need_reason(data, _("The reason for withdrawal (on the applicant's behalf)"))
     return _Outcome(notify="withdrawn", event_data={"on_behalf": ctx.leg == Leg.RECEIVING})

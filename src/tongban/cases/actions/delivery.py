@@ -8,6 +8,8 @@ import hashlib
 import secrets
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from tongban.accounts.identifiers import normalise
 from tongban.cases.actions.common import _Context, _now, _Outcome, _require
 from tongban.cases.actions.inputs import ActionInput
@@ -43,12 +45,12 @@ def _on_ship(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
     event: dict[str, Any] = {"method": variant}
     extra: dict[str, Any] = {}
     if variant in (ShipVariant.POST, ShipVariant.RECEIVING_WINDOW):
-        carrier = _require(data.carrier, "carrier", "承运方")
-        waybill = _require(data.waybill_number, "waybill_number", "运单号")
+        carrier = _require(data.carrier, "carrier", _("The carrier"))
+        waybill = _require(data.waybill_number, "waybill_number", _("The waybill number"))
         to_applicant = variant == ShipVariant.POST
         address = (data.address or case.delivery_address).strip() if to_applicant else ""
         if to_applicant and not address:
-            _require("", "address", "寄递地址")
+            _require("", "address", _("The delivery address"))
         Shipment.objects.create(
             case=case,
             purpose=Shipment.Purpose.RESULT,
@@ -97,24 +99,17 @@ def _on_print_licence(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
 
     if case.delivery_method != DeliveryMethod.WINDOW:
         raise Conflict(
-            "申请人未选择窗口领取,不能异地打照。",
-            "The applicant did not choose pickup at the window.",
-            code="not_window_delivery",
+            _("The applicant did not choose pickup at the window."), code="not_window_delivery"
         )
     licence = (
         Licence.objects.filter(case=case, status=Licence.Status.VALID).order_by("-version").first()
     )
     if licence is None:
-        raise Conflict(
-            "该办件没有有效的电子证照可供打印。",
-            "The case has no valid e-licence to print.",
-            code="no_licence",
-        )
+        raise Conflict(_("The case has no valid e-licence to print."), code="no_licence")
     result = verify_licence(licence.identifier, pdf_bytes=bytes(licence.pdf))
     if result.status != VerificationStatus.VALID:
         raise Conflict(
-            "电子证照核验未通过,不能打印。",
-            "The e-licence failed verification and cannot be printed.",
+            _("The e-licence failed verification and cannot be printed."),
             code="licence_failed_verification",
             details={"status": result.status, "problems": result.problems},
         )
@@ -144,22 +139,19 @@ def _on_pickup(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
         else Leg.HANDLING
     )
     if ctx.leg != waiting_at:
-        raise Forbidden(
-            "结果不在您所在的窗口。",
-            "The result is not waiting at your window.",
-            code="action_not_permitted",
-        )
-    code = _require(data.pickup_code, "pickup_code", "取件码")
+        raise Forbidden(_("The result is not waiting at your window."), code="action_not_permitted")
+    code = _require(data.pickup_code, "pickup_code", _("The pickup code"))
     if not case.pickup_code_hash or not secrets.compare_digest(
         case.pickup_code_hash, _pickup_hash(case, code.strip())
     ):
-        raise Invalid("取件码不正确。", "The pickup code is wrong.", code="wrong_pickup_code")
-    picker = normalise(_require(data.picker_id_number, "picker_id_number", "领取人身份号码"))
+        raise Invalid(_("The pickup code is wrong."), code="wrong_pickup_code")
+    picker = normalise(
+        _require(data.picker_id_number, "picker_id_number", _("The collector's ID number"))
+    )
     allowed = {case.applicant.id_number, case.applicant.agent_id_number} - {""}
     if picker not in allowed:
         raise Invalid(
-            "领取人身份与申请人或经办人不符。",
-            "The person picking up is neither the applicant nor the agent.",
+            _("The person picking up is neither the applicant nor the agent."),
             code="identity_mismatch",
         )
     case.pickup_code_hash = ""

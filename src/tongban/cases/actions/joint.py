@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy
+
 from tongban.cases import deadlines
 from tongban.cases.actions.common import (
     _append_event,
@@ -144,8 +146,7 @@ def _on_complete(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
     if not guard_holds(ctx.transition.guard, outcomes.values()):
         open_subcases = [n for n, o in outcomes.items() if o == PartOutcome.OPEN]
         raise Conflict(
-            "尚有联办子件未办结。",
-            "Joint sub-cases are still open.",
+            gettext_lazy("Joint sub-cases are still open."),
             code="subcases_open",
             details={"subcases": open_subcases},
         )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from tongban.accounts import access, trust
 from tongban.accounts.models import Applicant
 from tongban.cases.actions.inputs import MaterialInput
@@ -26,15 +28,12 @@ def _create_materials(
     for given_entry in given:
         if given_entry.material_id not in checklist:
             raise Invalid(
-                "材料不在该事项的材料清单中。",
-                "A material is not on the checklist.",
+                _("A material is not on the checklist."),
                 code="unknown_material",
                 details={"material_id": given_entry.material_id},
             )
         if given_entry.state not in CaseMaterial.State.values:
-            raise Invalid(
-                "材料状态不正确。", "Unknown material state.", code="invalid_material_state"
-            )
+            raise Invalid(_("Unknown material state."), code="invalid_material_state")
         by_id[given_entry.material_id] = given_entry
     # licences found by ID number stand in for materials only when that number is proven:
     # a clerk saw the person, or the account's trust level reaches `own_records`
@@ -50,10 +49,10 @@ def _create_materials(
         if state == CaseMaterial.State.BY_LICENCE:
             if licence is None or (reference and reference != licence.identifier):
                 raise Invalid(
-                    f"申请人没有可用于“{material.name}”的有效电子证照。",
-                    f"The applicant holds no valid e-licence for '{material.name}'.",
+                    _("The applicant holds no valid e-licence for '%(material_name)s'."),
                     code="licence_not_valid",
                     details={"material_id": material.pk},
+                    params={"material_name": material.name},
                 )
         elif state in (None, CaseMaterial.State.MISSING) and licence is not None:
             # 数据共享, 免提交: a valid licence from any jurisdiction satisfies the material

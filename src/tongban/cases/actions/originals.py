@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from tongban.cases.actions.common import _Context, _now, _Outcome, _require
 from tongban.cases.actions.inputs import ActionInput
 from tongban.cases.models import (
@@ -31,8 +33,8 @@ def _originals_inbound(case: Case) -> Any:
 def _on_transfer(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
     event: dict[str, Any] = {"electronic_push": True}
     if case.implementation.needs_originals:
-        carrier = _require(data.carrier, "carrier", "承运方")
-        waybill = _require(data.waybill_number, "waybill_number", "运单号")
+        carrier = _require(data.carrier, "carrier", _("The carrier"))
+        waybill = _require(data.waybill_number, "waybill_number", _("The waybill number"))
         Shipment.objects.create(
             case=case,
             purpose=Shipment.Purpose.ORIGINALS,
@@ -66,17 +68,15 @@ def _on_receive_originals(case: Case, data: ActionInput, ctx: _Context) -> _Outc
     )
     if shipment is None:
         raise Conflict(
-            "没有在途的纸质原件可签收。",
-            "No paper originals are on their way to be signed for.",
+            _("No paper originals are on their way to be signed for."),
             code="no_originals_in_transit",
         )
     note = data.discrepancies.strip()
     if data.mismatch and not note:
-        _require("", "discrepancies", "原件与电子材料不符之处")
+        _require("", "discrepancies", _("How the originals differ from the electronic files"))
     if len(note) > 255:
         raise Invalid(
-            "签收说明不能超过255个字符。",
-            "The note is longer than 255 characters.",
+            _("The note is longer than 255 characters."),
             code="too_long",
             details={"field": "discrepancies", "max_length": 255},
         )
@@ -104,24 +104,21 @@ def _on_return_originals(case: Case, data: ActionInput, ctx: _Context) -> _Outco
     )
     if not held:
         raise Conflict(
-            "办理地没有待退还的纸质原件。",
-            "The handling place holds no paper originals to return.",
-            code="no_originals_held",
+            _("The handling place holds no paper originals to return."), code="no_originals_held"
         )
     method = data.method or DeliveryMethod.POST
     if method not in (DeliveryMethod.POST, DeliveryMethod.WINDOW):
         raise Invalid(
-            "退还方式应为邮寄给申请人或送回收件窗口。",
-            "Originals go back by post to the applicant or to the receiving window.",
+            _("Originals go back by post to the applicant or to the receiving window."),
             code="invalid_delivery_method",
             details={"allowed": [DeliveryMethod.POST.value, DeliveryMethod.WINDOW.value]},
         )
-    carrier = _require(data.carrier, "carrier", "承运方")
-    waybill = _require(data.waybill_number, "waybill_number", "运单号")
+    carrier = _require(data.carrier, "carrier", _("The carrier"))
+    waybill = _require(data.waybill_number, "waybill_number", _("The waybill number"))
     to_applicant = method == DeliveryMethod.POST
     address = (data.address or case.delivery_address or case.applicant.address).strip()
     if to_applicant and not address:
-        _require("", "address", "寄递地址")
+        _require("", "address", _("The delivery address"))
     now = _now()
     for inbound in held:
         Shipment.objects.create(
@@ -152,8 +149,9 @@ def _require_originals_if_needed(case: Case) -> None:
         return
     if _originals_inbound(case).filter(state=Shipment.State.IN_TRANSIT).exists():
         raise Conflict(
-            "该事项须签收纸质原件后方可受理,原件尚在寄递途中。",
-            "This item is accepted only once the paper originals have been signed for; "
-            "they are still in the post.",
+            _(
+                "This item is accepted only once the paper originals have been "
+                "signed for; they are still in the post."
+            ),
             code="originals_not_received",
         )

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts import access, trust
 from tongban.accounts.identifiers import validate_id_number, validate_uscc
@@ -55,7 +56,7 @@ from tongban.catalog.models import (
 from tongban.catalog.selectors import readable_items
 from tongban.centres.models import Window
 from tongban.core.crypto import blind_index
-from tongban.core.errors import Conflict, Forbidden, Invalid
+from tongban.core.errors import Conflict, Forbidden, Invalid, StrOrPromise
 from tongban.regions.models import Jurisdiction
 from tongban.regions.selectors import jurisdiction_by_code
 
@@ -66,10 +67,10 @@ def _resolve_jurisdiction(code: str, field_name: str) -> Jurisdiction:
     jurisdiction = jurisdiction_by_code(code, field_name)
     if not jurisdiction.active:
         raise Invalid(
-            f"管辖地代码不存在:{code[:32]}",
-            f"Unknown jurisdiction code: {code[:32]}",
+            _("Unknown jurisdiction code: %(code_32)s"),
             code="unknown_jurisdiction",
             details={field_name: code[:32]},
+            params={"code_32": code[:32]},
         )
     return jurisdiction
 
@@ -79,10 +80,10 @@ def _resolve_item(actor: User, code: str) -> ServiceItem:
     item = readable_items(actor).filter(code=code).first()
     if item is None:
         raise Invalid(
-            f"事项编码不存在:{code}",
-            f"Unknown item code: {code}",
+            _("Unknown item code: %(code)s"),
             code="unknown_item",
             details={"field": "item"},
+            params={"code": code},
         )
     return item
 
@@ -95,26 +96,21 @@ def _resolve_applicant(actor: User, data: SubmitInput, staff: bool) -> Applicant
             own = own.filter(pk=data.applicant_id)
         applicant = own.order_by("pk").first()
         if applicant is None:
-            raise Invalid(
-                "您的账号未绑定申请人信息。",
-                "Your account has no applicant record.",
-                code="no_applicant",
-            )
+            raise Invalid(_("Your account has no applicant record."), code="no_applicant")
         return applicant
     if data.applicant_id is not None:
         applicant = readable_applicants(actor).filter(pk=data.applicant_id).first()
         if applicant is None:
-            raise Invalid("申请人不存在。", "No such applicant.", code="unknown_applicant")
+            raise Invalid(_("No such applicant."), code="unknown_applicant")
         return applicant
     given = data.applicant
     if given is None:
         raise Invalid(
-            "请填写申请人信息。",
-            "Applicant details are required.",
+            _("Applicant details are required."),
             code="missing_field",
             details={"field": "applicant"},
         )
-    name = _require(given.name, "applicant.name", "申请人姓名/名称")
+    name = _require(given.name, "applicant.name", _("The applicant's name"))
     if given.kind == Applicant.Kind.PERSON:
         id_number = validate_id_number(given.id_number)
         existing = Applicant.objects.filter(
@@ -122,11 +118,7 @@ def _resolve_applicant(actor: User, data: SubmitInput, staff: bool) -> Applicant
         ).first()
         if existing is not None:
             if existing.name != name:
-                raise Invalid(
-                    "姓名与公民身份号码不一致。",
-                    "Name does not match the ID number.",
-                    code="identity_mismatch",
-                )
+                raise Invalid(_("Name does not match the ID number."), code="identity_mismatch")
             return existing
         return Applicant.objects.create(
             kind="person",
@@ -138,7 +130,7 @@ def _resolve_applicant(actor: User, data: SubmitInput, staff: bool) -> Applicant
         )
     if given.kind == Applicant.Kind.ENTERPRISE:
         uscc = validate_uscc(given.uscc)
-        agent_name = _require(given.agent_name, "applicant.agent_name", "经办人姓名")
+        agent_name = _require(given.agent_name, "applicant.agent_name", _("The agent's name"))
         agent_id = validate_id_number(given.agent_id_number)
         existing = Applicant.objects.filter(kind="enterprise", uscc=uscc).first()
         if existing is not None:
@@ -159,20 +151,16 @@ def _resolve_applicant(actor: User, data: SubmitInput, staff: bool) -> Applicant
             email=given.email.strip(),
             address=given.address.strip(),
         )
-    raise Invalid(
-        "申请人类型不正确。",
-        "Applicant kind must be person or enterprise.",
-        code="invalid_applicant_kind",
-    )
+    raise Invalid(_("Applicant kind must be person or enterprise."), code="invalid_applicant_kind")
 
 
-def _check_choice(value: str, allowed: list[str], field_name: str, zh: str) -> None:
+def _check_choice(value: str, allowed: list[str], field_name: str, label: StrOrPromise) -> None:
     if value not in allowed:
         raise Invalid(
-            f"该事项不支持此{zh}:{value}",
-            f"{field_name} '{value}' is not offered for this item.",
+            _("This item does not offer this %(label)s: %(value)s"),
             code=f"{field_name}_not_offered",
             details={"allowed": allowed},
+            params={"label": label, "value": value},
         )
 
 
@@ -225,8 +213,7 @@ def _idempotent_replay(actor: User, key: str, fingerprint: str) -> Case | None:
         return None
     if record.request_hash != fingerprint:
         raise Conflict(
-            "该幂等键已用于另一份不同的申请。",
-            "This Idempotency-Key was already used for a different submission.",
+            _("This Idempotency-Key was already used for a different submission."),
             code="idempotency_key_reused",
         )
     return record.case
@@ -285,23 +272,14 @@ class _Place:
 
 def _check_known_choices(data: SubmitInput) -> None:
     if data.mode not in Mode.values:
-        raise Invalid(
-            "通办模式不正确。",
-            "Unknown mode.",
-            code="invalid_mode",
-            details={"allowed": Mode.values},
-        )
+        raise Invalid(_("Unknown mode."), code="invalid_mode", details={"allowed": Mode.values})
     if data.channel not in Channel.values:
         raise Invalid(
-            "受理渠道不正确。",
-            "Unknown channel.",
-            code="invalid_channel",
-            details={"allowed": Channel.values},
+            _("Unknown channel."), code="invalid_channel", details={"allowed": Channel.values}
         )
     if data.delivery_method not in DeliveryMethod.values:
         raise Invalid(
-            "送达方式不正确。",
-            "Unknown delivery method.",
+            _("Unknown delivery method."),
             code="invalid_delivery_method",
             details={"allowed": DeliveryMethod.values},
         )
@@ -321,14 +299,12 @@ def _place(
     if data.mode == Mode.ONLINE:
         if data.channel not in (Channel.WEB, Channel.APP):
             raise Invalid(
-                "全程网办只能通过网上办事大厅或移动端提交。",
-                "Fully online cases are submitted on the web or in the app.",
+                _("Fully online cases are submitted on the web or in the app."),
                 code="channel_not_offered",
             )
         if staff:
             raise Forbidden(
-                "全程网办由申请人本人在线提交;窗口请使用异地代收代办。",
-                "Online cases are submitted by the applicant; windows use proxy.",
+                _("Online cases are submitted by the applicant; windows use proxy."),
                 code="online_needs_applicant",
             )
         return _Place()
@@ -340,51 +316,45 @@ def _place(
             .first()
         )
         if window is None:
-            raise Invalid("窗口不存在。", "Unknown window.", code="unknown_window")
+            raise Invalid(_("Unknown window."), code="unknown_window")
         receiving = window.centre.jurisdiction
     elif data.receiving:
         receiving = _resolve_jurisdiction(data.receiving, "receiving")
     else:
         raise Invalid(
-            "请指定收件地或收件窗口。",
-            "The receiving jurisdiction is required.",
+            _("The receiving jurisdiction is required."),
             code="missing_field",
             details={"field": "receiving"},
         )
     if staff:
         if not access.has_role(actor, [Role.CLERK], receiving.pk):
             raise Forbidden(
-                "只有收件地的窗口人员可以收件。",
-                "Only clerks of the receiving jurisdiction may receive cases.",
+                _("Only clerks of the receiving jurisdiction may receive cases."),
                 code="not_a_clerk_here",
             )
         if data.channel not in (Channel.WINDOW, Channel.TERMINAL):
-            raise Invalid(
-                "窗口收件的渠道应为窗口或自助终端。",
-                "Staff receive at a window or terminal.",
-                code="channel_not_offered",
-            )
+            raise Invalid(_("Staff receive at a window or terminal."), code="channel_not_offered")
     elif data.channel != Channel.TERMINAL or window is None or window.kind != "terminal":
         raise Forbidden(
-            "申请人只能在线提交全程网办事项,或在自助终端提交代收代办事项。",
-            "Applicants apply online, or for proxy handling at a self-service terminal.",
+            _("Applicants apply online, or for proxy handling at a self-service terminal."),
             code="applicant_channel_not_allowed",
         )
     agreement_item = find_agreement_item(item, receiving, handling, data.mode, today)
     if agreement_item is None:
         raise Invalid(
-            f"{receiving.short_name}与{handling.short_name}之间没有在有效期内的合作协议"
-            f"允许以该模式代收“{item.name}”。",
-            f"No agreement in force lets {receiving.code} receive {item.code} "
-            f"for {handling.code} in mode {data.mode}.",
+            _(
+                "No agreement in force between %(receiving)s and %(handling)s lets the "
+                "first receive “%(item)s” for the second in this mode."
+            ),
             code="no_agreement",
+            params={
+                "receiving": receiving.short_name,
+                "handling": handling.short_name,
+                "item": item.name,
+            },
         )
     if window is not None and window.centre.jurisdiction_id != receiving.pk:
-        raise Invalid(
-            "窗口不属于收件地。",
-            "The window is not in the receiving jurisdiction.",
-            code="window_mismatch",
-        )
+        raise Invalid(_("The window is not in the receiving jurisdiction."), code="window_mismatch")
     return _Place(receiving, window, agreement_item.agreement)
 
 
@@ -394,13 +364,16 @@ def _offering_implementation(
     """The handling place's published implementation, which must offer the chosen mode,
     channel and delivery method."""
     implementation = _implementation(item, handling, today)
-    _check_choice(data.mode, implementation.modes, "mode", "通办模式")
-    _check_choice(data.channel, implementation.channels, "channel", "受理渠道")
+    _check_choice(data.mode, implementation.modes, "mode", _("mode"))
+    _check_choice(data.channel, implementation.channels, "channel", _("channel"))
     _check_choice(
-        data.delivery_method, implementation.delivery_methods, "delivery_method", "送达方式"
+        data.delivery_method,
+        implementation.delivery_methods,
+        "delivery_method",
+        _("delivery method"),
     )
     if data.delivery_method == DeliveryMethod.POST:
-        _require(data.delivery_address, "delivery_address", "寄递地址")
+        _require(data.delivery_address, "delivery_address", _("The delivery address"))
     return implementation
 
 
@@ -414,8 +387,7 @@ def _joint_parts(
     if data.mode == Mode.JOINT:
         if not requested_parts:
             raise Invalid(
-                "多地联办须列明各协办部分。",
-                "A joint case lists its parts.",
+                _("A joint case lists its parts."),
                 code="missing_field",
                 details={"field": "joint_parts"},
             )
@@ -428,18 +400,19 @@ def _joint_parts(
                 is None
             ):
                 raise Invalid(
-                    f"{handling.short_name}与{part_jurisdiction.short_name}之间没有"
-                    f"多地联办“{part_item.name}”的协议。",
-                    f"No agreement lets {handling.code} and {part_jurisdiction.code} "
-                    f"handle {part_item.code} jointly.",
+                    _("No agreement lets %(handling)s and %(part)s handle “%(item)s” jointly."),
                     code="no_agreement",
+                    params={
+                        "handling": handling.short_name,
+                        "part": part_jurisdiction.short_name,
+                        "item": part_item.name,
+                    },
                 )
             _implementation(part_item, part_jurisdiction, today)
             joint_parts.append({"jurisdiction": part_jurisdiction.code, "item": part_item.code})
     elif data.joint_parts:
         raise Invalid(
-            "只有多地联办可以列明协办部分。",
-            "Only joint cases have parts.",
+            _("Only joint cases have parts."),
             code="unexpected_field",
             details={"field": "joint_parts"},
         )
@@ -522,8 +495,7 @@ def _bundle_parts(
     if not data.bundle:
         if data.bundle_parts:
             raise Invalid(
-                "只有“一件事”申请可以选择联办事项。",
-                "Only a bundle application chooses bundle parts.",
+                _("Only a bundle application chooses bundle parts."),
                 code="unexpected_field",
                 details={"field": "bundle_parts"},
             )
@@ -535,22 +507,21 @@ def _bundle_parts(
     )
     if bundle is None:
         raise Invalid(
-            f"“一件事”不存在:{data.bundle}",
-            f"Unknown bundle: {data.bundle}",
+            _("Unknown bundle: %(bundle)s"),
             code="unknown_bundle",
             details={"field": "bundle"},
+            params={"bundle": data.bundle},
         )
     if bundle.lead_item_id != item.pk:
         raise Invalid(
-            f"“{bundle.name}”的主办事项不是“{item.name}”。",
-            f"The lead item of bundle {bundle.code} is not {item.code}.",
+            _("The lead item of “%(bundle)s” is not “%(item)s”."),
             code="bundle_item_mismatch",
+            params={"bundle": bundle.name, "item": item.name},
             details={"field": "item"},
         )
     if data.mode != Mode.JOINT or data.joint_parts:
         raise Invalid(
-            "“一件事”按多地联办受理,联办事项由“一件事”确定。",
-            "A bundle is received in joint mode; its parts come from the bundle.",
+            _("A bundle is received in joint mode; its parts come from the bundle."),
             code="bundle_needs_joint_mode",
             details={"field": "mode"},
         )
@@ -559,8 +530,7 @@ def _bundle_parts(
     unknown = sorted(set(data.bundle_parts) - optional)
     if unknown:
         raise Invalid(
-            "所选事项不是该“一件事”的可选事项。",
-            "A chosen part is not an optional part of the bundle.",
+            _("A chosen part is not an optional part of the bundle."),
             code="unknown_bundle_part",
             details={"field": "bundle_parts", "unknown": unknown, "allowed": sorted(optional)},
         )
@@ -578,8 +548,7 @@ def _application_form(
     form = clean_form(item.form_kind, data.form)
     if bundle is None and form.get("seals"):
         raise Invalid(
-            "未申请公章刻制,不能填写印章。",
-            "Seals are only ordered with the seal-engraving part.",
+            _("Seals are only ordered with the seal-engraving part."),
             code="unexpected_field",
             details={"field": "form.seals"},
         )
@@ -590,8 +559,7 @@ def _application_form(
             form["seals"] = list(DEFAULT_SEALS)
         elif not engraves and form.get("seals"):
             raise Invalid(
-                "未申请公章刻制,不能填写印章。",
-                "Seals are only ordered with the seal-engraving part.",
+                _("Seals are only ordered with the seal-engraving part."),
                 code="unexpected_field",
                 details={"field": "form.seals"},
             )
@@ -606,16 +574,17 @@ def _check_applicant_for_form(
     # the enterprise does not exist before its licence: a person (investor or agent) files
     if applicant.kind != Applicant.Kind.PERSON:
         raise Invalid(
-            "企业设立登记由自然人(投资人或受托经办人)申请;已有统一社会信用代码的企业不能再设立。",
-            "Company establishment is filed by a natural person; an enterprise that already "
-            "has a USCC cannot be established again.",
+            _(
+                "Company establishment is filed by a natural person; an "
+                "enterprise that already has a USCC cannot be established again."
+            ),
             code="establishment_needs_person",
         )
     if Applicant.objects.filter(
         kind=Applicant.Kind.ENTERPRISE, name=form["proposed_name"]
     ).exists():
         raise Conflict(
-            f"企业名称“{form['proposed_name']}”已被登记。",
-            f"An enterprise named '{form['proposed_name']}' is already registered.",
+            _("An enterprise named '%(proposed_name)s' is already registered."),
             code="enterprise_name_taken",
+            params={"proposed_name": form["proposed_name"]},
         )

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts.models import User
 from tongban.cases import deadlines
@@ -138,15 +139,14 @@ def perform_case_action(
         transition = find_transition(action, case.status, variant)
         if transition is None or case.mode not in transition.modes:
             raise IllegalTransition(
-                f"当前状态“{Status(case.status).label}”下不能执行“{action}”。",
-                f"Action '{action}' is not allowed in state '{case.status}'.",
+                _("Action “%(action)s” is not allowed in state “%(status)s”."),
                 details={"status": case.status, "allowed": actions_from(case.status, case.mode)},
+                params={"action": action, "status": Status(case.status).label},
             )
         acting = _acting_leg(transition, legs_of(user, case))
         if acting is None:
             raise Forbidden(
-                "您的角色或所在管辖地不能对该办件执行此操作。",
-                "Your role or jurisdiction may not perform this action on this case.",
+                _("Your role or jurisdiction may not perform this action on this case."),
                 code="action_not_permitted",
             )
         leg, role = acting
@@ -220,9 +220,7 @@ def _lock_case(actor: User, number: str) -> Case:
             .get(number=number)
         )
     except Case.DoesNotExist:
-        raise NotFound(
-            "未找到该办件,或您无权查看。", "No such case, or it is outside your scope."
-        ) from None
+        raise NotFound(_("No such case, or it is outside your scope.")) from None
 
 
 def _variant_for(case: Case, action: str, data: ActionInput) -> str | None:
@@ -239,8 +237,7 @@ def _variant_for(case: Case, action: str, data: ActionInput) -> str | None:
     if method in ShipVariant.__members__.values():
         return method
     raise Invalid(
-        "送达方式不正确。",
-        "Unknown delivery method.",
+        _("Unknown delivery method."),
         code="invalid_delivery_method",
         details={"allowed": [v.value for v in ShipVariant]},
     )

@@ -413,3 +413,14 @@ def test_pages_speak_english(world):
     assert "answer must not be empty" in refused
     form = _html(clerk.get("/consultations/new/"))
     assert "Record a consultation" in form and "Hotline" in form
+
+
+def test_a_refusal_is_shown_in_the_language_of_the_page(world):
+    """The same lazy message (msgid English, params rendered in the page's language)."""
+    c = _record(world)
+    clerk = _client(world, f"{DONGHU}-clerk")
+    chinese = _html(clerk.post(f"/consultations/{c.pk}/answer/", {"answer": " "}))
+    assert "请填写answer。" in chinese and "must not be empty" not in chinese
+    clerk.cookies.load({"django_language": "en"})
+    english = _html(clerk.post(f"/consultations/{c.pk}/answer/", {"answer": " "}))
+    assert "answer must not be empty." in english and "请填写" not in english

@@ -153,6 +153,28 @@ def test_calendar_of_a_year_nobody_entered_is_409(api):
     assert english.json()["message"].startswith("No working-day calendar for 2030")
 
 
+def test_calendar_refusal_speaks_the_language_of_the_request(api, world):
+    """A lazy message with params (the year, the jurisdiction) in both languages."""
+    client = api("421102-clerk")
+    place = f"{world.huangzhou.name}(421102)"
+
+    def message(language: str) -> str:
+        response = client.client.get(
+            "/api/v1/calendar/421102",
+            {"year": 2030},
+            headers={**client.headers, "Accept-Language": language},
+        )
+        assert response.status_code == 409
+        return str(response.json()["message"])
+
+    chinese = message("zh-CN,zh;q=0.9")
+    assert chinese.startswith(f"2030年{place}的工作日历尚未录入:内置日历仅覆盖至")
+    assert chinese.endswith("(tongban load-calendar-year 2030)。")
+    english = message("en-GB,en;q=0.8")
+    assert english.startswith(f"No working-day calendar for 2030 in {place}: the packaged")
+    assert english.endswith("(tongban load-calendar-year 2030).")
+
+
 def test_calendar_year_out_of_range_is_422(api):
     response = api("421102-clerk").get("/calendar/421102", year=1066)
     assert response.status_code == 422

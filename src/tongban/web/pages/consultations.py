@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from tongban.accounts.access import (
@@ -55,9 +56,7 @@ def require_staff(user: Any) -> None:
     require_authenticated(user)
     if not is_platform_admin(user) and not jurisdictions_with(user):
         raise Forbidden(
-            "只有工作人员可以查看咨询登记。",
-            "Only staff may see the consultation register.",
-            code="consultation_forbidden",
+            _("Only staff may see the consultation register."), code="consultation_forbidden"
         )
 
 
@@ -92,9 +91,10 @@ def recording_places(user: Any) -> list[Jurisdiction]:
     places = jurisdictions_with_role(user, actions.CONSULTATION_WRITE_ROLES)
     if not places:
         raise Forbidden(
-            "只有管辖地的窗口、业务人员或管理员可以登记咨询。",
-            "Only clerks, officers, heads and administrators of a jurisdiction may record "
-            "consultations.",
+            _(
+                "Only clerks, officers, heads and administrators of a "
+                "jurisdiction may record consultations."
+            ),
             code="consultation_forbidden",
         )
     return places
@@ -178,4 +178,4 @@ def perform_step(user: Any, consultation_id: int, step: str, post: Any) -> Consu
     if step == "close":
         validate_input(CloseIn, {"note": post.get("note", "")})
         return actions.close_consultation(user, consultation_id, post.get("note", ""))
-    raise Invalid("未知的操作。", "Unknown step.", code="unknown_step", details={"step": step})
+    raise Invalid(_("Unknown step."), code="unknown_step", details={"step": step})

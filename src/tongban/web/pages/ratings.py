@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from tongban.accounts.access import (
@@ -176,8 +177,7 @@ def _level(value: str | None, name: str) -> int:
         return int(value or "")
     except ValueError:
         raise Invalid(
-            "请为每一项选择评价等级。",
-            "Choose a level for every indicator.",
+            _("Choose a level for every indicator."),
             code="invalid_level",
             details={"indicator": name},
         ) from None
@@ -271,9 +271,7 @@ def require_staff(user: Any) -> None:
     require_authenticated(user)
     if not is_platform_admin(user) and not jurisdictions_with(user):
         raise Forbidden(
-            "只有工作人员可以查看差评整改任务。",
-            "Only staff may see rectification tasks.",
-            code="rectification_forbidden",
+            _("Only staff may see rectification tasks."), code="rectification_forbidden"
         )
 
 
@@ -313,10 +311,7 @@ def perform_step(user: Any, task_id: int, step: str, post: Any) -> Rectification
         reached = post.get("reached")
         if reached not in ("yes", "no"):
             raise Invalid(
-                "请选择是否联系上评价人。",
-                "Say whether the rater was reached.",
-                code="required",
-                details={"reached": ""},
+                _("Say whether the rater was reached."), code="required", details={"reached": ""}
             )
         return actions.record_callback(
             user, task_id, reached=reached == "yes", note=post.get("note", "")
@@ -331,7 +326,7 @@ def perform_step(user: Any, task_id: int, step: str, post: Any) -> Rectification
         return actions.review_appeal(
             user, task_id, decision=post.get("decision", ""), note=post.get("note", "")
         )
-    raise Invalid("未知的操作。", "Unknown step.", code="unknown_step", details={"step": step})
+    raise Invalid(_("Unknown step."), code="unknown_step", details={"step": step})
 
 
 def may_publish(user: Any) -> bool:

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from tongban.cases.models import Status
 from tongban.core.errors import Invalid
@@ -126,10 +126,10 @@ def _int(value: str, name: str, low: int, high: int) -> int:
         number = low - 1
     if not low <= number <= high:
         raise Invalid(
-            f"参数{name}不正确。",
-            f"{name} is not valid.",
+            gettext_lazy("%(name)s is not valid."),
             code="invalid_filter",
             details={name: value},
+            params={"name": name},
         )
     return number
 
@@ -151,21 +151,13 @@ def parse_query(query: Mapping[str, str], today: dt.date | None = None) -> Dashb
         end = start.replace(month=12)
     if start > end:
         raise Invalid(
-            "起始月份不能晚于截止月份。",
-            "The first month must not be after the last.",
-            code="invalid_filter",
+            gettext_lazy("The first month must not be after the last."), code="invalid_filter"
         )
     if (end.year - start.year) * 12 + end.month - start.month >= MAX_MONTHS:
-        raise Invalid(
-            "统计期间最长十年。", "The period is at most ten years.", code="invalid_filter"
-        )
+        raise Invalid(gettext_lazy("The period is at most ten years."), code="invalid_filter")
     leg = query.get("leg") or "any"
     if leg not in LEGS:
-        raise Invalid(
-            "leg 只能是 any、receiving 或 handling。",
-            "leg is any, receiving or handling.",
-            code="invalid_filter",
-        )
+        raise Invalid(gettext_lazy("leg is any, receiving or handling."), code="invalid_filter")
     return DashboardQuery(start, end, (query.get("jurisdiction") or "").strip() or None, leg)
 
 

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.http import require_http_methods
 
 from tongban.assistance import actions, selectors
@@ -41,7 +41,7 @@ def _consent_at(value: str) -> dt.datetime | None:
         parsed = dt.datetime.fromisoformat(value)
     except ValueError:
         raise Invalid(
-            "同意时间格式不正确。", "The consent time is not valid.", code="invalid_consent_time"
+            gettext_lazy("The consent time is not valid."), code="invalid_consent_time"
         ) from None
     return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
 
@@ -49,7 +49,7 @@ def _consent_at(value: str) -> dt.datetime | None:
 def _input(post: Any) -> actions.AssistanceInput:
     consultation = (post.get("consultation") or "").strip()
     if consultation and not consultation.isdigit():
-        raise Invalid("咨询编号不正确。", "The consultation id is not valid.", code="invalid")
+        raise Invalid(gettext_lazy("The consultation id is not valid."), code="invalid")
     return actions.AssistanceInput(
         role=post.get("role", ""),
         steps=post.getlist("steps"),

@@ -10,6 +10,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBas
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tongban.accounts import personal_data
@@ -58,7 +59,7 @@ def _queue_params(query: QueryDict, user_jurisdictions: list, default_side: str 
         overdue=query.get("overdue") or None,
         sort=query.get("sort") or "received",
         cursor=query.get("cursor") or None,
-        page=parse_int(query.get("page"), "page", "页码") or 1,
+        page=parse_int(query.get("page"), "page", gettext_lazy("The page number")) or 1,
     )
 
 
@@ -183,11 +184,11 @@ def case_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
 def upload(request: HttpRequest, number: str) -> HttpResponse:
     """Upload one file for a material of the case (content-checked)."""
     case_url = reverse("web:case", args=[number])
-    material_id = parse_int(request.POST.get("material"), "material", "材料")
+    material_id = parse_int(request.POST.get("material"), "material", gettext_lazy("The material"))
     file = request.FILES.get("file")
     try:
         if file is None:
-            raise Invalid("请选择要上传的文件。", "Choose a file to upload.", code="missing_file")
+            raise Invalid(gettext_lazy("Choose a file to upload."), code="missing_file")
         attachment = attach_file(request.user, number, file, material_id=material_id)
     except NotFound:
         raise

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from tongban.accounts import personal_data
@@ -50,9 +51,7 @@ def _receiving(request: HttpRequest) -> Jurisdiction:
     chosen = selectors.pick(mine, request.GET.get("at") or request.POST.get("at"))
     if chosen is None:
         raise Forbidden(
-            "只有窗口收件人员可以使用收件工作台。",
-            "Only window clerks use the receiving workbench.",
-            code="not_a_clerk",
+            gettext_lazy("Only window clerks use the receiving workbench."), code="not_a_clerk"
         )
     return chosen
 
@@ -147,9 +146,9 @@ def _form_context(request: HttpRequest, receiving: Jurisdiction) -> dict:
     if implementation is None:
         # the code submit_case answers for the same fact, with its status (422)
         raise Invalid(
-            f"{handling.short_name}未发布该事项的实施清单。",
-            "The handling place has not published this item.",
+            gettext_lazy("%(short_name)s has not published an implementation of this item."),
             code="item_not_implemented",
+            params={"short_name": handling.short_name},
         )
     return {
         "receiving": receiving,
@@ -185,7 +184,9 @@ def new_case(request: HttpRequest) -> HttpResponse:
     try:
         files = material_files(request.FILES, context["materials"])
         uploaded = {f.material_id for f in files if f.material_id is not None}
-        applicant_id = parse_int(request.POST.get("applicant_id"), "applicant_id", "申请人")
+        applicant_id = parse_int(
+            request.POST.get("applicant_id"), "applicant_id", gettext_lazy("The applicant")
+        )
         data = SubmitInput(
             item=context["item"].code,
             handling=context["handling"].code,

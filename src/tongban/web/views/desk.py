@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tongban.accounts.models import Role
@@ -29,9 +30,7 @@ def delivery(request: HttpRequest) -> HttpResponse:
     jurisdiction = selectors.pick(mine, request.GET.get("jurisdiction"))
     if jurisdiction is None:
         raise Forbidden(
-            "只有窗口和审批人员使用寄递台。",
-            "Only clerks and officers use the delivery desk.",
-            code="not_desk_staff",
+            gettext_lazy("Only clerks and officers use the delivery desk."), code="not_desk_staff"
         )
     sections = selectors.delivery_desk(request.user, jurisdiction)
     return render(

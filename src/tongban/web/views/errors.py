@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tongban.core.errors import DomainError, Forbidden, NotFound
 from tongban.core.responses import (
@@ -33,20 +34,20 @@ def _page(
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if is_api_request(request):
         return api_error_response(
-            request, DomainError("请求不正确。", "Bad request.", code="bad_request")
+            request, DomainError(gettext_lazy("Bad request."), code="bad_request")
         )
     return _page(request, 400, _("请求不正确"), _("无法处理该请求,请检查后重试。"))
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if is_api_request(request):
-        return api_error_response(request, Forbidden("您无权执行此操作。", "You may not do this."))
+        return api_error_response(request, Forbidden(gettext_lazy("You may not do this.")))
     return _page(request, 403, _("无权访问"), _("您无权访问该页面。"))
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if is_api_request(request):
-        return api_error_response(request, NotFound("未找到该地址。", "No such address."))
+        return api_error_response(request, NotFound(gettext_lazy("No such address.")))
     return _page(request, 404, _("页面不存在"), _("未找到该页面,或您无权查看。"))
 
 

@@ -12,6 +12,7 @@ from django.contrib.auth import login, logout
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tongban.attachments.actions import submit_case_with_files
@@ -82,7 +83,7 @@ def end(request: HttpRequest, window_id: int) -> HttpResponse:
 
 def _kiosk_window(request: HttpRequest, window_id: int) -> Any:
     if request.session.get(KIOSK_SESSION_KEY) != window_id:
-        raise NotFound("自助终端会话已结束。", "The terminal session has ended.")
+        raise NotFound(_("The terminal session has ended."))
     return _enter(request, window_id)
 
 
@@ -122,11 +123,7 @@ def apply(request: HttpRequest, window_id: int, code: str, handling: str) -> Htt
         None,
     )
     if route is None:
-        raise NotFound(
-            "本终端不能为该管辖地代收此事项。",
-            "This terminal cannot receive the item for that place.",
-            code="no_route",
-        )
+        raise NotFound(_("This terminal cannot receive the item for that place."), code="no_route")
     implementation = route.implementation
     materials = list(implementation.materials.order_by("position", "pk"))
     context = _context(

@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tongban.accounts.selectors import staff_jurisdictions
@@ -287,7 +288,7 @@ def summaries(request: HttpRequest) -> HttpResponse:
 def publish(request: HttpRequest) -> HttpResponse:
     month = parse_month(request.POST.get("month"))
     if month is None:
-        raise Invalid("请选择月份。", "Choose a month.", code="required")
+        raise Invalid(gettext_lazy("Choose a month."), code="required")
     try:
         published = actions.publish_monthly_summary(request.user, month)
     except DomainError as error:
