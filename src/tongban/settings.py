@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "tongban.documents",
     "tongban.licences",
     "tongban.consultations",
+    "tongban.hall",
     "tongban.assistance",
     "tongban.ratings",
     "tongban.stats",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from tongban.web.views import cases, clerk, desk, kiosk, portal
+from tongban.web.views import cases, clerk, desk, guides, kiosk, portal
 
 app_name = "web"
 
@@ -52,4 +52,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="kiosk-apply",
     ),
     path("kiosk/<int:window_id>/done/<str:number>/", kiosk.done, name="kiosk-done"),
+    # public service guides (办事指南), no login
+    path("guides/", guides.index, name="guides"),
+    path("guides/items/<str:code>/", guides.item, name="guide-item"),
+    path("guides/agreements/<str:code>/", guides.agreement, name="guide-agreement"),
+    path("guides/centres/<int:centre_id>/", guides.centre, name="guide-centre"),
 ]
