@@ -12,6 +12,7 @@ from tongban.catalog.models import ItemImplementation, Material, ServiceItem
 from tongban.centres.hours import DayHours, Period, WeekRow
 from tongban.centres.models import ServiceCentre
 from tongban.hall.guides import AgreementGuide, Comparison, CrossRoute, ItemGuide
+from tongban.hall.models import Appointment, Ticket
 from tongban.regions.models import Jurisdiction
 
 
@@ -266,3 +267,120 @@ class CentreHoursOut(Schema):
             week=[WeekRowOut.of(r) for r in week],
             days=[DayHoursOut.of(d) for d in days],
         )
+
+
+class SlotOut(Schema):
+    starts: dt.time
+    ends: dt.time
+    capacity: int
+    free: int
+
+
+class AppointmentOut(Schema):
+    id: int
+    status: str
+    item_code: str
+    item_name: str
+    centre_id: int
+    centre_name: str
+    window_code: str
+    day: dt.date
+    starts: dt.time
+    ends: dt.time
+    channel: str
+    applicant_name: str
+    created_at: dt.datetime
+    checked_in_at: dt.datetime | None
+    reminded_at: dt.datetime | None
+
+    @staticmethod
+    def of(a: Appointment) -> AppointmentOut:
+        return AppointmentOut(
+            id=a.pk,
+            status=a.status,
+            item_code=a.item.code,
+            item_name=a.item.name,
+            centre_id=a.centre_id,
+            centre_name=a.centre.name,
+            window_code=a.window.code,
+            day=a.day,
+            starts=a.starts,
+            ends=a.ends,
+            channel=a.channel,
+            applicant_name=str(a.applicant),  # masked for persons (Applicant.__str__)
+            created_at=a.created_at,
+            checked_in_at=a.checked_in_at,
+            reminded_at=a.reminded_at,
+        )
+
+
+class TicketOut(Schema):
+    id: int
+    code: str
+    status: str
+    line: str
+    line_name: str
+    source: str
+    booked: bool
+    slot_starts: dt.time | None
+    window_code: str | None
+    transferred_to: str | None
+    taken_at: dt.datetime
+    called_at: dt.datetime | None
+    call_count: int
+    finished_at: dt.datetime | None
+    case_number: str | None
+    consultation_id: int | None
+
+    @staticmethod
+    def of(t: Ticket) -> TicketOut:
+        return TicketOut(
+            id=t.pk,
+            code=t.code,
+            status=t.status,
+            line=t.line.prefix,
+            line_name=t.line.name,
+            source=t.source,
+            booked=t.appointment_id is not None,
+            slot_starts=t.slot_starts,
+            window_code=t.window.code if t.window_id else None,
+            transferred_to=t.transferred_to.code if t.transferred_to_id else None,
+            taken_at=t.taken_at,
+            called_at=t.called_at,
+            call_count=t.call_count,
+            finished_at=t.finished_at,
+            case_number=t.case.number if t.case_id else None,
+            consultation_id=t.consultation_id,
+        )
+
+
+class CallOut(Schema):
+    """One call on the hall display: public (a ticket code and a window)."""
+
+    id: int
+    code: str
+    window_code: str
+    window_name: str
+    call_count: int
+    called_at: dt.datetime
+    speech: str
+
+    @staticmethod
+    def of(t: Ticket) -> CallOut:
+        window = t.window
+        return CallOut(
+            id=t.pk,
+            code=t.code,
+            window_code=window.code if window else "",
+            window_name=window.name if window else "",
+            call_count=t.call_count,
+            called_at=t.called_at,  # type: ignore[arg-type]
+            speech=speech_text(t),
+        )
+
+
+def speech_text(t: Ticket) -> str:
+    """What the display says: 请 A001 号 到 K01 窗口 办理 (digits read one by one)."""
+    digits = " ".join(t.code)
+    window = t.window.code if t.window else ""
+    return f"请 {digits} 号,到 {' '.join(window)} 号窗口办理"
