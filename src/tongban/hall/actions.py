@@ -20,7 +20,10 @@ from tongban.cases.selectors import get_case_for
 from tongban.catalog.models import ServiceItem
 from tongban.centres.hours import hours_on
 from tongban.centres.models import ServiceCentre, Window
+from tongban.consultations.actions import close_consultation, record_consultation
+from tongban.consultations.models import Consultation, ConsultationChannel
 from tongban.consultations.selectors import get_consultation_for
+from tongban.core import ratelimit
 from tongban.core.audit import record_audit
 from tongban.core.errors import Conflict, Forbidden, Invalid, NotFound
 from tongban.hall import selectors
@@ -319,56 +322,92 @@ def take_ticket(
 
 
 def check_in(actor: Any, appointment_id: int) -> Ticket:
-    """Check a booking in on its day (the applicant at the kiosk, or hall staff at the
-    front desk): the booking becomes a ticket of its item's line that is served first
-    while its slot runs. Too late (the slot has ended) is refused."""
+    """Check a booking in on its day (the signed-in applicant, or hall staff at the front
+    desk): the booking becomes a ticket of its item's line that is served first while its
+    slot runs. Too late (the slot has ended) is refused."""
     with transaction.atomic():
         appointment = _locked_appointment(actor, appointment_id)
         if not (
             _is_owner(actor, appointment) or selectors.is_hall_staff(actor, appointment.centre)
         ):
             raise Forbidden("无权为该预约签到。", "You may not check this booking in.")
-        current = now()
-        if appointment.status != Appointment.Status.BOOKED:
-            raise Conflict(
-                "该预约不能签到(已签到、已取消或已爽约)。",
-                "This booking cannot be checked in (checked in, cancelled or missed).",
-                code="not_checkable",
-            )
-        if appointment.day != current.date():
-            raise Conflict(
-                "只能在预约当天签到。",
-                "A booking is checked in on its day.",
-                code="not_today",
-            )
-        if _slot_over(appointment, current):
-            raise Conflict(
-                "预约时段已结束,请重新取号。",
-                "The booked slot has ended; take a new ticket.",
-                code="booking_missed",
-            )
-        line = selectors.line_for_item(appointment.centre, appointment.item)
-        if line is None:
-            raise Conflict(
-                "该中心未设置叫号业务类别。",
-                "The centre has no business lines.",
-                code="no_business_line",
-            )
-        ticket = _new_ticket(
-            line,
-            current.date(),
-            current,
-            source=Ticket.Source.CHECK_IN,
-            appointment=appointment,
-            applicant=appointment.applicant,
-            item=appointment.item,
-            slot_starts=appointment.starts,
-            slot_ends=appointment.ends,
+        return _check_in(actor, appointment)
+
+
+def check_in_at_kiosk(centre_id: int, appointment_id: int, identifier: str) -> Ticket:
+    """The ticket kiosk of the hall checks a booking in without a login: the booking
+    number and the applicant's identity number (or USCC, or the agent's number) must
+    match a booking at this centre. A mismatch answers like an unknown booking; attempts
+    per booking are limited (guessing numbers is pointless and slow)."""
+    ratelimit.check(f"hall-check-in:{appointment_id}", KIOSK_ATTEMPTS, KIOSK_WINDOW_SECONDS)
+    given = (identifier or "").strip().upper()
+    with transaction.atomic():
+        appointment = (
+            Appointment.objects.select_for_update()
+            .select_related("centre__jurisdiction", "item", "applicant", "window")
+            .filter(pk=appointment_id, centre_id=centre_id)
+            .first()
         )
-        appointment.status = Appointment.Status.CHECKED_IN
-        appointment.checked_in_at = current
-        appointment.save(update_fields=["status", "checked_in_at"])
-        record_audit(actor, "hall.check_in", appointment, f"预约签到,号码 {ticket.code}")
+        if appointment is None or not given or given not in _identifiers(appointment.applicant):
+            raise NotFound(
+                "没有找到该预约,请核对预约号和证件号码。",
+                "No such booking: check the booking number and the identity number.",
+                code="appointment_not_found",
+            )
+        return _check_in(None, appointment)
+
+
+KIOSK_ATTEMPTS = 5
+KIOSK_WINDOW_SECONDS = 600
+
+
+def _identifiers(applicant: Applicant) -> set[str]:
+    values = {applicant.id_number, applicant.uscc, applicant.agent_id_number}
+    return {v.strip().upper() for v in values if v}
+
+
+def _check_in(actor: Any, appointment: Appointment) -> Ticket:
+    current = now()
+    if appointment.status != Appointment.Status.BOOKED:
+        raise Conflict(
+            "该预约不能签到(已签到、已取消或已爽约)。",
+            "This booking cannot be checked in (checked in, cancelled or missed).",
+            code="not_checkable",
+        )
+    if appointment.day != current.date():
+        raise Conflict(
+            "只能在预约当天签到。",
+            "A booking is checked in on its day.",
+            code="not_today",
+        )
+    if _slot_over(appointment, current):
+        raise Conflict(
+            "预约时段已结束,请重新取号。",
+            "The booked slot has ended; take a new ticket.",
+            code="booking_missed",
+        )
+    line = selectors.line_for_item(appointment.centre, appointment.item)
+    if line is None:
+        raise Conflict(
+            "该中心未设置叫号业务类别。",
+            "The centre has no business lines.",
+            code="no_business_line",
+        )
+    ticket = _new_ticket(
+        line,
+        current.date(),
+        current,
+        source=Ticket.Source.CHECK_IN,
+        appointment=appointment,
+        applicant=appointment.applicant,
+        item=appointment.item,
+        slot_starts=appointment.starts,
+        slot_ends=appointment.ends,
+    )
+    appointment.status = Appointment.Status.CHECKED_IN
+    appointment.checked_in_at = current
+    appointment.save(update_fields=["status", "checked_in_at"])
+    record_audit(actor, "hall.check_in", appointment, f"预约签到,号码 {ticket.code}")
     return ticket
 
 
@@ -511,12 +550,18 @@ def finish(
     ticket_id: int,
     case_number: str | None = None,
     consultation_id: int | None = None,
+    answer: str | None = None,
 ) -> Ticket:
     """The service at the window is over (办理完毕), optionally linked to the case or the
-    consultation that followed (each resolved within the clerk's scope)."""
+    consultation that followed (each resolved within the clerk's scope). With `answer`
+    and no consultation given, the question answered at the window is recorded as a
+    closed window consultation (咨询) of the ticket's person and item, so that the
+    window's rating pad offers it."""
     with transaction.atomic():
         ticket = _locked_called(actor, ticket_id)
         _link(actor, ticket, case_number, consultation_id)
+        if answer and answer.strip() and ticket.consultation_id is None:
+            ticket.consultation = _window_consultation(actor, ticket, answer)
         ticket.status = Ticket.Status.DONE
         ticket.finished_at = now()
         ticket.save(update_fields=["status", "finished_at", "case", "consultation"])
@@ -548,3 +593,18 @@ def _link(actor: Any, ticket: Ticket, case_number: str | None, consultation_id: 
         ticket.case = get_case_for(actor, case_number)
     if consultation_id:
         ticket.consultation = get_consultation_for(actor, consultation_id)
+
+
+def _window_consultation(actor: Any, ticket: Ticket, answer: str) -> Consultation:
+    item = ticket.item
+    consultation = record_consultation(
+        actor,
+        jurisdiction=ticket.centre.jurisdiction,
+        channel=ConsultationChannel.WINDOW,
+        topic=item.name if item else ticket.line.name,
+        question=f"窗口咨询({ticket.code})",
+        item=item,
+        applicant=ticket.applicant,
+        answer=answer,
+    )
+    return close_consultation(actor, consultation.pk)

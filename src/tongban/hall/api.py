@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Annotated
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from tongban.agreements.models import Agreement
@@ -149,7 +149,7 @@ class BookingIn(Schema):
     response={201: AppointmentOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     summary="预约 / Book a slot",
 )
-def book(request: HttpRequest, payload: BookingIn) -> tuple[int, AppointmentOut]:
+def book(request: HttpRequest, payload: BookingIn) -> Status[AppointmentOut]:
     appointment = actions.book_appointment(
         request.user,
         actions.BookingInput(
@@ -161,7 +161,7 @@ def book(request: HttpRequest, payload: BookingIn) -> tuple[int, AppointmentOut]
             applicant_id=payload.applicant_id,
         ),
     )
-    return 201, AppointmentOut.of(appointment)
+    return Status(201, AppointmentOut.of(appointment))
 
 
 class AppointmentFilter(Schema):
@@ -210,8 +210,8 @@ def no_show(request: HttpRequest, appointment_id: Id) -> AppointmentOut:
     response={201: TicketOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     summary="预约签到取号 / Check a booking in: it becomes a ticket",
 )
-def check_in(request: HttpRequest, appointment_id: Id) -> tuple[int, TicketOut]:
-    return 201, TicketOut.of(actions.check_in(request.user, appointment_id))
+def check_in(request: HttpRequest, appointment_id: Id) -> Status[TicketOut]:
+    return Status(201, TicketOut.of(actions.check_in(request.user, appointment_id)))
 
 
 # -- tickets --------------------------------------------------------------------------------
@@ -227,16 +227,15 @@ class TakeTicketIn(Schema):
     response={201: TicketOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     summary="取号 / Take a walk-in ticket (the hall's kiosk; no login)",
 )
-def take_ticket(
-    request: HttpRequest, centre_id: Id, payload: TakeTicketIn
-) -> tuple[int, TicketOut]:
+def take_ticket(request: HttpRequest, centre_id: Id, payload: TakeTicketIn) -> Status[TicketOut]:
     ticket = actions.take_ticket(request.user, centre_id, payload.line, Ticket.Source.API)
-    return 201, TicketOut.of(ticket)
+    return Status(201, TicketOut.of(ticket))
 
 
 @router.get(
     "/public/centres/{centre_id}/calls",
     auth=None,
+    url_name="hall-calls",
     response={200: list[CallOut], 404: ErrorOut},
     summary="大厅叫号屏 / The latest calls of the day (the hall display)",
 )

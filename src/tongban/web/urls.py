@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from tongban.web.views import cases, clerk, desk, guides, kiosk, portal
+from tongban.web.views import cases, clerk, desk, guides, hall, kiosk, portal
 
 app_name = "web"
 
@@ -57,4 +57,21 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("guides/items/<str:code>/", guides.item, name="guide-item"),
     path("guides/agreements/<str:code>/", guides.agreement, name="guide-agreement"),
     path("guides/centres/<int:centre_id>/", guides.centre, name="guide-centre"),
+    # the service hall: booking, ticket kiosk, display, calling (issue 14)
+    path("my/appointments/", hall.my_appointments, name="my-appointments"),
+    path(
+        "my/appointments/<int:appointment_id>/cancel/",
+        hall.cancel_appointment,
+        name="cancel-appointment",
+    ),
+    path("hall/", hall.hall_home, name="hall"),
+    path("hall/<int:centre_id>/ticket/", hall.ticket_kiosk, name="hall-kiosk"),
+    path("hall/<int:centre_id>/display/", hall.display, name="hall-display"),
+    path("hall/<int:centre_id>/day/", hall.centre_day, name="hall-day"),
+    path("hall/windows/<int:window_id>/", hall.window_page, name="hall-window"),
+    path(
+        "hall/windows/<int:window_id>/<str:action>/",
+        hall.window_action,
+        name="hall-window-action",
+    ),
 ]
