@@ -181,7 +181,7 @@ def list_appointments(
         centre = selectors.get_staff_centre(request.user, filters.centre_id)
         day = filters.day or actions.now().date()
         return [AppointmentOut.of(a) for a in selectors.day_bookings(request.user, centre, day)]
-    found = selectors.readable_appointments(request.user).filter(applicant__user=request.user)
+    found = selectors.own_appointments(request.user)
     if filters.day:
         found = found.filter(day=filters.day)
     return [AppointmentOut.of(a) for a in found[:200]]

@@ -343,13 +343,13 @@ class TicketOut(Schema):
             source=t.source,
             booked=t.appointment_id is not None,
             slot_starts=t.slot_starts,
-            window_code=t.window.code if t.window_id else None,
-            transferred_to=t.transferred_to.code if t.transferred_to_id else None,
+            window_code=t.window.code if t.window else None,
+            transferred_to=t.transferred_to.code if t.transferred_to else None,
             taken_at=t.taken_at,
             called_at=t.called_at,
             call_count=t.call_count,
             finished_at=t.finished_at,
-            case_number=t.case.number if t.case_id else None,
+            case_number=t.case.number if t.case else None,
             consultation_id=t.consultation_id,
         )
 

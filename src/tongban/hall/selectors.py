@@ -91,6 +91,11 @@ def readable_appointments(user: Any) -> QuerySet[Appointment]:
     return qs.filter(mine | staff)
 
 
+def own_appointments(user: Any) -> QuerySet[Appointment]:
+    """The bookings of the user's own applicants (the portal's "我的预约")."""
+    return readable_appointments(user).filter(applicant__user_id=user.pk)
+
+
 def get_appointment_for(user: Any, appointment_id: int) -> Appointment:
     found = readable_appointments(user).filter(pk=appointment_id).first()
     if found is None:

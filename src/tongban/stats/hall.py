@@ -29,7 +29,10 @@ from tongban.stats.selectors import (
     stats_scope,
 )
 
-HALL_OBJECTS = {"hall.ticket": Ticket, "hall.appointment": Appointment}
+HALL_OBJECTS: dict[str, type[Ticket] | type[Appointment]] = {
+    "hall.ticket": Ticket,
+    "hall.appointment": Appointment,
+}
 QUEUE_MEASURES = (
     "tickets",
     "booked",
@@ -70,7 +73,7 @@ def touched_days(events: list[tuple[Any, ...]]) -> set[tuple[int, dt.date]]:
     days: set[tuple[int, dt.date]] = set()
     for object_type, pks in ids.items():
         model = HALL_OBJECTS[object_type]
-        days |= set(model.objects.filter(pk__in=pks).values_list("centre_id", "day"))
+        days |= set(model._default_manager.filter(pk__in=pks).values_list("centre_id", "day"))
     return days
 
 

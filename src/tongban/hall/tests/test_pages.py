@@ -123,6 +123,7 @@ def test_clerk_calls_and_finishes_with_a_window_consultation(world, hall, clock)
     )
     ticket.refresh_from_db()
     assert ticket.status == "done" and ticket.call_count == 2
+    assert ticket.consultation is not None
     assert ticket.consultation.status == "closed"
     assert ticket.consultation.applicant == world.applicants["person"]
     unknown = clerk.post(f"/hall/windows/{k01.pk}/dance/", {"ticket": ticket.pk}, follow=True)

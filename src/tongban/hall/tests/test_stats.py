@@ -36,8 +36,10 @@ def day_of_hall(world, hall, clock):
     actions.check_in(world.user("applicant-1"), kept.pk)  # 9:02, booked
     clock.set(FRIDAY, 9, 10)
     booked = actions.call_next(clerk, k01.pk)  # the booking first: waited 8 minutes
+    assert booked is not None
     clock.set(FRIDAY, 9, 20)
     walk_in = actions.call_next(clerk, k02.pk)  # the walk-in: waited 20 minutes
+    assert walk_in is not None
     clock.set(FRIDAY, 9, 25)
     actions.finish(clerk, booked.pk)  # served 15 minutes
     clock.set(FRIDAY, 9, 40)

@@ -88,7 +88,7 @@ def my_appointments(request: HttpRequest) -> HttpResponse:
     centre = next((c for c in centres if c.pk == centre_id), None)
     item = next((i for i in items if i.code == item_code), None)
     slots = selectors.slots(centre, item, day, actions.now()) if centre and item else []
-    mine = selectors.readable_appointments(request.user).filter(applicant__user=request.user)
+    mine = selectors.own_appointments(request.user)
     return render(
         request,
         "web/hall/my_appointments.html",
