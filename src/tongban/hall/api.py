@@ -222,10 +222,9 @@ class TakeTicketIn(Schema):
 
 
 @router.post(
-    "/public/centres/{centre_id}/tickets",
-    auth=None,
-    response={201: TicketOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
-    summary="取号 / Take a walk-in ticket (the hall's kiosk; no login)",
+    "/centres/{centre_id}/tickets",
+    response={201: TicketOut, 401: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    summary="取号 / Take a ticket (a kiosk's account, or a signed-in applicant: 线上取号)",
 )
 def take_ticket(request: HttpRequest, centre_id: Id, payload: TakeTicketIn) -> Status[TicketOut]:
     ticket = actions.take_ticket(request.user, centre_id, payload.line, Ticket.Source.API)

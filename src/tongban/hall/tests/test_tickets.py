@@ -17,13 +17,14 @@ pytestmark = pytest.mark.django_db
 FRIDAY = dt.date(2024, 9, 27)
 
 
-def take(api, centre, line="A", user=None):
-    return api(user).post(f"/public/centres/{centre.pk}/tickets", {"line": line})
+def take(api, centre, line="A", user="421102-clerk"):
+    return api(user).post(f"/centres/{centre.pk}/tickets", {"line": line})
 
 
 def test_numbers_per_line_and_closed_hall(world, hall, api, clock):
     centre = hall["421102"]["centre"]
     clock.set(FRIDAY, 8, 30)
+    assert take(api, centre, user=None).status_code == 401
     closed = take(api, centre)
     assert closed.status_code == 409 and closed.json()["code"] == "hall_closed"
     clock.set(FRIDAY, 9)
