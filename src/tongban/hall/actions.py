@@ -487,7 +487,8 @@ def call_next(actor: Any, window_id: int) -> Ticket | None:
 def _locked_called(actor: Any, ticket_id: int) -> Ticket:
     selectors.get_ticket_for(actor, ticket_id)
     ticket = (
-        Ticket.objects.select_for_update()
+        # of=self: PostgreSQL cannot lock the nullable side of the window's outer join
+        Ticket.objects.select_for_update(of=("self",))
         .select_related("centre__jurisdiction", "window", "line")
         .get(pk=ticket_id)
     )
