@@ -58,13 +58,14 @@ demo: $(STAMP) fonts $(ECHARTS)
 	mkdir -p var/mail/tmp var/mail/new var/mail/cur
 	# the stand-in provincial identity platform (统一身份认证, ADR 0099) on 127.0.0.1:8010
 	# with the demo people and staff; Tongban offers it beside the password login
-	trap 'kill $$sink $$worker $$stats $$heads $$warnings $$idp 2>/dev/null' EXIT INT TERM; \
+	trap 'kill $$sink $$worker $$stats $$heads $$warnings $$hall $$idp 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python -m aiosmtpd -n -l 127.0.0.1:8025 -c aiosmtpd.handlers.Mailbox var/mail & sink=$$!; \
 	$(BIN)/python -m tongban_idp --dir var/idp --port 8010 --rp-url http://127.0.0.1:8000 --demo & idp=$$!; \
 	TONGBAN_DEMO=1 TONGBAN_EMAIL_PORT=8025 $(BIN)/tongban run-worker & worker=$$!; \
 	TONGBAN_DEMO=1 $(BIN)/tongban refresh-stats --every 30 & stats=$$!; \
 	TONGBAN_DEMO=1 $(BIN)/tongban audit sign-heads --every 60 & heads=$$!; \
 	TONGBAN_DEMO=1 $(BIN)/tongban send-overdue-warnings --every 60 & warnings=$$!; \
+	TONGBAN_DEMO=1 $(BIN)/tongban hall-jobs --every 300 & hall=$$!; \
 	TONGBAN_DEMO=1 TONGBAN_EMAIL_PORT=8025 TONGBAN_OIDC_ISSUER=http://127.0.0.1:8010/o \
 	TONGBAN_OIDC_CLIENT_SECRET=tongban-demo-secret $(BIN)/tongban serve
 

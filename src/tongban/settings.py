@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "tongban.documents",
     "tongban.licences",
     "tongban.consultations",
+    "tongban.hall",
     "tongban.assistance",
     "tongban.ratings",
     "tongban.stats",
@@ -350,6 +351,9 @@ if os.environ.get("TONGBAN_S3_BUCKET"):
 TONGBAN_UPLOAD_MAX_BYTES = int(os.environ.get("TONGBAN_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
 # web workbench (docs/adr/0070-web-workbench.md)
 TONGBAN_KIOSK_IDLE_SECONDS = int(os.environ.get("TONGBAN_KIOSK_IDLE_SECONDS", "120"))
+# the service hall (ADR 0110): length of an appointment slot, how far ahead one may book
+TONGBAN_HALL_SLOT_MINUTES = int(os.environ.get("TONGBAN_HALL_SLOT_MINUTES", "30"))
+TONGBAN_HALL_BOOKING_DAYS = int(os.environ.get("TONGBAN_HALL_BOOKING_DAYS", "14"))
 TONGBAN_LOOKUP_LIMIT = int(os.environ.get("TONGBAN_LOOKUP_LIMIT", "10"))
 TONGBAN_LOOKUP_WINDOW_SECONDS = int(os.environ.get("TONGBAN_LOOKUP_WINDOW_SECONDS", "600"))
 TONGBAN_REGISTER_LIMIT = int(os.environ.get("TONGBAN_REGISTER_LIMIT", "10"))

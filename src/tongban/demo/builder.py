@@ -26,6 +26,7 @@ from tongban.centres.models import ServiceCentre, Window
 from tongban.core.models import AuditEvent
 from tongban.demo import data
 from tongban.demo.enterprise import build_enterprise_opening
+from tongban.demo.hall import build_hall
 from tongban.masterdata.actions import save_master_record
 from tongban.regions.models import AdministrativeRegion, Department, Jurisdiction
 
@@ -133,6 +134,8 @@ class DemoBuilder:
             self.build_applicants()
             # 企业开办 and its "一件事" bundle live in their own module (ADR 0096)
             build_enterprise_opening(self.admin, self.report)
+            # the service hall: hours, ticket lines, a day of bookings and tickets
+            build_hall(self.report)
             if self.report.changed:
                 AuditEvent.objects.create(
                     actor=None,

@@ -21,7 +21,7 @@ from django.http import HttpRequest
 
 from tongban.accounts.access import is_platform_admin, jurisdictions_with
 from tongban.accounts.models import Role
-from tongban.centres.models import ServiceCentre, Window
+from tongban.centres.models import OpeningHours, ServiceCentre, Window
 from tongban.core.errors import Forbidden
 from tongban.masterdata.actions import (
     declare_calendar_year,
@@ -359,7 +359,14 @@ class CalendarYearAdmin(CalendarAdmin):
 
 class WindowInline(MasterDataInline):
     model = Window
-    fields = ("code", "name", "kind", "active")
+    fields = ("code", "name", "kind", "active", "slot_capacity")
+
+
+class OpeningHoursInline(MasterDataInline):
+    """办公时间 and 错时延时 as rows; holiday closures come from the working-day calendar."""
+
+    model = OpeningHours
+    fields = ("weekday", "kind", "opens", "closes", "window")
 
 
 @admin.register(ServiceCentre)
@@ -370,13 +377,13 @@ class ServiceCentreAdmin(MasterDataAdmin):
     search_fields = ("name", "address", "jurisdiction__name", "jurisdiction__code")
     list_select_related = ("jurisdiction",)
     ordering = ("jurisdiction__code", "name")
-    inlines = (WindowInline,)
+    inlines = (WindowInline, OpeningHoursInline)
 
 
 @admin.register(Window)
 class WindowAdmin(MasterDataAdmin):
     jurisdiction_lookup = "centre__jurisdiction"
-    list_display = ("code", "name", "kind", "centre", "jurisdiction", "active")
+    list_display = ("code", "name", "kind", "centre", "jurisdiction", "active", "slot_capacity")
     list_filter = ("kind", "active", ("centre__jurisdiction", admin.RelatedOnlyFieldListFilter))
     search_fields = ("code", "name", "centre__name", "centre__jurisdiction__name")
     list_select_related = ("centre__jurisdiction",)

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 
 from tongban.core.inputs import Id, Month, QueryText, parse_month
-from tongban.stats import export, selectors
+from tongban.stats import export, hall, selectors
 
 router = Router(tags=["stats 统计"])
 
@@ -189,6 +189,52 @@ def assistance(
 ) -> Any:
     data = selectors.assistance_stats(request.user, q.to_filter(), group_by)
     return _table(q, "assistance", data, export.ASSISTANCE_COLUMNS)
+
+
+HALL_QUEUE_COLUMNS = (
+    "tickets",
+    "booked",
+    "called",
+    "served",
+    "skipped",
+    "average_wait_minutes",
+    "average_service_minutes",
+)
+HALL_BOOKING_COLUMNS = ("bookings", "kept", "missed", "cancelled")
+
+
+@router.get(
+    "/stats/hall/queue",
+    openapi_extra=_EXPORTS,
+    response=TableOut,
+    summary="排队叫号统计(等候、办理用时) / Queue tickets, waiting and service times",
+)
+def hall_queue(
+    request: HttpRequest,
+    q: Query[StatsQuery],
+    group_by: QueryText | None = Query(  # noqa: B008 (Ninja parameter declaration)
+        None, description="最多两个: month, jurisdiction, centre, window, line, hour"
+    ),
+) -> Any:
+    data = hall.queue_stats(request.user, q.to_filter(), group_by)
+    return _table(q, "hall_queue", data, HALL_QUEUE_COLUMNS)
+
+
+@router.get(
+    "/stats/hall/bookings",
+    openapi_extra=_EXPORTS,
+    response=TableOut,
+    summary="预约统计(履约、爽约) / Bookings kept and missed",
+)
+def hall_bookings(
+    request: HttpRequest,
+    q: Query[StatsQuery],
+    group_by: QueryText | None = Query(  # noqa: B008 (Ninja parameter declaration)
+        None, description="最多两个: month, jurisdiction, centre, item"
+    ),
+) -> Any:
+    data = hall.booking_stats(request.user, q.to_filter(), group_by)
+    return _table(q, "hall_bookings", data, HALL_BOOKING_COLUMNS)
 
 
 @router.get(

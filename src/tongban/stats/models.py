@@ -474,3 +474,60 @@ class AssistanceCount(models.Model):
             models.Index(fields=["jurisdiction_id", "month"]),
             models.Index(fields=["handling_id", "month"]),
         ]
+
+
+class HallQueueCount(models.Model):
+    """Queue tickets (排队叫号) of one centre and day, per serving window, business line and
+    hour the ticket was taken (Asia/Shanghai). Rebuilt per (centre, day) from the tickets
+    whenever a hall audit row touches that day (stats/hall.py)."""
+
+    month = models.DateField()
+    day = models.DateField()
+    jurisdiction_id = models.BigIntegerField()
+    centre_id = models.BigIntegerField()
+    window_id = models.BigIntegerField()  # 0: not called (yet)
+    line_id = models.BigIntegerField()
+    hour = models.PositiveSmallIntegerField()
+    tickets = models.BigIntegerField(default=0)
+    booked = models.BigIntegerField(default=0)
+    called = models.BigIntegerField(default=0)
+    served = models.BigIntegerField(default=0)
+    skipped = models.BigIntegerField(default=0)
+    wait_seconds = models.BigIntegerField(default=0)  # taken → first call, of `called`
+    service_seconds = models.BigIntegerField(default=0)  # first call → done, of `served`
+
+    class Meta:
+        verbose_name = "排队叫号统计"
+        verbose_name_plural = "排队叫号统计"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "centre_id", "window_id", "line_id", "hour"],
+                name="hall_queue_count_key",
+            )
+        ]
+        indexes = [models.Index(fields=["jurisdiction_id", "month"])]
+
+
+class HallBookingCount(models.Model):
+    """Appointments (预约) of one centre, day and item: booked, kept (checked in), missed
+    (no-show), cancelled."""
+
+    month = models.DateField()
+    day = models.DateField()
+    jurisdiction_id = models.BigIntegerField()
+    centre_id = models.BigIntegerField()
+    item_id = models.BigIntegerField()
+    bookings = models.BigIntegerField(default=0)
+    kept = models.BigIntegerField(default=0)
+    missed = models.BigIntegerField(default=0)
+    cancelled = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "预约统计"
+        verbose_name_plural = "预约统计"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "centre_id", "item_id"], name="hall_booking_count_key"
+            )
+        ]
+        indexes = [models.Index(fields=["jurisdiction_id", "month"])]

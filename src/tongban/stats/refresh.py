@@ -26,7 +26,9 @@ from tongban.assistance.models import AssistanceRecord
 from tongban.cases.models import Case, CaseEvent
 from tongban.catalog.models import ServiceItem
 from tongban.consultations.models import Consultation, ConsultationEvent
+from tongban.core.models import AuditEvent
 from tongban.ratings.models import Rating, RatingEvent
+from tongban.stats.hall import process_hall_audit
 from tongban.stats.models import (
     ASSISTANCE_DIMENSIONS,
     ASSISTANCE_MEASURES,
@@ -51,6 +53,8 @@ from tongban.stats.models import (
     ConsultationCount,
     ConsultationFact,
     Cursor,
+    HallBookingCount,
+    HallQueueCount,
     RatingCount,
     RatingFact,
 )
@@ -837,6 +841,14 @@ SOURCES: tuple[Source, ...] = (
         ("id",),
         process_assistance_records,
     ),
+    # the hall's tickets and appointments, through their audit rows (stats/hall.py)
+    Source(
+        "hall_audit",
+        "大厅预约与排队记录",
+        AuditEvent,
+        ("id", "action", "object_type", "object_id"),
+        process_hall_audit,
+    ),
 )
 
 
@@ -931,6 +943,8 @@ def rebuild(
             RatingCount,
             RatingFact,
             AssistanceCount,
+            HallQueueCount,
+            HallBookingCount,
             Cursor,
         ):
             model._default_manager.all().delete()

@@ -13,6 +13,8 @@ from tongban.web.views import (
     consultations,
     desk,
     documents,
+    guides,
+    hall,
     kiosk,
     licences,
     portal,
@@ -68,6 +70,28 @@ web_patterns: Patterns = [
         name="kiosk-apply",
     ),
     path("kiosk/<int:window_id>/done/<str:number>/", kiosk.done, name="kiosk-done"),
+    # public service guides (办事指南), no login
+    path("guides/", guides.index, name="guides"),
+    path("guides/items/<str:code>/", guides.item, name="guide-item"),
+    path("guides/agreements/<str:code>/", guides.agreement, name="guide-agreement"),
+    path("guides/centres/<int:centre_id>/", guides.centre, name="guide-centre"),
+    # the service hall: booking, ticket kiosk, display, calling (issue 14)
+    path("my/appointments/", hall.my_appointments, name="my-appointments"),
+    path(
+        "my/appointments/<int:appointment_id>/cancel/",
+        hall.cancel_appointment,
+        name="cancel-appointment",
+    ),
+    path("hall/", hall.hall_home, name="hall"),
+    path("hall/<int:centre_id>/ticket/", hall.ticket_kiosk, name="hall-kiosk"),
+    path("hall/<int:centre_id>/display/", hall.display, name="hall-display"),
+    path("hall/<int:centre_id>/day/", hall.centre_day, name="hall-day"),
+    path("hall/windows/<int:window_id>/", hall.window_page, name="hall-window"),
+    path(
+        "hall/windows/<int:window_id>/<str:action>/",
+        hall.window_action,
+        name="hall-window-action",
+    ),
 ]
 
 # public verification pages (no login): signed e-licences and notices (QR code)

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from tongban.cases.models import Status
 from tongban.core.errors import Invalid
 from tongban.core.inputs import parse_month
-from tongban.stats import selectors
+from tongban.stats import hall, selectors
 from tongban.stats.selectors import LEGS, StatsFilter
 
 # the API the export links point at (session-authenticated, same filters)
@@ -730,6 +730,112 @@ def _assistance(query: DashboardQuery, months: list[dt.date], data: dict[str, An
     )
 
 
+def _hall_queue(query: DashboardQuery, data: dict[str, Any]) -> Figure:
+    """排队叫号 per hour of the day: tickets taken, served, average waiting and service."""
+    rows = [
+        [
+            text(r["hour_label"]),
+            num(r["tickets"]),
+            num(r["booked"]),
+            num(r["served"]),
+            num(r["skipped"]),
+            num(r["average_wait_minutes"]),
+            num(r["average_service_minutes"]),
+        ]
+        for r in data["rows"]
+    ]
+    t = data["total"]
+    return Figure(
+        key="hall-queue",
+        title=_("大厅排队叫号(按取号时段)"),
+        caption=_("等候:取号至首次叫号;办理:首次叫号至办理完毕。预约签到号在其时段内优先叫号。"),
+        columns=[
+            _("时段"),
+            _("取号"),
+            _("预约签到"),
+            _("已办理"),
+            _("过号"),
+            _("平均等候(分钟)"),
+            _("平均办理(分钟)"),
+        ],
+        rows=rows,
+        foot=[
+            text(_("合计")),
+            num(t["tickets"]),
+            num(t["booked"]),
+            num(t["served"]),
+            num(t["skipped"]),
+            num(t["average_wait_minutes"]),
+            num(t["average_service_minutes"]),
+        ],
+        chart={
+            "type": "stacked",
+            "categories": [r["hour_label"] for r in data["rows"]],
+            "series": [{"name": _("取号"), "data": [r["tickets"] for r in data["rows"]]}],
+            "unit": _("个"),
+        },
+        exports=_exports("hall/queue", query, group_by="centre,hour"),
+        empty=not t["tickets"],
+    )
+
+
+def _hall_bookings(query: DashboardQuery, months: list[dt.date], data: dict[str, Any]) -> Figure:
+    """预约 per month: booked, kept, missed (爽约), cancelled."""
+    by_month = {r["month"]: r for r in data["rows"]}
+    measures = ("bookings", "kept", "missed", "cancelled")
+    rows = []
+    for month in months:
+        r = by_month.get(f"{month:%Y-%m}", {})
+        rows.append([text(_month_label(month)), *(num(r.get(m, 0)) for m in measures)])
+    t = data["total"]
+    return Figure(
+        key="hall-bookings",
+        title=_("预约履约(按月)"),
+        caption=_("按约到场:当天签到取号;爽约:时段结束仍未签到。"),
+        columns=[_("月份"), _("预约"), _("按约到场"), _("爽约"), _("已取消")],
+        rows=rows,
+        foot=[text(_("合计")), *(num(t[m]) for m in measures)],
+        chart={
+            "type": "stacked",
+            "categories": [_month_label(m) for m in months],
+            "series": [
+                {
+                    "name": _("按约到场"),
+                    "data": [by_month.get(f"{m:%Y-%m}", {}).get("kept", 0) for m in months],
+                },
+                {
+                    "name": _("爽约"),
+                    "data": [by_month.get(f"{m:%Y-%m}", {}).get("missed", 0) for m in months],
+                },
+            ],
+            "unit": _("个"),
+        },
+        exports=_exports("hall/bookings", query, group_by="month,centre"),
+        empty=not t["bookings"],
+    )
+
+
+def _hall_kpis(queue: dict[str, Any], bookings: dict[str, Any]) -> list[Kpi]:
+    wait = queue["total"]["average_wait_minutes"]
+    rate = bookings["total"]["kept_rate"]
+    return [
+        Kpi(
+            "hall-wait",
+            _("大厅平均等候"),
+            "—" if wait is None else _("%(m).1f 分钟") % {"m": wait},
+            wait,
+            _("取号 %(n)s") % {"n": f"{queue['total']['tickets']:,}"},
+        ),
+        Kpi(
+            "hall-kept",
+            _("预约履约率"),
+            "—" if rate is None else f"{rate * 100:.1f}%",
+            rate,
+            _("爽约 %(n)s") % {"n": f"{bookings['total']['missed']:,}"},
+        ),
+    ]
+
+
 def _hours_text(hours: float | None) -> str:
     if hours is None:
         return "—"
@@ -832,6 +938,9 @@ def build(user: Any, query: DashboardQuery, *, today: dt.date | None = None) -> 
         _satisfaction(query, months, ratings),
         _assistance(query, months, assistance),
     ]
+    queue = hall.queue_stats(user, f(), "hour")
+    bookings = hall.booking_stats(user, f(), "month")
+    figures += [_hall_queue(query, queue), _hall_bookings(query, months, bookings)]
     for figure in figures:
         figure.wide = figure.key in WIDE_FIGURES
     return Dashboard(
@@ -845,7 +954,8 @@ def build(user: Any, query: DashboardQuery, *, today: dt.date | None = None) -> 
                 **assistance["total"],
                 "act": sum(r["records"] for r in assistance["rows"] if r["role"] == "act"),
             },
-        ),
+        )
+        + _hall_kpis(queue, bookings),
         figures=figures,
         agreements=selectors.readable_agreements(user),
     )

@@ -137,6 +137,7 @@ def user_bar(context: template.Context) -> dict[str, Any]:
             nav = [
                 ("web:my-cases", gettext_noop("我的办件")),
                 ("web:apply", gettext_noop("在线申报")),
+                ("web:my-appointments", gettext_noop("预约办事")),
                 ("ratings:mine", gettext_noop("我的评价")),
                 ("web:my-data-reads", gettext_noop("谁查看了我的信息")),
             ]
@@ -144,6 +145,8 @@ def user_bar(context: template.Context) -> dict[str, Any]:
             if "clerk" in roles:
                 nav.append(("web:clerk", gettext_noop("收件工作台")))
                 nav.append(("ratings:pad", gettext_noop("窗口评价器")))
+            if roles & {"clerk", "head", "admin"}:
+                nav.append(("web:hall", gettext_noop("大厅叫号")))
             if roles & {"clerk", "officer", "head", "supervisor", "admin", "platform_admin"}:
                 nav.append(("web:queue", gettext_noop("办件队列")))
             if roles & {"clerk", "officer", "head"}:
@@ -157,6 +160,7 @@ def user_bar(context: template.Context) -> dict[str, Any]:
             if any(p.jurisdiction is not None for p in places):
                 nav.append(("consultations:list", gettext_noop("咨询登记")))
         nav.append(("ratings:summaries", gettext_noop("好差评公示")))
+    nav.append(("web:guides", gettext_noop("办事指南")))
     return {
         "request": request,
         "user": user,
