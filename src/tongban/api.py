@@ -169,6 +169,7 @@ def _register_routers() -> None:
     from tongban.catalog.api import router as catalog_router
     from tongban.centres.api import router as centres_router
     from tongban.consultations.api import router as consultations_router
+    from tongban.federation.api import router as federation_router
     from tongban.licences.api import router as licences_router
     from tongban.ratings.api import router as ratings_router
     from tongban.regions.api import router as regions_router
@@ -186,6 +187,7 @@ def _register_routers() -> None:
     api.add_router("/v1", consultations_router)
     api.add_router("/v1", ratings_router)
     api.add_router("/v1", stats_router)
+    api.add_router("/v1", federation_router)
 
 
 _register_routers()
