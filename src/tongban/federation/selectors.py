@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Q
@@ -29,8 +30,8 @@ class PeerRow:
 def peer_overview() -> list[PeerRow]:
     """Every peer of the trust list with its queue depth and delivery health."""
     trust_list = current_trust_list()
-    counts = {
-        row["peer"]: row
+    counts: dict[str, dict[str, Any]] = {
+        row["peer"]: dict(row)
         for row in OutboundMessage.objects.values("peer").annotate(
             pending=Count("id", filter=Q(state=OutboundMessage.State.PENDING)),
             refused=Count("id", filter=Q(state=OutboundMessage.State.REFUSED)),
@@ -42,7 +43,7 @@ def peer_overview() -> list[PeerRow]:
     for node in sorted(trust_list.nodes.values(), key=lambda n: n.code):
         if node.code == settings.TONGBAN_NODE_CODE:
             continue
-        count: dict[str, int] = counts.get(node.code, {})
+        count = counts.get(node.code, {})
         status = statuses.get(node.code)
         rows.append(
             PeerRow(
