@@ -123,6 +123,7 @@ def test_a_peer_that_is_down_keeps_its_messages_waiting_with_back_off(henan_down
     assert message.error_code == "peer_unreachable"
     assert message.jws  # the signed copy that was attempted
     assert message.next_attempt_at is not None
+    assert message.last_attempt_at is not None
     assert 25 <= (message.next_attempt_at - message.last_attempt_at).total_seconds() <= 31
     status = PeerStatus.objects.get(peer="henan")
     assert status.consecutive_failures == 1 and "peer_unreachable" in status.last_error
@@ -137,7 +138,9 @@ def test_a_peer_that_is_down_keeps_its_messages_waiting_with_back_off(henan_down
         Deliverer(DeliveryConfig(backoff_seconds=30, backoff_max_seconds=120)).run_once()
     retried = [m for m in OutboundMessage.objects.all() if m.attempts == 2]
     assert len(retried) == 1  # the first failure of the pass stops it for this peer
-    assert (retried[0].next_attempt_at - retried[0].last_attempt_at).total_seconds() == 60
+    next_at, last_at = retried[0].next_attempt_at, retried[0].last_attempt_at
+    assert next_at is not None and last_at is not None
+    assert (next_at - last_at).total_seconds() == 60
     overview = {row.code: row for row in peer_overview()}
     assert overview["henan"].pending == 2 and overview["henan"].consecutive_failures == 3
 
