@@ -236,24 +236,35 @@ def _accept(incoming: envelope.Incoming, token: str, now: dt.datetime) -> Outcom
             ).exists()
         ):
             raise errors.sequence_replayed(incoming.case_ref, incoming.seq)
-        message = InboundMessage.objects.create(
-            message_id=incoming.message_id,
-            peer=peer,
-            kind=incoming.kind,
-            case_ref=incoming.case_ref,
-            seq=incoming.seq,
-            jurisdiction=str(incoming.claims["jurisdiction"]),
-            agreement_code=str((incoming.agreement or {}).get("code", "")),
-            agreement_version=(incoming.agreement or {}).get("version"),
-            body=incoming.claims.get("body") or {},
-            digest=incoming.digest,
-            created_at=incoming.created_at,
-            signed_at=incoming.signed_at,
-            received_at=now,
-            certificate=incoming.certificate,
-            jws=token,
-            state=InboundMessage.State.HELD,
-        )
+        try:
+            # a savepoint: two copies of one message arriving at once (no case lock for
+            # messages outside a case) meet the unique constraint, not a 500
+            with transaction.atomic():
+                message = InboundMessage.objects.create(
+                    message_id=incoming.message_id,
+                    peer=peer,
+                    kind=incoming.kind,
+                    case_ref=incoming.case_ref,
+                    seq=incoming.seq,
+                    jurisdiction=str(incoming.claims["jurisdiction"]),
+                    agreement_code=str((incoming.agreement or {}).get("code", "")),
+                    agreement_version=(incoming.agreement or {}).get("version"),
+                    body=incoming.claims.get("body") or {},
+                    digest=incoming.digest,
+                    created_at=incoming.created_at,
+                    signed_at=incoming.signed_at,
+                    received_at=now,
+                    certificate=incoming.certificate,
+                    jws=token,
+                    state=InboundMessage.State.HELD,
+                )
+        except IntegrityError:
+            twin = InboundMessage.objects.filter(peer=peer, message_id=incoming.message_id).first()
+            if twin is None:
+                raise errors.sequence_replayed(incoming.case_ref, incoming.seq) from None
+            if twin.digest != incoming.digest:
+                raise errors.message_id_reused(incoming.message_id) from None
+            return Outcome("duplicate", incoming.seq)
         if cursor is None:
             _apply(message, now)
             return Outcome("applied")
