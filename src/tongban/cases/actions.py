@@ -24,7 +24,7 @@ from tongban.accounts import access, trust
 from tongban.accounts.identifiers import normalise, validate_id_number, validate_uscc
 from tongban.accounts.models import Applicant, Role, User
 from tongban.agreements.selectors import find_agreement_item
-from tongban.cases import deadlines
+from tongban.cases import deadlines, hooks
 from tongban.cases.application_forms import DEFAULT_SEALS, clean_form, uscc_type_char
 from tongban.cases.models import (
     Case,
@@ -261,7 +261,7 @@ def _append_event(
     data: dict[str, Any] | None = None,
 ) -> CaseEvent:
     case.event_count += 1
-    return CaseEvent.objects.create(
+    event = CaseEvent.objects.create(
         case=case,
         seq=case.event_count,
         action=action,
@@ -275,6 +275,9 @@ def _append_event(
         reason=reason,
         data=data or {},
     )
+    # e.g. the federation replicates the event to the node of the case's other leg
+    hooks.event_appended(case, event)
+    return event
 
 
 # the notifications that end a rateable service (好差评 covers refused and withdrawn too)

@@ -198,3 +198,40 @@ class PeerStatus(models.Model):
 
     def __str__(self) -> str:
         return self.peer
+
+
+class ReplicatedCaseEvent(models.Model):
+    """An event of a case's leg owned by a peer node, as that node recorded it: each leg's
+    events are written only by its owner; the other node holds this copy, so both can
+    show one timeline (selectors.case_timeline). No personal data: the actor appears as
+    role and jurisdiction only."""
+
+    peer = models.CharField("所属节点", max_length=32)
+    case_ref = models.CharField("办件编号", max_length=32, db_index=True)
+    seq = models.PositiveIntegerField("报文序号")
+    event_seq = models.PositiveIntegerField("对方事件序号")
+    action = models.CharField("动作", max_length=32)
+    from_status = models.CharField("原状态", max_length=32, blank=True)
+    to_status = models.CharField("新状态", max_length=32)
+    practice_code = models.PositiveSmallIntegerField("办件状态代码")
+    actor_role = models.CharField("操作角色", max_length=16, blank=True)
+    actor_jurisdiction = models.CharField("操作方管辖地", max_length=12, blank=True)
+    leg = models.CharField("环节", max_length=12)
+    at = models.DateTimeField("时间")
+    reason = models.TextField("理由/说明", blank=True)
+    message = models.OneToOneField(
+        InboundMessage, verbose_name="报文", on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "对方节点办件事件"
+        verbose_name_plural = "对方节点办件事件"
+        ordering = ["case_ref", "at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["peer", "case_ref", "event_seq"], name="fed_unique_replicated_event"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.peer} {self.case_ref} {self.action}"

@@ -60,3 +60,51 @@ def peer_overview() -> list[PeerRow]:
             )
         )
     return rows
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: dt.datetime
+    node: str
+    action: str
+    from_status: str
+    to_status: str
+    actor_role: str
+    actor_jurisdiction: str
+    reason: str
+
+
+def case_timeline(case: Any) -> list[TimelineEntry]:
+    """One timeline of a case whose legs sit on two nodes: this node's own events and the
+    events the peer replicated (ReplicatedCaseEvent), by time. The caller has already
+    read `case` through a scoped selector (cases.selectors)."""
+    from tongban.federation.models import ReplicatedCaseEvent
+
+    own = settings.TONGBAN_NODE_CODE or "local"
+    entries = [
+        TimelineEntry(
+            at=event.at,
+            node=own,
+            action=event.action,
+            from_status=event.from_status,
+            to_status=event.to_status,
+            actor_role=event.actor_role,
+            actor_jurisdiction=event.actor_jurisdiction.code if event.actor_jurisdiction else "",
+            reason=event.reason,
+        )
+        for event in case.events.select_related("actor_jurisdiction").order_by("seq")
+    ]
+    entries += [
+        TimelineEntry(
+            at=row.at,
+            node=row.peer,
+            action=row.action,
+            from_status=row.from_status,
+            to_status=row.to_status,
+            actor_role=row.actor_role,
+            actor_jurisdiction=row.actor_jurisdiction,
+            reason=row.reason,
+        )
+        for row in ReplicatedCaseEvent.objects.filter(case_ref=case.number)
+    ]
+    return sorted(entries, key=lambda entry: entry.at)

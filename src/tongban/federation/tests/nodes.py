@@ -22,7 +22,7 @@ import httpx
 from tongban.federation.testing import NODES, PASSPHRASE
 
 BIN = Path(sys.executable).parent
-TIMEOUT = 90.0
+TIMEOUT = 120.0
 
 
 def free_port() -> int:
@@ -94,13 +94,15 @@ class NodeProcess:
             start_new_session=True,
         )
 
-    def tongban(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    def tongban(
+        self, *args: str, check: bool = True, timeout: float = TIMEOUT
+    ) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
             [str(BIN / "tongban"), *args],
             env=self.env(),
             capture_output=True,
             text=True,
-            timeout=TIMEOUT,
+            timeout=timeout,
         )
         if check and result.returncode != 0:
             raise AssertionError(f"tongban {' '.join(args)}: {result.stdout}{result.stderr}")
@@ -236,6 +238,8 @@ def two_nodes(directory: Path) -> Iterator[tuple[NodeProcess, NodeProcess]]:
         "from django.core.management import call_command; "
         "call_command('migrate', verbosity=0); "
         "from tongban.testing.world import build_world; build_world()",
+        # every migration on a fresh SQLite file: minutes on a loaded 2-core machine
+        timeout=900,
     )
     shutil.copyfile(template.database, nodes["henan"].database)
     try:
