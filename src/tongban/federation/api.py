@@ -50,7 +50,8 @@ class NodeOut(Schema):
         "`bad_signature`, `wrong_recipient`, `jurisdiction_not_served` (403), `replay` "
         "(409; details.reason stale, message_id_reused or sequence_replayed), "
         "`agreement_unknown`, `agreement_mismatch` (409), `unknown_kind` (422), "
-        "`trust_list_invalid`, `federation_not_configured` (503)."
+        "`federation_not_configured` (404: this deployment is not a node), "
+        "`trust_list_invalid` (503)."
     ),
 )
 def receive(request: HttpRequest, payload: MessageIn) -> ReceiptOut:
@@ -61,7 +62,7 @@ def receive(request: HttpRequest, payload: MessageIn) -> ReceiptOut:
 @router.get(
     "/federation/node",
     auth=None,
-    response={200: NodeOut, 503: ErrorOut},
+    response={200: NodeOut, 404: ErrorOut, 503: ErrorOut},
     summary="本节点身份 / This node's identity (public)",
 )
 def node(request: HttpRequest) -> NodeOut:

@@ -4,20 +4,26 @@ message (docs/federation.md, "Error codes")."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from tongban.core.errors import Conflict, DomainError, Forbidden, Invalid, MalformedRequest
 
+logger = logging.getLogger("tongban.federation")
+
 
 class FederationNotConfigured(DomainError):
-    status = 503
+    """A deployment that is not a node offers no federation endpoint: 404, and the
+    reason (which file is missing) goes to the log, never to the caller."""
+
+    status = 404
     code = "federation_not_configured"
 
 
 def not_configured(what: str) -> FederationNotConfigured:
+    logger.warning("federation not configured: %s", what)
     return FederationNotConfigured(
-        f"本节点未配置节点互联({what})。",
-        f"This node is not set up for federation ({what}).",
+        "本节点未开通节点互联。", "This deployment is not a federation node."
     )
 
 

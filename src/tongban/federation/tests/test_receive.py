@@ -263,11 +263,18 @@ def test_an_unknown_kind_is_refused(client: Any, hubei: Path, henan: Node) -> No
 
 
 @pytest.mark.django_db
-def test_without_federation_set_up_the_endpoint_answers_503(client: Any, settings: Any) -> None:
+def test_a_deployment_that_is_not_a_node_answers_404_without_details(
+    client: Any, settings: Any, tmp_path: Path
+) -> None:
     settings.TONGBAN_NODE_CODE = ""
-    response = client.post(URL, {"jws": "a.b.c"}, content_type="application/json")
-    assert response.status_code == 503
-    assert response.json()["code"] == "federation_not_configured"
+    settings.TONGBAN_FEDERATION_TRUST_LIST = tmp_path / "missing.jws"
+    for response in (
+        client.post(URL, {"jws": "a.b.c"}, content_type="application/json"),
+        client.get("/api/v1/federation/node"),
+    ):
+        assert response.status_code == 404
+        assert response.json()["code"] == "federation_not_configured"
+        assert str(tmp_path) not in response.content.decode()
 
 
 # ---- agreements -------------------------------------------------------------------------
