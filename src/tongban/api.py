@@ -155,6 +155,7 @@ def _register_routers() -> None:
     from tongban.catalog.api import router as catalog_router
     from tongban.centres.api import router as centres_router
     from tongban.consultations.api import router as consultations_router
+    from tongban.federation.api import router as federation_router
     from tongban.hall.api import router as hall_router
     from tongban.licences.api import router as licences_router
     from tongban.ratings.api import router as ratings_router
@@ -175,6 +176,7 @@ def _register_routers() -> None:
     api.add_router("/v1", hall_router)
     api.add_router("/v1", ratings_router)
     api.add_router("/v1", stats_router)
+    api.add_router("/v1", federation_router)
 
 
 _register_routers()

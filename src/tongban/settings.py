@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "tongban.ratings",
     "tongban.stats",
     "tongban.integrity",
+    "tongban.federation",
     # the demo world and its commands (seed-demo, seed_history), above every domain app
     "tongban.demo",
     # the project package: export_openapi beside the API root; last, so that its
@@ -302,6 +303,36 @@ TONGBAN_PKI_PASSPHRASE = os.environ.get("TONGBAN_PKI_PASSPHRASE", INSECURE_DEFAU
 TONGBAN_CJK_FONT = os.environ.get("TONGBAN_CJK_FONT", "")
 if PRODUCTION and TONGBAN_PKI_PASSPHRASE == INSECURE_DEFAULT_PKI_PASSPHRASE:
     raise ImproperlyConfigured("Refusing to start in production: set TONGBAN_PKI_PASSPHRASE")
+
+# federation between independent Tongban nodes (docs/federation.md, ADR 0111): this
+# deployment's node code, name and served jurisdictions, and the signed trust list that
+# says whom to talk to and whom to believe. Empty TONGBAN_NODE_CODE: federation off.
+TONGBAN_NODE_CODE = os.environ.get("TONGBAN_NODE_CODE", "")
+TONGBAN_NODE_NAME = os.environ.get("TONGBAN_NODE_NAME", "")
+TONGBAN_NODE_JURISDICTIONS = env_list("TONGBAN_NODE_JURISDICTIONS")
+TONGBAN_FEDERATION_DIR = Path(
+    os.environ.get("TONGBAN_FEDERATION_DIR", TONGBAN_PKI_DIR / "federation")
+)
+TONGBAN_FEDERATION_ROOT_CERT = Path(
+    os.environ.get("TONGBAN_FEDERATION_ROOT_CERT", TONGBAN_FEDERATION_DIR / "root" / "cert.pem")
+)
+TONGBAN_FEDERATION_TRUST_LIST = Path(
+    os.environ.get("TONGBAN_FEDERATION_TRUST_LIST", TONGBAN_FEDERATION_DIR / "trust-list.jws")
+)
+TONGBAN_FEDERATION_MAX_SKEW_SECONDS = int(
+    os.environ.get("TONGBAN_FEDERATION_MAX_SKEW_SECONDS", "900")
+)
+TONGBAN_FEDERATION_TIMEOUT_SECONDS = float(
+    os.environ.get("TONGBAN_FEDERATION_TIMEOUT_SECONDS", "10")
+)
+TONGBAN_FEDERATION_BACKOFF_SECONDS = float(
+    os.environ.get("TONGBAN_FEDERATION_BACKOFF_SECONDS", "5")
+)
+TONGBAN_FEDERATION_BACKOFF_MAX_SECONDS = float(
+    os.environ.get("TONGBAN_FEDERATION_BACKOFF_MAX_SECONDS", "600")
+)
+TONGBAN_FEDERATION_POLL_SECONDS = float(os.environ.get("TONGBAN_FEDERATION_POLL_SECONDS", "5"))
+TONGBAN_FEDERATION_LEASE_SECONDS = float(os.environ.get("TONGBAN_FEDERATION_LEASE_SECONDS", "60"))
 
 # personal data encrypted at rest (docs/adr/0098-personal-data-encrypted-at-rest.md,
 # docs/security.md): SM4 keys "id:base64,id:base64" (the first encrypts) and a separate

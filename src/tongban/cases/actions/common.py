@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts import access
 from tongban.accounts.models import User
+from tongban.cases import hooks
 from tongban.cases.actions.inputs import ActionInput
 from tongban.cases.models import (
     Case,
@@ -90,7 +91,7 @@ def _append_event(
     data: dict[str, Any] | None = None,
 ) -> CaseEvent:
     case.event_count += 1
-    return CaseEvent.objects.create(
+    event = CaseEvent.objects.create(
         case=case,
         seq=case.event_count,
         action=action,
@@ -104,6 +105,9 @@ def _append_event(
         reason=reason,
         data=data or {},
     )
+    # e.g. the federation replicates the event to the node of the case's other leg
+    hooks.event_appended(case, event)
+    return event
 
 
 # the notifications that end a rateable service (好差评 covers refused and withdrawn too)

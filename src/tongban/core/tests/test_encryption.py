@@ -292,6 +292,10 @@ def test_every_model_with_personal_data_is_encrypted():
         "cases.Shipment",
         "consultations.Consultation",
         "licences.Licence",
+        # message bodies and signed forms between nodes (ADR 0111)
+        "federation.OutboundMessage",
+        "federation.InboundMessage",
+        "federation.RejectedMessage",
     }
 
 

@@ -1,0 +1,250 @@
+"""Two real nodes (own processes, own SQLite databases, own ports): the agreement
+handshake, delivery, a peer down for a while, kill -9 of either side mid-exchange,
+refusals logged by the receiving process. Bounded: every wait has a time limit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import uuid
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+from django.conf import settings
+
+from tongban.federation import envelope, pki
+from tongban.federation.node import Node
+from tongban.federation.testing import PASSPHRASE, node_identity
+from tongban.federation.tests.nodes import NodeProcess, two_nodes, wait_for
+
+pytestmark = pytest.mark.federation_nodes
+
+
+@pytest.fixture(scope="module")
+def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[NodeProcess, NodeProcess]]:
+    previous = settings.TONGBAN_PKI_PASSPHRASE
+    settings.TONGBAN_PKI_PASSPHRASE = PASSPHRASE
+    try:
+        with two_nodes(tmp_path_factory.mktemp("two-nodes")) as pair:
+            yield pair
+    finally:
+        settings.TONGBAN_PKI_PASSPHRASE = previous
+
+
+def _all_applied(receiver: NodeProcess, case: str, count: int) -> bool:
+    rows = receiver.inbound(case)
+    return len(rows) == count and all(state == "applied" for _, state, _ in rows)
+
+
+def _assert_converged(sender: NodeProcess, receiver: NodeProcess, case: str, count: int) -> None:
+    rows = receiver.inbound(case)
+    assert [seq for seq, _, _ in rows] == list(range(1, count + 1))  # nothing lost or twice
+    assert {state for _, state, _ in rows} == {"applied"}
+    assert len({message_id for _, _, message_id in rows}) == count
+    assert sender.outbound_states(case) == {"delivered": count}
+
+
+def test_the_agreement_handshake_passes_for_identical_copies_and_refuses_different_ones(
+    nodes: tuple[NodeProcess, NodeProcess],
+) -> None:
+    hubei, henan = nodes
+    agreed = hubei.tongban(
+        "federation", "check-agreement", "henan", "WEHH-2023", "--jurisdiction", "420703400"
+    )
+    assert "agreed with henan" in agreed.stdout
+    # Henan's copy changes (a party leaves): the fingerprints differ, the check refuses
+    henan.rows(
+        "DELETE FROM agreements_agreementparty WHERE id = (SELECT max(p.id) FROM "
+        "agreements_agreementparty p JOIN agreements_agreement a ON a.id = p.agreement_id "
+        "WHERE a.code = 'WEHH-2023')"
+    )
+    with_party_removed = hubei.tongban(
+        "federation",
+        "check-agreement",
+        "henan",
+        "WEHH-2023",
+        "--jurisdiction",
+        "420703400",
+        check=False,
+    )
+    assert with_party_removed.returncode != 0
+    assert "agreement_mismatch" in with_party_removed.stderr
+    assert ("agreement_mismatch", "hubei") in henan.rejections()
+    checks = hubei.rows("SELECT agreed, error_code FROM federation_agreementcheck")
+    assert checks == [(0, "agreement_mismatch")]
+
+
+def test_messages_wait_while_the_peer_is_down_and_flow_when_it_returns(
+    nodes: tuple[NodeProcess, NodeProcess],
+) -> None:
+    hubei, henan = nodes
+    henan.stop()
+    hubei.tongban(
+        "federation",
+        "ping",
+        "henan",
+        "--jurisdiction",
+        "420703400",
+        "--case",
+        "DOWN-1",
+        "--count",
+        "5",
+    )
+    first = hubei.tongban("federation", "deliver", "--once")
+    assert "peers_down=henan" in first.stdout
+    assert hubei.outbound_states("DOWN-1") == {"pending": 5}
+    henan.start()
+    hubei.start_deliverer()
+    try:
+        wait_for(
+            lambda: hubei.outbound_states("DOWN-1") == {"delivered": 5},
+            what="the queue to drain",
+        )
+    finally:
+        hubei.stop_deliverer()
+    _assert_converged(hubei, henan, "DOWN-1", 5)
+    status = hubei.tongban("federation", "status").stdout
+    assert "henan" in status and "pending=0" in status
+
+
+def test_kill_9_of_the_receiving_node_mid_exchange_loses_and_doubles_nothing(
+    nodes: tuple[NodeProcess, NodeProcess],
+) -> None:
+    hubei, henan = nodes
+    count = 40
+    hubei.tongban(
+        "federation",
+        "ping",
+        "henan",
+        "--jurisdiction",
+        "420703400",
+        "--case",
+        "KILL-R",
+        "--count",
+        str(count),
+    )
+    hubei.start_deliverer()
+    try:
+        wait_for(lambda: len(henan.inbound("KILL-R")) >= 5, what="the first messages")
+        henan.kill9()
+        # the kill came mid-exchange (else this test would prove nothing)
+        assert len(henan.inbound("KILL-R")) < count
+        time.sleep(0.5)
+        henan.start()
+        wait_for(lambda: _all_applied(henan, "KILL-R", count), what="every message applied")
+        wait_for(
+            lambda: hubei.outbound_states("KILL-R") == {"delivered": count},
+            what="every message delivered",
+        )
+    finally:
+        hubei.stop_deliverer()
+    _assert_converged(hubei, henan, "KILL-R", count)
+
+
+def test_kill_9_of_the_sending_worker_mid_exchange_loses_and_doubles_nothing(
+    nodes: tuple[NodeProcess, NodeProcess],
+) -> None:
+    hubei, henan = nodes
+    count = 40
+    hubei.tongban(
+        "federation",
+        "ping",
+        "henan",
+        "--jurisdiction",
+        "420703400",
+        "--case",
+        "KILL-S",
+        "--count",
+        str(count),
+    )
+    hubei.start_deliverer()
+    wait_for(lambda: len(henan.inbound("KILL-S")) >= 5, what="the first messages")
+    hubei.kill9_deliverer()
+    # a restarted worker takes over the dead one's claim once its lease has passed
+    hubei.start_deliverer()
+    try:
+        wait_for(
+            lambda: hubei.outbound_states("KILL-S") == {"delivered": count},
+            what="every message delivered",
+        )
+    finally:
+        hubei.stop_deliverer()
+    _assert_converged(hubei, henan, "KILL-S", count)
+
+
+def _post(receiver: NodeProcess, token: str) -> httpx.Response:
+    return httpx.post(
+        f"{receiver.url}/api/v1/federation/messages",
+        json={"jws": token},
+        headers={"Accept-Language": "en"},
+        timeout=10,
+    )
+
+
+def _claims(**overrides: object) -> dict[str, object]:
+    claims: dict[str, object] = {
+        "v": 1,
+        "id": str(uuid.uuid4()),
+        "from": "hubei",
+        "to": "henan",
+        "kind": "ping",
+        "case": "",
+        "seq": 0,
+        "jurisdiction": "421102",
+        "agreement": None,
+        "created": envelope.iso(dt.datetime.now(dt.UTC)),
+        "body": {},
+    }
+    claims.update(overrides)
+    return claims
+
+
+def test_the_receiving_process_refuses_and_logs_forgeries_strangers_and_replays(
+    nodes: tuple[NodeProcess, NodeProcess],
+) -> None:
+    hubei, henan = nodes
+    real = node_identity(hubei.federation, "hubei")
+    now = dt.datetime.now(dt.UTC)
+    forged = Node(
+        "hubei",
+        "hubei",
+        real.jurisdictions,
+        real.certificate,
+        ec.generate_private_key(ec.SECP256R1()),
+    )
+    assert _post(henan, envelope.sign_message(forged, _claims(), now)).json()["code"] == (
+        "bad_signature"
+    )
+    cert, _ = pki.ensure_node("shandong", "山东", hubei.federation)
+    stranger = Node(
+        "shandong",
+        "山东",
+        frozenset({"371329"}),
+        cert,
+        pki.load_key(pki.node_key_path("shandong", hubei.federation)),
+    )
+    answer = _post(
+        henan,
+        envelope.sign_message(
+            stranger, _claims(**{"from": "shandong", "jurisdiction": "371329"}), now
+        ),
+    )
+    assert answer.status_code == 403 and answer.json()["code"] == "unknown_node"
+    outside = _post(henan, envelope.sign_message(real, _claims(jurisdiction="411526"), now))
+    assert outside.json()["code"] == "jurisdiction_not_served"
+    message = _claims()
+    assert _post(henan, envelope.sign_message(real, message, now)).json()["status"] == "applied"
+    assert _post(henan, envelope.sign_message(real, message, now)).json()["status"] == ("duplicate")
+    captured = envelope.sign_message(real, _claims(), now - dt.timedelta(hours=1))
+    replayed = _post(henan, captured)
+    assert replayed.status_code == 409 and replayed.json()["code"] == "replay"
+    logged = henan.rejections()
+    for expected in [
+        ("bad_signature", "hubei"),
+        ("unknown_node", "shandong"),
+        ("jurisdiction_not_served", "hubei"),
+        ("replay", "hubei"),
+    ]:
+        assert expected in logged
