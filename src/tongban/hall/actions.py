@@ -27,7 +27,7 @@ from tongban.consultations.models import Consultation, ConsultationChannel
 from tongban.consultations.selectors import get_consultation_for
 from tongban.core import ratelimit
 from tongban.core.audit import record_audit
-from tongban.core.errors import Conflict, Forbidden, Invalid, NotFound
+from tongban.core.errors import Conflict, Forbidden, Invalid, NotAuthenticated, NotFound
 from tongban.hall import selectors
 from tongban.hall.models import Appointment, BusinessLine, Ticket
 from tongban.notifications.actions import queue_applicant_notification
@@ -53,7 +53,7 @@ class BookingInput:
 
 def _booking_applicant(actor: User | AnonymousUser, applicant_id: int | None) -> Applicant:
     if not getattr(actor, "is_authenticated", False):
-        raise Forbidden(_("Log in to book."), code="not_authenticated")
+        raise NotAuthenticated(_("Log in to book."))
     mine = selectors.own_applicants(actor)
     if not mine:
         raise Forbidden(_("Only applicant accounts can book."), code="booking_for_applicants_only")

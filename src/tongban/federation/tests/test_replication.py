@@ -19,7 +19,7 @@ from tongban.federation import envelope
 from tongban.federation.models import AgreementCheck, OutboundMessage, ReplicatedCaseEvent
 from tongban.federation.selectors import case_timeline
 from tongban.federation.testing import act_as, make_federation, node_identity
-from tongban.licences.testing import make_case
+from tongban.testing.licences import make_case
 
 NODES = {
     "hubei": {"name": "湖北", "jurisdictions": ["421102", "420703400", "420205", "420115"]},

@@ -141,7 +141,7 @@ def test_recall_skip_transfer_finish(world, hall, api, clock):
     assert unknown.status_code == 404
     consultation = record_consultation(
         world.user("421102-clerk"),
-        jurisdiction=world.huangzhou,
+        jurisdiction=world.huangzhou.code,
         channel="window",
         topic="企业设立登记材料",
         question="需要带什么材料?",

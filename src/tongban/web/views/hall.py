@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tongban.core.errors import DomainError, Invalid
+from tongban.core.errors import DomainError, Invalid, NotFound
 from tongban.core.inputs import MAX_NOTE, MAX_QUERY_TEXT
 from tongban.hall import actions, guides, selectors
 from tongban.hall.models import Appointment, Ticket
@@ -35,7 +35,7 @@ def _time(value: str | None) -> dt.time:
     try:
         return dt.time.fromisoformat((value or "")[:8])
     except ValueError as error:
-        raise Invalid(gettext_lazy("Not a valid slot."), code="slot_not_offered") from error
+        raise Invalid(gettext_lazy("Not a valid slot."), code="invalid_slot") from error
 
 
 def _int(value: str | None) -> int | None:
@@ -200,10 +200,16 @@ def window_page(request: HttpRequest, window_id: int) -> HttpResponse:
     return render(request, "web/hall/window.html", _window_context(request, window_id))
 
 
+WINDOW_ACTIONS = frozenset({"call-next", "recall", "skip", "transfer", "finish"})
+
+
 @page
 @require_POST
 def window_action(request: HttpRequest, window_id: int, action: str) -> HttpResponse:
     window = selectors.get_staff_window(request.user, window_id)
+    if action not in WINDOW_ACTIONS:
+        # a page path that names nothing: 404, as an unknown case action is
+        raise NotFound(gettext_lazy("Unknown action."), code="unknown_action")
     ticket_id = _int(request.POST.get("ticket"))
     try:
         if action == "call-next":
@@ -229,8 +235,6 @@ def window_action(request: HttpRequest, window_id: int, action: str) -> HttpResp
                 answer=request.POST.get("answer", "")[:MAX_NOTE] or None,
             )
             messages.success(request, _("办理完毕:%(code)s") % {"code": done.code})
-        else:
-            raise Invalid(gettext_lazy("Unknown action."), code="unknown_action")
     except DomainError as error:
         messages.error(request, error.message())
     return redirect("web:hall-window", window.pk)
