@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
+from tongban.accounts.models import User
 from tongban.cases.models import Status
 from tongban.core.errors import Invalid
 from tongban.core.inputs import parse_month
@@ -805,7 +807,9 @@ def _kpis(
     ]
 
 
-def build(user: Any, query: DashboardQuery, *, today: dt.date | None = None) -> Dashboard:
+def build(
+    user: User | AnonymousUser, query: DashboardQuery, *, today: dt.date | None = None
+) -> Dashboard:
     """Every figure of the dashboard for `user` (scope errors propagate: 403 / 404)."""
     f = query.stats_filter
     months = query.months(today)
@@ -911,7 +915,11 @@ class AgreementPage:
 
 
 def build_agreement(
-    user: Any, agreement_id: int, query: DashboardQuery, *, today: dt.date | None = None
+    user: User | AnonymousUser,
+    agreement_id: int,
+    query: DashboardQuery,
+    *,
+    today: dt.date | None = None,
 ) -> AgreementPage:
     """The whole figures of one agreement: the same for every party (no leg, no
     jurisdiction filter)."""
