@@ -23,7 +23,7 @@ USERS = (
     "applicant-1",
     None,
 )
-BODIES = {
+BODIES: dict[str, dict[str, object]] = {
     "forward": {"to_jurisdiction": GEDIAN, "note": "请协助答复"},
     "answer": {"answer": "可以,带身份证原件即可。"},
     "close": {"note": "来电人已无需答复"},

@@ -23,7 +23,7 @@ USERS = (
     "applicant-1",
     None,
 )
-BODIES = {
+BODIES: dict[str, dict[str, object]] = {
     "callback": {"reached": True, "note": "已回访"},
     "resolve": {"outcome": "explained", "note": "已解释"},
     "appeal": {"reason": "评价与事实不符"},
@@ -35,7 +35,7 @@ def _user(world, who):
     return world.user(who) if who else AnonymousUser()
 
 
-def _api_status(client, method: str, url: str, body: dict | None = None) -> int:
+def _api_status(client, method: str, url: str, body: dict[str, object] | None = None) -> int:
     """The API's answer, undone afterwards (every step is tried on the same task)."""
     point = transaction.savepoint()
     try:
