@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
@@ -65,7 +64,7 @@ def role_assignments_of(user: User) -> QuerySet[RoleAssignment]:
     )
 
 
-def staff_jurisdictions(user: Any) -> list[Jurisdiction]:
+def staff_jurisdictions(user: User | AnonymousUser) -> list[Jurisdiction]:
     """The jurisdictions a staff list (consultations, rectification tasks) can be narrowed
     to: where the user holds any role; every active one for platform admins."""
     qs = (
@@ -76,7 +75,7 @@ def staff_jurisdictions(user: Any) -> list[Jurisdiction]:
     return list(qs.only("code", "name", "short_name").order_by("code"))
 
 
-def jurisdictions_with_role(user: Any, roles: Iterable[str]) -> list[Jurisdiction]:
+def jurisdictions_with_role(user: User | AnonymousUser, roles: Iterable[str]) -> list[Jurisdiction]:
     """The jurisdictions where the user holds one of `roles`, by code."""
     ids = access.jurisdictions_with(user, roles)
     return list(Jurisdiction.objects.filter(pk__in=ids).order_by("code")) if ids else []

@@ -25,6 +25,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tongban.accounts.access import (
     is_platform_admin,
@@ -36,7 +37,13 @@ from tongban.accounts.models import Role, User
 from tongban.agreements.models import Agreement, AgreementEvent, AgreementItem, AgreementParty
 from tongban.agreements.selectors import readable_agreements
 from tongban.catalog.models import ServiceItem
-from tongban.catalog.validation import Problem, clean_code_list, clean_model_field, invalid
+from tongban.catalog.validation import (
+    Problem,
+    clean_code_list,
+    clean_model_field,
+    invalid,
+    joined,
+)
 from tongban.core.audit import record_audit
 from tongban.core.errors import Conflict, Forbidden, NotFound, StrOrPromise
 from tongban.regions.models import Jurisdiction
@@ -67,8 +74,8 @@ def _clean_parties(parties: Sequence[PartyInput], problems: list[Problem]) -> li
                 Problem(
                     prefix + "jurisdiction",
                     "party_without_jurisdiction",
-                    f"第{index + 1}个成员未指定管辖地",
-                    f"party {index + 1} has no jurisdiction",
+                    _("party %(number)s has no jurisdiction"),
+                    {"number": index + 1},
                 )
             )
             continue
@@ -77,8 +84,9 @@ def _clean_parties(parties: Sequence[PartyInput], problems: list[Problem]) -> li
                 Problem(
                     prefix + "jurisdiction",
                     "duplicate_party",
-                    f"{jurisdiction.short_name} 重复列为成员",
-                    f"{jurisdiction.code} is listed twice",
+                    # xgettext:no-python-format
+                    _("%(code)s is listed twice"),
+                    {"code": jurisdiction.code, "name": jurisdiction.short_name},
                 )
             )
             continue
@@ -90,8 +98,8 @@ def _clean_parties(parties: Sequence[PartyInput], problems: list[Problem]) -> li
                     Problem(
                         prefix + name,
                         "unknown_field",
-                        f"第{index + 1}个成员:未知字段 {name}",
-                        f"party {index + 1}: unknown field {name}",
+                        _("party %(number)s: unknown field %(field)s"),
+                        {"number": index + 1, "field": name},
                     )
                 )
         for name in PARTY_FIELDS:
@@ -104,8 +112,7 @@ def _clean_parties(parties: Sequence[PartyInput], problems: list[Problem]) -> li
             Problem(
                 "parties",
                 "too_few_parties",
-                "协议至少需要两个不同的成员",
-                "an agreement needs at least two different parties",
+                _("an agreement needs at least two different parties"),
             )
         )
     return rows
@@ -127,8 +134,8 @@ def _clean_items(
                 Problem(
                     prefix + "item",
                     "item_missing",
-                    f"第{index + 1}个协议事项未指定事项",
-                    f"agreement item {index + 1} names no service item",
+                    _("agreement item %(number)s names no service item"),
+                    {"number": index + 1},
                 )
             )
             continue
@@ -137,8 +144,9 @@ def _clean_items(
                 Problem(
                     prefix + "item",
                     "duplicate_item",
-                    f"事项 {item.name} 重复列出",
-                    f"item {item.code} is listed twice",
+                    # xgettext:no-python-format
+                    _("item %(code)s is listed twice"),
+                    {"code": item.code, "name": item.name},
                 )
             )
             continue
@@ -149,8 +157,9 @@ def _clean_items(
                     Problem(
                         prefix + name,
                         "unknown_field",
-                        f"事项 {item.name}:未知字段 {name}",
-                        f"item {item.code}: unknown field {name}",
+                        # xgettext:no-python-format
+                        _("item %(code)s: unknown field %(field)s"),
+                        {"code": item.code, "field": name, "name": item.name},
                     )
                 )
         modes = clean_code_list("modes", data.get("modes"), problems, prefix + "modes")
@@ -159,15 +168,16 @@ def _clean_items(
                 Problem(
                     prefix + "modes",
                     "no_modes",
-                    f"事项 {item.name} 至少选择一种通办模式",
-                    f"item {item.code} needs at least one mode",
+                    # xgettext:no-python-format
+                    _("item %(code)s needs at least one mode"),
+                    {"code": item.code, "name": item.name},
                 )
             )
         directions: dict[str, list[Jurisdiction]] = {}
         had_outsiders = False
-        for side, zh_side in (
-            ("receiving_jurisdictions", "收件方"),
-            ("handling_jurisdictions", "办理方"),
+        for side, side_label in (
+            ("receiving_jurisdictions", pgettext_lazy("agreement direction", "receiving")),
+            ("handling_jurisdictions", pgettext_lazy("agreement direction", "handling")),
         ):
             listed = list(data.get(side) or [])
             outsiders = [
@@ -175,14 +185,22 @@ def _clean_items(
             ]
             if outsiders:
                 had_outsiders = True
-                names = "、".join(getattr(j, "short_name", str(j)) for j in outsiders)
                 problems.append(
                     Problem(
                         prefix + side,
                         "direction_not_party",
-                        f"事项 {item.name} 的{zh_side}须是协议成员,{names} 不是",
-                        f"item {item.code}: every {side.split('_')[0]} jurisdiction must be "
-                        "a party",
+                        # the Chinese text names the item and the outsiders, the English
+                        # the item's code
+                        # xgettext:no-python-format
+                        _("item %(code)s: every %(side)s jurisdiction must be a party"),
+                        {
+                            "code": item.code,
+                            "name": item.name,
+                            "side": side_label,
+                            "outsiders": joined(
+                                getattr(j, "short_name", str(j)) for j in outsiders
+                            ),
+                        },
                     )
                 )
             directions[side] = [j for j in listed if j not in outsiders]
@@ -197,8 +215,9 @@ def _clean_items(
                 Problem(
                     prefix + "handling_jurisdictions",
                     "no_direction",
-                    f"事项 {item.name} 的收件方与办理方没有可通办的组合",
-                    f"item {item.code}: no receiving/handling pair of different parties",
+                    # xgettext:no-python-format
+                    _("item %(code)s: no receiving/handling pair of different parties"),
+                    {"code": item.code, "name": item.name},
                 )
             )
         rows.append({"item": item, "modes": modes, **directions})
@@ -210,7 +229,12 @@ def _clean_fields(fields: Mapping[str, Any], problems: list[Problem]) -> dict[st
     for name, value in fields.items():
         if name not in AGREEMENT_FIELDS:
             problems.append(
-                Problem(name, "unknown_field", f"字段 {name} 不可修改", f"{name} cannot be set")
+                Problem(
+                    name,
+                    "unknown_field",
+                    _("%(field)s cannot be set"),
+                    {"field": name},
+                )
             )
         else:
             cleaned[name] = clean_model_field(Agreement, name, value, problems)
@@ -224,8 +248,7 @@ def _check_dates(values: Mapping[str, Any], problems: list[Problem]) -> None:
             Problem(
                 "valid_to",
                 "valid_to_before_valid_from",
-                "到期日期不能早于生效日期",
-                "the end date is before the start date",
+                _("the end date is before the start date"),
             )
         )
 
@@ -485,8 +508,7 @@ def update_agreement_draft(
                 Problem(
                     "parties",
                     "actor_not_party",
-                    "修改后您所在的管辖地不再是协议成员",
-                    "after this change your jurisdiction would no longer be a party",
+                    _("after this change your jurisdiction would no longer be a party"),
                 )
             )
         _raise_if(problems)
@@ -555,15 +577,18 @@ def activate_agreement(actor: User | AnonymousUser | None, draft: Agreement) -> 
                 Problem(
                     "parties",
                     "too_few_parties",
-                    "协议至少需要两个不同的成员",
-                    "an agreement needs at least two different parties",
+                    _("an agreement needs at least two different parties"),
                 )
             )
         current_items = _current_items(locked)
         _clean_items(current_items, party_ids, problems)
         if not current_items:
             problems.append(
-                Problem("items", "no_items", "协议至少列出一个事项", "list at least one item")
+                Problem(
+                    "items",
+                    "no_items",
+                    _("list at least one item"),
+                )
             )
         _check_dates({"valid_from": locked.valid_from, "valid_to": locked.valid_to}, problems)
         if locked.valid_to is not None and locked.valid_to < today:
@@ -571,8 +596,7 @@ def activate_agreement(actor: User | AnonymousUser | None, draft: Agreement) -> 
                 Problem(
                     "valid_to",
                     "already_expired",
-                    "协议到期日期已过,不能生效",
-                    "the agreement's end date has passed",
+                    _("the agreement's end date has passed"),
                 )
             )
         previous = [
@@ -583,9 +607,10 @@ def activate_agreement(actor: User | AnonymousUser | None, draft: Agreement) -> 
                 Problem(
                     "valid_from",
                     "starts_after_predecessor_ends",
-                    "新版本生效日期晚于今天,旧版本被替代后将出现空档;请在生效当日再生效新版本",
-                    "the new version starts after today, which would leave a gap after the "
-                    "old one is superseded; activate it on its start date",
+                    _(
+                        "the new version starts after today, which would leave a gap after the "
+                        "old one is superseded; activate it on its start date"
+                    ),
                 )
             )
         _raise_if(problems)

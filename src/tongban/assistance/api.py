@@ -12,7 +12,7 @@ from ninja import Field, Router, Schema, Status
 from tongban.assistance import actions, selectors
 from tongban.assistance.models import AssistanceRecord
 from tongban.cases.selectors import get_case_for
-from tongban.core.inputs import Column, Id, Note, Text
+from tongban.core.inputs import Column, Id, LocalDateTime, Note, Text
 
 router = Router(tags=["assistance 帮办代办"])
 
@@ -27,7 +27,9 @@ class AssistanceIn(Schema):
     consent_method: Annotated[str, Column(AssistanceRecord, "consent_method", required=True)] = (
         Field(..., description="window_signature / portal")
     )
-    consent_at: dt.datetime | None = Field(None, description="默认为登记时间")
+    consent_at: LocalDateTime | None = Field(
+        None, description="默认为登记时间;不带时区偏移时按北京时间"
+    )
     note: Note = ""
     consultation_id: Id | None = None
 

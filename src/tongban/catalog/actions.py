@@ -26,7 +26,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import models, transaction
 from django.db.models import Max
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from tongban.accounts.access import is_platform_admin, require_authenticated
 from tongban.accounts.models import User
@@ -99,7 +99,12 @@ def _clean_implementation_fields(
     for name, value in fields.items():
         if name not in IMPLEMENTATION_FIELDS:
             problems.append(
-                Problem(name, "unknown_field", f"字段 {name} 不可修改", f"{name} cannot be set")
+                Problem(
+                    name,
+                    "unknown_field",
+                    gettext_lazy("%(field)s cannot be set"),
+                    {"field": name},
+                )
             )
         elif name in CODE_LISTS:
             cleaned[name] = clean_code_list(name, value, problems)
@@ -109,8 +114,7 @@ def _clean_implementation_fields(
                     Problem(
                         "department",
                         "department_outside_jurisdiction",
-                        "实施部门须属于实施管辖地",
-                        "the department must belong to the implementing jurisdiction",
+                        gettext_lazy("the department must belong to the implementing jurisdiction"),
                     )
                 )
             cleaned[name] = value
@@ -126,8 +130,10 @@ def _check_limits(values: Mapping[str, Any], problems: list[Problem]) -> None:
             Problem(
                 "promised_limit_days",
                 "promised_exceeds_statutory",
-                f"承诺时限({promised}个工作日)不得超过法定时限({statutory}个工作日)",
-                f"the promised limit ({promised}) exceeds the statutory limit ({statutory})",
+                gettext_lazy(
+                    "the promised limit (%(promised)s) exceeds the statutory limit (%(statutory)s)"
+                ),
+                {"promised": promised, "statutory": statutory},
             )
         )
     if values.get("originals_before_acceptance") and not values.get("needs_originals"):
@@ -135,13 +141,18 @@ def _check_limits(values: Mapping[str, Any], problems: list[Problem]) -> None:
             Problem(
                 "originals_before_acceptance",
                 "originals_not_posted",
-                "不需寄递纸质原件的事项不能要求原件到达后受理",
-                "acceptance cannot wait for originals that are never posted",
+                gettext_lazy("acceptance cannot wait for originals that are never posted"),
             )
         )
     fee = values.get("fee")
     if isinstance(fee, Decimal) and fee < 0:
-        problems.append(Problem("fee", "negative_fee", "收费不能为负数", "the fee is negative"))
+        problems.append(
+            Problem(
+                "fee",
+                "negative_fee",
+                gettext_lazy("the fee is negative"),
+            )
+        )
 
 
 def _clean_materials(
@@ -159,8 +170,8 @@ def _clean_materials(
                     Problem(
                         prefix + name,
                         "unknown_field",
-                        f"第{index + 1}项材料:未知字段 {name}",
-                        f"material {index + 1}: unknown field {name}",
+                        gettext_lazy("material %(number)s: unknown field %(field)s"),
+                        {"number": index + 1, "field": name},
                     )
                 )
         values = {"position": index + 1, "copies": 1, "licence_type_code": "", "note": ""}
@@ -172,8 +183,8 @@ def _clean_materials(
                 Problem(
                     prefix + "copies",
                     "copies_below_one",
-                    f"第{index + 1}项材料份数至少为1",
-                    f"material {index + 1}: at least one copy",
+                    gettext_lazy("material %(number)s: at least one copy"),
+                    {"number": index + 1},
                 )
             )
         cleaned_rows.append(cleaned)
@@ -195,28 +206,30 @@ def publication_problems(
     values = {name: getattr(implementation, name) for name in IMPLEMENTATION_FIELDS}
     for name in CODE_LISTS:
         clean_code_list(name, values[name], problems)
-        _, zh_label, en_label = CODE_LISTS[name]
         if not values[name]:
             problems.append(
                 Problem(
                     name,
                     f"no_{name}",
-                    f"至少选择一种{zh_label}",
-                    f"choose at least one of {en_label}",
+                    gettext_lazy("choose at least one of %(label)s"),
+                    {"label": CODE_LISTS[name][1]},
                 )
             )
     _check_limits(values, problems)
     if not implementation.result_type:
         problems.append(
-            Problem("result_type", "no_result_type", "请选择结果类型", "no result type")
+            Problem(
+                "result_type",
+                "no_result_type",
+                gettext_lazy("no result type"),
+            )
         )
     if implementation.department.jurisdiction_id != implementation.jurisdiction_id:
         problems.append(
             Problem(
                 "department",
                 "department_outside_jurisdiction",
-                "实施部门须属于实施管辖地",
-                "the department must belong to the implementing jurisdiction",
+                gettext_lazy("the department must belong to the implementing jurisdiction"),
             )
         )
     if implementation.valid_to is not None and implementation.valid_to < today:
@@ -224,14 +237,15 @@ def publication_problems(
             Problem(
                 "valid_to",
                 "valid_to_in_past",
-                "失效日期不能早于发布日期",
-                "the end date is before the publication date",
+                gettext_lazy("the end date is before the publication date"),
             )
         )
     if material_count < 1:
         problems.append(
             Problem(
-                "materials", "no_materials", "至少列出一项申请材料", "list at least one material"
+                "materials",
+                "no_materials",
+                gettext_lazy("list at least one material"),
             )
         )
     return problems
@@ -367,7 +381,12 @@ def update_item(
     for name, value in fields.items():
         if name not in ITEM_FIELDS:
             problems.append(
-                Problem(name, "unknown_field", f"字段 {name} 不可修改", f"{name} cannot be changed")
+                Problem(
+                    name,
+                    "unknown_field",
+                    gettext_lazy("%(field)s cannot be changed"),
+                    {"field": name},
+                )
             )
         else:
             cleaned[name] = clean_model_field(ServiceItem, name, value, problems)
@@ -402,7 +421,13 @@ def define_bundle(
     code, name = (code or "").strip(), (name or "").strip()
     if not code or not name or len(code) > 32 or len(name) > 128:
         raise invalid(
-            [Problem("code", "required", "请填写编码和名称", "code and name are required")],
+            [
+                Problem(
+                    "code",
+                    "required",
+                    gettext_lazy("code and name are required"),
+                )
+            ],
             gettext_lazy("The bundle is not valid"),
             "bundle_invalid",
         )
@@ -410,7 +435,13 @@ def define_bundle(
     for item, _optional in parts:
         if item.pk in seen:
             raise invalid(
-                [Problem("parts", "duplicate", "联办事项重复", "a part is repeated")],
+                [
+                    Problem(
+                        "parts",
+                        "duplicate",
+                        gettext_lazy("a part is repeated"),
+                    )
+                ],
                 gettext_lazy("The bundle is not valid"),
                 "bundle_invalid",
             )
@@ -463,7 +494,13 @@ def create_implementation_draft(
         if cleaned.get(required) in (None, ""):
             verbose = {"promised_limit_days": "承诺时限", "result_type": "结果类型"}[required]
             problems.append(
-                Problem(required, "required", f"请填写{verbose}", f"{required} is required")
+                Problem(
+                    required,
+                    "required",
+                    # xgettext:no-python-format
+                    gettext_lazy("%(field)s is required"),
+                    {"field": required, "label": verbose},
+                )
             )
     defaults = {"statutory_limit_days": 20, "fee": Decimal("0")}
     _check_limits({**defaults, **cleaned}, problems)
@@ -664,8 +701,8 @@ def set_materials(
                     Problem(
                         f"materials[{index}].id",
                         "material_not_in_draft",
-                        f"第{index + 1}项材料不属于该草稿",
-                        f"material {index + 1} does not belong to this draft",
+                        gettext_lazy("material %(number)s does not belong to this draft"),
+                        {"number": index + 1},
                     )
                 )
         _raise_if(problems)
@@ -834,7 +871,14 @@ def publish_first_versions(
         if not mine:
             mine += publication_problems(implementation, len(material_rows), today)
         problems += [
-            Problem(f"rows[{index}].{p.field}", p.code, f"第{index + 1}行:{p.zh}", p.en)
+            Problem(
+                f"rows[{index}].{p.field}",
+                p.code,
+                # the Chinese text says which row; the English names it in the field only
+                # xgettext:no-python-format
+                pgettext_lazy("problem of an imported row", "%(problem)s"),
+                {"row": index + 1, "problem": p.lazy()},
+            )
             for p in mine
         ]
         pending.append((implementation, material_rows, cleaned))

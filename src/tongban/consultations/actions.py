@@ -12,24 +12,25 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tongban.accounts.access import has_role, require_authenticated, signed_in
-from tongban.accounts.models import Role, User
+from tongban.accounts.access import require_authenticated, signed_in
+from tongban.accounts.models import User
 from tongban.consultations.models import Consultation, ConsultationChannel, ConsultationEvent
-from tongban.consultations.selectors import applicant_by_id, item_by_code, readable_consultations
+from tongban.consultations.selectors import (
+    WAITING_STATES,
+    applicant_by_id,
+    item_by_code,
+    may_write,
+    readable_consultations,
+)
 from tongban.core.errors import Conflict, Forbidden, Invalid, StrOrPromise, not_found
 from tongban.regions.models import Jurisdiction
 from tongban.regions.selectors import jurisdiction_by_code
 
-# who may record, forward, answer and close consultations in a jurisdiction; supervisors and
-# platform admins only read
-CONSULTATION_WRITE_ROLES = frozenset({Role.CLERK, Role.OFFICER, Role.HEAD, Role.ADMIN})
-
 _PHONE = re.compile(r"^[0-9+\-() ]{3,20}$")
 
 S = Consultation.Status
-# waiting for an answer: may still be forwarded or answered (the pages offer those forms
-# in these states only)
-WAITING_STATES = frozenset({S.OPEN, S.FORWARDED})
+# who may take which step (roles, waiting states) is stated once in consultations.selectors:
+# the actions enforce it and the pages ask it to decide which forms they offer
 
 
 def _append_event(
@@ -58,7 +59,7 @@ def _append_event(
 
 
 def _require_writer(actor: User | AnonymousUser, jurisdiction_id: int | None) -> None:
-    if not has_role(actor, CONSULTATION_WRITE_ROLES, jurisdiction_id):
+    if not may_write(actor, jurisdiction_id):
         raise Forbidden(
             _("Only staff of this jurisdiction may work on the consultation."),
             code="consultation_forbidden",
@@ -212,9 +213,9 @@ def answer_consultation(
     with transaction.atomic():
         consultation = _locked(actor, consultation_id)
         where: Jurisdiction | None = None
-        if has_role(actor, CONSULTATION_WRITE_ROLES, consultation.forwarded_to_id):
+        if may_write(actor, consultation.forwarded_to_id):
             where = consultation.forwarded_to
-        elif has_role(actor, CONSULTATION_WRITE_ROLES, consultation.jurisdiction_id):
+        elif may_write(actor, consultation.jurisdiction_id):
             where = consultation.jurisdiction
         if where is None:
             _require_writer(actor, None)  # raises Forbidden: readers may not answer

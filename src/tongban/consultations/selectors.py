@@ -11,15 +11,27 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from tongban.accounts.access import is_platform_admin, jurisdictions_with, require_authenticated
-from tongban.accounts.models import Applicant, User
-from tongban.accounts.selectors import readable_applicants
+from tongban.accounts.access import (
+    has_role,
+    is_platform_admin,
+    jurisdictions_with,
+    require_authenticated,
+)
+from tongban.accounts.models import Applicant, Role, User
+from tongban.accounts.selectors import jurisdictions_with_role, readable_applicants
 from tongban.catalog.models import ServiceItem
 from tongban.catalog.selectors import readable_items
 from tongban.consultations.models import Consultation, ConsultationChannel, ConsultationEvent
-from tongban.core.errors import Invalid, not_found
+from tongban.core.errors import Forbidden, Invalid, not_found
 from tongban.core.inputs import choice_filter
 from tongban.regions.models import Jurisdiction
+
+# who may record, forward, answer and close consultations in a jurisdiction; supervisors and
+# platform admins only read
+CONSULTATION_WRITE_ROLES = frozenset({Role.CLERK, Role.OFFICER, Role.HEAD, Role.ADMIN})
+
+# waiting for an answer: may still be forwarded or answered
+WAITING_STATES = frozenset({Consultation.Status.OPEN, Consultation.Status.FORWARDED})
 
 
 def readable_consultations(user: User | AnonymousUser) -> QuerySet[Consultation]:
@@ -93,7 +105,7 @@ def consultation_events(consultation: Consultation) -> list[Any]:
 # resolved by regions.selectors.jurisdiction_by_code.
 
 
-def item_by_code(user: Any, code: str) -> ServiceItem | None:
+def item_by_code(user: User | AnonymousUser, code: str) -> ServiceItem | None:
     """The service item the question is about (none for an empty code), as the caller may
     read it in the catalogue."""
     code = (code or "").strip()
@@ -105,7 +117,7 @@ def item_by_code(user: Any, code: str) -> ServiceItem | None:
     return item
 
 
-def applicant_by_id(user: Any, applicant_id: int | None) -> Applicant | None:
+def applicant_by_id(user: User | AnonymousUser, applicant_id: int | None) -> Applicant | None:
     """The applicant who asked (none when not given), if the caller may look them up."""
     if applicant_id is None:
         return None
@@ -144,3 +156,70 @@ def timeline(events: list[ConsultationEvent]) -> list[TimelineEntry]:
     codes.discard(None)
     places = {j.code: j for j in Jurisdiction.objects.filter(code__in=codes)} if codes else {}
     return [TimelineEntry(e, places.get(e.data.get("to", ""))) for e in events]
+
+
+# -- who may take which step -----------------------------------------------------------------
+# The rules the actions enforce, asked by the pages to decide which forms they offer (the
+# actions call the same functions; what a page offers is never more than an action allows).
+
+
+def may_write(user: User | AnonymousUser, jurisdiction_id: int | None) -> bool:
+    """Whether `user` may work on consultations owned by (or forwarded to) the jurisdiction."""
+    return has_role(user, CONSULTATION_WRITE_ROLES, jurisdiction_id)
+
+
+def require_staff(user: User | AnonymousUser) -> None:
+    """The consultation register is for staff of a jurisdiction and platform admins (the
+    applicant sees their own consultations through the API and the portal)."""
+    require_authenticated(user)
+    if not is_platform_admin(user) and not jurisdictions_with(user):
+        raise Forbidden(
+            _("Only staff may see the consultation register."), code="consultation_forbidden"
+        )
+
+
+def recording_places(user: User | AnonymousUser) -> list[Jurisdiction]:
+    """Where the user may record consultations: Forbidden if nowhere."""
+    require_authenticated(user)
+    places = jurisdictions_with_role(user, CONSULTATION_WRITE_ROLES)
+    if not places:
+        raise Forbidden(
+            _(
+                "Only clerks, officers, heads and administrators of a "
+                "jurisdiction may record consultations."
+            ),
+            code="consultation_forbidden",
+        )
+    return places
+
+
+def may_record(user: User | AnonymousUser) -> bool:
+    return bool(jurisdictions_with(user, CONSULTATION_WRITE_ROLES))
+
+
+@dataclass(frozen=True)
+class ConsultationSteps:
+    """Which steps `user` may take on a consultation now, as the actions decide them."""
+
+    forward: bool
+    answer: bool
+    close: bool
+    contact: bool  # may see the full name and phone of the caller (to call back)
+
+    @property
+    def any(self) -> bool:
+        return self.forward or self.answer or self.close
+
+
+def steps_for(user: User | AnonymousUser, consultation: Consultation) -> ConsultationSteps:
+    """forward: the owner while it waits for an answer; answer: the owner or the
+    jurisdiction it is forwarded to while it waits; close: the owner until it is closed."""
+    owner = may_write(user, consultation.jurisdiction_id)
+    target = may_write(user, consultation.forwarded_to_id)
+    waiting = consultation.status in WAITING_STATES
+    return ConsultationSteps(
+        forward=waiting and owner,
+        answer=waiting and (owner or target),
+        close=consultation.status != Consultation.Status.CLOSED and owner,
+        contact=owner or target,
+    )

@@ -12,6 +12,9 @@ Why each rule exists:
   so the contract and the column cannot drift; PostgreSQL refuses an over-long varchar.
 - Integers are bounded: ids fit a bigint, offsets and limits stay small enough for SQLite
   and PostgreSQL and for a bounded amount of work.
+- A point in time written without an offset (`LocalDateTime`) is local time: what a person
+  enters in a form's date-and-time field, or a client that leaves the zone out, means the
+  time on the wall of the service centre.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from typing import Annotated, Any, TypeVar, cast
 
 from annotated_types import GroupedMetadata
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
@@ -141,6 +145,14 @@ RequiredNote = Annotated[str, Text(MAX_NOTE, required=True)]
 QueryText = Annotated[str, Text(MAX_QUERY_TEXT)]
 
 
+def _aware(value: dt.datetime) -> dt.datetime:
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
+# ISO 8601 (`2024-05-06T09:30`, seconds and offset optional); no offset: local time
+LocalDateTime = Annotated[dt.datetime, AfterValidator(_aware)]
+
+
 def parse_month(value: str | None) -> dt.date | None:
     """`YYYY-MM` to the first day of that month; empty means no month. The API types
     already enforce the pattern; web pages and commands call this directly."""
@@ -225,18 +237,21 @@ def validate_input(schema: type[SchemaT], data: dict[str, Any]) -> SchemaT:
         raise _invalid(exc.errors(include_url=False, include_input=False)) from None
 
 
-def validate_fields(schema: type[BaseModel], data: dict[str, Any]) -> None:
+def validate_fields(schema: type[BaseModel], data: dict[str, Any]) -> dict[str, Any]:
     """`validate_input` for some fields of a schema only (a page that posts part of an
-    input, e.g. the delivery address of a submission)."""
+    input, e.g. the delivery address of a submission): the fields' values as the API
+    would read them (a time parsed, an id an integer)."""
     errors: list[Any] = []
+    checked: dict[str, Any] = {}
     for name, value in data.items():
         try:
-            _adapter(schema, name).validate_python(value)
+            checked[name] = _adapter(schema, name).validate_python(value)
         except PydanticValidationError as exc:
             for e in exc.errors(include_url=False, include_input=False):
                 errors.append({**e, "loc": (name, *e["loc"])})
     if errors:
         raise _invalid(errors)
+    return checked
 
 
 @functools.cache

@@ -9,10 +9,12 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tongban.accounts.models import User
 from tongban.agreements.models import Agreement
 from tongban.core.audit import record_audit
 from tongban.core.errors import Conflict, DomainError, Invalid
@@ -154,7 +156,7 @@ def claims_of(message: OutboundMessage, me: Node) -> dict[str, Any]:
     )
 
 
-def resend_message(actor: Any, message: OutboundMessage) -> OutboundMessage:
+def resend_message(actor: User | AnonymousUser | None, message: OutboundMessage) -> OutboundMessage:
     """An operator sends a refused (or waiting) message again now. Safe whatever the
     peer already has: it deduplicates by message id."""
     with transaction.atomic():
@@ -345,7 +347,9 @@ def _log_rejection(error: DomainError, token: Any, remote: str, now: dt.datetime
 # ---- the agreement handshake ------------------------------------------------------------
 
 
-def check_agreement(actor: Any, peer: str, agreement: Agreement, *, jurisdiction: str) -> bool:
+def check_agreement(
+    actor: User | None, peer: str, agreement: Agreement, *, jurisdiction: str
+) -> bool:
     """Ask `peer` synchronously whether it holds `agreement` identically (a signed
     `agreement.check` message). Records the result (AgreementCheck) either way; raises the
     peer's refusal (agreement_unknown, agreement_mismatch, ...) as a Conflict."""

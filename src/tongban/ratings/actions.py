@@ -52,9 +52,13 @@ from tongban.ratings.models import (
     Source,
 )
 from tongban.ratings.selectors import (
+    APPEAL_ROLES,
     PAD_ROLES,
     RATEABLE_STATES,
+    RECTIFY_ROLES,
     is_rectification_overdue,
+    may_publish,
+    may_review,
     month_bounds,
     rater_cases,
     rater_consultations,
@@ -62,13 +66,8 @@ from tongban.ratings.selectors import (
 )
 from tongban.regions.calendar import calendar_for
 
-# staff of the responsible jurisdiction who call back and record the outcome
-RECTIFY_ROLES = frozenset({Role.CLERK, Role.OFFICER, Role.HEAD, Role.ADMIN})
-# who may appeal a bad rating on behalf of the rated jurisdiction
-APPEAL_ROLES = frozenset({Role.HEAD, Role.ADMIN})
-# who reviews an appeal (besides platform admins)
-REVIEW_ROLES = frozenset({Role.SUPERVISOR})
-
+# who may take which step (the role sets) is stated once in ratings.selectors: the actions
+# enforce it and the pages ask it to decide which forms they offer
 ONLINE_CHANNELS = ("web", "app")
 
 RS = Rectification.Status
@@ -747,15 +746,12 @@ def review_appeal(
         raise Invalid(_("Unknown decision."), details={"decision": decision})
     with transaction.atomic():
         task = _locked_task(actor, rectification_id)
-        if is_platform_admin(actor):
-            role = Role.PLATFORM_ADMIN
-        elif has_role(actor, REVIEW_ROLES, task.jurisdiction_id):
-            role = Role.SUPERVISOR
-        else:
+        if not may_review(actor, task.jurisdiction_id):
             raise Forbidden(
                 _("Only a supervisor or a platform admin may review an appeal."),
                 code="review_forbidden",
             )
+        role = Role.PLATFORM_ADMIN if is_platform_admin(actor) else Role.SUPERVISOR
         _require_status(task, RS.APPEALED)
         now = timezone.now()
         task.review_decision = decision
@@ -786,7 +782,7 @@ def publish_monthly_summary(actor: User | AnonymousUser, month: dt.date) -> list
     Publishing a month again replaces its rows. Annulled ratings are not counted as ratings
     (they are listed under `annulled`)."""
     actor = signed_in(actor)
-    if not is_platform_admin(actor):
+    if not may_publish(actor):
         raise Forbidden(
             _("Only a platform admin may publish rating summaries."), code="publish_forbidden"
         )

@@ -20,9 +20,11 @@ from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts import trust
 from tongban.accounts.access import (
+    has_role,
     is_platform_admin,
     jurisdictions_with,
     require_authenticated,
+    roles_in,
     signed_in,
 )
 from tongban.accounts.models import Role, User
@@ -34,6 +36,12 @@ from tongban.ratings.models import MonthlySummary, Rating, RatingEvent, Rectific
 
 # who may hold the window's rating pad: the window staff who serve applicants
 PAD_ROLES = frozenset({Role.CLERK})
+# staff of the responsible jurisdiction who call back and record the outcome
+RECTIFY_ROLES = frozenset({Role.CLERK, Role.OFFICER, Role.HEAD, Role.ADMIN})
+# who may appeal a bad rating on behalf of the rated jurisdiction
+APPEAL_ROLES = frozenset({Role.HEAD, Role.ADMIN})
+# who reviews an appeal (besides platform admins)
+REVIEW_ROLES = frozenset({Role.SUPERVISOR})
 
 
 def local_zone() -> zoneinfo.ZoneInfo:
@@ -232,21 +240,21 @@ def published_summaries(
 RATEABLE_STATES = frozenset({Status.COMPLETED, Status.REFUSED, Status.WITHDRAWN})
 
 
-def rater_cases(user: Any) -> QuerySet[Case]:
-    """The cases `user` rates as their applicant."""
+def rater_cases(user: User) -> QuerySet[Case]:
+    """The cases `user` (signed in) rates as their applicant."""
     return Case.objects.filter(trust.own_record_scope(user, "applicant", "submitted_by"))
 
 
-def rater_consultations(user: Any) -> QuerySet[Consultation]:
-    """The consultations `user` rates as the applicant they are linked to."""
+def rater_consultations(user: User) -> QuerySet[Consultation]:
+    """The consultations `user` (signed in) rates as the applicant they are linked to."""
     return Consultation.objects.filter(applicant__user_id=user.pk)
 
 
-def may_rate(user: Any, service: Case | Consultation) -> bool:
+def may_rate(user: User | AnonymousUser, service: Case | Consultation) -> bool:
     """Whether the pages offer `user` to rate `service`: theirs to rate and over (a case
     completed, refused or withdrawn, a consultation closed). The rating page then says
     whether the rating period is still open or it was rated already (rating_refusal)."""
-    if not getattr(user, "is_authenticated", False):
+    if not isinstance(user, User):  # the anonymous rate nothing in the portal
         return False
     if isinstance(service, Consultation):
         over = service.status == Consultation.Status.CLOSED
@@ -335,7 +343,7 @@ def closed_consultations_of(
     )
 
 
-def require_pad(user: Any) -> None:
+def require_pad(user: User | AnonymousUser) -> None:
     """The rating pad is the window's tablet, signed in as window staff."""
     require_authenticated(user)
     if not jurisdictions_with(user, PAD_ROLES):
@@ -348,7 +356,7 @@ class PadQueue:
     consultations: list[Consultation]
 
 
-def pad_queue(user: Any, since: dt.datetime) -> PadQueue:
+def pad_queue(user: User | AnonymousUser, since: dt.datetime) -> PadQueue:
     """The pad's services (`pad_services`) for window staff; Forbidden for anyone else.
     `since` is `actions.pad_since(now)`."""
     require_pad(user)
@@ -396,3 +404,57 @@ def published_months() -> list[dt.date]:
     return list(
         MonthlySummary.objects.order_by("-month").values_list("month", flat=True).distinct()
     )
+
+
+# -- who may take which step on a rectification task, publish summaries ------------------
+# The rules the actions enforce (ratings.actions), asked by the pages to decide which forms
+# they offer.
+
+
+def require_task_staff(user: User | AnonymousUser) -> None:
+    """The rectification task pages are for staff of a jurisdiction and platform admins."""
+    require_authenticated(user)
+    if not is_platform_admin(user) and not jurisdictions_with(user):
+        raise Forbidden(
+            _("Only staff may see rectification tasks."), code="rectification_forbidden"
+        )
+
+
+def may_review(user: User | AnonymousUser, jurisdiction_id: int) -> bool:
+    """A supervisor of the rated jurisdiction or a platform admin reviews an appeal."""
+    return is_platform_admin(user) or has_role(user, REVIEW_ROLES, jurisdiction_id)
+
+
+@dataclass(frozen=True)
+class TaskSteps:
+    """Which steps `user` may take on a rectification task now, as the actions decide."""
+
+    callback: bool
+    resolve: bool
+    appeal: bool
+    review: bool
+
+    @property
+    def any(self) -> bool:
+        return self.callback or self.resolve or self.appeal or self.review
+
+
+def task_steps_for(user: User | AnonymousUser, task: Rectification) -> TaskSteps:
+    """callback (named ratings only) and resolve: rectifying staff while the task is open;
+    appeal: the jurisdiction's head or administrator, once, while it is open; review: while
+    an appeal waits, see `may_review`."""
+    roles = roles_in(user, task.jurisdiction_id)
+    rectify = bool(roles & RECTIFY_ROLES)
+    is_open = task.status == Rectification.Status.OPEN
+    return TaskSteps(
+        callback=is_open and rectify and not task.rating.anonymous,
+        resolve=is_open and rectify,
+        appeal=is_open and bool(roles & APPEAL_ROLES) and task.appealed_at is None,
+        review=task.status == Rectification.Status.APPEALED
+        and may_review(user, task.jurisdiction_id),
+    )
+
+
+def may_publish(user: User | AnonymousUser) -> bool:
+    """结果公开 is for platform admins."""
+    return bool(user.is_authenticated) and is_platform_admin(user)

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 
-from tongban.core.inputs import Id, Month, QueryText, parse_month
+from tongban.core.inputs import Id, Month, QueryText
 from tongban.stats import export, hall, selectors
 
 router = Router(tags=["stats 统计"])
@@ -43,11 +43,13 @@ class StatsQuery(Schema):
     format: QueryText = Field("json", description="json / csv / xlsx")
 
     def to_filter(self) -> selectors.StatsFilter:
+        # the dashboard reads the same filters with the same function
+        month_from, month_to, leg = selectors.parse_period(self.from_month, self.to_month, self.leg)
         return selectors.StatsFilter(
-            month_from=parse_month(self.from_month),
-            month_to=parse_month(self.to_month),
+            month_from=month_from,
+            month_to=month_to,
             jurisdiction=self.jurisdiction,
-            leg=self.leg,
+            leg=leg,
             item=self.item,
             department=self.department,
             mode=self.mode,

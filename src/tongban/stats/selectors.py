@@ -16,6 +16,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Max, Min, Q, QuerySet, Sum
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from tongban.accounts.access import is_platform_admin, jurisdictions_with, require_authenticated
@@ -26,6 +27,7 @@ from tongban.cases.models import Status
 from tongban.catalog.models import Channel, Mode, ServiceItem
 from tongban.consultations.models import Consultation, ConsultationChannel
 from tongban.core.errors import Forbidden, Invalid, not_found
+from tongban.core.inputs import parse_month
 from tongban.ratings.models import LEVEL_CHOICES, ChannelKind, Rating, Rectification
 from tongban.regions.models import Department, Jurisdiction
 from tongban.stats.models import (
@@ -45,6 +47,68 @@ from tongban.stats.models import (
 STATS_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
 
 LEGS = ("any", "receiving", "handling")
+# the longest period one query may cover (a bounded amount of work per request)
+MAX_MONTHS = 120
+YEARS = (2000, 2100)
+
+
+def add_months(month: dt.date, n: int) -> dt.date:
+    index = month.year * 12 + month.month - 1 + n
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _bad_filter(message: Any, **kwargs: Any) -> Invalid:
+    return Invalid(message, code="invalid_filter", **kwargs)
+
+
+def parse_period(
+    from_month: str | None,
+    to_month: str | None,
+    leg: str | None = "any",
+    *,
+    year: str | None = None,
+    whole: bool = False,
+    today: dt.date | None = None,
+) -> tuple[dt.date | None, dt.date | None, str]:
+    """The period (first and last month, inclusive) and the leg of a statistics query:
+    the one reading of these filters for the API and the dashboard, so that both refuse
+    the same values with the same answer (422 `invalid_filter`; a month not written
+    `YYYY-MM` is refused by the callers' `Month` contract first).
+
+    A missing bound leaves the period open, unless `whole` (the dashboard, which always
+    shows a whole period): then a missing end is the end of the start's year, a missing
+    start the start of the end's year, and neither the calendar year `year` (default:
+    this year)."""
+    start = parse_month(from_month or None)
+    end = parse_month(to_month or None)
+    if whole:
+        if start is None and end is None:
+            chosen = (today or timezone.localdate()).year
+            if year:
+                chosen = int(year) if year.isdigit() else 0
+                if not YEARS[0] <= chosen <= YEARS[1]:
+                    raise _bad_filter(
+                        gettext_lazy("%(name)s is not valid."),
+                        details={"year": year[:32]},
+                        params={"name": "year"},
+                    )
+            start, end = dt.date(chosen, 1, 1), dt.date(chosen, 12, 1)
+        elif start is None:
+            assert end is not None
+            start = end.replace(month=1)
+        elif end is None:
+            end = start.replace(month=12)
+    if start is not None and end is not None:
+        if start > end:
+            raise _bad_filter(gettext_lazy("The first month must not be after the last."))
+        if add_months(start, MAX_MONTHS) <= end:
+            raise _bad_filter(gettext_lazy("The period is at most ten years."))
+    leg = leg or "any"
+    if leg not in LEGS:
+        raise _bad_filter(
+            gettext_lazy("leg is any, receiving or handling."), details={"leg": leg[:32]}
+        )
+    return start, end, leg
 
 
 @dataclass
@@ -103,7 +167,9 @@ def _period(qs: QuerySet, f: StatsFilter) -> QuerySet:
 
 def _legs_q(ids: set[int] | frozenset[int], leg: str, fields: dict[str, str]) -> Q:
     if leg not in LEGS:
-        raise Invalid(gettext_lazy("leg is any, receiving or handling."))
+        raise _bad_filter(
+            gettext_lazy("leg is any, receiving or handling."), details={"leg": leg[:32]}
+        )
     if leg == "any":
         q = Q()
         for name in fields.values():

@@ -290,3 +290,34 @@ def test_dashboard_shows_the_assistance_figure_and_kpi(world):
     page = client_for(world.user(f"{HUANGZHOU}-supervisor")).get("/stats/").content.decode()
     assert 'data-testid="kpi-assistance"' in page
     assert "帮办代办(按月)" in page
+
+
+def test_the_consent_time_is_read_by_one_contract_on_the_page_and_the_api(world):
+    """`LocalDateTime`: ISO 8601, seconds and offset optional, no offset meaning local
+    time; anything else is 422 `invalid_input` on both surfaces and records nothing."""
+    case = make_case(world)
+    api_url = f"/api/v1/cases/{case.number}/assistance"
+    page_url = f"/assistance/case/{case.number}/"
+    body = {"role": "help", "steps": ["scan"], "consent_method": "window_signature"}
+    clerk = client_for(world.user(f"{HUANGZHOU}-clerk"))
+    for bad in ("yesterday", "2024-13-01T10:00", "10:00"):
+        api = clerk.post(api_url, {**body, "consent_at": bad}, "application/json")
+        assert (api.status_code, api.json()["code"]) == (422, "invalid_input"), bad
+        page = clerk.post(page_url, {**body, "consent_at": bad})
+        assert page.status_code == 422 and 'data-code="invalid_input"' in page.content.decode()
+    assert not AssistanceRecord.objects.exists()
+
+    written = (timezone.localtime() - dt.timedelta(hours=1)).replace(second=0, microsecond=0)
+    local = written.strftime("%Y-%m-%dT%H:%M")  # as a date-and-time form field sends it
+    assert clerk.post(api_url, {**body, "consent_at": local}, "application/json").status_code == 201
+    assert clerk.post(page_url, {**body, "consent_at": local}).status_code == 302
+    assert [r.consent_at for r in AssistanceRecord.objects.order_by("pk")] == [written, written]
+
+    # out of jurisdiction and unauthenticated: refused before the input is read
+    other = client_for(world.user(f"{GEDIAN}-clerk"))
+    assert other.post(api_url, {**body, "consent_at": local}, "application/json").status_code == 404
+    assert other.post(page_url, {**body, "consent_at": local}).status_code == 404
+    anonymous = client_for(None)
+    assert anonymous.post(api_url, body, "application/json").status_code == 401
+    assert anonymous.post(page_url, body).status_code == 302
+    assert AssistanceRecord.objects.count() == 2

@@ -1,29 +1,23 @@
 """What the consultation pages (tongban.web.views.consultations) show and how their forms
-are parsed. Reads go through
-consultations.selectors (and the catalogue's item search); the actions stay the only
-authority: what is computed here only decides which forms a page offers."""
+are parsed. Reads, and who may take which step, go through consultations.selectors (and
+the catalogue's item search); the actions enforce the same rules."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from tongban.accounts.access import (
-    has_role,
-    is_platform_admin,
-    jurisdictions_with,
-    require_authenticated,
-)
-from tongban.accounts.selectors import jurisdictions_with_role
+from tongban.accounts.models import User
 from tongban.catalog.models import ServiceItem
 from tongban.catalog.selectors import readable_items, search_items
 from tongban.consultations import actions
 from tongban.consultations.api import AnswerIn, CloseIn, ConsultationIn, ForwardIn
 from tongban.consultations.models import Consultation
-from tongban.core.errors import Forbidden, Invalid
+from tongban.core.errors import Invalid
 from tongban.core.inputs import validate_fields, validate_input
 from tongban.regions.models import Jurisdiction
 
@@ -51,15 +45,6 @@ _EXTRACTED = [
 ]
 
 
-def require_staff(user: Any) -> None:
-    """The consultation pages are for staff of a jurisdiction and platform admins."""
-    require_authenticated(user)
-    if not is_platform_admin(user) and not jurisdictions_with(user):
-        raise Forbidden(
-            _("Only staff may see the consultation register."), code="consultation_forbidden"
-        )
-
-
 @dataclass
 class ListFilter:
     status: str = ""
@@ -81,26 +66,7 @@ def list_filter(params: Any) -> ListFilter:
 # -- recording ------------------------------------------------------------------------------
 
 
-def may_record(user: Any) -> bool:
-    return bool(jurisdictions_with(user, actions.CONSULTATION_WRITE_ROLES))
-
-
-def recording_places(user: Any) -> list[Jurisdiction]:
-    """Where the user may record consultations (the action checks it again)."""
-    require_authenticated(user)
-    places = jurisdictions_with_role(user, actions.CONSULTATION_WRITE_ROLES)
-    if not places:
-        raise Forbidden(
-            _(
-                "Only clerks, officers, heads and administrators of a "
-                "jurisdiction may record consultations."
-            ),
-            code="consultation_forbidden",
-        )
-    return places
-
-
-def item_choices(user: Any, q: str, selected: str = "") -> list[ServiceItem]:
+def item_choices(user: User | AnonymousUser, q: str, selected: str = "") -> list[ServiceItem]:
     """Items matching `q` (name, code or pinyin initials, like the clerk workbench), and
     the item chosen before if the search does not show it."""
     found = list(search_items(user, q.strip() or None)[:ITEM_CHOICES])
@@ -134,37 +100,12 @@ def record_input(post: Any, places: list[Jurisdiction]) -> dict[str, Any]:
 # -- one consultation -------------------------------------------------------------------------
 
 
-@dataclass
-class DetailForms:
-    """Which steps the page offers to this user now (the action decides if it may be done)."""
-
-    forward: bool
-    answer: bool
-    close: bool
-    contact: bool  # the full name and phone of the caller (to call back)
-
-    @property
-    def any(self) -> bool:
-        return self.forward or self.answer or self.close
-
-
-def detail_forms(user: Any, consultation: Consultation) -> DetailForms:
-    roles = actions.CONSULTATION_WRITE_ROLES
-    owner = has_role(user, roles, consultation.jurisdiction_id)
-    target = has_role(user, roles, consultation.forwarded_to_id)
-    waiting = consultation.status in actions.WAITING_STATES
-    return DetailForms(
-        forward=waiting and owner,
-        answer=waiting and (owner or target),
-        close=consultation.status != S.CLOSED and owner,
-        contact=owner or target,
-    )
-
-
 STEPS = ("forward", "answer", "close")
 
 
-def perform_step(user: Any, consultation_id: int, step: str, post: Any) -> Consultation:
+def perform_step(
+    user: User | AnonymousUser, consultation_id: int, step: str, post: Any
+) -> Consultation:
     """Parse one step's form and call its action."""
     if step == "forward":
         # the action resolves the target's code, as for the API; the note is stored

@@ -1,6 +1,6 @@
-"""What the rating pages (tongban.web.views.ratings) show, read through ratings.selectors
-and the rule helpers of ratings.actions (the actions stay the only authority: what is
-computed here only decides which forms a page offers)."""
+"""What the rating pages (tongban.web.views.ratings) show and how their forms are parsed,
+read through ratings.selectors (which also says who may take which step on a task) and the
+rule helpers of ratings.actions; the actions enforce the same rules."""
 
 from __future__ import annotations
 
@@ -8,22 +8,17 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
-from tongban.accounts.access import (
-    has_role,
-    is_platform_admin,
-    jurisdictions_with,
-    require_authenticated,
-    roles_in,
-)
+from tongban.accounts.models import User
 from tongban.cases import selectors as case_selectors
 from tongban.cases.models import Case
 from tongban.consultations import selectors as consultation_selectors
 from tongban.consultations.models import Consultation
-from tongban.core.errors import DomainError, Forbidden, Invalid
+from tongban.core.errors import DomainError, Invalid
 from tongban.core.inputs import validate_fields
 from tongban.ratings import actions, selectors
 from tongban.ratings.api import RatingIn
@@ -126,7 +121,7 @@ def _form(
     )
 
 
-def rating_form(user: Any, case_number: str) -> RatingForm:
+def rating_form(user: User | AnonymousUser, case_number: str) -> RatingForm:
     case = selectors.applicant_case(user, case_number)
     return _form(
         case,
@@ -135,7 +130,7 @@ def rating_form(user: Any, case_number: str) -> RatingForm:
     )
 
 
-def consultation_rating_form(user: Any, consultation_id: int) -> RatingForm:
+def consultation_rating_form(user: User | AnonymousUser, consultation_id: int) -> RatingForm:
     consultation = selectors.applicant_consultation(user, consultation_id)
     return _form(
         consultation,
@@ -144,7 +139,9 @@ def consultation_rating_form(user: Any, consultation_id: int) -> RatingForm:
     )
 
 
-def pad_form(clerk: Any, case_number: str | None, consultation_id: int | None) -> RatingForm:
+def pad_form(
+    clerk: User | AnonymousUser, case_number: str | None, consultation_id: int | None
+) -> RatingForm:
     """The pad's rating form for a service in the clerk's scope (NotFound otherwise): the
     in-person indicators, rating the window (receiving leg)."""
     service: Case | Consultation
@@ -238,7 +235,7 @@ class Rateable:
     ended_at: dt.datetime | None = None
 
 
-def rateable_cases(user: Any) -> list[Rateable]:
+def rateable_cases(user: User | AnonymousUser) -> list[Rateable]:
     """The applicant's cases and consultations that ended within the rating period, rated
     or not."""
     now = timezone.now()
@@ -266,46 +263,10 @@ def rateable_cases(user: Any) -> list[Rateable]:
 # -- rectification tasks ------------------------------------------------------------------
 
 
-def require_staff(user: Any) -> None:
-    """The task pages are for staff of a jurisdiction and platform admins."""
-    require_authenticated(user)
-    if not is_platform_admin(user) and not jurisdictions_with(user):
-        raise Forbidden(
-            _("Only staff may see rectification tasks."), code="rectification_forbidden"
-        )
-
-
-@dataclass
-class TaskForms:
-    """Which steps the page offers to this user (the action decides if it may be done)."""
-
-    callback: bool
-    resolve: bool
-    appeal: bool
-    review: bool
-
-    @property
-    def any(self) -> bool:
-        return self.callback or self.resolve or self.appeal or self.review
-
-
-def task_forms(user: Any, task: Rectification) -> TaskForms:
-    roles = roles_in(user, task.jurisdiction_id)
-    rectify = bool(roles & actions.RECTIFY_ROLES)
-    is_open = task.status == Rectification.Status.OPEN
-    return TaskForms(
-        callback=is_open and rectify and not task.rating.anonymous,
-        resolve=is_open and rectify,
-        appeal=is_open and bool(roles & actions.APPEAL_ROLES) and task.appealed_at is None,
-        review=task.status == Rectification.Status.APPEALED
-        and (is_platform_admin(user) or has_role(user, actions.REVIEW_ROLES, task.jurisdiction_id)),
-    )
-
-
 STEPS = ("callback", "resolve", "appeal", "review")
 
 
-def perform_step(user: Any, task_id: int, step: str, post: Any) -> Rectification:
+def perform_step(user: User | AnonymousUser, task_id: int, step: str, post: Any) -> Rectification:
     """Parse one step's form and call its action."""
     if step == "callback":
         reached = post.get("reached")
@@ -327,7 +288,3 @@ def perform_step(user: Any, task_id: int, step: str, post: Any) -> Rectification
             user, task_id, decision=post.get("decision", ""), note=post.get("note", "")
         )
     raise Invalid(_("Unknown step."), code="unknown_step", details={"step": step})
-
-
-def may_publish(user: Any) -> bool:
-    return bool(getattr(user, "is_authenticated", False)) and is_platform_admin(user)

@@ -11,20 +11,21 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_noop
 
+from tongban.accounts.models import User
 from tongban.cases.models import Status
-from tongban.core.errors import Invalid
-from tongban.core.inputs import parse_month
+from tongban.core.inputs import validate_fields
 from tongban.stats import hall, selectors
-from tongban.stats.selectors import LEGS, StatsFilter
+from tongban.stats.api import StatsQuery
+from tongban.stats.selectors import StatsFilter
 
 # the API the export links point at (session-authenticated, same filters)
 STATS_API = "/api/v1/stats/"
-MAX_MONTHS = 120
 ONLINE_CHANNELS = ("web", "app")
 CHANNEL_ORDER = ("window", "terminal", "web", "app")
 CONSULTATION_CHANNEL_ORDER = ("window", "hotline", "online", "terminal")
@@ -65,11 +66,6 @@ _EXTRACTED = [
 # -- the query --------------------------------------------------------------------------
 
 
-def _add_months(month: dt.date, n: int) -> dt.date:
-    index = month.year * 12 + month.month - 1 + n
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
 @dataclass(frozen=True)
 class DashboardQuery:
     """The page's filters: a period of whole months, one jurisdiction of the caller's
@@ -105,7 +101,7 @@ class DashboardQuery:
         out, month = [], self.month_from
         while month <= last:
             out.append(month)
-            month = _add_months(month, 1)
+            month = selectors.add_months(month, 1)
         return out
 
     def params(self, **extra: Any) -> dict[str, str]:
@@ -119,46 +115,31 @@ class DashboardQuery:
         return out
 
 
-def _int(value: str, name: str, low: int, high: int) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        number = low - 1
-    if not low <= number <= high:
-        raise Invalid(
-            gettext_lazy("%(name)s is not valid."),
-            code="invalid_filter",
-            details={name: value},
-            params={"name": name},
-        )
-    return number
-
-
 def parse_query(query: Mapping[str, str], today: dt.date | None = None) -> DashboardQuery:
     """`year=2022`, or `from_month=2022-01&to_month=2022-06` (a missing end is the end of
     the start's year, a missing start the start of the end's year); by default the
-    current year. `jurisdiction=<code>` and `leg=any|receiving|handling`."""
-    today = today or timezone.localdate()
-    start = parse_month(query.get("from_month") or None)
-    end = parse_month(query.get("to_month") or None)
-    if start is None and end is None:
-        year = _int(query["year"], "year", 2000, 2100) if query.get("year") else today.year
-        start, end = dt.date(year, 1, 1), dt.date(year, 12, 1)
-    elif start is None:
-        assert end is not None
-        start = end.replace(month=1)
-    elif end is None:
-        end = start.replace(month=12)
-    if start > end:
-        raise Invalid(
-            gettext_lazy("The first month must not be after the last."), code="invalid_filter"
-        )
-    if (end.year - start.year) * 12 + end.month - start.month >= MAX_MONTHS:
-        raise Invalid(gettext_lazy("The period is at most ten years."), code="invalid_filter")
-    leg = query.get("leg") or "any"
-    if leg not in LEGS:
-        raise Invalid(gettext_lazy("leg is any, receiving or handling."), code="invalid_filter")
-    return DashboardQuery(start, end, (query.get("jurisdiction") or "").strip() or None, leg)
+    current year. `jurisdiction=<code>` and `leg=any|receiving|handling`. The API's
+    contract for the same filters (`StatsQuery`), read by the same function
+    (`stats.selectors.parse_period`), so the page refuses what the API refuses."""
+    checked = validate_fields(
+        StatsQuery,
+        {
+            "from_month": query.get("from_month") or None,
+            "to_month": query.get("to_month") or None,
+            "jurisdiction": query.get("jurisdiction") or None,
+            "leg": query.get("leg") or "any",
+        },
+    )
+    start, end, leg = selectors.parse_period(
+        checked["from_month"],
+        checked["to_month"],
+        checked["leg"],
+        year=query.get("year") or None,
+        whole=True,
+        today=today,
+    )
+    assert start is not None and end is not None
+    return DashboardQuery(start, end, (checked["jurisdiction"] or "").strip() or None, leg)
 
 
 # -- page parts -------------------------------------------------------------------------
@@ -911,7 +892,9 @@ def _kpis(
     ]
 
 
-def build(user: Any, query: DashboardQuery, *, today: dt.date | None = None) -> Dashboard:
+def build(
+    user: User | AnonymousUser, query: DashboardQuery, *, today: dt.date | None = None
+) -> Dashboard:
     """Every figure of the dashboard for `user` (scope errors propagate: 403 / 404)."""
     f = query.stats_filter
     months = query.months(today)
@@ -1021,7 +1004,11 @@ class AgreementPage:
 
 
 def build_agreement(
-    user: Any, agreement_id: int, query: DashboardQuery, *, today: dt.date | None = None
+    user: User | AnonymousUser,
+    agreement_id: int,
+    query: DashboardQuery,
+    *,
+    today: dt.date | None = None,
 ) -> AgreementPage:
     """The whole figures of one agreement: the same for every party (no leg, no
     jurisdiction filter)."""

@@ -3,21 +3,21 @@ the applicant or acted for them. Thin: parse, call the action, render."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_http_methods
 
 from tongban.assistance import actions, selectors
+from tongban.assistance.api import AssistanceIn
 from tongban.assistance.models import AssistanceRole, AssistanceStep, ConsentMethod
 from tongban.cases.selectors import get_case_for
-from tongban.core.errors import DomainError, Invalid
+from tongban.core.errors import DomainError
+from tongban.core.inputs import validate_fields
 from tongban.web.views.common import page
 
 # the model's choice labels, shown through {% translate %} in the templates
@@ -34,29 +34,25 @@ _EXTRACTED = [
 ]
 
 
-def _consent_at(value: str) -> dt.datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise Invalid(
-            gettext_lazy("The consent time is not valid."), code="invalid_consent_time"
-        ) from None
-    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
-
-
 def _input(post: Any) -> actions.AssistanceInput:
-    consultation = (post.get("consultation") or "").strip()
-    if consultation and not consultation.isdigit():
-        raise Invalid(gettext_lazy("The consultation id is not valid."), code="invalid")
+    # the API's contract for the fields the page parses itself (the consent time, local
+    # time without an offset; the consultation id; the note's length); the action checks
+    # the rest, for both
+    checked = validate_fields(
+        AssistanceIn,
+        {
+            "consent_at": post.get("consent_at", "").strip() or None,
+            "consultation_id": post.get("consultation", "").strip() or None,
+            "note": post.get("note", ""),
+        },
+    )
     return actions.AssistanceInput(
         role=post.get("role", ""),
         steps=post.getlist("steps"),
         consent_method=post.get("consent_method", ""),
-        consent_at=_consent_at(post.get("consent_at", "").strip()),
-        note=post.get("note", ""),
-        consultation_id=int(consultation) if consultation else None,
+        consent_at=checked["consent_at"],
+        note=checked["note"],
+        consultation_id=checked["consultation_id"],
     )
 
 

@@ -26,7 +26,7 @@ from tongban.web.views.common import is_htmx, page
 @page
 @require_http_methods(["GET"])
 def consultation_list(request: HttpRequest) -> HttpResponse:
-    pages.require_staff(request.user)
+    selectors.require_staff(request.user)
     chosen = pages.list_filter(request.GET)
     qs = selectors.list_consultations(
         request.user,
@@ -45,7 +45,7 @@ def consultation_list(request: HttpRequest) -> HttpResponse:
             "statuses": Consultation.Status.choices,
             "channels": ConsultationChannel.choices,
             "jurisdictions": staff_jurisdictions(request.user),
-            "may_record": pages.may_record(request.user),
+            "may_record": selectors.may_record(request.user),
         },
     )
 
@@ -65,7 +65,7 @@ def _record_context(request: HttpRequest, places: list[Any], source: Any) -> dic
 @page
 @require_http_methods(["GET", "POST"])
 def record(request: HttpRequest) -> HttpResponse:
-    places = pages.recording_places(request.user)
+    places = selectors.recording_places(request.user)
     source = request.POST if request.method == "POST" else request.GET
     context = _record_context(request, places, source)
     if request.method == "GET":
@@ -87,9 +87,9 @@ def record(request: HttpRequest) -> HttpResponse:
 
 
 def _detail_context(request: HttpRequest, consultation_id: int) -> dict[str, Any]:
-    pages.require_staff(request.user)
+    selectors.require_staff(request.user)
     consultation = selectors.get_consultation_for(request.user, consultation_id)
-    forms = pages.detail_forms(request.user, consultation)
+    forms = selectors.steps_for(request.user, consultation)
     return {
         "c": consultation,
         "forms": forms,
@@ -108,7 +108,7 @@ def consultation_detail(request: HttpRequest, consultation_id: int) -> HttpRespo
 @page
 @require_POST
 def consultation_step(request: HttpRequest, consultation_id: int, step: str) -> HttpResponse:
-    pages.require_staff(request.user)
+    selectors.require_staff(request.user)
     try:
         pages.perform_step(request.user, consultation_id, step, request.POST)
     except DomainError as error:

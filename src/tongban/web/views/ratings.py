@@ -194,7 +194,7 @@ def pad_rate_consultation(request: HttpRequest, consultation_id: int) -> HttpRes
 @page
 @require_http_methods(["GET"])
 def task_list(request: HttpRequest) -> HttpResponse:
-    pages.require_staff(request.user)
+    selectors.require_task_staff(request.user)
     status = request.GET.get("status", "")
     overdue = request.GET.get("overdue") == "1"
     code = request.GET.get("jurisdiction") or None
@@ -229,7 +229,7 @@ def _task_context(request: HttpRequest, task_id: int) -> dict[str, Any]:
             if k != "overall"  # shown as the level
         ],
         "events": selectors.rating_events(request.user, task_id),
-        "forms": pages.task_forms(request.user, task),
+        "forms": selectors.task_steps_for(request.user, task),
         "overdue": selectors.is_rectification_overdue(task),
         "outcomes": Rectification.Outcome.choices,
         "decisions": Rectification.ReviewDecision.choices,
@@ -278,7 +278,7 @@ def summaries(request: HttpRequest) -> HttpResponse:
             "months": months,
             "month": month,
             "rows": rows,
-            "may_publish": pages.may_publish(request.user),
+            "may_publish": selectors.may_publish(request.user),
         },
     )
 
