@@ -37,6 +37,7 @@ from tongban.catalog.admin import (
     run_for_each,
 )
 from tongban.catalog.models import Mode
+from tongban.core.admin import ReadOnlyAdmin, ReadOnlyInline
 
 ITEM_INPUT_FIELDS = ("item", "modes", "receiving_jurisdictions", "handling_jurisdictions")
 
@@ -101,22 +102,11 @@ class AgreementItemInline(admin.StackedInline):
         return True
 
 
-class AgreementEventInline(admin.TabularInline):
+class AgreementEventInline(ReadOnlyInline):
     model = AgreementEvent
     fields = ("at", "action", "actor", "note")
     readonly_fields = fields
-    extra = 0
-    can_delete = False
     verbose_name_plural = "本版本变更记录"
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return True
@@ -245,7 +235,7 @@ class AgreementAdmin(ActionBackedAdmin):
 
 
 @admin.register(AgreementEvent)
-class AgreementEventAdmin(admin.ModelAdmin):
+class AgreementEventAdmin(ReadOnlyAdmin):
     list_display = ("at", "agreement", "version", "action", "actor", "note")
     list_filter = ("action",)
     search_fields = ("agreement__code", "agreement__title", "note")
@@ -262,15 +252,6 @@ class AgreementEventAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self.has_module_permission(request)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AgreementEvent]:
         return super().get_queryset(request).filter(agreement__in=readable_agreements(request.user))
