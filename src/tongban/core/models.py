@@ -59,12 +59,13 @@ class SequenceChained(AppendOnly):
         raise NotImplementedError
 
     def seal(self) -> None:
-        if self.digest:  # type: ignore[attr-defined]
+        row: Any = self  # the concrete table declares seq, digest and the parent key
+        if row.digest:
             return
         parent = f"{self.chain_of}_id"
+        rows: Any = type(self)._default_manager
         prev = (
-            type(self)
-            ._default_manager.filter(**{parent: getattr(self, parent), "seq": self.seq - 1})  # type: ignore[attr-defined]
+            rows.filter(**{parent: getattr(row, parent), "seq": row.seq - 1})
             .values_list("digest", flat=True)
             .first()
         )
