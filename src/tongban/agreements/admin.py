@@ -53,10 +53,9 @@ def _may_edit(request: HttpRequest, agreement: Agreement | None) -> bool:
     return any(p.jurisdiction_id in admin_of for p in agreement.parties.all())
 
 
-class AgreementPartyInline(admin.TabularInline):
-    model = AgreementParty
-    fields = ("jurisdiction", *PARTY_FIELDS)
-    extra = 0
+class _EditableWhileDraft:
+    """An agreement's parties and items: edited while it is a draft, by whom `_may_edit`
+    says; seen always."""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return _may_edit(request, obj)
@@ -69,6 +68,12 @@ class AgreementPartyInline(admin.TabularInline):
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return True
+
+
+class AgreementPartyInline(_EditableWhileDraft, admin.TabularInline):
+    model = AgreementParty
+    fields = ("jurisdiction", *PARTY_FIELDS)
+    extra = 0
 
 
 class AgreementItemForm(forms.ModelForm):
@@ -81,25 +86,13 @@ class AgreementItemForm(forms.ModelForm):
         fields = ITEM_INPUT_FIELDS
 
 
-class AgreementItemInline(admin.StackedInline):
+class AgreementItemInline(_EditableWhileDraft, admin.StackedInline):
     model = AgreementItem
     form = AgreementItemForm
     fields = ITEM_INPUT_FIELDS
     autocomplete_fields = ("item",)
     filter_horizontal = ("receiving_jurisdictions", "handling_jurisdictions")
     extra = 0
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _may_edit(request, obj)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _may_edit(request, obj)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _may_edit(request, obj)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return True
 
 
 class AgreementEventInline(ReadOnlyInline):
