@@ -659,6 +659,16 @@ def _require_status(task: Rectification, *allowed: str) -> None:
         )
 
 
+def _open_task(
+    actor: User, rectification_id: int, roles: frozenset[str]
+) -> tuple[Rectification, str]:
+    """The open task, locked, and the role in which `actor` may work on it."""
+    task = _locked_task(actor, rectification_id)
+    role = _role_for(actor, roles, task.jurisdiction_id)
+    _require_status(task, RS.OPEN)
+    return task, role
+
+
 def record_callback(
     actor: User | AnonymousUser, rectification_id: int, *, reached: bool, note: str
 ) -> Rectification:
@@ -666,9 +676,7 @@ def record_callback(
     actor = signed_in(actor)
     note = _need(note, "note", _("The follow-up record"))
     with transaction.atomic():
-        task = _locked_task(actor, rectification_id)
-        role = _role_for(actor, RECTIFY_ROLES, task.jurisdiction_id)
-        _require_status(task, RS.OPEN)
+        task, role = _open_task(actor, rectification_id, RECTIFY_ROLES)
         if task.rating.anonymous:
             raise Conflict(_("An anonymous rating cannot be called back."), code="anonymous")
         now = timezone.now()
@@ -691,9 +699,7 @@ def resolve_rectification(
     if outcome not in Rectification.Outcome.values:
         raise Invalid(_("Unknown outcome."), details={"outcome": outcome})
     with transaction.atomic():
-        task = _locked_task(actor, rectification_id)
-        role = _role_for(actor, RECTIFY_ROLES, task.jurisdiction_id)
-        _require_status(task, RS.OPEN)
+        task, role = _open_task(actor, rectification_id, RECTIFY_ROLES)
         if not task.rating.anonymous and task.callback_at is None:
             raise Conflict(
                 _("A named bad rating must be called back before the task is closed."),
@@ -726,9 +732,7 @@ def appeal_rectification(
     actor = signed_in(actor)
     reason = _need(reason, "reason", _("The reason for the appeal"))
     with transaction.atomic():
-        task = _locked_task(actor, rectification_id)
-        role = _role_for(actor, APPEAL_ROLES, task.jurisdiction_id)
-        _require_status(task, RS.OPEN)
+        task, role = _open_task(actor, rectification_id, APPEAL_ROLES)
         if task.appealed_at is not None:
             raise Conflict(_("This rating has already been appealed."), code="appealed")
         now = timezone.now()
