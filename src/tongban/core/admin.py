@@ -9,8 +9,8 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows are made only by actions; the admin shows them (and may call actions)."""
+class NoWritesInAdmin:
+    """Refuses add, change and delete; the view permission is the admin's usual one."""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -22,17 +22,12 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyAdmin(NoWritesInAdmin, admin.ModelAdmin):
+    """Rows are made only by actions; the admin shows them (and may call actions)."""
+
+
+class ReadOnlyInline(NoWritesInAdmin, admin.TabularInline):
     """A parent's history or parts, listed under it and never edited there."""
 
     extra = 0
     can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
