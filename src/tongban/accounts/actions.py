@@ -408,11 +408,11 @@ def _create_person(
     # the user row is locked by the caller when there is one; the duplicate check below
     # cannot lock a row that does not exist yet, so PostgreSQL relies on the caller's
     # transaction being short (a duplicate is harmless: both rows are valid)
-    if Applicant.objects.filter(
-        kind=Applicant.Kind.PERSON, id_number_index=blind_index("identifier", id_number)
-    ).exists():
-        raise _applicant_exists()
-    applicant = Applicant.objects.create(
+    return _create_applicant(
+        actor,
+        {"id_number_index": blind_index("identifier", id_number)},
+        f"登记自然人申请人 {mask_name(name)}",
+        {"kind": "person", "id_number": mask_id_number(id_number)},
         kind=Applicant.Kind.PERSON,
         name=name,
         id_number=id_number,
@@ -421,13 +421,20 @@ def _create_person(
         address=address,
         user=user,
     )
-    record_audit(
-        actor,
-        "register_applicant",
-        applicant,
-        f"登记自然人申请人 {mask_name(name)}",
-        {"kind": "person", "id_number": mask_id_number(id_number)},
-    )
+
+
+def _create_applicant(
+    actor: User | AnonymousUser | None,
+    same: dict[str, Any],
+    summary: str,
+    audit_data: dict[str, Any],
+    **fields: Any,
+) -> Applicant:
+    """Create the applicant unless one of its kind with the `same` identifier exists."""
+    if Applicant.objects.filter(kind=fields["kind"], **same).exists():
+        raise _applicant_exists()
+    applicant = Applicant.objects.create(**fields)
+    record_audit(actor, "register_applicant", applicant, summary, audit_data)
     return applicant
 
 
@@ -472,9 +479,15 @@ def register_applicant_enterprise(
     with transaction.atomic():
         if user is not None:
             User.objects.select_for_update().filter(pk=user.pk).first()
-        if Applicant.objects.filter(kind=Applicant.Kind.ENTERPRISE, uscc=uscc).exists():
-            raise _applicant_exists()
-        applicant = Applicant.objects.create(
+        return _create_applicant(
+            actor,
+            {"uscc": uscc},
+            f"登记企业申请人 {name}",
+            {
+                "kind": "enterprise",
+                "uscc": uscc,
+                "agent_id_number": mask_id_number(agent_id_number),
+            },
             kind=Applicant.Kind.ENTERPRISE,
             name=name,
             uscc=uscc,
@@ -485,18 +498,6 @@ def register_applicant_enterprise(
             address=address,
             user=user,
         )
-        record_audit(
-            actor,
-            "register_applicant",
-            applicant,
-            f"登记企业申请人 {name}",
-            {
-                "kind": "enterprise",
-                "uscc": uscc,
-                "agent_id_number": mask_id_number(agent_id_number),
-            },
-        )
-    return applicant
 
 
 def register_established_enterprise(

@@ -21,6 +21,7 @@ from tongban.accounts.models import (
     RoleAssignment,
     User,
 )
+from tongban.core.admin import ReadOnlyAdmin
 from tongban.core.audit import record_audit
 from tongban.core.crypto import blind_index
 from tongban.core.errors import Invalid
@@ -159,8 +160,39 @@ class ApplicantAdminForm(forms.ModelForm):
         return data
 
 
+class RecordsAdminReads(admin.ModelAdmin):
+    """For a change form that shows personal data in full: each opening is a recorded read
+    (个人信息查阅记录), of the applicant `admin_read` names for the row shown."""
+
+    def admin_read(self, obj: Any) -> tuple[Applicant, str, tuple[int | None, ...]]:
+        """(whose data, the reference recorded, the jurisdictions the read is made in)."""
+        raise NotImplementedError
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            obj = self.get_object(request, object_id)
+            if obj is not None:
+                subject, reference, jurisdiction_ids = self.admin_read(obj)
+                personal_data.record_read(
+                    request.user,
+                    subject,
+                    personal_data.Purpose.ADMIN,
+                    reference,
+                    personal_data.Channel.ADMIN,
+                    jurisdiction_ids,
+                )
+        return response
+
+
 @admin.register(Applicant)
-class ApplicantAdmin(admin.ModelAdmin):
+class ApplicantAdmin(RecordsAdminReads):
     form = ApplicantAdminForm
     list_display = [
         "masked_name",
@@ -216,26 +248,9 @@ class ApplicantAdmin(admin.ModelAdmin):
             return ""
         return f"{mask_name(obj.agent_name)} {mask_id_number(obj.agent_id_number)}"
 
-    def change_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        """The change form shows every field in full: each opening is a recorded read."""
-        response = super().change_view(request, object_id, form_url, extra_context)
-        if request.method == "GET" and response.status_code == 200:
-            applicant = self.get_object(request, object_id)
-            if applicant is not None:
-                personal_data.record_read(
-                    request.user,
-                    applicant,
-                    personal_data.Purpose.ADMIN,
-                    f"applicant:{applicant.pk}",
-                    personal_data.Channel.ADMIN,
-                )
-        return response
+    def admin_read(self, obj: Applicant) -> tuple[Applicant, str, tuple[int | None, ...]]:
+        """The change form shows every field in full."""
+        return obj, f"applicant:{obj.pk}", ()
 
     def save_model(self, request: HttpRequest, obj: Applicant, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
@@ -275,7 +290,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(PersonalDataRead)
-class PersonalDataReadAdmin(admin.ModelAdmin):
+class PersonalDataReadAdmin(ReadOnlyAdmin):
     """个人信息查阅记录, for the personal-information protection officer: view only."""
 
     list_display = [
@@ -292,12 +307,3 @@ class PersonalDataReadAdmin(admin.ModelAdmin):
     list_select_related = ["subject", "reader", "jurisdiction"]
     search_fields = ["=reference", "reader__username"]
     date_hierarchy = "read_at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

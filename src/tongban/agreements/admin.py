@@ -37,6 +37,7 @@ from tongban.catalog.admin import (
     run_for_each,
 )
 from tongban.catalog.models import Mode
+from tongban.core.admin import ReadOnlyAdmin, ReadOnlyInline
 
 ITEM_INPUT_FIELDS = ("item", "modes", "receiving_jurisdictions", "handling_jurisdictions")
 
@@ -52,10 +53,9 @@ def _may_edit(request: HttpRequest, agreement: Agreement | None) -> bool:
     return any(p.jurisdiction_id in admin_of for p in agreement.parties.all())
 
 
-class AgreementPartyInline(admin.TabularInline):
-    model = AgreementParty
-    fields = ("jurisdiction", *PARTY_FIELDS)
-    extra = 0
+class _EditableWhileDraft:
+    """An agreement's parties and items: edited while it is a draft, by whom `_may_edit`
+    says; seen always."""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return _may_edit(request, obj)
@@ -68,6 +68,12 @@ class AgreementPartyInline(admin.TabularInline):
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return True
+
+
+class AgreementPartyInline(_EditableWhileDraft, admin.TabularInline):
+    model = AgreementParty
+    fields = ("jurisdiction", *PARTY_FIELDS)
+    extra = 0
 
 
 class AgreementItemForm(forms.ModelForm):
@@ -80,7 +86,7 @@ class AgreementItemForm(forms.ModelForm):
         fields = ITEM_INPUT_FIELDS
 
 
-class AgreementItemInline(admin.StackedInline):
+class AgreementItemInline(_EditableWhileDraft, admin.StackedInline):
     model = AgreementItem
     form = AgreementItemForm
     fields = ITEM_INPUT_FIELDS
@@ -88,35 +94,12 @@ class AgreementItemInline(admin.StackedInline):
     filter_horizontal = ("receiving_jurisdictions", "handling_jurisdictions")
     extra = 0
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _may_edit(request, obj)
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _may_edit(request, obj)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _may_edit(request, obj)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return True
-
-
-class AgreementEventInline(admin.TabularInline):
+class AgreementEventInline(ReadOnlyInline):
     model = AgreementEvent
     fields = ("at", "action", "actor", "note")
     readonly_fields = fields
-    extra = 0
-    can_delete = False
     verbose_name_plural = "本版本变更记录"
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return True
@@ -245,7 +228,7 @@ class AgreementAdmin(ActionBackedAdmin):
 
 
 @admin.register(AgreementEvent)
-class AgreementEventAdmin(admin.ModelAdmin):
+class AgreementEventAdmin(ReadOnlyAdmin):
     list_display = ("at", "agreement", "version", "action", "actor", "note")
     list_filter = ("action",)
     search_fields = ("agreement__code", "agreement__title", "note")
@@ -262,15 +245,6 @@ class AgreementEventAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self.has_module_permission(request)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AgreementEvent]:
         return super().get_queryset(request).filter(agreement__in=readable_agreements(request.user))

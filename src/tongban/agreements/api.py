@@ -10,7 +10,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from tongban.accounts.access import is_platform_admin, jurisdictions_with
 from tongban.agreements.models import Agreement, AgreementItem, AgreementParty
@@ -21,29 +21,18 @@ from tongban.agreements.selectors import (
     get_agreement_for,
     routes,
 )
+
+# one schema per concept across the API: the catalogue's references and pagination
+from tongban.catalog.api import ItemRef, JurisdictionRef, Pagination
 from tongban.catalog.models import Mode
 from tongban.catalog.selectors import get_item_for, get_jurisdiction
 from tongban.core.api_errors import ErrorOut
-from tongban.core.inputs import Limit, Offset, QueryText, Version
+from tongban.core.inputs import QueryText, Version
 from tongban.core.masking import mask_phone
 
 router = Router(tags=["合作协议 agreements"])
 
 MODE_LABELS = {code: str(label) for code, label in Mode.choices}
-
-
-class Pagination(LimitOffsetPagination):
-    """limit (1–200, default 20) and offset; the answer carries `count`."""
-
-    class Input(Schema):
-        limit: Limit = 20
-        offset: Offset = 0
-
-
-class JurisdictionRef(Schema):
-    code: str
-    name: str
-    short_name: str
 
 
 class PartyOut(Schema):
@@ -78,11 +67,6 @@ class AgreementSummary(Schema):
     def resolve_parties(obj: Agreement) -> list[dict[str, Any]]:
         # lists never show full phone numbers
         return [_party(p, full_phone=False) for p in obj.parties.all()]
-
-
-class ItemRef(Schema):
-    code: str
-    name: str
 
 
 class AgreementItemOut(Schema):

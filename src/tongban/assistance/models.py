@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from tongban.core.models import AppendOnly
+
 
 class AssistanceRole(models.TextChoices):
     """帮办: staff help the applicant, who still acts; 代办: staff act on the applicant's
@@ -30,10 +32,12 @@ class AssistanceStep(models.TextChoices):
 STEP_ORDER = tuple(AssistanceStep.values)
 
 
-class AssistanceRecord(models.Model):
+class AssistanceRecord(AppendOnly):
     """帮办代办记录: one staff member's help with (or acting for) one case, with the
     applicant's consent and the steps covered. Append-only: a wrong record is corrected by
     a new one, never by editing (the statistics fold them by id)."""
+
+    append_only_rows = "assistance records"
 
     case = models.ForeignKey(
         "cases.Case",
@@ -78,14 +82,6 @@ class AssistanceRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_role_display()}#{self.pk}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise RuntimeError("assistance records are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise RuntimeError("assistance records are append-only")
 
     @property
     def step_labels(self) -> list[str]:

@@ -6,22 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 
-from tongban.accounts import personal_data
+from tongban.accounts.admin import RecordsAdminReads
+from tongban.accounts.models import Applicant
 from tongban.cases.models import Case, CaseEvent, CaseMaterial, OverdueAlert, Shipment
+from tongban.core.admin import ReadOnlyInline
 from tongban.core.masking import mask_id_number, mask_name
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class CaseEventInline(ReadOnlyInline):
@@ -72,7 +63,7 @@ class ShipmentInline(ReadOnlyInline):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(RecordsAdminReads):
     list_display = (
         "number",
         "item",
@@ -102,27 +93,13 @@ class CaseAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return [f.name for f in Case._meta.fields if f.name != "pickup_code_hash"]
 
-    def change_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        """The case page shows the delivery address and materials unmasked: a recorded read."""
-        response = super().change_view(request, object_id, form_url, extra_context)
-        if request.method == "GET" and response.status_code == 200:
-            case = self.get_object(request, object_id)
-            if case is not None:
-                personal_data.record_read(
-                    request.user,
-                    case.applicant,
-                    personal_data.Purpose.ADMIN,
-                    case.number,
-                    personal_data.Channel.ADMIN,
-                    (case.handling_jurisdiction_id, case.receiving_jurisdiction_id),
-                )
-        return response
+    def admin_read(self, case: Case) -> tuple[Applicant, str, tuple[int | None, ...]]:
+        """The case page shows the delivery address and materials unmasked."""
+        return (
+            case.applicant,
+            case.number,
+            (case.handling_jurisdiction_id, case.receiving_jurisdiction_id),
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

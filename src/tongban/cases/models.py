@@ -9,6 +9,7 @@ from django.utils.translation import gettext_noop
 from tongban.catalog.models import Channel, DeliveryMethod, Mode
 from tongban.core.chain import link_digest, timestamp
 from tongban.core.fields import EncryptedJSONField, EncryptedTextField
+from tongban.core.models import SequenceChained
 
 
 class Status(models.TextChoices):
@@ -209,9 +210,12 @@ class CaseMaterial(models.Model):
         return self.name
 
 
-class CaseEvent(models.Model):
+class CaseEvent(SequenceChained):
     """Immutable: one row per transition. Never updated or deleted: refused by save() and,
     for raw SQL, by database triggers; SM3-chained per case (ADR 0092)."""
+
+    append_only_rows = "case events"
+    chain_of = "case"
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     seq = models.PositiveIntegerField("序号")
@@ -251,21 +255,8 @@ class CaseEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.case_id}#{self.seq} {self.action}"
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise RuntimeError("case events are append-only")
-        if not self.digest:
-            # the case row is locked by every action that appends, so the chain is serial
-            prev = (
-                CaseEvent.objects.filter(case_id=self.case_id, seq=self.seq - 1)
-                .values_list("digest", flat=True)
-                .first()
-            )
-            seal_case_event(self, prev or "")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise RuntimeError("case events are append-only")
+    def link(self, prev_digest: str) -> None:
+        seal_case_event(self, prev_digest)
 
 
 def case_event_content(event: Any) -> dict[str, Any]:

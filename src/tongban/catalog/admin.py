@@ -41,6 +41,7 @@ from tongban.catalog.models import (
     ServiceItem,
 )
 from tongban.catalog.selectors import manageable_jurisdiction_ids, readable_implementations
+from tongban.core.admin import ReadOnlyAdmin, ReadOnlyInline
 from tongban.core.errors import DomainError
 from tongban.regions.models import Department, Jurisdiction
 
@@ -445,21 +446,13 @@ class ItemImplementationAdmin(ActionBackedAdmin):
 # ---------------------------------------------------------------- "一件事" bundles
 
 
-class BundlePartInline(admin.TabularInline):
+class BundlePartInline(ReadOnlyInline):
     model = BundlePart
     fields = ("position", "item", "optional")
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(ItemBundle)
-class ItemBundleAdmin(admin.ModelAdmin):
+class ItemBundleAdmin(ReadOnlyAdmin):
     """Read-only: bundles are defined by `catalog.actions.define_bundle` (seed data)."""
 
     list_display = ("code", "name", "lead_item", "active")
@@ -470,12 +463,3 @@ class ItemBundleAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self.has_module_permission(request)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -48,7 +48,9 @@ class PublishedAt(Schema):
     modes: list[str]
 
 
-class ItemSummary(Schema):
+class ItemFacts(Schema):
+    """What a list and a detail both say about an item."""
+
     code: str
     name: str
     pinyin_initials: str
@@ -57,6 +59,9 @@ class ItemSummary(Schema):
     department_kind: str
     department_kind_label: str
     high_frequency: bool
+
+
+class ItemSummary(ItemFacts):
     jurisdictions: list[PublishedAt]
 
     @staticmethod
@@ -145,15 +150,7 @@ class ImplementationDetail(ImplementationOut):
         return obj.get_status_display()
 
 
-class ItemDetail(Schema):
-    code: str
-    name: str
-    pinyin_initials: str
-    item_type: str
-    item_type_label: str
-    department_kind: str
-    department_kind_label: str
-    high_frequency: bool
+class ItemDetail(ItemFacts):
     description: str
     implementations: list[ImplementationOut]
 

@@ -3,30 +3,15 @@ keep the event trail); phones are masked in the list."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
 from tongban.consultations.models import Consultation, ConsultationEvent
+from tongban.core.admin import ReadOnlyAdmin, ReadOnlyInline
 from tongban.core.masking import mask_phone
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class EventInline(admin.TabularInline):
+class EventInline(ReadOnlyInline):
     model = ConsultationEvent
-    extra = 0
-    can_delete = False
     fields = readonly_fields = (
         "seq",
         "action",
@@ -36,9 +21,6 @@ class EventInline(admin.TabularInline):
         "actor_jurisdiction",
         "at",
     )
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Consultation)

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 
 from tongban.core.fields import EncryptedTextField
+from tongban.core.models import AppendOnly
 
 
 class ConsultationChannel(models.TextChoices):
@@ -97,9 +98,11 @@ class Consultation(models.Model):
         return f"咨询#{self.pk} {self.topic}"
 
 
-class ConsultationEvent(models.Model):
+class ConsultationEvent(AppendOnly):
     """Append-only history of a consultation: record, forward, answer, close. The statistics
     job reads it by id watermark."""
+
+    append_only_rows = "consultation events"
 
     class Action(models.TextChoices):
         RECORD = "record", "登记"
@@ -146,11 +149,3 @@ class ConsultationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.consultation_id}#{self.seq} {self.action}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise RuntimeError("consultation events are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise RuntimeError("consultation events are append-only")

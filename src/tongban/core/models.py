@@ -23,7 +23,56 @@ class AuditEventManager(models.Manager["AuditEvent"]):
         return super().bulk_create(rows, *args, **kwargs)
 
 
-class AuditEvent(models.Model):
+class AppendOnly(models.Model):
+    """History: a row is written once and never changed or deleted. The database refuses
+    too (integrity triggers); this refuses earlier, with an error that names the table."""
+
+    append_only_rows = "rows"  # what the refusal calls them, e.g. "case events"
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise RuntimeError(f"{self.append_only_rows} are append-only")
+        self.seal()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError(f"{self.append_only_rows} are append-only")
+
+    def seal(self) -> None:
+        """Set the row's chain digests before the INSERT; chained tables override this."""
+
+
+class SequenceChained(AppendOnly):
+    """An append-only log numbered `seq` per parent row (`chain_of`), SM3-chained in that
+    order (ADR 0092). Every action that appends locks the parent row, so the chain is
+    serial and the link before is the row with `seq - 1`."""
+
+    chain_of = ""  # the foreign key naming the parent, e.g. "case"
+
+    class Meta:
+        abstract = True
+
+    def link(self, prev_digest: str) -> None:
+        raise NotImplementedError
+
+    def seal(self) -> None:
+        row: Any = self  # the concrete table declares seq, digest and the parent key
+        if row.digest:
+            return
+        parent = f"{self.chain_of}_id"
+        rows: Any = type(self)._default_manager
+        prev = (
+            rows.filter(**{parent: getattr(row, parent), "seq": row.seq - 1})
+            .values_list("digest", flat=True)
+            .first()
+        )
+        self.link(prev or "")
+
+
+class AuditEvent(AppendOnly):
     """Append-only record of a change to master data (catalogue, agreements, accounts...).
     Case changes have their own, richer log: cases.CaseEvent. Append-only in the database
     (triggers, integrity app) and SM3-chained per audited object (ADR 0092)."""
@@ -47,6 +96,7 @@ class AuditEvent(models.Model):
     digest = models.CharField("摘要(SM3)", max_length=64, blank=True, editable=False)
 
     objects = AuditEventManager()
+    append_only_rows = "audit rows"
 
     class Meta:
         verbose_name = "审计记录"
@@ -57,16 +107,10 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_id}"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise RuntimeError("audit rows are append-only")
+    def seal(self) -> None:
         if not self.digest:
             self.prev_digest = _audit_chain_head(self.object_type, self.object_id)
             self.digest = link_digest(self.prev_digest, audit_content(self))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise RuntimeError("audit rows are append-only")
 
 
 def audit_content(row: Any) -> dict[str, Any]:

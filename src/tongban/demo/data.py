@@ -1065,6 +1065,11 @@ def _ai(item: str, *modes: str, **directions: tuple[str, ...]) -> AgreementItemS
     return AgreementItemSpec(item, modes, **directions)
 
 
+def _online_and_proxy(codes: str) -> tuple[AgreementItemSpec, ...]:
+    """Items (space-separated codes) offered both online and by proxy, the common case."""
+    return tuple(AgreementItemSpec(code, ("online", "proxy")) for code in codes.split())
+
+
 def _listed(codes: tuple[str, ...], *explicit: AgreementItemSpec) -> tuple[AgreementItemSpec, ...]:
     """An agreement's items from a list of item codes (catalogue.py): every mode the item
     offers except joint handling, which an agreement opens only where it says so
@@ -1090,9 +1095,7 @@ AGREEMENTS: tuple[AgreementSpec, ...] = (
         None,
         (
             _ai("ITEM-COMPANY", "online", "proxy", "joint"),
-            _ai("ITEM-SOLE-TRADER", "online", "proxy"),
-            _ai("ITEM-COMPANY-CHANGE", "online", "proxy"),
-            _ai("ITEM-COMPANY-DEREGISTRATION", "online", "proxy"),
+            *_online_and_proxy("ITEM-SOLE-TRADER ITEM-COMPANY-CHANGE ITEM-COMPANY-DEREGISTRATION"),
             _ai("ITEM-FOOD-LICENCE", "proxy"),
             _ai("ITEM-HUKOU-MIGRATION", "proxy"),
             _ai("ITEM-DRIVING-LICENCE", "online", "proxy"),
@@ -1106,9 +1109,9 @@ AGREEMENTS: tuple[AgreementSpec, ...] = (
             # one-way: the 黄石 housing-fund platform handles, every party receives
             _ai("ITEM-HOUSING-FUND-DEDUCTION", "proxy", handling=("420205",)),
             _ai("ITEM-PROPERTY-TRANSFER", "proxy", "joint"),
-            _ai("ITEM-DOCTOR-REGISTRATION", "online", "proxy"),
-            _ai("ITEM-TAX-CERTIFICATE", "online", "proxy"),
-            _ai("ITEM-INSURANCE-RECORD", "online", "proxy"),
+            *_online_and_proxy(
+                "ITEM-DOCTOR-REGISTRATION ITEM-TAX-CERTIFICATE ITEM-INSURANCE-RECORD"
+            ),
         ),
         "2023年3月7日在汉签约,由武汉市政务服务和大数据管理局、鄂州市行政审批局、黄冈市政务服务和"
         "大数据管理局、黄石市政务服务和大数据管理局指导。文中“开铁区”按黄石经济技术开发区·铁山区"
@@ -1126,12 +1129,10 @@ AGREEMENTS: tuple[AgreementSpec, ...] = (
             _ai("ITEM-SOLE-TRADER", "online", "proxy"),
             _ai("ITEM-SOCIAL-SECURITY-CARD", "online", "proxy"),
             _ai("ITEM-PENSION-TRANSFER", "online", "proxy", "joint"),
-            _ai("ITEM-UNEMPLOYMENT-BENEFIT", "online", "proxy"),
-            _ai("ITEM-EMPLOYMENT-CARD", "online", "proxy"),
-            _ai("ITEM-MEDICAL-TRANSFER", "online", "proxy"),
-            _ai("ITEM-MEDICAL-REFERRAL", "online", "proxy"),
-            _ai("ITEM-DOCTOR-REGISTRATION", "online", "proxy"),
-            _ai("ITEM-BIRTH-REGISTRATION", "online", "proxy"),
+            *_online_and_proxy(
+                "ITEM-UNEMPLOYMENT-BENEFIT ITEM-EMPLOYMENT-CARD ITEM-MEDICAL-TRANSFER "
+                "ITEM-MEDICAL-REFERRAL ITEM-DOCTOR-REGISTRATION ITEM-BIRTH-REGISTRATION"
+            ),
             _ai("ITEM-BIRTH-CERTIFICATE", "proxy"),
         ),
         "2021年6月签订(报道未给出具体日期,演示取6月1日)。首批事项涉及人社、医保、卫健等领域,"
@@ -1152,10 +1153,10 @@ AGREEMENTS: tuple[AgreementSpec, ...] = (
             _ai("ITEM-SOLE-TRADER", "online", "proxy"),
             _ai("ITEM-COMPANY-CHANGE", "online", "proxy"),
             _ai("ITEM-FOOD-LICENCE", "proxy"),
-            _ai("ITEM-EMPLOYMENT-CARD", "online", "proxy"),
-            _ai("ITEM-UNEMPLOYMENT-BENEFIT", "online", "proxy"),
-            _ai("ITEM-SOCIAL-SECURITY-CARD", "online", "proxy"),
-            _ai("ITEM-INSURANCE-RECORD", "online", "proxy"),
+            *_online_and_proxy(
+                "ITEM-EMPLOYMENT-CARD ITEM-UNEMPLOYMENT-BENEFIT ITEM-SOCIAL-SECURITY-CARD "
+                "ITEM-INSURANCE-RECORD"
+            ),
             _ai("ITEM-PENSION-TRANSFER", "online", "proxy", "joint"),
             _ai("ITEM-MEDICAL-TRANSFER", "online", "proxy", "joint"),
             _ai("ITEM-MEDICAL-REFERRAL", "online", "proxy"),
@@ -1172,14 +1173,9 @@ AGREEMENTS: tuple[AgreementSpec, ...] = (
         dt.date(2022, 4, 1),
         dt.date(2022, 4, 1),
         dt.date(2027, 3, 31),
-        (
-            _ai("ITEM-COMPANY", "online", "proxy"),
-            _ai("ITEM-SOLE-TRADER", "online", "proxy"),
-            _ai("ITEM-SOCIAL-SECURITY-CARD", "online", "proxy"),
-            _ai("ITEM-PENSION-TRANSFER", "online", "proxy"),
-            _ai("ITEM-MEDICAL-TRANSFER", "online", "proxy"),
-            _ai("ITEM-MEDICAL-REFERRAL", "online", "proxy"),
-            _ai("ITEM-TAX-CERTIFICATE", "online", "proxy"),
+        _online_and_proxy(
+            "ITEM-COMPANY ITEM-SOLE-TRADER ITEM-SOCIAL-SECURITY-CARD ITEM-PENSION-TRANSFER "
+            "ITEM-MEDICAL-TRANSFER ITEM-MEDICAL-REFERRAL ITEM-TAX-CERTIFICATE"
         ),
         "2022年黄州区率先与临沭县签订“跨省通办”协议(月份未见报道,演示取4月1日)。",
     ),
@@ -1190,12 +1186,9 @@ AGREEMENTS: tuple[AgreementSpec, ...] = (
         dt.date(2022, 9, 1),
         dt.date(2022, 9, 1),
         dt.date(2027, 8, 31),
-        (
-            _ai("ITEM-COMPANY", "online", "proxy"),
-            _ai("ITEM-SOCIAL-SECURITY-CARD", "online", "proxy"),
-            _ai("ITEM-PENSION-TRANSFER", "online", "proxy"),
-            _ai("ITEM-MEDICAL-TRANSFER", "online", "proxy"),
-            _ai("ITEM-INSURANCE-RECORD", "online", "proxy"),
+        _online_and_proxy(
+            "ITEM-COMPANY ITEM-SOCIAL-SECURITY-CARD ITEM-PENSION-TRANSFER "
+            "ITEM-MEDICAL-TRANSFER ITEM-INSURANCE-RECORD"
         ),
         "临沭之后签订(日期未见报道,演示取2022年9月1日)。",
     ),
@@ -1206,12 +1199,9 @@ AGREEMENTS: tuple[AgreementSpec, ...] = (
         dt.date(2022, 11, 1),
         dt.date(2022, 11, 1),
         dt.date(2027, 10, 31),
-        (
-            _ai("ITEM-COMPANY", "online", "proxy"),
-            _ai("ITEM-SOLE-TRADER", "online", "proxy"),
-            _ai("ITEM-PENSION-TRANSFER", "online", "proxy"),
-            _ai("ITEM-MEDICAL-TRANSFER", "online", "proxy"),
-            _ai("ITEM-MEDICAL-REFERRAL", "online", "proxy"),
+        _online_and_proxy(
+            "ITEM-COMPANY ITEM-SOLE-TRADER ITEM-PENSION-TRANSFER ITEM-MEDICAL-TRANSFER "
+            "ITEM-MEDICAL-REFERRAL"
         ),
         "临沭之后签订(日期未见报道,演示取2022年11月1日)。",
     ),
@@ -1224,18 +1214,13 @@ AGREEMENTS: tuple[AgreementSpec, ...] = (
         dt.date(2027, 12, 31),
         _listed(
             catalogue.XUNYANG_ITEMS,
-            _ai("ITEM-COMPANY", "online", "proxy"),
-            _ai("ITEM-SOLE-TRADER", "online", "proxy"),
-            _ai("ITEM-COMPANY-CHANGE", "online", "proxy"),
+            *_online_and_proxy("ITEM-COMPANY ITEM-SOLE-TRADER ITEM-COMPANY-CHANGE"),
             _ai("ITEM-FOOD-LICENCE", "proxy"),
-            _ai("ITEM-SOCIAL-SECURITY-CARD", "online", "proxy"),
-            _ai("ITEM-INSURANCE-RECORD", "online", "proxy"),
-            _ai("ITEM-PENSION-TRANSFER", "online", "proxy"),
-            _ai("ITEM-MEDICAL-TRANSFER", "online", "proxy"),
-            _ai("ITEM-MEDICAL-REFERRAL", "online", "proxy"),
-            _ai("ITEM-BIRTH-REGISTRATION", "online", "proxy"),
-            _ai("ITEM-TRANSPORT-QUALIFICATION", "online", "proxy"),
-            _ai("ITEM-TAX-CERTIFICATE", "online", "proxy"),
+            *_online_and_proxy(
+                "ITEM-SOCIAL-SECURITY-CARD ITEM-INSURANCE-RECORD ITEM-PENSION-TRANSFER "
+                "ITEM-MEDICAL-TRANSFER ITEM-MEDICAL-REFERRAL ITEM-BIRTH-REGISTRATION "
+                "ITEM-TRANSPORT-QUALIFICATION ITEM-TAX-CERTIFICATE"
+            ),
         ),
         "2023年伊始签订(演示取1月10日)。浔阳区第一批54个服务事项在两地“就近办理”,"
         "涵盖黄州区通办清单的人社、卫健、市监、残联、民政、公安、医保、税务、交通9个部门"

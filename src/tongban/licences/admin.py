@@ -9,23 +9,11 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
+from tongban.core.admin import ReadOnlyAdmin
 from tongban.core.errors import DomainError
 from tongban.core.masking import mask_id_number
 from tongban.licences import actions
 from tongban.licences.models import Licence, SigningKey, SigningProfile
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows are made only by actions; the admin shows them and calls actions."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class RevokeForm(forms.Form):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
@@ -73,6 +73,34 @@ def _scope(model: type[M], jurisdiction: Jurisdiction | None) -> models.QuerySet
     return model._default_manager.filter(jurisdiction=jurisdiction)
 
 
+def _put(
+    model: type[M],
+    jurisdiction: Jurisdiction | None,
+    key: dict[str, Any],
+    values: dict[str, Any],
+    conflict: Any,
+) -> tuple[M, dict[str, Any] | None, bool]:
+    """Create or update, under a row lock, the jurisdiction's (or the national) row at `key`
+    with `values`: (the row, its values before (None when created), whether it changed).
+    A row created at the same time by someone else is a conflict, not a 500."""
+    row = _scope(model, jurisdiction).select_for_update().filter(**key).first()
+    if row is None:
+        row = model(jurisdiction=jurisdiction, **key, **values)
+        try:
+            with transaction.atomic():
+                row.save()
+        except IntegrityError as exc:
+            raise Conflict(conflict) from exc
+        return row, None, True
+    previous = {name: getattr(row, name) for name in values}
+    if previous == values:
+        return row, previous, False
+    for name, value in values.items():
+        setattr(row, name, value)
+    row.save(update_fields=list(values))
+    return row, previous, True
+
+
 def _check_year(year: int) -> None:
     if not MIN_CALENDAR_YEAR <= year <= MAX_CALENDAR_YEAR:
         raise Invalid(
@@ -111,26 +139,15 @@ def set_calendar_day(
     _check_year(day.year)
     note = _check_note(note, 64)
     with transaction.atomic():
-        row = _scope(CalendarDay, jurisdiction).select_for_update().filter(date=day).first()
-        if row is None:
-            row = CalendarDay(
-                jurisdiction=jurisdiction, date=day, is_working_day=is_working_day, note=note
-            )
-            try:
-                with transaction.atomic():
-                    row.save()
-            except IntegrityError as exc:
-                raise Conflict(
-                    _("Someone else entered this date at the same time; reload and retry.")
-                ) from exc
-            previous = None
-        elif row.is_working_day == is_working_day and row.note == note:
+        row, previous, changed = _put(
+            CalendarDay,
+            jurisdiction,
+            {"date": day},
+            {"is_working_day": is_working_day, "note": note},
+            _("Someone else entered this date at the same time; reload and retry."),
+        )
+        if not changed:
             return row
-        else:
-            previous = {"is_working_day": row.is_working_day, "note": row.note}
-            row.is_working_day = is_working_day
-            row.note = note
-            row.save(update_fields=["is_working_day", "note"])
         kind = "工作日" if is_working_day else "休息日"
         record_audit(
             actor,
@@ -188,26 +205,15 @@ def declare_calendar_year(
     _check_year(year)
     note = _check_note(note, 255)
     with transaction.atomic():
-        row = _scope(CalendarYear, jurisdiction).select_for_update().filter(year=year).first()
-        if row is None:
-            row = CalendarYear(
-                jurisdiction=jurisdiction, year=year, provisional=provisional, note=note
-            )
-            try:
-                with transaction.atomic():
-                    row.save()
-            except IntegrityError as exc:
-                raise Conflict(
-                    _("Someone else declared this year at the same time; reload and retry.")
-                ) from exc
-            previous = None
-        elif row.provisional == provisional and row.note == note:
+        row, previous, changed = _put(
+            CalendarYear,
+            jurisdiction,
+            {"year": year},
+            {"provisional": provisional, "note": note},
+            _("Someone else declared this year at the same time; reload and retry."),
+        )
+        if not changed:
             return row
-        else:
-            previous = {"provisional": row.provisional, "note": row.note}
-            row.provisional = provisional
-            row.note = note
-            row.save(update_fields=["provisional", "note"])
         record_audit(
             actor,
             "calendar_year.declare",

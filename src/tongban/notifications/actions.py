@@ -30,17 +30,9 @@ def queue_case_notification(case: Any, template: str, context: dict[str, Any]) -
     worker is woken only after that transaction commits (nothing is sent for a change
     that rolls back). `context` must be JSON-able after DjangoJSONEncoder (dates become
     ISO strings); a `pickup_code` in it is kept in clear only until delivered."""
-    data = json.loads(json.dumps(dict(context), cls=DjangoJSONEncoder))
+    data = dict(context)
     data.setdefault("case_number", case.number)
-    message = OutboxMessage.objects.create(
-        case=case,
-        applicant_id=case.applicant_id,
-        template=template,
-        context=data,
-        next_attempt_at=timezone.now(),
-    )
-    transaction.on_commit(wake_worker, robust=True)
-    return message
+    return _queue(template, data, case=case, applicant_id=case.applicant_id)
 
 
 def queue_applicant_notification(
@@ -48,12 +40,15 @@ def queue_applicant_notification(
 ) -> OutboxMessage:
     """Like queue_case_notification, for a message about something other than a case (a
     closed consultation, an account registered with the applicant's ID number)."""
-    data = json.loads(json.dumps(dict(context), cls=DjangoJSONEncoder))
+    return _queue(template, context, applicant=applicant)
+
+
+def _queue(template: str, context: dict[str, Any], **recipient: Any) -> OutboxMessage:
     message = OutboxMessage.objects.create(
-        applicant=applicant,
         template=template,
-        context=data,
+        context=json.loads(json.dumps(dict(context), cls=DjangoJSONEncoder)),
         next_attempt_at=timezone.now(),
+        **recipient,
     )
     transaction.on_commit(wake_worker, robust=True)
     return message

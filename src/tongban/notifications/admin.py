@@ -15,6 +15,7 @@ from django.utils.html import format_html
 
 from tongban.accounts.access import is_platform_admin, jurisdictions_with
 from tongban.accounts.models import Role
+from tongban.core.admin import ReadOnlyInline
 from tongban.core.errors import DomainError
 from tongban.notifications.actions import confirm_delivered, resend_messages
 from tongban.notifications.models import OutboxDelivery, OutboxMessage
@@ -26,10 +27,8 @@ def _may_use(request: HttpRequest) -> bool:
     return is_platform_admin(request.user) or bool(jurisdictions_with(request.user, [Role.ADMIN]))
 
 
-class OutboxDeliveryInline(admin.TabularInline):
+class OutboxDeliveryInline(ReadOnlyInline):
     model = OutboxDelivery
-    extra = 0
-    can_delete = False
     fields = (
         "channel",
         "state",
@@ -40,12 +39,6 @@ class OutboxDeliveryInline(admin.TabularInline):
         "last_error",
     )
     readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return _may_use(request)

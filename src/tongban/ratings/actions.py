@@ -328,6 +328,39 @@ def _create_rating(
     return rating
 
 
+def _lock_case(cases: Any, **filters: Any) -> Case | None:
+    return (
+        cases.select_for_update(of=("self",))
+        .filter(**filters)
+        .select_related("receiving_jurisdiction", "handling_jurisdiction")
+        .first()
+    )
+
+
+def _rate_as_applicant(
+    service: Service,
+    source: str,
+    rater: User | None,
+    now: dt.datetime,
+    **rating: Any,
+) -> Rating:
+    """The applicant's own rating (portal or link; `rater` None when not signed in), of the
+    service's channel, within the rating period: `rating_refusal` decides."""
+    refusal = rating_refusal(service, now)
+    if refusal is not None:
+        raise refusal
+    return _create_rating(
+        service,
+        source=source,
+        rater=rater,
+        event_actor=rater,
+        event_role="applicant",
+        kind=channel_kind_of(service),
+        now=now,
+        **rating,
+    )
+
+
 def _lock_consultation(filters: dict[str, Any]) -> Consultation | None:
     return (
         Consultation.objects.select_for_update(of=("self",))
@@ -357,36 +390,23 @@ def submit_rating(
     with transaction.atomic():
         service: Service | None
         if case_number is not None:
-            service = (
-                rater_cases(actor)
-                .select_for_update(of=("self",))
-                .filter(number=case_number)
-                .select_related("receiving_jurisdiction", "handling_jurisdiction")
-                .first()
-            )
+            service = _lock_case(rater_cases(actor), number=case_number)
         else:
             service = _lock_consultation(
                 {"pk": consultation_id, "pk__in": rater_consultations(actor).values("pk")}
             )
         if service is None:  # not the applicant's: existence is not disclosed
             raise not_found("case" if case_number is not None else "consultation")
-        now = timezone.now()
-        refusal = rating_refusal(service, now)
-        if refusal is not None:
-            raise refusal
-        return _create_rating(
+        return _rate_as_applicant(
             service,
-            source=Source.PORTAL,
-            rater=actor,
-            event_actor=actor,
-            event_role="applicant",
-            kind=channel_kind_of(service),
+            Source.PORTAL,
+            actor,
+            timezone.now(),
             level=level,
             indicators=indicators,
             comment=comment,
             anonymous=anonymous,
             target_leg=target_leg,
-            now=now,
         )
 
 
@@ -450,12 +470,8 @@ def submit_pad_rating(
     with transaction.atomic():
         service: Service | None
         if case_number is not None:
-            service = (
-                Case.objects.select_for_update(of=("self",))
-                .filter(pk__in=readable_cases(clerk).filter(number=case_number).values("pk"))
-                .select_related("receiving_jurisdiction", "handling_jurisdiction")
-                .first()
-            )
+            scoped = readable_cases(clerk).filter(number=case_number)
+            service = _lock_case(Case.objects, pk__in=scoped.values("pk"))
         else:
             scope = readable_consultations(clerk).filter(pk=int(consultation_id or 0))
             service = _lock_consultation({"pk__in": scope.values("pk")})
@@ -576,31 +592,20 @@ def submit_link_rating(
             raise refusal
         service: Service | None
         if invitation.case_id is not None:
-            service = (
-                Case.objects.select_for_update(of=("self",))
-                .filter(pk=invitation.case_id)
-                .select_related("receiving_jurisdiction", "handling_jurisdiction")
-                .first()
-            )
+            service = _lock_case(Case.objects, pk=invitation.case_id)
         else:
             service = _lock_consultation({"pk": invitation.consultation_id})
         assert service is not None
-        refusal = rating_refusal(service, now)
-        if refusal is not None:
-            raise refusal
-        rating = _create_rating(
+        rating = _rate_as_applicant(
             service,
-            source=Source.LINK,
-            rater=None,
-            event_actor=None,
-            event_role="applicant",
-            kind=channel_kind_of(service),
+            Source.LINK,
+            None,
+            now,
             level=level,
             indicators=indicators,
             comment=comment,
             anonymous=anonymous,
             target_leg=target_leg,
-            now=now,
         )
         invitation.used_at = now
         invitation.rating = rating
@@ -653,6 +658,16 @@ def _require_status(task: Rectification, *allowed: str) -> None:
         )
 
 
+def _open_task(
+    actor: User, rectification_id: int, roles: frozenset[str]
+) -> tuple[Rectification, str]:
+    """The open task, locked, and the role in which `actor` may work on it."""
+    task = _locked_task(actor, rectification_id)
+    role = _role_for(actor, roles, task.jurisdiction_id)
+    _require_status(task, RS.OPEN)
+    return task, role
+
+
 def record_callback(
     actor: User | AnonymousUser, rectification_id: int, *, reached: bool, note: str
 ) -> Rectification:
@@ -660,9 +675,7 @@ def record_callback(
     actor = signed_in(actor)
     note = _need(note, "note", _("The follow-up record"))
     with transaction.atomic():
-        task = _locked_task(actor, rectification_id)
-        role = _role_for(actor, RECTIFY_ROLES, task.jurisdiction_id)
-        _require_status(task, RS.OPEN)
+        task, role = _open_task(actor, rectification_id, RECTIFY_ROLES)
         if task.rating.anonymous:
             raise Conflict(_("An anonymous rating cannot be called back."), code="anonymous")
         now = timezone.now()
@@ -685,9 +698,7 @@ def resolve_rectification(
     if outcome not in Rectification.Outcome.values:
         raise Invalid(_("Unknown outcome."), details={"outcome": outcome})
     with transaction.atomic():
-        task = _locked_task(actor, rectification_id)
-        role = _role_for(actor, RECTIFY_ROLES, task.jurisdiction_id)
-        _require_status(task, RS.OPEN)
+        task, role = _open_task(actor, rectification_id, RECTIFY_ROLES)
         if not task.rating.anonymous and task.callback_at is None:
             raise Conflict(
                 _("A named bad rating must be called back before the task is closed."),
@@ -720,9 +731,7 @@ def appeal_rectification(
     actor = signed_in(actor)
     reason = _need(reason, "reason", _("The reason for the appeal"))
     with transaction.atomic():
-        task = _locked_task(actor, rectification_id)
-        role = _role_for(actor, APPEAL_ROLES, task.jurisdiction_id)
-        _require_status(task, RS.OPEN)
+        task, role = _open_task(actor, rectification_id, APPEAL_ROLES)
         if task.appealed_at is not None:
             raise Conflict(_("This rating has already been appealed."), code="appealed")
         now = timezone.now()

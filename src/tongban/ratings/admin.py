@@ -3,12 +3,9 @@ change goes through ratings.actions."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
-from tongban.consultations.admin import ReadOnlyAdmin
+from tongban.core.admin import ReadOnlyAdmin, ReadOnlyInline
 from tongban.ratings.models import (
     MonthlySummary,
     Rating,
@@ -18,14 +15,9 @@ from tongban.ratings.models import (
 )
 
 
-class RatingEventInline(admin.TabularInline):
+class RatingEventInline(ReadOnlyInline):
     model = RatingEvent
-    extra = 0
-    can_delete = False
     fields = readonly_fields = ("seq", "action", "actor_role", "at", "note")
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Rating)

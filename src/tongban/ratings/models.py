@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 
 from tongban.core.chain import link_digest, timestamp
+from tongban.core.models import SequenceChained
 
 LEVEL_CHOICES = [
     (5, "非常满意"),
@@ -292,9 +293,12 @@ class RatingInvitation(models.Model):
         return f"评价链接#{self.pk}"
 
 
-class RatingEvent(models.Model):
+class RatingEvent(SequenceChained):
     """Append-only history of a rating and its rectification; read by the statistics job by
     id watermark."""
+
+    append_only_rows = "rating events"
+    chain_of = "rating"
 
     rating = models.ForeignKey(
         Rating, on_delete=models.PROTECT, related_name="events", verbose_name="评价"
@@ -327,21 +331,8 @@ class RatingEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.rating_id}#{self.seq} {self.action}"
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise RuntimeError("rating events are append-only")
-        if not self.digest:
-            # the rating row is locked by every action that appends (ratings.actions)
-            prev = (
-                RatingEvent.objects.filter(rating_id=self.rating_id, seq=self.seq - 1)
-                .values_list("digest", flat=True)
-                .first()
-            )
-            seal_rating_event(self, prev or "")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise RuntimeError("rating events are append-only")
+    def link(self, prev_digest: str) -> None:
+        seal_rating_event(self, prev_digest)
 
 
 def rating_event_content(event: Any) -> dict[str, Any]:

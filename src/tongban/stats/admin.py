@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from tongban.consultations.admin import ReadOnlyAdmin
+from tongban.core.admin import ReadOnlyAdmin
 from tongban.stats.models import Cursor, HistoryImport
 
 

@@ -657,12 +657,8 @@ def process_consultation_events(events: list[tuple[Any, ...]]) -> None:
         "status",
         "answered_at",
     )
-    deltas: Deltas = {}
     changed = []
     for r in rows:
-        old = facts.get(r["id"])
-        if old is not None:
-            _add(deltas, *consultation_contribution(old), -1)
         answer_s = _seconds(r["asked_at"], r["answered_at"])
         fact = ConsultationFact(
             consultation_id=r["id"],
@@ -676,16 +672,42 @@ def process_consultation_events(events: list[tuple[Any, ...]]) -> None:
             answered=answer_s is not None,
             answer_s=answer_s or 0,
         )
-        _add(deltas, *consultation_contribution(fact), 1)
         changed.append(fact)
-    ConsultationFact.objects.bulk_create(
+    _replace_facts(
+        "consultation",
+        facts,
         changed,
-        batch_size=1000,
-        update_conflicts=True,
-        unique_fields=["consultation"],
-        update_fields=[f.name for f in ConsultationFact._meta.concrete_fields if not f.primary_key],
+        consultation_contribution,
+        (ConsultationCount, CONSULTATION_DIMENSIONS, CONSULTATION_MEASURES),
     )
-    apply_deltas(ConsultationCount, CONSULTATION_DIMENSIONS, CONSULTATION_MEASURES, deltas)
+
+
+def _replace_facts(
+    parent: str,
+    old_facts: dict[int, Any],
+    new_facts: list[Any],
+    contribution: Callable[[Any], tuple[Key, list[int]]],
+    counts: tuple[type[models.Model], Sequence[str], Sequence[str]],
+) -> None:
+    """Store each row's new fact (one per `parent`) over its old one, and move the counts
+    (model, dimensions, measures) by the difference: the old contribution taken back, the
+    new one added."""
+    deltas: Deltas = {}
+    for fact in new_facts:
+        old = old_facts.get(getattr(fact, f"{parent}_id"))
+        if old is not None:
+            _add(deltas, *contribution(old), -1)
+        _add(deltas, *contribution(fact), 1)
+    if new_facts:
+        model = type(new_facts[0])
+        model.objects.bulk_create(
+            new_facts,
+            batch_size=1000,
+            update_conflicts=True,
+            unique_fields=[parent],
+            update_fields=[f.name for f in model._meta.concrete_fields if not f.primary_key],
+        )
+    apply_deltas(*counts, deltas)
 
 
 # -- ratings ----------------------------------------------------------------------------
@@ -727,12 +749,8 @@ def process_rating_events(events: list[tuple[Any, ...]]) -> None:
         "status",
         "rectification__status",
     )
-    deltas: Deltas = {}
     changed = []
     for r in rows:
-        old = facts.get(r["id"])
-        if old is not None:
-            _add(deltas, *rating_contribution(old), -1)
         # a consultation's legs are like its ConsultationCount's: "receiving" = the owner
         # (首问), "handling" = the jurisdiction it was forwarded to (0 when none)
         on_case = r["case_id"] is not None
@@ -759,16 +777,14 @@ def process_rating_events(events: list[tuple[Any, ...]]) -> None:
             status=r["status"],
             task_status=r["rectification__status"] or "",
         )
-        _add(deltas, *rating_contribution(fact), 1)
         changed.append(fact)
-    RatingFact.objects.bulk_create(
+    _replace_facts(
+        "rating",
+        facts,
         changed,
-        batch_size=1000,
-        update_conflicts=True,
-        unique_fields=["rating"],
-        update_fields=[f.name for f in RatingFact._meta.concrete_fields if not f.primary_key],
+        rating_contribution,
+        (RatingCount, RATING_DIMENSIONS, RATING_MEASURES),
     )
-    apply_deltas(RatingCount, RATING_DIMENSIONS, RATING_MEASURES, deltas)
 
 
 # -- 帮办代办 ------------------------------------------------------------------------------

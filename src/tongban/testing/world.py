@@ -218,53 +218,53 @@ def build_world(valid_from: dt.date = dt.date(2023, 3, 7)) -> World:
 
     # the world's applicants signed in through the identity platform (可信等级 4); an
     # unverified self-registered account is built by the tests that need one
-    person_user = User.objects.create_user(
-        username="applicant-1",
-        password=PASSWORD,
-        kind="applicant",
-        display_name="李明",
-        **VERIFIED_APPLICANT,
-    )
-    world.users["applicant-1"] = person_user
-    world.applicants["person"] = Applicant.objects.create(
+    _applicant(
+        world,
+        "person",
+        "applicant-1",
         kind="person",
         name="李明",
         id_number=make_id_number("421102", dt.date(1998, 3, 6), 31),
         phone="13800138000",
         email="liming@example.test",
         address="湖北省黄冈市黄州区东门路1号",
-        user=person_user,
     )
-    other_user = User.objects.create_user(
-        username="applicant-2",
-        password=PASSWORD,
-        kind="applicant",
-        display_name="王芳",
-        **VERIFIED_APPLICANT,
-    )
-    world.users["applicant-2"] = other_user
-    world.applicants["other"] = Applicant.objects.create(
+    _applicant(
+        world,
+        "other",
+        "applicant-2",
         kind="person",
         name="王芳",
         id_number=make_id_number("420111", dt.date(1999, 8, 1), 42),
         phone="13900139000",
-        user=other_user,
     )
-    agent = User.objects.create_user(
-        username="enterprise-1",
-        password=PASSWORD,
-        kind="applicant",
+    _applicant(
+        world,
+        "enterprise",
+        "enterprise-1",
         display_name="卫敏",
-        **VERIFIED_APPLICANT,
-    )
-    world.users["enterprise-1"] = agent
-    world.applicants["enterprise"] = Applicant.objects.create(
         kind="enterprise",
         name="武汉市云尚李商贸有限公司",
         uscc=make_uscc("420100", "MA4KXXXX1".replace("X", "0")),
         agent_name="卫敏",
         agent_id_number=make_id_number("420111", dt.date(1996, 6, 26), 22),
         phone="13700137000",
-        user=agent,
     )
     return world
+
+
+def _applicant(
+    world: World, key: str, username: str, display_name: str = "", **applicant: Any
+) -> Applicant:
+    """A verified applicant account and the applicant it acts as (for an enterprise, the
+    agent's account: `display_name` names the agent)."""
+    user = User.objects.create_user(
+        username=username,
+        password=PASSWORD,
+        kind="applicant",
+        display_name=display_name or applicant["name"],
+        **VERIFIED_APPLICANT,
+    )
+    world.users[username] = user
+    world.applicants[key] = Applicant.objects.create(user=user, **applicant)
+    return world.applicants[key]
