@@ -118,25 +118,13 @@ def ensure_node(code: str, name: str, base: Path | None = None) -> tuple[x509.Ce
     root_cert = licence_pki.load_certificate(base / "root" / "cert.pem")
     root_key = licence_pki.load_private_key(root_key_path(base), secret)
     key = ec.generate_private_key(ec.SECP256R1())
-    now = _now()
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(licence_pki._name(f"{name}节点", unit=code))
-        .issuer_name(root_cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(
-            min(now + dt.timedelta(days=365 * NODE_YEARS), root_cert.not_valid_after_utc)
-        )
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(_usage(ca=False), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()),
-            critical=False,
-        )
-        .sign(root_key, hashes.SHA256())
+    cert = licence_pki.leaf_certificate(
+        licence_pki._name(f"{name}节点", unit=code),
+        key.public_key(),
+        root_cert,
+        root_key,
+        years=NODE_YEARS,
+        usage=_usage(ca=False),
     )
     licence_pki._private_dirs(base, key_path.parent)
     licence_pki._write_private(key_path, licence_pki._key_pem(key, secret))

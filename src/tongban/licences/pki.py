@@ -171,6 +171,37 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
+def leaf_certificate(
+    subject: x509.Name,
+    public_key: Any,
+    issuer: x509.Certificate,
+    issuer_key: Any,
+    *,
+    years: int,
+    usage: x509.KeyUsage,
+) -> x509.Certificate:
+    """An end-entity certificate issued by `issuer` (a jurisdiction's signer, a federation
+    node): valid from five minutes ago (clock skew) for `years`, never beyond the issuer."""
+    now = _now()
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer.subject)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(min(now + dt.timedelta(days=365 * years), issuer.not_valid_after_utc))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(usage, critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
+            critical=False,
+        )
+        .sign(issuer_key, hashes.SHA256())
+    )
+
+
 def ensure_root(base: Paths, secret: bytes, key_type: str) -> tuple[x509.Certificate, bool]:
     """The platform root CA; created if missing. Returns (certificate, created)."""
     if base.root_cert.exists():
@@ -211,25 +242,13 @@ def ensure_signer(
     root_cert = load_certificate(base.root_cert)
     root_key = load_private_key(base.root_key, secret)
     key = _new_key(key_type)
-    now = _now()
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name(f"{jurisdiction_name}电子证照签章", unit=code))
-        .issuer_name(root_cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(
-            min(now + dt.timedelta(days=365 * SIGNER_YEARS), root_cert.not_valid_after_utc)
-        )
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(_key_usage(sign_certs=False), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()),
-            critical=False,
-        )
-        .sign(root_key, hashes.SHA256())
+    cert = leaf_certificate(
+        _name(f"{jurisdiction_name}电子证照签章", unit=code),
+        key.public_key(),
+        root_cert,
+        root_key,
+        years=SIGNER_YEARS,
+        usage=_key_usage(sign_certs=False),
     )
     _private_dirs(base.base, key_path.parent)
     _write_private(key_path, _key_pem(key, secret))
