@@ -63,6 +63,7 @@ web_patterns: Patterns = [
     path("kiosk/<int:window_id>/login/", kiosk.sign_in, name="kiosk-login"),
     path("kiosk/<int:window_id>/end/", kiosk.end, name="kiosk-end"),
     path("kiosk/<int:window_id>/items/", kiosk.items, name="kiosk-items"),
+    path("kiosk/<int:window_id>/book/", kiosk.book, name="kiosk-book"),
     path("kiosk/<int:window_id>/items/<str:code>/", kiosk.item, name="kiosk-item"),
     path(
         "kiosk/<int:window_id>/apply/<str:code>/<str:handling>/",

@@ -165,3 +165,42 @@ def test_day_page_and_display(world, hall, clock):
     assert display.status_code == 200
     html = display.content.decode()
     assert "A001" in html and "hall-display.js" in html and "<script>" not in html
+
+
+def test_booking_at_the_self_service_terminal(world, hall, clock):
+    """The terminal books at its own hall through the same rules, channel `terminal`; a
+    terminal session is needed, and without one nothing is booked."""
+    from tongban.centres.models import Window
+    from tongban.testing.world import PASSWORD
+
+    centre = hall["421102"]["centre"]
+    terminal = Window.objects.create(centre=centre, code="T01", name="自助终端", kind="terminal")
+    client = Client()
+    # without a terminal session the booking page is not there (the session has ended)
+    assert client.get(f"/kiosk/{terminal.pk}/book/").status_code in (302, 404)
+    client.get(f"/kiosk/{terminal.pk}/")
+    login = client.post(
+        f"/kiosk/{terminal.pk}/login/", {"username": "applicant-1", "password": PASSWORD}
+    )
+    assert login.status_code == 302
+    assert 'data-testid="kiosk-book"' in client.get(f"/kiosk/{terminal.pk}/items/").content.decode()
+    page = client.get(f"/kiosk/{terminal.pk}/book/", {"item": "ITEM-COMPANY", "day": "2024-09-30"})
+    assert page.status_code == 200 and 'data-testid="slot-0900"' in page.content.decode()
+    booked = client.post(
+        f"/kiosk/{terminal.pk}/book/",
+        {"item": "ITEM-COMPANY", "day": "2024-09-30", "starts": "09:00", "centre": "999"},
+        follow=True,
+    )
+    assert "预约成功" in booked.content.decode()
+    appointment = Appointment.objects.get()
+    # the terminal's own hall, whatever the form says
+    assert appointment.channel == "terminal" and appointment.centre == centre
+    assert f'data-testid="appointment-{appointment.pk}"' in booked.content.decode()
+    # the same one-booking-per-item rule as the portal
+    again = client.post(
+        f"/kiosk/{terminal.pk}/book/",
+        {"item": "ITEM-COMPANY", "day": "2024-09-30", "starts": "10:00"},
+        follow=True,
+    )
+    assert "已有该事项的有效预约" in again.content.decode()
+    assert Appointment.objects.count() == 1

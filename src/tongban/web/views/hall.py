@@ -50,11 +50,22 @@ def _int(value: str | None) -> int | None:
 # -- portal: booking --------------------------------------------------------------------------
 
 
-@page
-@require_http_methods(["GET", "POST"])
-def my_appointments(request: HttpRequest) -> HttpResponse:
+def booking_page(
+    request: HttpRequest,
+    *,
+    channel: str,
+    template: str,
+    done: str,
+    centre_id: int | None = None,
+    context: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """The booking form of the portal and of the self-service terminal (one page logic, two
+    channels): GET shows the free slots of an item at a centre on a day, POST books one.
+    `centre_id` fixes the centre (the terminal books at its own hall); `done` is where a
+    booking returns to."""
     today = actions.now().date()
-    centre_id = _int(request.GET.get("centre") or request.POST.get("centre"))
+    if centre_id is None:
+        centre_id = _int(request.GET.get("centre") or request.POST.get("centre"))
     item_code = (request.GET.get("item") or request.POST.get("item") or "").strip()[:MAX_QUERY_TEXT]
     day = _date(request.GET.get("day") or request.POST.get("day"), today + dt.timedelta(days=1))
     if request.method == "POST":
@@ -66,7 +77,7 @@ def my_appointments(request: HttpRequest) -> HttpResponse:
                     centre_id=centre_id or 0,
                     day=day,
                     starts=_time(request.POST.get("starts")),
-                    channel=Appointment.Channel.WEB,
+                    channel=channel,
                 ),
             )
         except DomainError as error:
@@ -83,7 +94,7 @@ def my_appointments(request: HttpRequest) -> HttpResponse:
                     "window": appointment.window.code,
                 },
             )
-            return redirect("web:my-appointments")
+            return redirect(done)
     centres = list(guides.public_centres())
     items = list(guides.public_items(day))
     centre = next((c for c in centres if c.pk == centre_id), None)
@@ -92,7 +103,7 @@ def my_appointments(request: HttpRequest) -> HttpResponse:
     mine = selectors.own_appointments(request.user)
     return render(
         request,
-        "web/hall/my_appointments.html",
+        template,
         {
             "centres": centres,
             "items": items,
@@ -102,7 +113,19 @@ def my_appointments(request: HttpRequest) -> HttpResponse:
             "slots": slots,
             "appointments": list(mine.order_by("-day", "-starts")[:50]),
             "today": today,
+            **(context or {}),
         },
+    )
+
+
+@page
+@require_http_methods(["GET", "POST"])
+def my_appointments(request: HttpRequest) -> HttpResponse:
+    return booking_page(
+        request,
+        channel=Appointment.Channel.WEB,
+        template="web/hall/my_appointments.html",
+        done="web:my-appointments",
     )
 
 

@@ -12,6 +12,7 @@ from django.contrib.auth import login, logout
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -23,6 +24,7 @@ from tongban.cases.selectors import get_case_for
 from tongban.catalog.models import Channel, Mode
 from tongban.catalog.selectors import get_item_for
 from tongban.core.errors import DomainError, NotFound
+from tongban.hall.models import Appointment
 from tongban.web import selectors
 from tongban.web.forms import (
     delivery_address,
@@ -31,6 +33,7 @@ from tongban.web.forms import (
     submission_token,
 )
 from tongban.web.views.common import KIOSK_SESSION_KEY, page
+from tongban.web.views.hall import booking_page
 
 
 def _enter(request: HttpRequest, window_id: int) -> Any:
@@ -171,4 +174,20 @@ def done(request: HttpRequest, window_id: int, number: str) -> HttpResponse:
         request,
         "web/kiosk/done.html",
         _context(request, window, case=case, materials=list(case.materials.order_by("id"))),
+    )
+
+
+@page(kiosk=True)
+@require_http_methods(["GET", "POST"])
+def book(request: HttpRequest, window_id: int) -> HttpResponse:
+    """预约 at the terminal: the signed-in applicant books a slot at this terminal's own
+    hall, through the same action and rules as the portal (channel `terminal`)."""
+    window = _kiosk_window(request, window_id)
+    return booking_page(
+        request,
+        channel=Appointment.Channel.TERMINAL,
+        template="web/kiosk/book.html",
+        done=reverse("web:kiosk-book", args=[window.pk]),
+        centre_id=window.centre_id,
+        context=_context(request, window),
     )
