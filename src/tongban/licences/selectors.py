@@ -261,9 +261,7 @@ def own_licences(user: User | AnonymousUser) -> QuerySet[Licence]:
 def case_licence_for(user: User | AnonymousUser, case: Any) -> Licence | None:
     """The newest licence issued in `case` that `user` may read (its holder, the issuing
     jurisdiction's staff), with its state; None before issue or outside the scope."""
-    return (
-        with_state(readable_licences(user).filter(case=case)).order_by("-version", "-pk").first()
-    )
+    return with_state(readable_licences(user).filter(case=case)).order_by("-version", "-pk").first()
 
 
 def get_licence_for(user: User | AnonymousUser, identifier: str) -> Licence:

@@ -94,7 +94,8 @@ def test_someone_else_sees_nothing_and_gets_404(
     html = person.get(MY_LICENCES).content.decode()
     assert person_licence.identifier in html
     assert enterprise_licence.identifier not in html
-    assert person.get(reverse("web:licence-pdf", args=[person_licence.identifier])).status_code == 200
+    own_pdf = reverse("web:licence-pdf", args=[person_licence.identifier])
+    assert person.get(own_pdf).status_code == 200
     assert person.get(reverse("web:licence-pdf", args=["no-such-licence"])).status_code == 404
 
 
