@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +28,7 @@ from tongban.core.inputs import (
 from tongban.core.masking import mask_id_number, mask_name
 from tongban.licences import actions, selectors
 from tongban.licences.models import Licence
+from tongban.licences.rendering import licence_verification_url
 from tongban.licences.selectors import MAX_PDF_BYTES, VerificationResult
 
 router = Router(tags=["licences"])
@@ -99,6 +101,26 @@ class LicenceDetailOut(LicenceOut):
 class LicenceListOut(Schema):
     items: list[LicenceOut]
     count: int
+
+
+class MyLicenceOut(LicenceOut):
+    state: str = Field(
+        ...,
+        description="valid | revoked | superseded (a newer version of the same licence "
+        "was issued after this one was revoked)",
+    )
+    verify_url: str = Field(..., description="the public verification page")
+    pdf_url: str = Field(..., description="the signed PDF (GET /api/v1/licences/{id}/pdf)")
+
+
+class MyLicenceListOut(Schema):
+    items: list[MyLicenceOut]
+    count: int
+
+
+class MyLicenceListIn(Schema):
+    limit: Limit = 50
+    offset: Offset = 0
 
 
 class LicenceListIn(Schema):
@@ -252,6 +274,29 @@ def list_licences(request: HttpRequest, filters: Query[LicenceListIn]) -> Licenc
     count = queryset.count()
     page = queryset[filters.offset : filters.offset + filters.limit]
     return LicenceListOut(items=[licence_out(licence) for licence in page], count=count)
+
+
+@router.get(
+    "/me/licences",
+    response={200: MyLicenceListOut, 401: ErrorOut},
+    summary="我的证照 / The licences of the applicants I act as",
+)
+def my_licences(request: HttpRequest, filters: Query[MyLicenceListIn]) -> MyLicenceListOut:
+    """The caller's own licences (as a person, or as the agent of enterprises), newest
+    first; the same scope as the portal page 我的证照. Anonymous: 401."""
+    queryset = selectors.own_licences(request.user)
+    count = queryset.count()
+    page = queryset[filters.offset : filters.offset + filters.limit]
+    items = [
+        MyLicenceOut(
+            **licence_out(licence).model_dump(),
+            state=selectors.licence_state(licence),
+            verify_url=licence_verification_url(licence.identifier),
+            pdf_url=f"/api/v1/licences/{quote(licence.identifier, safe='.')}/pdf",
+        )
+        for licence in page
+    ]
+    return MyLicenceListOut(items=items, count=count)
 
 
 @router.get(

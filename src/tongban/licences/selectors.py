@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from tongban.accounts import trust
 from tongban.accounts.access import (
@@ -218,6 +218,50 @@ def readable_licences(user: User | AnonymousUser) -> QuerySet[Licence]:
     if is_staff_member(user):
         return base.filter(issuing_jurisdiction_id__in=jurisdictions_with(user))
     return base.filter(trust.own_record_scope(user, "holder", "case__submitted_by"))
+
+
+class LicenceState:
+    """What 我的证照 and the case page show: the stored status, and `superseded` for a
+    licence that was replaced by a newer version of the same serial (re-issued after a
+    revocation, `issue_licence_for_case`)."""
+
+    VALID = "valid"
+    REVOKED = "revoked"
+    SUPERSEDED = "superseded"
+    VALUES = (VALID, REVOKED, SUPERSEDED)
+
+
+def with_state(queryset: QuerySet[Licence]) -> QuerySet[Licence]:
+    """Annotate `superseded` (a newer version of the same serial exists); read the state
+    with `licence_state`."""
+    newer = Licence.objects.filter(
+        issuer_uscc=OuterRef("issuer_uscc"),
+        serial=OuterRef("serial"),
+        version__gt=OuterRef("version"),
+    )
+    return queryset.annotate(superseded=Exists(newer))
+
+
+def licence_state(licence: Licence) -> str:
+    if getattr(licence, "superseded", False):
+        return LicenceState.SUPERSEDED
+    return LicenceState.VALID if licence.status == Licence.Status.VALID else LicenceState.REVOKED
+
+
+def own_licences(user: User | AnonymousUser) -> QuerySet[Licence]:
+    """我的证照: the licences held by the applicants the account acts as (the person
+    itself, or the enterprises it is the agent of), newest first, with their state. Inside
+    `readable_licences`, so an unverified account sees only what it applied for itself."""
+    user = signed_in(user)
+    return with_state(
+        readable_licences(user).filter(holder__user=user).select_related("case")
+    ).order_by("-issued_at", "-pk")
+
+
+def case_licence_for(user: User | AnonymousUser, case: Any) -> Licence | None:
+    """The newest licence issued in `case` that `user` may read (its holder, the issuing
+    jurisdiction's staff), with its state; None before issue or outside the scope."""
+    return with_state(readable_licences(user).filter(case=case)).order_by("-version", "-pk").first()
 
 
 def get_licence_for(user: User | AnonymousUser, identifier: str) -> Licence:

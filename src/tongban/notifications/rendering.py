@@ -16,6 +16,7 @@ from django.conf import settings
 from django.template.loader import select_template
 from django.utils import translation
 
+from tongban.core.links import public_url
 from tongban.notifications.redaction import REDACTED, SECRET_KEYS
 
 CHANNELS = ("email", "sms")
@@ -48,6 +49,13 @@ CASE_TEMPLATES = (
 # notifications to staff (queue_staff_notification), not to applicants
 STAFF_TEMPLATES = ("overdue_warning",)
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+# the portal page a text may point at (web's `web:my-licences`; a web test keeps the two
+# equal), computed at render time so messages queued earlier get it too
+MY_LICENCES_PATH = "/my/licences/"
+
+
+def default_context() -> dict[str, Any]:
+    return {"my_licences_url": public_url(MY_LICENCES_PATH)}
 
 
 @dataclass(frozen=True)
@@ -82,7 +90,7 @@ def template_candidates(channel: str, name: str, language: str) -> list[str]:
 def render(channel: str, name: str, language: str | None, context: dict[str, Any]) -> Rendered:
     language = resolve_language(language)
     template = select_template(template_candidates(channel, name, language))
-    values = {**context, "template_name": name}
+    values = {**default_context(), **context, "template_name": name}
     redacted_values = {
         **values,
         **{key: REDACTED for key in SECRET_KEYS if values.get(key)},

@@ -16,7 +16,7 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
-from tongban.accounts import access
+from tongban.accounts import access, personal_data
 from tongban.accounts.models import Role, User
 from tongban.accounts.selectors import role_assignments_of
 from tongban.agreements.models import AgreementItem
@@ -34,6 +34,8 @@ from tongban.core.crypto import blind_index
 from tongban.core.errors import Invalid, NotFound
 from tongban.core.inputs import MAX_OFFSET
 from tongban.documents.notices import available_notices
+from tongban.licences.models import Licence
+from tongban.licences.selectors import case_licence_for, licence_state
 from tongban.regions.models import Jurisdiction
 
 OPEN_STATUSES: tuple[str, ...] = tuple(s for s in Status.values if s not in FINAL_STATES)
@@ -333,6 +335,11 @@ class CasePage:
     notifications: list[Any]
     # 异地打照: the receiving window's clerk may download the licence it printed
     printed_licence: bool = False
+    # the licence issued in the case, if the user may read it (holder, issuing staff)
+    licence: Licence | None = None
+    licence_state: str = ""
+    # its PDF carries a person's full identity: only for those who may see it
+    licence_pdf: bool = False
 
 
 def case_page(user: User | AnonymousUser, number: str, today: dt.date | None = None) -> CasePage:
@@ -346,6 +353,7 @@ def case_page(user: User | AnonymousUser, number: str, today: dt.date | None = N
         files[attachment.case_material_id].append(attachment)
     events = list(case_selectors.events_of(case))
     done = {e.action for e in events}
+    licence = case_licence_for(user, case)
     notifications: list[Any] = []
     if case.applicant.user_id == getattr(user, "pk", None):
         notifications = list(OutboxMessage.objects.filter(case=case).order_by("-created_at"))
@@ -364,6 +372,10 @@ def case_page(user: User | AnonymousUser, number: str, today: dt.date | None = N
         printed_licence="print_licence" in done
         and case.receiving_jurisdiction_id is not None
         and access.has_role(user, {Role.CLERK}, case.receiving_jurisdiction_id),
+        licence=licence,
+        licence_state=licence_state(licence) if licence else "",
+        licence_pdf=licence is not None
+        and (licence.holder_kind != "person" or personal_data.may_unmask_licence(user, licence)),
     )
 
 

@@ -34,6 +34,8 @@ web_patterns: Patterns = [
     path("my/", portal.my_cases, name="my-cases"),
     path("my/apply/", portal.apply_list, name="apply"),
     path("my/data-reads/", portal.my_data_reads, name="my-data-reads"),
+    path("my/licences/", licences.my_licences, name="my-licences"),
+    path("licences/<str:licence_id>/pdf/", licences.licence_pdf, name="licence-pdf"),
     path("my/apply/<str:item>/<str:handling>/", portal.apply_form, name="apply-form"),
     # window clerk
     path("clerk/", clerk.workbench, name="clerk"),

@@ -136,6 +136,7 @@ def user_bar(context: template.Context) -> dict[str, Any]:
         if not web_selectors.is_staff_user(user):
             nav = [
                 ("web:my-cases", gettext_noop("我的办件")),
+                ("web:my-licences", gettext_noop("我的证照")),
                 ("web:apply", gettext_noop("在线申报")),
                 ("web:my-appointments", gettext_noop("预约办事")),
                 ("ratings:mine", gettext_noop("我的评价")),

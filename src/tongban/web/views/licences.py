@@ -1,14 +1,17 @@
-"""Public verification pages (no login): /verify/ and /verify/{licence id}."""
+"""Public verification pages (no login): /verify/ and /verify/{licence id}; 我的证照
+(the applicant's own licences) and the scoped download of a licence's signed PDF."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods
 
+from tongban.accounts import personal_data
 from tongban.licences import selectors
 from tongban.licences.selectors import MAX_PDF_BYTES
+from tongban.web.views.common import page
 
 
 def _render(request: HttpRequest, licence_id: str, **context: object) -> TemplateResponse:
@@ -54,3 +57,29 @@ def verify(request: HttpRequest, licence_id: str) -> HttpResponse:
         pdf, name, error = _uploaded_pdf(request)
     result = selectors.verify_licence(licence_id, pdf_bytes=pdf)
     return _render(request, licence_id, result=result, uploaded=name, error=error)
+
+
+@page
+@require_http_methods(["GET"])
+def my_licences(request: HttpRequest) -> HttpResponse:
+    """我的证照: every licence of the applicants the account acts as."""
+    licences = list(selectors.own_licences(request.user)[:200])
+    rows = [(licence, selectors.licence_state(licence)) for licence in licences]
+    return render(request, "web/my_licences.html", {"rows": rows})
+
+
+@page
+@require_http_methods(["GET"])
+def licence_pdf(request: HttpRequest, licence_id: str) -> HttpResponse:
+    """The signed PDF of a licence the user may read (404 otherwise). A person's PDF
+    carries their full identity and cannot be masked: only the holder and the roles
+    that need it get it (403), and each such read is recorded (ADR 0100)."""
+    licence, pdf = selectors.get_licence_pdf_for(request.user, licence_id)
+    if licence.holder_kind == "person":
+        personal_data.require_unmask_licence(request.user, licence)
+        personal_data.record_licence_read(request.user, licence, personal_data.Channel.WEB)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{licence.identifier}.pdf"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
