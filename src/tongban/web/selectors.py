@@ -334,6 +334,12 @@ class CasePage:
     # 异地打照: the receiving window's clerk may download the licence it printed
     printed_licence: bool = False
 
+    @property
+    def originals_shipped(self) -> bool:
+        """The paper originals were posted (a shipment of them exists): until then the
+        receipt says they are still to be sent."""
+        return any(s.purpose == Shipment.Purpose.ORIGINALS for s in self.shipments)
+
 
 def case_page(user: User | AnonymousUser, number: str, today: dt.date | None = None) -> CasePage:
     """Everything the case page shows (NotFound outside the user's scope)."""
