@@ -36,7 +36,10 @@ def test_a_required_material_left_unticked_is_refused_and_marked(web, world):
     assert f'id="m{materials[2].pk}_provided" aria-invalid="true"' in page
     assert f'id="m{materials[0].pk}_provided" aria-invalid' not in page
     # the ticks the clerk did make are still there
-    assert f'id="m{materials[0].pk}_provided" name="m{materials[0].pk}_state" value="provided" checked' in page
+    assert (
+        f'id="m{materials[0].pk}_provided" name="m{materials[0].pk}_state" value="provided" checked'
+        in page
+    )
     assert not Case.objects.exists()
 
 
@@ -146,10 +149,10 @@ def test_licence_exemption_is_offered_only_for_a_licence_the_applicant_holds(web
     page = _html(client.get(FORM_URL, {**FORM_QUERY, "applicant_id": person.pk}))
     assert "电子证照免提交" not in page
     # and the submission takes it
-    data, materials = _new_case_form(world, token="t-licence", applicant_id=str(enterprise.pk))
+    data, _ = _new_case_form(world, token="t-licence", applicant_id=str(enterprise.pk))
     data[f"m{held.pk}_state"] = "by_licence"
     assert client.post(FORM_URL, data).status_code == 302
-    line = Case.objects.order_by("-pk").first().materials.get(material_id=held.pk)
+    line = Case.objects.latest("pk").materials.get(material_id=held.pk)
     assert line.state == "by_licence" and line.licence_reference == licence.identifier
 
 

@@ -15,8 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from tongban.accounts import personal_data
 from tongban.accounts.identifiers import validate_id_number, validate_uscc
-from tongban.accounts.models import Role
-from tongban.accounts.models import Applicant
+from tongban.accounts.models import Applicant, Role
 from tongban.accounts.selectors import find_applicant_for, readable_applicants
 from tongban.agreements.selectors import routes
 from tongban.attachments.actions import submit_case_with_files
@@ -118,7 +117,9 @@ def applicant_lookup(request: HttpRequest) -> HttpResponse:
     return render(request, "web/_applicant_lookup.html", context)
 
 
-def _lookup_licence_offers(request: HttpRequest, applicant: Applicant) -> list[tuple[Material, Any]]:
+def _lookup_licence_offers(
+    request: HttpRequest, applicant: Applicant
+) -> list[tuple[Material, Any]]:
     """Each licence-capable line of the form's checklist with the found applicant's
     licence for it (or None), swapped into the checklist beside the lookup."""
     item, handling = request.POST.get("item", ""), request.POST.get("handling", "")
