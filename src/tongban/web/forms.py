@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tongban.attachments.actions import CaseFile
 from tongban.cases.actions import (
+    NOT_CHECKED,
     ActionInput,
     ApplicantInput,
     JointPartInput,
@@ -199,7 +200,8 @@ def material_inputs(
     *,
     self_service: bool,
 ) -> list[MaterialInput]:
-    """The checklist as ticked. At a window the clerk ticks each line; online and at a
+    """The checklist as ticked. At a window the clerk ticks each line (an uploaded scan
+    ticks its line as received); online and at a
     terminal a line counts as provided when a file was uploaded for it (or the
     applicant's e-licence replaces it), else as missing."""
     result = []
@@ -216,8 +218,9 @@ def material_inputs(
             else:
                 state = CaseMaterial.State.MISSING
         else:
-            state = post.get(f"{key}_state") or CaseMaterial.State.MISSING
-            if material.pk in uploaded and state == CaseMaterial.State.MISSING:
+            # a line left unticked stays unticked: the action refuses it when required
+            state = post.get(f"{key}_state") or NOT_CHECKED
+            if material.pk in uploaded and state == NOT_CHECKED:
                 state = CaseMaterial.State.PROVIDED
         result.append(
             MaterialInput(

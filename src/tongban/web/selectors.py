@@ -341,6 +341,12 @@ class CasePage:
     # its PDF carries a person's full identity: only for those who may see it
     licence_pdf: bool = False
 
+    @property
+    def originals_shipped(self) -> bool:
+        """The paper originals were posted (a shipment of them exists): until then the
+        receipt says they are still to be sent."""
+        return any(s.purpose == Shipment.Purpose.ORIGINALS for s in self.shipments)
+
 
 def case_page(user: User | AnonymousUser, number: str, today: dt.date | None = None) -> CasePage:
     """Everything the case page shows (NotFound outside the user's scope)."""

@@ -14,6 +14,7 @@ Import the public API from here; underscored names are internal to the package.
 from tongban.cases.actions.common import RATING_INVITE_TEMPLATES, legs_of
 from tongban.cases.actions.inputs import (
     ACTION_FIELDS,
+    NOT_CHECKED,
     ActionInput,
     ApplicantInput,
     JointPartInput,
@@ -23,12 +24,14 @@ from tongban.cases.actions.inputs import (
     label_of,
 )
 from tongban.cases.actions.joint import part_outcomes
+from tongban.cases.actions.materials import licences_standing_in
 from tongban.cases.actions.overdue import send_overdue_warnings, warning_recipients
 from tongban.cases.actions.submission import Submitted, submit_case, submit_case_once
 from tongban.cases.actions.transitions import available_actions, perform_case_action
 
 __all__ = [
     "ACTION_FIELDS",
+    "NOT_CHECKED",
     "RATING_INVITE_TEMPLATES",
     "ActionInput",
     "ApplicantInput",
@@ -40,6 +43,7 @@ __all__ = [
     "fields_of",
     "label_of",
     "legs_of",
+    "licences_standing_in",
     "part_outcomes",
     "perform_case_action",
     "send_overdue_warnings",

@@ -35,9 +35,14 @@ class ApplicantInput:
     address: str = ""
 
 
+# a checklist line the clerk left unticked: refused when the material is required
+NOT_CHECKED = ""
+
+
 @dataclass
 class MaterialInput:
     material_id: int
+    # a CaseMaterial.State, or NOT_CHECKED
     state: str = CaseMaterial.State.PROVIDED
     original_posted: bool = False
     licence_reference: str = ""

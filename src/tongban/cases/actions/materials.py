@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts import access, trust
 from tongban.accounts.models import Applicant
-from tongban.cases.actions.inputs import MaterialInput
+from tongban.cases.actions.inputs import NOT_CHECKED, MaterialInput
 from tongban.cases.models import (
     Case,
     CaseMaterial,
@@ -32,15 +32,14 @@ def _create_materials(
                 code="unknown_material",
                 details={"material_id": given_entry.material_id},
             )
-        if given_entry.state not in CaseMaterial.State.values:
+        if given_entry.state not in (*CaseMaterial.State.values, NOT_CHECKED):
             raise Invalid(_("Unknown material state."), code="invalid_material_state")
         by_id[given_entry.material_id] = given_entry
     # licences found by ID number stand in for materials only when that number is proven:
     # a clerk saw the person, or the account's trust level reaches `own_records`
-    submitter = case.submitted_by
-    proven = access.is_staff_member(submitter) or trust.meets(submitter, "own_records")
-    held = _licences_by_type(case.applicant, checklist.values()) if proven else {}
+    held = licences_standing_in(case.submitted_by, case.applicant, checklist.values())
     rows = []
+    unchecked: list[Material] = []
     for material in checklist.values():
         entry = by_id.get(material.pk)
         state = entry.state if entry else None
@@ -54,9 +53,15 @@ def _create_materials(
                     details={"material_id": material.pk},
                     params={"material_name": material.name},
                 )
-        elif state in (None, CaseMaterial.State.MISSING) and licence is not None:
+        elif state in (None, NOT_CHECKED, CaseMaterial.State.MISSING) and licence is not None:
             # 数据共享, 免提交: a valid licence from any jurisdiction satisfies the material
             state = CaseMaterial.State.BY_LICENCE
+        if state == NOT_CHECKED:
+            # the clerk ticks what was received: a required line left blank is a line
+            # nobody checked, not a missing material (optional ones simply do not apply)
+            if material.requirement != Material.Requirement.OPTIONAL:
+                unchecked.append(material)
+            state = CaseMaterial.State.NOT_APPLICABLE
         if state is None:
             state = (
                 CaseMaterial.State.NOT_APPLICABLE
@@ -79,7 +84,23 @@ def _create_materials(
                 ),
             )
         )
+    if unchecked:
+        raise Invalid(
+            _("Tick what was received for each required material: %(material_names)s."),
+            code="material_not_checked",
+            details={"field": "materials", "material_ids": [m.pk for m in unchecked]},
+            params={"material_names": "、".join(m.name for m in unchecked)},
+        )
     CaseMaterial.objects.bulk_create(rows)
+
+
+def licences_standing_in(submitter: Any, applicant: Applicant, materials: Any) -> dict[str, Any]:
+    """The applicant's valid e-licences that stand in for `materials` (免提交), by licence
+    type; the submission and the clerk's checklist both ask here. Found by ID number, they
+    count only when that number is proven: a clerk saw the person, or the account's trust
+    level reaches `own_records`."""
+    proven = access.is_staff_member(submitter) or trust.meets(submitter, "own_records")
+    return _licences_by_type(applicant, materials) if proven else {}
 
 
 def _licences_by_type(applicant: Applicant, materials: Any) -> dict[str, Any]:

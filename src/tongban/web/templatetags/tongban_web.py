@@ -95,9 +95,10 @@ def notification_text(template_name: str, context: dict[str, Any]) -> str:
 
 @register.filter
 def material_state(post: Any, pk: int) -> str:
-    """The ticked state of checklist line `pk` in a re-shown form (default: provided)."""
+    """The ticked state of checklist line `pk` in a re-shown form (default: none ticked,
+    the clerk ticks what was actually received)."""
     value = post.get(f"m{pk}_state") if post else None
-    return str(value or "provided")
+    return str(value or "")
 
 
 @register.filter

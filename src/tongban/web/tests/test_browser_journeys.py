@@ -65,6 +65,10 @@ def test_huangzhou_receives_company_registration_for_donghu(journey, world):
     expect(clerk.get_by_test_id("found-applicant")).to_contain_text(enterprise.name)
     impl = world.implementations[("company", "420100Z01")]
     form, articles, _ = impl.materials.order_by("position")
+    # nothing is ticked until the clerk looks; here everything was received
+    expect(clerk.locator(f"#m{form.pk}_provided")).not_to_be_checked()
+    clerk.get_by_role("button", name="全部已收取").click()
+    expect(clerk.locator(f"#m{form.pk}_provided")).to_be_checked()
     clerk.locator(f"#m{form.pk}_posted").check()
     clerk.locator(f"#m{articles.pk}_file").set_input_files(PDF)
     clerk.get_by_label("送达方式").select_option("post")
@@ -74,6 +78,8 @@ def test_huangzhou_receives_company_registration_for_donghu(journey, world):
     expect(clerk.get_by_test_id("receipt-number")).to_be_visible()
     number = clerk.get_by_test_id("receipt-number").inner_text()
     assert number.startswith("421102-20240927-")
+    # the originals go with the transfer: not posted yet
+    expect(clerk.get_by_role("main")).to_contain_text("原件待寄出")
     journey.shot(clerk, "clerk-receipt")
     case = Case.objects.get(number=number)
     assert not case.assisted and case.applicant == enterprise and case.status == "received"

@@ -3,6 +3,8 @@ start a case with applicant look-up and the handling place's checklist."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -13,15 +15,15 @@ from django.views.decorators.http import require_http_methods
 
 from tongban.accounts import personal_data
 from tongban.accounts.identifiers import validate_id_number, validate_uscc
-from tongban.accounts.models import Role
-from tongban.accounts.selectors import find_applicant_for
+from tongban.accounts.models import Applicant, Role
+from tongban.accounts.selectors import find_applicant_for, readable_applicants
 from tongban.agreements.selectors import routes
 from tongban.attachments.actions import submit_case_with_files
 from tongban.attachments.checks import ALLOWED_LABEL, max_upload_bytes
 from tongban.cases import deadlines
-from tongban.cases.actions import SubmitInput
+from tongban.cases.actions import SubmitInput, licences_standing_in
 from tongban.cases.application_forms import SEAL_KINDS
-from tongban.catalog.models import Channel, Mode
+from tongban.catalog.models import Channel, Material, Mode
 from tongban.catalog.selectors import (
     bundles_led_by,
     get_item_for,
@@ -29,6 +31,7 @@ from tongban.catalog.selectors import (
     published_implementation,
 )
 from tongban.core.errors import DomainError, Forbidden, Invalid, NotFound
+from tongban.core.inputs import MAX_ID
 from tongban.regions.models import Jurisdiction
 from tongban.web import selectors
 from tongban.web.forms import (
@@ -106,11 +109,43 @@ def applicant_lookup(request: HttpRequest) -> HttpResponse:
             personal_data.record_lookup(
                 request.user, context["applicant"], personal_data.Channel.WEB
             )
+        context["licence_offers"] = _lookup_licence_offers(request, context["applicant"])
     except NotFound:
         context["applicant"] = None
     except DomainError as error:
         context["invalid"] = error.message()
     return render(request, "web/_applicant_lookup.html", context)
+
+
+def _lookup_licence_offers(
+    request: HttpRequest, applicant: Applicant
+) -> list[tuple[Material, Any]]:
+    """Each licence-capable line of the form's checklist with the found applicant's
+    licence for it (or None), swapped into the checklist beside the lookup."""
+    item, handling = request.POST.get("item", ""), request.POST.get("handling", "")
+    if not (item and handling):
+        return []
+    implementation = published_implementation(
+        get_item_for(request.user, item), get_jurisdiction(handling), deadlines.local_today()
+    )
+    if implementation is None:
+        return []
+    materials = list(implementation.materials.all())
+    offers = _licence_offers(request.user, applicant, materials)
+    return [(m, offers.get(m.pk)) for m in materials if m.licence_type_code]
+
+
+def _licence_offers(user: Any, applicant: Applicant | None, materials: list[Material]) -> dict:
+    """Material id → the applicant's valid e-licence that stands in for it: 免提交 is
+    offered for those lines only (the submission asks the same function)."""
+    if applicant is None:
+        return {}
+    held = licences_standing_in(user, applicant, materials)
+    return {
+        m.pk: held[m.licence_type_code]
+        for m in materials
+        if m.licence_type_code and m.licence_type_code in held
+    }
 
 
 @page
@@ -150,6 +185,14 @@ def _form_context(request: HttpRequest, receiving: Jurisdiction) -> dict:
             code="item_not_implemented",
             params={"short_name": handling.short_name},
         )
+    materials = list(implementation.materials.all())
+    # a re-shown form keeps the applicant found by the lookup, and so its licence offers
+    applicant_id = source.get("applicant_id", "")
+    applicant = (
+        readable_applicants(request.user).filter(pk=applicant_id).first()
+        if applicant_id.isdigit() and int(applicant_id) <= MAX_ID
+        else None
+    )
     return {
         "receiving": receiving,
         "window": selectors.clerk_window(request.user, receiving),
@@ -157,7 +200,8 @@ def _form_context(request: HttpRequest, receiving: Jurisdiction) -> dict:
         "handling": handling,
         "mode": mode,
         "implementation": implementation,
-        "materials": list(implementation.materials.all()),
+        "materials": materials,
+        "licence_offers": _licence_offers(request.user, applicant, materials),
         "post": request.POST,
         "token": submission_token(request.POST),
         "max_upload_mb": max_upload_bytes() // (1024 * 1024),
@@ -212,6 +256,7 @@ def new_case(request: HttpRequest) -> HttpResponse:
     except DomainError as error:
         context["error"] = error.message()
         context["error_field"] = error.details.get("field", "")
+        context["invalid_materials"] = dict.fromkeys(error.details.get("material_ids", []), True)
         return render(request, "web/new_case.html", context, status=422)
     messages.success(request, _("已收件,办件编号 %(number)s") % {"number": case.number})
     return redirect(reverse("web:receipt", args=[case.number]))

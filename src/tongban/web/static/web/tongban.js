@@ -2,13 +2,21 @@
    - open a <dialog> that htmx swapped into #dialog-host, close it on Esc/cancel and give
      focus back to the button that opened it;
    - kiosk idle timeout: after data-idle-seconds without input, end the session;
-   - print buttons. */
+   - print buttons;
+   - "全部已收取": tick every line of a checklist as received (the clerk still looks). */
 (function () {
   "use strict";
   var opener = null;
   document.addEventListener("click", function (event) {
     var target = event.target.closest("[data-dialog-opener]");
     if (target) { opener = target; }
+    var tickAll = event.target.closest("[data-tick-all]");
+    if (tickAll) {
+      var table = document.getElementById(tickAll.getAttribute("data-tick-all"));
+      if (table) {
+        table.querySelectorAll("input[type=radio][value=provided]").forEach(function (radio) { radio.checked = true; });
+      }
+    }
     var printer = event.target.closest("[data-print]");
     if (printer) { event.preventDefault(); window.print(); }
     var closer = event.target.closest("[data-dialog-close]");
