@@ -330,11 +330,9 @@ def get_licence(request: HttpRequest, licence_id: str) -> LicenceOut:
     summary="下载证照版式文件 / Download the signed PDF",
 )
 def get_licence_pdf(request: HttpRequest, licence_id: str) -> HttpResponse:
-    licence, pdf = selectors.get_licence_pdf_for(request.user, licence_id)
-    if licence.holder_kind == "person":
-        # the signed PDF cannot be masked: only for those who may see the full identity
-        personal_data.require_unmask_licence(request.user, licence)
-        personal_data.record_licence_read(request.user, licence, personal_data.Channel.API)
+    licence, pdf = selectors.get_licence_pdf_for(
+        request.user, licence_id, personal_data.Channel.API
+    )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{licence.identifier}.pdf"'
     return response

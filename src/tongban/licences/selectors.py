@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from tongban.accounts import trust
+from tongban.accounts import personal_data, trust
 from tongban.accounts.access import (
     is_platform_admin,
     is_staff_member,
@@ -271,8 +271,16 @@ def get_licence_for(user: User | AnonymousUser, identifier: str) -> Licence:
     return licence
 
 
-def get_licence_pdf_for(user: User | AnonymousUser, identifier: str) -> tuple[Licence, bytes]:
+def get_licence_pdf_for(
+    user: User | AnonymousUser, identifier: str, channel: str
+) -> tuple[Licence, bytes]:
+    """The signed PDF of a licence the user may read (404 otherwise), for the API and the
+    web alike. A person's PDF carries the full identity and cannot be masked: only those
+    whose role needs it get it (403), and each such read is recorded (ADR 0100)."""
     licence = get_licence_for(user, identifier)
+    if licence.holder_kind == "person":
+        personal_data.require_unmask_licence(user, licence)
+        personal_data.record_licence_read(user, licence, channel)
     pdf = Licence.objects.filter(pk=licence.pk).values_list("pdf", flat=True).get()
     return licence, bytes(pdf)
 

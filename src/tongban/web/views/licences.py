@@ -74,10 +74,9 @@ def licence_pdf(request: HttpRequest, licence_id: str) -> HttpResponse:
     """The signed PDF of a licence the user may read (404 otherwise). A person's PDF
     carries their full identity and cannot be masked: only the holder and the roles
     that need it get it (403), and each such read is recorded (ADR 0100)."""
-    licence, pdf = selectors.get_licence_pdf_for(request.user, licence_id)
-    if licence.holder_kind == "person":
-        personal_data.require_unmask_licence(request.user, licence)
-        personal_data.record_licence_read(request.user, licence, personal_data.Channel.WEB)
+    licence, pdf = selectors.get_licence_pdf_for(
+        request.user, licence_id, personal_data.Channel.WEB
+    )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{licence.identifier}.pdf"'
     response["X-Content-Type-Options"] = "nosniff"
