@@ -10,17 +10,22 @@ import os
 import sys
 
 
-def _serve(argv: list[str]) -> None:
-    from gunicorn.app.wsgiapp import run
+def _binds_given(argv: list[str]) -> bool:
+    """Whether the caller names an address: gunicorn's `--bind` appends, so a default
+    passed as well would make the server listen on both (issue 15)."""
+    return any(arg.startswith(("-b", "--bind")) for arg in argv)
 
-    bind = os.environ.get("TONGBAN_BIND", "127.0.0.1:8000")
+
+def gunicorn_argv(argv: list[str]) -> list[str]:
+    """The gunicorn command line for `tongban serve ARGV` (separate so a test can read it)."""
+    default = ["--bind", os.environ.get("TONGBAN_BIND", "127.0.0.1:8000")]
+    bind = [] if _binds_given(argv) else default
     workers = os.environ.get("TONGBAN_WORKERS", str(max(2, (os.cpu_count() or 1))))
     threads = os.environ.get("TONGBAN_THREADS", "4")
-    sys.argv = [
+    return [
         "gunicorn",
         "tongban.wsgi:application",
-        "--bind",
-        bind,
+        *bind,
         "--workers",
         workers,
         "--worker-class",
@@ -34,6 +39,12 @@ def _serve(argv: list[str]) -> None:
         "tongban.core.gunicorn.MaskingLogger",
         *argv,
     ]
+
+
+def _serve(argv: list[str]) -> None:
+    from gunicorn.app.wsgiapp import run
+
+    sys.argv = gunicorn_argv(argv)
     run()
 
 

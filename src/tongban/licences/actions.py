@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import secrets
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -17,7 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tongban.accounts.access import has_role, is_platform_admin, jurisdictions_with
+from tongban.accounts.access import has_role, is_platform_admin, jurisdictions_with, signed_in
 from tongban.accounts.models import Role, User
 from tongban.core.audit import record_audit
 from tongban.core.errors import Conflict, Forbidden, Invalid, not_found
@@ -27,10 +28,17 @@ from tongban.licences.models import (
     DataSignatureAlgorithm,
     Licence,
     LicenceSerialCounter,
+    LicenceShare,
     SigningKey,
     SigningProfile,
 )
 from tongban.licences.rendering import render_licence_pdf
+from tongban.licences.selectors import (
+    LicenceState,
+    licence_state,
+    own_licences,
+    share_token_digest,
+)
 from tongban.licences.signing import active_x509, sign_data, sign_pdf
 from tongban.licences.types import field_values
 from tongban.regions.models import Jurisdiction
@@ -436,3 +444,85 @@ def revoke_licence(actor: User | AnonymousUser, licence: Licence, reason: str) -
         locked.save(update_fields=["status", "revoked_at", "revocation_reason", "revoked_by"])
         record_audit(actor, "licence.revoke", locked, reason[:200], {"reason": reason})
     return locked
+
+
+# -- 证照分享: the holder hands one licence to the staff of another case (ADR 0125) ------
+
+SHARE_DAYS = (1, 3, 7, 30)
+SHARE_NOTE_LIMIT = 128
+
+
+@dataclass
+class NewShare:
+    """The share and its token: shown to the holder once, never stored (only its hash)."""
+
+    share: LicenceShare
+    token: str
+
+
+def share_licence(
+    actor: User | AnonymousUser, identifier: str, *, days: int = 7, note: str = ""
+) -> NewShare:
+    """A link for one of the actor's own valid licences, good for `days` days (one of
+    SHARE_DAYS); `note` says what for (a case number, a window)."""
+    actor = signed_in(actor)
+    if days not in SHARE_DAYS:
+        raise Invalid(
+            _("A share lasts 1, 3, 7 or 30 days."),
+            code="share_days_invalid",
+            details={"days": days},
+        )
+    note = (note or "").replace("\x00", "").strip()
+    if len(note) > SHARE_NOTE_LIMIT:
+        raise Invalid(
+            _("The note may have at most %(limit)s characters."),
+            code="share_note_too_long",
+            params={"limit": SHARE_NOTE_LIMIT},
+        )
+    with transaction.atomic():
+        found = own_licences(actor).filter(identifier=identifier).first()
+        if found is None:
+            raise not_found("licence")
+        licence = Licence.objects.select_for_update().defer("pdf").get(pk=found.pk)
+        if licence_state(found) != LicenceState.VALID or licence.status != Licence.Status.VALID:
+            raise Conflict(
+                _("Only a valid licence can be shared."),
+                code="licence_not_shareable",
+            )
+        token = secrets.token_urlsafe(18)
+        now = timezone.now()
+        share = LicenceShare.objects.create(
+            licence=licence,
+            token_sha256=share_token_digest(token),
+            note=note,
+            created_by=actor,
+            created_at=now,
+            expires_at=now + dt.timedelta(days=days),
+        )
+        record_audit(
+            actor,
+            "licence.share",
+            share,
+            f"shared {licence.identifier} for {days} days",
+            {"licence": licence.identifier, "days": days},
+        )
+    return NewShare(share, token)
+
+
+def revoke_licence_share(actor: User | AnonymousUser, share_id: int) -> LicenceShare:
+    """Ends a share at once; revoking an ended share changes nothing."""
+    actor = signed_in(actor)
+    with transaction.atomic():
+        share = (
+            LicenceShare.objects.select_for_update()
+            .filter(pk=share_id, licence__in=own_licences(actor).values("pk"))
+            .first()
+        )
+        if share is None:
+            raise not_found("licence share")
+        now = timezone.now()
+        if share.revoked_at is None and share.expires_at > now:
+            share.revoked_at = now
+            share.save(update_fields=["revoked_at"])
+            record_audit(actor, "licence.share_revoke", share, "share revoked")
+    return share

@@ -208,3 +208,30 @@ class LicenceSerialCounter(models.Model):
 
     prefix = models.CharField(max_length=32, primary_key=True)
     last = models.PositiveIntegerField(default=0)
+
+
+class LicenceShare(models.Model):
+    """证照分享: a holder hands one licence to the staff handling another case (issue 15
+    §4) through a link whose token only the holder saw. Time-limited, revocable; only the
+    token's SHA-256 is stored, so the table cannot be used to open a share. Every opening
+    by staff is a recorded read (ADR 0100); ADR 0125."""
+
+    licence = models.ForeignKey(
+        Licence, verbose_name="电子证照", on_delete=models.PROTECT, related_name="shares"
+    )
+    token_sha256 = models.CharField("分享码摘要", max_length=64, unique=True)
+    note = models.CharField("用途", max_length=128, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="分享人", on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("分享时间")
+    expires_at = models.DateTimeField("有效期至")
+    revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "证照分享"
+        verbose_name_plural = "证照分享"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.licence.identifier} → {self.expires_at:%Y-%m-%d}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,9 +11,12 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts import personal_data, trust
 from tongban.accounts.access import (
+    CASE_WORK_ROLES,
     is_platform_admin,
     is_staff_member,
     jurisdictions_with,
@@ -20,9 +24,9 @@ from tongban.accounts.access import (
 )
 from tongban.accounts.models import User
 from tongban.core.crypto import blind_index
-from tongban.core.errors import not_found
+from tongban.core.errors import Forbidden, not_found
 from tongban.licences.identifiers import is_valid_identifier
-from tongban.licences.models import Licence
+from tongban.licences.models import Licence, LicenceShare
 from tongban.licences.signing import canonical_json, check_pdf, issued_by_registered_root
 from tongban.licences.signing import verify_data as verify_data_signature
 from tongban.licences.types import public_rows
@@ -312,3 +316,60 @@ def get_printed_licence_pdf_for(user: User | AnonymousUser, number: str) -> tupl
         raise not_found("licence")
     pdf = Licence.objects.filter(pk=licence.pk).values_list("pdf", flat=True).get()
     return licence, bytes(pdf)
+
+
+# -- 证照分享 (ADR 0125) -------------------------------------------------------------------
+
+
+def active_shares(user: User | AnonymousUser) -> QuerySet[LicenceShare]:
+    """The shares of the user's own licences that still open (not revoked, not expired)."""
+    user = signed_in(user)
+    return LicenceShare.objects.filter(
+        licence__in=own_licences(user).values("pk"),
+        revoked_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    ).order_by("expires_at", "pk")
+
+
+def share_token_digest(token: str) -> str:
+    """Only this digest of a share's token is stored."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def get_shared_licence_for(
+    user: User | AnonymousUser, token: str, channel: str
+) -> tuple[LicenceShare, Licence]:
+    """A licence its holder shared with `token`: only window and case-work staff (of any
+    jurisdiction: the share is the holder's consent) open it (403 otherwise), an unknown,
+    revoked or expired token is 404, and every opening is a recorded read (ADR 0100)."""
+    user = signed_in(user)
+    jurisdictions = jurisdictions_with(user, CASE_WORK_ROLES)
+    if not jurisdictions:
+        raise Forbidden(
+            _("Only window and case-handling staff can open a shared licence."),
+            code="share_not_allowed",
+        )
+    share = (
+        LicenceShare.objects.select_related(
+            "licence", "licence__holder", "licence__issuing_jurisdiction"
+        )
+        .defer("licence__pdf")
+        .filter(
+            token_sha256=share_token_digest(token),
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .first()
+    )
+    if share is None:
+        raise not_found("licence share")
+    licence = share.licence
+    personal_data.record_read(
+        user,
+        licence.holder,
+        personal_data.Purpose.LICENCE,
+        f"{licence.identifier} #{share.pk}",
+        channel,
+        sorted(jurisdictions),
+    )
+    return share, licence

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Max, Min, Q, QuerySet, Sum
+from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -41,6 +41,7 @@ from tongban.stats.models import (
     CaseLegItemCount,
     CaseMonthCount,
     ConsultationCount,
+    Cursor,
     RatingCount,
 )
 
@@ -50,6 +51,23 @@ LEGS = ("any", "receiving", "handling")
 # the longest period one query may cover (a bounded amount of work per request)
 MAX_MONTHS = 120
 YEARS = (2000, 2100)
+
+
+def refreshed_at() -> dt.datetime | None:
+    """When the figures were last brought up to date: every refresh steps (and saves the
+    cursor of) each event source, so the oldest cursor is the last complete refresh. None
+    before the first refresh, when every figure would read zero (issue 15 §7)."""
+    # refresh imports this module (stats/hall.py reads its filters): import it here
+    from tongban.stats.refresh import SOURCES
+
+    names = [source.name for source in SOURCES]
+    summary = Cursor.objects.filter(name__in=names).aggregate(
+        sources=Count("name"), oldest=Min("updated_at")
+    )
+    if summary["sources"] < len(names):
+        return None
+    oldest: dt.datetime | None = summary["oldest"]
+    return oldest
 
 
 def add_months(month: dt.date, n: int) -> dt.date:

@@ -399,16 +399,34 @@ def own_cases(user: User | AnonymousUser) -> QuerySet[Case]:
     )
 
 
-def online_items(user: User | AnonymousUser, q: str | None, on: dt.date) -> list[ServiceItem]:
-    """Items some jurisdiction offers fully online (全程网办), with those versions."""
+@dataclass
+class OnlineItems:
+    """The apply list: items some place offers fully online, each with its places sorted
+    by code (so a city's districts stand together), and every place on offer for the
+    place filter."""
+
+    items: list[ServiceItem]
+    places: list[Jurisdiction]
+
+
+def online_items(
+    user: User | AnonymousUser, q: str | None, on: dt.date, place: str | None = None
+) -> OnlineItems:
+    """Items some jurisdiction offers fully online (全程网办), with those versions;
+    `place` (a jurisdiction code) keeps the items that place offers online."""
     items = list(search_items(user, q, mode=Mode.ONLINE, on=on)[:30])
+    places: dict[str, Jurisdiction] = {}
+    kept = []
     for item in items:
-        item.online_versions = [  # type: ignore[attr-defined]
-            v
-            for v in item.published_versions  # type: ignore[attr-defined]
-            if Mode.ONLINE in v.modes
-        ]
-    return items
+        versions = sorted(
+            (v for v in item.published_versions if Mode.ONLINE in v.modes),  # type: ignore[attr-defined]
+            key=lambda v: v.jurisdiction.code,
+        )
+        item.online_versions = versions  # type: ignore[attr-defined]
+        places.update((v.jurisdiction.code, v.jurisdiction) for v in versions)
+        if not place or any(v.jurisdiction.code == place for v in versions):
+            kept.append(item)
+    return OnlineItems(kept, [places[code] for code in sorted(places)])
 
 
 def online_implementation(item_code: str, handling_code: str, on: dt.date) -> ItemImplementation:

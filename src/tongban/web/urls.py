@@ -35,6 +35,13 @@ web_patterns: Patterns = [
     path("my/apply/", portal.apply_list, name="apply"),
     path("my/data-reads/", portal.my_data_reads, name="my-data-reads"),
     path("my/licences/", licences.my_licences, name="my-licences"),
+    path("my/licences/<str:licence_id>/share/", licences.share_licence, name="share-licence"),
+    path(
+        "my/licences/shares/<int:share_id>/revoke/",
+        licences.revoke_share,
+        name="revoke-licence-share",
+    ),
+    path("licences/shared/<str:token>/", licences.shared_licence, name="shared-licence"),
     path("licences/<str:licence_id>/pdf/", licences.licence_pdf, name="licence-pdf"),
     path("my/apply/<str:item>/<str:handling>/", portal.apply_form, name="apply-form"),
     # window clerk

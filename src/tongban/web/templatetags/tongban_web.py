@@ -7,10 +7,11 @@ from typing import Any
 
 from django import template
 from django.utils import translation
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext, gettext_noop
 
 from tongban.core import masking
-from tongban.web import labels
+from tongban.web import labels, qr
 from tongban.web import selectors as web_selectors
 
 register = template.Library()
@@ -172,3 +173,23 @@ def user_bar(context: template.Context) -> dict[str, Any]:
         "LANGUAGE_CODE": translation.get_language(),
         "csrf_token": context.get("csrf_token"),
     }
+
+
+@register.simple_tag
+def licence_qr(identifier: str) -> SafeString:
+    """The QR code of a licence's verification page, inline SVG (web/qr.py)."""
+    return qr.qr_svg(
+        qr.licence_verification_url(identifier),
+        gettext("电子证照核验二维码 %(identifier)s") % {"identifier": identifier},
+    )
+
+
+@register.simple_tag
+def licence_verify_url(identifier: str) -> str:
+    return qr.licence_verification_url(identifier)
+
+
+@register.simple_tag
+def share_qr(url: str) -> SafeString:
+    """The QR code of a licence share link, for the window clerk to scan."""
+    return qr.qr_svg(url, gettext("证照分享链接二维码"))

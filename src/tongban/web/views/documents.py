@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from tongban.core.masking import mask_name
@@ -20,7 +21,7 @@ def verify_notice(request: HttpRequest, token: str) -> HttpResponse:
     context: dict[str, object] = {"notice": notice}
     if notice is not None:
         try:
-            context["kind_label"] = NoticeKind(notice.kind).label
+            context["kind_label"] = gettext(NoticeKind(notice.kind).label)
             context["issued_on"] = dt.date.fromisoformat(notice.issued_on)
         except ValueError:
             context["notice"] = None

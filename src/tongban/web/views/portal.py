@@ -142,9 +142,12 @@ def my_data_reads(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def apply_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
-    items = selectors.online_items(request.user, q or None, deadlines.local_today())
+    place = request.GET.get("place", "").strip()
+    found = selectors.online_items(request.user, q or None, deadlines.local_today(), place or None)
     template = "web/_apply_results.html" if is_htmx(request) else "web/apply_list.html"
-    return render(request, template, {"items": items, "q": q})
+    return render(
+        request, template, {"items": found.items, "places": found.places, "q": q, "place": place}
+    )
 
 
 @page

@@ -27,6 +27,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         {
             "board": board,
             "query": query,
+            "refreshed_at": selectors.refreshed_at(),
             "charts": dashboard.chart_data(board.figures),
             "jurisdictions": selectors.scope_jurisdictions(request.user),
             "years": selectors.available_years(request.user),
@@ -48,6 +49,7 @@ def agreement_page(request: HttpRequest, agreement_id: int) -> HttpResponse:
         {
             "data": data,
             "query": data.query,
+            "refreshed_at": selectors.refreshed_at(),
             "charts": dashboard.chart_data(data.figures),
             "years": selectors.available_years(request.user),
         },

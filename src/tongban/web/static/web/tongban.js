@@ -55,3 +55,29 @@
     reset();
   }
 })();
+/* Phones (issue 15 §7): below 40rem tongban.css shows each row of a .table-wrap table as
+   a card; every cell gets its column's header as data-label so the card still says what
+   each value is. Runs on load and on every htmx swap. */
+(function () {
+  "use strict";
+  function labelTables(root) {
+    root.querySelectorAll(".table-wrap > table").forEach(function (table) {
+      var headers = [];
+      table.querySelectorAll(":scope > thead > tr:first-child > th").forEach(function (th) {
+        var span = parseInt(th.getAttribute("colspan") || "1", 10);
+        for (var i = 0; i < span; i++) { headers.push(th.textContent.trim()); }
+      });
+      if (!headers.length) { return; }
+      table.querySelectorAll(":scope > tbody > tr").forEach(function (row) {
+        var column = 0;
+        Array.prototype.forEach.call(row.children, function (cell) {
+          var label = headers[column];
+          if (label && !cell.hasAttribute("data-label")) { cell.setAttribute("data-label", label); }
+          column += parseInt(cell.getAttribute("colspan") || "1", 10);
+        });
+      });
+    });
+  }
+  labelTables(document);
+  document.addEventListener("htmx:afterSettle", function (event) { labelTables(event.target || document); });
+})();
