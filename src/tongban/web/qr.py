@@ -3,7 +3,7 @@
 segno (pure Python, no dependencies, maintained since 2016) writes the SVG path itself:
 no image file to serve or cache, nothing inline that the Content-Security-Policy refuses
 (the colours are SVG attributes, not styles), and the code stays sharp at any zoom. The
-PDFs keep reportlab's own QR drawing. docs/adr/0125-licence-qr-and-phone-layout.md."""
+PDFs keep reportlab's own QR drawing. docs/adr/0125-licence-qr-share-and-phone-layout.md."""
 
 from __future__ import annotations
 
