@@ -204,6 +204,27 @@ def pages(world: Any, today: Any, pki: Any) -> dict[str | None, list[tuple[str, 
     return _pages(world)
 
 
+def _share_on_a_phone(journey: Journey) -> list[str]:
+    """The applicant's phone flow on 我的证照: show the QR code, share a licence for a
+    case; the shared link, its QR code and the open share fit the screen too."""
+    from playwright.sync_api import expect
+
+    page = journey.page(**PHONE)
+    _sign_in(page, "applicant-1")
+    page.goto("/my/licences/")
+    page.get_by_test_id("licence-qr").first.locator("summary").click()
+    expect(page.locator("svg.qr").first).to_be_visible()
+    journey.shot(page, "applicant-1-licence-qr")
+    page.get_by_test_id("licence-share").first.locator("summary").click()
+    page.get_by_label("用途(可选,如办件编号)").first.fill("421102-20260101-000001")
+    page.get_by_role("button", name="生成分享链接").first.click()
+    expect(page.get_by_test_id("new-share-url")).to_be_visible()
+    journey.shot(page, "applicant-1-licence-shared")
+    wide = [f"applicant-1 share: +{_overflow(page)}px {_widest(page)}"] if _overflow(page) else []
+    assert page.js_errors == []
+    return wide
+
+
 def test_every_page_fits_a_390_px_phone(
     pages: dict[str | None, list[tuple[str, str]]],
     terminal: Any,
@@ -239,6 +260,7 @@ def test_every_page_fits_a_390_px_phone(
                 if over > 0:
                     too_wide.append(f"{user or 'anonymous'} {path}: +{over}px {_widest(page)}")
             assert page.js_errors == [], (user, page.js_errors)
+        too_wide += _share_on_a_phone(journey)
     finally:
         journey.close()
     assert not too_wide, "pages wider than a 390 px phone:\n" + "\n".join(too_wide)
