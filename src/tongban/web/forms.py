@@ -5,8 +5,7 @@ input, core.inputs.validate_input); every rule is the action's."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, get_args, get_origin
 
 from django import forms
@@ -105,6 +104,12 @@ def applicant_input(post: QueryDict) -> ApplicantInput:
     )
     validate_input(ApplicantIn, asdict(data))
     return data
+
+
+def acting_for(post: QueryDict) -> int | None:
+    """本人 / 本企业: the applicant record an applicant's account applies as (`acting_as`,
+    one of accounts.selectors.own_applicants); none chosen leaves it to the action."""
+    return parse_int(post.get("acting_as"), "applicant_id", _("本人/本企业"))
 
 
 def submission_token(post: QueryDict) -> str:
@@ -279,6 +284,7 @@ _INPUT_OF = {
     "address": "applicant_address",
     "delivery_address": "delivery_address",
     "delivery_method": "delivery_method",
+    "applicant_id": "acting_as",
 }
 
 
@@ -300,9 +306,7 @@ class PageErrors:
 def page_errors(error: DomainError, *, checklist: str) -> PageErrors:
     """Where on the page each problem of `error` belongs. `checklist` says how the page
     asks for a material: `state` (the clerk ticks a line) or `file` (an upload)."""
-    problems = (
-        error.problems if isinstance(error, InvalidFields) else {_field_of(error): error}
-    )
+    problems = error.problems if isinstance(error, InvalidFields) else {_field_of(error): error}
     result = PageErrors()
     for given, problem in problems.items():
         name = _field_of(problem) if problem.details.get("errors") else given

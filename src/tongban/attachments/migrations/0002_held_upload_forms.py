@@ -6,32 +6,48 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('attachments', '0001_initial'),
+        ("attachments", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HeldUpload',
+            name="HeldUpload",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token', models.CharField(max_length=64, verbose_name='表单令牌')),
-                ('material_id', models.BigIntegerField(verbose_name='对应材料')),
-                ('file', models.FileField(max_length=255, upload_to='', verbose_name='文件')),
-                ('original_name', models.CharField(max_length=255, verbose_name='原文件名')),
-                ('content_type', models.CharField(max_length=64, verbose_name='文件类型')),
-                ('size', models.PositiveBigIntegerField(verbose_name='大小(字节)')),
-                ('sha256', models.CharField(max_length=64, verbose_name='SHA-256')),
-                ('held_at', models.DateTimeField(auto_now_add=True, verbose_name='上传时间')),
-                ('expires_at', models.DateTimeField(db_index=True, verbose_name='保留至')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='上传人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("token", models.CharField(max_length=64, verbose_name="表单令牌")),
+                ("material_id", models.BigIntegerField(verbose_name="对应材料")),
+                ("file", models.FileField(max_length=255, upload_to="", verbose_name="文件")),
+                ("original_name", models.CharField(max_length=255, verbose_name="原文件名")),
+                ("content_type", models.CharField(max_length=64, verbose_name="文件类型")),
+                ("size", models.PositiveBigIntegerField(verbose_name="大小(字节)")),
+                ("sha256", models.CharField(max_length=64, verbose_name="SHA-256")),
+                ("held_at", models.DateTimeField(auto_now_add=True, verbose_name="上传时间")),
+                ("expires_at", models.DateTimeField(db_index=True, verbose_name="保留至")),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="上传人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '暂存上传',
-                'verbose_name_plural': '暂存上传',
-                'constraints': [models.UniqueConstraint(fields=('owner', 'token', 'material_id'), name='held_upload_one_per_line')],
+                "verbose_name": "暂存上传",
+                "verbose_name_plural": "暂存上传",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("owner", "token", "material_id"), name="held_upload_one_per_line"
+                    )
+                ],
             },
         ),
     ]

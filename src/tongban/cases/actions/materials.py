@@ -70,9 +70,9 @@ def _material_rows(
                 problems.add(
                     f"materials.{material.pk}",
                     Invalid(
-                    _("The applicant holds no valid e-licence for '%(material_name)s'."),
-                    code="licence_not_valid",
-                    details={"material_id": material.pk},
+                        _("The applicant holds no valid e-licence for '%(material_name)s'."),
+                        code="licence_not_valid",
+                        details={"material_id": material.pk},
                         params={"material_name": material.name},
                     ),
                 )

@@ -99,10 +99,18 @@ def _resolve_applicant(actor: User, data: SubmitInput, staff: bool) -> Applicant
         own = Applicant.objects.filter(user=actor)
         if data.applicant_id is not None:
             own = own.filter(pk=data.applicant_id)
-        applicant = own.order_by("pk").first()
-        if applicant is None:
+        found = list(own.order_by("pk")[:2])
+        if not found:
             raise Invalid(_("Your account has no applicant record."), code="no_applicant")
-        return applicant
+        if len(found) > 1:
+            # an enterprise's agent applies for himself (本人) or for the enterprise (本企业):
+            # the case's applicant is never guessed (ADR 0123)
+            raise Invalid(
+                _("Choose whether you apply for yourself or for your enterprise."),
+                code="applicant_choice_required",
+                details={"field": "applicant_id"},
+            )
+        return found[0]
     if data.applicant_id is not None:
         applicant = readable_applicants(actor).filter(pk=data.applicant_id).first()
         if applicant is None:
@@ -165,7 +173,8 @@ def _check_given_applicant(given: ApplicantInput) -> dict[str, str]:
     problems = FieldErrors()
     values = {
         "name": problems.check(
-            "applicant.name", lambda: _require(given.name, "applicant.name", _("The applicant's name"))
+            "applicant.name",
+            lambda: _require(given.name, "applicant.name", _("The applicant's name")),
         )
     }
     if given.kind == Applicant.Kind.PERSON:

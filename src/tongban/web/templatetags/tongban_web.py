@@ -202,9 +202,7 @@ def field_error(context: Any, name: str) -> str:
     errors = context.get("page_errors")
     if errors is None or name not in errors.by_input:
         return ""
-    return format_html(
-        '<p class="field-error" id="err-{}">{}</p>', name, errors.by_input[name]
-    )
+    return format_html('<p class="field-error" id="err-{}">{}</p>', name, errors.by_input[name])
 
 
 @register.filter

@@ -18,7 +18,7 @@ from tongban.accounts.identifiers import validate_id_number, validate_uscc
 from tongban.accounts.models import Applicant, Role
 from tongban.accounts.selectors import find_applicant_for, readable_applicants
 from tongban.agreements.selectors import routes
-from tongban.attachments.actions import hold_uploads, submit_case_with_held
+from tongban.attachments.actions import submit_case_with_held
 from tongban.attachments.checks import ALLOWED_LABEL, max_upload_bytes
 from tongban.cases import deadlines
 from tongban.cases.actions import SubmitInput, licences_standing_in
@@ -39,16 +39,13 @@ from tongban.web.forms import (
     delivery_address,
     establishment_context,
     establishment_form,
-    held_file_errors,
     joint_parts,
-    material_files,
     material_inputs,
     page_errors,
-    parse_ids,
     parse_int,
     submission_token,
 )
-from tongban.web.views.common import is_htmx, page
+from tongban.web.views.common import hold_form_files, is_htmx, page
 
 
 def _receiving(request: HttpRequest) -> Jurisdiction:
@@ -231,20 +228,9 @@ def new_case(request: HttpRequest) -> HttpResponse:
     window = context["window"]
     token = context["token"]
     try:
-        held = hold_uploads(
-            request.user,
-            token,
-            material_files(request.FILES, context["materials"]),
-            remove=parse_ids(request.POST.getlist("remove_upload"), "remove_upload"),
-            materials=[m.pk for m in context["materials"]],
-        )
-        context["held"] = held.uploads
-        if request.POST.get("remove_upload"):
+        if hold_form_files(request, context):
             # taking a file away only shows the form again, with everything else kept
             return render(request, "web/new_case.html", context)
-        refused = held_file_errors(held.refused)
-        if refused is not None:
-            raise refused
         shape = FieldErrors()
         applicant_id = shape.check(
             "applicant",
@@ -252,7 +238,11 @@ def new_case(request: HttpRequest) -> HttpResponse:
                 request.POST.get("applicant_id"), "applicant_id", gettext_lazy("The applicant")
             ),
         )
-        applicant = None if applicant_id else shape.check("applicant", lambda: applicant_input(request.POST))
+        applicant = (
+            None
+            if applicant_id
+            else shape.check("applicant", lambda: applicant_input(request.POST))
+        )
         address = shape.check("delivery_address", lambda: delivery_address(request.POST))
         shape.raise_if_any()
         data = SubmitInput(
@@ -266,7 +256,7 @@ def new_case(request: HttpRequest) -> HttpResponse:
             applicant_id=applicant_id,
             applicant=applicant,
             materials=material_inputs(
-                request.POST, implementation, set(held.uploads), self_service=False
+                request.POST, implementation, set(context["held"]), self_service=False
             ),
             delivery_address=address or "",
             joint_parts=joint_parts(request.POST)
@@ -276,9 +266,7 @@ def new_case(request: HttpRequest) -> HttpResponse:
             bundle=request.POST.get("bundle", ""),
             bundle_parts=request.POST.getlist("bundle_parts") if request.POST.get("bundle") else [],
         )
-        case = submit_case_with_held(
-            request.user, data, token, idempotency_key=f"web-{token}"
-        ).case
+        case = submit_case_with_held(request.user, data, token, idempotency_key=f"web-{token}").case
     except DomainError as error:
         context["error"] = error.message()
         context["page_errors"] = page_errors(error, checklist="state")
