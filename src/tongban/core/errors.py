@@ -168,6 +168,12 @@ class FieldErrors:
             for inner, problem in error.problems.items():
                 self.problems.setdefault(inner, problem)
         else:
+            # a check of a whole group ("applicant") gives way to the field its error
+            # names (details.field, e.g. "applicant_id"); a precise field ("materials.12")
+            # stays
+            named = error.details.get("field")
+            if "." not in field and isinstance(named, str) and named:
+                field = named
             self.problems.setdefault(field, error)
 
     def check(self, field: str, check: Callable[[], T]) -> T | None:

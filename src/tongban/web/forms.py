@@ -109,7 +109,7 @@ def applicant_input(post: QueryDict) -> ApplicantInput:
 def acting_for(post: QueryDict) -> int | None:
     """本人 / 本企业: the applicant record an applicant's account applies as (`acting_as`,
     one of accounts.selectors.own_applicants); none chosen leaves it to the action."""
-    return parse_int(post.get("acting_as"), "applicant_id", _("本人/本企业"))
+    return parse_int(post.get("acting_as"), "applicant_id", _("For myself or my enterprise"))
 
 
 def submission_token(post: QueryDict) -> str:

@@ -35,13 +35,14 @@ def _save_materials(case: Case, rows: list[CaseMaterial]) -> None:
 
 def _material_rows(
     submitter: Any,
-    applicant: Applicant,
+    applicant: Applicant | None,
     implementation: ItemImplementation,
     given: list[MaterialInput],
 ) -> list[CaseMaterial]:
     """The case's checklist rows (not yet saved, no case yet) as ticked. Every required
     line left unticked and every 免提交 without a licence is reported at once, each as
-    the field `materials.<material id>` (InvalidFields)."""
+    the field `materials.<material id>` (InvalidFields). Without a known applicant
+    (its own fields are wrong) the lines a licence could stand in for are not judged."""
     checklist = {m.pk: m for m in implementation.materials.all()}
     by_id: dict[int, MaterialInput] = {}
     for given_entry in given:
@@ -56,7 +57,7 @@ def _material_rows(
         by_id[given_entry.material_id] = given_entry
     # licences found by ID number stand in for materials only when that number is proven:
     # a clerk saw the person, or the account's trust level reaches `own_records`
-    held = licences_standing_in(submitter, applicant, checklist.values())
+    held = licences_standing_in(submitter, applicant, checklist.values()) if applicant else {}
     rows = []
     unchecked: list[Material] = []
     problems = FieldErrors()
@@ -65,6 +66,8 @@ def _material_rows(
         state = entry.state if entry else None
         reference = entry.licence_reference.strip() if entry else ""
         licence = held.get(material.licence_type_code) if material.licence_type_code else None
+        if applicant is None and material.licence_type_code:
+            continue
         if state == CaseMaterial.State.BY_LICENCE:
             if licence is None or (reference and reference != licence.identifier):
                 problems.add(

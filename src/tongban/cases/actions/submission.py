@@ -283,12 +283,8 @@ def _submit(actor: User, data: SubmitInput, key: str | None, fingerprint: str) -
             problems.add(rule.field, rule.error())
     form_data = problems.check("form", lambda: _application_form(item, data, bundle))
     applicant = problems.check("applicant", lambda: _resolve_applicant(actor, data, staff))
-    materials = (
-        problems.check(
-            "materials", lambda: _material_rows(actor, applicant, implementation, data.materials)
-        )
-        if applicant is not None
-        else None
+    materials = problems.check(
+        "materials", lambda: _material_rows(actor, applicant, implementation, data.materials)
     )
     problems.raise_if_any()
     assert form_data is not None and applicant is not None and materials is not None
