@@ -224,3 +224,14 @@ def at(values: Any, index: int) -> Any:
         return values[index]
     except (IndexError, TypeError, KeyError):
         return ""
+
+
+@register.filter
+def field_invalid(field: Any) -> str:
+    """A Django form field refused by the submission, rendered with `aria-invalid` and
+    `aria-describedby` pointing at its message (`err-<name>`)."""
+    return str(
+        field.as_widget(
+            attrs={"aria-invalid": "true", "aria-describedby": f"err-{field.html_name}"}
+        )
+    )

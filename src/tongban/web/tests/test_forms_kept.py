@@ -238,3 +238,48 @@ def test_an_account_with_one_applicant_sees_no_choice(web, world):
     page = _html(web("applicant-1").get("/my/apply/ITEM-COMPANY/420100Z01/"))
     assert 'name="acting_as"' not in page
     assert make_id_number  # the world's helper is the one the agent's record uses
+
+
+# --- registration: every problem after one submit ------------------------------------
+
+
+def test_registration_reports_every_problem_at_once_in_the_page_language(web, world):
+    form = {
+        "username": "bad name!",
+        "name": "张三",
+        "id_number": "123",
+        "phone": "12",
+        "email": "",
+        "password": "short",
+        "password2": "short",
+    }
+    response = web(None).post("/register/", form)
+    assert response.status_code == 422
+    page = _html(response)
+    for name in ("username", "id_number", "phone", "password"):
+        assert f'id="err-{name}"' in page, name
+        assert f'aria-describedby="err-{name}"' in page, name
+    assert "身份号码应为18位" in page and 'value="张三"' in page
+    english = web(None)
+    english.cookies["django_language"] = "en"
+    page = _html(english.post("/register/", form, HTTP_ACCEPT_LANGUAGE="en"))
+    assert "身份号码应为18位" not in page and "密码" not in page.split("<main", 1)[-1]
+    from tongban.accounts.models import User
+
+    assert not User.objects.filter(username__in=["bad name!", "badname"]).exists()
+
+
+def test_the_window_form_starts_with_an_enterprise_for_a_legal_person_item(web, world):
+    from tongban.catalog.models import ServiceItem
+
+    query = {"at": "421102", "item": "ITEM-COMPANY", "handling": "420100Z01", "mode": "proxy"}
+    page = _html(web("421102-clerk").get(FORM_URL, query))
+    assert 'value="person" checked' in page and 'value="enterprise" checked' not in page
+    ServiceItem.objects.filter(code="ITEM-COMPANY").update(applicant_kind="enterprise")
+    page = _html(web("421102-clerk").get(FORM_URL, query))
+    assert 'value="enterprise" checked' in page and 'value="person" checked' not in page
+    # what the clerk chose is kept on a refused form
+    data, _materials = _new_case_form(world, token="t-kind", delivery_address="")
+    data["applicant_kind"] = "person"
+    page = _html(web("421102-clerk").post(FORM_URL, data))
+    assert 'value="person" checked' in page

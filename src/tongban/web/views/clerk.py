@@ -23,7 +23,7 @@ from tongban.attachments.checks import ALLOWED_LABEL, max_upload_bytes
 from tongban.cases import deadlines
 from tongban.cases.actions import SubmitInput, licences_standing_in
 from tongban.cases.application_forms import SEAL_KINDS
-from tongban.catalog.models import Channel, Material, Mode
+from tongban.catalog.models import Channel, Material, Mode, ServiceItem
 from tongban.catalog.selectors import (
     bundles_led_by,
     get_item_for,
@@ -212,6 +212,10 @@ def _form_context(request: HttpRequest, receiving: Jurisdiction) -> dict:
         **establishment_context(item),
         "seal_kinds": list(SEAL_KINDS),
         "held": {},
+        # a 法人 item is received for an enterprise unless the clerk says otherwise
+        "default_applicant_kind": "enterprise"
+        if item.applicant_kind == ServiceItem.ApplicantKind.ENTERPRISE
+        else "person",
         "bundles": bundles_led_by(item) if mode == Mode.JOINT else [],
     }
 

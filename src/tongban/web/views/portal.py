@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from tongban.accounts import personal_data
-from tongban.accounts.actions import register_portal_user
+from tongban.accounts.actions import register_portal_user, registration_problems
 from tongban.accounts.models import Role, User
 from tongban.accounts.selectors import own_applicants
 from tongban.attachments.actions import submit_case_with_held
@@ -96,6 +96,20 @@ def register(request: HttpRequest) -> HttpResponse:
     form = RegisterForm(request.POST or None)
     error = None
     status = 422 if request.method == "POST" else 200
+    if request.method == "POST":
+        # the form's shape and the action's rules, all reported after one submit
+        post = request.POST
+        found = registration_problems(
+            post.get("username", ""),
+            post.get("password", ""),
+            post.get("name", ""),
+            post.get("id_number", ""),
+            phone=post.get("phone", ""),
+            email=post.get("email", ""),
+        )
+        for field, problem in found.problems.items():
+            if field in form.fields and not form.has_error(field):
+                form.add_error(field, problem.message())
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
