@@ -46,9 +46,9 @@ def own_applicants(user: User | AnonymousUser) -> list[Applicant]:
     """The applicants an applicant's account acts as: the person (本人) and each
     enterprise it is the agent (经办人) of (本企业), the person first. Staff act for
     others at a window and have none here."""
-    if not getattr(user, "is_authenticated", False):
+    if not isinstance(user, User) or not user.is_authenticated:
         return []
-    found = Applicant.objects.filter(user_id=user.pk).order_by("pk")
+    found = Applicant.objects.filter(user=user).order_by("pk")
     return sorted(found, key=lambda a: (a.kind != Applicant.Kind.PERSON, a.pk))
 
 

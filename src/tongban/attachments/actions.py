@@ -292,7 +292,7 @@ def hold_uploads(
             accepted.append((f, check_upload(f.upload)))
         except Invalid as error:
             refused[f.material_id] = error
-    expires = timezone.now() + timezone.timedelta(hours=settings.TONGBAN_HELD_UPLOAD_HOURS)
+    expires = timezone.now() + dt.timedelta(hours=settings.TONGBAN_HELD_UPLOAD_HOURS)
     removed_ids = set(remove)
     with _storing() as stored, transaction.atomic():
         held = _held_for(user, token)
@@ -304,7 +304,7 @@ def hold_uploads(
         for row in gone:
             del held[row.material_id]
             row.delete()
-        _delete_bytes_on_commit([row.file.name for row in gone])
+        _delete_bytes_on_commit([str(row.file.name) for row in gone])
         for f, checked in accepted:
             assert f.material_id is not None
             name = default_storage.save(f"held/{uuid.uuid4().hex}.{checked.extension}", f.upload)
@@ -361,15 +361,15 @@ def submit_case_with_held(
         for material_id, row in held.items():
             checked = CheckedFile(
                 content_type=row.content_type,
-                extension=row.file.name.rsplit(".", 1)[-1],
+                extension=str(row.file.name).rsplit(".", 1)[-1],
                 size=row.size,
                 sha256=row.sha256,
                 original_name=row.original_name,
             )
-            with default_storage.open(row.file.name, "rb") as content:
+            with default_storage.open(str(row.file.name), "rb") as content:
                 _attach(user, case, File(content), checked, by_material.get(material_id), stored)
         HeldUpload.objects.filter(pk__in=[row.pk for row in held.values()]).delete()
-        _delete_bytes_on_commit([row.file.name for row in held.values()])
+        _delete_bytes_on_commit([str(row.file.name) for row in held.values()])
     return submitted
 
 
@@ -380,7 +380,7 @@ def purge_held_uploads(now: dt.datetime | None = None) -> int:
     with transaction.atomic():
         rows = list(HeldUpload.objects.select_for_update().filter(expires_at__lte=now))
         HeldUpload.objects.filter(pk__in=[row.pk for row in rows]).delete()
-        _delete_bytes_on_commit([row.file.name for row in rows])
+        _delete_bytes_on_commit([str(row.file.name) for row in rows])
         if rows:
             record_audit(
                 None,

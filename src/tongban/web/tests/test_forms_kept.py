@@ -17,7 +17,6 @@ from tongban.attachments.models import Attachment, HeldUpload
 from tongban.cases.models import Case
 from tongban.core.errors import NotAuthenticated
 from tongban.core.models import AuditEvent
-from tongban.testing.world import make_id_number
 from tongban.web.tests.conftest import fake_pdf_upload, pdf_upload
 from tongban.web.tests.test_pages import _html, _new_case_form
 
@@ -77,11 +76,12 @@ def test_a_refused_window_form_marks_every_field_and_keeps_everything(
         assert client.post(FORM_URL, data).status_code == 302
     case = Case.objects.get()
     attachment = Attachment.objects.get(case=case)
+    assert attachment.case_material is not None
     assert attachment.case_material.material_id == materials[1].pk
     assert attachment.sha256 == held.sha256 and attachment.original_name == "章程.pdf"
     assert not HeldUpload.objects.exists()
-    assert not default_storage.exists(held.file.name)  # the held copy is gone
-    assert default_storage.exists(attachment.file.name)
+    assert not default_storage.exists(str(held.file.name))  # the held copy is gone
+    assert default_storage.exists(str(attachment.file.name))
 
 
 def test_the_page_is_in_english_only_in_english(web, world):
@@ -172,7 +172,7 @@ def test_expired_held_files_are_purged(web, world, django_capture_on_commit_call
     with django_capture_on_commit_callbacks(execute=True):
         call_command("purge_held_uploads")
     assert not HeldUpload.objects.exists()
-    assert not default_storage.exists(held.file.name)
+    assert not default_storage.exists(str(held.file.name))
 
 
 # --- 本人 / 本企业 (§3) --------------------------------------------------------------
@@ -224,7 +224,7 @@ def test_an_agent_chooses_between_himself_and_his_enterprise(web, world):
     assert Attachment.objects.filter(case=case).count() == 1
     # for himself
     response, _materials = _apply(client, world, acting_as=str(person.pk), token="t-self")
-    assert Case.objects.order_by("-pk").first().applicant == person
+    assert Case.objects.order_by("-pk")[0].applicant == person
 
 
 def test_an_agent_cannot_apply_as_someone_elses_applicant(web, world):
@@ -237,7 +237,6 @@ def test_an_agent_cannot_apply_as_someone_elses_applicant(web, world):
 def test_an_account_with_one_applicant_sees_no_choice(web, world):
     page = _html(web("applicant-1").get("/my/apply/ITEM-COMPANY/420100Z01/"))
     assert 'name="acting_as"' not in page
-    assert make_id_number  # the world's helper is the one the agent's record uses
 
 
 # --- registration: every problem after one submit ------------------------------------
