@@ -273,7 +273,6 @@ def new_case(request: HttpRequest) -> HttpResponse:
         case = submit_case_with_held(request.user, data, token, idempotency_key=f"web-{token}").case
     except DomainError as error:
         context["error"] = error.message()
-        context["error_code"] = error.code
         context["page_errors"] = page_errors(error, checklist="state")
         return render(request, "web/new_case.html", context, status=422)
     messages.success(request, _("已收件,办件编号 %(number)s") % {"number": case.number})

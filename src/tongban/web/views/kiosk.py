@@ -172,7 +172,6 @@ def apply(request: HttpRequest, window_id: int, code: str, handling: str) -> Htt
         ).case
     except DomainError as error:
         context["error"] = error.message()
-        context["error_code"] = error.code
         context["page_errors"] = page_errors(error, checklist="file")
         return render(request, "web/kiosk/apply.html", context, status=422)
     return redirect("web:kiosk-done", window.pk, case.number)

@@ -208,7 +208,6 @@ def apply_form(request: HttpRequest, item: str, handling: str) -> HttpResponse:
         ).case
     except DomainError as error:
         context["error"] = error.message()
-        context["error_code"] = error.code
         context["page_errors"] = page_errors(error, checklist="file")
         return render(request, "web/apply_form.html", context, status=422)
     messages.success(request, _("申请已提交,办件编号 %(number)s") % {"number": case.number})
