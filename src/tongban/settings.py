@@ -381,6 +381,8 @@ if os.environ.get("TONGBAN_S3_BUCKET"):
     }
 TONGBAN_UPLOAD_MAX_BYTES = int(os.environ.get("TONGBAN_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
 # web workbench (docs/adr/0070-web-workbench.md)
+# files of a form that failed are held this long for its resubmission (ADR 0123)
+TONGBAN_HELD_UPLOAD_HOURS = int(os.environ.get("TONGBAN_HELD_UPLOAD_HOURS", "24"))
 TONGBAN_KIOSK_IDLE_SECONDS = int(os.environ.get("TONGBAN_KIOSK_IDLE_SECONDS", "120"))
 # the service hall (ADR 0110): length of an appointment slot, how far ahead one may book
 TONGBAN_HALL_SLOT_MINUTES = int(os.environ.get("TONGBAN_HALL_SLOT_MINUTES", "30"))

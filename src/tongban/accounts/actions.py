@@ -32,7 +32,14 @@ from tongban.accounts.identifiers import validate_id_number, validate_uscc
 from tongban.accounts.models import ApiToken, Applicant, Role, RoleAssignment, TrustSource, User
 from tongban.core.audit import record_audit
 from tongban.core.crypto import blind_index
-from tongban.core.errors import Conflict, Forbidden, Invalid, NotAuthenticated, not_found
+from tongban.core.errors import (
+    Conflict,
+    FieldErrors,
+    Forbidden,
+    Invalid,
+    NotAuthenticated,
+    not_found,
+)
 from tongban.core.masking import mask_id_number, mask_name
 from tongban.regions.models import Jurisdiction
 
@@ -560,6 +567,37 @@ def register_established_enterprise(
     return applicant
 
 
+def registration_problems(
+    username: str,
+    password: str | None,
+    name: str,
+    id_number: str,
+    phone: str = "",
+    email: str = "",
+    address: str = "",
+    *,
+    password_hash: str | None = None,
+) -> FieldErrors:
+    """Every problem of a self-registration at once, by field (ADR 0123): the portal's
+    page marks them all after one submit, `register_portal_user` raises them together.
+    Whether the username is taken is answered separately (409, `username_taken`)."""
+    problems = FieldErrors()
+    problems.check("username", lambda: _clean_username(username))
+    problems.check("name", lambda: _clean_name(name))
+    problems.check("id_number", lambda: validate_id_number(id_number))
+    problems.check("phone", lambda: _clean_phone(phone))
+    problems.check("email", lambda: _clean_email(email))
+    problems.check("address", lambda: _clean_address(address))
+    probe = User(
+        username=(username or "").strip(),
+        kind=User.Kind.APPLICANT,
+        display_name=(name or "").strip()[:64],
+        email=(email or "").strip(),
+    )
+    problems.check("password", lambda: _check_password(password, password_hash, probe))
+    return problems
+
+
 def register_portal_user(
     username: str,
     password: str | None,
@@ -579,9 +617,15 @@ def register_portal_user(
     linked to no applicant, and the registered applicant is told by a notification;
     linking an existing record needs an identity check at a window. Both paths write the
     same rows apart from the applicant and answer the same."""
-    username = _clean_username(username)
-    name = _clean_name(name)
-    id_number = validate_id_number(id_number)
+    cleaned = registration_problems(
+        username, password, name, id_number, phone, email, address, password_hash=password_hash
+    )
+    cleaned.raise_if_any()
+    username, name, id_number = (
+        _clean_username(username),
+        _clean_name(name),
+        validate_id_number(id_number),
+    )
     phone, email, address = _clean_phone(phone), _clean_email(email), _clean_address(address)
     user = User(
         username=username,
@@ -590,7 +634,6 @@ def register_portal_user(
         phone=phone,
         email=email,
     )
-    _check_password(password, password_hash, user)
     with transaction.atomic():
         if User.objects.filter(username__iexact=username).exists():
             raise Conflict(gettext_lazy("This username is already taken."), code="username_taken")

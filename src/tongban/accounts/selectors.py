@@ -42,6 +42,16 @@ def readable_applicants(user: User | AnonymousUser | None) -> QuerySet[Applicant
     return Applicant.objects.filter(user=user)
 
 
+def own_applicants(user: User | AnonymousUser) -> list[Applicant]:
+    """The applicants an applicant's account acts as: the person (本人) and each
+    enterprise it is the agent (经办人) of (本企业), the person first. Staff act for
+    others at a window and have none here."""
+    if not isinstance(user, User) or not user.is_authenticated:
+        return []
+    found = Applicant.objects.filter(user=user).order_by("pk")
+    return sorted(found, key=lambda a: (a.kind != Applicant.Kind.PERSON, a.pk))
+
+
 def get_applicant_for(user: User | AnonymousUser, pk: int) -> Applicant:
     applicant = readable_applicants(user).filter(pk=pk).first()
     if applicant is None:

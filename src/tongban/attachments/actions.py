@@ -9,22 +9,26 @@ here, above `cases`, because `cases` knows nothing of files (docs/architecture.m
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import cast
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts import access
 from tongban.accounts.models import User
 from tongban.attachments.checks import CheckedFile, check_upload
-from tongban.attachments.models import Attachment
+from tongban.attachments.models import Attachment, HeldUpload
 from tongban.cases.actions import (
     ActionInput,
     SubmitInput,
@@ -36,7 +40,7 @@ from tongban.cases.actions import (
 from tongban.cases.models import Case, CaseMaterial
 from tongban.cases.workflow import FINAL_STATES, Action, Leg
 from tongban.core.audit import record_audit
-from tongban.core.errors import Conflict, Forbidden, Invalid, NotFound
+from tongban.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 
 
 def may_upload(user: User | AnonymousUser, case: Case) -> bool:
@@ -89,7 +93,7 @@ def _storing() -> Iterator[list[str]]:
 def _attach(
     actor: User,
     case: Case,
-    upload: UploadedFile,
+    upload: File,
     checked: CheckedFile,
     material: CaseMaterial | None,
     stored: list[str],
@@ -237,3 +241,152 @@ def act_with_files(
             for f, c in checked
         ]
     return Acted(case, attachments)
+
+
+# --- files held for a form's resubmission (ADR 0123) -------------------------------------
+
+
+@dataclass(frozen=True)
+class Held:
+    """What `hold_uploads` did: the files now held for the form, by checklist material,
+    and the files it refused (by material), each with its error."""
+
+    uploads: dict[int, HeldUpload]
+    refused: dict[int, DomainError]
+
+
+def _held_for(user: User, token: str) -> dict[int, HeldUpload]:
+    rows = HeldUpload.objects.select_for_update().filter(owner=user, token=token)
+    return {row.material_id: row for row in rows.order_by("material_id")}
+
+
+def _delete_bytes_on_commit(names: list[str]) -> None:
+    def delete() -> None:
+        for name in names:
+            default_storage.delete(name)
+
+    transaction.on_commit(delete)
+
+
+def hold_uploads(
+    actor: User | AnonymousUser,
+    token: str,
+    files: Sequence[CaseFile],
+    *,
+    remove: Iterable[int] = (),
+    materials: Iterable[int] = (),
+) -> Held:
+    """Hold the files chosen in a form (each checked by content and hashed as for a case)
+    so that a failed submission does not lose them. A new file for a line replaces the
+    one held for it; `remove` names held files (by id) the user took away. `materials`
+    are the form's checklist lines: a file for anything else is ignored. A refused file
+    is reported, not held; the others are held in one transaction with an audit row."""
+    user = _signed_in(actor)
+    lines = set(materials)
+    accepted: list[tuple[CaseFile, CheckedFile]] = []
+    refused: dict[int, DomainError] = {}
+    for f in files:
+        if f.material_id is None or f.material_id not in lines:
+            continue
+        try:
+            accepted.append((f, check_upload(f.upload)))
+        except Invalid as error:
+            refused[f.material_id] = error
+    expires = timezone.now() + dt.timedelta(hours=settings.TONGBAN_HELD_UPLOAD_HOURS)
+    removed_ids = set(remove)
+    with _storing() as stored, transaction.atomic():
+        held = _held_for(user, token)
+        gone = [
+            row
+            for row in held.values()
+            if row.pk in removed_ids or any(f.material_id == row.material_id for f, _c in accepted)
+        ]
+        for row in gone:
+            del held[row.material_id]
+            row.delete()
+        _delete_bytes_on_commit([str(row.file.name) for row in gone])
+        for f, checked in accepted:
+            assert f.material_id is not None
+            name = default_storage.save(f"held/{uuid.uuid4().hex}.{checked.extension}", f.upload)
+            stored.append(name)
+            held[f.material_id] = HeldUpload.objects.create(
+                owner=user,
+                token=token,
+                material_id=f.material_id,
+                file=name,
+                original_name=checked.original_name,
+                content_type=checked.content_type,
+                size=checked.size,
+                sha256=checked.sha256,
+                expires_at=expires,
+            )
+        if accepted or gone:
+            record_audit(
+                user,
+                "hold_uploads",
+                user,
+                "暂存表单上传文件",
+                {
+                    "held": [
+                        {"material_id": f.material_id, "sha256": c.sha256, "size": c.size}
+                        for f, c in accepted
+                    ],
+                    "removed": [row.material_id for row in gone],
+                },
+            )
+    return Held(uploads=held, refused=refused)
+
+
+def submit_case_with_held(
+    actor: User | AnonymousUser,
+    data: SubmitInput,
+    token: str,
+    idempotency_key: str | None = None,
+) -> Submitted:
+    """`submit_case_once` with the files held for the form `token` (`hold_uploads`), in
+    one transaction: the case opens with them as its attachments and the held copies are
+    released; a failure keeps them held for the next try."""
+    user = _signed_in(actor)
+    with _storing() as stored, transaction.atomic():
+        held = {
+            material_id: row
+            for material_id, row in _held_for(user, token).items()
+            if row.expires_at > timezone.now()
+        }
+        submitted = submit_case_once(user, data, idempotency_key)
+        if submitted.replayed:
+            return submitted
+        case = submitted.case
+        by_material = {m.material_id: m for m in case.materials.all()}
+        for material_id, row in held.items():
+            checked = CheckedFile(
+                content_type=row.content_type,
+                extension=str(row.file.name).rsplit(".", 1)[-1],
+                size=row.size,
+                sha256=row.sha256,
+                original_name=row.original_name,
+            )
+            with default_storage.open(str(row.file.name), "rb") as content:
+                _attach(user, case, File(content), checked, by_material.get(material_id), stored)
+        HeldUpload.objects.filter(pk__in=[row.pk for row in held.values()]).delete()
+        _delete_bytes_on_commit([str(row.file.name) for row in held.values()])
+    return submitted
+
+
+def purge_held_uploads(now: dt.datetime | None = None) -> int:
+    """Delete the held files whose time is up (`tongban purge-held-uploads`); returns how
+    many. Idempotent: a second run finds nothing."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        rows = list(HeldUpload.objects.select_for_update().filter(expires_at__lte=now))
+        HeldUpload.objects.filter(pk__in=[row.pk for row in rows]).delete()
+        _delete_bytes_on_commit([str(row.file.name) for row in rows])
+        if rows:
+            record_audit(
+                None,
+                "purge_held_uploads",
+                rows[0],
+                f"清理过期暂存上传 {len(rows)} 个",
+                {"count": len(rows)},
+            )
+    return len(rows)

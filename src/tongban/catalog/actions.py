@@ -58,6 +58,7 @@ ITEM_FIELDS = (
     "high_frequency",
     "description",
     "form_kind",
+    "applicant_kind",
 )
 IMPLEMENTATION_FIELDS = (
     "department",
@@ -338,6 +339,7 @@ def create_item(
     high_frequency: bool = False,
     description: str = "",
     form_kind: str = "",
+    applicant_kind: str = "",
 ) -> ServiceItem:
     """Add an item to the basic catalogue; its pinyin initials are computed from the name."""
     _require_platform_admin(actor)
@@ -350,6 +352,7 @@ def create_item(
         "high_frequency": high_frequency,
         "description": description,
         "form_kind": form_kind,
+        "applicant_kind": applicant_kind,
     }
     cleaned = {k: clean_model_field(ServiceItem, k, v, problems) for k, v in values.items()}
     if problems:

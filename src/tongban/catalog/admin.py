@@ -170,6 +170,7 @@ class ServiceItemAdmin(ActionBackedAdmin):
         "high_frequency",
         "description",
         "form_kind",
+        "applicant_kind",
     )
     ordering = ("code",)
 

@@ -52,6 +52,22 @@ class ServiceItem(models.Model):
     )
     high_frequency = models.BooleanField("高频事项", default=False)
     description = models.TextField("说明", blank=True)
+
+    class ApplicantKind(models.TextChoices):
+        ANY = "", "不限"
+        PERSON = "person", "自然人"
+        ENTERPRISE = "enterprise", "法人"
+
+    # 服务对象: who applies for the item; a window receives a 法人 item for an enterprise
+    # by default (its agent, 经办人, at the counter), ADR 0123
+    applicant_kind = models.CharField(
+        "服务对象",
+        max_length=16,
+        blank=True,
+        default="",
+        choices=ApplicantKind.choices,
+        help_text="法人事项在窗口收件时默认按法人/企业(经办人代办)填写",
+    )
     form_kind = models.CharField(
         "申请表类型",
         max_length=32,

@@ -29,7 +29,9 @@ ERROR_DESCRIPTIONS: dict[int, str] = {
     413: "请求体过大 / `request_too_large`: the body exceeds the server's limit",
     422: "输入不合规 / `invalid_input` (details.errors lists each field: loc, type, msg; "
     "types include string_too_long, nul_character, unpaired_surrogate, blank, "
-    "string_pattern_mismatch, less_than_equal) or a rule's own code such as `invalid`",
+    "string_pattern_mismatch, less_than_equal) or a rule's own code such as `invalid`; "
+    "when a body breaks several rules, the first one's code with details.fields listing "
+    "every field: {field: {code, message}} (ADR 0123)",
     429: "请求过于频繁 / `too_many_requests` where a rate limit applies",
 }
 

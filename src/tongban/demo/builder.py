@@ -271,6 +271,7 @@ class DemoBuilder:
                 "department_kind": spec.department_kind,
                 "high_frequency": spec.high_frequency,
                 "description": spec.description,
+                "applicant_kind": "enterprise" if spec.code in data.ENTERPRISE_ITEMS else "",
             }
             item = ServiceItem.objects.filter(code=spec.code).first()
             if item is None:

@@ -403,6 +403,29 @@ def id_card(note: str = "") -> MaterialSpec:
     return MaterialSpec("居民身份证", "required", "original", LT_ID_CARD, note=note)
 
 
+# 法人 items (服务对象: 法人): filed by an enterprise through its agent; the clerk's form
+# starts with 法人/企业 for them (ADR 0123). 企业设立登记 is not one: the enterprise does
+# not exist yet and a person files it (ADR 0096).
+ENTERPRISE_ITEMS = frozenset(
+    {
+        "ITEM-COMPANY-CHANGE",
+        "ITEM-COMPANY-DEREGISTRATION",
+        "ITEM-COMPANY-FILING",
+        "ITEM-BRANCH",
+        "ITEM-LICENCE-REISSUE",
+        "ITEM-EQUITY-PLEDGE",
+        "ITEM-FOOD-LICENCE-CHANGE",
+        "ITEM-ANNUAL-REPORT",
+        "ITEM-EMPLOYER-INSURANCE",
+        "ITEM-FUND-EMPLOYER",
+        "ITEM-NEW-TAXPAYER",
+        "ITEM-INVOICE",
+        "ITEM-TAX-CLEARANCE",
+        "ITEM-FREIGHT-PERMIT",
+    }
+)
+
+
 @dataclass(frozen=True)
 class ItemSpec:
     code: str

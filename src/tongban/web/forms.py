@@ -5,7 +5,7 @@ input, core.inputs.validate_input); every rule is the action's."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from typing import Any, get_args, get_origin
 
 from django import forms
@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from tongban.attachments.actions import CaseFile
 from tongban.cases.actions import (
     NOT_CHECKED,
+    REQUIRED_WHEN,
     ActionInput,
     ApplicantInput,
     JointPartInput,
@@ -25,7 +26,7 @@ from tongban.cases.actions import (
 from tongban.cases.api import ApplicantIn, CaseCreateIn
 from tongban.cases.models import CaseMaterial
 from tongban.catalog.models import ItemImplementation, Material
-from tongban.core.errors import Invalid, StrOrPromise
+from tongban.core.errors import DomainError, Invalid, InvalidFields, StrOrPromise
 from tongban.core.inputs import MAX_ID, text_problem, validate_fields, validate_input
 
 MATERIAL_STATES_AT_WINDOW = (
@@ -103,6 +104,12 @@ def applicant_input(post: QueryDict) -> ApplicantInput:
     )
     validate_input(ApplicantIn, asdict(data))
     return data
+
+
+def acting_for(post: QueryDict) -> int | None:
+    """本人 / 本企业: the applicant record an applicant's account applies as (`acting_as`,
+    one of accounts.selectors.own_applicants); none chosen leaves it to the action."""
+    return parse_int(post.get("acting_as"), "applicant_id", _("For myself or my enterprise"))
 
 
 def submission_token(post: QueryDict) -> str:
@@ -255,3 +262,89 @@ class RegisterForm(forms.Form):
 class LookupForm(forms.Form):
     number = forms.CharField(label=_("办件编号"), max_length=32)
     identifier = forms.CharField(label=_("申请人身份号码或统一社会信用代码"), max_length=18)
+
+
+# --- errors beside their fields (ADR 0123) -----------------------------------------------
+
+# a field of the submission contract (or of the API's ApplicantIn) → the page's input
+_INPUT_OF = {
+    "applicant": "applicant_name",
+    "applicant.name": "applicant_name",
+    "applicant.id_number": "id_number",
+    "applicant.uscc": "uscc",
+    "applicant.agent_name": "agent_name",
+    "applicant.agent_id_number": "agent_id_number",
+    "name": "applicant_name",
+    "id_number": "id_number",
+    "uscc": "uscc",
+    "agent_name": "agent_name",
+    "agent_id_number": "agent_id_number",
+    "phone": "phone",
+    "email": "email",
+    "address": "applicant_address",
+    "delivery_address": "delivery_address",
+    "delivery_method": "delivery_method",
+    "applicant_id": "acting_as",
+}
+
+
+@dataclass
+class PageErrors:
+    """A refused form as the page shows it: one message per input (`by_input`, keyed by
+    the input's name, which is also its id) and the summary's links to them, first
+    invalid field first."""
+
+    by_input: dict[str, str] = field(default_factory=dict)
+    links: list[tuple[str, str]] = field(default_factory=list)
+
+    def add(self, name: str, anchor: str, message: str) -> None:
+        if name not in self.by_input:
+            self.by_input[name] = message
+            self.links.append((anchor, message))
+
+
+def page_errors(error: DomainError, *, checklist: str) -> PageErrors:
+    """Where on the page each problem of `error` belongs. `checklist` says how the page
+    asks for a material: `state` (the clerk ticks a line) or `file` (an upload)."""
+    problems = error.problems if isinstance(error, InvalidFields) else {_field_of(error): error}
+    result = PageErrors()
+    for given, problem in problems.items():
+        name = _field_of(problem) if problem.details.get("errors") else given
+        if name.startswith("materials."):
+            pk = name.removeprefix("materials.")
+            anchor = f"m{pk}_provided" if checklist == "state" else f"m{pk}_file"
+            result.add(f"m{pk}_{checklist}", anchor, problem.message())
+        elif name == "materials":
+            for pk in problem.details.get("material_ids", []):
+                anchor = f"m{pk}_provided" if checklist == "state" else f"m{pk}_file"
+                result.add(f"m{pk}_{checklist}", anchor, problem.message())
+        elif name in _INPUT_OF:
+            result.add(_INPUT_OF[name], _INPUT_OF[name], problem.message())
+    return result
+
+
+def _field_of(error: DomainError) -> str:
+    # a shape error (core.inputs) names its field in details.errors[].loc
+    errors = error.details.get("errors") or []
+    if errors and errors[0].get("loc"):
+        return str(errors[0]["loc"][0])
+    return str(error.details.get("field", ""))
+
+
+def held_file_errors(refused: dict[int, DomainError]) -> InvalidFields | None:
+    """Files `hold_uploads` refused, as the fields of their checklist lines."""
+    if not refused:
+        return None
+    return InvalidFields({f"materials.{pk}": error for pk, error in refused.items()})
+
+
+def required_when_attrs(name: str) -> dict[str, str]:
+    """The data attributes that let the browser check a conditional rule of the
+    submission before submit (tongban.js); the rule and its message are the action's."""
+    for rule in REQUIRED_WHEN:
+        if rule.field == name:
+            return {
+                "data-required-when": f"{rule.when}={rule.value}",
+                "data-required-message": rule.error().message(),
+            }
+    return {}

@@ -15,6 +15,7 @@ from tongban.cases.actions.common import RATING_INVITE_TEMPLATES, legs_of
 from tongban.cases.actions.inputs import (
     ACTION_FIELDS,
     NOT_CHECKED,
+    REQUIRED_WHEN,
     ActionInput,
     ApplicantInput,
     JointPartInput,
@@ -33,6 +34,7 @@ __all__ = [
     "ACTION_FIELDS",
     "NOT_CHECKED",
     "RATING_INVITE_TEMPLATES",
+    "REQUIRED_WHEN",
     "ActionInput",
     "ApplicantInput",
     "JointPartInput",

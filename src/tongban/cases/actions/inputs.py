@@ -14,11 +14,13 @@ import json
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
+from django.utils.translation import gettext_lazy as _
 from pydantic import BaseModel, Field
 
 from tongban.accounts.models import Applicant
 from tongban.cases.models import Case, CaseMaterial, Shipment
 from tongban.cases.workflow import Action
+from tongban.core.errors import Invalid, StrOrPromise
 from tongban.core.inputs import MAX_LIST_ITEMS, Column, Id, Note, Text
 
 
@@ -77,6 +79,35 @@ class SubmitInput:
     def fingerprint(self) -> str:
         raw = json.dumps(self, default=lambda o: o.__dict__, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class RequiredWhen:
+    """A field of `SubmitInput` that must be filled in when another has a value (邮政寄递
+    needs an address). The one definition of the rule: the submission enforces it, and
+    the pages render it as data attributes so the browser checks it before submit too
+    (ADR 0123)."""
+
+    field: str
+    when: str
+    value: str
+    label: StrOrPromise
+
+    def applies(self, data: Any) -> bool:
+        return getattr(data, self.when) == self.value and not getattr(data, self.field).strip()
+
+    def error(self) -> Invalid:
+        return Invalid(
+            _("%(label)s is required."),
+            code="missing_field",
+            details={"field": self.field},
+            params={"label": self.label},
+        )
+
+
+REQUIRED_WHEN: tuple[RequiredWhen, ...] = (
+    RequiredWhen("delivery_address", "delivery_method", "post", _("The delivery address")),
+)
 
 
 # the longest extension, supplement or commitment period any action allows is far below

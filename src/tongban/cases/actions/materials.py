@@ -17,12 +17,32 @@ from tongban.catalog.models import (
     ItemImplementation,
     Material,
 )
-from tongban.core.errors import Invalid
+from tongban.core.errors import FieldErrors, Invalid
 
 
 def _create_materials(
     case: Case, implementation: ItemImplementation, given: list[MaterialInput]
 ) -> None:
+    rows = _material_rows(case.submitted_by, case.applicant, implementation, given)
+    _save_materials(case, rows)
+
+
+def _save_materials(case: Case, rows: list[CaseMaterial]) -> None:
+    for row in rows:
+        row.case = case
+    CaseMaterial.objects.bulk_create(rows)
+
+
+def _material_rows(
+    submitter: Any,
+    applicant: Applicant | None,
+    implementation: ItemImplementation,
+    given: list[MaterialInput],
+) -> list[CaseMaterial]:
+    """The case's checklist rows (not yet saved, no case yet) as ticked. Every required
+    line left unticked and every 免提交 without a licence is reported at once, each as
+    the field `materials.<material id>` (InvalidFields). Without a known applicant
+    (its own fields are wrong) the lines a licence could stand in for are not judged."""
     checklist = {m.pk: m for m in implementation.materials.all()}
     by_id: dict[int, MaterialInput] = {}
     for given_entry in given:
@@ -37,21 +57,27 @@ def _create_materials(
         by_id[given_entry.material_id] = given_entry
     # licences found by ID number stand in for materials only when that number is proven:
     # a clerk saw the person, or the account's trust level reaches `own_records`
-    held = licences_standing_in(case.submitted_by, case.applicant, checklist.values())
+    held = licences_standing_in(submitter, applicant, checklist.values()) if applicant else {}
     rows = []
     unchecked: list[Material] = []
+    problems = FieldErrors()
     for material in checklist.values():
         entry = by_id.get(material.pk)
         state = entry.state if entry else None
         reference = entry.licence_reference.strip() if entry else ""
         licence = held.get(material.licence_type_code) if material.licence_type_code else None
+        if applicant is None and material.licence_type_code:
+            continue
         if state == CaseMaterial.State.BY_LICENCE:
             if licence is None or (reference and reference != licence.identifier):
-                raise Invalid(
-                    _("The applicant holds no valid e-licence for '%(material_name)s'."),
-                    code="licence_not_valid",
-                    details={"material_id": material.pk},
-                    params={"material_name": material.name},
+                problems.add(
+                    f"materials.{material.pk}",
+                    Invalid(
+                        _("The applicant holds no valid e-licence for '%(material_name)s'."),
+                        code="licence_not_valid",
+                        details={"material_id": material.pk},
+                        params={"material_name": material.name},
+                    ),
                 )
         elif state in (None, NOT_CHECKED, CaseMaterial.State.MISSING) and licence is not None:
             # 数据共享, 免提交: a valid licence from any jurisdiction satisfies the material
@@ -70,7 +96,6 @@ def _create_materials(
             )
         rows.append(
             CaseMaterial(
-                case=case,
                 material=material,
                 name=material.name,
                 state=state,
@@ -84,14 +109,19 @@ def _create_materials(
                 ),
             )
         )
-    if unchecked:
-        raise Invalid(
-            _("Tick what was received for each required material: %(material_names)s."),
-            code="material_not_checked",
-            details={"field": "materials", "material_ids": [m.pk for m in unchecked]},
-            params={"material_names": "、".join(m.name for m in unchecked)},
+    for material in unchecked:
+        # one message per line, beside its line; the first also names every line
+        problems.add(
+            f"materials.{material.pk}",
+            Invalid(
+                _("Tick what was received for each required material: %(material_names)s."),
+                code="material_not_checked",
+                details={"field": "materials", "material_ids": [m.pk for m in unchecked]},
+                params={"material_names": "、".join(m.name for m in unchecked)},
+            ),
         )
-    CaseMaterial.objects.bulk_create(rows)
+    problems.raise_if_any()
+    return rows
 
 
 def licences_standing_in(submitter: Any, applicant: Applicant, materials: Any) -> dict[str, Any]:

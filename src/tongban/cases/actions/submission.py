@@ -32,8 +32,13 @@ from tongban.cases.actions.common import (
     _require,
     _signed_in,
 )
-from tongban.cases.actions.inputs import JointPartInput, SubmitInput
-from tongban.cases.actions.materials import _create_materials
+from tongban.cases.actions.inputs import (
+    REQUIRED_WHEN,
+    ApplicantInput,
+    JointPartInput,
+    SubmitInput,
+)
+from tongban.cases.actions.materials import _material_rows, _save_materials
 from tongban.cases.application_forms import DEFAULT_SEALS, clean_form
 from tongban.cases.models import (
     Case,
@@ -56,7 +61,7 @@ from tongban.catalog.models import (
 from tongban.catalog.selectors import readable_items
 from tongban.centres.models import Window
 from tongban.core.crypto import blind_index
-from tongban.core.errors import Conflict, Forbidden, Invalid, StrOrPromise
+from tongban.core.errors import Conflict, FieldErrors, Forbidden, Invalid, StrOrPromise
 from tongban.regions.models import Jurisdiction
 from tongban.regions.selectors import jurisdiction_by_code
 
@@ -94,10 +99,18 @@ def _resolve_applicant(actor: User, data: SubmitInput, staff: bool) -> Applicant
         own = Applicant.objects.filter(user=actor)
         if data.applicant_id is not None:
             own = own.filter(pk=data.applicant_id)
-        applicant = own.order_by("pk").first()
-        if applicant is None:
+        found = list(own.order_by("pk")[:2])
+        if not found:
             raise Invalid(_("Your account has no applicant record."), code="no_applicant")
-        return applicant
+        if len(found) > 1:
+            # an enterprise's agent applies for himself (本人) or for the enterprise (本企业):
+            # the case's applicant is never guessed (ADR 0123)
+            raise Invalid(
+                _("Choose whether you apply for yourself or for your enterprise."),
+                code="applicant_choice_required",
+                details={"field": "applicant_id"},
+            )
+        return found[0]
     if data.applicant_id is not None:
         applicant = readable_applicants(actor).filter(pk=data.applicant_id).first()
         if applicant is None:
@@ -110,9 +123,10 @@ def _resolve_applicant(actor: User, data: SubmitInput, staff: bool) -> Applicant
             code="missing_field",
             details={"field": "applicant"},
         )
-    name = _require(given.name, "applicant.name", _("The applicant's name"))
+    checked = _check_given_applicant(given)
+    name = checked["name"]
     if given.kind == Applicant.Kind.PERSON:
-        id_number = validate_id_number(given.id_number)
+        id_number = checked["id_number"]
         existing = Applicant.objects.filter(
             kind="person", id_number_index=blind_index("identifier", id_number)
         ).first()
@@ -129,9 +143,8 @@ def _resolve_applicant(actor: User, data: SubmitInput, staff: bool) -> Applicant
             address=given.address.strip(),
         )
     if given.kind == Applicant.Kind.ENTERPRISE:
-        uscc = validate_uscc(given.uscc)
-        agent_name = _require(given.agent_name, "applicant.agent_name", _("The agent's name"))
-        agent_id = validate_id_number(given.agent_id_number)
+        uscc, agent_name = checked["uscc"], checked["agent_name"]
+        agent_id = checked["agent_id_number"]
         existing = Applicant.objects.filter(kind="enterprise", uscc=uscc).first()
         if existing is not None:
             if existing.agent_id_number != agent_id:
@@ -152,6 +165,33 @@ def _resolve_applicant(actor: User, data: SubmitInput, staff: bool) -> Applicant
             address=given.address.strip(),
         )
     raise Invalid(_("Applicant kind must be person or enterprise."), code="invalid_applicant_kind")
+
+
+def _check_given_applicant(given: ApplicantInput) -> dict[str, str]:
+    """Every field of a new applicant checked at once (one InvalidFields for all that are
+    wrong), the values as they will be stored."""
+    problems = FieldErrors()
+    values = {
+        "name": problems.check(
+            "applicant.name",
+            lambda: _require(given.name, "applicant.name", _("The applicant's name")),
+        )
+    }
+    if given.kind == Applicant.Kind.PERSON:
+        values["id_number"] = problems.check(
+            "applicant.id_number", lambda: validate_id_number(given.id_number)
+        )
+    elif given.kind == Applicant.Kind.ENTERPRISE:
+        values["uscc"] = problems.check("applicant.uscc", lambda: validate_uscc(given.uscc))
+        values["agent_name"] = problems.check(
+            "applicant.agent_name",
+            lambda: _require(given.agent_name, "applicant.agent_name", _("The agent's name")),
+        )
+        values["agent_id_number"] = problems.check(
+            "applicant.agent_id_number", lambda: validate_id_number(given.agent_id_number)
+        )
+    problems.raise_if_any()
+    return {key: value or "" for key, value in values.items()}
 
 
 def _check_choice(value: str, allowed: list[str], field_name: str, label: StrOrPromise) -> None:
@@ -236,8 +276,18 @@ def _submit(actor: User, data: SubmitInput, key: str | None, fingerprint: str) -
     place = _place(actor, data, staff, item, handling, today)
     implementation = _offering_implementation(data, item, handling, today)
     bundle, joint_parts = _joint_parts(actor, data, item, handling, today)
-    form_data = _application_form(item, data, bundle)
-    applicant = _resolve_applicant(actor, data, staff)
+    # the fields a person fills in are checked together: one answer lists them all
+    problems = FieldErrors()
+    for rule in REQUIRED_WHEN:
+        if rule.applies(data):
+            problems.add(rule.field, rule.error())
+    form_data = problems.check("form", lambda: _application_form(item, data, bundle))
+    applicant = problems.check("applicant", lambda: _resolve_applicant(actor, data, staff))
+    materials = problems.check(
+        "materials", lambda: _material_rows(actor, applicant, implementation, data.materials)
+    )
+    problems.raise_if_any()
+    assert form_data is not None and applicant is not None and materials is not None
     _check_applicant_for_form(item, applicant, form_data)
     case = _open_case(
         actor,
@@ -252,7 +302,7 @@ def _submit(actor: User, data: SubmitInput, key: str | None, fingerprint: str) -
         bundle=bundle,
         form_data=form_data,
     )
-    _create_materials(case, implementation, data.materials)
+    _save_materials(case, materials)
     if key:
         IdempotencyRecord.objects.create(user=actor, key=key, request_hash=fingerprint, case=case)
     _record_submission(case, actor, staff, place, bundle)
@@ -372,8 +422,6 @@ def _offering_implementation(
         "delivery_method",
         _("delivery method"),
     )
-    if data.delivery_method == DeliveryMethod.POST:
-        _require(data.delivery_address, "delivery_address", _("The delivery address"))
     return implementation
 
 

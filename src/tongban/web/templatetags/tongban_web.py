@@ -193,3 +193,66 @@ def licence_verify_url(identifier: str) -> str:
 def share_qr(url: str) -> SafeString:
     """The QR code of a licence share link, for the window clerk to scan."""
     return qr.qr_svg(url, gettext("证照分享链接二维码"))
+
+
+@register.simple_tag(takes_context=True)
+def field_attrs(context: Any, name: str, described_by: str = "") -> str:
+    """` aria-invalid="true" aria-describedby="err-<name> …"` on an input the refused
+    form marked (ADR 0123), plus the data attributes of a conditional rule it has; keeps
+    an input's own description (`described_by`)."""
+    from django.utils.html import format_html_join
+
+    from tongban.web.forms import required_when_attrs
+
+    errors = context.get("page_errors")
+    attrs: dict[str, str] = dict(required_when_attrs(name))
+    ids = [described_by] if described_by else []
+    if errors is not None and name in errors.by_input:
+        attrs["aria-invalid"] = "true"
+        ids.insert(0, f"err-{name}")
+    if ids:
+        attrs["aria-describedby"] = " ".join(ids)
+    return format_html_join("", ' {}="{}"', attrs.items())
+
+
+@register.simple_tag(takes_context=True)
+def field_error(context: Any, name: str) -> str:
+    """The message of a refused input, beside it (what `field_attrs` points at)."""
+    from django.utils.html import format_html
+
+    errors = context.get("page_errors")
+    if errors is None or name not in errors.by_input:
+        return ""
+    return format_html('<p class="field-error" id="err-{}">{}</p>', name, errors.by_input[name])
+
+
+@register.filter
+def line_key(pk: Any, suffix: str) -> str:
+    """`m<pk>_<suffix>`: the input name of a checklist line."""
+    return f"m{pk}_{suffix}"
+
+
+@register.filter
+def getlist(post: Any, name: str) -> list[str]:
+    """Every value posted for `name` (ticked boxes, repeated rows) in a re-shown form."""
+    return list(post.getlist(name)) if hasattr(post, "getlist") else []
+
+
+@register.filter
+def at(values: Any, index: int) -> Any:
+    """`values[index]`, or "" past its end."""
+    try:
+        return values[index]
+    except (IndexError, TypeError, KeyError):
+        return ""
+
+
+@register.filter
+def field_invalid(field: Any) -> str:
+    """A Django form field refused by the submission, rendered with `aria-invalid` and
+    `aria-describedby` pointing at its message (`err-<name>`)."""
+    return str(
+        field.as_widget(
+            attrs={"aria-invalid": "true", "aria-describedby": f"err-{field.html_name}"}
+        )
+    )

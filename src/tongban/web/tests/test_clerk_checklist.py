@@ -58,7 +58,11 @@ def test_the_action_refuses_unchecked_required_lines_whatever_the_channel(world)
     with pytest.raises(Invalid) as refused:
         actions.submit_case(world.user("421102-clerk"), data)
     assert refused.value.code == "material_not_checked"
-    assert refused.value.details == {"field": "materials", "material_ids": [required]}
+    assert refused.value.details == {
+        "field": "materials",
+        "material_ids": [required],
+        "fields": {f"materials.{required}": "material_not_checked"},
+    }
     assert not Case.objects.exists()
     # an optional line left unticked simply does not apply
     impl = world.implementations[("company", "420100Z01")]

@@ -18,19 +18,19 @@ from tongban.accounts.identifiers import validate_id_number, validate_uscc
 from tongban.accounts.models import Applicant, Role
 from tongban.accounts.selectors import find_applicant_for, readable_applicants
 from tongban.agreements.selectors import routes
-from tongban.attachments.actions import submit_case_with_files
+from tongban.attachments.actions import submit_case_with_held
 from tongban.attachments.checks import ALLOWED_LABEL, max_upload_bytes
 from tongban.cases import deadlines
 from tongban.cases.actions import SubmitInput, licences_standing_in
 from tongban.cases.application_forms import SEAL_KINDS
-from tongban.catalog.models import Channel, Material, Mode
+from tongban.catalog.models import Channel, Material, Mode, ServiceItem
 from tongban.catalog.selectors import (
     bundles_led_by,
     get_item_for,
     get_jurisdiction,
     published_implementation,
 )
-from tongban.core.errors import DomainError, Forbidden, Invalid, NotFound
+from tongban.core.errors import DomainError, FieldErrors, Forbidden, Invalid, NotFound
 from tongban.core.inputs import MAX_ID
 from tongban.regions.models import Jurisdiction
 from tongban.web import selectors
@@ -40,12 +40,12 @@ from tongban.web.forms import (
     establishment_context,
     establishment_form,
     joint_parts,
-    material_files,
     material_inputs,
+    page_errors,
     parse_int,
     submission_token,
 )
-from tongban.web.views.common import is_htmx, page
+from tongban.web.views.common import hold_form_files, is_htmx, page
 
 
 def _receiving(request: HttpRequest) -> Jurisdiction:
@@ -211,6 +211,11 @@ def _form_context(request: HttpRequest, receiving: Jurisdiction) -> dict:
         else [],
         **establishment_context(item),
         "seal_kinds": list(SEAL_KINDS),
+        "held": {},
+        # a 法人 item is received for an enterprise unless the clerk says otherwise
+        "default_applicant_kind": "enterprise"
+        if item.applicant_kind == ServiceItem.ApplicantKind.ENTERPRISE
+        else "person",
         "bundles": bundles_led_by(item) if mode == Mode.JOINT else [],
     }
 
@@ -225,12 +230,25 @@ def new_case(request: HttpRequest) -> HttpResponse:
         return render(request, "web/new_case.html", context)
     implementation = context["implementation"]
     window = context["window"]
+    token = context["token"]
     try:
-        files = material_files(request.FILES, context["materials"])
-        uploaded = {f.material_id for f in files if f.material_id is not None}
-        applicant_id = parse_int(
-            request.POST.get("applicant_id"), "applicant_id", gettext_lazy("The applicant")
+        if hold_form_files(request, context):
+            # taking a file away only shows the form again, with everything else kept
+            return render(request, "web/new_case.html", context)
+        shape = FieldErrors()
+        applicant_id = shape.check(
+            "applicant",
+            lambda: parse_int(
+                request.POST.get("applicant_id"), "applicant_id", gettext_lazy("The applicant")
+            ),
         )
+        applicant = (
+            None
+            if applicant_id
+            else shape.check("applicant", lambda: applicant_input(request.POST))
+        )
+        address = shape.check("delivery_address", lambda: delivery_address(request.POST))
+        shape.raise_if_any()
         data = SubmitInput(
             item=context["item"].code,
             handling=context["handling"].code,
@@ -240,9 +258,11 @@ def new_case(request: HttpRequest) -> HttpResponse:
             receiving=receiving.code,
             window_id=window.pk if window else None,
             applicant_id=applicant_id,
-            applicant=None if applicant_id else applicant_input(request.POST),
-            materials=material_inputs(request.POST, implementation, uploaded, self_service=False),
-            delivery_address=delivery_address(request.POST),
+            applicant=applicant,
+            materials=material_inputs(
+                request.POST, implementation, set(context["held"]), self_service=False
+            ),
+            delivery_address=address or "",
             joint_parts=joint_parts(request.POST)
             if context["mode"] == Mode.JOINT and not request.POST.get("bundle")
             else [],
@@ -250,13 +270,10 @@ def new_case(request: HttpRequest) -> HttpResponse:
             bundle=request.POST.get("bundle", ""),
             bundle_parts=request.POST.getlist("bundle_parts") if request.POST.get("bundle") else [],
         )
-        case = submit_case_with_files(
-            request.user, data, files, idempotency_key=f"web-{context['token']}"
-        ).case
+        case = submit_case_with_held(request.user, data, token, idempotency_key=f"web-{token}").case
     except DomainError as error:
         context["error"] = error.message()
-        context["error_field"] = error.details.get("field", "")
-        context["invalid_materials"] = dict.fromkeys(error.details.get("material_ids", []), True)
+        context["page_errors"] = page_errors(error, checklist="state")
         return render(request, "web/new_case.html", context, status=422)
     messages.success(request, _("已收件,办件编号 %(number)s") % {"number": case.number})
     return redirect(reverse("web:receipt", args=[case.number]))

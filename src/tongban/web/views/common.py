@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpRespons
 from django.shortcuts import render
 from django.urls import reverse
 
+from tongban.attachments.actions import hold_uploads
 from tongban.core.errors import DomainError, NotAuthenticated
 
 KIOSK_SESSION_KEY = "tongban_kiosk_window"
@@ -96,3 +97,26 @@ def hx_redirect(request: HttpRequest, url: str) -> HttpResponse:
         response["HX-Redirect"] = url
         return response
     return HttpResponseRedirect(url)
+
+
+def hold_form_files(request: HttpRequest, context: dict[str, Any]) -> bool:
+    """Hold the files chosen in a submission form (ADR 0123) before the submission is
+    tried, so that a refusal loses none of them: `context["held"]` becomes the files held
+    for the form (`context["token"]`) by checklist material. Returns whether the user only
+    removed a file (the page then shows the form again without submitting). A refused
+    file raises, marked on its line; the other files stay held."""
+    from tongban.web.forms import held_file_errors, material_files, parse_ids
+
+    materials = context["materials"]
+    held = hold_uploads(
+        request.user,
+        context["token"],
+        material_files(request.FILES, materials),
+        remove=parse_ids(request.POST.getlist("remove_upload"), "remove_upload"),
+        materials=[m.pk for m in materials],
+    )
+    context["held"] = held.uploads
+    refused = held_file_errors(held.refused)
+    if refused is not None:
+        raise refused
+    return bool(request.POST.get("remove_upload"))

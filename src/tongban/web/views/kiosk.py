@@ -16,23 +16,25 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tongban.attachments.actions import submit_case_with_files
+from tongban.accounts.selectors import own_applicants
+from tongban.attachments.actions import submit_case_with_held
 from tongban.attachments.checks import ALLOWED_LABEL, max_upload_bytes
 from tongban.cases import deadlines
 from tongban.cases.actions import SubmitInput
 from tongban.cases.selectors import get_case_for
 from tongban.catalog.models import Channel, Mode
 from tongban.catalog.selectors import get_item_for
-from tongban.core.errors import DomainError, NotFound
+from tongban.core.errors import DomainError, FieldErrors, NotFound
 from tongban.hall.models import Appointment
 from tongban.web import selectors
 from tongban.web.forms import (
+    acting_for,
     delivery_address,
-    material_files,
     material_inputs,
+    page_errors,
     submission_token,
 )
-from tongban.web.views.common import KIOSK_SESSION_KEY, page
+from tongban.web.views.common import KIOSK_SESSION_KEY, hold_form_files, page
 from tongban.web.views.hall import booking_page
 
 
@@ -140,12 +142,18 @@ def apply(request: HttpRequest, window_id: int, code: str, handling: str) -> Htt
         token=submission_token(request.POST),
         max_upload_mb=max_upload_bytes() // (1024 * 1024),
         allowed_types=ALLOWED_LABEL,
+        held={},
+        acting_as=own_applicants(request.user),
     )
     if request.method == "GET":
         return render(request, "web/kiosk/apply.html", context)
     try:
-        files = material_files(request.FILES, materials)
-        uploaded = {f.material_id for f in files if f.material_id is not None}
+        if hold_form_files(request, context):
+            return render(request, "web/kiosk/apply.html", context)
+        shape = FieldErrors()
+        address = shape.check("delivery_address", lambda: delivery_address(request.POST))
+        applicant_id = shape.check("applicant", lambda: acting_for(request.POST))
+        shape.raise_if_any()
         data = SubmitInput(
             item=service_item.code,
             handling=route.handling.code,
@@ -153,14 +161,18 @@ def apply(request: HttpRequest, window_id: int, code: str, handling: str) -> Htt
             channel=Channel.TERMINAL,
             window_id=window.pk,
             delivery_method=request.POST.get("delivery_method", ""),
-            materials=material_inputs(request.POST, implementation, uploaded, self_service=True),
-            delivery_address=delivery_address(request.POST),
+            applicant_id=applicant_id,
+            materials=material_inputs(
+                request.POST, implementation, set(context["held"]), self_service=True
+            ),
+            delivery_address=address or "",
         )
-        case = submit_case_with_files(
-            request.user, data, files, idempotency_key=f"kiosk-{context['token']}"
+        case = submit_case_with_held(
+            request.user, data, context["token"], idempotency_key=f"kiosk-{context['token']}"
         ).case
     except DomainError as error:
         context["error"] = error.message()
+        context["page_errors"] = page_errors(error, checklist="file")
         return render(request, "web/kiosk/apply.html", context, status=422)
     return redirect("web:kiosk-done", window.pk, case.number)
 

@@ -16,28 +16,30 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from tongban.accounts import personal_data
-from tongban.accounts.actions import register_portal_user
+from tongban.accounts.actions import register_portal_user, registration_problems
 from tongban.accounts.models import Role, User
-from tongban.attachments.actions import submit_case_with_files
+from tongban.accounts.selectors import own_applicants
+from tongban.attachments.actions import submit_case_with_held
 from tongban.attachments.checks import ALLOWED_LABEL, max_upload_bytes
 from tongban.cases import deadlines
 from tongban.cases.actions import SubmitInput
 from tongban.catalog.models import Channel, Mode
 from tongban.core import ratelimit
 from tongban.core.client import client_address
-from tongban.core.errors import DomainError
+from tongban.core.errors import DomainError, FieldErrors
 from tongban.web import selectors
 from tongban.web.forms import (
     LookupForm,
     RegisterForm,
+    acting_for,
     delivery_address,
     establishment_context,
     establishment_form,
-    material_files,
     material_inputs,
+    page_errors,
     submission_token,
 )
-from tongban.web.views.common import is_htmx, kiosk_window_id, page
+from tongban.web.views.common import hold_form_files, is_htmx, kiosk_window_id, page
 
 
 class SignInView(LoginView):
@@ -94,6 +96,20 @@ def register(request: HttpRequest) -> HttpResponse:
     form = RegisterForm(request.POST or None)
     error = None
     status = 422 if request.method == "POST" else 200
+    if request.method == "POST":
+        # the form's shape and the action's rules, all reported after one submit
+        post = request.POST
+        found = registration_problems(
+            post.get("username", ""),
+            post.get("password", ""),
+            post.get("name", ""),
+            post.get("id_number", ""),
+            phone=post.get("phone", ""),
+            email=post.get("email", ""),
+        )
+        for field, problem in found.problems.items():
+            if field in form.fields and not form.has_error(field):
+                form.add_error(field, problem.message())
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -164,28 +180,38 @@ def apply_form(request: HttpRequest, item: str, handling: str) -> HttpResponse:
         "token": submission_token(request.POST),
         "max_upload_mb": max_upload_bytes() // (1024 * 1024),
         "allowed_types": ALLOWED_LABEL,
+        "held": {},
+        "acting_as": own_applicants(request.user),
         **establishment_context(implementation.item),
     }
     if request.method == "GET":
         return render(request, "web/apply_form.html", context)
     try:
-        files = material_files(request.FILES, context["materials"])
-        uploaded = {f.material_id for f in files if f.material_id is not None}
+        if hold_form_files(request, context):
+            return render(request, "web/apply_form.html", context)
+        shape = FieldErrors()
+        address = shape.check("delivery_address", lambda: delivery_address(request.POST))
+        applicant_id = shape.check("applicant", lambda: acting_for(request.POST))
+        shape.raise_if_any()
         data = SubmitInput(
             item=implementation.item.code,
             handling=implementation.jurisdiction.code,
             mode=Mode.ONLINE,
             channel=Channel.WEB,
             delivery_method=request.POST.get("delivery_method", ""),
-            materials=material_inputs(request.POST, implementation, uploaded, self_service=True),
-            delivery_address=delivery_address(request.POST),
+            applicant_id=applicant_id,
+            materials=material_inputs(
+                request.POST, implementation, set(context["held"]), self_service=True
+            ),
+            delivery_address=address or "",
             form=establishment_form(request.POST) if context["establishment"] else None,
         )
-        case = submit_case_with_files(
-            request.user, data, files, idempotency_key=f"web-{context['token']}"
+        case = submit_case_with_held(
+            request.user, data, context["token"], idempotency_key=f"web-{context['token']}"
         ).case
     except DomainError as error:
         context["error"] = error.message()
+        context["page_errors"] = page_errors(error, checklist="file")
         return render(request, "web/apply_form.html", context, status=422)
     messages.success(request, _("申请已提交,办件编号 %(number)s") % {"number": case.number})
     return redirect("web:case", case.number)

@@ -3,7 +3,11 @@
      focus back to the button that opened it;
    - kiosk idle timeout: after data-idle-seconds without input, end the session;
    - print buttons;
-   - "全部已收取": tick every line of a checklist as received (the clerk still looks). */
+   - "全部已收取": tick every line of a checklist as received (the clerk still looks);
+   - a refused form: focus its first invalid field (else its error summary);
+   - conditional rules rendered by the server from the submission's one definition
+     (data-required-when="field=value", data-required-message): checked before submit,
+     the server stays the authority (ADR 0123). */
 (function () {
   "use strict";
   var opener = null;
@@ -54,6 +58,54 @@
     });
     reset();
   }
+  // a refused form: the first invalid field gets the focus
+  var firstInvalid = document.querySelector("form [aria-invalid=true]");
+  var summary = document.getElementById("form-error");
+  if (firstInvalid) { firstInvalid.focus(); } else if (summary) { summary.focus(); }
+
+  function markInvalid(field, message) {
+    var errorId = "err-" + field.name;
+    var note = document.getElementById(errorId);
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "field-error";
+      note.id = errorId;
+      field.insertAdjacentElement("afterend", note);
+    }
+    note.textContent = message;
+    field.setAttribute("aria-invalid", "true");
+    var described = (field.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+    if (described.indexOf(errorId) < 0) { described.unshift(errorId); }
+    field.setAttribute("aria-describedby", described.join(" "));
+  }
+
+  function clearInvalid(field) {
+    var errorId = "err-" + field.name;
+    var note = document.getElementById(errorId);
+    if (note) { note.remove(); }
+    field.removeAttribute("aria-invalid");
+    var described = (field.getAttribute("aria-describedby") || "").split(" ").filter(function (id) { return id && id !== errorId; });
+    if (described.length) { field.setAttribute("aria-describedby", described.join(" ")); } else { field.removeAttribute("aria-describedby"); }
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    // removing a held file is not a submission of the form's content
+    if (event.submitter && event.submitter.hasAttribute("formnovalidate")) { return; }
+    var first = null;
+    form.querySelectorAll("[data-required-when]").forEach(function (field) {
+      var rule = field.getAttribute("data-required-when").split("=");
+      var other = form.elements.namedItem(rule[0]);
+      var applies = other && other.value === rule[1];
+      if (applies && !field.value.trim()) {
+        markInvalid(field, field.getAttribute("data-required-message"));
+        if (!first) { first = field; }
+      } else if (field.getAttribute("aria-invalid") === "true" && field.value.trim()) {
+        clearInvalid(field);
+      }
+    });
+    if (first) { event.preventDefault(); first.focus(); }
+  });
 })();
 /* Phones (issue 15 §7): below 40rem tongban.css shows each row of a .table-wrap table as
    a card; every cell gets its column's header as data-label so the card still says what
