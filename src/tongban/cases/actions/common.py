@@ -118,6 +118,8 @@ def _notify(case: Case, template: str, **extra: Any) -> None:
     # notifications sits above cases: queueing is a call upward, inside the transaction
     from tongban.notifications.actions import queue_case_notification
 
+    if not hooks.notifies_applicant(case):
+        return  # another node holds the applicant relation and notifies (ADR 0127)
     context: dict[str, Any] = {
         "case_number": case.number,
         "item_name": case.item.name,
