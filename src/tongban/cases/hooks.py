@@ -7,6 +7,8 @@
 - `on_notify_check`: may say that this node must not notify a case's applicant (the
   replica of a case whose applicant relation is held by another node, ADR 0127).
 - `on_peer_events`: adds the events another node wrote for the case to its one timeline.
+- `on_leg_check`: may say that a leg of a case is owned by another node, so nobody acts
+  in it here (each leg's events are written only by its owner, ADR 0127).
 """
 
 from __future__ import annotations
@@ -38,9 +40,11 @@ class PeerEvent:
 EventHook = Callable[["Case", "CaseEvent"], None]
 NotifyCheck = Callable[["Case"], bool]
 PeerEvents = Callable[["Case"], list[PeerEvent]]
+LegCheck = Callable[["Case", str], bool]
 _event_hooks: list[EventHook] = []
 _notify_checks: list[NotifyCheck] = []
 _peer_events: list[PeerEvents] = []
+_leg_checks: list[LegCheck] = []
 
 
 def on_event_appended(hook: EventHook) -> EventHook:
@@ -75,3 +79,14 @@ def on_peer_events(provider: PeerEvents) -> PeerEvents:
 
 def peer_events(case: Case) -> list[PeerEvent]:
     return [event for provider in tuple(_peer_events) for event in provider(case)]
+
+
+def on_leg_check(check: LegCheck) -> LegCheck:
+    """Register `check(case, leg) -> bool`: False when another node owns that leg."""
+    if check not in _leg_checks:
+        _leg_checks.append(check)
+    return check
+
+
+def owns_leg(case: Case, leg: str) -> bool:
+    return all(check(case, leg) for check in tuple(_leg_checks))

@@ -167,7 +167,7 @@ def transfer_body(case: Any) -> dict[str, Any]:
     )
     files = [
         {
-            "material": a.case_material.name if a.case_material_id else "",
+            "material": a.case_material.name if a.case_material is not None else "",
             "name": a.original_name,
             "content_type": a.content_type,
             "size": a.size,
@@ -373,3 +373,27 @@ def peer_events(case: Any) -> list[Any]:
         )
         for row in ReplicatedCaseEvent.objects.filter(case_ref=case.number).order_by("at", "id")
     ]
+
+
+def owns_leg(case: Any, leg: str) -> bool:
+    """`cases.hooks` leg check: this node acts only in the legs of jurisdictions it serves
+    (the applicant's leg belongs with the receiving one, which holds the relation)."""
+    from tongban.core.errors import DomainError
+    from tongban.federation.node import enabled
+    from tongban.federation.trust import current_trust_list
+
+    if not enabled():
+        return True
+    if leg == "handling" or case.receiving_jurisdiction_id is None:
+        code = case.handling_jurisdiction.code
+    else:
+        code = case.receiving_jurisdiction.code
+    served = _served_locally()
+    if served is None:
+        from django.conf import settings
+
+        try:
+            served = current_trust_list().node(settings.TONGBAN_NODE_CODE).jurisdictions
+        except DomainError:
+            return True  # not a working node (no trust list): the single-node rules apply
+    return code in served

@@ -111,7 +111,7 @@ def create_replica(data: ReplicaInput, submitted_by: User) -> Case:
         handling = _jurisdiction(data.handling)
         receiving = _jurisdiction(data.receiving) if data.receiving else None
         agreement = None
-        if data.agreement_code:
+        if data.agreement_code and data.agreement_version is not None:
             agreement = Agreement.objects.filter(
                 code=data.agreement_code, version=data.agreement_version
             ).first()
