@@ -311,3 +311,33 @@ def test_a_transfer_from_a_node_that_is_not_the_receiving_leg_is_refused(
     )
     assert refused.status_code == 409 and refused.json()["code"] == "illegal_transition"
     assert not Case.objects.filter(number=number).exists()
+
+
+@pytest.mark.django_db
+def test_a_gedian_clerk_receiving_for_huangchuan_sends_the_case_to_henan(
+    settings: Any, tmp_path_factory: pytest.TempPathFactory, world: Any
+) -> None:
+    from tongban.federation.testing import PASSPHRASE
+    from tongban.federation.tests.xinyang import AGREEMENT, add_xinyang, receive_for_huangchuan
+
+    settings.TONGBAN_PKI_PASSPHRASE = PASSPHRASE
+    directory = tmp_path_factory.mktemp("xinyang")
+    make_federation(directory, {})  # the two-node tests' nodes: henan serves 潢川
+    act_as(settings, directory, "hubei")
+    add_xinyang()
+    from tongban.agreements.models import Agreement
+
+    agreement = Agreement.objects.get(code=AGREEMENT)
+    AgreementCheck.objects.create(
+        peer="henan",
+        agreement_code=AGREEMENT,
+        agreement_version=agreement.version,
+        fingerprint=fed_agreements.fingerprint(agreement),
+        agreed=True,
+        checked_at=dt.datetime.now(dt.UTC),
+    )
+    number = receive_for_huangchuan()
+    kinds = list(
+        OutboundMessage.objects.filter(case_ref=number).order_by("seq").values_list("kind", "peer")
+    )
+    assert kinds == [("case.event", "henan")] * 3 + [("case.transfer", "henan")]

@@ -248,3 +248,86 @@ def test_the_receiving_process_refuses_and_logs_forgeries_strangers_and_replays(
         ("replay", "hubei"),
     ]:
         assert expected in logged
+
+
+def _case_status(node: NodeProcess, number: str) -> str | None:
+    rows = node.rows("SELECT status FROM cases_case WHERE number = ?", number)
+    return str(rows[0][0]) if rows else None
+
+
+def _notifications(node: NodeProcess, number: str) -> list[str]:
+    return [
+        str(template)
+        for (template,) in node.rows(
+            "SELECT o.template FROM notifications_outboxmessage o "
+            "JOIN cases_case c ON c.id = o.case_id WHERE c.number = ? ORDER BY o.id",
+            number,
+        )
+    ]
+
+
+def test_a_case_received_on_hubei_is_decided_on_henan_and_the_result_reaches_hubei(
+    nodes: tuple[NodeProcess, NodeProcess],
+) -> None:
+    """The issue's walk: the 葛店 clerk receives for 潢川 on Hubei's node; the replica is
+    made on Henan's, where 411526-officer accepts and approves; the events come back, move
+    Hubei's case and notify its applicant once. Henan is down while the case is sent."""
+    from tongban.federation.tests.xinyang import AGREEMENT, GEDIAN, HUANGCHUAN
+
+    hubei, henan = nodes
+    hubei.tongban("federation", "check-agreement", "henan", AGREEMENT, "--jurisdiction", GEDIAN)
+    henan.tongban("federation", "check-agreement", "hubei", AGREEMENT, "--jurisdiction", HUANGCHUAN)
+    henan.stop()
+    received = hubei.tongban(
+        "shell",
+        "-c",
+        "from tongban.federation.tests.xinyang import receive_for_huangchuan; "
+        "receive_for_huangchuan()",
+    )
+    number = received.stdout.strip().splitlines()[-1]
+    # the submission, check and transfer events and the case itself: waiting for the peer
+    assert hubei.outbound_states(number) == {"pending": 4}
+    hubei.tongban("federation", "deliver", "--once")
+    assert hubei.outbound_states(number) == {"pending": 4}
+    henan.start()
+    hubei.start_deliverer()
+    henan.start_deliverer()
+    try:
+        wait_for(lambda: _case_status(henan, number) == "in_transfer", what="the replica")
+        henan.tongban(
+            "shell",
+            "-c",
+            "from tongban.federation.tests.xinyang import decide_on_henan; "
+            f"decide_on_henan({number!r})",
+        )
+        wait_for(lambda: _case_status(hubei, number) == "approved", what="the decision on hubei")
+        wait_for(
+            lambda: henan.outbound_states(number) == {"delivered": 3},
+            what="henan's events delivered",
+        )
+    finally:
+        hubei.stop_deliverer()
+        henan.stop_deliverer()
+    assert _case_status(henan, number) == "approved"
+    # one timeline on each side: its own events and the other leg's
+    assert hubei.rows(
+        "SELECT action FROM federation_replicatedcaseevent WHERE case_ref = ? ORDER BY at",
+        number,
+    ) == [("receive_transfer",), ("accept",), ("approve",)]
+    assert [
+        action
+        for (action,) in henan.rows(
+            "SELECT action FROM federation_replicatedcaseevent WHERE case_ref = ? ORDER BY at",
+            number,
+        )
+    ] == ["submit", "check", "transfer"]
+    replica = henan.rows(
+        "SELECT r.origin_node, r.origin_number FROM federation_casereplica r "
+        "JOIN cases_case c ON c.id = r.case_id WHERE c.number = ?",
+        number,
+    )
+    assert replica == [("hubei", number)]
+    # notifications go out once, from the node holding the applicant relation
+    assert _notifications(henan, number) == []
+    sent = _notifications(hubei, number)
+    assert sent.count("accepted") == 1 and sent.count("approved") == 1
