@@ -35,6 +35,7 @@ class PeerEvent:
     actor_role: str
     actor_jurisdiction: str
     reason: str
+    actor_jurisdiction_name: str = ""
 
 
 EventHook = Callable[["Case", "CaseEvent"], None]

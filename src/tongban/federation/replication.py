@@ -359,6 +359,16 @@ def peer_events(case: Any) -> list[Any]:
 
     if not enabled():
         return []
+    from tongban.regions.models import Jurisdiction
+
+    rows = list(ReplicatedCaseEvent.objects.filter(case_ref=case.number).order_by("at", "id"))
+    if not rows:
+        return []
+    names = dict(
+        Jurisdiction.objects.filter(
+            code__in={row.actor_jurisdiction for row in rows if row.actor_jurisdiction}
+        ).values_list("code", "short_name")
+    )
     return [
         PeerEvent(
             at=row.at,
@@ -370,8 +380,9 @@ def peer_events(case: Any) -> list[Any]:
             actor_role=row.actor_role,
             actor_jurisdiction=row.actor_jurisdiction,
             reason=row.reason,
+            actor_jurisdiction_name=names.get(row.actor_jurisdiction, ""),
         )
-        for row in ReplicatedCaseEvent.objects.filter(case_ref=case.number).order_by("at", "id")
+        for row in rows
     ]
 
 

@@ -253,6 +253,7 @@ def test_the_handling_nodes_moves_move_the_original_and_notify_its_applicant_onc
     client.force_login(world.user("421102-clerk"))
     page = client.get(f"/cases/{case.number}/").content.decode()
     assert page.count('data-node="henan"') == len(HANDLING_MOVES)
+    assert "节点 henan · 审批经办人员 · 东湖" in page
 
     # out of jurisdiction and unauthenticated: the timeline is not shown
     assert ApiClient(world.user("420115-clerk")).get(f"/cases/{case.number}").status_code == 404

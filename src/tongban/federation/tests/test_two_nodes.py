@@ -302,6 +302,10 @@ def test_a_case_received_on_hubei_is_decided_on_henan_and_the_result_reaches_hub
             "from tongban.federation.tests.xinyang import decide_on_henan; "
             f"decide_on_henan({number!r})",
         )
+        # Hubei's server dies (kill -9) while Henan's events are on their way
+        hubei.kill9()
+        time.sleep(0.5)
+        hubei.start()
         wait_for(lambda: _case_status(hubei, number) == "approved", what="the decision on hubei")
         wait_for(
             lambda: henan.outbound_states(number) == {"delivered": 3},
