@@ -64,6 +64,9 @@ def queue_case_event(case: Any, event: Any) -> None:
     foreign = {code for code in legs.values() if code and code not in me.jurisdictions}
     if not foreign:
         return
+    if not any(code in me.jurisdictions for code in legs.values() if code):
+        peer = trust_list.node_serving(legs["handling"])
+        raise errors.case_on_other_node(peer.code if peer else legs["handling"])
     actor_code = event.actor_jurisdiction.code if event.actor_jurisdiction_id else ""
     # the node speaks for the leg it owns; an applicant's own step belongs to the node
     # that holds the applicant relation (the receiving one)

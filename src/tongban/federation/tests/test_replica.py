@@ -342,3 +342,24 @@ def test_a_gedian_clerk_receiving_for_huangchuan_sends_the_case_to_henan(
         OutboundMessage.objects.filter(case_ref=number).order_by("seq").values_list("kind", "peer")
     )
     assert kinds == [("case.event", "henan")] * 3 + [("case.transfer", "henan")]
+
+
+@pytest.mark.django_db
+def test_an_online_application_for_a_jurisdiction_of_another_node_is_refused_here(
+    settings: Any, split: Path, world: Any
+) -> None:
+    from tongban.cases.actions import submit_case
+    from tongban.web.tests.conftest import company_input
+
+    act_as(settings, split, "hubei")
+    _confirm(world, "henan")
+    # 全程网办 for 东湖 (henan's): no leg here, nobody could act on it: refused, nothing kept
+    applicant = world.applicants["enterprise"]
+    data = company_input(
+        world, None, "420100Z01", mode="online", channel="web", delivery_method="electronic"
+    )
+    with pytest.raises(DomainError) as refused:
+        submit_case(applicant.user, data)
+    assert refused.value.code == "case_on_other_node"
+    assert refused.value.details == {"peer": "henan"}
+    assert not Case.objects.exists() and not OutboundMessage.objects.exists()
