@@ -168,6 +168,19 @@ class EventOut(Schema):
     data: dict[str, Any]
 
 
+class PeerEventOut(Schema):
+    node: str = Field(..., description="the node that owns the leg and wrote the event")
+    action: str
+    action_label: str
+    from_status: str
+    to_status: str
+    practice_code: int
+    actor_role: str
+    actor_jurisdiction: str
+    at: dt.datetime
+    reason: str
+
+
 class CaseMaterialOut(Schema):
     id: int
     name: str
@@ -221,6 +234,11 @@ class CaseDetailOut(CaseSummaryOut):
     materials: list[CaseMaterialOut]
     shipments: list[ShipmentOut]
     events: list[EventOut]
+    peer_events: list[PeerEventOut] = Field(
+        ...,
+        description="events of the case's other leg, written by the node that owns it "
+        "(a case spanning two federation nodes, ADR 0127); with `events` one timeline",
+    )
 
 
 class CaseListOut(Schema):
@@ -316,6 +334,21 @@ def detail(user: User | AnonymousUser, case: Case) -> dict[str, Any]:
                 "data": _public_event_data(e.data),
             }
             for e in selectors.events_of(case)
+        ],
+        peer_events=[
+            {
+                "node": e.node,
+                "action": e.action,
+                "action_label": str(ACTION_LABELS.get(e.action, e.action)),
+                "from_status": e.from_status,
+                "to_status": e.to_status,
+                "practice_code": e.practice_code,
+                "actor_role": e.actor_role,
+                "actor_jurisdiction": e.actor_jurisdiction,
+                "at": e.at,
+                "reason": e.reason,
+            }
+            for e in selectors.peer_events_of(case)
         ],
     )
     return body

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_noop
 
 from tongban.accounts import access, trust
 from tongban.accounts.models import User
-from tongban.cases import deadlines
+from tongban.cases import deadlines, hooks
 from tongban.cases.models import Case, CaseEvent
 from tongban.catalog.models import ServiceItem
 from tongban.core.errors import Invalid, NotFound
@@ -111,6 +111,12 @@ def get_case_for(user: User | AnonymousUser, number: str) -> Case:
 
 def events_of(case: Case) -> QuerySet[CaseEvent]:
     return case.events.select_related("actor", "actor_jurisdiction").order_by("seq")
+
+
+def peer_events_of(case: Case) -> list[hooks.PeerEvent]:
+    """The events another node wrote for this case (its other leg, ADR 0127), by time;
+    with `events_of` they make the case's one timeline. Empty on a single node."""
+    return sorted(hooks.peer_events(case), key=lambda event: event.at)
 
 
 @dataclass

@@ -12,3 +12,6 @@ class FederationConfig(AppConfig):
         from tongban.federation import replication
 
         hooks.on_event_appended(replication.queue_case_event)
+        hooks.on_notify_check(replication.notifies_applicant)
+        hooks.on_peer_events(replication.peer_events)
+        hooks.on_leg_check(replication.owns_leg)

@@ -150,3 +150,14 @@ def peer_refused(code: str, message: str, details: dict[str, Any] | None = None)
         details=details,
         params={"message": message},
     )
+
+
+def case_on_other_node(peer: str) -> Conflict:
+    # e.g. a 全程网办 application for a jurisdiction another node serves: no leg is ours,
+    # so nobody here could act on it and no replica would ever be made (ADR 0127)
+    return Conflict(
+        _("Every leg of this case is served by node %(peer)s: apply there."),
+        code="case_on_other_node",
+        params={"peer": peer},
+        details={"peer": peer},
+    )

@@ -235,3 +235,34 @@ class ReplicatedCaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.peer} {self.case_ref} {self.action}"
+
+
+class CaseReplica(models.Model):
+    """Marks a `Case` of this node as the replica of a case received on another node
+    (`case.transfer`, ADR 0127): this node owns the handling leg and acts on it; the origin
+    node owns the receiving leg and the applicant relation (it alone notifies the
+    applicant). The files stay on the origin node: their references and SHA-256 are here."""
+
+    case = models.OneToOneField(
+        "cases.Case", verbose_name="办件", on_delete=models.PROTECT, related_name="replica"
+    )
+    origin_node = models.CharField("来源节点", max_length=32)
+    origin_number = models.CharField("来源办件编号", max_length=32)
+    files = models.JSONField("材料文件(引用与SHA-256)", default=list, blank=True)
+    licences = models.JSONField("引用电子证照", default=list, blank=True)
+    message = models.OneToOneField(
+        InboundMessage, verbose_name="移交报文", on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "跨节点办件副本"
+        verbose_name_plural = "跨节点办件副本"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["origin_node", "origin_number"], name="fed_unique_replica_origin"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.origin_node}:{self.origin_number}"

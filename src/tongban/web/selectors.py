@@ -24,6 +24,7 @@ from tongban.agreements.selectors import Route, agreements_in_force, routes
 from tongban.attachments.models import Attachment
 from tongban.cases import selectors as case_selectors
 from tongban.cases.actions import available_actions, part_outcomes
+from tongban.cases.hooks import PeerEvent
 from tongban.cases.models import Case, CaseEvent, CaseMaterial, Shipment, Status
 from tongban.cases.selectors import QueueFilter
 from tongban.cases.workflow import FINAL_STATES
@@ -333,6 +334,8 @@ class CasePage:
     actions: list[str]
     notices: list[str]
     notifications: list[Any]
+    # events of the case's other leg on another federation node (ADR 0127)
+    peer_events: list[PeerEvent] = field(default_factory=list)
     # 异地打照: the receiving window's clerk may download the licence it printed
     printed_licence: bool = False
     # the licence issued in the case, if the user may read it (holder, issuing staff)
@@ -340,6 +343,13 @@ class CasePage:
     licence_state: str = ""
     # its PDF carries a person's full identity: only for those who may see it
     licence_pdf: bool = False
+
+    @property
+    def timeline(self) -> list[CaseEvent | PeerEvent]:
+        """This node's events and the other node's, by time: the case's one timeline."""
+        if not self.peer_events:
+            return list(self.events)
+        return sorted([*self.events, *self.peer_events], key=lambda event: event.at)
 
     @property
     def originals_shipped(self) -> bool:
@@ -370,6 +380,7 @@ def case_page(user: User | AnonymousUser, number: str, today: dt.date | None = N
         attachments=dict(files),
         shipments=list(case.shipments.order_by("shipped_at")),
         events=events,
+        peer_events=case_selectors.peer_events_of(case),
         subcases=list(case.subcases.select_related("handling_jurisdiction").order_by("number")),
         part_outcomes={n: o.value for n, o in part_outcomes(case).items()},
         actions=available_actions(user, case),

@@ -27,6 +27,7 @@ from tongban.cases.actions.inputs import (
 from tongban.cases.actions.joint import part_outcomes
 from tongban.cases.actions.materials import licences_standing_in
 from tongban.cases.actions.overdue import send_overdue_warnings, warning_recipients
+from tongban.cases.actions.replica import ReplicaInput, apply_peer_move, create_replica
 from tongban.cases.actions.submission import Submitted, submit_case, submit_case_once
 from tongban.cases.actions.transitions import available_actions, perform_case_action
 
@@ -39,9 +40,12 @@ __all__ = [
     "ApplicantInput",
     "JointPartInput",
     "MaterialInput",
+    "ReplicaInput",
     "SubmitInput",
     "Submitted",
+    "apply_peer_move",
     "available_actions",
+    "create_replica",
     "fields_of",
     "label_of",
     "legs_of",

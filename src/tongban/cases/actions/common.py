@@ -58,7 +58,8 @@ def legs_of(user: User | AnonymousUser, case: Case) -> dict[Leg, set[str]]:
         legs[Leg.HANDLING] = roles
     if getattr(user, "pk", None) is not None and case.applicant.user_id == user.pk:
         legs[Leg.APPLICANT] = {"applicant"}
-    return legs
+    # a leg another federation node owns is acted in there only (ADR 0127)
+    return {leg: roles for leg, roles in legs.items() if hooks.owns_leg(case, leg)}
 
 
 def _signed_in(actor: User | AnonymousUser) -> User:
@@ -118,6 +119,8 @@ def _notify(case: Case, template: str, **extra: Any) -> None:
     # notifications sits above cases: queueing is a call upward, inside the transaction
     from tongban.notifications.actions import queue_case_notification
 
+    if not hooks.notifies_applicant(case):
+        return  # another node holds the applicant relation and notifies (ADR 0127)
     context: dict[str, Any] = {
         "case_number": case.number,
         "item_name": case.item.name,

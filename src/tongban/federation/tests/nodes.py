@@ -237,7 +237,8 @@ def two_nodes(directory: Path) -> Iterator[tuple[NodeProcess, NodeProcess]]:
         "-c",
         "from django.core.management import call_command; "
         "call_command('migrate', verbosity=0); "
-        "from tongban.testing.world import build_world; build_world()",
+        "from tongban.testing.world import build_world; build_world(); "
+        "from tongban.federation.tests.xinyang import add_xinyang; add_xinyang()",
         # every migration on a fresh SQLite file: minutes on a loaded 2-core machine
         timeout=900,
     )

@@ -65,6 +65,8 @@ def test_an_action_on_a_case_spanning_two_nodes_queues_its_event_for_the_other(
     assert [(m.peer, m.kind, m.case_ref, m.seq) for m in messages] == [
         ("henan", "case.event", case.number, 1),
         ("henan", "case.event", case.number, 2),
+        # the handling node is sent the case itself after the transfer event (ADR 0127)
+        ("henan", "case.transfer", case.number, 3),
     ]
     first = messages[0]
     assert first.jurisdiction == "421102"

@@ -8,6 +8,7 @@ import datetime as dt
 import time
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -18,6 +19,7 @@ from tongban.federation import envelope, pki
 from tongban.federation.node import Node
 from tongban.federation.testing import PASSPHRASE, node_identity
 from tongban.federation.tests.nodes import NodeProcess, two_nodes, wait_for
+from tongban.web.tests.browser import browser  # noqa: F401
 
 pytestmark = pytest.mark.federation_nodes
 
@@ -248,3 +250,152 @@ def test_the_receiving_process_refuses_and_logs_forgeries_strangers_and_replays(
         ("replay", "hubei"),
     ]:
         assert expected in logged
+
+
+def _case_status(node: NodeProcess, number: str) -> str | None:
+    rows = node.rows("SELECT status FROM cases_case WHERE number = ?", number)
+    return str(rows[0][0]) if rows else None
+
+
+def _notifications(node: NodeProcess, number: str) -> list[str]:
+    return [
+        str(template)
+        for (template,) in node.rows(
+            "SELECT o.template FROM notifications_outboxmessage o "
+            "JOIN cases_case c ON c.id = o.case_id WHERE c.number = ? ORDER BY o.id",
+            number,
+        )
+    ]
+
+
+def test_a_case_received_on_hubei_is_decided_on_henan_and_the_result_reaches_hubei(
+    nodes: tuple[NodeProcess, NodeProcess],
+) -> None:
+    """The issue's walk: the 葛店 clerk receives for 潢川 on Hubei's node; the replica is
+    made on Henan's, where 411526-officer accepts and approves; the events come back, move
+    Hubei's case and notify its applicant once. Henan is down while the case is sent."""
+    from tongban.federation.tests.xinyang import AGREEMENT, GEDIAN, HUANGCHUAN
+
+    hubei, henan = nodes
+    hubei.tongban("federation", "check-agreement", "henan", AGREEMENT, "--jurisdiction", GEDIAN)
+    henan.tongban("federation", "check-agreement", "hubei", AGREEMENT, "--jurisdiction", HUANGCHUAN)
+    henan.stop()
+    received = hubei.tongban(
+        "shell",
+        "-c",
+        "from tongban.federation.tests.xinyang import receive_for_huangchuan; "
+        "receive_for_huangchuan()",
+    )
+    number = received.stdout.strip().splitlines()[-1]
+    # the submission, check and transfer events and the case itself: waiting for the peer
+    assert hubei.outbound_states(number) == {"pending": 4}
+    hubei.tongban("federation", "deliver", "--once")
+    assert hubei.outbound_states(number) == {"pending": 4}
+    henan.start()
+    hubei.start_deliverer()
+    henan.start_deliverer()
+    try:
+        wait_for(lambda: _case_status(henan, number) == "in_transfer", what="the replica")
+        henan.tongban(
+            "shell",
+            "-c",
+            "from tongban.federation.tests.xinyang import decide_on_henan; "
+            f"decide_on_henan({number!r})",
+        )
+        # Hubei's server dies (kill -9) while Henan's events are on their way
+        hubei.kill9()
+        time.sleep(0.5)
+        hubei.start()
+        wait_for(lambda: _case_status(hubei, number) == "approved", what="the decision on hubei")
+        wait_for(
+            lambda: henan.outbound_states(number) == {"delivered": 3},
+            what="henan's events delivered",
+        )
+    finally:
+        hubei.stop_deliverer()
+        henan.stop_deliverer()
+    assert _case_status(henan, number) == "approved"
+    # one timeline on each side: its own events and the other leg's
+    assert hubei.rows(
+        "SELECT action FROM federation_replicatedcaseevent WHERE case_ref = ? ORDER BY at",
+        number,
+    ) == [("receive_transfer",), ("accept",), ("approve",)]
+    assert [
+        action
+        for (action,) in henan.rows(
+            "SELECT action FROM federation_replicatedcaseevent WHERE case_ref = ? ORDER BY at",
+            number,
+        )
+    ] == ["submit", "check", "transfer"]
+    replica = henan.rows(
+        "SELECT r.origin_node, r.origin_number FROM federation_casereplica r "
+        "JOIN cases_case c ON c.id = r.case_id WHERE c.number = ?",
+        number,
+    )
+    assert replica == [("hubei", number)]
+    # notifications go out once, from the node holding the applicant relation
+    assert _notifications(henan, number) == []
+    sent = _notifications(hubei, number)
+    assert sent.count("accepted") == 1 and sent.count("approved") == 1
+
+
+@pytest.mark.browser
+def test_the_two_node_walk_in_a_browser(
+    nodes: tuple[NodeProcess, NodeProcess],
+    browser: Any,  # noqa: F811
+    request: pytest.FixtureRequest,
+) -> None:
+    """The README's walk in Chromium: 411526-officer decides in Henan's web workbench on
+    the replica of a case 葛店 received on Hubei's node; the 葛店 clerk then sees the
+    decision and Henan's steps in the case's one timeline on Hubei's node."""
+    from playwright.sync_api import expect
+
+    from tongban.federation.tests.xinyang import AGREEMENT, GEDIAN, HUANGCHUAN
+    from tongban.testing.world import PASSWORD
+    from tongban.web.tests.browser import Journey, act, log_in
+
+    hubei, henan = nodes
+    hubei.tongban("federation", "check-agreement", "henan", AGREEMENT, "--jurisdiction", GEDIAN)
+    henan.tongban("federation", "check-agreement", "hubei", AGREEMENT, "--jurisdiction", HUANGCHUAN)
+    received = hubei.tongban(
+        "shell",
+        "-c",
+        "from tongban.federation.tests.xinyang import receive_for_huangchuan; "
+        "receive_for_huangchuan()",
+    )
+    number = received.stdout.strip().splitlines()[-1]
+    hubei.start_deliverer()
+    henan.start_deliverer()
+    journey = Journey(browser, henan.url, request.node.name.removeprefix("test_"))
+    try:
+        wait_for(lambda: _case_status(henan, number) == "in_transfer", what="the replica")
+        officer = journey.page()
+        log_in(officer, f"{HUANGCHUAN}-officer", PASSWORD)
+        officer.goto(f"/cases/{number}/")
+        # Hubei's steps are in the replica's timeline, marked with their node
+        expect(officer.locator('[data-testid="timeline"] [data-node="hubei"]')).to_have_count(3)
+        act(officer, "receive_transfer", "pending_acceptance")
+        act(officer, "accept", "accepted")
+        act(officer, "approve", "approved")
+        journey.shot(officer, "henan-officer-approved")
+        wait_for(lambda: _case_status(hubei, number) == "approved", what="the decision on hubei")
+
+        clerk = journey.page()
+        clerk.goto(f"{hubei.url}/login/")
+        clerk.get_by_label("用户名").fill(f"{GEDIAN}-clerk")
+        clerk.get_by_label("密码").fill(PASSWORD)
+        clerk.locator("main form button[type=submit]").click()
+        clerk.wait_for_load_state()
+        clerk.goto(f"{hubei.url}/cases/{number}/")
+        expect(clerk.get_by_test_id("case-status")).to_have_attribute("data-status", "approved")
+        timeline = clerk.get_by_test_id("timeline")
+        expect(timeline.locator('[data-node="henan"]')).to_have_count(3)
+        expect(timeline.locator('[data-node="henan"][data-action="approve"]')).to_be_visible()
+        # the receiving leg's actions are Hubei's; the handling leg offers nothing here
+        expect(clerk.locator('[data-testid="actions"] [data-action="accept"]')).to_have_count(0)
+        journey.shot(clerk, "hubei-clerk-timeline")
+        assert officer.js_errors == [] and clerk.js_errors == []
+    finally:
+        journey.close()
+        hubei.stop_deliverer()
+        henan.stop_deliverer()
