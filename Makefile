@@ -13,7 +13,8 @@ CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 # the browser journeys drive Debian's Chromium (Playwright never downloads one of its own)
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-# ECharts for the statistics dashboard, installed from npm (package-lock.json), ADR 0080
+# ECharts for the statistics dashboard (only the charts it draws, ADR 0126) and axe-core for
+# the browser journeys, installed from npm (package-lock.json), ADR 0080
 ECHARTS := src/tongban/web/static/stats/vendor/echarts.min.js
 
 .PHONY: assets fonts chromium messages demo test lint imports typecheck schema schema-check migrations-check test-sqlite test-postgres install serve bench bench-pages clean
@@ -36,7 +37,7 @@ chromium:
 	@test -x $(CHROMIUM) || { $(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
 
-$(ECHARTS): package.json package-lock.json scripts/build_assets.sh
+$(ECHARTS): package.json package-lock.json scripts/build_assets.sh assets/echarts.js
 	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq npm; }
 	sh scripts/build_assets.sh
