@@ -46,6 +46,11 @@ def collected(settings: Any, collected_root: Path) -> Path:
     return collected_root
 
 
+def body_of(response: Any) -> bytes:
+    """WhiteNoise answers with a streamed file."""
+    return b"".join(response.streaming_content)
+
+
 def cache_seconds(response: Any) -> int:
     match = re.search(r"max-age=(\d+)", response["Cache-Control"])
     assert match, response["Cache-Control"]
@@ -70,7 +75,7 @@ def test_hashed_asset_is_immutable_for_a_year_and_served_compressed(collected: P
     plain = client.get(url)
     assert plain.status_code == 200
     assert "Content-Encoding" not in plain
-    assert b"".join(plain.streaming_content) == hashed_file.read_bytes()
+    assert body_of(plain) == hashed_file.read_bytes()
     assert "immutable" in plain["Cache-Control"]
     assert cache_seconds(plain) >= YEAR
 
@@ -79,13 +84,13 @@ def test_hashed_asset_is_immutable_for_a_year_and_served_compressed(collected: P
     assert zipped["Content-Encoding"] == "gzip"
     assert "Accept-Encoding" in zipped["Vary"]
     assert "immutable" in zipped["Cache-Control"]
-    body = b"".join(zipped.streaming_content)
+    body = body_of(zipped)
     assert len(body) < len(original) / 2
     assert gzip.decompress(body) == hashed_file.read_bytes()
 
     squeezed = client.get(url, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
     assert squeezed["Content-Encoding"] == "br"
-    assert brotli.decompress(b"".join(squeezed.streaming_content)) == hashed_file.read_bytes()
+    assert brotli.decompress(body_of(squeezed)) == hashed_file.read_bytes()
 
 
 def test_unhashed_name_is_not_cached_for_long(collected: Path) -> None:
