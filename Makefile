@@ -13,8 +13,11 @@ CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 # the browser journeys drive Debian's Chromium (Playwright never downloads one of its own)
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-# ECharts for the statistics dashboard, installed from npm (package-lock.json), ADR 0080
+# ECharts for the statistics dashboard (only the charts it draws, ADR 0126) and axe-core for
+# the browser journeys, installed from npm (package-lock.json), ADR 0080
 ECHARTS := src/tongban/web/static/stats/vendor/echarts.min.js
+# read by the browser journeys' accessibility gate (web/tests/browser.py, ADR 0126)
+AXE := node_modules/axe-core/axe.min.js
 
 .PHONY: assets fonts chromium messages demo test lint imports typecheck schema schema-check migrations-check test-sqlite test-postgres install serve bench bench-pages clean
 
@@ -36,12 +39,12 @@ chromium:
 	@test -x $(CHROMIUM) || { $(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
 
-$(ECHARTS): package.json package-lock.json scripts/build_assets.sh
+$(ECHARTS) $(AXE) &: package.json package-lock.json scripts/build_assets.sh assets/echarts.js
 	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq npm; }
 	sh scripts/build_assets.sh
 
-assets: $(ECHARTS)
+assets: $(ECHARTS) $(AXE)
 
 demo: $(STAMP) fonts $(ECHARTS)
 	mkdir -p var
@@ -107,7 +110,7 @@ test-postgres: $(STAMP)
 		TONGBAN_FAST_PASSWORD_HASHER=1 TONGBAN_REQUIRE_BROWSER=1 $(BIN)/pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS); \
 	else echo "== DATABASE_URL not set: PostgreSQL run skipped"; fi
 
-test: fonts chromium $(ECHARTS) lint typecheck migrations-check schema-check test-sqlite test-postgres
+test: fonts chromium $(ECHARTS) $(AXE) lint typecheck migrations-check schema-check test-sqlite test-postgres
 
 # refresh the message catalogues after changing UI strings; the .mo files are committed so
 # that `make demo` needs no gettext

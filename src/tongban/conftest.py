@@ -9,6 +9,20 @@ import pytest
 from django.db import connection
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The tests render pages without running collectstatic, so `{% static %}` cannot ask
+    the compressed manifest storage for hashed names (it would raise "Missing staticfiles
+    manifest entry"); as Django's documentation advises, they use the plain storage, and
+    the live server of the browser journeys serves the files from the apps' folders.
+    web/tests/test_static_files.py runs collectstatic with the real storage (ADR 0126)."""
+    from django.conf import settings
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
 @pytest.fixture
 def is_postgres() -> bool:
     return connection.vendor == "postgresql"

@@ -23,6 +23,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 OUTPUT = Path(os.environ.get("TONGBAN_HOME", Path.cwd())) / "test-output" / "browser"
+# axe-core from npm (package-lock.json), installed by `make assets`; only the tests load it
+AXE = Path(__file__).resolve().parents[4] / "node_modules" / "axe-core" / "axe.min.js"
+# the gate of issue 15 §9: every WCAG 2.0, 2.1 and 2.2 rule of levels A and AA
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
 # `make test` sets this: it installs Chromium, so a missing browser there is an error, not a
@@ -65,6 +69,64 @@ def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
             chromium.close()
 
 
+def _axe_source() -> str:
+    if not AXE.exists():
+        pytest.fail(
+            f"{AXE} is absent: the accessibility check of the browser journeys needs "
+            "axe-core from npm; run `make assets`",
+            pytrace=False,
+        )
+    return AXE.read_text(encoding="utf-8")
+
+
+def axe_violations(page: Any, tags: list[str] | None = None) -> list[dict[str, Any]]:
+    """axe-core's violations on the page as it is now. The script is evaluated through
+    the DevTools protocol, which the pages' Content-Security-Policy does not restrict, so
+    the journeys keep the real CSP."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate("() => {\n" + _axe_source() + "\n}")
+    return list(
+        page.evaluate(
+            """async (tags) => {
+                const result = await window.axe.run(document, {
+                    runOnly: {type: "tag", values: tags},
+                    resultTypes: ["violations"],
+                });
+                return result.violations.map(v => ({
+                    id: v.id, impact: v.impact, help: v.help,
+                    nodes: v.nodes.map(n => ({
+                        target: n.target.join(" "),
+                        summary: (n.failureSummary || "").split("\\n").slice(1).join("; "),
+                    })),
+                }));
+            }""",
+            tags or AXE_TAGS,
+        )
+    )
+
+
+def describe_violations(violations: list[dict[str, Any]]) -> str:
+    lines = []
+    for violation in violations:
+        lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']}")
+        for node in violation["nodes"][:8]:
+            lines.append(f"    {node['target']}: {node['summary']}")
+        if len(violation["nodes"]) > 8:
+            lines.append(f"    ... and {len(violation['nodes']) - 8} more")
+    return "\n".join(lines)
+
+
+def assert_accessible(page: Any, label: str) -> None:
+    """Fail with a readable list when axe-core finds a WCAG 2.2 A/AA violation."""
+    violations = axe_violations(page)
+    if violations:
+        pytest.fail(
+            f"axe-core: WCAG 2.2 A/AA violations on {label} ({page.url}):\n"
+            + describe_violations(violations),
+            pytrace=False,
+        )
+
+
 class Journey:
     """One test's browser sessions (one per user) and its numbered screenshots."""
 
@@ -94,6 +156,8 @@ class Journey:
         return page
 
     def shot(self, page: Any, label: str) -> Path:
+        """A screenshot of a page state, which must also pass the accessibility gate."""
+        assert_accessible(page, f"{self.folder.name}/{label}")
         self.shots += 1
         path = self.folder / f"{self.shots:02d}-{label}.png"
         page.screenshot(path=str(path), full_page=True)
