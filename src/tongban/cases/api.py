@@ -272,17 +272,29 @@ def summary(case: Case, today: dt.date | None = None) -> dict[str, Any]:
     }
 
 
-def detail(user: User | AnonymousUser, case: Case) -> dict[str, Any]:
+def detail(
+    user: User | AnonymousUser, case: Case, parts: selectors.CaseParts | None = None
+) -> dict[str, Any]:
+    """The full detail. `parts` as `selectors.case_detail_for` loaded them with the case;
+    without, they are read here (the case an action has just changed)."""
+    if parts is None:
+        parts = selectors.case_parts(case)
     body = summary(case)
     available = actions.available_actions(user, case)
+    # a joint lead's parts by number, in order; no other case has any (no statement)
+    outcomes = actions.part_outcomes(case) if selectors.is_joint_lead(case) else {}
     body.update(
         implementation_version=case.implementation.version,
-        agreement=case.agreement.code if case.agreement_id and case.agreement else None,
-        bundle=case.bundle.code if case.bundle_id and case.bundle else None,
+        agreement=_loaded(case, "agreement_code", lambda: case.agreement.code)
+        if case.agreement_id
+        else None,
+        bundle=_loaded(case, "bundle_code", lambda: case.bundle.code) if case.bundle_id else None,
         form=masked_form(case.form_data or {}),
-        parent=case.parent.number if case.parent_id and case.parent else None,
-        subcases=list(case.subcases.order_by("number").values_list("number", flat=True)),
-        part_outcomes={n: o.value for n, o in actions.part_outcomes(case).items()},
+        parent=_loaded(case, "parent_number", lambda: case.parent.number)
+        if case.parent_id
+        else None,
+        subcases=list(outcomes),
+        part_outcomes={n: o.value for n, o in outcomes.items()},
         delivery_method=case.delivery_method,
         promised_days=case.promised_days,
         promised_hours=case.promised_hours,
@@ -298,8 +310,8 @@ def detail(user: User | AnonymousUser, case: Case) -> dict[str, Any]:
         competent_authority=case.competent_authority,
         available_actions=available,
         irreversible_actions=[a for a in available if is_irreversible(a)],
-        materials=list(case.materials.order_by("id")),
-        shipments=list(case.shipments.all()),
+        materials=parts.materials,
+        shipments=parts.shipments,
         events=[
             {
                 "seq": e.seq,
@@ -315,10 +327,16 @@ def detail(user: User | AnonymousUser, case: Case) -> dict[str, Any]:
                 "reason": e.reason,
                 "data": _public_event_data(e.data),
             }
-            for e in selectors.events_of(case)
+            for e in parts.events
         ],
     )
     return body
+
+
+def _loaded(case: Case, annotation: str, read: Any) -> Any:
+    """A value `selectors.case_detail_for` annotated on the case, else read it."""
+    value = getattr(case, annotation, None)
+    return value if value is not None else read()
 
 
 def _public_event_data(data: dict[str, Any]) -> dict[str, Any]:
@@ -394,8 +412,8 @@ def list_cases(request: HttpRequest, filters: Query[CaseQueueIn]) -> dict[str, A
 def get_case(request: HttpRequest, number: str, reveal: bool = False) -> dict[str, Any]:
     """`reveal=true`: the applicant's full identity, for the roles that need it for this
     case (403 `unmask_not_allowed` otherwise); every such read is recorded."""
-    case = selectors.get_case_for(request.user, number)
-    body = detail(request.user, case)
+    case, parts = selectors.case_detail_for(request.user, number)
+    body = detail(request.user, case, parts)
     if reveal:
         personal_data.require_unmask_case(request.user, case)
         personal_data.record_case_read(request.user, case, personal_data.Channel.API)
