@@ -285,14 +285,10 @@ def detail(
     outcomes = actions.part_outcomes(case) if selectors.is_joint_lead(case) else {}
     body.update(
         implementation_version=case.implementation.version,
-        agreement=_loaded(case, "agreement_code", lambda: case.agreement.code)
-        if case.agreement_id
-        else None,
-        bundle=_loaded(case, "bundle_code", lambda: case.bundle.code) if case.bundle_id else None,
+        agreement=_related(case, "agreement_code", "agreement", "code"),
+        bundle=_related(case, "bundle_code", "bundle", "code"),
         form=masked_form(case.form_data or {}),
-        parent=_loaded(case, "parent_number", lambda: case.parent.number)
-        if case.parent_id
-        else None,
+        parent=_related(case, "parent_number", "parent", "number"),
         subcases=list(outcomes),
         part_outcomes={n: o.value for n, o in outcomes.items()},
         delivery_method=case.delivery_method,
@@ -333,10 +329,15 @@ def detail(
     return body
 
 
-def _loaded(case: Case, annotation: str, read: Any) -> Any:
-    """A value `selectors.case_detail_for` annotated on the case, else read it."""
+def _related(case: Case, annotation: str, relation: str, attribute: str) -> str | None:
+    """One value of an optional relation: as `selectors.case_detail_for` annotated it on
+    the case, else read through the relation (None when it is not set)."""
+    if getattr(case, f"{relation}_id") is None:
+        return None
     value = getattr(case, annotation, None)
-    return value if value is not None else read()
+    if value is None:
+        value = getattr(getattr(case, relation), attribute)
+    return str(value)
 
 
 def _public_event_data(data: dict[str, Any]) -> dict[str, Any]:

@@ -220,8 +220,8 @@ def case_detail_for(user: User | AnonymousUser, number: str) -> tuple[Case, Case
         )
     except Case.DoesNotExist:
         raise NotFound(_("No such case, or it is outside your scope.")) from None
-    materials = [_material(row) for row in case.material_rows or ()]  # type: ignore[attr-defined]
-    shipments = [_shipment(row) for row in case.shipment_rows or ()]  # type: ignore[attr-defined]
+    materials = [_material(row) for row in case.material_rows or ()]
+    shipments = [_shipment(row) for row in case.shipment_rows or ()]
     materials.sort(key=lambda m: m["id"])
     shipments.sort(key=lambda s: (s["shipped_at"], s["id"]))
     return case, CaseParts(materials=materials, shipments=shipments, events=list(events_of(case)))

@@ -107,9 +107,7 @@ def test_queue_page_runs_one_statement_of_its_own(
         assert len(page["items"]) == 3
 
 
-def test_queue_second_page_runs_one_statement_of_its_own(
-    world, api, django_assert_max_num_queries
-):
+def test_queue_second_page_runs_one_statement_of_its_own(world, api, django_assert_max_num_queries):
     clerk = api("421102-clerk")
     for _ in range(3):
         _ok(clerk.post("/cases", company_submission(world)), 201)
