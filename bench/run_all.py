@@ -448,6 +448,51 @@ def print_report(results: dict[str, Any]) -> None:
     out("=" * 92)
 
 
+def markdown_table(results: dict[str, Any]) -> str:
+    """The current table of docs/benchmarks.md: figure, ratio, target, date."""
+    h = results["headline"]
+    day = results["started_at"][:10]
+    y = h["yardstick_cpu_ms"]
+    rows = [
+        "| figure | measured | ratio to the yardstick | target (issue 12) | date |",
+        "|---|---:|---:|---|---|",
+        f"| yardstick `POST /bench/insert`: server CPU per request | {y:.2f} ms | 1 | | {day} |",
+        f"| **plain action** (median of the 8): server CPU | **{h['action_cpu_ms']:.2f} ms** "
+        f"| {h['action_ratio']:.3f} | ≤ 5 ms, ≥ 0.22× (moonshot 2.5 ms) | {day} |",
+    ]
+    targets = {"submit": "≤ 12 ms", "issue_result": "off the request path (§3)"}
+    for kind, v in h["per_kind"].items():
+        if kind in bench_cases.PLAIN_ACTIONS:
+            rows.append(
+                f"| &nbsp;&nbsp;{kind}: CPU, SQL statements | {v['cpu_ms']:.2f} ms, {v['sql']} "
+                f"| {v['ratio']:.3f} | | {day} |"
+            )
+        elif kind in bench_cases.WALK_ACTIONS:
+            rows.append(
+                f"| {kind}: CPU, SQL statements | {v['cpu_ms']:.2f} ms, {v['sql']} "
+                f"| {v['ratio']:.3f} | {targets.get(kind, '')} | {day} |"
+            )
+    for kind, v in h["per_kind"].items():
+        if kind in bench_cases.WALK_ACTIONS:
+            continue
+        target = "< 5 ms, ≤ 3 statements + auth" if kind == "lookup" else "< 20 ms"
+        rows.append(
+            f"| {kind}: p99 at the server (1 connection); CPU; SQL | "
+            f"**{v['server_p99_ms']:.2f} ms**; {v['cpu_ms']:.2f} ms; {v['sql']} "
+            f"| {v['ratio']:.3f} | p99 {target} | {day} |"
+        )
+    if "walk_throughput_ratio" in h:
+        rows.append(
+            f"| walk req/s ÷ yardstick req/s (wrk share ≤ {CLIENT_SHARE_LIMIT}) | "
+            f"{results['walk']['req_per_s']} req/s | {h['walk_throughput_ratio']} | | {day} |"
+        )
+    rows.append(
+        f"| database | {results['cases_in_db']:,} cases, "
+        f"{results['db_bytes'] / 2**30:.2f} GiB | | 1,000,000 cases | {day} |"
+    )
+    return "\n".join(rows) + "\n"
+
+
 def target_notes(h: dict[str, Any]) -> list[str]:
     notes = []
     for key in ("action_cpu_ms", "submit_cpu_ms", "lookup_p99_ms", "queue_p99_ms"):
@@ -542,6 +587,7 @@ def main(argv: list[str] | None = None) -> None:
     results["total_seconds"] = round(time.monotonic() - started, 1)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    (RESULTS_DIR / "latest.md").write_text(markdown_table(results))
     print_report(results)
     common.log(f"figures in {args.output}; plans in {RESULTS_DIR / 'plans-latest.txt'}")
     connection.close()
