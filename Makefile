@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export TONGBAN_HOME := $(CURDIR)
 PYTEST_ARGS ?=
+# e.g. make bench BENCH_ARGS=--quick (bench/run_all.py --help)
+BENCH_ARGS ?=
 # the suite runs on both cores (pytest-xdist); each worker gets its own test database
 PYTEST_WORKERS ?= 2
 
@@ -121,8 +123,11 @@ messages: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/tongban serve
 
+# the load generator of the bench (issue 12 §1): Debian's wrk, a C event loop with Lua
 bench: $(STAMP)
-	$(BIN)/python bench/run_all.py
+	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk; }
+	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
 # issue 3: server time of every web page with 1,000,000 cases (reuses the bench database)
 bench-pages: $(STAMP)

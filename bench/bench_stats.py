@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import common
-from generate_cases import NULL, _columns, _conninfo, _indexes_dropped, _text
+from generate_cases import NULL, _columns, _conninfo, _empty_form, _indexes_dropped, _text
 
 DEFAULT_DB = "tongban_bench_stats"
 UTC = dt.UTC
@@ -397,7 +397,9 @@ def case_line(case_id: int, case: GenCase, dims: Dims, columns: list[str]) -> st
         "handling_jurisdiction_id": str(case.handling),
         "agreement_id": str(dims.agreement_id) if case.receiving else NULL,
         "parent_id": NULL,
+        "bundle_id": NULL,
         "joint_parts": "[]",
+        "form_data": _empty_form(),
         "applicant_id": str(dims.applicant_id),
         "submitted_by_id": str(dims.clerk_id if case.receiving else dims.online_user_id),
         "assisted": "t" if case.receiving else "f",
@@ -410,6 +412,11 @@ def case_line(case_id: int, case: GenCase, dims: Dims, columns: list[str]) -> st
         "decided_at": _ts(decided),
         "completed_at": _ts(completed),
         "promised_days": "5",
+        "promised_hours": NULL,
+        "clock_started_at": NULL,
+        "due_at": NULL,
+        "warn_at": NULL,
+        "overdue_at": NULL,
         "statutory_days": "20",
         "extension_days": "0",
         "clock_start": NULL
@@ -501,6 +508,7 @@ def generate(dims: Dims, n: int, seed: int) -> None:
     connection.close()
     index_of = {pk: i for i, pk in enumerate(dims.jurisdictions)}
     params = {
+        "empty_form": _empty_form(),
         "first": first_id,
         "n": n,
         "now": now,
@@ -617,8 +625,8 @@ def generate(dims: Dims, n: int, seed: int) -> None:
     case_sql = f"""
         INSERT INTO {case_table} (id, number, item_id, implementation_id, mode, channel,
             receiving_jurisdiction_id, receiving_window_id, handling_jurisdiction_id,
-            agreement_id, parent_id, joint_parts, applicant_id, submitted_by_id, assisted,
-            status, practice_code, delivery_method, delivery_address, received_at,
+            agreement_id, parent_id, joint_parts, form_data, applicant_id, submitted_by_id,
+            assisted, status, practice_code, delivery_method, delivery_address, received_at,
             accepted_at, decided_at, completed_at, promised_days, statutory_days,
             extension_days, clock_start, paused_working_days, paused_on, due_date,
             step_due_date, warn_on, overdue_on, commitment_due, supplement_due,
@@ -627,7 +635,7 @@ def generate(dims: Dims, n: int, seed: int) -> None:
         SELECT case_id, 'BS-' || lpad(case_id::text, 10, '0'), item_id, {dims.implementation_id},
                CASE WHEN online THEN 'online' ELSE 'proxy' END, channel, receiving_id, NULL,
                handling_id, CASE WHEN online THEN NULL ELSE %(agreement)s END, NULL, '[]',
-               {dims.applicant_id},
+               %(empty_form)s, {dims.applicant_id},
                CASE WHEN online THEN {dims.online_user_id} ELSE {dims.clerk_id} END,
                NOT online, status, CASE status {practice_sql} ELSE 1 END, 'post', '',
                {ts("rec")}, {ts("accepted")}, {ts("decided")}, {ts("completed")}, 5, 20, 0,

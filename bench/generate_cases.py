@@ -289,6 +289,14 @@ class DateColumns:
             status=status,
             clock_start=clock_start,
             promised_days=promised,
+            promised_hours=None,  # no 即办件 among the generated items
+            clock_started_at=None,
+            due_at=None,
+            statutory_days=promised,
+            # no joint (多地联办) lead among the generated cases
+            mode="proxy",
+            parent_id=None,
+            joint_parts=[],
             extension_days=0,
             paused_working_days=0,
             paused_on=last_day if status == "paused" else None,
@@ -583,6 +591,17 @@ def _encrypted_address() -> str:
     return encrypt("湖北省某市某区某路1号", "cases.case.delivery_address")
 
 
+@functools.cache
+def _empty_form() -> str:
+    """The stored value of an empty application form (EncryptedJSONField): COPY bypasses
+    the field, so the ciphertext is made here, once."""
+    from django.db import connection
+
+    from tongban.cases.models import Case
+
+    return str(Case._meta.get_field("form_data").get_db_prep_value({}, connection))
+
+
 def _case_row(
     rng: random.Random,
     ref: Ref,
@@ -704,6 +723,8 @@ def _case_row(
         "handling_jurisdiction_id": handling_id,
         "agreement_id": ref.agreement_id if receiving else None,
         "parent_id": None,
+        "bundle_id": None,
+        "form_data": _empty_form(),
         "joint_parts": "[]",
         "applicant_id": applicant,
         "submitted_by_id": submitted_by,
@@ -723,6 +744,11 @@ def _case_row(
         "clock_start": accepted_day,
         "paused_working_days": 0,
         "paused_on": paused_on,
+        "promised_hours": None,  # no 即办件 among the generated items
+        "clock_started_at": None,
+        "due_at": None,
+        "warn_at": None,
+        "overdue_at": None,
         "due_date": due_date,
         "step_due_date": step_due,
         "warn_on": warn_on,

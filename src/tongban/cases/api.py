@@ -290,17 +290,25 @@ def summary(case: Case, today: dt.date | None = None) -> dict[str, Any]:
     }
 
 
-def detail(user: User | AnonymousUser, case: Case) -> dict[str, Any]:
+def detail(
+    user: User | AnonymousUser, case: Case, parts: selectors.CaseParts | None = None
+) -> dict[str, Any]:
+    """The full detail. `parts` as `selectors.case_detail_for` loaded them with the case;
+    without, they are read here (the case an action has just changed)."""
+    if parts is None:
+        parts = selectors.case_parts(case)
     body = summary(case)
     available = actions.available_actions(user, case)
+    # a joint lead's parts by number, in order; no other case has any (no statement)
+    outcomes = actions.part_outcomes(case) if selectors.is_joint_lead(case) else {}
     body.update(
         implementation_version=case.implementation.version,
-        agreement=case.agreement.code if case.agreement_id and case.agreement else None,
-        bundle=case.bundle.code if case.bundle_id and case.bundle else None,
+        agreement=_related(case, "agreement_code", "agreement", "code"),
+        bundle=_related(case, "bundle_code", "bundle", "code"),
         form=masked_form(case.form_data or {}),
-        parent=case.parent.number if case.parent_id and case.parent else None,
-        subcases=list(case.subcases.order_by("number").values_list("number", flat=True)),
-        part_outcomes={n: o.value for n, o in actions.part_outcomes(case).items()},
+        parent=_related(case, "parent_number", "parent", "number"),
+        subcases=list(outcomes),
+        part_outcomes={n: o.value for n, o in outcomes.items()},
         delivery_method=case.delivery_method,
         promised_days=case.promised_days,
         promised_hours=case.promised_hours,
@@ -316,8 +324,8 @@ def detail(user: User | AnonymousUser, case: Case) -> dict[str, Any]:
         competent_authority=case.competent_authority,
         available_actions=available,
         irreversible_actions=[a for a in available if is_irreversible(a)],
-        materials=list(case.materials.order_by("id")),
-        shipments=list(case.shipments.all()),
+        materials=parts.materials,
+        shipments=parts.shipments,
         events=[
             {
                 "seq": e.seq,
@@ -333,7 +341,7 @@ def detail(user: User | AnonymousUser, case: Case) -> dict[str, Any]:
                 "reason": e.reason,
                 "data": _public_event_data(e.data),
             }
-            for e in selectors.events_of(case)
+            for e in parts.events
         ],
         peer_events=[
             {
@@ -352,6 +360,17 @@ def detail(user: User | AnonymousUser, case: Case) -> dict[str, Any]:
         ],
     )
     return body
+
+
+def _related(case: Case, annotation: str, relation: str, attribute: str) -> str | None:
+    """One value of an optional relation: as `selectors.case_detail_for` annotated it on
+    the case, else read through the relation (None when it is not set)."""
+    if getattr(case, f"{relation}_id") is None:
+        return None
+    value = getattr(case, annotation, None)
+    if value is None:
+        value = getattr(getattr(case, relation), attribute)
+    return str(value)
 
 
 def _public_event_data(data: dict[str, Any]) -> dict[str, Any]:
@@ -427,8 +446,8 @@ def list_cases(request: HttpRequest, filters: Query[CaseQueueIn]) -> dict[str, A
 def get_case(request: HttpRequest, number: str, reveal: bool = False) -> dict[str, Any]:
     """`reveal=true`: the applicant's full identity, for the roles that need it for this
     case (403 `unmask_not_allowed` otherwise); every such read is recorded."""
-    case = selectors.get_case_for(request.user, number)
-    body = detail(request.user, case)
+    case, parts = selectors.case_detail_for(request.user, number)
+    body = detail(request.user, case, parts)
     if reveal:
         personal_data.require_unmask_case(request.user, case)
         personal_data.record_case_read(request.user, case, personal_data.Channel.API)

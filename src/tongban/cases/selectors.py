@@ -7,19 +7,34 @@ import base64
 import datetime as dt
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Case as When_
-from django.db.models import CharField, F, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    CharField,
+    F,
+    JSONField,
+    Model,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import JSONObject
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from tongban.accounts import access, trust
 from tongban.accounts.models import User
+from tongban.agreements.models import Agreement
 from tongban.cases import deadlines, hooks
-from tongban.cases.models import Case, CaseEvent
-from tongban.catalog.models import ServiceItem
+from tongban.cases.models import Case, CaseEvent, CaseMaterial, Shipment
+from tongban.catalog.models import ItemBundle, Mode, ServiceItem
 from tongban.core.errors import Invalid, NotFound
+from tongban.core.expressions import JSONArrayAgg, json_datetime
 from tongban.regions.models import Jurisdiction
 
 
@@ -117,6 +132,132 @@ def peer_events_of(case: Case) -> list[hooks.PeerEvent]:
     """The events another node wrote for this case (its other leg, ADR 0127), by time;
     with `events_of` they make the case's one timeline. Empty on a single node."""
     return sorted(hooks.peer_events(case), key=lambda event: event.at)
+
+
+# -- the detail of one case (GET /api/v1/cases/{number}) ---------------------------------
+
+MATERIAL_FIELDS = (
+    "id",
+    "name",
+    "state",
+    "original_required",
+    "original_posted",
+    "licence_reference",
+)
+SHIPMENT_FIELDS = (
+    "id",
+    "purpose",
+    "destination",
+    "carrier",
+    "waybill_number",
+    "state",
+    "shipped_at",
+    "signed_at",
+    "mismatch",
+    "note",
+)
+
+
+@dataclass
+class CaseParts:
+    """What the detail of a case shows besides the case row: its checklist, its
+    shipments (plain dicts of MATERIAL_FIELDS / SHIPMENT_FIELDS) and its timeline."""
+
+    materials: list[dict[str, Any]]
+    shipments: list[dict[str, Any]]
+    events: list[CaseEvent]
+
+
+def is_joint_lead(case: Case) -> bool:
+    """Only the lead of a 多地联办 case has sub-cases (cases.actions.joint)."""
+    return case.mode == Mode.JOINT and case.parent_id is None
+
+
+def _child_rows(model: type[Model], fields: tuple[str, ...]) -> Subquery:
+    # the child rows of the outer case as one JSON array: a correlated sub-select on the
+    # case_id index, so the case and its few materials or shipments cost one statement
+    rows = (
+        model._default_manager.filter(case=OuterRef("pk"))
+        .order_by()
+        .values("case")
+        .annotate(rows=JSONArrayAgg(JSONObject(**{f: f for f in fields})))
+        .values("rows")
+    )
+    return Subquery(rows, output_field=JSONField())
+
+
+def case_detail_for(user: User | AnonymousUser, number: str) -> tuple[Case, CaseParts]:
+    """One case with everything its detail shows, in two statements whatever the case
+    holds (issue 12 §4, pinned by cases/tests/test_read_statements.py):
+
+    1. the case row, in scope (else NotFound), with its always-present relations joined
+       (item, implementation, applicant, both jurisdictions); the optional ones only by
+       the one value the detail shows (`agreement_code`, `parent_number`, `bundle_code`),
+       as sub-selects on primary keys, which plan in a fraction of a LEFT JOIN's time;
+       its materials and shipments as JSON sub-selects;
+    2. its events with their actors.
+
+    A joint lead's parts (`is_joint_lead`) and the guards of `available_actions` read
+    what they need themselves; no other case has any."""
+    try:
+        case = (
+            readable_cases(user)
+            .select_related(
+                "item",
+                "implementation",
+                "applicant",
+                "receiving_jurisdiction",
+                "handling_jurisdiction",
+            )
+            .annotate(
+                agreement_code=Subquery(
+                    Agreement.objects.filter(pk=OuterRef("agreement_id")).values("code")[:1]
+                ),
+                parent_number=Subquery(
+                    Case.objects.filter(pk=OuterRef("parent_id")).values("number")[:1]
+                ),
+                bundle_code=Subquery(
+                    ItemBundle.objects.filter(pk=OuterRef("bundle_id")).values("code")[:1]
+                ),
+                material_rows=_child_rows(CaseMaterial, MATERIAL_FIELDS),
+                shipment_rows=_child_rows(Shipment, SHIPMENT_FIELDS),
+            )
+            .get(number=number)
+        )
+    except Case.DoesNotExist:
+        raise NotFound(_("No such case, or it is outside your scope.")) from None
+    materials = [_material(row) for row in case.material_rows or ()]
+    shipments = [_shipment(row) for row in case.shipment_rows or ()]
+    materials.sort(key=lambda m: m["id"])
+    shipments.sort(key=lambda s: (s["shipped_at"], s["id"]))
+    return case, CaseParts(materials=materials, shipments=shipments, events=list(events_of(case)))
+
+
+def case_parts(case: Case) -> CaseParts:
+    """The same parts for a case loaded elsewhere (the case an action has just changed)."""
+    return CaseParts(
+        materials=list(case.materials.order_by("id").values(*MATERIAL_FIELDS)),
+        shipments=list(case.shipments.order_by("shipped_at", "id").values(*SHIPMENT_FIELDS)),
+        events=list(events_of(case)),
+    )
+
+
+def _material(row: dict[str, Any]) -> dict[str, Any]:
+    # SQLite's JSON has no booleans: 0 / 1
+    return {
+        **row,
+        "original_required": bool(row["original_required"]),
+        "original_posted": bool(row["original_posted"]),
+    }
+
+
+def _shipment(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **row,
+        "shipped_at": json_datetime(row["shipped_at"]),
+        "signed_at": json_datetime(row["signed_at"]),
+        "mismatch": bool(row["mismatch"]),
+    }
 
 
 @dataclass

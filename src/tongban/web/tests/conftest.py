@@ -91,7 +91,7 @@ def terminal(world: Any) -> Window:
 
 def company_input(
     world: Any,
-    receiving: str = "421102",
+    receiving: str | None = "421102",
     handling: str = "420100Z01",
     missing: tuple[int, ...] = (),
     **overrides: Any,
