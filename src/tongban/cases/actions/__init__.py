@@ -27,7 +27,12 @@ from tongban.cases.actions.joint import part_outcomes
 from tongban.cases.actions.materials import licences_standing_in
 from tongban.cases.actions.overdue import send_overdue_warnings, warning_recipients
 from tongban.cases.actions.submission import Submitted, submit_case, submit_case_once
-from tongban.cases.actions.transitions import available_actions, perform_case_action
+from tongban.cases.actions.transitions import (
+    Performed,
+    available_actions,
+    perform,
+    perform_case_action,
+)
 
 __all__ = [
     "ACTION_FIELDS",
@@ -37,6 +42,7 @@ __all__ = [
     "ApplicantInput",
     "JointPartInput",
     "MaterialInput",
+    "Performed",
     "SubmitInput",
     "Submitted",
     "available_actions",
@@ -45,6 +51,7 @@ __all__ = [
     "legs_of",
     "licences_standing_in",
     "part_outcomes",
+    "perform",
     "perform_case_action",
     "send_overdue_warnings",
     "submit_case",
