@@ -219,6 +219,7 @@ class WorkingCalendar:
     def _build_flags(self, year: int) -> YearFlags:
         self._load_overrides(year)
         package = _package_flags(year)
+        flags: YearFlags
         if package is not None:
             flags = list(package)
         elif year in self._declared_years():
