@@ -9,7 +9,8 @@ import threading
 import pytest
 from django.db import connection, connections, transaction
 
-from tongban.accounts.actions import revoke_role
+from tongban.accounts.actions import assign_role, revoke_role
+from tongban.accounts.models import User
 from tongban.cases.tests.conftest import company_submission
 from tongban.core import versioned
 from tongban.masterdata.actions import set_calendar_day
@@ -91,6 +92,26 @@ def test_a_removed_role_stops_working_on_the_next_request(world, api):
     revoke_role(None, world.user("420100Z01-officer"), "officer", world.donghu)
     # no role left at 东湖: the case is outside the officer's scope
     _error(officer.act(second, "accept"), 404, "not_found")
+
+
+def test_a_user_object_read_before_a_role_removal_cannot_bring_the_role_back(world, api):
+    officer = api("420100Z01-officer")
+    first, second = _pending(world, api), _pending(world, api)
+    read_before = User.objects.get(username="420100Z01-officer")
+    _ok(officer.act(first, "accept"))  # the grants are cached under the current version
+    revoke_role(None, world.user("420100Z01-officer"), "officer", world.donghu)
+    read_before.display_name = "改名"
+    read_before.save()  # a full save must not write the old grants version back
+    _error(officer.act(second, "accept"), 404, "not_found")
+
+
+def test_a_granted_role_works_on_the_next_request(world, api):
+    officer = api("420100Z01-officer")
+    number = _pending(world, api)
+    revoke_role(None, world.user("420100Z01-officer"), "officer", world.donghu)
+    _error(officer.act(number, "accept"), 404, "not_found")
+    assign_role(None, world.user("420100Z01-officer"), "officer", world.donghu)
+    _ok(officer.act(number, "accept"))
 
 
 @pytest.mark.django_db(transaction=True)
