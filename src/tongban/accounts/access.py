@@ -1,10 +1,12 @@
 """Who may do what where. Every scoped read and every action asks these helpers; the
-answers are cached on the user object for the duration of one request."""
+answers are cached on the user object for the duration of one request, and the role
+grants per process under the user's `grants_version` (ADR 0119)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.contrib.auth.models import AnonymousUser
 
@@ -27,15 +29,22 @@ def grants(user: User | AnonymousUser | None) -> tuple[Grant, ...]:
         return ()
     cached = getattr(user, "_tongban_grants", None)
     if cached is None:
-        cached = tuple(
-            Grant(role, jurisdiction_id)
-            for role, jurisdiction_id in RoleAssignment.objects.filter(user=user).values_list(
-                "role", "jurisdiction_id"
-            )
-        )
+        cached = _grants_of(user.pk, user.grants_version)
         # a cache for the request on the user object, not a model field
         user._tongban_grants = cached  # type: ignore[attr-defined]
     return cached
+
+
+@lru_cache(maxsize=8192)
+def _grants_of(user_id: int, grants_version: int) -> tuple[Grant, ...]:
+    # per process, keyed by the version the user row carries (ADR 0119): a role change
+    # sets a new version, so the next request, reading the user row, reads the roles again
+    return tuple(
+        Grant(role, jurisdiction_id)
+        for role, jurisdiction_id in RoleAssignment.objects.filter(user_id=user_id).values_list(
+            "role", "jurisdiction_id"
+        )
+    )
 
 
 def is_platform_admin(user: User | AnonymousUser | None) -> bool:

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import secrets
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -8,6 +11,11 @@ from django.utils.translation import gettext_noop
 
 from tongban.core.fields import BlindIndexField, EncryptedTextField
 from tongban.core.masking import mask_id_number, mask_name
+
+
+def new_grants_version() -> int:
+    """A fresh `User.grants_version` (random: a rolled-back change leaves the old one)."""
+    return secrets.randbits(62)
 
 
 class TrustSource(models.TextChoices):
@@ -33,6 +41,10 @@ class User(AbstractUser):
     trust_verified_at = models.DateTimeField("可信等级核验时间", null=True, blank=True)
     # the identity platform's `sub`; one Tongban account per platform identity
     oidc_subject = models.CharField("统一身份认证标识", max_length=255, null=True, blank=True)
+    # new on every change of the user's role assignments (accounts.apps): the role grants
+    # are cached per process under it, and it comes with the user row that every request
+    # reads anyway, so a removed role is gone on the next request (ADR 0119)
+    grants_version = models.BigIntegerField("角色版本", default=new_grants_version, editable=False)
 
     class Meta:
         verbose_name = "账号"
@@ -43,6 +55,18 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.username
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # only a role change sets grants_version (accounts.apps); an object read before
+        # such a change must not write its old version back in a full save, or a removed
+        # role would come back from the cache (ADR 0119)
+        if not self._state.adding and not args and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name != "grants_version"
+            ]
+        super().save(*args, **kwargs)
 
 
 class Role(models.TextChoices):

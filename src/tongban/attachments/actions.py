@@ -34,10 +34,10 @@ from tongban.cases.actions import (
     SubmitInput,
     Submitted,
     legs_of,
-    perform_case_action,
+    perform,
     submit_case_once,
 )
-from tongban.cases.models import Case, CaseMaterial
+from tongban.cases.models import Case, CaseEvent, CaseMaterial
 from tongban.cases.workflow import FINAL_STATES, Action, Leg
 from tongban.core.audit import record_audit
 from tongban.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
@@ -213,10 +213,12 @@ def submit_case_with_files(
 
 @dataclass(frozen=True)
 class Acted:
-    """What `act_with_files` did: the case after the move, and the files it attached."""
+    """What `act_with_files` did: the case after the move, the files it attached and the
+    event of the move."""
 
     case: Case
     attachments: list[Attachment]
+    event: CaseEvent
 
 
 def act_with_files(
@@ -235,12 +237,13 @@ def act_with_files(
         uploaded = {f.material_id for f in files if f.material_id is not None}
         data = data.model_copy(update={"provided": sorted(set(data.provided) | uploaded)})
     with _storing() as stored, transaction.atomic():
-        case = perform_case_action(user, number, action, data)
+        performed = perform(user, number, action, data)
+        case = performed.case
         attachments = [
             _attach(user, case, f.upload, c, _case_material(case, f.material_id), stored)
             for f, c in checked
         ]
-    return Acted(case, attachments)
+    return Acted(case, attachments, performed.event)
 
 
 # --- files held for a form's resubmission (ADR 0123) -------------------------------------

@@ -1,5 +1,5 @@
 """Case files over the API: `POST /api/v1/cases/{number}/files` (multipart). Thin: parse,
-call one action (attachments.actions), serialise the case as the case endpoints do."""
+call one action (attachments.actions), serialise the case's state as the action endpoint does."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from tongban.attachments.actions import CaseFile, act_with_files, attach_files
 from tongban.attachments.models import Attachment
 from tongban.cases import selectors
 from tongban.cases.actions import ActionInput
-from tongban.cases.api import CaseDetailOut, detail
+from tongban.cases.api import CaseStateOut, EventOut, event_out, state
 from tongban.cases.workflow import Action
 from tongban.core.errors import Invalid
 from tongban.core.inputs import MAX_LIST_ITEMS, Id
@@ -36,7 +36,10 @@ class AttachmentOut(Schema):
 
 
 class CaseFilesOut(Schema):
-    case: CaseDetailOut
+    case: CaseStateOut = Field(
+        ..., description="the case's state (the whole case: GET /cases/{number})"
+    )
+    event: EventOut | None = Field(..., description="the supplement's event (with supplement=true)")
     files: list[AttachmentOut]
 
 
@@ -113,7 +116,13 @@ def upload_case_files(
     if supplement:
         acted = act_with_files(request.user, number, Action.SUPPLEMENT, ActionInput(), files)
         case, attachments = acted.case, acted.attachments
+        event: dict[str, Any] | None = event_out(case, acted.event)
     else:
         attachments = attach_files(request.user, number, files)
         case = selectors.get_case_for(request.user, number)
-    return 201, {"case": detail(request.user, case), "files": [_attachment(a) for a in attachments]}
+        event = None
+    return 201, {
+        "case": state(request.user, case),
+        "event": event,
+        "files": [_attachment(a) for a in attachments],
+    }

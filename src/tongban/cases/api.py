@@ -17,7 +17,7 @@ from tongban.accounts.models import Applicant, User
 from tongban.cases import actions, selectors
 from tongban.cases.actions import ActionInput
 from tongban.cases.application_forms import masked_form
-from tongban.cases.models import Case, CaseMaterial, Status
+from tongban.cases.models import Case, CaseEvent, CaseMaterial, Status
 from tongban.cases.workflow import ACTION_LABELS, is_irreversible, performable_action
 from tongban.catalog.models import ItemBundle, ServiceItem
 from tongban.core.errors import Invalid
@@ -241,6 +241,44 @@ class CaseDetailOut(CaseSummaryOut):
     )
 
 
+class CaseStateOut(Schema):
+    """Where a case stands after a move: its row's own fields, no related lists."""
+
+    number: str
+    status: str
+    status_label: str
+    practice_code: int
+    mode: str
+    delivery_method: str
+    overdue_level: str
+    accepted_at: dt.datetime | None
+    due_date: dt.date | None
+    step_due_date: dt.date | None
+    due_at: dt.datetime | None = Field(None, description="即办件: due time")
+    supplement_due: dt.date | None
+    commitment_due: dt.date | None
+    promised_days: int
+    promised_hours: int | None = Field(None, description="即办件: limit in working hours")
+    statutory_days: int
+    extension_days: int
+    paused_working_days: int
+    decided_at: dt.datetime | None
+    completed_at: dt.datetime | None
+    refusal_reason: str
+    competent_authority: str
+    available_actions: list[str]
+    irreversible_actions: list[str] = Field(
+        ..., description="those of available_actions that cannot be undone"
+    )
+
+
+class CaseActionOut(CaseStateOut):
+    """The answer to a case action: the case's state and the event of the move. The full
+    case (materials, shipments, every event) is `GET /cases/{number}`."""
+
+    event: EventOut
+
+
 class CaseListOut(Schema):
     items: list[CaseSummaryOut]
     next_cursor: str | None
@@ -373,6 +411,64 @@ def _related(case: Case, annotation: str, relation: str, attribute: str) -> str 
     return str(value)
 
 
+def state(user: User | AnonymousUser, case: Case) -> dict[str, Any]:
+    """CaseStateOut: only the case row, already held, and the actions open now."""
+    available = actions.available_actions(user, case)
+    return {
+        "number": case.number,
+        "status": case.status,
+        "status_label": Status(case.status).label,
+        "practice_code": case.practice_code,
+        "mode": case.mode,
+        "delivery_method": case.delivery_method,
+        "overdue_level": selectors.overdue_level_of(case),
+        "accepted_at": case.accepted_at,
+        "due_date": case.due_date,
+        "step_due_date": case.step_due_date,
+        "due_at": case.due_at,
+        "supplement_due": case.supplement_due,
+        "commitment_due": case.commitment_due,
+        "promised_days": case.promised_days,
+        "promised_hours": case.promised_hours,
+        "statutory_days": case.statutory_days,
+        "extension_days": case.extension_days,
+        "paused_working_days": case.paused_working_days,
+        "decided_at": case.decided_at,
+        "completed_at": case.completed_at,
+        "refusal_reason": case.refusal_reason,
+        "competent_authority": case.competent_authority,
+        "available_actions": available,
+        "irreversible_actions": [a for a in available if is_irreversible(a)],
+    }
+
+
+def event_out(case: Case, event: CaseEvent) -> dict[str, Any]:
+    """EventOut of an event just appended to `case`: its actor and jurisdiction are
+    objects the action already holds, so nothing is read again."""
+    jurisdiction = next(
+        (
+            j
+            for j in (case.handling_jurisdiction, case.receiving_jurisdiction)
+            if j is not None and j.pk == event.actor_jurisdiction_id
+        ),
+        None,
+    )
+    return {
+        "seq": event.seq,
+        "action": event.action,
+        "action_label": str(ACTION_LABELS.get(event.action, event.action)),
+        "from_status": event.from_status,
+        "to_status": event.to_status,
+        "practice_code": event.practice_code,
+        "actor": str(event.actor) if event.actor else None,
+        "actor_role": event.actor_role,
+        "actor_jurisdiction": jurisdiction.code if jurisdiction else None,
+        "at": event.at,
+        "reason": event.reason,
+        "data": _public_event_data(event.data),
+    }
+
+
 def _public_event_data(data: dict[str, Any]) -> dict[str, Any]:
     # event data never holds personal data or secrets; keep it that way defensively
     return {k: v for k, v in data.items() if k not in {"pickup_code", "id_number"}}
@@ -455,11 +551,16 @@ def get_case(request: HttpRequest, number: str, reveal: bool = False) -> dict[st
     return body
 
 
-@router.post("/cases/{number}/actions/{action}", response=CaseDetailOut, summary="办件操作")
+@router.post("/cases/{number}/actions/{action}", response=CaseActionOut, summary="办件操作")
 def act_on_case(
     request: HttpRequest, number: str, action: str, payload: CaseActionIn
 ) -> dict[str, Any]:
+    """Answers the case's new state and the event of the move (CaseActionOut); the whole
+    case, with its materials, shipments and history, is `GET /cases/{number}`."""
     performable_action(action)
-    # the action returns the case it locked, with its relations loaded: no second lookup
-    case = actions.perform_case_action(request.user, number, action, payload)
-    return detail(request.user, case)
+    # the action returns the case it locked: no second lookup
+    performed = actions.perform(request.user, number, action, payload)
+    return {
+        **state(request.user, performed.case),
+        "event": event_out(performed.case, performed.event),
+    }

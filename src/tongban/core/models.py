@@ -191,3 +191,17 @@ class RateLimitCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.count}"
+
+
+class MasterDataVersion(models.Model):
+    """One row: the version of the master data a process may cache (items,
+    implementations, jurisdictions, working calendars; ADR 0119). Every change to those
+    rows sets a new random `token` in the same transaction (core.versioned), so a commit
+    is seen by every process on its next read of this row, and a rolled-back change
+    leaves the token, and what was cached under it, as they were."""
+
+    token = models.BigIntegerField("版本", default=0)
+
+    class Meta:
+        verbose_name = "主数据版本"
+        verbose_name_plural = "主数据版本"

@@ -10,19 +10,23 @@ Resolution order for one date in jurisdiction J:
 4. if a `CalendarYear` row for J or a national one declares that year: Monday to Friday;
 5. otherwise `CalendarNotAvailable` (409, `calendar_not_available`).
 
-Caching: a `WorkingCalendar` is built by `calendar_for()` for one unit of work (a request,
-a transition, a command) and loads the override rows it needs once: the `CalendarDay`
-rows of J and the nation for the first year asked and the year after (one query), the
-`CalendarYear` rows only when the package does not know a year (one more query). Nothing
-read from the database is kept at module level, so an override saved in one request (or
-one gunicorn worker) is seen by the next one; only the package's data, which cannot change
-while the process runs, is cached per year for the life of the process.
+Caching: a `WorkingCalendar` is built by `calendar_for()` for one unit of work (a
+request, a transition, a command), or kept per process by `shared_calendar()` for as long
+as the master-data version stays the same (ADR 0119). It loads the override rows it needs
+once: the `CalendarDay` rows of J and the nation for the first year asked and the year
+after (one query), the `CalendarYear` rows only when the package does not know a year
+(one more query). What `calendar_for` reads is not kept, and a `shared_calendar` is
+replaced on the next request after an override is saved (the save makes a new version),
+so a change made in one request (or one gunicorn worker) is seen by the next one; besides
+those, only the package's data, which cannot change while the process runs, is cached per
+year for the life of the process.
 """
 
 from __future__ import annotations
 
 import calendar as _stdlib_calendar
 import datetime as dt
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -101,6 +105,7 @@ class WorkingCalendar:
         self._loaded_years: set[int] = set()
         self._declared: dict[int, bool] | None = None  # year -> provisional
         self._years: dict[int, YearFlags] = {}
+        self._lock = threading.RLock()
 
     def __repr__(self) -> str:
         return f"<WorkingCalendar {self._code() or 'national'}>"
@@ -207,8 +212,14 @@ class WorkingCalendar:
         flags = self._years.get(year)
         if flags is not None:
             return flags
+        # a shared calendar (shared_calendar) is filled by whichever thread asks first
+        with self._lock:
+            return self._years.get(year) or self._build_flags(year)
+
+    def _build_flags(self, year: int) -> YearFlags:
         self._load_overrides(year)
         package = _package_flags(year)
+        flags: YearFlags
         if package is not None:
             flags = list(package)
         elif year in self._declared_years():
@@ -312,4 +323,17 @@ def _last_package_year() -> int:
 
 def calendar_for(jurisdiction: Jurisdiction | None) -> WorkingCalendar:
     """The working-day calendar of a jurisdiction; None gives the national calendar."""
+    return WorkingCalendar(jurisdiction)
+
+
+def shared_calendar(jurisdiction: Jurisdiction, version: int) -> WorkingCalendar:
+    """The calendar of a jurisdiction as of master-data `version` (core.versioned): kept by
+    the process and shared by its requests until a calendar change makes a new version
+    (ADR 0119). For the hot path of case actions; a unit of work that must see its own
+    uncommitted calendar edits uses `calendar_for`."""
+    return _shared_calendar(jurisdiction.pk, version, jurisdiction)
+
+
+@lru_cache(maxsize=256)
+def _shared_calendar(pk: int, version: int, jurisdiction: Jurisdiction) -> WorkingCalendar:
     return WorkingCalendar(jurisdiction)

@@ -19,6 +19,7 @@ from tongban.catalog.models import (
     Material,
     ServiceItem,
 )
+from tongban.core import versioned
 from tongban.regions.models import Department
 
 BUNDLE_CODE = "BUNDLE-QYKB"
@@ -56,6 +57,7 @@ def add_enterprise_opening(
     ItemImplementation.objects.filter(item=company, jurisdiction=gedian).update(
         needs_originals=False
     )
+    versioned.bump()  # an update() sends no save signal (ADR 0119)
     items = {}
     for index, (code, name, kind, department_name, result, _optional) in enumerate(PARTS, start=3):
         item = ServiceItem.objects.create(

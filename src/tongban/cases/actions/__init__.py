@@ -29,7 +29,12 @@ from tongban.cases.actions.materials import licences_standing_in
 from tongban.cases.actions.overdue import send_overdue_warnings, warning_recipients
 from tongban.cases.actions.replica import ReplicaInput, apply_peer_move, create_replica
 from tongban.cases.actions.submission import Submitted, submit_case, submit_case_once
-from tongban.cases.actions.transitions import available_actions, perform_case_action
+from tongban.cases.actions.transitions import (
+    Performed,
+    available_actions,
+    perform,
+    perform_case_action,
+)
 
 __all__ = [
     "ACTION_FIELDS",
@@ -40,6 +45,7 @@ __all__ = [
     "ApplicantInput",
     "JointPartInput",
     "MaterialInput",
+    "Performed",
     "ReplicaInput",
     "SubmitInput",
     "Submitted",
@@ -51,6 +57,7 @@ __all__ = [
     "legs_of",
     "licences_standing_in",
     "part_outcomes",
+    "perform",
     "perform_case_action",
     "send_overdue_warnings",
     "submit_case",

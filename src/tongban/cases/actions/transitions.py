@@ -9,6 +9,8 @@ of this package) check the move's own input and rules and return what to record.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, cast
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
@@ -59,6 +61,7 @@ from tongban.cases.actions.originals import (
 )
 from tongban.cases.models import (
     Case,
+    CaseEvent,
     Shipment,
     Status,
 )
@@ -79,8 +82,13 @@ from tongban.cases.workflow import (
 )
 from tongban.catalog.models import (
     DeliveryMethod,
+    ItemImplementation,
+    ServiceItem,
 )
+from tongban.core import versioned
 from tongban.core.errors import Forbidden, IllegalTransition, Invalid, NotFound
+from tongban.regions.calendar import shared_calendar
+from tongban.regions.models import Jurisdiction
 
 
 def _acting_leg(transition: Transition, legs: dict[Leg, set[str]]) -> tuple[Leg, str] | None:
@@ -124,9 +132,22 @@ def _guard_holds(case: Case, guard: Guard) -> bool:
     return guard_holds(guard, part_outcomes(case).values())
 
 
+@dataclass(frozen=True)
+class Performed:
+    """A move done: the case as it now stands and the event that records the move."""
+
+    case: Case
+    event: CaseEvent
+
+
 def perform_case_action(
     actor: User | AnonymousUser, number: str, action: str, data: ActionInput
 ) -> Case:
+    return perform(actor, number, action, data).case
+
+
+def perform(actor: User | AnonymousUser, number: str, action: str, data: ActionInput) -> Performed:
+    """`perform_case_action`, answering the event too (the API's compact answer)."""
     user = _signed_in(actor)
     with transaction.atomic():
         # a part's end may complete its lead, and a lead's end ends its parts: lock the
@@ -134,7 +155,7 @@ def perform_case_action(
         parent_id = Case.objects.filter(number=number).values_list("parent_id", flat=True)
         if parent_id and parent_id[0] is not None:
             list(Case.objects.select_for_update().filter(pk=parent_id[0]).values_list("pk"))
-        case = _lock_case(user, number)
+        case, version = _lock_case(user, number)
         variant = _variant_for(case, action, data)
         transition = find_transition(action, case.status, variant)
         if transition is None or case.mode not in transition.modes:
@@ -151,7 +172,7 @@ def perform_case_action(
             )
         leg, role = acting
         today = deadlines.local_today()
-        cal = deadlines.calendar_of(case)
+        cal = shared_calendar(case.handling_jurisdiction, version)
         handler = _HANDLERS[Action(action)]
         from_status = case.status
         outcome = handler(case, data, _Context(user, leg, role, today, cal, transition))
@@ -175,7 +196,7 @@ def perform_case_action(
             if leg == Leg.HANDLING
             else None
         )
-        _append_event(
+        event = _append_event(
             case,
             action,
             from_status,
@@ -198,29 +219,36 @@ def perform_case_action(
             _notify(case, outcome.notify, **extra)
         for follow_up in outcome.after:
             follow_up()
-    return case
+    return Performed(case, event)
 
 
-def _lock_case(actor: User, number: str) -> Case:
+def _lock_case(actor: User, number: str) -> tuple[Case, int]:
+    """The case row, locked and in the actor's scope (404 otherwise), with the master-data
+    version read in the same statement; its item, implementation and jurisdictions come
+    from the per-process cache of that version (ADR 0119), not from a join."""
     from tongban.cases.selectors import readable_cases
 
     # .get() rather than .first(): the number is unique, and first()'s ORDER BY id would
     # only give the planner a wrong index to consider
     try:
-        return (
+        case = (
             readable_cases(actor)
             .select_for_update(of=("self",))
-            .select_related(
-                "applicant",
-                "item",
-                "implementation",
-                "handling_jurisdiction",
-                "receiving_jurisdiction",
-            )
+            .select_related("applicant")
+            .annotate(master_version=versioned.version_subquery())
             .get(number=number)
         )
     except Case.DoesNotExist:
         raise NotFound(_("No such case, or it is outside your scope.")) from None
+    version = cast(Any, case).master_version or 0
+    case.item = versioned.row(ServiceItem, case.item_id, version)
+    case.implementation = versioned.row(ItemImplementation, case.implementation_id, version)
+    case.handling_jurisdiction = versioned.row(Jurisdiction, case.handling_jurisdiction_id, version)
+    if case.receiving_jurisdiction_id is not None:
+        case.receiving_jurisdiction = versioned.row(
+            Jurisdiction, case.receiving_jurisdiction_id, version
+        )
+    return case, version
 
 
 def _variant_for(case: Case, action: str, data: ActionInput) -> str | None:
