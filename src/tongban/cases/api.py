@@ -28,6 +28,7 @@ from tongban.core.inputs import (
     Limit,
     QueryText,
     Text,
+    choice_filter,
     text_problem,
 )
 from tongban.core.masking import mask_id_number, mask_name
@@ -111,6 +112,20 @@ class CaseQueueIn(Schema):
     side: QueryText | None = Field(None, description="receiving | handling (with jurisdiction)")
     overdue: QueryText | None = Field(None, description="green | yellow | red")
     item: QueryText | None = None
+    number: QueryText | None = Field(
+        None,
+        description="a case number or its beginning (digits, letters, hyphens; 422 "
+        "`invalid_filter` otherwise), within the caller's scope",
+    )
+    awaiting: QueryText | None = Field(
+        None,
+        description="`me`: only the cases waiting for the caller (待我处理): a next step of "
+        "the transition table for one of the caller's legs and roles (422 `invalid_filter` "
+        "for any other value)",
+    )
+    stage: QueryText | None = Field(
+        None, description="intake | acceptance | review | result | ended: a group of states"
+    )
     ordering: QueryText = Field(
         "received", description="received (newest first) | due (most urgent first)"
     )
@@ -383,6 +398,9 @@ def list_cases(request: HttpRequest, filters: Query[CaseQueueIn]) -> dict[str, A
             side=filters.side,
             overdue=filters.overdue,
             item=filters.item,
+            number=filters.number,
+            stage=filters.stage,
+            awaiting=choice_filter(filters.awaiting, ("me",), "awaiting") == "me",
         ),
     )
     rows, next_cursor = selectors.page_after(queue, filters.cursor, filters.limit, filters.ordering)

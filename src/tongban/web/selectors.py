@@ -112,6 +112,9 @@ class QueueParams:
     sort: str = "received"  # "received" | "due"
     cursor: str | None = None
     page: int = 1
+    number: str | None = None  # the case number or its beginning
+    awaiting: bool = False  # 待我处理
+    stage: str | None = None  # workflow.Stage
 
 
 @dataclass
@@ -133,11 +136,15 @@ def work_queue(
     qs = case_selectors.case_queue(
         user,
         QueueFilter(
-            status=params.status or list(OPEN_STATUSES),
+            # a stage or a number names its own states; otherwise the open ones
+            status=params.status or ([] if params.stage or params.number else list(OPEN_STATUSES)),
             jurisdiction=params.jurisdiction,
             side=params.side if params.jurisdiction else None,
             overdue=params.overdue,
             item=params.item,
+            number=params.number,
+            awaiting=params.awaiting,
+            stage=params.stage,
         ),
         today,
     )

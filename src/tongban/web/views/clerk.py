@@ -23,6 +23,7 @@ from tongban.attachments.checks import ALLOWED_LABEL, max_upload_bytes
 from tongban.cases import deadlines
 from tongban.cases.actions import SubmitInput, licences_standing_in
 from tongban.cases.application_forms import SEAL_KINDS
+from tongban.cases.selectors import work_counts
 from tongban.catalog.models import Channel, Material, Mode
 from tongban.catalog.selectors import (
     bundles_led_by,
@@ -74,6 +75,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
     }
     if is_htmx(request):
         return render(request, "web/_item_results.html", context)
+    context["counts"] = work_counts(request.user)
     return render(request, "web/clerk.html", context)
 
 

@@ -3,7 +3,9 @@
      focus back to the button that opened it;
    - kiosk idle timeout: after data-idle-seconds without input, end the session;
    - print buttons;
-   - "全部已收取": tick every line of a checklist as received (the clerk still looks). */
+   - "全部已收取": tick every line of a checklist as received (the clerk still looks);
+   - busy state of an action form: once submitted its button is disabled and says so, and
+     a second submit is dropped (出证 takes about a second; issue 15 §5). */
 (function () {
   "use strict";
   var opener = null;
@@ -31,7 +33,10 @@
     var dialog = host.querySelector("dialog");
     if (dialog && !dialog.open) {
       dialog.showModal();
-      var first = dialog.querySelector("[role=alert], input:not([type=hidden]), select, textarea, button");
+      // never the confirm button: one Enter must not commit a step (issue 15 §5); a
+      // dialog without fields starts on its cancel link
+      var first = dialog.querySelector("[role=alert], input:not([type=hidden]), select, textarea") ||
+        dialog.querySelector("[data-dialog-close]");
       if (first) { if (first.getAttribute("role") === "alert") { first.setAttribute("tabindex", "-1"); } first.focus(); }
       dialog.addEventListener("close", function () {
         host.innerHTML = "";
@@ -39,6 +44,24 @@
       });
     }
   });
+  // capture phase: runs before htmx's own submit handler on the form, so a second
+  // submit of a busy form is dropped before any request is made
+  document.addEventListener("submit", function (event) {
+    var form = event.target.closest("form[data-busy-form]");
+    if (!form) { return; }
+    if (form.getAttribute("aria-busy") === "true") {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      return;
+    }
+    form.setAttribute("aria-busy", "true");
+    form.querySelectorAll("button[type=submit]").forEach(function (button) {
+      var busy = button.getAttribute("data-busy-label");
+      if (busy) { button.textContent = busy; }
+      // disabled after this event: a disabled submitter would not be submitted at all
+      setTimeout(function () { button.disabled = true; }, 0);
+    });
+  }, true);
   // kiosk: end the session after a period without input
   var body = document.body;
   var idle = body && parseInt(body.getAttribute("data-idle-seconds") || "0", 10);
