@@ -96,6 +96,12 @@ class CaseCreateIn(Schema):
     bundle_parts: list[ItemCode] = Field(
         [], max_length=MAX_LIST_ITEMS, description="optional bundle parts chosen (item codes)"
     )
+    check_at_receipt: bool = Field(
+        False,
+        description="the receiving clerk confirms the formal and identity check as he "
+        "receives: the `check` move follows in the same transaction, with its own rules "
+        "(409 `materials_incomplete`, 403, 409 `illegal_transition`) and event",
+    )
 
 
 # the action input contract itself, declared once in the domain (cases.actions.inputs)
@@ -379,6 +385,7 @@ def create_case(
         form=payload.form,
         bundle=payload.bundle,
         bundle_parts=payload.bundle_parts,
+        check_at_receipt=payload.check_at_receipt,
     )
     submitted = actions.submit_case_once(request.user, data, idempotency_key=key)
     case = selectors.get_case_for(request.user, submitted.case.number)

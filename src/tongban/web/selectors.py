@@ -170,6 +170,31 @@ def queue_filter_options() -> tuple[list[ServiceItem], list[Jurisdiction]]:
     return items, places
 
 
+# ---------------------------------------------------------------- routes by place
+
+
+@dataclass
+class RouteGroup:
+    """The routes of one handling place: what the clerk's routes table shows per place."""
+
+    handling: Jurisdiction
+    routes: list[Route]
+
+    @property
+    def online_only(self) -> bool:
+        # the window cannot receive for this place: it helps the applicant apply online
+        return all(route.mode == Mode.ONLINE for route in self.routes)
+
+
+def route_groups(found: list[Route]) -> list[RouteGroup]:
+    """`agreements.selectors.routes` grouped by handling place: the places the window can
+    receive for first, the online-only ones after them, each by code."""
+    groups: dict[str, RouteGroup] = {}
+    for route in found:
+        groups.setdefault(route.handling.code, RouteGroup(route.handling, [])).routes.append(route)
+    return sorted(groups.values(), key=lambda g: (g.online_only, g.handling.code))
+
+
 # ---------------------------------------------------------------- supervisor overview
 
 

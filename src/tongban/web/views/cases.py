@@ -135,14 +135,7 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
             "may_upload": may_upload(request.user, data.case),
             "max_upload_mb": max_upload_bytes() // (1024 * 1024),
             "allowed_types": ALLOWED_LABEL,
-            # everyday steps first and primary; the ones that cannot be undone set apart
-            # (workflow.IRREVERSIBLE_ACTIONS), those ending the request marked as such
-            "action_buttons": [
-                (a, action_label(a)) for a in data.actions if not is_irreversible(a)
-            ],
-            "final_buttons": [
-                (a, action_label(a), is_destructive(a)) for a in data.actions if is_irreversible(a)
-            ],
+            **action_groups(data.actions),
             # the rating page itself says whether the period is open or it was rated
             "may_rate": may_rate(request.user, data.case),
             "assistance": assistance_of_case(request.user, data.case),
@@ -153,6 +146,18 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
             and personal_data.may_unmask_case(request.user, data.case),
         },
     )
+
+
+def action_groups(actions: list[str]) -> dict[str, list]:
+    """The buttons of a case's actions: everyday steps first and primary; the ones that
+    cannot be undone set apart (workflow.IRREVERSIBLE_ACTIONS), those ending what the
+    applicant asked for marked as such (DESTRUCTIVE_ACTIONS)."""
+    return {
+        "action_buttons": [(a, action_label(a)) for a in actions if not is_irreversible(a)],
+        "final_buttons": [
+            (a, action_label(a), is_destructive(a)) for a in actions if is_irreversible(a)
+        ],
+    }
 
 
 def _dialog_context(request: HttpRequest, number: str, action: str) -> dict:
@@ -300,5 +305,7 @@ def receipt(request: HttpRequest, number: str) -> HttpResponse:
             "case": data.case,
             # the clerk who just received the case records 帮办代办 or hands the pad over
             "may_assist": may_record_assistance(request.user, data.case),
+            # and takes the next step from here (the transfer): no detour by the case page
+            **action_groups(data.actions),
         },
     )

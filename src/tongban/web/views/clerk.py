@@ -87,7 +87,18 @@ def item_routes(request: HttpRequest, code: str) -> HttpResponse:
     item = get_item_for(request.user, code)
     found = routes(item, receiving, deadlines.local_today())
     own = published_implementation(item, receiving, deadlines.local_today())
-    context = {"receiving": receiving, "item": item, "routes": found, "own": own}
+    groups = selectors.route_groups(found)
+    # the filter by handling place: an unknown code shows no place rather than all
+    place = request.GET.get("place", "").strip()
+    context = {
+        "receiving": receiving,
+        "item": item,
+        "routes": found,
+        "own": own,
+        "places": [g.handling for g in groups],
+        "place": place,
+        "groups": [g for g in groups if g.handling.code == place] if place else groups,
+    }
     template = "web/_routes.html" if is_htmx(request) else "web/routes.html"
     return render(request, template, context)
 
@@ -251,6 +262,8 @@ def new_case(request: HttpRequest) -> HttpResponse:
             form=establishment_form(request.POST) if context["establishment"] else None,
             bundle=request.POST.get("bundle", ""),
             bundle_parts=request.POST.getlist("bundle_parts") if request.POST.get("bundle") else [],
+            # the "收件并通过形式审查" button: the check follows in the same action
+            check_at_receipt=request.POST.get("check_at_receipt") == "on",
         )
         case = submit_case_with_files(
             request.user, data, files, idempotency_key=f"web-{context['token']}"

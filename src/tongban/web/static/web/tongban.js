@@ -44,6 +44,24 @@
       });
     }
   });
+  // the clerk's applicant look-up runs by itself once a whole number (18 characters) is
+  // typed, and an unregistered number is carried into the form: typed once (issue 15 §6)
+  document.addEventListener("input", function (event) {
+    var field = event.target.closest("[data-auto-lookup]");
+    if (!field) { return; }
+    var value = field.value.trim();
+    if (value.length === 18 && value !== field.getAttribute("data-looked-up")) {
+      field.setAttribute("data-looked-up", value);
+      var button = document.getElementById(field.getAttribute("data-auto-lookup"));
+      if (button) { button.click(); }
+    }
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var note = event.target.querySelector && event.target.querySelector("[data-fill-field]");
+    if (!note) { return; }
+    var target = document.getElementById(note.getAttribute("data-fill-field"));
+    if (target && !target.value) { target.value = note.getAttribute("data-fill-value"); }
+  });
   // capture phase: runs before htmx's own submit handler on the form, so a second
   // submit of a busy form is dropped before any request is made
   document.addEventListener("submit", function (event) {
