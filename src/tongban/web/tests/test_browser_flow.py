@@ -49,11 +49,11 @@ class Walk:
         self.clicks = 0
         self.typed: list[str] = []
         self.loads = 0
-        page.on("framenavigated", self._navigated)
+        # a whole document loaded (htmx swaps and pushed URLs are not page loads)
+        page.on("load", self._loaded)
 
-    def _navigated(self, frame: Any) -> None:
-        if frame == self.page.main_frame:
-            self.loads += 1
+    def _loaded(self, _page: Any) -> None:
+        self.loads += 1
 
     def click(self, locator: Any) -> None:
         self.clicks += 1
