@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from tongban.cases.models import Case, Status
 from tongban.cases.selectors import work_counts
-from tongban.cases.tests.conftest import TODAY
+from tongban.cases.tests.conftest import TODAY, company_submission
 from tongban.cases.workflow import STAGES, Leg, awaiting_states
 from tongban.web.tests.conftest import advance, online_case, proxy_case
 
@@ -138,3 +138,37 @@ def test_work_counts_are_one_query_over_the_cases_waiting_for_me(world, today):
     assert work_counts(world.user(OFFICER)).awaiting == 0
     assert work_counts(world.user("420205-clerk")).overdue == 1
     assert fresh.number  # the green one counts as waiting only
+
+
+def test_intake_with_the_formal_check_on_the_api(world, api, today):
+    body = company_submission(world)
+    body["check_at_receipt"] = True
+    created = api(CLERK).post("/cases", body)
+    assert created.status_code == 201, created.content.decode()
+    number = created.json()["number"]
+    assert created.json()["status"] == "checked"
+    events = [e["action"] for e in api(CLERK).get(f"/cases/{number}").json()["events"]]
+    assert events == ["submit", "check"]
+
+
+def test_intake_with_the_check_follows_the_tables_rules(world, api, today):
+    body = company_submission(world)
+    body["check_at_receipt"] = True
+    body["materials"][0]["state"] = "missing"  # the application form itself
+    refused = api(CLERK).post("/cases", body)
+    assert refused.status_code == 409 and refused.json()["code"] == "materials_incomplete"
+    assert Case.objects.count() == 0
+    # an online application has no window check: the table has no such move
+    impl = world.implementations[("company", "420100Z01")]
+    online = {
+        "item": "ITEM-COMPANY",
+        "handling": "420100Z01",
+        "mode": "online",
+        "channel": "web",
+        "delivery_method": "electronic",
+        "materials": [{"material_id": m.pk} for m in impl.materials.all()],
+        "check_at_receipt": True,
+    }
+    response = api("applicant-1").post("/cases", online)
+    assert response.status_code in (403, 409), response.content.decode()
+    assert Case.objects.count() == 0

@@ -212,7 +212,11 @@ def test_steps_that_cannot_be_undone_are_set_apart_confirmed_and_busy(journey, w
     # 出证 takes a while: the button says so and a second submit sends nothing
     held: list[Any] = []
     posts: list[str] = []
-    officer.route(re.compile(r".*/act/issue_result/$"), lambda r: held.append(r))
+    officer.route(
+        re.compile(r".*/act/issue_result/$"),
+        # the dialog itself (GET) comes at once; the step's POST waits until released
+        lambda r: held.append(r) if r.request.method == "POST" else r.continue_(),
+    )
     officer.on(
         "request",
         lambda r: posts.append(r.url) if r.method == "POST" and "issue_result" in r.url else None,
@@ -229,7 +233,6 @@ def test_steps_that_cannot_be_undone_are_set_apart_confirmed_and_busy(journey, w
     dialog.locator("form").evaluate("f => f.requestSubmit()")
     officer.wait_for_timeout(300)
     assert len(posts) == 1 and len(held) == 1
-    officer.unroute(re.compile(r".*/act/issue_result/$"))
     held[0].continue_()
     expect(officer.get_by_test_id("case-status")).to_have_attribute("data-status", "result_issued")
     journey.shot(officer, "issued")
