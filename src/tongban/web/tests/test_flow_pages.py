@@ -99,7 +99,7 @@ def test_the_applicants_withdrawal_is_set_apart(web, world):
 
 
 def test_intake_with_the_formal_check_is_one_action(web, world):
-    data, materials = _new_case_form(world, token="t-check")
+    data, _ = _new_case_form(world, token="t-check")
     data["check_at_receipt"] = "on"
     client = web("421102-clerk")
     response = client.post("/clerk/cases/new/", data)
