@@ -56,7 +56,7 @@ def test_an_irreversible_step_needs_its_confirmation(web, world):
 
 def test_an_everyday_step_needs_no_confirmation(web, world):
     case = _pending(world)
-    material = case.materials.order_by("id").first()
+    material = case.materials.order_by("id")[0]
     response = web("420100Z01-officer").post(
         f"/cases/{case.number}/act/request_supplement/", {"missing": [material.pk]}
     )
