@@ -167,8 +167,9 @@ def number_prefix(value: str | None) -> str | None:
 def awaiting_q(user: User | AnonymousUser) -> Q:
     """The cases waiting for this user (待我处理): in a state where one of the user's legs,
     with the roles the user holds there, has a next step in the transition table
-    (`workflow.awaiting_states`). Per jurisdiction on the (jurisdiction, status) indexes;
-    the applicant's own cases through the sub-select `readable_cases` uses too."""
+    (`workflow.awaiting_states`). Per jurisdiction on the (jurisdiction, status) indexes,
+    and inside `readable_cases(user)` by construction (its jurisdictions, its own
+    applicant scope)."""
     user = access.signed_in(user)
     found = Q(pk__in=[])
     by_roles: dict[frozenset[str], list[int]] = {}
@@ -182,10 +183,14 @@ def awaiting_q(user: User | AnonymousUser) -> Q:
             found |= Q(receiving_jurisdiction_id__in=places, status__in=sorted(receiving))
         if handling:
             found |= Q(handling_jurisdiction_id__in=places, status__in=sorted(handling))
-    found |= Q(
-        applicant_id__in=Applicant.objects.filter(user=user).values("pk"),
-        status__in=sorted(awaiting_states(Leg.APPLICANT, ())),
-    )
+    # the applicant's own cases: the ids first (an account holds a handful), so that the
+    # planner walks the applicant index instead of every case in those states; the scope
+    # rule itself (trust level included) stays `own_record_scope`, as in readable_cases
+    mine = list(Applicant.objects.filter(user=user).values_list("pk", flat=True))
+    if mine:
+        found |= Q(
+            applicant_id__in=mine, status__in=sorted(awaiting_states(Leg.APPLICANT, ()))
+        ) & trust.own_record_scope(user, "applicant", "submitted_by")
     return found
 
 
@@ -204,17 +209,15 @@ class WorkCounts:
 def work_counts(user: User | AnonymousUser, today: dt.date | None = None) -> WorkCounts:
     """The workbench's counts: ONE aggregate over the cases waiting for the user (an
     index range per jurisdiction and state, bounded by the open cases there whatever the
-    size of the table; docs/adr/0124)."""
+    size of the table; docs/adr/0124), after the look-up of the user's applicant ids."""
     today = today or deadlines.local_today()
     now = deadlines.local_now()
-    totals = (
-        readable_cases(user)
-        .filter(awaiting_q(user))
-        .aggregate(
-            awaiting=Count("id"),
-            due_soon=Count("id", filter=yellow_q(today, now)),
-            overdue=Count("id", filter=red_q(today, now)),
-        )
+    # no AND with readable_cases: awaiting_q is inside it, and the scope's OR would make
+    # PostgreSQL read every case of the jurisdiction instead of the index ranges
+    totals = Case.objects.filter(awaiting_q(user)).aggregate(
+        awaiting=Count("id"),
+        due_soon=Count("id", filter=yellow_q(today, now)),
+        overdue=Count("id", filter=red_q(today, now)),
     )
     return WorkCounts(totals["awaiting"], totals["due_soon"], totals["overdue"])
 

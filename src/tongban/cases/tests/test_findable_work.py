@@ -119,7 +119,7 @@ def test_stage_groups_every_state_once_and_filters(world, api, today):
     assert _numbers(clerk.get("/cases", stage="ended")) == [case.number]
 
 
-def test_work_counts_are_one_query_over_the_cases_waiting_for_me(world, today):
+def test_work_counts_are_one_aggregate_over_the_cases_waiting_for_me(world, today):
     fresh, soon, late = proxy_case(world), proxy_case(world), proxy_case(world)
     elsewhere = proxy_case(world, receiving="420205")
     Case.objects.filter(pk=soon.pk).update(
@@ -133,7 +133,9 @@ def test_work_counts_are_one_query_over_the_cases_waiting_for_me(world, today):
     with CaptureQueriesContext(connection) as queries:
         counts = work_counts(clerk)
     assert (counts.awaiting, counts.due_soon, counts.overdue) == (3, 1, 1)
-    assert len(queries) == 1, [q["sql"] for q in queries]
+    # the user's applicant ids, then the one aggregate
+    assert len(queries) == 2, [q["sql"] for q in queries]
+    assert "COUNT" in queries[1]["sql"].upper()
     # 东湖's officer: nothing is in his hands yet; 开铁's clerk: his own late receipt
     assert work_counts(world.user(OFFICER)).awaiting == 0
     assert work_counts(world.user("420205-clerk")).overdue == 1
@@ -172,3 +174,18 @@ def test_intake_with_the_check_follows_the_tables_rules(world, api, today):
     response = api("applicant-1").post("/cases", online)
     assert response.status_code in (403, 409), response.content.decode()
     assert Case.objects.count() == 0
+
+
+def test_awaiting_is_inside_the_readable_scope(world, api, today):
+    """Counted without readable_cases (for the plan): nothing outside the scope may be."""
+    from tongban.cases.selectors import awaiting_q, readable_cases
+
+    proxy_case(world)
+    proxy_case(world, receiving="420205")
+    case = online_case(world)
+    missing = [m.pk for m in case.materials.all()][:1]
+    advance(world, case.number, (OFFICER, "request_supplement", {"missing": missing}))
+    for name in (CLERK, OFFICER, "420205-clerk", "applicant-1", "applicant-2"):
+        user = world.user(name)
+        waiting = set(Case.objects.filter(awaiting_q(user)).values_list("pk", flat=True))
+        assert waiting <= set(readable_cases(user).values_list("pk", flat=True)), name
