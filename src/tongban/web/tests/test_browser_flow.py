@@ -130,7 +130,7 @@ def test_clerk_walk_of_the_articles_case_is_counted(journey, world):
     if combined.count():
         walk.click(combined)
     else:
-        walk.click(clerk.get_by_role("button", name="确认收件"))
+        walk.click(clerk.get_by_role("button", name="确认收件", exact=True))
     expect(clerk.get_by_test_id("receipt-number")).to_be_visible()
     number = clerk.get_by_test_id("receipt-number").inner_text()
     journey.shot(clerk, "receipt")
