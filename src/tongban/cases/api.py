@@ -28,6 +28,7 @@ from tongban.core.inputs import (
     Limit,
     QueryText,
     Text,
+    choice_filter,
     text_problem,
 )
 from tongban.core.masking import mask_id_number, mask_name
@@ -95,6 +96,12 @@ class CaseCreateIn(Schema):
     bundle_parts: list[ItemCode] = Field(
         [], max_length=MAX_LIST_ITEMS, description="optional bundle parts chosen (item codes)"
     )
+    check_at_receipt: bool = Field(
+        False,
+        description="the receiving clerk confirms the formal and identity check as he "
+        "receives: the `check` move follows in the same transaction, with its own rules "
+        "(409 `materials_incomplete`, 403, 409 `illegal_transition`) and event",
+    )
 
 
 # the action input contract itself, declared once in the domain (cases.actions.inputs)
@@ -111,6 +118,20 @@ class CaseQueueIn(Schema):
     side: QueryText | None = Field(None, description="receiving | handling (with jurisdiction)")
     overdue: QueryText | None = Field(None, description="green | yellow | red")
     item: QueryText | None = None
+    number: QueryText | None = Field(
+        None,
+        description="a case number or its beginning (digits, letters, hyphens; 422 "
+        "`invalid_filter` otherwise), within the caller's scope",
+    )
+    awaiting: QueryText | None = Field(
+        None,
+        description="`me`: only the cases waiting for the caller (待我处理): a next step of "
+        "the transition table for one of the caller's legs and roles (422 `invalid_filter` "
+        "for any other value)",
+    )
+    stage: QueryText | None = Field(
+        None, description="intake | acceptance | review | result | ended: a group of states"
+    )
     ordering: QueryText = Field(
         "received", description="received (newest first) | due (most urgent first)"
     )
@@ -512,6 +533,7 @@ def create_case(
         form=payload.form,
         bundle=payload.bundle,
         bundle_parts=payload.bundle_parts,
+        check_at_receipt=payload.check_at_receipt,
     )
     submitted = actions.submit_case_once(request.user, data, idempotency_key=key)
     case = selectors.get_case_for(request.user, submitted.case.number)
@@ -531,6 +553,9 @@ def list_cases(request: HttpRequest, filters: Query[CaseQueueIn]) -> dict[str, A
             side=filters.side,
             overdue=filters.overdue,
             item=filters.item,
+            number=filters.number,
+            stage=filters.stage,
+            awaiting=choice_filter(filters.awaiting, ("me",), "awaiting") == "me",
         ),
     )
     rows, next_cursor = selectors.page_after(queue, filters.cursor, filters.limit, filters.ordering)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +14,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Case as When_
 from django.db.models import (
     CharField,
+    Count,
     F,
     JSONField,
     Model,
@@ -28,10 +30,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from tongban.accounts import access, trust
-from tongban.accounts.models import User
+from tongban.accounts.models import Applicant, User
 from tongban.agreements.models import Agreement
 from tongban.cases import deadlines, hooks
 from tongban.cases.models import Case, CaseEvent, CaseMaterial, Shipment
+from tongban.cases.workflow import Leg, awaiting_states, statuses_of_stage
 from tongban.catalog.models import ItemBundle, Mode, ServiceItem
 from tongban.core.errors import Invalid, NotFound
 from tongban.core.expressions import JSONArrayAgg, json_datetime
@@ -268,6 +271,9 @@ class QueueFilter:
     overdue: str | None = None
     item: str | None = None
     applicant_mine: bool = False
+    number: str | None = None  # a case number or its beginning (an exact number is a prefix)
+    awaiting: bool = False  # only the cases waiting for the user (待我处理)
+    stage: str | None = None  # workflow.Stage: a group of states
 
 
 QUEUE_ORDERINGS = {
@@ -286,11 +292,96 @@ def jurisdiction_pk(code: str) -> Subquery:
     return Subquery(Jurisdiction.objects.filter(code=code).values("pk")[:1])
 
 
+# a case number is `{jurisdiction code}-{YYYYMMDD}-{NNNNNN}`; development zones' codes
+# carry letters (420100Z01)
+NUMBER_PREFIX = re.compile(r"[0-9A-Za-z-]{1,32}")
+
+
+def number_prefix(value: str | None) -> str | None:
+    """The queue's case-number search: the number or its beginning, case-insensitive in
+    what is typed; anything else is 422 `invalid_filter` (never a scan for `%`)."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if not NUMBER_PREFIX.fullmatch(value):
+        raise Invalid(
+            _("A case number has digits, letters and hyphens only (at most 32)."),
+            code="invalid_filter",
+            details={"field": "number"},
+        )
+    return value.upper()
+
+
+def awaiting_q(user: User | AnonymousUser) -> Q:
+    """The cases waiting for this user (待我处理): in a state where one of the user's legs,
+    with the roles the user holds there, has a next step in the transition table
+    (`workflow.awaiting_states`). Per jurisdiction on the (jurisdiction, status) indexes,
+    and inside `readable_cases(user)` by construction (its jurisdictions, its own
+    applicant scope)."""
+    user = access.signed_in(user)
+    found = Q(pk__in=[])
+    by_roles: dict[frozenset[str], list[int]] = {}
+    for jurisdiction_id in access.jurisdictions_with(user):
+        roles = frozenset(access.roles_in(user, jurisdiction_id))
+        by_roles.setdefault(roles, []).append(jurisdiction_id)
+    for roles, places in by_roles.items():
+        receiving = awaiting_states(Leg.RECEIVING, roles)
+        handling = awaiting_states(Leg.HANDLING, roles)
+        if receiving:
+            found |= Q(receiving_jurisdiction_id__in=places, status__in=sorted(receiving))
+        if handling:
+            found |= Q(handling_jurisdiction_id__in=places, status__in=sorted(handling))
+    # the applicant's own cases: the ids first (an account holds a handful), so that the
+    # planner walks the applicant index instead of every case in those states; the scope
+    # rule itself (trust level included) stays `own_record_scope`, as in readable_cases
+    mine = list(Applicant.objects.filter(user=user).values_list("pk", flat=True))
+    if mine:
+        found |= Q(
+            applicant_id__in=mine, status__in=sorted(awaiting_states(Leg.APPLICANT, ()))
+        ) & trust.own_record_scope(user, "applicant", "submitted_by")
+    return found
+
+
+def yellow_q(today: dt.date, now: dt.datetime) -> Q:
+    """Yellow: warned and not yet red (the queue filter and the workbench count)."""
+    return (Q(warn_on__lte=today, overdue_on__gte=today) | Q(warn_at__lte=now)) & ~red_q(today, now)
+
+
+@dataclass(frozen=True)
+class WorkCounts:
+    awaiting: int  # 待我处理
+    due_soon: int  # 即将超期: waiting for me and warned
+    overdue: int  # 已超期: waiting for me and past the limit
+
+
+def work_counts(user: User | AnonymousUser, today: dt.date | None = None) -> WorkCounts:
+    """The workbench's counts: ONE aggregate over the cases waiting for the user (an
+    index range per jurisdiction and state, bounded by the open cases there whatever the
+    size of the table; docs/adr/0124), after the look-up of the user's applicant ids."""
+    today = today or deadlines.local_today()
+    now = deadlines.local_now()
+    # no AND with readable_cases: awaiting_q is inside it, and the scope's OR would make
+    # PostgreSQL read every case of the jurisdiction instead of the index ranges
+    totals = Case.objects.filter(awaiting_q(user)).aggregate(
+        awaiting=Count("id"),
+        due_soon=Count("id", filter=yellow_q(today, now)),
+        overdue=Count("id", filter=red_q(today, now)),
+    )
+    return WorkCounts(totals["awaiting"], totals["due_soon"], totals["overdue"])
+
+
 def case_queue(
     user: User | AnonymousUser, filters: QueueFilter, today: dt.date | None = None
 ) -> QuerySet[Case]:
     today = today or deadlines.local_today()
     qs = readable_cases(user)
+    prefix = number_prefix(filters.number)
+    if prefix:
+        qs = qs.filter(number__startswith=prefix)
+    if filters.awaiting:
+        qs = qs.filter(awaiting_q(user))
+    if filters.stage:
+        qs = qs.filter(status__in=statuses_of_stage(filters.stage))
     if filters.status:
         qs = qs.filter(status__in=filters.status)
     if filters.jurisdiction:
@@ -311,9 +402,7 @@ def case_queue(
     if filters.overdue == OverdueLevel.RED:
         qs = qs.filter(red_q(today, now))
     elif filters.overdue == OverdueLevel.YELLOW:
-        qs = qs.filter(Q(warn_on__lte=today, overdue_on__gte=today) | Q(warn_at__lte=now)).exclude(
-            red_q(today, now)
-        )
+        qs = qs.filter(yellow_q(today, now))
     elif filters.overdue == OverdueLevel.GREEN:
         qs = qs.filter(
             Q(overdue_on__isnull=True, warn_on__isnull=True)

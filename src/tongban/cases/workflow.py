@@ -25,7 +25,7 @@ from django.utils.translation import pgettext_lazy
 from tongban.accounts.models import Role
 from tongban.cases.models import CaseMaterial, Status
 from tongban.catalog.models import Mode
-from tongban.core.errors import NotFound, StrOrPromise
+from tongban.core.errors import Invalid, NotFound, StrOrPromise
 
 
 class Leg(StrEnum):
@@ -245,9 +245,96 @@ TRANSITIONS: tuple[Transition, ...] = (
 # fmt: on
 
 FINAL_STATES = frozenset({S.COMPLETED, S.REFUSED, S.WITHDRAWN, S.TERMINATED})
-# moves that cannot be undone: a decision (受理 refused, 准予 / 不予许可) or the end of the
-# case; every surface that offers one warns before it is performed
-IRREVERSIBLE_ACTIONS = frozenset({A.REFUSE, A.DENY, A.APPROVE, A.WITHDRAW, A.TERMINATE, A.COMPLETE})
+# moves that cannot be undone: a decision (受理 or not, 准予 / 不予许可), the end of the
+# case, or a hand-over to someone else (the file to the handling place, the licence issued,
+# the result sent): the table has no row back from any of them. Every surface that offers
+# one warns before it is performed and asks for an explicit confirmation (issue 15 §5)
+IRREVERSIBLE_ACTIONS = frozenset(
+    {
+        A.REFUSE,
+        A.DENY,
+        A.APPROVE,
+        A.WITHDRAW,
+        A.TERMINATE,
+        A.COMPLETE,
+        A.ACCEPT,
+        A.ACCEPT_WITH_COMMITMENT,
+        A.TRANSFER,
+        A.ISSUE_RESULT,
+        A.SHIP,
+        A.PRINT_LICENCE,
+    }
+)
+# the irreversible moves that end or refuse what the applicant asked for: the pages set
+# them apart from the everyday ones and never make them the primary button
+DESTRUCTIVE_ACTIONS = frozenset({A.REFUSE, A.DENY, A.WITHDRAW, A.TERMINATE})
+# moves that are a choice (withdrawing, ending, pausing, extending, printing the licence
+# instead of waiting for the post) or a fact about the paper rather than the next step of
+# the work: a case whose only moves for someone are these is not waiting for them
+# ("待我处理", `awaiting_states`)
+ELECTIVE_ACTIONS = frozenset(
+    {
+        A.WITHDRAW,
+        A.TERMINATE,
+        A.PAUSE,
+        A.EXTEND,
+        A.PRINT_LICENCE,
+        A.RECEIVE_ORIGINALS,
+        A.RETURN_ORIGINALS,
+    }
+)
+# the applicant owes these; staff may record them when the materials come, but the case
+# waits for the applicant, not for them
+APPLICANTS_MOVES = frozenset({A.SUPPLEMENT})
+
+
+class Stage(StrEnum):
+    """A few stages that group the 24 states for the queue's filter (issue 15 §6)."""
+
+    INTAKE = "intake"
+    ACCEPTANCE = "acceptance"
+    REVIEW = "review"
+    RESULT = "result"
+    ENDED = "ended"
+
+
+STAGES: dict[Stage, tuple[Status, ...]] = {
+    Stage.INTAKE: (S.RECEIVED, S.SUPPLEMENT_AT_RECEIPT, S.CHECKED, S.IN_TRANSFER),
+    Stage.ACCEPTANCE: (S.PENDING_ACCEPTANCE, S.SUPPLEMENT_BEFORE_ACCEPTANCE),
+    Stage.REVIEW: (S.ACCEPTED, S.ACCEPTED_CONDITIONALLY, S.SUPPLEMENT_IN_REVIEW, S.PAUSED),
+    Stage.RESULT: (
+        S.APPROVED,
+        S.DENIED,
+        S.RESULT_ISSUED,
+        S.IN_DELIVERY,
+        S.TO_WINDOW,
+        S.AWAITING_PICKUP,
+        S.DELIVERED,
+    ),
+    Stage.ENDED: (S.COMPLETED, S.REFUSED, S.WITHDRAWN, S.TERMINATED),
+}
+STAGE_LABELS: dict[str, StrOrPromise] = {
+    Stage.INTAKE: pgettext_lazy("case stage", "收件与流转"),
+    Stage.ACCEPTANCE: pgettext_lazy("case stage", "待受理"),
+    Stage.REVIEW: pgettext_lazy("case stage", "审查中"),
+    Stage.RESULT: pgettext_lazy("case stage", "决定与送达"),
+    Stage.ENDED: pgettext_lazy("case stage", "已结束"),
+}
+
+
+def statuses_of_stage(stage: str | None) -> list[str]:
+    """The states of a stage named in a list filter; empty: no stage (422 otherwise)."""
+    if not stage:
+        return []
+    if stage not in STAGES:
+        raise Invalid(
+            _("Unknown stage."),
+            code="invalid_filter",
+            details={"field": "stage", "allowed": [s.value for s in Stage]},
+        )
+    return [s.value for s in STAGES[Stage(stage)]]
+
+
 # moves that record a fact about the paper and leave the status as it is: the only rows
 # from a final state
 PAPER_ACTIONS = frozenset({A.RECEIVE_ORIGINALS, A.RETURN_ORIGINALS})
@@ -299,6 +386,29 @@ def performable_action(name: str) -> Action:
 
 def is_irreversible(action: str) -> bool:
     return action in IRREVERSIBLE_ACTIONS
+
+
+def is_destructive(action: str) -> bool:
+    return action in DESTRUCTIVE_ACTIONS
+
+
+def awaiting_states(leg: Leg, roles: Iterable[str]) -> frozenset[str]:
+    """The states in which a case waits for this leg with these roles: the table has a
+    next step (not an elective move) they may perform. A joint lead whose parts are still
+    open shows as delivered-and-waiting although `complete` waits for its parts. The
+    "待我处理" view and its count ask this, so the table stays the one authority."""
+    held = frozenset(roles)
+    if leg == Leg.APPLICANT:
+        return frozenset(
+            t.source.value
+            for t in TRANSITIONS
+            if leg in t.legs and t.action not in ELECTIVE_ACTIONS
+        )
+    return frozenset(
+        t.source.value
+        for t in TRANSITIONS
+        if leg in t.legs and t.action not in ELECTIVE_ACTIONS | APPLICANTS_MOVES and t.roles & held
+    )
 
 
 def find_transition(action: str, source: str, variant: str | None = None) -> Transition | None:

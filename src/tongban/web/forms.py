@@ -89,6 +89,21 @@ def action_input(post: QueryDict) -> ActionInput:
     return validate_input(ActionInput, values)
 
 
+def confirmed(post: QueryDict) -> bool:
+    """A step that cannot be undone is performed from a page only with its dialog's
+    explicit confirmation ticked (issue 15 §5): one Enter or a stray click does not commit
+    it. Programs on the API confirm by calling; `irreversible_actions` tells them which."""
+    return post.get("confirm_irreversible") == "on"
+
+
+def confirmation_required() -> Invalid:
+    return Invalid(
+        _("This step cannot be undone: tick the confirmation first."),
+        code="confirmation_required",
+        details={"field": "confirm_irreversible"},
+    )
+
+
 def applicant_input(post: QueryDict) -> ApplicantInput:
     kind = post.get("applicant_kind", "person")
     data = ApplicantInput(

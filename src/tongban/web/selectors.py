@@ -113,6 +113,9 @@ class QueueParams:
     sort: str = "received"  # "received" | "due"
     cursor: str | None = None
     page: int = 1
+    number: str | None = None  # the case number or its beginning
+    awaiting: bool = False  # 待我处理
+    stage: str | None = None  # workflow.Stage
 
 
 @dataclass
@@ -134,11 +137,15 @@ def work_queue(
     qs = case_selectors.case_queue(
         user,
         QueueFilter(
-            status=params.status or list(OPEN_STATUSES),
+            # a stage or a number names its own states; otherwise the open ones
+            status=params.status or ([] if params.stage or params.number else list(OPEN_STATUSES)),
             jurisdiction=params.jurisdiction,
             side=params.side if params.jurisdiction else None,
             overdue=params.overdue,
             item=params.item,
+            number=params.number,
+            awaiting=params.awaiting,
+            stage=params.stage,
         ),
         today,
     )
@@ -162,6 +169,31 @@ def queue_filter_options() -> tuple[list[ServiceItem], list[Jurisdiction]]:
     items = list(ServiceItem.objects.only("code", "name").order_by("code"))
     places = list(Jurisdiction.objects.filter(active=True).only("code", "short_name", "name"))
     return items, places
+
+
+# ---------------------------------------------------------------- routes by place
+
+
+@dataclass
+class RouteGroup:
+    """The routes of one handling place: what the clerk's routes table shows per place."""
+
+    handling: Jurisdiction
+    routes: list[Route]
+
+    @property
+    def online_only(self) -> bool:
+        # the window cannot receive for this place: it helps the applicant apply online
+        return all(route.mode == Mode.ONLINE for route in self.routes)
+
+
+def route_groups(found: list[Route]) -> list[RouteGroup]:
+    """`agreements.selectors.routes` grouped by handling place: the places the window can
+    receive for first, the online-only ones after them, each by code."""
+    groups: dict[str, RouteGroup] = {}
+    for route in found:
+        groups.setdefault(route.handling.code, RouteGroup(route.handling, [])).routes.append(route)
+    return sorted(groups.values(), key=lambda g: (g.online_only, g.handling.code))
 
 
 # ---------------------------------------------------------------- supervisor overview

@@ -75,6 +75,10 @@ class SubmitInput:
     # a "一件事" bundle: its parts become the joint parts; optional parts by item code
     bundle: str = ""
     bundle_parts: list[str] = field(default_factory=list)
+    # the receiving clerk confirms the formal and identity check (形式审查与身份核验) as he
+    # receives: the `check` move of the table follows the receipt in the same transaction
+    # (issue 15 §6: the separate step only repeated the intake check)
+    check_at_receipt: bool = False
 
     def fingerprint(self) -> str:
         raw = json.dumps(self, default=lambda o: o.__dict__, sort_keys=True, ensure_ascii=False)

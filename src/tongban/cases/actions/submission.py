@@ -34,11 +34,13 @@ from tongban.cases.actions.common import (
 )
 from tongban.cases.actions.inputs import (
     REQUIRED_WHEN,
+    ActionInput,
     ApplicantInput,
     JointPartInput,
     SubmitInput,
 )
 from tongban.cases.actions.materials import _material_rows, _save_materials
+from tongban.cases.actions.transitions import perform_case_action
 from tongban.cases.application_forms import DEFAULT_SEALS, clean_form
 from tongban.cases.models import (
     Case,
@@ -307,6 +309,10 @@ def _submit(actor: User, data: SubmitInput, key: str | None, fingerprint: str) -
         IdempotencyRecord.objects.create(user=actor, key=key, request_hash=fingerprint, case=case)
     _record_submission(case, actor, staff, place, bundle)
     _notify(case, "submitted")
+    if data.check_at_receipt:
+        # the table's own move, with its role, state and materials rules and its event;
+        # refused (and the receipt with it) wherever `check` itself would be
+        case = perform_case_action(actor, case.number, Action.CHECK, ActionInput())
     return Submitted(case, replayed=False)
 
 

@@ -61,10 +61,12 @@ def test_irreversible_actions_are_flagged_on_the_api_and_warned_on_the_web(world
     available = detail["available_actions"]
     assert {"accept", "refuse"} <= set(available)
     assert detail["irreversible_actions"] == [a for a in available if a in IRREVERSIBLE_ACTIONS]
-    assert "refuse" in detail["irreversible_actions"]
-    assert "accept" not in detail["irreversible_actions"]
+    # 受理 commits the handling place as much as a refusal does (issue 15 §5); asking
+    # for the missing materials can be followed by anything
+    assert {"refuse", "accept"} <= set(detail["irreversible_actions"])
+    assert "request_supplement" not in detail["irreversible_actions"]
     web = _web(world, OFFICER)
-    for action in ("refuse", "accept"):
+    for action in ("refuse", "accept", "request_supplement"):
         dialog = web.get(f"/cases/{pending.number}/act/{action}/").content.decode()
         assert ('class="warning-note"' in dialog) is (action in IRREVERSIBLE_ACTIONS)
 

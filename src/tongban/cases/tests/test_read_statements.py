@@ -11,7 +11,6 @@ import datetime as dt
 import json
 
 import pytest
-
 from ninja.responses import NinjaJSONEncoder
 
 from tongban.cases.api import CaseDetailOut, detail

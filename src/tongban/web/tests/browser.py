@@ -209,6 +209,10 @@ def act(page: Any, action: str, expect_status: str | None = None, **fields: str)
             field.select_option(value)
         else:
             field.fill(value)
+    # a step that cannot be undone is confirmed explicitly (issue 15 §5)
+    confirm = dialog.get_by_test_id("confirm-irreversible")
+    if confirm.count():
+        confirm.check()
     dialog.get_by_test_id("confirm").click()
     if expect_status:
         expect(page.get_by_test_id("case-status")).to_have_attribute("data-status", expect_status)

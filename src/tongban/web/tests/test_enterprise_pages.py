@@ -81,7 +81,9 @@ def test_the_clerk_files_an_establishment_bundle_and_prints_the_licence(web, wor
     assert "/act/print_licence/" not in _html(
         web("420703400-officer").get(f"/cases/{case.number}/")
     )
-    printed = client.post(f"/cases/{case.number}/act/print_licence/", {})
+    printed = client.post(
+        f"/cases/{case.number}/act/print_licence/", {"confirm_irreversible": "on"}
+    )
     assert printed.status_code in (200, 302), _html(printed)
     case.refresh_from_db()
     assert case.status == "awaiting_pickup"

@@ -430,7 +430,9 @@ def test_online_application_and_supplement_round(web, world):
 
 def test_applicant_withdraws(web, world):
     case = online_case(world)
-    response = web("applicant-1").post(f"/cases/{case.number}/act/withdraw/", {"reason": ""})
+    response = web("applicant-1").post(
+        f"/cases/{case.number}/act/withdraw/", {"reason": "", "confirm_irreversible": "on"}
+    )
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.status == "withdrawn"

@@ -102,7 +102,10 @@ def test_the_lead_officer_ends_a_joint_case_as_a_whole_from_the_case_page(web, w
     )
     page = _html(officer.get(f"/cases/{lead.number}/"))
     assert _button("terminate") in page and 'data-testid="part-failed"' in page
-    response = officer.post(f"/cases/{lead.number}/act/terminate/", {"reason": "必要部分未能办理"})
+    response = officer.post(
+        f"/cases/{lead.number}/act/terminate/",
+        {"reason": "必要部分未能办理", "confirm_irreversible": "on"},
+    )
     assert response.status_code == 302
     assert Case.objects.get(pk=lead.pk).status == "terminated"
     timeline = _html(officer.get(f"/cases/{lead.number}/")).split('data-testid="timeline"')[1]

@@ -21,14 +21,16 @@ from tongban.attachments.actions import act_with_files, attach_file, may_upload
 from tongban.attachments.checks import ALLOWED_LABEL, max_upload_bytes
 from tongban.attachments.selectors import get_attachment_for
 from tongban.cases import selectors as case_selectors
-from tongban.cases.actions import fields_of
-from tongban.cases.models import Status
+from tongban.cases.actions import available_actions, fields_of
 from tongban.cases.selectors import OverdueLevel
 from tongban.cases.workflow import (
     FINAL_STATES,
     OUTSTANDING_MATERIAL_STATES,
+    STAGE_LABELS,
+    STAGES,
     Action,
     ShipVariant,
+    is_destructive,
     is_irreversible,
     performable_action,
 )
@@ -37,7 +39,13 @@ from tongban.core.errors import DomainError, Invalid, NotFound
 from tongban.documents.notices import render_notice
 from tongban.ratings.selectors import may_rate
 from tongban.web import selectors
-from tongban.web.forms import action_input, case_material_files, parse_int
+from tongban.web.forms import (
+    action_input,
+    case_material_files,
+    confirmation_required,
+    confirmed,
+    parse_int,
+)
 from tongban.web.labels import action_label
 from tongban.web.views.common import hx_redirect, is_htmx, page
 
@@ -47,10 +55,16 @@ from tongban.web.views.common import hx_redirect, is_htmx, page
 def _queue_params(query: QueryDict, user_jurisdictions: list, default_side: str | None):
     # any code may be asked for: readable_cases() keeps the rows inside the user's scope
     chosen = query.get("jurisdiction") or None
-    if chosen is None and user_jurisdictions:
+    awaiting = query.get("awaiting") == "me"
+    number = query.get("number", "").strip() or None
+    # 待我处理 and a number search look across all the user's places unless one is chosen
+    if chosen is None and user_jurisdictions and not (awaiting or number):
         chosen = user_jurisdictions[0].code
     side = query.get("side", default_side or "")
     return selectors.QueueParams(
+        number=number,
+        awaiting=awaiting,
+        stage=query.get("stage") or None,
         jurisdiction=chosen,
         side=side if side in ("handling", "receiving") else None,
         status=[s for s in query.getlist("status") if s],
@@ -81,8 +95,9 @@ def queue(request: HttpRequest) -> HttpResponse:
         "jurisdictions": mine,
         "items": items,
         "places": places,
-        "statuses": [(s, s) for s in selectors.OPEN_STATUSES]
-        + [(s, s) for s in Status.values if s not in selectors.OPEN_STATUSES],
+        # the 21 states in their stages (an optgroup each), and the stages themselves
+        "stages": [(stage, STAGE_LABELS[stage], states) for stage, states in STAGES.items()],
+        "counts": case_selectors.work_counts(user),
         "levels": OverdueLevel.VALUES,
         "query_without_cursor": _without(request.GET, "cursor", "page"),
     }
@@ -120,7 +135,7 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
             "may_upload": may_upload(request.user, data.case),
             "max_upload_mb": max_upload_bytes() // (1024 * 1024),
             "allowed_types": ALLOWED_LABEL,
-            "action_buttons": [(a, action_label(a)) for a in data.actions],
+            **action_groups(data.actions),
             # the rating page itself says whether the period is open or it was rated
             "may_rate": may_rate(request.user, data.case),
             "assistance": assistance_of_case(request.user, data.case),
@@ -131,6 +146,18 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
             and personal_data.may_unmask_case(request.user, data.case),
         },
     )
+
+
+def action_groups(actions: list[str]) -> dict[str, list]:
+    """The buttons of a case's actions: everyday steps first and primary; the ones that
+    cannot be undone set apart (workflow.IRREVERSIBLE_ACTIONS), those ending what the
+    applicant asked for marked as such (DESTRUCTIVE_ACTIONS)."""
+    return {
+        "action_buttons": [(a, action_label(a)) for a in actions if not is_irreversible(a)],
+        "final_buttons": [
+            (a, action_label(a), is_destructive(a)) for a in actions if is_irreversible(a)
+        ],
+    }
 
 
 def _dialog_context(request: HttpRequest, number: str, action: str) -> dict:
@@ -148,6 +175,7 @@ def _dialog_context(request: HttpRequest, number: str, action: str) -> dict:
         "label": action_label(action),
         "fields": fields,
         "irreversible": is_irreversible(action),
+        "destructive": is_destructive(action),
         "materials": materials,
         "outstanding": [m for m in materials if m.state in OUTSTANDING_MATERIAL_STATES],
         "ship_methods": ship_methods,
@@ -166,6 +194,12 @@ def case_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
     if request.method == "GET":
         return render(request, template, _dialog_context(request, number, action))
     try:
+        if is_irreversible(action) and not confirmed(request.POST):
+            # only where the step would otherwise be taken: an outsider still gets the
+            # 404, a wrong role or state its 403 / 409 from the action itself
+            case = case_selectors.get_case_for(request.user, number)
+            if action in available_actions(request.user, case):
+                raise confirmation_required()
         data = action_input(request.POST)
         act_with_files(request.user, number, action, data, case_material_files(request.FILES))
     except NotFound:
@@ -271,5 +305,7 @@ def receipt(request: HttpRequest, number: str) -> HttpResponse:
             "case": data.case,
             # the clerk who just received the case records 帮办代办 or hands the pad over
             "may_assist": may_record_assistance(request.user, data.case),
+            # and takes the next step from here (the transfer): no detour by the case page
+            **action_groups(data.actions),
         },
     )

@@ -23,6 +23,7 @@ from tongban.attachments.checks import ALLOWED_LABEL, max_upload_bytes
 from tongban.cases import deadlines
 from tongban.cases.actions import SubmitInput, licences_standing_in
 from tongban.cases.application_forms import SEAL_KINDS
+from tongban.cases.selectors import work_counts
 from tongban.catalog.models import Channel, Material, Mode, ServiceItem
 from tongban.catalog.selectors import (
     bundles_led_by,
@@ -74,6 +75,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
     }
     if is_htmx(request):
         return render(request, "web/_item_results.html", context)
+    context["counts"] = work_counts(request.user)
     return render(request, "web/clerk.html", context)
 
 
@@ -85,7 +87,18 @@ def item_routes(request: HttpRequest, code: str) -> HttpResponse:
     item = get_item_for(request.user, code)
     found = routes(item, receiving, deadlines.local_today())
     own = published_implementation(item, receiving, deadlines.local_today())
-    context = {"receiving": receiving, "item": item, "routes": found, "own": own}
+    groups = selectors.route_groups(found)
+    # the filter by handling place: an unknown code shows no place rather than all
+    place = request.GET.get("place", "").strip()
+    context = {
+        "receiving": receiving,
+        "item": item,
+        "routes": found,
+        "own": own,
+        "places": [g.handling for g in groups],
+        "place": place,
+        "groups": [g for g in groups if g.handling.code == place] if place else groups,
+    }
     template = "web/_routes.html" if is_htmx(request) else "web/routes.html"
     return render(request, template, context)
 
@@ -269,6 +282,8 @@ def new_case(request: HttpRequest) -> HttpResponse:
             form=establishment_form(request.POST) if context["establishment"] else None,
             bundle=request.POST.get("bundle", ""),
             bundle_parts=request.POST.getlist("bundle_parts") if request.POST.get("bundle") else [],
+            # the "收件并通过形式审查" button: the check follows in the same action
+            check_at_receipt=request.POST.get("check_at_receipt") == "on",
         )
         case = submit_case_with_held(request.user, data, token, idempotency_key=f"web-{token}").case
     except DomainError as error:

@@ -7,7 +7,9 @@
    - a refused form: focus its first invalid field (else its error summary);
    - conditional rules rendered by the server from the submission's one definition
      (data-required-when="field=value", data-required-message): checked before submit,
-     the server stays the authority (ADR 0123). */
+     the server stays the authority (ADR 0123);
+   - busy state of an action form: once submitted its button is disabled and says so, and
+     a second submit is dropped (出证 takes about a second; issue 15 §5). */
 (function () {
   "use strict";
   var opener = null;
@@ -35,7 +37,10 @@
     var dialog = host.querySelector("dialog");
     if (dialog && !dialog.open) {
       dialog.showModal();
-      var first = dialog.querySelector("[role=alert], input:not([type=hidden]), select, textarea, button");
+      // never the confirm button: one Enter must not commit a step (issue 15 §5); a
+      // dialog without fields starts on its cancel link
+      var first = dialog.querySelector("[role=alert], input:not([type=hidden]), select, textarea") ||
+        dialog.querySelector("[data-dialog-close]");
       if (first) { if (first.getAttribute("role") === "alert") { first.setAttribute("tabindex", "-1"); } first.focus(); }
       dialog.addEventListener("close", function () {
         host.innerHTML = "";
@@ -43,6 +48,42 @@
       });
     }
   });
+  // the clerk's applicant look-up runs by itself once a whole number (18 characters) is
+  // typed, and an unregistered number is carried into the form: typed once (issue 15 §6)
+  document.addEventListener("input", function (event) {
+    var field = event.target.closest("[data-auto-lookup]");
+    if (!field) { return; }
+    var value = field.value.trim();
+    if (value.length === 18 && value !== field.getAttribute("data-looked-up")) {
+      field.setAttribute("data-looked-up", value);
+      var button = document.getElementById(field.getAttribute("data-auto-lookup"));
+      if (button) { button.click(); }
+    }
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var note = event.target.querySelector && event.target.querySelector("[data-fill-field]");
+    if (!note) { return; }
+    var target = document.getElementById(note.getAttribute("data-fill-field"));
+    if (target && !target.value) { target.value = note.getAttribute("data-fill-value"); }
+  });
+  // capture phase: runs before htmx's own submit handler on the form, so a second
+  // submit of a busy form is dropped before any request is made
+  document.addEventListener("submit", function (event) {
+    var form = event.target.closest("form[data-busy-form]");
+    if (!form) { return; }
+    if (form.getAttribute("aria-busy") === "true") {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      return;
+    }
+    form.setAttribute("aria-busy", "true");
+    form.querySelectorAll("button[type=submit]").forEach(function (button) {
+      var busy = button.getAttribute("data-busy-label");
+      if (busy) { button.textContent = busy; }
+      // disabled after this event: a disabled submitter would not be submitted at all
+      setTimeout(function () { button.disabled = true; }, 0);
+    });
+  }, true);
   // kiosk: end the session after a period without input
   var body = document.body;
   var idle = body && parseInt(body.getAttribute("data-idle-seconds") || "0", 10);
