@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
-from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -466,16 +466,16 @@ def sign_licence(licence_id: int) -> str:
             {"algorithm": signature.algorithm, "certificate": certificate.serial},
         )
         if licence.case_id is not None:
-            _tell_applicant(licence)
+            _tell_applicant(licence, licence.case_id)
     return "signed"
 
 
-def _tell_applicant(licence: Licence) -> None:
+def _tell_applicant(licence: Licence, case_id: int) -> None:
     """The applicant learns of the result once its licence can be opened (the context of
     the case step's notification, cases.actions.common._notify)."""
     from tongban.cases.models import Case, Status
 
-    case = Case.objects.select_related("item").get(pk=licence.case_id)
+    case = Case.objects.select_related("item").get(pk=case_id)
     queue_case_notification(
         case,
         "result_issued",

@@ -105,7 +105,9 @@ def _stored_problems(licence: Licence) -> list[str]:
     ):
         problems.append("record_differs_from_signed_data")
     key = licence.signing_key
-    if not verify_data_signature(key, licence.algorithm, licence.data, licence.data_signature):
+    if key is None or not verify_data_signature(
+        key, licence.algorithm, licence.data, licence.data_signature
+    ):
         problems.append("stored_data_signature_invalid")
     elif not issued_by_registered_root(key):
         problems.append("signing_key_untrusted")
@@ -127,8 +129,11 @@ def _data_problems(licence: Licence, supplied: dict[str, Any]) -> list[str]:
     problems = []
     if not same:
         problems.append("data_differs_from_issued")
-    if not isinstance(signature, str) or not verify_data_signature(
-        licence.signing_key, licence.algorithm, data, signature
+    key = licence.signing_key
+    if (
+        key is None
+        or not isinstance(signature, str)
+        or not verify_data_signature(key, licence.algorithm, data, signature)
     ):
         problems.append("data_signature_invalid")
     return problems

@@ -63,6 +63,10 @@ class Command(BaseCommand):
         try:
             if options["once"]:
                 self.stdout.write(f"notifications: {notifications.run_once()}")
+                # the sweeps whatever their schedule (cron: what is left must be found)
+                for job in jobs.schedule():
+                    if job.sweep:
+                        job.task.enqueue()
                 jobs.enqueue_due()
                 self.stdout.write(f"tasks: {runner.run_ready()}")
                 return
