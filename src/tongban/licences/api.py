@@ -321,7 +321,8 @@ def get_licence(request: HttpRequest, licence_id: str) -> LicenceOut:
 
 @router.get(
     "/licences/{licence_id}/pdf",
-    response={200: None, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    # 409 licence_being_signed: issued, the worker has not signed it yet (ADR 0121)
+    response={200: None, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     openapi_extra={
         "responses": {
             200: {

@@ -9,6 +9,7 @@ import datetime as dt
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -147,8 +148,11 @@ def test_the_pdf_of_a_licence_being_signed_is_a_409_inside_the_scope_and_404_out
 
 
 def test_my_licences_shows_being_signed_in_both_languages(pki, world, client):
-    _, licence = _issue_result(world)
+    case, licence = _issue_result(world)
     client.force_login(world.user("enterprise-1"))
+    case_page = client.get(reverse("web:case", args=[case.number])).content.decode()
+    assert 'data-testid="licence-signing"' in case_page and "签发中" in case_page
+    assert 'data-testid="licence-pdf"' not in case_page
     body = client.get("/api/v1/me/licences").json()
     assert [item["state"] for item in body["items"]] == ["signing"]
     page = client.get("/my/licences/").content.decode()
