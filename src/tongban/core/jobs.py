@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import get_random_string
@@ -143,14 +143,17 @@ def record_finished(task_path: str, error: str) -> None:
 
 
 class TaskRunner:
-    """Runs ready tasks of the database queue in this process with django-tasks-db's own
-    worker (its claim is `SELECT … FOR UPDATE SKIP LOCKED` on PostgreSQL and an exclusive
-    transaction on SQLite), one batch at a time so the caller can interleave the schedule."""
+    """Runs ready tasks of the database queue in this process: django-tasks-db's claim
+    (`SELECT … FOR UPDATE SKIP LOCKED` on PostgreSQL, an exclusive transaction on SQLite)
+    and its worker's `run_task` (result, traceback, signals). Its own `run` loop is not
+    used: it closes the connection between tasks, which the caller does here (never
+    inside a test's transaction), and it cannot interleave the schedule."""
 
     def __init__(self, worker_id: str | None = None) -> None:
         from django_tasks_db.management.commands.db_worker import Worker
 
         self.worker_id = worker_id or get_random_string(32)
+        self.running = True
         self._worker = Worker(
             queue_names=["*"],
             interval=0,
@@ -164,13 +167,34 @@ class TaskRunner:
 
     def stop(self) -> None:
         """Finish the task in hand, then return from `run_ready`."""
-        self._worker.running = False
+        self.running = False
+
+    def _claim(self) -> Any:
+        from django_tasks_db.models import DBTaskResult
+        from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
+
+        ready = DBTaskResult.objects.ready().filter(backend_name="default")
+        with exclusive_transaction(ready.db):
+            try:
+                result = ready.get_locked()
+            except OperationalError as error:
+                if is_locked_database_exception(error):  # SQLite busy: next round
+                    return None
+                raise
+            if result is not None:
+                result.claim(self.worker_id)
+            return result
 
     def run_ready(self) -> int:
         """Run every task that is ready now; returns how many ran."""
-        before = self._worker._run_tasks
-        self._worker.run()
-        return self._worker._run_tasks - before
+        ran = 0
+        while self.running:
+            result = self._claim()
+            if result is None:
+                break
+            self._worker.run_task(result)
+            ran += 1
+        return ran
 
 
 def run_pending(*, schedule_due: bool = False, sweeps: bool = True) -> int:

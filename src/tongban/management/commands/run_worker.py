@@ -21,7 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import DatabaseError, InterfaceError, close_old_connections, connection
+from django.db import DatabaseError, InterfaceError, connection
 
 from tongban.core import jobs
 from tongban.notifications import tasks as notification_tasks
@@ -91,7 +91,8 @@ class Command(BaseCommand):
         while not stop.is_set():
             ran = 0
             try:
-                close_old_connections()
+                # no close_old_connections() here: the notification worker's liveness
+                # lock lives on this connection (ADR 0050); a broken one is handled below
                 if not notifications.token:
                     notifications.start()
                 jobs.enqueue_due()
