@@ -36,7 +36,12 @@ def test_every_periodic_job_is_enqueued_once_per_interval(settings):
     # a second worker looking at the same moment finds every row moved on
     assert jobs.enqueue_due(now) == []
     later = now + dt.timedelta(seconds=61)
-    assert set(jobs.enqueue_due(later)) == {"refresh-stats", "notifications", "federation-deliver"}
+    assert set(jobs.enqueue_due(later)) == {
+        "refresh-stats",
+        "notifications",
+        "federation-deliver",
+        "licence-signing",
+    }
     assert ScheduledJob.objects.get(name="refresh-stats").runs == 2
 
 
