@@ -60,24 +60,22 @@ demo: $(STAMP) fonts $(ECHARTS)
 	# two nodes (issue 13, ADR 0127): this one is hubei on :8000; henan (the six 信阳
 	# counties) runs from var/henan on :8001 (scripts/demo_henan.sh); one trust list
 	TONGBAN_DEMO=1 $(BIN)/tongban seed-federation-demo
-	# a local mail sink (files under var/mail/new), the notification worker, the
-	# statistics refresh, the history checkpoints (ADR 0092) and the overdue warnings run
-	# beside the server and stop with it
+	# a local mail sink (files under var/mail/new) and the one background worker (ADR 0121:
+	# licence signing, notifications, messages to the peer node, statistics refresh, history
+	# checkpoints, overdue warnings, hall jobs, agreement expiry) run beside the server and
+	# stop with it
 	mkdir -p var/mail/tmp var/mail/new var/mail/cur
 	# the stand-in provincial identity platform (统一身份认证, ADR 0099) on 127.0.0.1:8010
 	# with the demo people and staff; Tongban offers it beside the password login
-	trap 'kill $$sink $$worker $$stats $$heads $$warnings $$hall $$idp $$henan $$fed $$handshake 2>/dev/null' EXIT INT TERM; \
+	trap 'kill $$sink $$worker $$idp $$henan $$handshake 2>/dev/null' EXIT INT TERM; \
 	BIN=$(BIN) sh scripts/demo_henan.sh & henan=$$!; \
-	TONGBAN_DEMO=1 TONGBAN_NODE_CODE=hubei $(BIN)/tongban federation deliver & fed=$$!; \
 	(until TONGBAN_DEMO=1 TONGBAN_NODE_CODE=hubei $(BIN)/tongban federation check-agreement \
 	  henan GD-XY-2022 --jurisdiction 420703400 >/dev/null 2>&1; do sleep 5; done) & handshake=$$!; \
 	$(BIN)/python -m aiosmtpd -n -l 127.0.0.1:8025 -c aiosmtpd.handlers.Mailbox var/mail & sink=$$!; \
 	$(BIN)/python -m tongban_idp --dir var/idp --port 8010 --rp-url http://127.0.0.1:8000 --demo & idp=$$!; \
-	TONGBAN_DEMO=1 TONGBAN_EMAIL_PORT=8025 $(BIN)/tongban run-worker & worker=$$!; \
-	TONGBAN_DEMO=1 $(BIN)/tongban refresh-stats --every 30 & stats=$$!; \
-	TONGBAN_DEMO=1 $(BIN)/tongban audit sign-heads --every 60 & heads=$$!; \
-	TONGBAN_DEMO=1 $(BIN)/tongban send-overdue-warnings --every 60 & warnings=$$!; \
-	TONGBAN_DEMO=1 $(BIN)/tongban hall-jobs --every 300 & hall=$$!; \
+	TONGBAN_DEMO=1 TONGBAN_EMAIL_PORT=8025 TONGBAN_NODE_CODE=hubei \
+	TONGBAN_JOB_INTERVALS=refresh-stats=30,audit-sign-heads=60,overdue-warnings=60 \
+	$(BIN)/tongban run-worker & worker=$$!; \
 	TONGBAN_DEMO=1 TONGBAN_EMAIL_PORT=8025 TONGBAN_OIDC_ISSUER=http://127.0.0.1:8010/o \
 	TONGBAN_OIDC_CLIENT_SECRET=tongban-demo-secret TONGBAN_NODE_CODE=hubei TONGBAN_NODE_NAME=湖北 \
 	$(BIN)/tongban serve

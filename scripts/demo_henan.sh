@@ -15,11 +15,12 @@ export TONGBAN_STATIC_ROOT="$(pwd)/var/static"
 "$BIN/tongban" seed-demo >/dev/null  # idempotent
 "$BIN/tongban" setup-pki >/dev/null
 export TONGBAN_NODE_CODE=henan TONGBAN_NODE_NAME=河南
-trap 'kill $server $deliver 2>/dev/null' EXIT INT TERM
+trap 'kill $server $worker 2>/dev/null' EXIT INT TERM
 TONGBAN_BIND=127.0.0.1:$PORT TONGBAN_WORKERS=1 "$BIN/tongban" serve >"$HENAN/server.log" 2>&1 &
 server=$!
-"$BIN/tongban" federation deliver >"$HENAN/deliver.log" 2>&1 &
-deliver=$!
+# the one background worker (ADR 0121): messages to hubei, licence signing, the periodic jobs
+"$BIN/tongban" run-worker >"$HENAN/worker.log" 2>&1 &
+worker=$!
 # the agreement handshake once both nodes answer (its fingerprints must match)
 until "$BIN/tongban" federation check-agreement hubei GD-XY-2022 --jurisdiction 411526 \
     >/dev/null 2>&1; do sleep 5; done

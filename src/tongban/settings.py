@@ -77,6 +77,9 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "mozilla_django_oidc",
+    # the one background job mechanism (ADR 0121): Django 6's task API and its database queue
+    "django_tasks",
+    "django_tasks_db",
     "tongban.core",
     "tongban.regions",
     "tongban.accounts",
@@ -278,6 +281,22 @@ TONGBAN_NOTIFY_BACKOFF_MAX_SECONDS = float(
     os.environ.get("TONGBAN_NOTIFY_BACKOFF_MAX_SECONDS", "3600")
 )
 TONGBAN_NOTIFY_POLL_SECONDS = float(os.environ.get("TONGBAN_NOTIFY_POLL_SECONDS", "10"))
+
+# background jobs (ADR 0121, docs/operations.md "Background worker"): one queue table in
+# the project's database, claimed with SKIP LOCKED by every `tongban run-worker`
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# how long an idle worker sleeps between looks at the queue and the schedule
+TONGBAN_WORKER_POLL_SECONDS = float(os.environ.get("TONGBAN_WORKER_POLL_SECONDS", "1"))
+# a signer that has not finished a licence after this long is taken for dead: the sweep
+# hands the licence to another signer (the compare-and-set keeps one signature)
+TONGBAN_LICENCE_SIGNING_LEASE_SECONDS = float(
+    os.environ.get("TONGBAN_LICENCE_SIGNING_LEASE_SECONDS", "120")
+)
+# periodic jobs' intervals in seconds, "name=seconds,…" overriding the defaults of
+# core/jobs.py's schedule (e.g. "refresh-stats=30,hall-jobs=300")
+TONGBAN_JOB_INTERVALS = os.environ.get("TONGBAN_JOB_INTERVALS", "")
+# finished task results are kept this many days (the `prune-task-results` job)
+TONGBAN_TASK_RESULTS_DAYS = float(os.environ.get("TONGBAN_TASK_RESULTS_DAYS", "7"))
 
 LOGGING = {
     "version": 1,

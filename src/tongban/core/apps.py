@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -5,3 +7,19 @@ class CoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "tongban.core"
     verbose_name = "基础设施"
+
+    def ready(self) -> None:
+        from django_tasks.signals import task_finished
+
+        task_finished.connect(_periodic_job_finished, dispatch_uid="tongban.core.jobs")
+
+
+def _periodic_job_finished(sender: Any, task_result: Any, **kwargs: Any) -> None:
+    """The schedule row of a periodic job shows when its last run ended and its error."""
+    from tongban.core.jobs import record_finished
+
+    errors = getattr(task_result, "errors", None) or []
+    record_finished(
+        task_result.task.module_path,
+        errors[-1].exception_class_path if errors else "",
+    )

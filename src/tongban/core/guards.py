@@ -36,6 +36,10 @@ class Guard:
     mutable: tuple[str, ...] = ()
     # once this column is set, no column may change any more (a revoked licence)
     final_when_set: str = ""
+    # while the row is in this state ("column=value"), `open_mutable` may change too
+    # (a licence being signed gets its signatures, ADR 0121)
+    open_when: str = ""
+    open_mutable: tuple[str, ...] = ()
 
 
 GUARDS: tuple[Guard, ...] = (
@@ -45,11 +49,23 @@ GUARDS: tuple[Guard, ...] = (
     # the rating itself (level, indicators, comment, who, when) is fixed; its workflow
     # state moves, and every move is a RatingEvent
     Guard("ratings.Rating", mutable=("status", "annulled_at", "event_count", "updated_at")),
-    # a licence's content is signed and fixed; revocation is the one change, and final
+    # a licence's content is signed and fixed; revocation is the one change, and final;
+    # its signatures are written once, by the signer, while it is `signing` (ADR 0121)
     Guard(
         "licences.Licence",
         mutable=("status", "revoked_at", "revocation_reason", "revoked_by_id"),
         final_when_set="revoked_at",
+        open_when="status=signing",
+        open_mutable=(
+            "data_signature",
+            "algorithm",
+            "signing_key_id",
+            "certificate_serial",
+            "pdf",
+            "pdf_sha256",
+            "signing_started_at",
+            "signing_attempts",
+        ),
     ),
     Guard("integrity.Checkpoint"),
     # 个人信息查阅记录 (ADR 0100): what the person is told was read about them
@@ -58,18 +74,35 @@ GUARDS: tuple[Guard, ...] = (
 
 _PG_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION {PREFIX}() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    may_change text[] := '{{}}';
+    is_open boolean := false;
+    arg text;
 BEGIN
     IF TG_OP IN ('DELETE', 'TRUNCATE')
        AND coalesce(current_setting('{PURGE_SETTING}', true), '') = 'on' THEN
         IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
         RETURN NULL;
     END IF;
-    -- TG_ARGV: the column that makes the row final once set ('' for none), then the
-    -- columns an UPDATE may change
-    IF TG_OP = 'UPDATE' AND TG_NARGS > 1
-       AND (TG_ARGV[0] = '' OR (to_jsonb(OLD) ->> TG_ARGV[0]) IS NULL)
-       AND (to_jsonb(NEW) - TG_ARGV) = (to_jsonb(OLD) - TG_ARGV) THEN
-        RETURN NEW;
+    -- TG_ARGV: the column that makes the row final once set ('' for none), the state
+    -- "column=value" in which the "?"-marked columns may change too ('' for none), then
+    -- the columns an UPDATE may change
+    IF TG_OP = 'UPDATE' AND TG_NARGS > 2
+       AND (TG_ARGV[0] = '' OR (to_jsonb(OLD) ->> TG_ARGV[0]) IS NULL) THEN
+        IF TG_ARGV[1] <> '' THEN
+            is_open := (to_jsonb(OLD) ->> split_part(TG_ARGV[1], '=', 1))
+                       = split_part(TG_ARGV[1], '=', 2);
+        END IF;
+        FOREACH arg IN ARRAY TG_ARGV[2:] LOOP
+            IF left(arg, 1) <> '?' THEN
+                may_change := may_change || arg;
+            ELSIF is_open THEN
+                may_change := may_change || substr(arg, 2);
+            END IF;
+        END LOOP;
+        IF (to_jsonb(NEW) - may_change) = (to_jsonb(OLD) - may_change) THEN
+            RETURN NEW;
+        END IF;
     END IF;
     RAISE EXCEPTION 'tongban: % is append-only: % refused', TG_TABLE_NAME, TG_OP
         USING ERRCODE = 'P0092';
@@ -113,7 +146,11 @@ def install_statements(
         if connection.vendor == "postgresql":
             args = ""
             if guard.mutable:
-                args = ", ".join(f"'{c}'" for c in (guard.final_when_set, *guard.mutable))
+                opened = tuple(f"?{c}" for c in guard.open_mutable)
+                args = ", ".join(
+                    f"'{c}'"
+                    for c in (guard.final_when_set, guard.open_when, *guard.mutable, *opened)
+                )
             statements += [
                 f"DROP TRIGGER IF EXISTS {PREFIX} ON {t}",
                 f"CREATE TRIGGER {PREFIX} BEFORE UPDATE OR DELETE ON {t} "
@@ -129,6 +166,19 @@ def install_statements(
                 same = " AND ".join(
                     f"NEW.{_quote(connection, c)} IS OLD.{_quote(connection, c)}" for c in fixed
                 )
+                if guard.open_when:
+                    # in the open state the signatures may be written as well
+                    column, _, value = guard.open_when.partition("=")
+                    also = (*guard.mutable, *guard.open_mutable)
+                    same_open = " AND ".join(
+                        f"NEW.{_quote(connection, c)} IS OLD.{_quote(connection, c)}"
+                        for c in columns
+                        if c not in also
+                    )
+                    same = (
+                        f"({same}) OR (OLD.{_quote(connection, column)} = '{value}' "
+                        f"AND {same_open})"
+                    )
                 when = f" WHEN NOT ({same})"
                 if guard.final_when_set:
                     final = _quote(connection, guard.final_when_set)

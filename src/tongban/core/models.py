@@ -205,3 +205,25 @@ class MasterDataVersion(models.Model):
     class Meta:
         verbose_name = "主数据版本"
         verbose_name_plural = "主数据版本"
+
+
+class ScheduledJob(models.Model):
+    """One row per periodic job of `tongban run-worker` (core/jobs.py, ADR 0121). Every
+    worker reads the row and moves `next_run_at` on with a compare-and-set; the one whose
+    UPDATE matched enqueues the job's task, so a job runs once per interval however many
+    workers run on however many machines."""
+
+    name = models.CharField(max_length=64, primary_key=True)
+    next_run_at = models.DateTimeField()
+    last_enqueued_at = models.DateTimeField(null=True, blank=True)
+    last_finished_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    runs = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "定时任务"
+        verbose_name_plural = "定时任务"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -26,6 +26,7 @@ from tongban.cases.models import Case
 from tongban.catalog import actions as catalog
 from tongban.catalog.models import FormKind, ItemBundle, ItemImplementation, ServiceItem
 from tongban.core.crypto import blind_index
+from tongban.licences.actions import licences_to_sign, sign_licence
 from tongban.regions.models import Department, Jurisdiction
 
 DONGHU, GEDIAN = "420100Z01", "420703400"
@@ -210,6 +211,10 @@ def walk_wei_case() -> Case | None:
         case = perform_case_action(officer, number, "accept", ActionInput())
         perform_case_action(officer, number, "approve", ActionInput())
         perform_case_action(officer, number, "issue_result", ActionInput())
+        # the worker signs the licence moments after the decision (ADR 0121); the demo
+        # signs it here, as that worker would, before the window prints it
+        for licence_id in licences_to_sign():
+            sign_licence(licence_id)
         for sub in case.subcases.order_by("number"):
             for action in ("accept", "approve", "issue_result", "ship", "complete"):
                 perform_case_action(officer, sub.number, action, ActionInput())

@@ -429,7 +429,12 @@ def _completion(case: Case) -> tuple[Jurisdiction, str, dt.date, list[Block]]:
     ]
     if approved and case.implementation.result_name:
         fields.append(("结果名称", case.implementation.result_name))
-    licence = Licence.objects.filter(case=case, status=Licence.Status.VALID).order_by("-pk").first()
+    # a licence still being signed has its final identifier already (ADR 0121)
+    licence = (
+        Licence.objects.filter(case=case, status__in=[Licence.Status.VALID, Licence.Status.SIGNING])
+        .order_by("-pk")
+        .first()
+    )
     if licence is not None:
         fields.append(("电子证照标识", licence.identifier))
     fields.append(("送达方式", _label(DeliveryMethod, case.delivery_method)))

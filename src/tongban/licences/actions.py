@@ -12,9 +12,10 @@ from zoneinfo import ZoneInfo
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +23,7 @@ from tongban.accounts.access import has_role, is_platform_admin, jurisdictions_w
 from tongban.accounts.models import Role, User
 from tongban.core.audit import record_audit
 from tongban.core.errors import Conflict, Forbidden, Invalid, not_found
+from tongban.core.jobs import enqueue_on_commit
 from tongban.licences import pki, sm2
 from tongban.licences.identifiers import IdentifierError, make_identifier
 from tongban.licences.models import (
@@ -41,6 +43,7 @@ from tongban.licences.selectors import (
 )
 from tongban.licences.signing import active_x509, sign_data, sign_pdf
 from tongban.licences.types import field_values
+from tongban.notifications.actions import queue_case_notification
 from tongban.regions.models import Jurisdiction
 
 if TYPE_CHECKING:
@@ -300,11 +303,13 @@ def issue_licence_for_case(
     fields: dict[str, Any] | None = None,
     holder: Any = None,
 ) -> Licence:
-    """Issue the e-licence that is the result of `case`, signed by the handling
-    jurisdiction: identifier, structured data with a detached signature, PDF with a PAdES
-    signature. Called by the case workflow inside its own transaction (this runs in a
-    savepoint). If the case already has a valid licence, that licence is returned; after
-    a revocation a new version (same serial, version + 1) is issued.
+    """Issue the e-licence that is the result of `case` in the handling jurisdiction's
+    name: identifier, serial and structured data, in state `signing` (签发中). The
+    signatures (the detached one over the data, PAdES in the PDF) are the slow part and
+    are made off the request path by `sign_licence`, which the worker runs after commit
+    (ADR 0121). Called by the case workflow inside its own transaction (this runs in a
+    savepoint). If the case already has a valid or signing licence, that one is returned;
+    after a revocation a new version (same serial, version + 1) is issued.
 
     The printed fields are those of the licence type (licences/types.py); `fields` adds
     further ones. `holder` is the licence holder when it is not the case's applicant: the
@@ -323,11 +328,14 @@ def issue_licence_for_case(
     with transaction.atomic():
         existing = (
             Licence.objects.select_for_update()
-            .filter(case=case, status=Licence.Status.VALID)
+            .filter(case=case, status__in=[Licence.Status.SIGNING, Licence.Status.VALID])
             .first()
         )
         if existing is not None:
             return existing
+        # a jurisdiction without a signing certificate is told now, not by a licence
+        # that would wait for a signature forever
+        active_x509(jurisdiction)
         profile = SigningProfile.objects.filter(jurisdiction=jurisdiction).first()
         algorithm = profile.data_algorithm if profile else DataSignatureAlgorithm.X509
         now = timezone.now().replace(microsecond=0)
@@ -371,14 +379,6 @@ def issue_licence_for_case(
             "item_code": case.item.code,
             "fields": {**_document_fields(case, applicant, issued_on), **extra},
         }
-        signature = sign_data(jurisdiction, algorithm, data)
-        pdf = sign_pdf(
-            jurisdiction,
-            render_licence_pdf(data),
-            reason=f"签发{licence_name} {identifier}",
-            location=jurisdiction.name,
-        )
-        certificate = active_x509(jurisdiction)
         licence = Licence.objects.create(
             identifier=identifier,
             licence_type_code=implementation.licence_type_code,
@@ -394,13 +394,9 @@ def issue_licence_for_case(
             version=version,
             case=case,
             data=data,
-            data_signature=signature.signature_b64,
-            algorithm=signature.algorithm,
-            signing_key=signature.key,
-            certificate_serial=certificate.serial,
-            pdf=pdf,
-            pdf_sha256=hashlib.sha256(pdf).hexdigest(),
-            status=Licence.Status.VALID,
+            # until signed: the profile's choice, replaced by the signature's algorithm
+            algorithm=algorithm,
+            status=Licence.Status.SIGNING,
             issued_at=now,
             issued_by=actor if isinstance(actor, User) else None,
         )
@@ -409,9 +405,107 @@ def issue_licence_for_case(
             "licence.issue",
             licence,
             f"{licence_name} {identifier}",
-            {"case": case.number, "algorithm": signature.algorithm},
+            {"case": case.number, "algorithm": algorithm},
         )
+        # licences.tasks imports this module: the task is looked up when it is needed
+        from tongban.licences.tasks import sign_licence_task
+
+        enqueue_on_commit(sign_licence_task, licence.pk)
     return licence
+
+
+def _signing_lease() -> dt.timedelta:
+    return dt.timedelta(seconds=float(settings.TONGBAN_LICENCE_SIGNING_LEASE_SECONDS))
+
+
+def sign_licence(licence_id: int) -> str:
+    """Sign a licence in state `signing`: the detached signature over its data and the
+    PDF with the PAdES signature, then `signing` → `valid` and the applicant told, in one
+    transaction. Run by the worker (`licences.tasks.sign_licence_task`); idempotent.
+
+    Several signers may be handed the same licence (a re-enqueue by the sweep, a second
+    worker); none holds a transaction while it signs. A signer takes a lease with a
+    compare-and-set (only if no other signer's lease is fresh), and stores its work with
+    a second one (only if the licence is still `signing`): of two signers that both got
+    through, the second finds `valid` and its signatures are discarded. A signer that dies
+    leaves the licence `signing` under a lease that runs out; the sweep hands it on.
+    Returns what happened: signed, done (nothing to do), busy (another signer's lease)."""
+    now = timezone.now()
+    lease_from = now - _signing_lease()
+    taken = (
+        Licence.objects.filter(pk=licence_id, status=Licence.Status.SIGNING)
+        .filter(Q(signing_started_at__isnull=True) | Q(signing_started_at__lt=lease_from))
+        .update(signing_started_at=now, signing_attempts=F("signing_attempts") + 1)
+    )
+    if not taken:
+        state = Licence.objects.filter(pk=licence_id).values_list("status", flat=True).first()
+        return "busy" if state == Licence.Status.SIGNING else "done"
+    licence = Licence.objects.select_related("issuing_jurisdiction").get(pk=licence_id)
+    jurisdiction = licence.issuing_jurisdiction
+    data = licence.data
+    signature = sign_data(jurisdiction, licence.algorithm, data)
+    pdf = sign_pdf(
+        jurisdiction,
+        render_licence_pdf(data),
+        reason=f"签发{licence.licence_name} {licence.identifier}",
+        location=jurisdiction.name,
+    )
+    certificate = active_x509(jurisdiction)
+    with transaction.atomic():
+        stored = Licence.objects.filter(
+            pk=licence_id, status=Licence.Status.SIGNING, signing_started_at=now
+        ).update(
+            data_signature=signature.signature_b64,
+            algorithm=signature.algorithm,
+            signing_key=signature.key,
+            certificate_serial=certificate.serial,
+            pdf=pdf,
+            pdf_sha256=hashlib.sha256(pdf).hexdigest(),
+            status=Licence.Status.VALID,
+        )
+        if not stored:
+            # another signer took over after our lease ran out and finished first
+            return "discarded"
+        record_audit(
+            None,
+            "licence.sign",
+            licence,
+            f"{licence.licence_name} {licence.identifier}",
+            {"algorithm": signature.algorithm, "certificate": certificate.serial},
+        )
+        if licence.case_id is not None:
+            _tell_applicant(licence, licence.case_id)
+    return "signed"
+
+
+def _tell_applicant(licence: Licence, case_id: int) -> None:
+    """The applicant learns of the result once its licence can be opened (the context of
+    the case step's notification, cases.actions.common._notify)."""
+    from tongban.cases.models import Case, Status
+
+    case = Case.objects.select_related("item").get(pk=case_id)
+    queue_case_notification(
+        case,
+        "result_issued",
+        {
+            "case_number": case.number,
+            "item_name": case.item.name,
+            "status": case.status,
+            "status_label": Status(case.status).label,
+        },
+    )
+
+
+def licences_to_sign(now: dt.datetime | None = None) -> list[int]:
+    """The licences the sweep hands to a signer: `signing`, and no signer holds a fresh
+    lease (never taken: the nudge was lost or is still queued; or the signer died)."""
+    lease_from = (now or timezone.now()) - _signing_lease()
+    return list(
+        Licence.objects.filter(status=Licence.Status.SIGNING)
+        .filter(Q(signing_started_at__isnull=True) | Q(signing_started_at__lt=lease_from))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:1000]
+    )
 
 
 # ---- revocation -------------------------------------------------------------------------

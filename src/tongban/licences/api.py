@@ -52,7 +52,9 @@ class LicencePublicOut(Schema):
 
 
 class VerificationOut(Schema):
-    status: str = Field(..., description="valid | revoked | unknown | tampered")
+    status: str = Field(
+        ..., description="valid | revoked | unknown | tampered | signing (not signed yet)"
+    )
     status_label: str
     licence_id: str
     problems: list[str] = Field([], description="failed checks when tampered")
@@ -106,8 +108,9 @@ class LicenceListOut(Schema):
 class MyLicenceOut(LicenceOut):
     state: str = Field(
         ...,
-        description="valid | revoked | superseded (a newer version of the same licence "
-        "was issued after this one was revoked)",
+        description="signing (issued, the worker is still signing it: no PDF yet) | valid | "
+        "revoked | superseded (a newer version of the same licence was issued after this "
+        "one was revoked)",
     )
     verify_url: str = Field(..., description="the public verification page")
     pdf_url: str = Field(..., description="the signed PDF (GET /api/v1/licences/{id}/pdf)")
@@ -318,7 +321,8 @@ def get_licence(request: HttpRequest, licence_id: str) -> LicenceOut:
 
 @router.get(
     "/licences/{licence_id}/pdf",
-    response={200: None, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    # 409 licence_being_signed: issued, the worker has not signed it yet (ADR 0121)
+    response={200: None, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     openapi_extra={
         "responses": {
             200: {

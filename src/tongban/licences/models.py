@@ -100,6 +100,9 @@ class Licence(models.Model):
     carrying a PAdES signature of the issuing jurisdiction."""
 
     class Status(models.TextChoices):
+        # issued by the decision, waiting for the worker to sign it (ADR 0121): it has
+        # its identifier and data but no signature and no PDF yet
+        SIGNING = "signing", "签发中"
         VALID = "valid", "有效"
         REVOKED = "revoked", "已吊销/撤销"
 
@@ -142,7 +145,12 @@ class Licence(models.Model):
     data_signature = models.TextField("数据签名(Base64)")
     algorithm = models.CharField("数据签名算法", max_length=32)
     signing_key = models.ForeignKey(
-        SigningKey, verbose_name="数据签名密钥", on_delete=models.PROTECT, related_name="+"
+        SigningKey,
+        verbose_name="数据签名密钥",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     certificate_serial = models.CharField("签章证书序列号", max_length=64)
     pdf = models.BinaryField("版式文件(PDF)", editable=False)
@@ -159,6 +167,10 @@ class Licence(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # the lease of the signer working on a `signing` licence (ADR 0121): a signer takes
+    # it with a compare-and-set; the sweep re-enqueues a licence whose lease ran out
+    signing_started_at = models.DateTimeField("签章开始时间", null=True, blank=True)
+    signing_attempts = models.PositiveSmallIntegerField("签章次数", default=0)
     revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
     revocation_reason = models.TextField("吊销理由", blank=True)
     revoked_by = models.ForeignKey(
@@ -178,6 +190,12 @@ class Licence(models.Model):
             models.Index(fields=["holder", "status"]),
             models.Index(fields=["holder_identifier_index", "status"]),
             models.Index(fields=["issuing_jurisdiction", "-issued_at"]),
+            # the sweep's look-up of licences still to sign (a handful at any time)
+            models.Index(
+                fields=["signing_started_at"],
+                condition=models.Q(status="signing"),
+                name="licence_signing_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -185,7 +203,7 @@ class Licence(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["case"],
-                condition=models.Q(status="valid"),
+                condition=models.Q(status__in=["signing", "valid"]),
                 name="one_valid_licence_per_case",
             ),
         ]

@@ -24,7 +24,7 @@ from tongban.accounts.access import (
 )
 from tongban.accounts.models import User
 from tongban.core.crypto import blind_index
-from tongban.core.errors import Forbidden, not_found
+from tongban.core.errors import Conflict, Forbidden, not_found
 from tongban.licences.identifiers import is_valid_identifier
 from tongban.licences.models import Licence, LicenceShare
 from tongban.licences.signing import canonical_json, check_pdf, issued_by_registered_root
@@ -40,8 +40,11 @@ class VerificationStatus:
     REVOKED = "revoked"
     UNKNOWN = "unknown"
     TAMPERED = "tampered"
+    # issued, its signatures not made yet (ADR 0121): nothing to check, nothing to trust
+    SIGNING = "signing"
 
     LABELS = {
+        SIGNING: "签发中",
         VALID: "有效",
         REVOKED: "已吊销",
         UNKNOWN: "未找到该证照",
@@ -105,7 +108,9 @@ def _stored_problems(licence: Licence) -> list[str]:
     ):
         problems.append("record_differs_from_signed_data")
     key = licence.signing_key
-    if not verify_data_signature(key, licence.algorithm, licence.data, licence.data_signature):
+    if key is None or not verify_data_signature(
+        key, licence.algorithm, licence.data, licence.data_signature
+    ):
         problems.append("stored_data_signature_invalid")
     elif not issued_by_registered_root(key):
         problems.append("signing_key_untrusted")
@@ -127,8 +132,11 @@ def _data_problems(licence: Licence, supplied: dict[str, Any]) -> list[str]:
     problems = []
     if not same:
         problems.append("data_differs_from_issued")
-    if not isinstance(signature, str) or not verify_data_signature(
-        licence.signing_key, licence.algorithm, data, signature
+    key = licence.signing_key
+    if (
+        key is None
+        or not isinstance(signature, str)
+        or not verify_data_signature(key, licence.algorithm, data, signature)
     ):
         problems.append("data_signature_invalid")
     return problems
@@ -166,6 +174,8 @@ def verify_licence(
         )
     if licence is None:
         return VerificationResult(VerificationStatus.UNKNOWN, licence_id)
+    if licence.status == Licence.Status.SIGNING:
+        return VerificationResult(VerificationStatus.SIGNING, licence_id, licence)
     problems = _stored_problems(licence)
     if data is not None:
         problems += _data_problems(licence, data)
@@ -225,14 +235,15 @@ def readable_licences(user: User | AnonymousUser) -> QuerySet[Licence]:
 
 
 class LicenceState:
-    """What 我的证照 and the case page show: the stored status, and `superseded` for a
-    licence that was replaced by a newer version of the same serial (re-issued after a
-    revocation, `issue_licence_for_case`)."""
+    """What 我的证照 and the case page show: the stored status (`signing` until the worker
+    has signed it, ADR 0121), and `superseded` for a licence that was replaced by a newer
+    version of the same serial (re-issued after a revocation, `issue_licence_for_case`)."""
 
+    SIGNING = "signing"
     VALID = "valid"
     REVOKED = "revoked"
     SUPERSEDED = "superseded"
-    VALUES = (VALID, REVOKED, SUPERSEDED)
+    VALUES = (SIGNING, VALID, REVOKED, SUPERSEDED)
 
 
 def with_state(queryset: QuerySet[Licence]) -> QuerySet[Licence]:
@@ -249,6 +260,8 @@ def with_state(queryset: QuerySet[Licence]) -> QuerySet[Licence]:
 def licence_state(licence: Licence) -> str:
     if getattr(licence, "superseded", False):
         return LicenceState.SUPERSEDED
+    if licence.status == Licence.Status.SIGNING:
+        return LicenceState.SIGNING
     return LicenceState.VALID if licence.status == Licence.Status.VALID else LicenceState.REVOKED
 
 
@@ -268,6 +281,15 @@ def case_licence_for(user: User | AnonymousUser, case: Any) -> Licence | None:
     return with_state(readable_licences(user).filter(case=case)).order_by("-version", "-pk").first()
 
 
+def require_signed(licence: Licence) -> None:
+    """A licence being signed has no PDF yet: 409 `licence_being_signed`, ask again soon."""
+    if licence.status == Licence.Status.SIGNING:
+        raise Conflict(
+            _("The e-licence is still being signed; try again in a moment."),
+            code="licence_being_signed",
+        )
+
+
 def get_licence_for(user: User | AnonymousUser, identifier: str) -> Licence:
     licence = readable_licences(user).filter(identifier=identifier).first()
     if licence is None:
@@ -282,6 +304,7 @@ def get_licence_pdf_for(
     web alike. A person's PDF carries the full identity and cannot be masked: only those
     whose role needs it get it (403), and each such read is recorded (ADR 0100)."""
     licence = get_licence_for(user, identifier)
+    require_signed(licence)
     if licence.holder_kind == "person":
         personal_data.require_unmask_licence(user, licence)
         personal_data.record_licence_read(user, licence, channel)

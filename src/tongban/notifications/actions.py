@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from tongban.accounts.models import User
@@ -21,8 +21,6 @@ from tongban.notifications.redaction import redact_context
 from tongban.notifications.selectors import readable_outbox_messages
 
 logger = logging.getLogger("tongban.notifications")
-
-NOTIFY_CHANNEL = "tongban_outbox"
 
 
 def queue_case_notification(case: Any, template: str, context: dict[str, Any]) -> OutboxMessage:
@@ -73,25 +71,17 @@ def queue_staff_notification(
 
 
 def wake_worker() -> None:
-    """Tell a waiting worker there is work (PostgreSQL NOTIFY; nothing on SQLite, where the
-    worker polls). Best effort: never raises, a lost wake-up costs one poll interval."""
-    try:
-        if connection.vendor != "postgresql":
-            return
-        if connection.in_atomic_block:
-            transaction.on_commit(_notify, robust=True)
-            return
-        _notify()
-    except Exception:
-        logger.debug("wake_worker: notify failed", exc_info=True)
+    """Nudge a worker (ADR 0121): enqueue the delivery task; registered with
+    `transaction.on_commit`, so nothing is nudged for a change that rolls back. Best
+    effort: never raises; a lost nudge costs one sweep interval (the outbox row is the
+    truth, the `notifications` sweep finds it)."""
+    # the task module imports the worker, which imports this module
+    from tongban.notifications.tasks import deliver_notifications
 
-
-def _notify() -> None:
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_notify(%s, '')", [NOTIFY_CHANNEL])
+        deliver_notifications.enqueue()
     except Exception:
-        logger.debug("wake_worker: notify failed", exc_info=True)
+        logger.warning("wake_worker: could not enqueue the delivery", exc_info=True)
 
 
 def _locked_readable(

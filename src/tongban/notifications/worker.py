@@ -1,5 +1,7 @@
 """The delivery worker: claims due outbox messages and delivers each on every channel,
-each channel at most once. Run by `tongban run-worker` (management command).
+each channel at most once. `tongban run-worker` holds one for its process and runs a pass
+whenever the `deliver_notifications` task is nudged or swept (notifications/tasks.py,
+ADR 0121).
 
 Every step that matters is its own short committed transaction, so a worker killed at
 any instant leaves rows that say exactly how far it got:
@@ -31,7 +33,6 @@ import logging
 import os
 import secrets
 import threading
-import time
 import traceback
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
@@ -41,11 +42,10 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, connection, transaction
-from django.db.models import F, Min, Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from tongban.core.masking import mask_phone
-from tongban.notifications.actions import NOTIFY_CHANNEL
 from tongban.notifications.channels import Channel, EmailChannel, SmsChannel
 from tongban.notifications.errors import ClaimLost, DeliveryInDoubt, NotDelivered
 from tongban.notifications.models import OutboxDelivery, OutboxMessage
@@ -268,7 +268,6 @@ class Worker:
         self.config = config or WorkerConfig.from_settings()
         self._liveness = liveness
         self.token = ""
-        self.listening = False
 
     # ---- life cycle ---------------------------------------------------------------------
 
@@ -278,22 +277,13 @@ class Worker:
             raise RuntimeError("the notification worker must not run inside a transaction")
         self._liveness = self._liveness or liveness_for_database()
         self.token = self._liveness.acquire()
-        self.listening = False
-        if connection.vendor == "postgresql" and not connection.in_atomic_block:
-            with connection.cursor() as cursor:
-                cursor.execute(f"LISTEN {NOTIFY_CHANNEL}")
-            self.listening = True
         logger.info("notification worker %s started", self.token)
 
     def stop(self) -> None:
         if self._liveness is not None and self.token:
-            if self.listening:
-                with contextlib.suppress(DatabaseError, InterfaceError), connection.cursor() as c:
-                    c.execute(f"UNLISTEN {NOTIFY_CHANNEL}")
             self._liveness.release()
             logger.info("notification worker %s stopped", self.token)
         self.token = ""
-        self.listening = False
 
     def __enter__(self) -> Worker:
         self.start()
@@ -335,68 +325,15 @@ class Worker:
             stats.count(state)
         return stats
 
-    def run_forever(self, stop: threading.Event) -> None:
-        """Loop until `stop` is set: deliver what is due, then sleep until the next retry
-        is due, a NOTIFY arrives (PostgreSQL) or the poll interval passes."""
-        while not stop.is_set():
-            timeout = self.config.poll_seconds
-            try:
-                if not self.token:
-                    self.start()
-                stats = self.run_once(stop=stop)
-                if stats.processed or stats.recovered:
-                    logger.info("notification worker %s: %s", self.token, stats)
-                timeout = self.seconds_until_due(timezone.now(), self.config.poll_seconds)
-            except WorkerBusy:
-                raise
-            except (DatabaseError, InterfaceError) as error:
-                logger.error(
-                    "notification worker: database error, reconnecting: %s", describe_error(error)
-                )
-                self._abandon()
-            except Exception as error:
-                logger.error(
-                    "notification worker: %s\n%s",
-                    describe_error(error),
-                    scrub("".join(traceback.format_exception(error))),
-                )
-            self.wait(timeout, stop)
-        self.stop()
-
-    def seconds_until_due(self, now: datetime, ceiling: float) -> float:
-        due = OutboxMessage.objects.filter(state=M.PENDING, claimed_by="").aggregate(
-            first=Min("next_attempt_at")
-        )["first"]
-        if due is None:
-            return ceiling
-        return max(0.0, min(ceiling, (due - now).total_seconds()))
-
-    def wait(self, timeout: float, stop: threading.Event) -> bool:
-        """Sleep up to `timeout` seconds; True if woken by a NOTIFY."""
-        deadline = time.monotonic() + timeout
-        while not stop.is_set():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return False
-            step = min(1.0, remaining)
-            if self.listening and connection.connection is not None:
-                try:
-                    for _ in connection.connection.notifies(timeout=step, stop_after=1):
-                        return True
-                except Exception:  # a broken connection shows up in the next run_once
-                    stop.wait(step)
-            else:
-                stop.wait(step)
-        return False
-
-    def _abandon(self) -> None:
+    def abandon(self) -> None:
+        """After a database error: give up the liveness lock and the connection; the next
+        pass starts afresh (and recovers what this one left claimed)."""
         with contextlib.suppress(Exception):
             if self._liveness is not None:
                 self._liveness.release()
         with contextlib.suppress(Exception):
             connection.close()
         self.token = ""
-        self.listening = False
 
     # ---- claiming -----------------------------------------------------------------------
 

@@ -117,3 +117,14 @@ def add_event(
         reason=reason,
         data=data or {},
     )
+
+
+def issue_signed(case: Any, actor: Any, **kwargs: Any) -> Any:
+    """`issue_licence_for_case`, then what the worker does after commit: sign it
+    (ADR 0121). The licence comes back `valid`, with its signatures and PDF."""
+    from tongban.licences.actions import issue_licence_for_case, sign_licence
+
+    licence = issue_licence_for_case(case, actor, **kwargs)
+    sign_licence(licence.pk)
+    licence.refresh_from_db()
+    return licence

@@ -36,7 +36,7 @@ from tongban.core.errors import Invalid, NotFound
 from tongban.core.inputs import MAX_OFFSET
 from tongban.documents.notices import available_notices
 from tongban.licences.models import Licence
-from tongban.licences.selectors import case_licence_for, licence_state
+from tongban.licences.selectors import LicenceState, case_licence_for, licence_state
 from tongban.regions.models import Jurisdiction
 
 OPEN_STATUSES: tuple[str, ...] = tuple(s for s in Status.values if s not in FINAL_STATES)
@@ -424,6 +424,7 @@ def case_page(user: User | AnonymousUser, number: str, today: dt.date | None = N
         licence=licence,
         licence_state=licence_state(licence) if licence else "",
         licence_pdf=licence is not None
+        and licence_state(licence) != LicenceState.SIGNING
         and (licence.holder_kind != "person" or personal_data.may_unmask_licence(user, licence)),
     )
 

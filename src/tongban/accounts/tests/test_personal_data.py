@@ -126,13 +126,13 @@ def test_own_reads_are_not_recorded(world, person_case):
 @pytest.fixture
 def person_licence(world, pki):  # noqa: F811
     """A marriage certificate of 李明, received in 黄州 (421102), issued by 东湖."""
-    from tongban.licences.actions import issue_licence_for_case
+    from tongban.testing.licences import issue_signed
 
     implementation = world.implementations[("marriage", "420100Z01")]
     implementation.licence_type_code = "11100000000000016"
     implementation.save()
     case = make_case(world, item="marriage", status="approved", applicant="person")
-    return issue_licence_for_case(case, None)
+    return issue_signed(case, None)
 
 
 def test_licence_detail_full_only_for_the_case_roles_and_recorded(world, person_licence):

@@ -111,7 +111,11 @@ def _seal_engraving_record(case: Case) -> dict[str, Any]:
         holder = case.applicant
     else:
         licence = (
-            Licence.objects.filter(case_id=case.parent_id, status=Licence.Status.VALID)
+            # a licence still being signed already names its holder (ADR 0121)
+            Licence.objects.filter(
+                case_id=case.parent_id,
+                status__in=[Licence.Status.SIGNING, Licence.Status.VALID],
+            )
             .select_related("holder")
             .first()
         )
@@ -146,6 +150,9 @@ def _on_issue_result(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
             event["enterprise"] = {"name": holder.name, "uscc": holder.uscc}
         licence = issue_licence_for_case(case, ctx.actor, holder=holder)
         event["licence"] = licence.identifier
+        # the worker signs the licence after commit and tells the applicant when it can
+        # be opened (ADR 0121): no notice of a licence that is not there yet
+        return _Outcome(event_data=event)
     return _Outcome(notify="result_issued", event_data=event)
 
 

@@ -95,17 +95,20 @@ def _on_print_licence(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
     which copy this is."""
     # licences sits above cases: a licence is verified before it is printed
     from tongban.licences.models import Licence
-    from tongban.licences.selectors import VerificationStatus, verify_licence
+    from tongban.licences.selectors import VerificationStatus, require_signed, verify_licence
 
     if case.delivery_method != DeliveryMethod.WINDOW:
         raise Conflict(
             _("The applicant did not choose pickup at the window."), code="not_window_delivery"
         )
     licence = (
-        Licence.objects.filter(case=case, status=Licence.Status.VALID).order_by("-version").first()
+        Licence.objects.filter(case=case, status__in=[Licence.Status.VALID, Licence.Status.SIGNING])
+        .order_by("-version")
+        .first()
     )
     if licence is None:
         raise Conflict(_("The case has no valid e-licence to print."), code="no_licence")
+    require_signed(licence)
     result = verify_licence(licence.identifier, pdf_bytes=bytes(licence.pdf))
     if result.status != VerificationStatus.VALID:
         raise Conflict(

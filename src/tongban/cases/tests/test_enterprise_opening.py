@@ -22,6 +22,7 @@ from tongban.testing.enterprise import (
     add_enterprise_opening,
     establishment_form,
 )
+from tongban.testing.jobs import run_jobs
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -148,6 +149,9 @@ def test_wei_at_the_donghu_window_leaves_with_a_gedian_licence_and_three_seals_i
 
         # 09:20 异地打照 at the 东湖 window instead of waiting for the post
         _at(traveller, 20)
+        # the licence is printed once the worker has signed it (ADR 0121)
+        _error(clerk.act(number, "print_licence"), 409, "licence_being_signed")
+        run_jobs()
         case = _ok(clerk.act(number, "print_licence"))
         assert case["status"] == "awaiting_pickup"
         printed = case["event"]
@@ -243,6 +247,7 @@ def _issued_case(world, api, opening, **overrides):
     _ok(clerk.act(number, "transfer"))
     for action in ("receive_transfer", "accept", "approve", "issue_result"):
         _ok(officer.act(number, action))
+    run_jobs()  # the worker signs the licence after commit (ADR 0121)
     return number
 
 

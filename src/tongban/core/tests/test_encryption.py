@@ -231,8 +231,7 @@ def test_bulk_create_fills_the_blind_index():
 def personal_data(world, settings, tmp_path) -> dict[str, Any]:
     """One row of every model with encrypted columns, through the real issuing path where
     there is one (licence), plus a row left in clear text as before the migration."""
-    from tongban.licences.actions import issue_licence_for_case
-    from tongban.testing.licences import make_case, use_test_pki
+    from tongban.testing.licences import issue_signed, make_case, use_test_pki
 
     use_test_pki(settings, tmp_path)
     person = world.applicants["person"]
@@ -263,7 +262,7 @@ def personal_data(world, settings, tmp_path) -> dict[str, Any]:
         recorded_by=clerk,
         asked_at=timezone.now(),
     )
-    issue_licence_for_case(case, world.user("420100Z01-officer"))
+    issue_signed(case, world.user("420100Z01-officer"))
     # a row written before encryption existed: clear text, no blind index
     legacy = Applicant.objects.create(kind="person", name="旧", id_number="11010119800101002X")
     Applicant.objects.filter(pk=legacy.pk).update(

@@ -201,11 +201,11 @@ def test_transfer_slip_for_an_online_case_is_not_available(world):
 
 
 def test_completion_notice_with_the_licence(pki, world):
-    from tongban.licences.actions import issue_licence_for_case
+    from tongban.testing.licences import issue_signed
 
     case = make_case(world, status="approved")
     add_event(case, "approve", jurisdiction=world.donghu)
-    licence = issue_licence_for_case(case, None)
+    licence = issue_signed(case, None)
     case.status = "completed"
     case.completed_at = dt.datetime(2025, 3, 11, 8, 0, tzinfo=UTC)
     case.save()

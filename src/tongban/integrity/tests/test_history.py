@@ -167,11 +167,12 @@ def test_a_rating_keeps_its_content_while_its_workflow_moves(world, case):
 
 
 def test_a_licence_changes_only_by_revocation_and_only_once(world, settings, pki_files):
-    from tongban.licences.actions import issue_licence_for_case, revoke_licence
+    from tongban.licences.actions import revoke_licence
+    from tongban.testing.licences import issue_signed
 
     use_test_pki(settings, pki_files)
     approved = make_licence_case(world, status="approved")
-    licence = issue_licence_for_case(approved, world.user("420100Z01-officer"))
+    licence = issue_signed(approved, world.user("420100Z01-officer"))
     update = 'UPDATE "licences_licence" SET "holder_name" = %s WHERE id = %s'
     assert "append-only" in _refused(update, ["别人", licence.pk])
     assert "append-only" in _refused('DELETE FROM "licences_licence" WHERE id = %s', [licence.pk])

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tongban.testing.licences import make_case, use_test_pki
+from tongban.testing.licences import issue_signed, make_case, use_test_pki
 
 
 @pytest.fixture(scope="session")
@@ -25,6 +25,4 @@ def approved_case(world):
 
 @pytest.fixture
 def licence(pki, approved_case, world):
-    from tongban.licences.actions import issue_licence_for_case
-
-    return issue_licence_for_case(approved_case, world.user("420100Z01-officer"))
+    return issue_signed(approved_case, world.user("420100Z01-officer"))

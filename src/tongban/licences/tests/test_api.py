@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tongban.licences import actions
 from tongban.licences.models import Licence
-from tongban.testing.licences import make_case
+from tongban.testing.licences import issue_signed, make_case
 
 
 def _verify_url(licence_id: str) -> str:
@@ -33,7 +33,7 @@ def test_verify_endpoint_for_a_person_masks_the_name(client, pki, world):
     implementation.licence_type_code = "11100000000000016"
     implementation.save()
     case = make_case(world, item="marriage", status="approved", applicant="person")
-    licence = actions.issue_licence_for_case(case, None)
+    licence = issue_signed(case, None)
     body = client.get(_verify_url(licence.identifier)).json()
     assert body["licence"]["holder_name"] == "李*"
     assert "李明" not in json.dumps(body, ensure_ascii=False)
@@ -202,7 +202,7 @@ def test_admin_lists_masked_holders_and_revokes_with_a_reason(client, pki, world
     implementation = world.implementations[("marriage", "420100Z01")]
     implementation.licence_type_code = "11100000000000016"
     implementation.save()
-    licence = actions.issue_licence_for_case(
+    licence = issue_signed(
         make_case(world, item="marriage", status="approved", applicant="person"), None
     )
     admin = User.objects.create_superuser("root", "root@example.test", "pw-root-123456")

@@ -21,7 +21,7 @@ from tongban.licences import actions, pki
 from tongban.licences.identifiers import parse_identifier
 from tongban.licences.models import Licence, SigningKey
 from tongban.licences.signing import canonical_json, verify_data
-from tongban.testing.licences import make_case
+from tongban.testing.licences import issue_signed, make_case
 
 
 def test_issued_licence_is_signed_and_well_formed(licence, approved_case, world):
@@ -119,18 +119,18 @@ def test_pdf_text_shows_the_licence(licence, world):
 def test_serials_run_per_issuer_and_reissue_bumps_the_version(pki, world):
     officer = world.user("420100Z01-officer")
     first_case = make_case(world, status="approved")
-    first = actions.issue_licence_for_case(first_case, officer)
-    second = actions.issue_licence_for_case(make_case(world, status="approved"), officer)
-    other = actions.issue_licence_for_case(
+    first = issue_signed(first_case, officer)
+    second = issue_signed(make_case(world, status="approved"), officer)
+    other = issue_signed(
         make_case(world, status="approved", handling="420703400", receiving="420100Z01"),
         world.user("420703400-officer"),
     )
     assert int(second.serial) == int(first.serial) + 1
     assert other.serial == first.serial  # another issuer: its own counter
     assert other.issuer_uscc != first.issuer_uscc
-    assert actions.issue_licence_for_case(first_case, officer).pk == first.pk  # idempotent
+    assert issue_signed(first_case, officer).pk == first.pk  # idempotent
     actions.revoke_licence(world.user("420100Z01-head"), first, "登记事项有误")
-    reissued = actions.issue_licence_for_case(first_case, officer)
+    reissued = issue_signed(first_case, officer)
     assert reissued.pk != first.pk
     assert (reissued.serial, reissued.version) == (first.serial, 2)
     assert reissued.identifier.split(".")[-2] == "002"
@@ -141,13 +141,11 @@ def test_extra_fields_and_event_fields_are_signed(pki, world):
 
     case = make_case(world, status="approved")
     add_event(case, "approve", data={"licence_fields": {"法定代表人": "卫敏"}})
-    licence = actions.issue_licence_for_case(
-        case, world.user("420100Z01-officer"), fields={"注册资本": "100万元"}
-    )
+    licence = issue_signed(case, world.user("420100Z01-officer"), fields={"注册资本": "100万元"})
     assert licence.data["fields"]["法定代表人"] == "卫敏"
     assert licence.data["fields"]["注册资本"] == "100万元"
     with pytest.raises(Invalid):
-        actions.issue_licence_for_case(
+        issue_signed(
             make_case(world, status="approved"), None, fields={"x" * 40: "too long a name"}
         )
 
@@ -157,7 +155,7 @@ def test_not_a_licence_item_is_refused(pki, world):
     implementation.licence_type_code = ""
     implementation.save()
     with pytest.raises(Invalid) as error:
-        actions.issue_licence_for_case(make_case(world, status="approved"), None)
+        issue_signed(make_case(world, status="approved"), None)
     assert error.value.code == "not_a_licence_item"
     assert not Licence.objects.exists()
 
@@ -165,7 +163,7 @@ def test_not_a_licence_item_is_refused(pki, world):
 def test_without_pki_nothing_is_issued(world, settings, tmp_path):
     settings.TONGBAN_PKI_DIR = tmp_path / "empty"
     with pytest.raises(Conflict) as error:
-        actions.issue_licence_for_case(make_case(world, status="approved"), None)
+        issue_signed(make_case(world, status="approved"), None)
     assert error.value.code == "pki_not_configured"
     assert error.value.status == 409
     assert not Licence.objects.exists()
@@ -173,7 +171,7 @@ def test_without_pki_nothing_is_issued(world, settings, tmp_path):
 
 def test_sm2_profile_signs_data_with_sm2(pki, world):
     actions.set_data_signature_algorithm(world.user("platform-admin"), world.donghu, "sm2-sm3")
-    licence = actions.issue_licence_for_case(make_case(world, status="approved"), None)
+    licence = issue_signed(make_case(world, status="approved"), None)
     assert licence.algorithm == "SM2-SM3"
     assert licence.signing_key.kind == SigningKey.Kind.SM2
     assert len(base64.b64decode(licence.data_signature)) == 64

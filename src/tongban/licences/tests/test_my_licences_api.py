@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tongban.licences import actions
+from tongban.testing.licences import issue_signed
 
 URL = "/api/v1/me/licences"
 
@@ -34,7 +35,7 @@ def test_only_ones_own(client, licence, world):
 
 def test_superseded_and_paging(client, licence, world):
     actions.revoke_licence(world.user("420100Z01-head"), licence, "信息有误")
-    renewed = actions.issue_licence_for_case(licence.case, None)
+    renewed = issue_signed(licence.case, None)
     client.force_login(world.user("enterprise-1"))
     body = client.get(URL).json()
     assert [(i["identifier"], i["state"]) for i in body["items"]] == [

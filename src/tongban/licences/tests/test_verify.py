@@ -12,7 +12,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from tongban.licences import actions
 from tongban.licences.models import Licence
 from tongban.licences.selectors import valid_licences_of, verify_licence
-from tongban.testing.licences import make_case
+from tongban.testing.licences import issue_signed, make_case
 
 
 def _marriage_case(world):
@@ -44,7 +44,7 @@ def test_a_fresh_licence_is_valid(licence):
 
 
 def test_person_names_are_masked_in_public_fields(pki, world):
-    licence = actions.issue_licence_for_case(_marriage_case(world), None)
+    licence = issue_signed(_marriage_case(world), None)
     public = verify_licence(licence.identifier).public_fields()
     assert public["holder_name"] == "李*"
     assert world.applicants["person"].id_number not in str(public)
@@ -119,7 +119,7 @@ def test_garbage_and_unsigned_pdfs_are_tampering(licence):
 
 
 def test_another_licences_pdf_does_not_verify_this_one(pki, world, licence):
-    other = actions.issue_licence_for_case(make_case(world, status="approved"), None)
+    other = issue_signed(make_case(world, status="approved"), None)
     assert verify_licence(other.identifier, pdf_bytes=bytes(other.pdf)).status == "valid"
     result = verify_licence(licence.identifier, pdf_bytes=bytes(other.pdf))
     assert result.status == "tampered"
@@ -157,7 +157,7 @@ def test_a_changed_database_record_is_tampering(licence):
 
 def test_sm2_signed_data_tampering_is_detected(pki, world):
     actions.set_data_signature_algorithm(world.user("platform-admin"), world.donghu, "sm2-sm3")
-    licence = actions.issue_licence_for_case(make_case(world, status="approved"), None)
+    licence = issue_signed(make_case(world, status="approved"), None)
     assert verify_licence(licence.identifier, data={"data": licence.data}).status == "valid"
     data = copy.deepcopy(licence.data)
     data["issued_on"] = "2000-01-01"
@@ -173,7 +173,7 @@ def test_old_licences_verify_after_a_key_rotation(pki, world, licence, settings)
     try:
         report = actions.setup_pki(None)
         assert str(paths.signer_cert("420100Z01")) in report.created_files
-        new = actions.issue_licence_for_case(make_case(world, status="approved"), None)
+        new = issue_signed(make_case(world, status="approved"), None)
         assert new.certificate_serial != licence.certificate_serial
         assert verify_licence(licence.identifier, pdf_bytes=bytes(licence.pdf)).status == "valid"
         assert verify_licence(new.identifier, pdf_bytes=bytes(new.pdf)).status == "valid"
@@ -185,13 +185,13 @@ def test_old_licences_verify_after_a_key_rotation(pki, world, licence, settings)
 
 def test_valid_licences_of_an_applicant_across_jurisdictions(pki, world):
     enterprise = world.applicants["enterprise"]
-    in_donghu = actions.issue_licence_for_case(make_case(world, status="approved"), None)
-    elsewhere = actions.issue_licence_for_case(
+    in_donghu = issue_signed(make_case(world, status="approved"), None)
+    elsewhere = issue_signed(
         make_case(world, status="approved", handling="420703400", receiving="420100Z01"), None
     )
-    revoked = actions.issue_licence_for_case(make_case(world, status="approved"), None)
+    revoked = issue_signed(make_case(world, status="approved"), None)
     actions.revoke_licence(world.user("platform-admin"), revoked, "注销")
-    actions.issue_licence_for_case(_marriage_case(world), None)
+    issue_signed(_marriage_case(world), None)
     assert set(valid_licences_of(enterprise)) == {in_donghu, elsewhere}
     assert not valid_licences_of(world.applicants["other"]).exists()
 

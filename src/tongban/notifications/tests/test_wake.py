@@ -1,56 +1,55 @@
-"""wake_worker after commit (PostgreSQL LISTEN/NOTIFY), and the run-worker command on
-committed data."""
+"""wake_worker after commit (a nudge on the job queue, ADR 0121), and the run-worker
+command on committed data."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import transaction
+from django_tasks_db.models import DBTaskResult
 
-from tongban.notifications.actions import NOTIFY_CHANNEL, queue_case_notification, wake_worker
+from tongban.notifications.actions import queue_case_notification, wake_worker
 from tongban.notifications.models import OutboxMessage
-from tongban.notifications.worker import Worker, WorkerConfig
+
+DELIVER = "tongban.notifications.tasks.deliver_notifications"
 
 
-@pytest.fixture
-def listener():
-    if connection.vendor != "postgresql":
-        pytest.skip("LISTEN/NOTIFY is PostgreSQL only; on SQLite the worker polls")
-    import psycopg
-
-    connection.ensure_connection()
-    params = connection.get_connection_params()
-    params.pop("cursor_factory", None)
-    params.pop("context", None)
-    with psycopg.connect(**params, autocommit=True) as other:
-        other.execute(f"LISTEN {NOTIFY_CHANNEL}")
-        yield other
-
-
-def _received(listener, timeout: float) -> int:
-    return sum(1 for _ in listener.notifies(timeout=timeout, stop_after=1))
+def _nudges() -> int:
+    return DBTaskResult.objects.filter(task_path=DELIVER, status="READY").count()
 
 
 @pytest.mark.django_db(transaction=True)
-def test_worker_is_woken_after_commit_and_not_after_rollback(make_case, listener):
+def test_worker_is_nudged_after_commit_and_not_after_rollback(make_case):
     case = make_case()
     with pytest.raises(RuntimeError), transaction.atomic():
         queue_case_notification(case, "accepted", {})
         raise RuntimeError("rolled back")
-    assert _received(listener, 0.5) == 0
+    assert _nudges() == 0
 
     with transaction.atomic():
         queue_case_notification(case, "accepted", {})
-        assert _received(listener, 0.2) == 0  # not before the commit
-    assert _received(listener, 10) == 1
+        assert _nudges() == 0  # not before the commit
+    assert _nudges() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lost_nudge_is_made_good_by_the_worker(make_case, smtp_server, sms_log, capsys):
+    """The process died between commit and enqueue: no task, only the outbox row. The
+    worker's notification sweep delivers it all the same."""
+    case = make_case()
+    with transaction.atomic():
+        message = queue_case_notification(case, "accepted", {})
+    DBTaskResult.objects.all().delete()
+    call_command("run_worker", "--once")
+    message.refresh_from_db()
+    assert message.state == OutboxMessage.State.SENT
+    assert len(smtp_server.messages) == 1
 
 
 def test_wake_worker_never_raises(db):
     wake_worker()
     with transaction.atomic():
-        wake_worker()  # deferred to the commit on PostgreSQL, nothing on SQLite
+        wake_worker()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -67,20 +66,3 @@ def test_run_worker_once_delivers_what_is_due(make_case, smtp_server, sms_log, c
     message.refresh_from_db()
     assert message.state == OutboxMessage.State.SENT
     assert len(smtp_server.messages) == 1 and sms_log.exists()
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_waiting_worker_is_woken_by_a_commit(make_case, sms_log):
-    if connection.vendor != "postgresql":
-        pytest.skip("LISTEN/NOTIFY is PostgreSQL only; on SQLite the worker polls")
-    case = make_case()
-    worker = Worker(config=WorkerConfig(poll_seconds=600))
-    worker.start()
-    try:
-        assert worker.listening
-        assert worker.wait(0.2, threading.Event()) is False  # nothing to wake it yet
-        with transaction.atomic():
-            queue_case_notification(case, "accepted", {})
-        assert worker.wait(30, threading.Event()) is True
-    finally:
-        worker.stop()

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from tongban.accounts.models import PersonalDataRead
 from tongban.licences import actions
-from tongban.testing.licences import make_case
+from tongban.testing.licences import issue_signed, make_case
 
 MY_LICENCES = "/my/licences/"
 
@@ -19,7 +19,7 @@ MY_LICENCES = "/my/licences/"
 def enterprise_licence(world: Any, pki: Any) -> Any:
     """The enterprise's company registration, received in 黄州, handled and issued by 东湖."""
     case = make_case(world, status="approved")
-    return actions.issue_licence_for_case(case, world.user("420100Z01-officer"))
+    return issue_signed(case, world.user("420100Z01-officer"))
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def person_licence(world: Any, pki: Any) -> Any:
     implementation.licence_type_code = "11100000000000016"
     implementation.save()
     case = make_case(world, item="marriage", status="approved", applicant="person")
-    return actions.issue_licence_for_case(case, None)
+    return issue_signed(case, None)
 
 
 def test_the_page_is_where_the_notification_points(world: Any) -> None:
@@ -103,7 +103,7 @@ def test_a_revoked_and_reissued_licence_shows_both_versions(
     web: Any, world: Any, enterprise_licence: Any
 ) -> None:
     actions.revoke_licence(world.user("420100Z01-head"), enterprise_licence, "信息有误,重新核发")
-    renewed = actions.issue_licence_for_case(enterprise_licence.case, None)
+    renewed = issue_signed(enterprise_licence.case, None)
     assert renewed.version == 2
     html = web("enterprise-1").get(MY_LICENCES).content.decode()
     assert html.index(renewed.identifier) < html.index(enterprise_licence.identifier)
