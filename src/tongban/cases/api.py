@@ -356,8 +356,8 @@ def detail(
     without, they are read here (the case an action has just changed)."""
     if parts is None:
         parts = selectors.case_parts(case)
-    body = summary(case)
-    available = actions.available_actions(user, case)
+    # the row's state as an action answers it (CaseStateOut), then what only the detail has
+    body = {**summary(case), **state(user, case)}
     # a joint lead's parts by number, in order; no other case has any (no statement)
     outcomes = actions.part_outcomes(case) if selectors.is_joint_lead(case) else {}
     body.update(
@@ -368,38 +368,10 @@ def detail(
         parent=_related(case, "parent_number", "parent", "number"),
         subcases=list(outcomes),
         part_outcomes={n: o.value for n, o in outcomes.items()},
-        delivery_method=case.delivery_method,
-        promised_days=case.promised_days,
-        promised_hours=case.promised_hours,
-        due_at=case.due_at,
-        statutory_days=case.statutory_days,
-        extension_days=case.extension_days,
-        paused_working_days=case.paused_working_days,
-        supplement_due=case.supplement_due,
-        commitment_due=case.commitment_due,
-        decided_at=case.decided_at,
-        completed_at=case.completed_at,
-        refusal_reason=case.refusal_reason,
-        competent_authority=case.competent_authority,
-        available_actions=available,
-        irreversible_actions=[a for a in available if is_irreversible(a)],
         materials=parts.materials,
         shipments=parts.shipments,
         events=[
-            {
-                "seq": e.seq,
-                "action": e.action,
-                "action_label": str(ACTION_LABELS.get(e.action, e.action)),
-                "from_status": e.from_status,
-                "to_status": e.to_status,
-                "practice_code": e.practice_code,
-                "actor": str(e.actor) if e.actor else None,
-                "actor_role": e.actor_role,
-                "actor_jurisdiction": e.actor_jurisdiction.code if e.actor_jurisdiction else None,
-                "at": e.at,
-                "reason": e.reason,
-                "data": _public_event_data(e.data),
-            }
+            _event(e, e.actor_jurisdiction.code if e.actor_jurisdiction else None)
             for e in parts.events
         ],
         peer_events=[
@@ -474,6 +446,11 @@ def event_out(case: Case, event: CaseEvent) -> dict[str, Any]:
         ),
         None,
     )
+    return _event(event, jurisdiction.code if jurisdiction else None)
+
+
+def _event(event: CaseEvent, jurisdiction_code: str | None) -> dict[str, Any]:
+    """EventOut of one event; the caller knows its jurisdiction's code."""
     return {
         "seq": event.seq,
         "action": event.action,
@@ -483,7 +460,7 @@ def event_out(case: Case, event: CaseEvent) -> dict[str, Any]:
         "practice_code": event.practice_code,
         "actor": str(event.actor) if event.actor else None,
         "actor_role": event.actor_role,
-        "actor_jurisdiction": jurisdiction.code if jurisdiction else None,
+        "actor_jurisdiction": jurisdiction_code,
         "at": event.at,
         "reason": event.reason,
         "data": _public_event_data(event.data),
