@@ -14,7 +14,6 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -27,23 +26,10 @@ from tongban.cases.actions import perform_case_action
 from tongban.cases.actions.inputs import ActionInput
 from tongban.licences.models import Licence
 from tongban.testing.licences import make_case, use_test_pki
+from tongban.testing.processes import WORKER, database_for_subprocess
 from tongban.testing.world import build_world
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-WORKER = [sys.executable, "-m", "tongban.cli", "run-worker"]
-
-
-def _database_for_subprocess(tmp_path: Path) -> tuple[str, Path | None]:
-    connection.ensure_connection()
-    if connection.vendor == "sqlite":
-        path = tmp_path / "worker.sqlite3"
-        with contextlib.closing(sqlite3.connect(path)) as copy:
-            connection.connection.backup(copy)
-        return f"sqlite:///{path}", path
-    s = connection.settings_dict
-    auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
-    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}", None
 
 
 def _env(database_url: str, tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -90,7 +76,7 @@ def issued(settings, pki_files) -> Licence:
 
 def test_a_real_worker_signs_the_licence_after_commit(issued, tmp_path):
     assert issued.status == Licence.Status.SIGNING
-    database_url, sqlite_path = _database_for_subprocess(tmp_path)
+    database_url, sqlite_path = database_for_subprocess(tmp_path)
     done = subprocess.run(
         [*WORKER, "--once"],
         env=_env(database_url, tmp_path),
@@ -107,7 +93,7 @@ def test_a_real_worker_signs_the_licence_after_commit(issued, tmp_path):
 def test_a_worker_killed_mid_signing_leaves_exactly_one_signed_licence(issued, tmp_path):
     if connection.vendor != "postgresql":
         pytest.skip("the kill is placed with a PostgreSQL advisory lock")
-    database_url, _ = _database_for_subprocess(tmp_path)
+    database_url, _ = database_for_subprocess(tmp_path)
     lock = f"audit:licences.licence:{issued.pk}"
     log = (tmp_path / "worker.log").open("w")
     with connection.cursor() as cursor:

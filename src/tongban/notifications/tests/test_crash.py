@@ -22,7 +22,6 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -32,20 +31,7 @@ from django.db import connection
 
 from tongban.notifications.tests.conftest import queue
 from tongban.notifications.worker import ADVISORY_NAMESPACE
-
-WORKER = [sys.executable, "-m", "tongban.cli", "run-worker"]
-
-
-def _database_for_subprocess(tmp_path: Path) -> tuple[str, Path | None]:
-    connection.ensure_connection()
-    if connection.vendor == "sqlite":
-        path = tmp_path / "crash.sqlite3"
-        with contextlib.closing(sqlite3.connect(path)) as copy:
-            connection.connection.backup(copy)
-        return f"sqlite:///{path}", path
-    s = connection.settings_dict
-    auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
-    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}", None
+from tongban.testing.processes import WORKER, database_for_subprocess
 
 
 def _query(sqlite_path: Path | None, sql: str) -> list[tuple[Any, ...]]:
@@ -92,7 +78,7 @@ def _worker_env(database_url: str, var_dir: Path, smtp_port: int) -> dict[str, s
 @pytest.mark.django_db(transaction=True)
 def test_worker_loop_delivers_and_stops_cleanly_on_sigterm(make_case, smtp_server, tmp_path):
     message = queue(make_case(), "accepted")
-    database_url, sqlite_path = _database_for_subprocess(tmp_path)
+    database_url, sqlite_path = database_for_subprocess(tmp_path, "crash")
     env = _worker_env(database_url, tmp_path, smtp_server.port)
     worker = subprocess.Popen(
         WORKER, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
@@ -121,7 +107,7 @@ def test_worker_loop_delivers_and_stops_cleanly_on_sigterm(make_case, smtp_serve
 @pytest.mark.parametrize("stage", ["before_handover", "awaiting_reply"])
 def test_killed_worker_never_loses_or_duplicates_a_message(stage, make_case, smtp_server, tmp_path):
     messages = [queue(make_case(), "accepted") for _ in range(3)]
-    database_url, sqlite_path = _database_for_subprocess(tmp_path)
+    database_url, sqlite_path = database_for_subprocess(tmp_path, "crash")
     env = _worker_env(database_url, tmp_path, smtp_server.port)
     if stage == "before_handover":
         smtp_server.block_rcpt_on = 2
