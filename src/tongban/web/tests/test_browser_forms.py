@@ -96,7 +96,7 @@ def test_clerk_form_keeps_everything(journey, world):
     expect(clerk.get_by_test_id("held-upload").first).to_contain_text("申请书.png")
 
     clerk.get_by_label("寄递地址(邮政寄递时必填)").fill(ADDRESS)
-    clerk.get_by_role("button", name="确认收件").click()
+    clerk.get_by_role("button", name="确认收件", exact=True).click()
     expect(clerk.get_by_test_id("receipt-number")).to_be_visible()
     journey.shot(clerk, "clerk-receipt")
     case = Case.objects.get(number=clerk.get_by_test_id("receipt-number").inner_text())

@@ -11,6 +11,7 @@ from tongban.cases.models import Case
 from tongban.catalog.models import Material
 from tongban.core.errors import Invalid
 from tongban.licences.models import Licence
+from tongban.testing.jobs import run_jobs
 from tongban.web.tests.conftest import advance, company_input, proxy_case
 from tongban.web.tests.test_pages import _html, _new_case_form
 
@@ -104,6 +105,7 @@ def _licence_of_enterprise(world) -> Licence:
         ("420100Z01-officer", "approve", {}),
         ("420100Z01-officer", "issue_result", {}),
     )
+    run_jobs()  # the worker signs it (ADR 0121): only a signed licence stands in
     return Licence.objects.get(case=case)
 
 

@@ -17,7 +17,7 @@ from tongban.core.links import public_url
 from tongban.core.models import AuditEvent
 from tongban.licences import actions
 from tongban.licences.models import LicenceShare
-from tongban.testing.licences import make_case
+from tongban.testing.licences import issue_signed, make_case
 
 MY_LICENCES = "/my/licences/"
 
@@ -30,7 +30,7 @@ def person_licence(world: Any, pki: Any) -> Any:
     implementation.licence_type_code = "11100000000000016"
     implementation.save()
     case = make_case(world, item="marriage", status="approved", applicant="person")
-    return actions.issue_licence_for_case(case, None)
+    return issue_signed(case, None)  # signed, as after the worker's turn (ADR 0121)
 
 
 def _share(web: Any, licence: Any, **form: str) -> Any:

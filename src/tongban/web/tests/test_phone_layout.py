@@ -15,7 +15,7 @@ from tongban.consultations.actions import record_consultation
 from tongban.documents.links import notice_verification_url
 from tongban.licences import actions as licence_actions
 from tongban.stats.refresh import refresh
-from tongban.testing.licences import make_case
+from tongban.testing.licences import issue_signed, make_case
 from tongban.testing.world import PASSWORD
 from tongban.web import urls as web_urls
 from tongban.web.tests.browser import Journey, browser  # noqa: F401
@@ -74,10 +74,9 @@ def _pages(world: Any) -> dict[str | None, list[tuple[str, str]]]:
     person_impl.licence_type_code = "11100000000000016"
     person_impl.save()
     licensed = make_case(world, item="marriage", status="approved", applicant="person")
-    licence = licence_actions.issue_licence_for_case(licensed, None)
-    licence_actions.issue_licence_for_case(
-        make_case(world, status="approved"), world.user("420100Z01-officer")
-    )
+    # signed, as after the worker's turn (ADR 0121)
+    licence = issue_signed(licensed, None)
+    issue_signed(make_case(world, status="approved"), world.user("420100Z01-officer"))
     consultation = record_consultation(
         world.user("421102-clerk"),
         jurisdiction="421102",
