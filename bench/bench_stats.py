@@ -1003,12 +1003,34 @@ def write_events(dims: Dims, n_events: int, seed: int) -> dict[str, int]:
     return written
 
 
-def time_refresh() -> dict[str, Any]:
+def _statement_label(sql: str) -> str:
+    """A statement's kind, for the time split: its verb and first table."""
+    words = sql.split()
+    verb = " ".join(words[:3]) if words[:2] == ["CREATE", "TEMP"] else words[0]
+    table = next((w for w in words if w.startswith(('"stats_', "stats_", '"cases_'))), "")
+    return f"{verb} {table.strip(chr(34))}".strip()
+
+
+def time_refresh(batch: int | None = None) -> dict[str, Any]:
+    from django.db import connection
+
     from tongban.stats import refresh
     from tongban.stats.models import CaseFact, Cursor
 
     Cursor.objects.get_or_create(name="case_events")
     seen = {"n": 0}
+    split: dict[str, list[float]] = {}
+
+    def timed(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        # where the refresh's time goes, statement by statement (no pg_stat_statements)
+        t0 = time.monotonic()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            entry = split.setdefault(_statement_label(sql), [0, 0.0])
+            entry[0] += 1
+            entry[1] += time.monotonic() - t0
+
     started = time.monotonic()
 
     def progress(label: str, step: refresh.StepResult, total: int) -> None:
@@ -1018,15 +1040,21 @@ def time_refresh() -> dict[str, Any]:
         seen["n"] = total
 
     case_source = [s for s in refresh.SOURCES if s.name == "case_events"]
-    done = refresh.refresh(progress=progress, sources=case_source)
+    with connection.execute_wrapper(timed):
+        done = refresh.refresh(batch=batch, progress=progress, sources=case_source)
     elapsed = time.monotonic() - started
     events = done["case_events"]
     log(f"refresh: {events:,} case events in {elapsed:.1f} s ({events / elapsed:,.0f}/s)")
+    in_sql = sum(t for _, t in split.values())
+    for label, (count, seconds) in sorted(split.items(), key=lambda kv: -kv[1][1]):
+        log(f"  {seconds:7.2f} s  {count:5d}×  {label}")
+    log(f"  {elapsed - in_sql:7.2f} s  outside SQL (Python, fetching rows)")
     return {
         "events": events,
         "seconds": round(elapsed, 1),
         "events_per_second": round(events / elapsed),
         "facts": CaseFact.objects.count(),
+        "statements": {k: [c, round(t, 2)] for k, (c, t) in split.items()},
     }
 
 
@@ -1054,6 +1082,22 @@ def bare_insert(rounds: int) -> dict[str, float]:
 # -- main -------------------------------------------------------------------------------------
 
 
+def print_dashboard(d: dict[str, Any], base: float) -> None:
+    print(
+        f"rows: CaseCount {d['count_rows']:,}, "
+        f"CaseFlowCount {d['flow_rows']:,}, CaseItemCount {d['item_rows']:,}, "
+        f"CaseLegItemCount {d['leg_item_rows']:,}, CaseMonthCount {d['month_rows']:,}"
+    )
+    for name, calls in d["scenarios"].items():
+        print(f"\n{name}")
+        for label, r in calls.items():
+            print(f"  {label:<38} p50 {r['p50_ms']:>8.1f} ms   p99 {r['p99_ms']:>8.1f} ms"
+                  f"   ({r['p50_ms'] / base:.1f}× bare insert)")  # fmt: skip
+    print("\nagreement page (the agreement every proxy case is under), one year")
+    for label, r in d["agreement page, one year"].items():
+        print(f"  {label:<38} p50 {r['p50_ms']:>8.1f} ms   p99 {r['p99_ms']:>8.1f} ms")
+
+
 @contextlib.contextmanager
 def section(name: str) -> Iterator[None]:
     log(f"== {name}")
@@ -1072,6 +1116,8 @@ def main() -> None:
     parser.add_argument("--prepare", action="store_true", help="recreate the database first")
     parser.add_argument("--skip-generate", action="store_true", help="measure what is there")
     parser.add_argument("--skip-refresh", action="store_true")
+    parser.add_argument("--skip-dashboard", action="store_true")
+    parser.add_argument("--batch", type=int, help="events per refresh transaction")
     parser.add_argument("--verify", action="store_true", help="check the SQL count fill (small N)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -1095,31 +1141,21 @@ def main() -> None:
     from tongban.stats.models import CaseFact
 
     results["cases"] = CaseFact.objects.count()
-    with section("dashboard queries"):
-        results["dashboard"] = dashboard_queries(args.rounds)
+    if not args.skip_dashboard:
+        with section("dashboard queries"):
+            results["dashboard"] = dashboard_queries(args.rounds)
     if not args.skip_refresh:
         with section(f"refresh of {args.events:,} new case events"):
             results["events_written"] = write_events(dims, args.events, args.seed)
-            results["refresh"] = time_refresh()
+            results["refresh"] = time_refresh(args.batch)
             results["totals"] = check_totals()
     with section("yardstick: bare ORM insert view"):
         results["bare_insert"] = bare_insert(max(100, args.rounds * 5))
     base = results["bare_insert"]["p50_ms"] or 1.0
     print()
-    d = results["dashboard"]
-    print(
-        f"cases: {results['cases']:,}; rows: CaseCount {d['count_rows']:,}, "
-        f"CaseFlowCount {d['flow_rows']:,}, CaseItemCount {d['item_rows']:,}, "
-        f"CaseLegItemCount {d['leg_item_rows']:,}, CaseMonthCount {d['month_rows']:,}"
-    )
-    for name, calls in results["dashboard"]["scenarios"].items():
-        print(f"\n{name}")
-        for label, r in calls.items():
-            print(f"  {label:<38} p50 {r['p50_ms']:>8.1f} ms   p99 {r['p99_ms']:>8.1f} ms"
-                  f"   ({r['p50_ms'] / base:.1f}× bare insert)")  # fmt: skip
-    print("\nagreement page (the agreement every proxy case is under), one year")
-    for label, r in results["dashboard"]["agreement page, one year"].items():
-        print(f"  {label:<38} p50 {r['p50_ms']:>8.1f} ms   p99 {r['p99_ms']:>8.1f} ms")
+    print(f"cases: {results['cases']:,}")
+    if "dashboard" in results:
+        print_dashboard(results["dashboard"], base)
     if "refresh" in results:
         f = results["refresh"]
         print(

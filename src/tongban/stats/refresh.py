@@ -62,7 +62,9 @@ from tongban.stats.models import (
 log = logging.getLogger(__name__)
 
 DEFAULT_BATCH = 5000  # SQLite: the Python fold, a short write lock per batch
-PG_BATCH = 20_000  # PostgreSQL: the set-based fold, cheaper per event in larger batches
+# PostgreSQL: the set-based fold, cheaper per event in larger batches (a count key that
+# recurs is updated once per batch; ADR 0129 measured 20,000, 100,000 and 250,000)
+PG_BATCH = 250_000
 
 
 def default_batch() -> int:
@@ -411,7 +413,8 @@ def _save_facts(facts: Iterable[Fact]) -> None:
 
 def process_case_events(events: list[tuple[Any, ...]]) -> None:
     """`events`: (id, case_id, seq, action, to_status, at) rows. On PostgreSQL the fold
-    runs in the database (process_case_events_sql); elsewhere in Python, here."""
+    runs in the database (process_case_events_sql) and the rows are (id,) only; elsewhere
+    in Python, here."""
     if connection.vendor == "postgresql":
         process_case_events_sql([e[0] for e in events])
         return
@@ -521,25 +524,26 @@ def _contribution_sql(alias: str) -> str:
 def _apply_contributions(
     model: type[models.Model], dimensions: Sequence[str], source: str, select: str
 ) -> None:
-    """Sum the signed contributions in `source` by `dimensions` (each given by `select`)
-    into `model`, then drop its rows that lost contributions and count nothing."""
+    """Sum the signed measures in `source` (stats_delta's columns) by `dimensions` (each
+    given by `select`) into `model`, then drop its rows of keys that lost a contribution
+    (`shrunk`) and now count nothing."""
     qn = connection.ops.quote_name
     table = qn(model._meta.db_table)
     keys = ", ".join(qn(d) for d in dimensions)
-    sums = ", ".join(f"sum(sign * {m})" for m in CASE_MEASURES)
-    nonzero = " OR ".join(f"sum(sign * {m}) <> 0" for m in CASE_MEASURES)
+    sums = ", ".join(f"sum({m})" for m in CASE_MEASURES)
+    nonzero = " OR ".join(f"sum({m}) <> 0" for m in CASE_MEASURES)
     updates = ", ".join(f"{qn(m)} = {table}.{qn(m)} + excluded.{qn(m)}" for m in CASE_MEASURES)
     match = " AND ".join(f"t.{qn(d)} = k.{qn(d)}" for d in dimensions)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} ({keys}, {', '.join(CASE_MEASURES)}) "
-            f"SELECT {keys}, {sums} FROM (SELECT sign, {select}, {', '.join(CASE_MEASURES)} "
+            f"SELECT {keys}, {sums} FROM (SELECT {select}, {', '.join(CASE_MEASURES)} "
             f"FROM {source}) x GROUP BY {keys} HAVING {nonzero} "
             f"ON CONFLICT ({keys}) DO UPDATE SET {updates}"
         )
         cursor.execute(
             f"DELETE FROM {table} t USING (SELECT DISTINCT {select} FROM {source} "
-            f"WHERE sign < 0) k WHERE {match} AND t.cases = 0"
+            f"WHERE shrunk) k WHERE {match} AND t.cases = 0"
         )
 
 
@@ -548,7 +552,12 @@ def process_case_events_sql(event_ids: Sequence[int]) -> None:
         return
     qn = connection.ops.quote_name
     fact = qn(CaseFact._meta.db_table)
-    params: dict[str, Any] = {"ids": list(event_ids), "tz": settings.TIME_ZONE}
+    params: dict[str, Any] = {
+        "ids": list(event_ids),
+        "low": min(event_ids),
+        "high": max(event_ids),
+        "tz": settings.TIME_ZONE,
+    }
     milestones = {
         "transferred_at": "action = 'transfer'",
         "accepted_at": "action IN ('accept', 'accept_with_commitment')",
@@ -562,16 +571,33 @@ def process_case_events_sql(event_ids: Sequence[int]) -> None:
     merged = ", ".join(f"least(f.{col}, ev.{col}) AS {col}" for col in milestones)
     dims = ", ".join(CASE_DIMENSIONS)
     with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS stats_new_fact, stats_contribution")
+        cursor.execute("DROP TABLE IF EXISTS stats_batch, stats_new_fact, stats_delta")
+        # the sort of a batch's events by case fits in memory instead of spilling to disk
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+        # the batch's events by case, apart and ANALYZEd: with `id = ANY(…)` alone the
+        # planner walked the whole event table in case_id order, and with a guessed number
+        # of cases it seq-scanned cases_case; bounded by the id range and counted exactly,
+        # it reads the batch's events by primary key and each case and fact by key
+        cursor.execute(
+            f"""
+            CREATE TEMP TABLE stats_batch ON COMMIT DROP AS
+            SELECT case_id, max(seq) AS max_seq,
+                   (array_agg(to_status ORDER BY seq DESC))[1] AS last_status, {firsts}
+            FROM unnest(%(ids)s::bigint[]) AS b(id) JOIN {qn(CaseEvent._meta.db_table)} e
+                 ON e.id = b.id AND e.id BETWEEN %(low)s AND %(high)s
+            GROUP BY case_id
+            """,
+            params,
+        )
+        cursor.execute("ANALYZE stats_batch")
+        # a batch touches a few percent of the cases at most: look their case rows and
+        # facts up by key (cost ∝ batch) rather than hash-join a seq scan of both tables
+        # (cost ∝ table), which the planner prefers from ≈ 10,000 cases on (ADR 0129)
+        cursor.execute("SET LOCAL enable_hashjoin = off")
+        cursor.execute("SET LOCAL enable_mergejoin = off")
         cursor.execute(
             f"""
             CREATE TEMP TABLE stats_new_fact ON COMMIT DROP AS
-            WITH ev AS (
-                SELECT case_id, max(seq) AS max_seq,
-                       (array_agg(to_status ORDER BY seq DESC))[1] AS last_status, {firsts}
-                FROM {qn(CaseEvent._meta.db_table)} WHERE id = ANY(%(ids)s::bigint[])
-                GROUP BY case_id
-            )
             SELECT c.id AS case_id,
                    date_trunc('month', c.received_at AT TIME ZONE %(tz)s)::date AS month,
                    coalesce(c.receiving_jurisdiction_id, 0) AS receiving_id,
@@ -582,7 +608,7 @@ def process_case_events_sql(event_ids: Sequence[int]) -> None:
                         THEN ev.last_status ELSE f.status END AS status,
                    greatest(ev.max_seq, coalesce(f.last_seq, 0)) AS last_seq,
                    c.received_at, {merged}, c.due_date
-            FROM ev
+            FROM stats_batch ev
             JOIN {qn(Case._meta.db_table)} c ON c.id = ev.case_id
             JOIN {qn(ServiceItem._meta.db_table)} i ON i.id = c.item_id
             LEFT JOIN {fact} f ON f.case_id = ev.case_id
@@ -590,36 +616,45 @@ def process_case_events_sql(event_ids: Sequence[int]) -> None:
             params,
         )
         cursor.execute("ANALYZE stats_new_fact")
+        # the batch's change of every CaseCount key, summed once: the old contributions of
+        # the facts it touches taken back, the new ones added; every count table is a
+        # projection of these few rows (`shrunk`: the key lost a contribution)
+        signed = ", ".join(f"sum(sign * {m}) AS {m}" for m in CASE_MEASURES)
         cursor.execute(
             f"""
-            CREATE TEMP TABLE stats_contribution ON COMMIT DROP AS
-            SELECT -1 AS sign, {", ".join(f"f.{d}" for d in CASE_DIMENSIONS)},
-                   {_contribution_sql("f")}
-            FROM {fact} f JOIN stats_new_fact n ON n.case_id = f.case_id
-            WHERE NOT f.is_part
-            UNION ALL
-            SELECT 1, {", ".join(f"n.{d}" for d in CASE_DIMENSIONS)}, {_contribution_sql("n")}
-            FROM stats_new_fact n WHERE NOT n.is_part
+            CREATE TEMP TABLE stats_delta ON COMMIT DROP AS
+            SELECT {dims}, {signed}, bool_or(sign < 0) AS shrunk FROM (
+                SELECT -1 AS sign, {", ".join(f"f.{d}" for d in CASE_DIMENSIONS)},
+                       {_contribution_sql("f")}
+                FROM {fact} f JOIN stats_new_fact n ON n.case_id = f.case_id
+                WHERE NOT f.is_part
+                UNION ALL
+                SELECT 1, {", ".join(f"n.{d}" for d in CASE_DIMENSIONS)},
+                       {_contribution_sql("n")}
+                FROM stats_new_fact n WHERE NOT n.is_part
+            ) contribution GROUP BY {dims}
             """,
             params,
         )
-        cursor.execute("ANALYZE stats_contribution")
+        cursor.execute("ANALYZE stats_delta")
+        cursor.execute("RESET enable_hashjoin")
+        cursor.execute("RESET enable_mergejoin")
         updates = ", ".join(f"{c} = excluded.{c}" for c in FACT_COLUMNS[1:])
         cursor.execute(
             f"INSERT INTO {fact} ({', '.join(FACT_COLUMNS)}) "
             f"SELECT {', '.join(FACT_COLUMNS)} FROM stats_new_fact "
             f"ON CONFLICT (case_id) DO UPDATE SET {updates}"
         )
-    source = "stats_contribution"
+    source = "stats_delta"
     _apply_contributions(CaseCount, CASE_DIMENSIONS, source, dims)
     for model, onto in ROLLUPS:
         _apply_contributions(model, onto, source, ", ".join(onto))
     rest = "item_id, department_kind, mode, channel, status, high_frequency"
     measures = ", ".join(CASE_MEASURES)
     legs = (
-        f"(SELECT sign, month, handling_id AS jurisdiction_id, CASE WHEN receiving_id = "
+        f"(SELECT shrunk, month, handling_id AS jurisdiction_id, CASE WHEN receiving_id = "
         f"handling_id THEN 'both' ELSE 'handling' END AS leg, {rest}, {measures} FROM {source} "
-        f"UNION ALL SELECT sign, month, receiving_id, 'receiving', {rest}, {measures} "
+        f"UNION ALL SELECT shrunk, month, receiving_id, 'receiving', {rest}, {measures} "
         f"FROM {source} WHERE receiving_id <> 0 AND receiving_id <> handling_id) legs"
     )
     _apply_contributions(
@@ -832,6 +867,14 @@ class Source:
     events: type[models.Model]
     fields: tuple[str, ...]
     process: Callable[[list[tuple[Any, ...]]], None]
+    # the fields `process` needs on PostgreSQL, when its set-based fold reads the rest
+    # itself (not turning 1,000,000 timestamps into Python objects saves seconds)
+    pg_fields: tuple[str, ...] | None = None
+
+    def read_fields(self) -> tuple[str, ...]:
+        if self.pg_fields is not None and connection.vendor == "postgresql":
+            return self.pg_fields
+        return self.fields
 
 
 SOURCES: tuple[Source, ...] = (
@@ -841,6 +884,7 @@ SOURCES: tuple[Source, ...] = (
         CaseEvent,
         ("id", "case_id", "seq", "action", "to_status", "at"),
         process_case_events,
+        pg_fields=("id",),
     ),
     Source(
         "consultation_events",
@@ -878,7 +922,9 @@ class StepResult:
 def _fetch(source: Source, where: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     table = source.events._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(source.fields)} FROM {table} WHERE {where}", params)
+        cursor.execute(
+            f"SELECT {', '.join(source.read_fields())} FROM {table} WHERE {where}", params
+        )
         return cursor.fetchall()
 
 
@@ -892,7 +938,7 @@ def _step(source: Source, batch: int, now: float) -> StepResult:
         if pending:
             table = source.events._meta.db_table
             late = _select_in(
-                f"SELECT {', '.join(source.fields)} FROM {table} WHERE id IN ({{ids}})",
+                f"SELECT {', '.join(source.read_fields())} FROM {table} WHERE id IN ({{ids}})",
                 sorted(int(k) for k in pending),
             )
             for e in late:

@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 from typing import Any
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -364,6 +364,40 @@ def test_status_moves_between_buckets_and_legs_are_measured(world):
     assert row.total_s == 9 * 2 * 3600
     fact = CaseFact.objects.get()
     assert fact.last_seq == 10 and fact.status == "completed"
+
+
+def test_a_refresh_that_dies_half_way_leaves_the_counts_as_they_were(world, monkeypatch):
+    """The batch dies after CaseCount and its first roll-ups moved, before the last count
+    table: its transaction takes everything back (facts, counts, watermark), and the next
+    run folds the same events in as if nothing had happened."""
+    case = make_case(world, received_at=local(2024, 3, 4, 9))
+    refresh.refresh()
+    before, watermark = snapshot(), Cursor.objects.get(name="case_events").last_id
+    facts = list(CaseFact.objects.values_list("case_id", "status", "last_seq"))
+    walk(case, every=dt.timedelta(hours=2))
+    make_case(world, receiving="420703400", handling="420205", received_at=local(2024, 3, 6))
+    # the last count table each path writes: the SQL fold's and the Python fold's
+    name = "_apply_contributions" if connection.vendor == "postgresql" else "apply_deltas"
+    real = getattr(refresh, name)
+    written: list[Any] = []
+
+    def dies(model: Any, *args: Any) -> Any:
+        if model is CaseLegItemCount:
+            raise RuntimeError("the job was killed")
+        written.append(model)
+        return real(model, *args)
+
+    monkeypatch.setattr(refresh, name, dies)
+    with pytest.raises(RuntimeError):
+        refresh.refresh()
+    assert CaseCount in written and CaseMonthCount in written  # it did die half-way
+    assert snapshot() == before
+    assert list(CaseFact.objects.values_list("case_id", "status", "last_seq")) == facts
+    assert Cursor.objects.get(name="case_events").last_id == watermark
+    monkeypatch.undo()
+    refresh.refresh()
+    assert_counts_match()
+    assert CaseFact.objects.get(case=case).status == "completed"
 
 
 def test_subcases_are_not_counted_twice(world):
