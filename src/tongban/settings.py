@@ -356,6 +356,16 @@ TONGBAN_FEDERATION_BACKOFF_MAX_SECONDS = float(
 )
 TONGBAN_FEDERATION_POLL_SECONDS = float(os.environ.get("TONGBAN_FEDERATION_POLL_SECONDS", "5"))
 TONGBAN_FEDERATION_LEASE_SECONDS = float(os.environ.get("TONGBAN_FEDERATION_LEASE_SECONDS", "60"))
+# shifts this node's clock for the federation's message times and replay window: for the
+# clock-skew tests and demos only (two processes on one machine share one real clock);
+# production refuses to start with it (docs/federation.md, "Replays and clocks")
+TONGBAN_FEDERATION_CLOCK_OFFSET_SECONDS = float(
+    os.environ.get("TONGBAN_FEDERATION_CLOCK_OFFSET_SECONDS", "0")
+)
+if PRODUCTION and TONGBAN_FEDERATION_CLOCK_OFFSET_SECONDS:
+    raise ImproperlyConfigured(
+        "Refusing to start in production: TONGBAN_FEDERATION_CLOCK_OFFSET_SECONDS is for tests"
+    )
 
 # personal data encrypted at rest (docs/adr/0098-personal-data-encrypted-at-rest.md,
 # docs/security.md): SM4 keys "id:base64,id:base64" (the first encrypts) and a separate

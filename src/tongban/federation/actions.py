@@ -19,7 +19,7 @@ from tongban.agreements.models import Agreement
 from tongban.core.audit import record_audit
 from tongban.core.errors import Conflict, DomainError, Invalid
 from tongban.federation import agreements as fed_agreements
-from tongban.federation import envelope, errors, transport
+from tongban.federation import clock, envelope, errors, transport
 from tongban.federation.handlers import HANDLERS
 from tongban.federation.models import (
     AgreementCheck,
@@ -80,7 +80,8 @@ def enqueue_message(
         ).exists()
         if not confirmed:
             raise errors.agreement_not_confirmed(block["code"], block["version"], peer)
-    now = timezone.now()
+    # the message's time is this node's federation clock; when to send it is the queue's
+    now, created = timezone.now(), clock.now()
     with transaction.atomic():
         seq = 0
         if case_ref:
@@ -89,7 +90,9 @@ def enqueue_message(
             cursor.save(update_fields=["last_seq"])
             seq = cursor.last_seq
         message_id = str(uuid.uuid4())
-        claims = _claims(me, peer, message_id, kind, case_ref, seq, jurisdiction, block, body, now)
+        claims = _claims(
+            me, peer, message_id, kind, case_ref, seq, jurisdiction, block, body, created
+        )
         return OutboundMessage.objects.create(
             message_id=message_id,
             peer=peer,
@@ -102,7 +105,7 @@ def enqueue_message(
             agreement_fingerprint=block["fingerprint"] if block else "",
             body=body or {},
             digest=envelope.digest(claims),
-            created_at=now,
+            created_at=created,
             next_attempt_at=now,
         )
 
@@ -192,7 +195,8 @@ def receive_message(token: Any, remote_address: str = "") -> tuple[Outcome, str]
     try:
         trust_list = current_trust_list()
         me = this_node(trust_list)
-        incoming = envelope.open_message(token, trust_list, me, now)
+        # freshness is judged on this node's federation clock (clock.py)
+        incoming = envelope.open_message(token, trust_list, me, clock.now())
         if incoming.kind not in HANDLERS:
             raise errors.unknown_kind(incoming.kind)
         if incoming.agreement is not None:
@@ -213,7 +217,7 @@ def receive_message(token: Any, remote_address: str = "") -> tuple[Outcome, str]
             "seq": incoming.seq,
             "missing": outcome.missing,
         },
-        timezone.now(),
+        clock.now(),
     )
     return outcome, receipt
 
@@ -360,10 +364,11 @@ def check_agreement(
         raise errors.jurisdiction_not_served(me.code, jurisdiction)
     block = fed_agreements.block(agreement)
     now = timezone.now()
+    signed = clock.now()
     claims = _claims(
-        me, peer, str(uuid.uuid4()), "agreement.check", "", 0, jurisdiction, block, {}, now
+        me, peer, str(uuid.uuid4()), "agreement.check", "", 0, jurisdiction, block, {}, signed
     )
-    token = envelope.sign_message(me, claims, now)
+    token = envelope.sign_message(me, claims, signed)
     with transport.new_client() as client:
         try:
             answer = transport.post_message(client, node, token)

@@ -32,7 +32,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from tongban.core.errors import DomainError
-from tongban.federation import envelope, transport
+from tongban.federation import clock, envelope, transport
 from tongban.federation.actions import claims_of
 from tongban.federation.models import OutboundMessage, PeerStatus
 from tongban.federation.node import Node, this_node
@@ -165,7 +165,7 @@ class Deliverer:
             self._settle(message, now, S.PENDING, error.code, error.en)
             stats.retrying += 1
             return
-        token = envelope.sign_message(me, claims_of(message, me), now)
+        token = envelope.sign_message(me, claims_of(message, me), clock.now())
         try:
             answer = transport.post_message(client, peer, token)
         except transport.PeerUnreachable as error:

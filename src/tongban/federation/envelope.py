@@ -79,12 +79,12 @@ def digest(claims: dict[str, Any]) -> str:
 
 def sign_message(node: Node, claims: dict[str, Any], moment: dt.datetime) -> str:
     header = {"typ": MESSAGE_TYPE, "kid": node.code, "x5t#S256": node.thumbprint}
-    return jose.sign({**claims, "signed": iso(moment)}, node.key, header)
+    return jose.sign({**claims, "signed": iso(moment)}, node.signing_key, header)
 
 
 def sign_receipt(node: Node, claims: dict[str, Any], moment: dt.datetime) -> str:
     header = {"typ": RECEIPT_TYPE, "kid": node.code, "x5t#S256": node.thumbprint}
-    return jose.sign({"v": VERSION, **claims, "signed": iso(moment)}, node.key, header)
+    return jose.sign({"v": VERSION, **claims, "signed": iso(moment)}, node.signing_key, header)
 
 
 def _time(value: Any, name: str) -> dt.datetime:
@@ -104,13 +104,20 @@ def _peek(token: str, expected_type: str) -> tuple[dict[str, Any], dict[str, Any
         header, claims = jose.peek(token)
     except jose.JwsInvalid as error:
         raise errors.malformed_message("not a compact JWS") from error
-    if header.get("typ") != expected_type or header.get("alg") != jose.ALGORITHM:
-        raise errors.malformed_message(f"typ must be {expected_type} and alg ES256")
+    if header.get("typ") != expected_type or header.get("alg") not in jose.ALGORITHMS:
+        raise errors.malformed_message(
+            f"typ must be {expected_type} and alg one of {', '.join(jose.ALGORITHMS)}"
+        )
     return header, claims
 
 
-def _verified(token: str, sender: PeerNode, now: dt.datetime) -> dict[str, Any]:
-    keys = sender.public_keys(now)
+def _verified(
+    token: str, header: dict[str, Any], sender: PeerNode, now: dt.datetime
+) -> dict[str, Any]:
+    if header.get("alg") != sender.algorithm:
+        # the trust list fixes each node's algorithm: a downgrade or a confusion is refused
+        raise errors.algorithm_mismatch(sender.code, sender.algorithm, str(header.get("alg")))
+    keys = sender.verification_keys(now)
     try:
         return jose.verify(token, keys)
     except jose.JwsInvalid as error:
@@ -126,7 +133,7 @@ def open_message(token: str, trust_list: TrustList, me: Node, now: dt.datetime) 
     if header.get("kid") != sender_code:
         raise errors.malformed_message("kid and from differ")
     sender = trust_list.node(sender_code, now)
-    claims = _verified(token, sender, now)
+    claims = _verified(token, header, sender, now)
     for name, kind in (("id", str), ("kind", str), ("to", str), ("jurisdiction", str)):
         if not isinstance(claims.get(name), kind) or not claims.get(name):
             raise errors.malformed_message(f"{name} is missing")
@@ -165,7 +172,7 @@ def open_receipt(
     header, _ = _peek(token, RECEIPT_TYPE)
     if header.get("kid") != peer.code:
         raise errors.bad_signature()
-    claims = _verified(token, peer, now)
+    claims = _verified(token, header, peer, now)
     if claims.get("from") != peer.code or claims.get("to") != me.code:
         raise errors.bad_signature()
     if claims.get("ref") != message_id:

@@ -55,6 +55,15 @@ def bad_signature() -> Forbidden:
     )
 
 
+def algorithm_mismatch(node: str, listed: str, used: str) -> Forbidden:
+    return Forbidden(
+        _("Node %(node)s signs with %(listed)s on the trust list; this message uses %(used)s."),
+        code="algorithm_mismatch",
+        params={"node": node, "listed": listed, "used": used},
+        details={"listed": listed, "used": used},
+    )
+
+
 def wrong_recipient(node: str) -> Forbidden:
     return Forbidden(
         _("The message is addressed to node %(node)s, not to this node."),

@@ -9,7 +9,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 
-from tongban.federation import pki
+from tongban.federation import jose, pki
 from tongban.federation.errors import not_configured
 from tongban.federation.trust import TrustList, current_trust_list
 from tongban.licences import pki as licence_pki
@@ -22,10 +22,16 @@ class Node:
     jurisdictions: frozenset[str]
     certificate: x509.Certificate
     key: ec.EllipticCurvePrivateKey
+    #: the node's SM2 key, which signs its messages when its trust-list entry says SM2SM3
+    sm2: jose.SM2PrivateKey | None = None
 
     @property
     def thumbprint(self) -> str:
         return pki.thumbprint(self.certificate)
+
+    @property
+    def signing_key(self) -> jose.PrivateKey:
+        return self.sm2 or self.key
 
 
 def enabled() -> bool:
@@ -42,9 +48,17 @@ def this_node(trust_list: TrustList | None = None) -> Node:
     cert_path, key_path = pki.node_cert_path(code), pki.node_key_path(code)
     if not cert_path.exists() or not key_path.exists():
         raise not_configured(f"no key and certificate under {cert_path.parent}")
+    trust_list = trust_list or current_trust_list()
+    listed = trust_list.nodes.get(code)
     served = frozenset(getattr(settings, "TONGBAN_NODE_JURISDICTIONS", []) or [])
     if not served:
-        served = (trust_list or current_trust_list()).node(code).jurisdictions
+        served = trust_list.node(code).jurisdictions
+    # the algorithm is the one the federation lists for this node: peers accept no other
+    sm2 = None
+    if listed is not None and listed.algorithm == jose.SM2SM3:
+        sm2 = pki.load_sm2(pki.node_sm2_path(code))
+        if sm2.public_hex.lower() not in listed.sm2_public_keys:
+            raise not_configured(f"{pki.node_sm2_path(code)}: not the SM2 key the trust list names")
     return Node(
         code=code,
         name=getattr(settings, "TONGBAN_NODE_NAME", "") or code,
@@ -53,4 +67,5 @@ def this_node(trust_list: TrustList | None = None) -> Node:
             "federation-cert", cert_path, lambda: licence_pki.load_certificate(cert_path)
         ),
         key=pki.load_key(key_path),
+        sm2=sm2,
     )

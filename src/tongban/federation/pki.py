@@ -6,13 +6,16 @@ atomic writes, never overwritten):
     root/cert.pem, root/key.pem            the federation root: signs node certificates and
                                            the trust list (kept by the federation operator)
     nodes/{code}/cert.pem, key.pem         a node's signing certificate and key
+    nodes/{code}/sm2.json                  its SM2 key, if it signs with SM2SM3 (ADR 0135)
 
-Keys are ECDSA P-256: every message is a JWS with ES256 (ADR 0111)."""
+Keys are ECDSA P-256 (messages are JWS with ES256, ADR 0111); a node whose trust-list
+entry says SM2SM3 signs with its SM2 key instead, kept as the licences' SM2 keys are."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from pathlib import Path
 
 from cryptography import x509
@@ -22,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from tongban.federation import jose
 from tongban.licences import pki as licence_pki
 
 ROOT_NAME = "通办节点互联根CA"
@@ -57,6 +61,38 @@ def node_cert_path(code: str, base: Path | None = None) -> Path:
 
 def node_key_path(code: str, base: Path | None = None) -> Path:
     return node_dir(code, base) / "key.pem"
+
+
+def node_sm2_path(code: str, base: Path | None = None) -> Path:
+    return node_dir(code, base) / "sm2.json"
+
+
+def ensure_node_sm2(code: str, base: Path | None = None) -> str:
+    """The node's SM2 key (encrypted like the licences' SM2 keys), created if missing;
+    returns its public key hex for the trust list."""
+    base = base or federation_dir()
+    public_hex, _ = licence_pki.ensure_sm2_at(
+        licence_pki.Paths(base), licence_pki.passphrase(), node_sm2_path(code, base)
+    )
+    return public_hex
+
+
+def sm2_public(code: str, base: Path | None = None) -> str:
+    path = node_sm2_path(code, base)
+    if not path.exists():
+        raise ImproperlyConfigured(f"{path} is missing: tongban federation issue-node --sm2")
+    return str(json.loads(path.read_text())["public_key"])
+
+
+def load_sm2(path: Path) -> jose.SM2PrivateKey:
+    def load() -> jose.SM2PrivateKey:
+        private_hex, public_hex = licence_pki.load_sm2_private(path, licence_pki.passphrase())
+        return jose.SM2PrivateKey(private_hex, public_hex)
+
+    if not path.exists():
+        raise ImproperlyConfigured(f"{path} is missing")
+    key: jose.SM2PrivateKey = licence_pki.cached("federation-sm2", path, load)
+    return key
 
 
 def _now() -> dt.datetime:

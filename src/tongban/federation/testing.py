@@ -7,7 +7,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from tongban.federation import pki, trust
+from tongban.federation import jose, pki, trust
 from tongban.federation.node import Node
 from tongban.licences import pki as licence_pki
 
@@ -31,13 +31,16 @@ def make_federation(
     valid_days: int = 90,
 ) -> Path:
     """Root, a key per node and a signed trust list naming `nodes` (default NODES) at
-    `base_urls`; returns the trust list's path. Keys are made once per directory."""
+    `base_urls`; returns the trust list's path. Keys are made once per directory. A node
+    whose spec says `"alg": "SM2SM3"` gets an SM2 key and signs with it."""
     nodes = nodes or NODES
     pki.ensure_root(directory)
     now = dt.datetime.now(dt.UTC)
     entries = []
     for code, spec in nodes.items():
         cert, _ = pki.ensure_node(code, spec["name"], directory)
+        algorithm = spec.get("alg", jose.ES256)
+        sm2_keys = [pki.ensure_node_sm2(code, directory)] if algorithm == jose.SM2SM3 else []
         entries.append(
             trust.node_entry(
                 code,
@@ -47,6 +50,8 @@ def make_federation(
                 [cert],
                 now - dt.timedelta(minutes=5),
                 now + dt.timedelta(days=365),
+                algorithm=algorithm,
+                sm2_public_keys=sm2_keys,
             )
         )
     token = trust.sign_trust_list("tongban-test", 1, entries, valid_days=valid_days, base=directory)
@@ -68,8 +73,11 @@ def act_as(settings: Any, directory: Path, code: str) -> None:
     trust.clear_cache()
 
 
-def node_identity(directory: Path, code: str, jurisdictions: list[str] | None = None) -> Node:
-    """Node `code`'s identity read from its files (to sign as that peer in a test)."""
+def node_identity(
+    directory: Path, code: str, jurisdictions: list[str] | None = None, *, sm2: bool = False
+) -> Node:
+    """Node `code`'s identity read from its files (to sign as that peer in a test);
+    `sm2`: signing with its SM2 key."""
     cert = licence_pki.load_certificate(pki.node_cert_path(code, directory))
     return Node(
         code=code,
@@ -77,4 +85,5 @@ def node_identity(directory: Path, code: str, jurisdictions: list[str] | None = 
         jurisdictions=frozenset(jurisdictions or NODES.get(code, {}).get("jurisdictions", [])),
         certificate=cert,
         key=pki.load_key(pki.node_key_path(code, directory)),
+        sm2=pki.load_sm2(pki.node_sm2_path(code, directory)) if sm2 else None,
     )

@@ -10,7 +10,13 @@ this JSON (docs/federation.md, "Trust list"):
      "issued_at": "2026-12-06T05:00:00+00:00", "next_update": "2027-03-06T05:00:00+00:00",
      "nodes": [{"code": "hubei", "name": "湖北", "base_url": "https://...",
                 "jurisdictions": ["420704", ...], "certificates": ["-----BEGIN ..."],
+                "alg": "ES256" | "SM2SM3", "sm2_public_keys": ["04..."] (SM2SM3 only),
                 "valid_from": "...", "valid_to": "..."}]}
+
+`alg` is the one algorithm the node signs its messages and receipts with (absent: ES256);
+a receiver verifies with it alone and refuses any other (ADR 0135). An SM2 node's public
+keys are vouched for by the root's signature over the list (X.509 has no SM2 support in
+`cryptography`); its ECDSA certificate still says who it is.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from tongban.licences import pki as licence_pki
 TYPE = "tongban-trust-list"
 HEADER_TYPE = "tongban-trust-list+jws"
 _CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
+_HEX = re.compile(r"^[0-9a-f]+$")
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,8 @@ class PeerNode:
     certificates: tuple[x509.Certificate, ...]
     valid_from: dt.datetime
     valid_to: dt.datetime
+    algorithm: str = jose.ES256
+    sm2_public_keys: tuple[str, ...] = ()
 
     def valid_at(self, moment: dt.datetime) -> bool:
         return self.valid_from <= moment <= self.valid_to
@@ -62,6 +71,12 @@ class PeerNode:
             ):
                 keys.append(key)
         return keys
+
+    def verification_keys(self, moment: dt.datetime) -> list[jose.PublicKey]:
+        """The keys that may verify this node's messages: of its listed algorithm only."""
+        if self.algorithm == jose.SM2SM3:
+            return [jose.SM2PublicKey(key) for key in self.sm2_public_keys]
+        return list(self.public_keys(moment))
 
     def serves(self, jurisdiction: str) -> bool:
         return jurisdiction in self.jurisdictions
@@ -127,9 +142,20 @@ def node_entry(
     certificates: Iterable[x509.Certificate],
     valid_from: dt.datetime,
     valid_to: dt.datetime,
+    *,
+    algorithm: str = jose.ES256,
+    sm2_public_keys: Iterable[str] = (),
 ) -> dict[str, Any]:
     from cryptography.hazmat.primitives import serialization
 
+    if algorithm not in jose.ALGORITHMS:
+        raise ValueError(f"unknown algorithm {algorithm!r}: one of {', '.join(jose.ALGORITHMS)}")
+    sm2_keys = [_sm2_public(key, code) for key in sm2_public_keys]
+    if algorithm == jose.SM2SM3 and not sm2_keys:
+        raise ValueError(f"node {code} signs with SM2SM3 but lists no SM2 public key")
+    extra: dict[str, Any] = {"alg": algorithm}
+    if sm2_keys:
+        extra["sm2_public_keys"] = sm2_keys
     return {
         "code": code,
         "name": name,
@@ -140,7 +166,19 @@ def node_entry(
         ],
         "valid_from": _iso(valid_from),
         "valid_to": _iso(valid_to),
+        **extra,
     }
+
+
+def _sm2_public(value: Any, code: str) -> str:
+    """An SM2 public key as "04"||x||y in lower-case hex; TrustListInvalid if it is not."""
+    text = str(value).lower()
+    if len(text) != 130 or not text.startswith("04") or not _HEX.match(text):
+        raise _invalid(
+            gettext_lazy("The trust list is not trusted: node %(code)s: bad SM2 public key"),
+            params={"code": code},
+        )
+    return text
 
 
 def sign_trust_list(
@@ -247,6 +285,18 @@ def _node(raw: Any, root: x509.Certificate) -> PeerNode:
             gettext_lazy("The trust list is not trusted: node %(code)s: base_url must be http(s)"),
             params={"code": code},
         )
+    algorithm = str(raw.get("alg") or jose.ES256)
+    if algorithm not in jose.ALGORITHMS:
+        raise _invalid(
+            gettext_lazy("The trust list is not trusted: node %(code)s: unknown alg"),
+            params={"code": code},
+        )
+    sm2_keys = tuple(_sm2_public(key, code) for key in raw.get("sm2_public_keys") or [])
+    if algorithm == jose.SM2SM3 and not sm2_keys:
+        raise _invalid(
+            gettext_lazy("The trust list is not trusted: node %(code)s: no SM2 public key"),
+            params={"code": code},
+        )
     return PeerNode(
         code=code,
         name=str(raw.get("name", code)),
@@ -255,6 +305,8 @@ def _node(raw: Any, root: x509.Certificate) -> PeerNode:
         certificates=tuple(certificates),
         valid_from=_time(raw.get("valid_from"), f"{code}.valid_from"),
         valid_to=_time(raw.get("valid_to"), f"{code}.valid_to"),
+        algorithm=algorithm,
+        sm2_public_keys=sm2_keys,
     )
 
 

@@ -1,9 +1,16 @@
-"""Two real Tongban node processes for the fault tests: each its own SQLite database,
-its own port, its own gunicorn server, its own delivery worker, started and killed by
-the test (docs/federation.md, "Tests")."""
+"""Two real Tongban node processes for the fault tests: each its own database, its own
+port, its own gunicorn server, its own delivery worker, started and killed by the test
+(docs/federation.md, "Tests").
+
+The nodes use the backend the suite runs on: SQLite files, or, when DATABASE_URL is a
+PostgreSQL URL, a database per node on that server, named after the pytest-xdist worker
+so parallel workers never share one. Either way the world is migrated and built once per
+test process into a template (a file copied, or `CREATE DATABASE … TEMPLATE`), and every
+pair of nodes starts from a copy of it."""
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import shutil
@@ -12,11 +19,15 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
+import dj_database_url
 import httpx
 
 from tongban.federation.testing import NODES, PASSPHRASE
@@ -40,15 +51,132 @@ def wait_for(condition: Callable[[], bool], timeout: float = TIMEOUT, what: str 
     raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
 
 
+# ---- the nodes' databases ----------------------------------------------------------------
+
+
+class NodeDatabase:
+    """One node's database, read and written by the test directly (never through Django:
+    the test process's own connection is the test database). SQL uses `?` placeholders
+    on both backends."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.postgres = url.startswith(("postgres://", "postgresql://"))
+
+    @property
+    def name(self) -> str:
+        return str(dj_database_url.parse(self.url)["NAME"])
+
+    def rows(self, sql: str, *params: object) -> list[tuple[object, ...]]:
+        if self.postgres:
+            import psycopg
+
+            with psycopg.connect(self.url, autocommit=True) as db:
+                cursor = db.execute(sql.replace("?", "%s").encode(), params)
+                return list(cursor.fetchall()) if cursor.description else []
+        with contextlib.closing(sqlite3.connect(self.name, timeout=30)) as lite:
+            rows = list(lite.execute(sql, params).fetchall())
+            lite.commit()
+            return rows
+
+
+def _postgres_admin(sql: str, *names: str) -> None:
+    """CREATE/DROP DATABASE (no transaction) through the suite's own server and database."""
+    import psycopg
+    from psycopg import sql as pgsql
+
+    with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as db:
+        db.execute(pgsql.SQL(sql).format(*(pgsql.Identifier(name) for name in names)))
+
+
+def _postgres_url(name: str) -> str:
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def _uses_postgres() -> bool:
+    return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+
+
+def _name_prefix() -> str:
+    """Unique per server and test process: the suite's database name and the xdist worker
+    (pytest-django names its test databases the same way)."""
+    base = str(dj_database_url.parse(os.environ["DATABASE_URL"])["NAME"])
+    return f"test_{base}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_node"
+
+
+_template: dict[str, Any] = {}
+
+
+def _drop_template() -> None:
+    if "postgres" in _template:
+        _postgres_admin("DROP DATABASE IF EXISTS {} WITH (FORCE)", _template["postgres"])
+    if "directory" in _template:
+        shutil.rmtree(_template["directory"], ignore_errors=True)
+
+
+def _world_template(federation: Path, home: Path) -> str:
+    """The template database of this test process: migrated, with the test world and the
+    信阳 agreement, made on first use and dropped when the process ends."""
+    if "url" in _template:
+        return str(_template["url"])
+    if _uses_postgres():
+        name = f"{_name_prefix()}_template"
+        _postgres_admin("DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
+        _postgres_admin("CREATE DATABASE {}", name)
+        _template["postgres"] = name
+        url = _postgres_url(name)
+    else:
+        directory = Path(tempfile.mkdtemp(prefix="tongban-node-template-"))
+        _template["directory"] = directory
+        url = f"sqlite:///{directory / 'template.sqlite3'}"
+    atexit.register(_drop_template)
+    builder = NodeProcess("hubei", 0, NodeDatabase(url), federation, home)
+    builder.tongban(
+        "shell",
+        "-c",
+        "from django.core.management import call_command; "
+        "call_command('migrate', verbosity=0); "
+        "from tongban.testing.world import build_world; build_world(); "
+        "from tongban.federation.tests.xinyang import add_xinyang; add_xinyang()",
+        # every migration on a fresh database: minutes on a loaded 2-core machine
+        timeout=900,
+    )
+    _template["url"] = url
+    return url
+
+
+def _copy_database(template: str, code: str, directory: Path) -> NodeDatabase:
+    if template.startswith("sqlite:"):
+        path = directory / f"{code}.sqlite3"
+        shutil.copyfile(NodeDatabase(template).name, path)
+        return NodeDatabase(f"sqlite:///{path}")
+    name = f"{_name_prefix()}_{code}"
+    _postgres_admin("DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
+    _postgres_admin("CREATE DATABASE {} TEMPLATE {}", name, NodeDatabase(template).name)
+    return NodeDatabase(_postgres_url(name))
+
+
+def _drop_database(database: NodeDatabase) -> None:
+    if database.postgres:
+        _postgres_admin("DROP DATABASE IF EXISTS {} WITH (FORCE)", database.name)
+
+
+# ---- a node process -----------------------------------------------------------------------
+
+
 @dataclass
 class NodeProcess:
     code: str
     port: int
-    database: Path
+    database: NodeDatabase
     federation: Path
     var: Path
+    #: shifts this node's federation clock (TONGBAN_FEDERATION_CLOCK_OFFSET_SECONDS)
+    clock_offset: float = 0.0
     server: subprocess.Popen[bytes] | None = None
     deliverer: subprocess.Popen[bytes] | None = None
+    worker: subprocess.Popen[bytes] | None = None
     logs: list[Path] = field(default_factory=list)
 
     @property
@@ -63,7 +191,7 @@ class NodeProcess:
         }
         env.update(
             {
-                "DATABASE_URL": f"sqlite:///{self.database}",
+                "DATABASE_URL": self.database.url,
                 "TONGBAN_HOME": str(self.var),
                 "TONGBAN_VAR_DIR": str(self.var),
                 "TONGBAN_PKI_PASSPHRASE": PASSPHRASE,
@@ -77,29 +205,36 @@ class NodeProcess:
                 "TONGBAN_FEDERATION_POLL_SECONDS": "0.2",
                 "TONGBAN_FEDERATION_TIMEOUT_SECONDS": "5",
                 "TONGBAN_LOG_LEVEL": "WARNING",
+                "TONGBAN_FEDERATION_CLOCK_OFFSET_SECONDS": str(self.clock_offset),
             }
         )
         env.update(extra)
         return env
 
-    def _spawn(self, name: str, args: list[str]) -> subprocess.Popen[bytes]:
+    def _spawn(
+        self, name: str, args: list[str], env: dict[str, str] | None = None
+    ) -> subprocess.Popen[bytes]:
         log = self.var / f"{self.code}-{name}-{len(self.logs)}.log"
         self.logs.append(log)
         # own session: kill -9 reaches the gunicorn master and its worker together
         return subprocess.Popen(
             args,
-            env=self.env(),
+            env=self.env(**(env or {})),
             stdout=log.open("wb"),
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
 
     def tongban(
-        self, *args: str, check: bool = True, timeout: float = TIMEOUT
+        self,
+        *args: str,
+        check: bool = True,
+        timeout: float = TIMEOUT,
+        env: dict[str, str] | None = None,
     ) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
             [str(BIN / "tongban"), *args],
-            env=self.env(),
+            env=self.env(**(env or {})),
             capture_output=True,
             text=True,
             timeout=timeout,
@@ -154,6 +289,15 @@ class NodeProcess:
             "deliver", [str(BIN / "tongban"), "federation", "deliver", "--poll", "0.2"]
         )
 
+    def start_worker(self, **env: str) -> None:
+        """The node's one background worker (`tongban run-worker`, ADR 0121), as the demo
+        runs it: notifications, messages to the peer, the periodic jobs."""
+        self.worker = self._spawn("worker", [str(BIN / "tongban"), "run-worker"], env)
+
+    def stop_worker(self) -> None:
+        _stop_group(self.worker)
+        self.worker = None
+
     def kill9_deliverer(self) -> None:
         _kill_group(self.deliverer)
         self.deliverer = None
@@ -165,10 +309,7 @@ class NodeProcess:
     # ---- reading the node's database ----------------------------------------------------
 
     def rows(self, sql: str, *params: object) -> list[tuple[object, ...]]:
-        with contextlib.closing(sqlite3.connect(self.database, timeout=30)) as db:
-            rows = list(db.execute(sql, params).fetchall())
-            db.commit()
-            return rows
+        return self.database.rows(sql, *params)
 
     def inbound(self, case: str) -> list[tuple[object, ...]]:
         return self.rows(
@@ -211,43 +352,30 @@ def _stop_group(process: subprocess.Popen[bytes] | None) -> None:
 
 @contextlib.contextmanager
 def two_nodes(directory: Path) -> Iterator[tuple[NodeProcess, NodeProcess]]:
-    """Hubei and Henan: one migrated database with the test world, copied for each node
-    (so both hold the same agreement), a federation under `directory`, both servers up."""
+    """Hubei and Henan, each on its own copy of the template database (so both hold the
+    same agreement), a federation under `directory`, both servers up; their databases
+    are dropped afterwards."""
     from tongban.federation.testing import make_federation
 
     federation = directory / "federation"
     federation.mkdir()
     ports = {"hubei": free_port(), "henan": free_port()}
-    nodes = {
-        code: NodeProcess(
-            code=code,
-            port=port,
-            database=directory / f"{code}.sqlite3",
-            federation=federation,
-            var=directory / code,
-        )
-        for code, port in ports.items()
-    }
-    for node in nodes.values():
-        node.var.mkdir()
-    make_federation(federation, {code: node.url for code, node in nodes.items()})
-    template = nodes["hubei"]
-    template.tongban(
-        "shell",
-        "-c",
-        "from django.core.management import call_command; "
-        "call_command('migrate', verbosity=0); "
-        "from tongban.testing.world import build_world; build_world(); "
-        "from tongban.federation.tests.xinyang import add_xinyang; add_xinyang()",
-        # every migration on a fresh SQLite file: minutes on a loaded 2-core machine
-        timeout=900,
-    )
-    shutil.copyfile(template.database, nodes["henan"].database)
+    homes = {code: directory / code for code in ports}
+    for home in homes.values():
+        home.mkdir()
+    make_federation(federation, {code: f"http://127.0.0.1:{port}" for code, port in ports.items()})
+    template = _world_template(federation, homes["hubei"])
+    nodes: dict[str, NodeProcess] = {}
     try:
+        for code, port in ports.items():
+            database = _copy_database(template, code, directory)
+            nodes[code] = NodeProcess(code, port, database, federation, homes[code])
         for node in nodes.values():
             node.start()
         yield nodes["hubei"], nodes["henan"]
     finally:
         for node in nodes.values():
             _kill_group(node.deliverer)
+            _kill_group(node.worker)
             _stop_group(node.server)
+            _drop_database(node.database)

@@ -339,6 +339,85 @@ def test_a_case_received_on_hubei_is_decided_on_henan_and_the_result_reaches_hub
     assert sent.count("accepted") == 1 and sent.count("approved") == 1
 
 
+class _MailSink:
+    """An SMTP server in the test process: every node's mail arrives here."""
+
+    def __init__(self) -> None:
+        self.mails: list[tuple[str, list[str], bytes]] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.mails.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        return "250 OK"
+
+
+def _text(content: bytes) -> str:
+    import email
+    from email import policy
+
+    message = email.message_from_bytes(content, policy=policy.default)
+    return "".join(
+        str(part.get_content()) for part in message.walk() if part.get_content_maintype() == "text"
+    ) + str(message["Subject"])
+
+
+def _email_states(node: NodeProcess, number: str) -> list[str]:
+    return [
+        str(state)
+        for (state,) in node.rows(
+            "SELECT d.state FROM notifications_outboxdelivery d "
+            "JOIN notifications_outboxmessage o ON o.id = d.message_id "
+            "JOIN cases_case c ON c.id = o.case_id WHERE c.number = ? AND d.channel = 'email'",
+            number,
+        )
+    ]
+
+
+def test_each_node_s_own_worker_delivers_its_own_notifications(
+    nodes: tuple[NodeProcess, NodeProcess],
+) -> None:
+    """As in the demo, each node runs its own `tongban run-worker` with its own mail
+    settings; an application each node holds the applicant relation of (an online one, on
+    each side) is notified by that node's worker and by no other (ADR 0127)."""
+    from aiosmtpd.controller import Controller
+
+    from tongban.federation.tests.nodes import free_port
+    from tongban.federation.tests.xinyang import HUANGCHUAN
+
+    hubei, henan = nodes
+    sink = _MailSink()
+    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        for node in nodes:
+            node.start_worker(
+                TONGBAN_EMAIL_PORT=str(controller.port),
+                TONGBAN_EMAIL_FROM=f"tongban@{node.code}.test",
+            )
+        numbers = {}
+        for node, handling in ((hubei, "420100Z01"), (henan, HUANGCHUAN)):
+            applied = node.tongban(
+                "shell",
+                "-c",
+                "from tongban.federation.tests.xinyang import apply_online; "
+                f"apply_online({handling!r}, {handling + '-officer'!r})",
+            )
+            numbers[node.code] = applied.stdout.strip().splitlines()[-1]
+        wait_for(
+            lambda: all(_email_states(n, numbers[n.code]) == ["sent"] for n in nodes),
+            what="each node's own e-mail sent",
+        )
+    finally:
+        for node in nodes:
+            node.stop_worker()
+        controller.stop()
+    for code, number in numbers.items():
+        about = [(sender, to) for sender, to, content in sink.mails if number in _text(content)]
+        assert about == [(f"tongban@{code}.test", ["liming@example.test"])]
+    # each case exists on its own node only: no other worker could have notified it
+    assert _case_status(henan, numbers["hubei"]) is None
+    assert _case_status(hubei, numbers["henan"]) is None
+
+
 @pytest.mark.browser
 def test_the_two_node_walk_in_a_browser(
     nodes: tuple[NodeProcess, NodeProcess],
@@ -399,3 +478,71 @@ def test_the_two_node_walk_in_a_browser(
         journey.close()
         hubei.stop_deliverer()
         henan.stop_deliverer()
+
+
+def _restart(node: NodeProcess, clock_offset: float) -> None:
+    node.stop()
+    node.clock_offset = clock_offset
+    node.start()
+
+
+def test_nodes_minutes_apart_exchange_in_sequence_and_refuse_a_copy_beyond_the_window(
+    nodes: tuple[NodeProcess, NodeProcess],
+) -> None:
+    """Henan's clock runs 8 minutes ahead of Hubei's (the window is 15): messages flow,
+    are applied by their per-case sequence whatever their times say, and a copy signed
+    by a Hubei clock 10 minutes slow (18 apart) is refused as `replay` and logged; the
+    sender keeps it and delivers it once its clock is right."""
+    hubei, henan = nodes
+    skew = "TONGBAN_FEDERATION_CLOCK_OFFSET_SECONDS"
+    _restart(henan, 8 * 60)
+    try:
+        # seq 1-2 written by a Hubei clock 5 minutes fast, 3-4 by one 5 minutes slow
+        for offset, count in (("300", "2"), ("-300", "2")):
+            hubei.tongban(
+                "federation", "ping", "henan", "--jurisdiction", "420703400",
+                "--case", "SKEW", "--count", count, env={skew: offset},
+            )  # fmt: skip
+        stale_sql = (
+            "SELECT count(*) FROM federation_rejectedmessage WHERE code = 'replay' "
+            "AND reason LIKE '%stale%'"
+        )
+        [(stale_before,)] = henan.rows(stale_sql)
+        slow = hubei.tongban("federation", "deliver", "--once", env={skew: "-600"})
+        # refused as stale by the peer, kept for a retry by the sender
+        assert "delivered=0 retrying=4 refused=0" in slow.stdout, slow.stdout
+        assert hubei.outbound_states("SKEW") == {"pending": 4}
+        assert henan.inbound("SKEW") == []
+        assert henan.rows(stale_sql) == [(int(str(stale_before)) + 4,)]
+        assert "(replay)" in henan.logs[-1].read_text()
+        hubei.start_deliverer()
+        try:
+            wait_for(lambda: _all_applied(henan, "SKEW", 4), what="the skewed messages")
+        finally:
+            hubei.stop_deliverer()
+        created = {
+            seq: str(at)
+            for seq, at in henan.rows(
+                "SELECT seq, created_at FROM federation_inboundmessage WHERE case_ref = 'SKEW'"
+            )
+        }
+        assert created[3] < created[1]  # written "earlier", applied later: by sequence
+
+        # arriving out of order too: seq 6 (written 5 minutes before seq 5) comes first
+        # and is held; seq 5, signed 14 minutes before Henan's clock, releases both
+        real = node_identity(hubei.federation, "hubei")
+        now = dt.datetime.now(dt.UTC)
+        later = _claims(case="SKEW", seq=6, created=envelope.iso(now - dt.timedelta(minutes=5)))
+        earlier = _claims(case="SKEW", seq=5, created=envelope.iso(now + dt.timedelta(minutes=5)))
+        held = _post(henan, envelope.sign_message(real, later, now)).json()
+        assert (held["status"], held["missing"]) == ("held", [5])
+        assert [state for seq, state, _ in henan.inbound("SKEW") if seq == 6] == ["held"]
+        applied = _post(henan, envelope.sign_message(real, earlier, now - dt.timedelta(minutes=6)))
+        assert applied.json()["status"] == "applied"
+        assert _all_applied(henan, "SKEW", 6)
+        # 16 minutes before Henan's clock: outside the window, whatever Hubei's says
+        beyond = _post(henan, envelope.sign_message(real, _claims(), now - dt.timedelta(minutes=8)))
+        assert beyond.status_code == 409
+        assert (beyond.json()["code"], beyond.json()["details"]) == ("replay", {"reason": "stale"})
+    finally:
+        _restart(henan, 0)

@@ -139,3 +139,41 @@ def decide_on_henan(number: str) -> None:
     officer = User.objects.get(username=f"{HUANGCHUAN}-officer")
     for action in ("receive_transfer", "accept", "approve"):
         perform_case_action(officer, number, action, ActionInput())
+
+
+def apply_online(handling: str, officer: str) -> str:
+    """On the node serving `handling`: applicant-1 (who has an e-mail address) applies
+    online for a company registration there and `officer` accepts it, which queues the
+    applicant's "accepted" notification on that node. Prints and returns the number."""
+    from tongban.accounts.models import User
+    from tongban.cases.actions import (
+        ActionInput,
+        MaterialInput,
+        SubmitInput,
+        perform_case_action,
+        submit_case,
+    )
+    from tongban.catalog.models import ItemImplementation
+
+    implementation = ItemImplementation.objects.get(
+        item__code="ITEM-COMPANY", jurisdiction__code=handling
+    )
+    # 潢川's implementation is window-only in this world; open it online for the test
+    implementation.modes = sorted({*implementation.modes, "online"})
+    implementation.channels = sorted({*implementation.channels, "web"})
+    implementation.delivery_methods = sorted({*implementation.delivery_methods, "electronic"})
+    implementation.save(update_fields=["modes", "channels", "delivery_methods"])
+    case = submit_case(
+        User.objects.get(username="applicant-1"),
+        SubmitInput(
+            item="ITEM-COMPANY",
+            handling=handling,
+            mode="online",
+            channel="web",
+            delivery_method="electronic",
+            materials=[MaterialInput(material_id=m.pk) for m in implementation.materials.all()],
+        ),
+    )
+    perform_case_action(User.objects.get(username=officer), case.number, "accept", ActionInput())
+    print(case.number)
+    return case.number

@@ -3,6 +3,7 @@ docs/operations.md "Federation").
 
     init-root                       create the federation root CA (operator, once)
     issue-node CODE --name NAME     a node's signing key and certificate, from the root
+                                    (--sm2: and an SM2 key, for a node signing with SM2SM3)
     sign-trust-list NODES.json      sign a trust list (operator) → --output FILE
     verify-trust-list [FILE]        verify a trust list against the root certificate
     check-agreement PEER CODE       agreement handshake with a peer (--version, --jurisdiction)
@@ -24,7 +25,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from tongban.core.errors import DomainError
-from tongban.federation import actions, pki, trust
+from tongban.federation import actions, jose, pki, trust
 from tongban.federation.delivery import Deliverer, DeliveryConfig
 from tongban.federation.node import this_node
 from tongban.licences import pki as licence_pki
@@ -40,6 +41,9 @@ class Command(BaseCommand):
         node = sub.add_parser("issue-node", help="a node's key and certificate (idempotent)")
         node.add_argument("code")
         node.add_argument("--name", required=True)
+        node.add_argument(
+            "--sm2", action="store_true", help="also an SM2 key (trust list alg SM2SM3)"
+        )
         node.add_argument("--dir", type=Path, default=None)
         sign = sub.add_parser("sign-trust-list", help="sign a trust list from a JSON file")
         sign.add_argument("nodes", type=Path, help='JSON: {"federation", "sequence", "nodes"}')
@@ -83,6 +87,10 @@ class Command(BaseCommand):
         verb = "created" if created else "kept"
         path = pki.node_cert_path(options["code"], options["dir"])
         self.stdout.write(f"{verb} node certificate {path} ({pki.thumbprint(cert)})")
+        if options["sm2"]:
+            public_hex = pki.ensure_node_sm2(options["code"], options["dir"])
+            path = pki.node_sm2_path(options["code"], options["dir"])
+            self.stdout.write(f"node SM2 key {path} (public {public_hex})")
 
     def _sign_trust_list(self, options: dict[str, Any]) -> None:
         spec = json.loads(options["nodes"].read_text())
@@ -93,6 +101,10 @@ class Command(BaseCommand):
         now = dt.datetime.now(dt.UTC)
         for raw in spec["nodes"]:
             cert_paths = raw.get("certificates") or [str(pki.node_cert_path(raw["code"], base))]
+            algorithm = raw.get("alg", jose.ES256)
+            sm2_keys = raw.get("sm2_public_keys") or (
+                [pki.sm2_public(raw["code"], base)] if algorithm == jose.SM2SM3 else []
+            )
             entries.append(
                 trust.node_entry(
                     raw["code"],
@@ -102,6 +114,8 @@ class Command(BaseCommand):
                     [licence_pki.load_certificate(Path(p)) for p in cert_paths],
                     now - dt.timedelta(minutes=5),
                     now + dt.timedelta(days=int(raw.get("valid_days", 365))),
+                    algorithm=algorithm,
+                    sm2_public_keys=sm2_keys,
                 )
             )
         token = trust.sign_trust_list(
