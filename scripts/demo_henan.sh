@@ -15,10 +15,15 @@ export TONGBAN_STATIC_ROOT="$(pwd)/var/static"
 "$BIN/tongban" seed-demo >/dev/null  # idempotent
 "$BIN/tongban" setup-pki >/dev/null
 export TONGBAN_NODE_CODE=henan TONGBAN_NODE_NAME=河南
+# Henan's worker sends the notifications of the applicants whose relation Henan holds
+# (ADR 0127) into the demo's mail sink (var/mail, :8025), from its own sender address
+export TONGBAN_EMAIL_PORT=${TONGBAN_EMAIL_PORT:-8025}
+export TONGBAN_EMAIL_FROM=${HENAN_EMAIL_FROM:-tongban-henan@localhost}
 trap 'kill $server $worker 2>/dev/null' EXIT INT TERM
 TONGBAN_BIND=127.0.0.1:$PORT TONGBAN_WORKERS=1 "$BIN/tongban" serve >"$HENAN/server.log" 2>&1 &
 server=$!
-# the one background worker (ADR 0121): messages to hubei, licence signing, the periodic jobs
+# the one background worker (ADR 0121): Henan's own notifications, messages to hubei,
+# licence signing, the periodic jobs
 "$BIN/tongban" run-worker >"$HENAN/worker.log" 2>&1 &
 worker=$!
 # the agreement handshake once both nodes answer (its fingerprints must match)

@@ -19,7 +19,10 @@ class MessageIn(Schema):
     jws: str = Field(
         ...,
         max_length=2_000_000,
-        description="the message as a compact JWS (RFC 7515, ES256), docs/federation.md",
+        description=(
+            "the message as a compact JWS (RFC 7515; ES256, or SM2SM3 for a node the trust "
+            "list lists with it), docs/federation.md"
+        ),
     )
 
 
@@ -47,6 +50,7 @@ class NodeOut(Schema):
     summary="接收节点报文 / Receive a signed message from a peer node",
     description=(
         "Refusals (all logged by the receiver): `malformed_message` (400), `unknown_node`, "
+        "`algorithm_mismatch` (the `alg` is not the one the trust list gives the sender), "
         "`bad_signature`, `wrong_recipient`, `jurisdiction_not_served` (403), `replay` "
         "(409; details.reason stale, message_id_reused or sequence_replayed), "
         "`agreement_unknown`, `agreement_mismatch` (409), `unknown_kind` (422), "

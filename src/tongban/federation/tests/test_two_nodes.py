@@ -360,6 +360,10 @@ def _text(content: bytes) -> str:
     ) + str(message["Subject"])
 
 
+def _all_sent(states: list[str]) -> bool:
+    return bool(states) and set(states) == {"sent"}
+
+
 def _email_states(node: NodeProcess, number: str) -> list[str]:
     return [
         str(state)
@@ -403,16 +407,18 @@ def test_each_node_s_own_worker_delivers_its_own_notifications(
             )
             numbers[node.code] = applied.stdout.strip().splitlines()[-1]
         wait_for(
-            lambda: all(_email_states(n, numbers[n.code]) == ["sent"] for n in nodes),
-            what="each node's own e-mail sent",
+            lambda: all(_all_sent(_email_states(n, numbers[n.code])) for n in nodes),
+            what="each node's own e-mails sent",
         )
     finally:
         for node in nodes:
             node.stop_worker()
         controller.stop()
-    for code, number in numbers.items():
+    for node in nodes:
+        number = numbers[node.code]
         about = [(sender, to) for sender, to, content in sink.mails if number in _text(content)]
-        assert about == [(f"tongban@{code}.test", ["liming@example.test"])]
+        sent = _email_states(node, number)
+        assert about == [(f"tongban@{node.code}.test", ["liming@example.test"])] * len(sent)
     # each case exists on its own node only: no other worker could have notified it
     assert _case_status(henan, numbers["hubei"]) is None
     assert _case_status(hubei, numbers["henan"]) is None
@@ -509,11 +515,14 @@ def test_nodes_minutes_apart_exchange_in_sequence_and_refuse_a_copy_beyond_the_w
         )
         [(stale_before,)] = henan.rows(stale_sql)
         slow = hubei.tongban("federation", "deliver", "--once", env={skew: "-600"})
-        # refused as stale by the peer, kept for a retry by the sender
-        assert "delivered=0 retrying=4 refused=0" in slow.stdout, slow.stdout
+        # refused as stale by the peer (each at least once: the short back-off of the
+        # test nodes lets a pass try again), kept for a retry by the sender
+        stats = dict(part.split("=") for part in slow.stdout.split()[1:])
+        assert (stats["delivered"], stats["refused"]) == ("0", "0"), slow.stdout
+        assert int(stats["retrying"]) >= 4
         assert hubei.outbound_states("SKEW") == {"pending": 4}
         assert henan.inbound("SKEW") == []
-        assert henan.rows(stale_sql) == [(int(str(stale_before)) + 4,)]
+        assert henan.rows(stale_sql) == [(int(str(stale_before)) + int(stats["retrying"]),)]
         assert "(replay)" in henan.logs[-1].read_text()
         hubei.start_deliverer()
         try:
