@@ -72,7 +72,9 @@ class NodeDatabase:
             import psycopg
 
             with psycopg.connect(self.url, autocommit=True) as db:
-                cursor = db.execute(sql.replace("?", "%s").encode(), params)
+                # without parameters psycopg reads the SQL as is (a LIKE '%…' stays literal)
+                query = sql.replace("?", "%s") if params else sql
+                cursor = db.execute(query.encode(), params or None)
                 return list(cursor.fetchall()) if cursor.description else []
         with contextlib.closing(sqlite3.connect(self.name, timeout=30)) as lite:
             rows = list(lite.execute(sql, params).fetchall())
