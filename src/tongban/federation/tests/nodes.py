@@ -83,12 +83,19 @@ class NodeDatabase:
 
 
 def _postgres_admin(sql: str, *names: str) -> None:
-    """CREATE/DROP DATABASE (no transaction) through the suite's own server and database."""
+    """CREATE/DROP DATABASE (no transaction) on the suite's server, from its maintenance
+    database `postgres` as Django's test runner does (the database DATABASE_URL names
+    need not exist), else from that database."""
     import psycopg
     from psycopg import sql as pgsql
 
-    with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as db:
-        db.execute(pgsql.SQL(sql).format(*(pgsql.Identifier(name) for name in names)))
+    statement = pgsql.SQL(sql).format(*(pgsql.Identifier(name) for name in names))
+    try:
+        connection = psycopg.connect(_postgres_url("postgres"), autocommit=True)
+    except psycopg.OperationalError:
+        connection = psycopg.connect(os.environ["DATABASE_URL"], autocommit=True)
+    with connection:
+        connection.execute(statement)
 
 
 def _postgres_url(name: str) -> str:
