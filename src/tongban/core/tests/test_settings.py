@@ -56,6 +56,8 @@ def test_production_starts_with_safe_settings():
             "set TONGBAN_DATA_KEYS",
         ),
         ({"TONGBAN_BLIND_INDEX_KEY": None}, "set TONGBAN_BLIND_INDEX_KEY"),
+        # the federation clock offset only plays a skewed node in tests (ADR 0135)
+        ({"TONGBAN_FEDERATION_CLOCK_OFFSET_SECONDS": "-600"}, "CLOCK_OFFSET_SECONDS"),
     ],
 )
 def test_production_refuses_unsafe_settings(change, complaint):
