@@ -356,6 +356,11 @@ TONGBAN_FEDERATION_BACKOFF_MAX_SECONDS = float(
 )
 TONGBAN_FEDERATION_POLL_SECONDS = float(os.environ.get("TONGBAN_FEDERATION_POLL_SECONDS", "5"))
 TONGBAN_FEDERATION_LEASE_SECONDS = float(os.environ.get("TONGBAN_FEDERATION_LEASE_SECONDS", "60"))
+# statistics reconciliation with peers (ADR 0133): how often, and how many days back
+TONGBAN_FEDERATION_RECONCILE_SECONDS = float(
+    os.environ.get("TONGBAN_FEDERATION_RECONCILE_SECONDS", "3600")
+)
+TONGBAN_FEDERATION_RECONCILE_DAYS = int(os.environ.get("TONGBAN_FEDERATION_RECONCILE_DAYS", "7"))
 
 # personal data encrypted at rest (docs/adr/0098-personal-data-encrypted-at-rest.md,
 # docs/security.md): SM4 keys "id:base64,id:base64" (the first encrypts) and a separate
