@@ -366,6 +366,11 @@ if PRODUCTION and TONGBAN_FEDERATION_CLOCK_OFFSET_SECONDS:
     raise ImproperlyConfigured(
         "Refusing to start in production: TONGBAN_FEDERATION_CLOCK_OFFSET_SECONDS is for tests"
     )
+# statistics reconciliation with peers (ADR 0133): how often, and how many days back
+TONGBAN_FEDERATION_RECONCILE_SECONDS = float(
+    os.environ.get("TONGBAN_FEDERATION_RECONCILE_SECONDS", "3600")
+)
+TONGBAN_FEDERATION_RECONCILE_DAYS = int(os.environ.get("TONGBAN_FEDERATION_RECONCILE_DAYS", "7"))
 
 # personal data encrypted at rest (docs/adr/0098-personal-data-encrypted-at-rest.md,
 # docs/security.md): SM4 keys "id:base64,id:base64" (the first encrypts) and a separate

@@ -8,9 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.views.decorators.http import require_POST
 
 from tongban.accounts.access import is_platform_admin
 from tongban.core.errors import DomainError
@@ -20,6 +23,7 @@ from tongban.federation.models import (
     InboundMessage,
     OutboundMessage,
     PeerStatus,
+    ReconcileDay,
     RejectedMessage,
 )
 
@@ -48,11 +52,10 @@ class PeerStatusAdmin(ReadOnlyAdmin):
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
+        from tongban.federation.reconcile import peer_reconciliation
         from tongban.federation.selectors import peer_overview
 
         if not self.has_view_permission(request):
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied
         rows: list[Any] = []
         problem = ""
@@ -60,14 +63,48 @@ class PeerStatusAdmin(ReadOnlyAdmin):
             rows = peer_overview()
         except DomainError as error:
             problem = error.message()
+        reconciliation = peer_reconciliation()
         context = {
             **self.admin_site.each_context(request),
             "title": "对方节点 / Peer nodes",
             "opts": self.model._meta,
-            "rows": rows,
+            "rows": [(row, reconciliation.get(row.code)) for row in rows],
             "problem": problem,
         }
         return TemplateResponse(request, "admin/federation/peers.html", context)
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            path(
+                "reconcile/",
+                self.admin_site.admin_view(require_POST(self.reconcile_view)),
+                name="federation_peerstatus_reconcile",
+            ),
+            *super().get_urls(),
+        ]
+
+    def reconcile_view(self, request: HttpRequest) -> HttpResponse:
+        """立即核对 / Reconcile now: queue this node's statistics figures to every peer."""
+        from tongban.federation.reconcile import send_reports
+
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            result = send_reports(request.user)
+        except DomainError as error:
+            self.message_user(request, error.message(), messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                f"已排队 {len(result.queued)} 份统计核对 / {len(result.queued)} queued",
+            )
+            for label in result.unconfirmed:
+                self.message_user(
+                    request,
+                    f"{label}: 协议尚未与对方核对一致 / agreement not confirmed",
+                    messages.WARNING,
+                )
+        return HttpResponseRedirect(reverse("admin:federation_peerstatus_changelist"))
 
 
 @admin.register(OutboundMessage)
@@ -178,3 +215,30 @@ class AgreementCheckAdmin(ReadOnlyAdmin):
         "checked_at",
     )
     list_filter = ("peer", "agreed")
+
+
+@admin.register(ReconcileDay)
+class ReconcileDayAdmin(ReadOnlyAdmin):
+    """Both nodes' figures per peer, agreement and day; the comparison with the case
+    numbers is on the agreement's statistics page and in the stats API (ADR 0133)."""
+
+    list_display = (
+        "day",
+        "peer",
+        "agreement_code",
+        "agreement_version",
+        "result",
+        "own_at",
+        "theirs_at",
+    )
+    list_filter = ("peer", "agreement_code")
+    date_hierarchy = "day"
+
+    @admin.display(description="核对结果 / Result")
+    def result(self, obj: ReconcileDay) -> str:
+        from tongban.federation.reconcile import compare
+
+        matched = compare(obj)["matched"]
+        if matched is None:
+            return "对方未报 / not reported"
+        return "一致 / matched" if matched else "不一致 / mismatch"

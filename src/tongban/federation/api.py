@@ -3,12 +3,16 @@ against the trust list), so the operation takes no bearer token or session."""
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Annotated, Any
+
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
 from tongban.core.api_errors import ErrorOut
 from tongban.core.client import client_address
-from tongban.federation import actions
+from tongban.core.inputs import Id
+from tongban.federation import actions, reconcile
 from tongban.federation.node import this_node
 from tongban.federation.trust import current_trust_list
 
@@ -79,3 +83,68 @@ def node(request: HttpRequest) -> NodeOut:
         certificate_sha256=me.thumbprint,
         trust_list_sequence=trust_list.sequence,
     )
+
+
+class ReconcileCounts(Schema):
+    sent: int
+    received: int
+    accepted: int
+    completed: int
+
+
+class ReconcileDifference(Schema):
+    measure: str = Field(..., description="our measure: sent, received, accepted, completed")
+    peer_measure: str = Field(..., description="the peer's measure it must equal")
+    only_here: list[str] = Field(..., description="case numbers only this node counts")
+    only_there: list[str] = Field(..., description="case numbers only the peer counts")
+
+
+class ReconcileDayOut(Schema):
+    day: dt.date = Field(..., description="the day (China Standard Time)")
+    peer: str = Field(..., description="the other node")
+    ours: ReconcileCounts
+    theirs: ReconcileCounts | None = Field(
+        ...,
+        description="the peer's matching figures under our names (its received for our "
+        "sent, its sent for our received); null until the peer has reported the day",
+    )
+    own_at: dt.datetime
+    theirs_at: dt.datetime | None = Field(..., description="when the peer counted")
+    matched: bool | None = Field(..., description="null: not reported by the peer yet")
+    differences: list[ReconcileDifference]
+    undelivered: dict[str, str] = Field(
+        ..., description="of the cases only we sent: our transfer message's state, if not delivered"
+    )
+
+
+class ReconciliationOut(Schema):
+    agreement: dict[str, Any]
+    node: str
+    from_day: dt.date = Field(..., alias="from")
+    to_day: dt.date = Field(..., alias="to")
+    days: list[ReconcileDayOut]
+    mismatched_days: int
+    unreported_days: int
+
+
+@router.get(
+    "/stats/agreements/{int:agreement_id}/reconciliation",
+    response={200: ReconciliationOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    by_alias=True,
+    tags=["stats 统计"],
+    summary="跨节点统计核对 / Both nodes' figures of a cross-node agreement",
+    description=(
+        "Per peer node and day (newest first), this node's and the peer's figures of the "
+        "agreement's cases that crossed between them (sent, received, accepted, completed; "
+        "ADR 0133), and the case numbers only one side counts. Supervisors and "
+        "jurisdiction admins of a party (and platform admins): 401 unauthenticated, 403 "
+        "`stats_forbidden` without a statistics role, 404 `not_found` for another "
+        "agreement."
+    ),
+)
+def reconciliation(
+    request: HttpRequest,
+    agreement_id: Id,
+    days: Annotated[int, Field(ge=1, le=reconcile.MAX_DAYS)] = 7,
+) -> dict[str, Any]:
+    return reconcile.agreement_reconciliation(request.user, agreement_id, days)

@@ -9,7 +9,10 @@ class FederationConfig(AppConfig):
     def ready(self) -> None:
         # the federation sits above cases: cases calls it only through its hook registry
         from tongban.cases import hooks
-        from tongban.federation import replication
+        from tongban.federation import (
+            reconcile,  # noqa: F401 (registers its message kind)
+            replication,
+        )
 
         hooks.on_event_appended(replication.queue_case_event)
         hooks.on_notify_check(replication.notifies_applicant)

@@ -266,3 +266,35 @@ class CaseReplica(models.Model):
 
     def __str__(self) -> str:
         return f"{self.origin_node}:{self.origin_number}"
+
+
+class ReconcileDay(models.Model):
+    """Statistics reconciliation (issue 13 §7, ADR 0133): for one peer, one cross-node
+    agreement and one day (China Standard Time), this node's own figures and the figures
+    the peer last reported, each as the case numbers per measure (sent, received,
+    accepted, completed), so a difference names the cases. Case numbers only: no
+    personal data. Written only by federation.reconcile."""
+
+    peer = models.CharField("对方节点", max_length=32)
+    agreement_code = models.CharField("协议编号", max_length=64)
+    agreement_version = models.PositiveIntegerField("协议版本")
+    day = models.DateField("日期")
+    own = models.JSONField("本节点数据", default=dict)
+    own_at = models.DateTimeField("本节点统计时间")
+    theirs = models.JSONField("对方节点数据", null=True, blank=True)
+    theirs_at = models.DateTimeField("对方统计时间", null=True, blank=True)
+    theirs_message = models.CharField("对方报文编号", max_length=36, blank=True, default="")
+
+    class Meta:
+        verbose_name = "跨节点统计核对"
+        verbose_name_plural = "跨节点统计核对"
+        ordering = ["peer", "agreement_code", "-day"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["peer", "agreement_code", "agreement_version", "day"],
+                name="fed_unique_reconcile_day",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.peer} {self.agreement_code} v{self.agreement_version} {self.day}"

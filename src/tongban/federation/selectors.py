@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, Min, Q
 
-from tongban.federation.models import OutboundMessage, PeerStatus
+from tongban.federation.models import InboundMessage, OutboundMessage, PeerStatus, RejectedMessage
 from tongban.federation.trust import current_trust_list
 
 
@@ -25,6 +25,11 @@ class PeerRow:
     last_failure_at: dt.datetime | None
     consecutive_failures: int
     last_error: str
+    # a message stuck here shows as an old queued one; one stuck at the peer's end as
+    # messages we hold waiting for their predecessors
+    oldest_pending_at: dt.datetime | None = None
+    held_from_peer: int = 0
+    refused_from_peer: int = 0
 
 
 def peer_overview() -> list[PeerRow]:
@@ -36,8 +41,20 @@ def peer_overview() -> list[PeerRow]:
             pending=Count("id", filter=Q(state=OutboundMessage.State.PENDING)),
             refused=Count("id", filter=Q(state=OutboundMessage.State.REFUSED)),
             delivered=Count("id", filter=Q(state=OutboundMessage.State.DELIVERED)),
+            oldest_pending_at=Min("created_at", filter=Q(state=OutboundMessage.State.PENDING)),
         )
     }
+    held = dict(
+        InboundMessage.objects.filter(state=InboundMessage.State.HELD)
+        .values("peer")
+        .annotate(n=Count("id"))
+        .values_list("peer", "n")
+    )
+    rejected = dict(
+        RejectedMessage.objects.values("claimed_peer")
+        .annotate(n=Count("id"))
+        .values_list("claimed_peer", "n")
+    )
     statuses = {s.peer: s for s in PeerStatus.objects.all()}
     rows = []
     for node in sorted(trust_list.nodes.values(), key=lambda n: n.code):
@@ -57,6 +74,9 @@ def peer_overview() -> list[PeerRow]:
                 last_failure_at=status.last_failure_at if status else None,
                 consecutive_failures=status.consecutive_failures if status else 0,
                 last_error=status.last_error if status else "",
+                oldest_pending_at=count.get("oldest_pending_at"),
+                held_from_peer=held.get(node.code, 0),
+                refused_from_peer=rejected.get(node.code, 0),
             )
         )
     return rows

@@ -33,3 +33,28 @@ def deliver_federation() -> str:
 @task()
 def sweep_federation() -> str:
     return deliver_federation.call()
+
+
+@task()
+def reconcile_federation() -> str:
+    """Send this node's statistics figures to every peer of a cross-node agreement (ADR
+    0133); nothing on a node that is not part of a federation."""
+    from tongban.federation import reconcile
+    from tongban.federation.node import enabled
+
+    if not enabled():
+        return "idle"
+    try:
+        result = reconcile.send_reports()
+    except DomainError as error:  # not configured yet, trust list expired...
+        return f"{error.en} ({error.code})"
+    return f"queued {len(result.queued)}, unconfirmed {len(result.unconfirmed)}"
+
+
+@periodic(
+    "federation-reconcile",
+    every=float(getattr(settings, "TONGBAN_FEDERATION_RECONCILE_SECONDS", 3600)),
+)
+@task()
+def sweep_reconcile() -> str:
+    return reconcile_federation.call()

@@ -5,6 +5,7 @@ refusals logged by the receiving process. Bounded: every wait has a time limit."
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 import uuid
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from django.conf import settings
 
 from tongban.federation import envelope, pki
 from tongban.federation.node import Node
+from tongban.federation.reconcile import MIRROR, today
 from tongban.federation.testing import PASSPHRASE, node_identity
 from tongban.federation.tests.nodes import NodeProcess, two_nodes, wait_for
 from tongban.web.tests.browser import browser  # noqa: F401
@@ -252,6 +254,17 @@ def test_the_receiving_process_refuses_and_logs_forgeries_strangers_and_replays(
         assert expected in logged
 
 
+def _reconciled(node: NodeProcess, peer: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """Today's figures on `node` towards `peer`: its own and the peer's, once reported."""
+    rows = node.rows(
+        "SELECT own, theirs FROM federation_reconcileday WHERE peer = ? AND day = ? "
+        "AND theirs IS NOT NULL",
+        peer,
+        today().isoformat(),
+    )
+    return (json.loads(str(rows[0][0])), json.loads(str(rows[0][1]))) if rows else None
+
+
 def _case_status(node: NodeProcess, number: str) -> str | None:
     rows = node.rows("SELECT status FROM cases_case WHERE number = ?", number)
     return str(rows[0][0]) if rows else None
@@ -311,9 +324,24 @@ def test_a_case_received_on_hubei_is_decided_on_henan_and_the_result_reaches_hub
             lambda: henan.outbound_states(number) == {"delivered": 3},
             what="henan's events delivered",
         )
+        # statistics reconciliation (ADR 0133): each sends its figures, each keeps both
+        hubei.tongban("federation", "reconcile", "henan")
+        henan.tongban("federation", "reconcile", "hubei")
+        wait_for(
+            lambda: bool(_reconciled(hubei, "henan")) and bool(_reconciled(henan, "hubei")),
+            what="both nodes' statistics figures exchanged",
+        )
     finally:
         hubei.stop_deliverer()
         henan.stop_deliverer()
+    on_hubei, on_henan = _reconciled(hubei, "henan"), _reconciled(henan, "hubei")
+    assert on_hubei is not None and on_henan is not None
+    (hubei_own, henan_figures), (henan_own, hubei_figures) = on_hubei, on_henan
+    assert hubei_own["sent"] == [number] and hubei_own["accepted"] == [number]
+    assert henan_own["received"] == [number] and henan_own["accepted"] == [number]
+    # the same figures on both sides: our sent is their received, and the other way
+    for own, theirs in ((hubei_own, henan_figures), (henan_own, hubei_figures)):
+        assert {m: own[m] for m in MIRROR} == {m: theirs[MIRROR[m]] for m in MIRROR}
     assert _case_status(henan, number) == "approved"
     # one timeline on each side: its own events and the other leg's
     assert hubei.rows(

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
+from tongban.federation import reconcile
 from tongban.stats import selectors
 from tongban.web.pages import stats as dashboard
 from tongban.web.views.common import page
@@ -21,6 +22,10 @@ from tongban.web.views.common import page
 def dashboard_page(request: HttpRequest) -> HttpResponse:
     query = dashboard.parse_query(request.GET)
     board = dashboard.build(request.user, query)
+    # cross-node agreements: are both nodes' figures the same? (ADR 0133)
+    checked = reconcile.status_by_agreement(a["id"] for a in board.agreements)
+    for row in board.agreements:
+        row["reconciliation"] = checked.get(row["id"])
     return render(
         request,
         "stats/dashboard.html",
@@ -43,11 +48,13 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
 def agreement_page(request: HttpRequest, agreement_id: int) -> HttpResponse:
     query = dashboard.parse_query(request.GET)
     data = dashboard.build_agreement(request.user, agreement_id, query)
+    reconciliation = reconcile.agreement_reconciliation(request.user, agreement_id)
     return render(
         request,
         "stats/agreement.html",
         {
             "data": data,
+            "reconciliation": reconciliation,
             "query": data.query,
             "refreshed_at": selectors.refreshed_at(),
             "charts": dashboard.chart_data(data.figures),

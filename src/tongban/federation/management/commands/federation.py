@@ -10,6 +10,8 @@ docs/operations.md "Federation").
     ping PEER                       queue a signed ping (--case/--count: a numbered sequence)
     deliver [--once]                the delivery worker
     status                          peers, queue depth, last success, failures
+    reconcile [PEER] [--days N]     queue this node's statistics to peers (ADR 0133) and
+                                    show both sides' figures kept so far
 """
 
 from __future__ import annotations
@@ -66,6 +68,9 @@ class Command(BaseCommand):
         deliver.add_argument("--once", action="store_true")
         deliver.add_argument("--poll", type=float, default=None)
         sub.add_parser("status", help="peers, queue depth, last success, failures")
+        reconcile = sub.add_parser("reconcile", help="send statistics figures to peers now")
+        reconcile.add_argument("peer", nargs="?", default=None)
+        reconcile.add_argument("--days", type=int, default=None)
 
     def handle(self, *args: Any, **options: Any) -> None:
         name = options["subcommand"].replace("-", "_")
@@ -213,6 +218,20 @@ class Command(BaseCommand):
                 f"  {row.code} {row.base_url} pending={row.pending} refused={row.refused} "
                 f"last_success={row.last_success_at} failures={row.consecutive_failures} "
                 f"{row.last_error}"
+            )
+
+    def _reconcile(self, options: dict[str, Any]) -> None:
+        from tongban.federation import reconcile
+
+        result = reconcile.send_reports(None, peer=options["peer"], days=options["days"])
+        for label in result.queued:
+            self.stdout.write(f"queued figures for {label}")
+        for label in result.unconfirmed:
+            self.stdout.write(f"skipped {label}: agreement not confirmed with that node")
+        for peer, status in sorted(reconcile.peer_reconciliation().items()):
+            self.stdout.write(
+                f"  {peer}: days={status.days} mismatched={status.mismatched_days} "
+                f"unreported={status.unreported_days} last_report={status.last_report_at}"
             )
 
     def _refuse_insecure_passphrase(self) -> None:
