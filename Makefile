@@ -21,7 +21,7 @@ ECHARTS := src/tongban/web/static/stats/vendor/echarts.min.js
 # read by the browser journeys' accessibility gate (web/tests/browser.py, ADR 0126)
 AXE := node_modules/axe-core/axe.min.js
 
-.PHONY: assets fonts chromium messages demo test lint imports typecheck schema schema-check migrations-check test-sqlite test-postgres install serve bench bench-pages clean
+.PHONY: assets fonts chromium messages demo test checks lint imports typecheck schema schema-check migrations-check test-sqlite test-postgres install serve bench bench-pages clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -110,7 +110,23 @@ test-postgres: $(STAMP)
 		TONGBAN_FAST_PASSWORD_HASHER=1 TONGBAN_REQUIRE_BROWSER=1 $(BIN)/pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS); \
 	else echo "== DATABASE_URL not set: PostgreSQL run skipped"; fi
 
-test: fonts chromium $(ECHARTS) $(AXE) lint typecheck migrations-check schema-check test-sqlite test-postgres
+# the static checks, side by side: each is one process on one core (docs/testing.md)
+checks: $(STAMP)
+	$(MAKE) --no-print-directory -j4 --output-sync=target lint typecheck migrations-check schema-check
+
+# The static checks run beside the SQLite suite instead of before it: one after the other
+# they would leave a core idle for as long as mypy runs. Their output is printed after the
+# suite's; either failing fails `make test` before the PostgreSQL suite (docs/testing.md).
+test: fonts chromium $(ECHARTS) $(AXE) $(STAMP)
+	mkdir -p var
+	@$(MAKE) --no-print-directory checks >var/checks.log 2>&1 & checks=$$!; \
+	$(MAKE) --no-print-directory test-sqlite; suite=$$?; \
+	wait $$checks; status=$$?; \
+	echo "== static checks (lint, imports, typecheck, migrations-check, schema-check)"; \
+	cat var/checks.log; \
+	if [ $$status -ne 0 ] || [ $$suite -ne 0 ]; then \
+		echo "== failed: static checks rc=$$status, SQLite suite rc=$$suite"; exit 1; fi
+	$(MAKE) --no-print-directory test-postgres
 
 # refresh the message catalogues after changing UI strings; the .mo files are committed so
 # that `make demo` needs no gettext

@@ -13,14 +13,13 @@ entry says SM2SM3 signs with its SM2 key instead, kept as the licences' SM2 keys
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 from pathlib import Path
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -95,24 +94,6 @@ def load_sm2(path: Path) -> jose.SM2PrivateKey:
     return key
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0)
-
-
-def _usage(*, ca: bool) -> x509.KeyUsage:
-    return x509.KeyUsage(
-        digital_signature=not ca,
-        content_commitment=not ca,
-        key_encipherment=False,
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=ca,
-        crl_sign=ca,
-        encipher_only=False,
-        decipher_only=False,
-    )
-
-
 def ensure_root(base: Path | None = None) -> tuple[x509.Certificate, bool]:
     """The federation root CA; created if missing. Returns (certificate, created)."""
     base = base or federation_dir()
@@ -121,21 +102,7 @@ def ensure_root(base: Path | None = None) -> tuple[x509.Certificate, bool]:
         return licence_pki.load_certificate(cert_path), False
     secret = licence_pki.passphrase()
     key = ec.generate_private_key(ec.SECP256R1())
-    name = licence_pki._name(ROOT_NAME)
-    now = _now()
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=365 * ROOT_YEARS))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(_usage(ca=True), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .sign(key, hashes.SHA256())
-    )
+    cert = licence_pki.root_certificate(licence_pki._name(ROOT_NAME), key, years=ROOT_YEARS)
     licence_pki._private_dirs(base, key_path.parent)
     licence_pki._write_private(key_path, licence_pki._key_pem(key, secret))
     licence_pki._write_private(cert_path, cert.public_bytes(serialization.Encoding.PEM))
@@ -160,7 +127,7 @@ def ensure_node(code: str, name: str, base: Path | None = None) -> tuple[x509.Ce
         root_cert,
         root_key,
         years=NODE_YEARS,
-        usage=_usage(ca=False),
+        usage=licence_pki._key_usage(sign_certs=False),
     )
     licence_pki._private_dirs(base, key_path.parent)
     licence_pki._write_private(key_path, licence_pki._key_pem(key, secret))

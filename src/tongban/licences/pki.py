@@ -202,6 +202,26 @@ def leaf_certificate(
     )
 
 
+def root_certificate(subject: x509.Name, key: Any, *, years: int) -> x509.Certificate:
+    """A self-signed CA certificate (the platform root here, the federation root in
+    `federation.pki`): valid from five minutes ago (clock skew) for `years`; it signs
+    end-entity certificates only (path length 0: no intermediate CA below it)."""
+    now = _now()
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=365 * years))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(_key_usage(sign_certs=True), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+
+
 def ensure_root(base: Paths, secret: bytes, key_type: str) -> tuple[x509.Certificate, bool]:
     """The platform root CA; created if missing. Returns (certificate, created)."""
     if base.root_cert.exists():
@@ -209,21 +229,7 @@ def ensure_root(base: Paths, secret: bytes, key_type: str) -> tuple[x509.Certifi
             raise ImproperlyConfigured(f"{base.root_cert} exists but its key is missing")
         return load_certificate(base.root_cert), False
     key = _new_key(key_type)
-    now = _now()
-    name = _name(ROOT_NAME)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=365 * ROOT_YEARS))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(_key_usage(sign_certs=True), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .sign(key, hashes.SHA256())
-    )
+    cert = root_certificate(_name(ROOT_NAME), key, years=ROOT_YEARS)
     _private_dirs(base.base, base.root_key.parent)
     _write_private(base.root_key, _key_pem(key, secret))
     _write_private(base.root_cert, cert.public_bytes(serialization.Encoding.PEM))

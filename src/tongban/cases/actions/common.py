@@ -151,6 +151,28 @@ def _require(value: str, field_name: str, label: StrOrPromise) -> str:
     return value
 
 
+@dataclass(frozen=True)
+class _Posting:
+    """What a shipment by post needs: who carries it, its waybill number and, when it goes
+    to the applicant, the address ("" when it goes to a window or the handling place)."""
+
+    carrier: str
+    waybill_number: str
+    address: str
+
+
+def _posting(data: ActionInput, *, to_applicant: bool = False, address: str = "") -> _Posting:
+    """The one rule for every shipment (the result, the originals there and back): carrier
+    and waybill number required, and an address when it goes to the applicant (`address`
+    is what the case already knows, used when the step names none)."""
+    carrier = _require(data.carrier, "carrier", _("The carrier"))
+    waybill = _require(data.waybill_number, "waybill_number", _("The waybill number"))
+    to = (data.address or address).strip() if to_applicant else ""
+    if to_applicant and not to:
+        _require("", "address", _("The delivery address"))
+    return _Posting(carrier, waybill, to)
+
+
 def _implementation(item: ServiceItem, handling: Jurisdiction, on: dt.date) -> ItemImplementation:
     implementation = published_implementation(item, handling, on)
     if implementation is None:

@@ -11,7 +11,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts.identifiers import normalise
-from tongban.cases.actions.common import _Context, _now, _Outcome, _require
+from tongban.cases.actions.common import _Context, _now, _Outcome, _posting, _require
 from tongban.cases.actions.inputs import ActionInput
 from tongban.cases.models import (
     Case,
@@ -45,12 +45,8 @@ def _on_ship(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
     event: dict[str, Any] = {"method": variant}
     extra: dict[str, Any] = {}
     if variant in (ShipVariant.POST, ShipVariant.RECEIVING_WINDOW):
-        carrier = _require(data.carrier, "carrier", _("The carrier"))
-        waybill = _require(data.waybill_number, "waybill_number", _("The waybill number"))
         to_applicant = variant == ShipVariant.POST
-        address = (data.address or case.delivery_address).strip() if to_applicant else ""
-        if to_applicant and not address:
-            _require("", "address", _("The delivery address"))
+        post = _posting(data, to_applicant=to_applicant, address=case.delivery_address)
         Shipment.objects.create(
             case=case,
             purpose=Shipment.Purpose.RESULT,
@@ -59,13 +55,13 @@ def _on_ship(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
                 if to_applicant
                 else Shipment.Destination.RECEIVING_WINDOW
             ),
-            carrier=carrier,
-            waybill_number=waybill,
-            address=address,
+            carrier=post.carrier,
+            waybill_number=post.waybill_number,
+            address=post.address,
             shipped_at=_now(),
         )
-        event.update({"carrier": carrier, "waybill_number": waybill})
-        extra.update({"carrier": carrier, "waybill_number": waybill})
+        event.update({"carrier": post.carrier, "waybill_number": post.waybill_number})
+        extra.update({"carrier": post.carrier, "waybill_number": post.waybill_number})
     if variant == ShipVariant.HANDLING_WINDOW:
         code = _issue_pickup_code(case)
         return _Outcome(

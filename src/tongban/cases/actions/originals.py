@@ -9,7 +9,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from tongban.cases.actions.common import _Context, _now, _Outcome, _require
+from tongban.cases.actions.common import _Context, _now, _Outcome, _posting, _require
 from tongban.cases.actions.inputs import ActionInput
 from tongban.cases.models import (
     Case,
@@ -33,20 +33,19 @@ def _originals_inbound(case: Case) -> Any:
 def _on_transfer(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
     event: dict[str, Any] = {"electronic_push": True}
     if case.implementation.needs_originals:
-        carrier = _require(data.carrier, "carrier", _("The carrier"))
-        waybill = _require(data.waybill_number, "waybill_number", _("The waybill number"))
+        post = _posting(data)
         Shipment.objects.create(
             case=case,
             purpose=Shipment.Purpose.ORIGINALS,
             destination=Shipment.Destination.HANDLING_PLACE,
-            carrier=carrier,
-            waybill_number=waybill,
+            carrier=post.carrier,
+            waybill_number=post.waybill_number,
             shipped_at=_now(),
         )
         case.materials.filter(original_required=True, state=CaseMaterial.State.PROVIDED).update(
             original_posted=True
         )
-        event.update({"carrier": carrier, "waybill_number": waybill})
+        event.update({"carrier": post.carrier, "waybill_number": post.waybill_number})
     return _Outcome(notify="transferred", event_data=event)
 
 
@@ -113,12 +112,12 @@ def _on_return_originals(case: Case, data: ActionInput, ctx: _Context) -> _Outco
             code="invalid_delivery_method",
             details={"allowed": [DeliveryMethod.POST.value, DeliveryMethod.WINDOW.value]},
         )
-    carrier = _require(data.carrier, "carrier", _("The carrier"))
-    waybill = _require(data.waybill_number, "waybill_number", _("The waybill number"))
     to_applicant = method == DeliveryMethod.POST
-    address = (data.address or case.delivery_address or case.applicant.address).strip()
-    if to_applicant and not address:
-        _require("", "address", _("The delivery address"))
+    post = _posting(
+        data,
+        to_applicant=to_applicant,
+        address=case.delivery_address or case.applicant.address,
+    )
     now = _now()
     for inbound in held:
         Shipment.objects.create(
@@ -129,9 +128,9 @@ def _on_return_originals(case: Case, data: ActionInput, ctx: _Context) -> _Outco
                 if to_applicant
                 else Shipment.Destination.RECEIVING_WINDOW
             ),
-            carrier=carrier,
-            waybill_number=waybill,
-            address=address if to_applicant else "",
+            carrier=post.carrier,
+            waybill_number=post.waybill_number,
+            address=post.address,
             shipped_at=now,
             return_of=inbound,
         )
@@ -139,8 +138,16 @@ def _on_return_originals(case: Case, data: ActionInput, ctx: _Context) -> _Outco
     destination = "applicant" if to_applicant else "receiving_window"
     return _Outcome(
         notify="originals_returned",
-        event_data={"carrier": carrier, "waybill_number": waybill, "destination": destination},
-        notify_extra={"carrier": carrier, "waybill_number": waybill, "to_window": not to_applicant},
+        event_data={
+            "carrier": post.carrier,
+            "waybill_number": post.waybill_number,
+            "destination": destination,
+        },
+        notify_extra={
+            "carrier": post.carrier,
+            "waybill_number": post.waybill_number,
+            "to_window": not to_applicant,
+        },
     )
 
 

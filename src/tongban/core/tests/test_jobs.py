@@ -24,6 +24,7 @@ EXPECTED = {
     "notifications",
     "overdue-warnings",
     "prune-task-results",
+    "purge-held-uploads",
     "refresh-stats",
 }
 

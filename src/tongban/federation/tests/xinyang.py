@@ -87,42 +87,21 @@ def receive_for_huangchuan() -> str:
     """On Hubei: the 葛店 clerk receives a company registration for 潢川, checks it and
     transfers it; prints and returns its number."""
     from tongban.accounts.models import Applicant, User
-    from tongban.cases.actions import (
-        ActionInput,
-        ApplicantInput,
-        MaterialInput,
-        SubmitInput,
-        perform_case_action,
-        submit_case,
-    )
+    from tongban.cases.actions import ActionInput, perform_case_action, submit_case
     from tongban.catalog.models import ItemImplementation
+    from tongban.testing.cases import company_submission_input
 
     clerk = User.objects.get(username=f"{GEDIAN}-clerk")
-    enterprise = Applicant.objects.get(kind="enterprise")
-    implementation = ItemImplementation.objects.get(
+    implementation = ItemImplementation.objects.select_related("jurisdiction").get(
         item__code="ITEM-COMPANY", jurisdiction__code=HUANGCHUAN
     )
     case = submit_case(
         clerk,
-        SubmitInput(
-            item="ITEM-COMPANY",
-            handling=HUANGCHUAN,
+        company_submission_input(
+            implementation,
+            Applicant.objects.get(kind="enterprise"),
             receiving=GEDIAN,
-            mode="proxy",
-            channel="window",
-            delivery_method="post",
             delivery_address="湖北省鄂州市葛店开发区创业大道1号",
-            applicant=ApplicantInput(
-                kind="enterprise",
-                name=enterprise.name,
-                uscc=enterprise.uscc,
-                agent_name=enterprise.agent_name,
-                agent_id_number=enterprise.agent_id_number,
-            ),
-            materials=[
-                MaterialInput(material_id=m.pk, state="provided")
-                for m in implementation.materials.order_by("position")
-            ],
         ),
     )
     perform_case_action(clerk, case.number, "check", ActionInput())

@@ -13,13 +13,13 @@ from django.test import Client
 
 from tongban.cases.actions import (
     ActionInput,
-    ApplicantInput,
     MaterialInput,
     SubmitInput,
     submit_case,
 )
 from tongban.cases.actions import perform_case_action as act
 from tongban.centres.models import Window
+from tongban.testing.cases import company_submission_input
 
 # a Friday inside the packaged calendar's range (see cases/tests/conftest.py)
 TODAY = dt.date(2024, 9, 27)
@@ -96,28 +96,11 @@ def company_input(
     missing: tuple[int, ...] = (),
     **overrides: Any,
 ) -> SubmitInput:
-    impl = world.implementations[("company", handling)]
-    materials = [
-        MaterialInput(material_id=m.pk, state="missing" if m.position in missing else "provided")
-        for m in impl.materials.order_by("position")
-    ]
-    enterprise = world.applicants["enterprise"]
-    data = SubmitInput(
-        item="ITEM-COMPANY",
-        handling=handling,
+    data = company_submission_input(
+        world.implementations[("company", handling)],
+        world.applicants["enterprise"],
         receiving=receiving,
-        mode="proxy",
-        channel="window",
-        delivery_method="post",
-        delivery_address="湖北省黄冈市黄州区东门路1号",
-        applicant=ApplicantInput(
-            kind="enterprise",
-            name=enterprise.name,
-            uscc=enterprise.uscc,
-            agent_name=enterprise.agent_name,
-            agent_id_number=enterprise.agent_id_number,
-        ),
-        materials=materials,
+        missing=missing,
     )
     for key, value in overrides.items():
         setattr(data, key, value)
