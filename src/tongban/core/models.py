@@ -58,6 +58,17 @@ class SequenceChained(AppendOnly):
     def link(self, prev_digest: str) -> None:
         raise NotImplementedError
 
+    @classmethod
+    def head_subquery(cls, parent: Any, seq: Any) -> models.Subquery:
+        """The digest of link `seq` of `parent` (both usually `OuterRef`s) as a scalar
+        subquery: an action that locks the parent row reads the chain's head in its lock
+        statement and links its new row with it, so `seal` has nothing left to read."""
+        rows: Any = cls._default_manager
+        return models.Subquery(
+            rows.filter(**{f"{cls.chain_of}_id": parent, "seq": seq}).values("digest")[:1],
+            output_field=models.CharField(),
+        )
+
     def seal(self) -> None:
         row: Any = self  # the concrete table declares seq, digest and the parent key
         if row.digest:

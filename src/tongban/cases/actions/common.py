@@ -8,6 +8,7 @@ Names with a leading underscore are internal to the `tongban.cases.actions` pack
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -91,8 +92,9 @@ def _append_event(
     reason: str = "",
     data: dict[str, Any] | None = None,
 ) -> CaseEvent:
+    head = _known_chain_head(case)
     case.event_count += 1
-    event = CaseEvent.objects.create(
+    event = CaseEvent(
         case=case,
         seq=case.event_count,
         action=action,
@@ -106,9 +108,58 @@ def _append_event(
         reason=reason,
         data=data or {},
     )
+    if head is not None:
+        event.link(head)  # sealed here: the INSERT does not read the link before
+    event.save()
+    _remember_chain_head(case, event)
     # e.g. the federation replicates the event to the node of the case's other leg
     hooks.event_appended(case, event)
     return event
+
+
+# the attribute of a locked case that holds (seq, digest) of its newest event
+_CHAIN_HEAD = "_tongban_chain_head"
+
+
+def _remember_chain_head(case: Case, event: CaseEvent) -> None:
+    setattr(case, _CHAIN_HEAD, (event.seq, event.digest))
+
+
+def _take_chain_head(case: Case, digest: str | None) -> None:
+    """Keep the chain head that the lock statement read (`CaseEvent.head_subquery` of the
+    case's `event_count`). None is trusted only for a case without events: anything
+    else falls back to `seal`'s own read."""
+    if digest is not None or case.event_count == 0:
+        setattr(case, _CHAIN_HEAD, (case.event_count, digest or ""))
+
+
+def _known_chain_head(case: Case) -> str | None:
+    """The digest of the case's newest event if this object knows it for certain: read
+    with the row lock (ADR 0130) or written by this object since. Only when it is the
+    head of `event_count` exactly: an event appended through another object of the same
+    row leaves it unused, and `seal` reads the link before itself."""
+    known = getattr(case, _CHAIN_HEAD, None)
+    if known is None or known[0] != case.event_count:
+        return None
+    return str(known[1])
+
+
+def _row_state(case: Case) -> dict[str, Any]:
+    """The case row's values as loaded, to write back only what an action changed."""
+    state: dict[str, Any] = {}
+    for column in Case._meta.concrete_fields:
+        value = getattr(case, column.attname)
+        # a JSON value may be changed in place: compare with a copy of it
+        state[column.attname] = copy.deepcopy(value) if isinstance(value, dict | list) else value
+    return state
+
+
+def _save_changes(case: Case, before: dict[str, Any]) -> None:
+    """UPDATE the columns that differ from `before` (`_row_state`), and `updated_at`: a
+    move changes a handful of the row's fifty columns, and the encrypted ones (the
+    application form, the address) are not encrypted again for nothing."""
+    changed = [name for name, value in before.items() if getattr(case, name) != value]
+    case.save(update_fields=[*changed, "updated_at"])
 
 
 # the notifications that end a rateable service (好差评 covers refused and withdrawn too)

@@ -14,6 +14,7 @@ from typing import Any, cast
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
+from django.db.models import F, OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts.models import User
@@ -31,7 +32,10 @@ from tongban.cases.actions.common import (
     _Context,
     _notify,
     _Outcome,
+    _row_state,
+    _save_changes,
     _signed_in,
+    _take_chain_head,
     legs_of,
 )
 from tongban.cases.actions.decisions import (
@@ -109,6 +113,7 @@ def available_actions(user: User | AnonymousUser, case: Case) -> list[str]:
     legs = legs_of(user, case)
     result: list[str] = []
     guards: dict[Guard, bool] = {}
+    paper: list[set[str]] = []  # the states of the inbound originals, read once if asked
     for action in actions_from(case.status, case.mode):
         for variant in variants_of(action, case.status):
             transition = find_transition(action, case.status, variant)
@@ -118,17 +123,23 @@ def available_actions(user: User | AnonymousUser, case: Case) -> list[str]:
                 continue
             guard = transition.guard
             if guard is not None and guard not in guards:
-                guards[guard] = _guard_holds(case, guard)
+                guards[guard] = _guard_holds(case, guard, paper)
             if guard is None or guards[guard]:
                 result.append(action)
     return result
 
 
-def _guard_holds(case: Case, guard: Guard) -> bool:
-    if guard == Guard.ORIGINALS_IN_TRANSIT:
-        return _originals_inbound(case).filter(state=Shipment.State.IN_TRANSIT).exists()
-    if guard == Guard.ORIGINALS_HELD:
-        return _originals_inbound(case).filter(state=Shipment.State.SIGNED).exists()
+def _guard_holds(case: Case, guard: Guard, paper: list[set[str]]) -> bool:
+    if guard in (Guard.ORIGINALS_IN_TRANSIT, Guard.ORIGINALS_HELD):
+        # both paper guards from one statement: the states the originals are in
+        if not paper:
+            paper.append(set(_originals_inbound(case).values_list("state", flat=True)))
+        wanted = (
+            Shipment.State.IN_TRANSIT
+            if guard == Guard.ORIGINALS_IN_TRANSIT
+            else Shipment.State.SIGNED
+        )
+        return wanted in paper[0]
     return guard_holds(guard, part_outcomes(case).values())
 
 
@@ -150,12 +161,8 @@ def perform(actor: User | AnonymousUser, number: str, action: str, data: ActionI
     """`perform_case_action`, answering the event too (the API's compact answer)."""
     user = _signed_in(actor)
     with transaction.atomic():
-        # a part's end may complete its lead, and a lead's end ends its parts: lock the
-        # lead before the part, always in that order, so the two never wait on each other
-        parent_id = Case.objects.filter(number=number).values_list("parent_id", flat=True)
-        if parent_id and parent_id[0] is not None:
-            list(Case.objects.select_for_update().filter(pk=parent_id[0]).values_list("pk"))
         case, version = _lock_case(user, number)
+        before = _row_state(case)
         variant = _variant_for(case, action, data)
         transition = find_transition(action, case.status, variant)
         if transition is None or case.mode not in transition.modes:
@@ -207,7 +214,7 @@ def perform(actor: User | AnonymousUser, number: str, action: str, data: ActionI
             data.reason.strip(),
             outcome.event_data,
         )
-        case.save()
+        _save_changes(case, before)
         if case.status in FINAL_STATES and from_status not in FINAL_STATES:
             if case.parent_id is not None:
                 _complete_parent_if_ready(case.parent_id)
@@ -223,23 +230,34 @@ def perform(actor: User | AnonymousUser, number: str, action: str, data: ActionI
 
 
 def _lock_case(actor: User, number: str) -> tuple[Case, int]:
-    """The case row, locked and in the actor's scope (404 otherwise), with the master-data
-    version read in the same statement; its item, implementation and jurisdictions come
-    from the per-process cache of that version (ADR 0119), not from a join."""
+    """The case row, locked and in the actor's scope (404 otherwise), in one statement
+    with the master-data version, the head of its event chain and, for a part of a joint
+    case, the lock of its lead (ADR 0130). Its item, implementation and jurisdictions
+    come from the per-process cache of that version (ADR 0119), not from a join."""
     from tongban.cases.selectors import readable_cases
 
-    # .get() rather than .first(): the number is unique, and first()'s ORDER BY id would
-    # only give the planner a wrong index to consider
-    try:
-        case = (
-            readable_cases(actor)
-            .select_for_update(of=("self",))
-            .select_related("applicant")
-            .annotate(master_version=versioned.version_subquery())
-            .get(number=number)
+    # a part's end may complete its lead, and a lead's end ends its parts: the lead is
+    # locked before the part, always in that order, so the two never wait on each other.
+    # Both rows come from this one statement, the lead first: PostgreSQL locks the rows
+    # of a SELECT … ORDER BY … FOR UPDATE in the order it returns them. The lead is not
+    # scoped (a part's officer may not read its lead), and is only locked, never used.
+    lead = Case.objects.filter(
+        pk=Subquery(Case.objects.filter(number=number).values("parent_id")[:1])
+    )
+    rows = list(
+        (readable_cases(actor).filter(number=number) | lead)
+        .select_for_update(of=("self",))
+        .select_related("applicant")
+        .annotate(
+            master_version=versioned.version_subquery(),
+            chain_head=CaseEvent.head_subquery(OuterRef("pk"), OuterRef("event_count")),
         )
-    except Case.DoesNotExist:
-        raise NotFound(_("No such case, or it is outside your scope.")) from None
+        .order_by(F("parent_id").asc(nulls_first=True))
+    )
+    case = next((row for row in rows if row.number == number), None)
+    if case is None:
+        raise NotFound(_("No such case, or it is outside your scope."))
+    _take_chain_head(case, cast(Any, case).chain_head)
     version = cast(Any, case).master_version or 0
     case.item = versioned.row(ServiceItem, case.item_id, version)
     case.implementation = versioned.row(ItemImplementation, case.implementation_id, version)

@@ -1,0 +1,111 @@
+"""The SQL statements of each case action through the API (issue 12 §2, ADR 0130),
+pinned on both databases: a statement added to the action path fails here, and the
+statements ADR 0130 took out (the lead's id, the chain head's digest, the full-row
+UPDATE) stay out.
+
+Counted: every statement the request sends, authentication included (the token with its
+user: one; the role grants and master data come from the per-process caches of ADR 0119,
+warm after a first walk), except the SAVEPOINTs of the test's own transaction, which
+production does not send. The delivery nudge after commit (`wake_worker`) does not run
+inside a test's transaction and is not counted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tongban.cases.tests.conftest import company_submission
+
+pytestmark = pytest.mark.django_db
+
+CLERK, OFFICER, AGENT = "421102-clerk", "420100Z01-officer", "enterprise-1"
+
+# example 1 of domain notes §6, as bench/profile_actions.py and the wrk walk run it
+WALK: tuple[tuple[str, str, dict[str, Any]], ...] = (
+    ("check", CLERK, {}),
+    ("transfer", CLERK, {"carrier": "EMS", "waybill_number": "EMS1001"}),
+    ("receive_transfer", OFFICER, {"discrepancies": ""}),
+    ("accept", OFFICER, {}),
+    ("approve", OFFICER, {}),
+    ("issue_result", OFFICER, {}),
+    ("ship", OFFICER, {"method": "post", "carrier": "EMS", "waybill_number": "EMS2002"}),
+    ("sign_for", AGENT, {}),
+    ("complete", OFFICER, {}),
+)
+
+# Every plain action: the token with its user; the lock (the case, its lead if it is a
+# part, the master-data version, the chain head); the event INSERT; the UPDATE of the
+# columns that changed; the outbox INSERT when the applicant is told. Then what the move
+# itself reads and writes (materials, shipments, the rating invitation, ...), and the
+# paper guards of the answer's available_actions (one statement for both) on the states
+# where the originals may be signed for or returned. Before ADR 0130 each of these was
+# 2-3 more: the lead's id, the chain head, the second paper guard.
+EXPECTED = {
+    "submit": 28,
+    "check": 6,
+    "transfer": 7,
+    "receive_transfer": 6,
+    "accept": 8,
+    "approve": 7,
+    # the licence and the enterprise it establishes (licences, accounts): one statement
+    # more on PostgreSQL than on SQLite, in the licence's issuance
+    "issue_result": 17 if connection.vendor == "postgresql" else 16,
+    "ship": 7,
+    "sign_for": 6,
+    "complete": 7,
+}
+
+
+def _statements(queries: CaptureQueriesContext) -> list[str]:
+    return [
+        q["sql"]
+        for q in queries.captured_queries
+        if not q["sql"].upper().startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))
+    ]
+
+
+def _walk(world: Any, api: Any) -> dict[str, list[str]]:
+    clients = {name: api(name) for name in (CLERK, OFFICER, AGENT)}
+    seen: dict[str, list[str]] = {}
+    with CaptureQueriesContext(connection) as queries:
+        created = clients[CLERK].post("/cases", company_submission(world))
+    assert created.status_code == 201, created.content.decode()
+    seen["submit"] = _statements(queries)
+    number = created.json()["number"]
+    for action, user, body in WALK:
+        with CaptureQueriesContext(connection) as queries:
+            answer = clients[user].act(number, action, **body)
+        assert answer.status_code == 200, (action, answer.content.decode())
+        seen[action] = _statements(queries)
+    return seen
+
+
+def test_each_action_sends_its_pinned_statements(world, api):
+    _walk(world, api)  # warms the grants, master data and calendar caches
+    seen = _walk(world, api)
+    counts = {action: len(sqls) for action, sqls in seen.items()}
+    assert counts == EXPECTED, (
+        counts,
+        "\n\n".join(f"{a}:\n" + "\n".join(s) for a, s in seen.items()),
+    )
+
+
+def test_an_action_reads_neither_the_leads_id_nor_the_chain_head_apart(world, api):
+    _walk(world, api)
+    seen = _walk(world, api)
+    for action, sqls in seen.items():
+        if action == "submit":
+            continue
+        # one statement finds the case by its number: the lock (on PostgreSQL: FOR UPDATE)
+        case_reads = [s for s in sqls if s.startswith("SELECT") and '"cases_case"."number" =' in s]
+        assert len(case_reads) == 1, (action, case_reads)
+        if connection.vendor == "postgresql":
+            assert "FOR UPDATE OF" in case_reads[0]
+        digests = [s for s in sqls if s.startswith('SELECT "cases_caseevent"."digest" FROM')]
+        assert digests == [], (action, digests)
+        # the UPDATE writes what changed, not the fifty columns of the row
+        updates = [s for s in sqls if s.startswith('UPDATE "cases_case"')]
+        assert len(updates) == 1 and '"form_data"' not in updates[0], (action, updates)
