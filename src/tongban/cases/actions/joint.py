@@ -231,7 +231,7 @@ def _end_open_parts(lead: Case, action: str, reason: str) -> None:
     if lead.mode != Mode.JOINT or lead.parent_id is not None:
         return
     for part in (
-        lead.subcases.select_for_update()
+        lead.subcases.select_for_update(of=("self",))
         .select_related("item", "handling_jurisdiction", "receiving_jurisdiction")
         .exclude(status__in=FINAL_STATES)
         .order_by("pk")
