@@ -9,6 +9,9 @@
 - `on_peer_events`: adds the events another node wrote for the case to its one timeline.
 - `on_leg_check`: may say that a leg of a case is owned by another node, so nobody acts
   in it here (each leg's events are written only by its owner, ADR 0127).
+- `on_lead_ended`: a joint lead ended as a whole has a part whose ending move belongs to
+  a leg another node owns: that node must end it (ADR 0134). Runs inside the lead's
+  transaction, like `on_event_appended`.
 """
 
 from __future__ import annotations
@@ -42,10 +45,12 @@ EventHook = Callable[["Case", "CaseEvent"], None]
 NotifyCheck = Callable[["Case"], bool]
 PeerEvents = Callable[["Case"], list[PeerEvent]]
 LegCheck = Callable[["Case", str], bool]
+LeadEnded = Callable[["Case", str, str, str, str], None]
 _event_hooks: list[EventHook] = []
 _notify_checks: list[NotifyCheck] = []
 _peer_events: list[PeerEvents] = []
 _leg_checks: list[LegCheck] = []
+_lead_ended: list[LeadEnded] = []
 
 
 def on_event_appended(hook: EventHook) -> EventHook:
@@ -91,3 +96,15 @@ def on_leg_check(check: LegCheck) -> LegCheck:
 
 def owns_leg(case: Case, leg: str) -> bool:
     return all(check(case, leg) for check in tuple(_leg_checks))
+
+
+def on_lead_ended(hook: LeadEnded) -> LeadEnded:
+    """Register `hook(part, action, lead_number, lead_status, reason)`."""
+    if hook not in _lead_ended:
+        _lead_ended.append(hook)
+    return hook
+
+
+def lead_ended(part: Case, action: str, lead_number: str, lead_status: str, reason: str) -> None:
+    for hook in tuple(_lead_ended):
+        hook(part, action, lead_number, lead_status, reason)

@@ -73,6 +73,10 @@ def queue_case_event(case: Any, event: Any) -> None:
     speaking_for = actor_code if actor_code in me.jurisdictions else ""
     if not speaking_for:
         speaking_for = next(code for code in legs.values() if code in me.jurisdictions)
+    if not actor_code and event.actor_role == "system":
+        # the system moves a case for the leg this node owns (a joint lead completing, a
+        # part ended with its lead): the receiver checks that leg's row (ADR 0134)
+        actor_code = speaking_for
     body = {
         "event_seq": event.seq,
         "action": event.action,
@@ -223,6 +227,25 @@ def _illegal(body: dict[str, Any], why: str) -> Conflict:
     )
 
 
+def _check_legs(message: InboundMessage, body: dict[str, Any], leg: str) -> None:
+    """A peer writes events only of a leg it owns, of a case as this node knows it: the
+    legs it names must be this node's copy's (else it could move a case of this node
+    under legs it made up, e.g. a joint part handled here, ADR 0134), and the applicant's
+    own steps come from the node of the receiving leg, which holds the relation."""
+    from tongban.cases.models import Case
+
+    here = (
+        Case.objects.filter(number=message.case_ref)
+        .values_list("receiving_jurisdiction__code", "handling_jurisdiction__code")
+        .first()
+    )
+    receiving, handling = str(body.get("receiving") or ""), str(body.get("handling") or "")
+    if here is not None and (here[0] or "", here[1]) != (receiving, handling):
+        raise errors.jurisdiction_not_served(message.peer, here[1])
+    if leg == "applicant" and receiving and message.jurisdiction != receiving:
+        raise errors.jurisdiction_not_served(message.peer, receiving)
+
+
 @register(KIND)
 def apply_case_event(message: InboundMessage) -> None:
     from tongban.cases.workflow import TRANSITIONS, Action, Leg
@@ -247,6 +270,7 @@ def apply_case_event(message: InboundMessage) -> None:
             raise _illegal(body, f"{action}: {source} → {target} is not in the table")
         if not any(Leg(leg) in t.legs for t in rows):
             raise _illegal(body, f"the {leg} leg may not {action}")
+    _check_legs(message, body, leg)
     try:
         at = dt.datetime.fromisoformat(str(body.get("at")))
         event_seq = int(body.get("event_seq", 0))

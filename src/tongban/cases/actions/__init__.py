@@ -24,7 +24,7 @@ from tongban.cases.actions.inputs import (
     fields_of,
     label_of,
 )
-from tongban.cases.actions.joint import part_outcomes
+from tongban.cases.actions.joint import end_part_for_lead, part_outcomes
 from tongban.cases.actions.materials import licences_standing_in
 from tongban.cases.actions.overdue import send_overdue_warnings, warning_recipients
 from tongban.cases.actions.replica import ReplicaInput, apply_peer_move, create_replica
@@ -52,6 +52,7 @@ __all__ = [
     "apply_peer_move",
     "available_actions",
     "create_replica",
+    "end_part_for_lead",
     "fields_of",
     "label_of",
     "legs_of",

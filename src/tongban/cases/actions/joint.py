@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.utils.translation import gettext_lazy
 
-from tongban.cases import deadlines
+from tongban.cases import deadlines, hooks
 from tongban.cases.actions.common import (
     _append_event,
     _Context,
@@ -22,18 +23,17 @@ from tongban.cases.actions.common import (
 from tongban.cases.actions.inputs import ActionInput, MaterialInput
 from tongban.cases.actions.materials import _create_materials
 from tongban.cases.application_forms import clean_form
-from tongban.cases.models import (
-    Case,
-    CaseEvent,
-    Status,
-)
+from tongban.cases.models import Case, Status
 from tongban.cases.workflow import (
+    APPROVED_AFTER_COMMITMENT_CODE,
+    APPROVED_CODE,
     FINAL_STATES,
     PART_INITIAL_STATE,
     PARTS_OPEN_ON,
     SUBMIT_PRACTICE_CODE,
     Action,
     PartOutcome,
+    Transition,
     cascade_for,
     find_transition,
     guard_holds,
@@ -49,18 +49,18 @@ from tongban.catalog.models import (
 from tongban.core.errors import Conflict
 from tongban.regions.models import Jurisdiction
 
+APPROVED_CODES = frozenset({APPROVED_CODE, APPROVED_AFTER_COMMITMENT_CODE})
+
 
 def part_outcomes(case: Case) -> dict[str, PartOutcome]:
-    """The outcome of each part of a joint lead, by sub-case number (empty otherwise)."""
-    parts = list(case.subcases.order_by("number").values_list("pk", "number", "status"))
-    if not parts:
-        return {}
-    approved = set(
-        CaseEvent.objects.filter(
-            case_id__in=[pk for pk, _, _ in parts], action=Action.APPROVE
-        ).values_list("case_id", flat=True)
-    )
-    return {number: part_outcome(status, pk in approved) for pk, number, status in parts}
+    """The outcome of each part of a joint lead, by sub-case number (empty otherwise).
+
+    Whether a part was approved is read from its practice code, not from its events: the
+    decision's code (11, or 12 after 容缺) stays with the case to its end, since the rows
+    after a decision carry none, and a part handled on another node has the code its
+    node's events brought but none of those events as its own (ADR 0134)."""
+    parts = case.subcases.order_by("number").values_list("number", "status", "practice_code")
+    return {number: part_outcome(status, code in APPROVED_CODES) for number, status, code in parts}
 
 
 def _open_parts_on_acceptance(case: Case, ctx: _Context, outcome: _Outcome) -> None:
@@ -173,14 +173,23 @@ def _joint_outcome(
     for sub in case.subcases.filter(number__in=failed).select_related(
         "item", "handling_jurisdiction"
     ):
-        last = sub.events.exclude(reason="").order_by("-seq").first()
+        reason = _last_reason(sub)
         why = Status(sub.status).label if sub.status != Status.COMPLETED else "不予许可"
         lines.append(
             f"{sub.handling_jurisdiction.short_name}·{sub.item.name}({sub.number}):{why}"
-            + (f",{last.reason}" if last is not None else "")
+            + (f",{reason}" if reason else "")
         )
     event["failed_parts"] = failed
     return event, {"failed_parts": lines}
+
+
+def _last_reason(part: Case) -> str:
+    """The latest reason recorded on a part: by this node, or by the node that handles
+    the part (its refusal or denial is that node's event, ADR 0134)."""
+    last = part.events.exclude(reason="").order_by("-seq").first()
+    found = [(last.at, last.reason)] if last is not None else []
+    found += [(e.at, e.reason) for e in hooks.peer_events(part) if e.reason]
+    return max(found)[1] if found else ""
 
 
 def _complete_parent_if_ready(parent_id: int) -> None:
@@ -216,33 +225,80 @@ def _complete_parent_if_ready(parent_id: int) -> None:
 
 def _end_open_parts(lead: Case, action: str, reason: str) -> None:
     """A joint lead that has just been terminated or withdrawn as a whole ends its parts
-    that are still undecided, with the same action, by the table's rows (ADR 0094)."""
+    that are still undecided, with the same action, by the table's rows (ADR 0094). A
+    part whose ending row belongs to a leg another node owns (the handling leg of a part
+    handled there) is ended by that node, told through `hooks.lead_ended` (ADR 0134)."""
     if lead.mode != Mode.JOINT or lead.parent_id is not None:
         return
     for part in (
-        lead.subcases.select_for_update()
-        .select_related("item", "handling_jurisdiction")
+        lead.subcases.select_for_update(of=("self",))
+        .select_related("item", "handling_jurisdiction", "receiving_jurisdiction")
         .exclude(status__in=FINAL_STATES)
         .order_by("pk")
     ):
         transition = cascade_for(action, lead.status, part.status)
         if transition is None:
             continue
-        from_status = part.status
-        part.status = transition.target
-        if transition.practice_code is not None:
-            part.practice_code = transition.practice_code
-        deadlines.clear_dates_for_final_state(part)
-        _append_event(
-            part,
-            action,
-            from_status,
-            None,
-            "system",
-            None,
-            part.practice_code,
-            f"联办主件{lead.number}已{Status(lead.status).label}"
-            + (f":{reason}" if reason else ""),
-            {"automatic": True, "lead": lead.number},
+        if not any(hooks.owns_leg(part, leg) for leg in transition.legs):
+            hooks.lead_ended(part, action, lead.number, lead.status, reason)
+            continue
+        _end_part(part, transition, action, lead.number, lead.status, reason, None)
+
+
+def _end_part(
+    part: Case,
+    transition: Transition,
+    action: str,
+    lead_number: str,
+    lead_status: str,
+    reason: str,
+    jurisdiction_id: int | None,
+) -> None:
+    from_status = part.status
+    part.status = transition.target
+    if transition.practice_code is not None:
+        part.practice_code = transition.practice_code
+    deadlines.clear_dates_for_final_state(part)
+    _append_event(
+        part,
+        action,
+        from_status,
+        None,
+        "system",
+        jurisdiction_id,
+        part.practice_code,
+        f"联办主件{lead_number}已{Status(lead_status).label}" + (f":{reason}" if reason else ""),
+        {"automatic": True, "lead": lead_number},
+    )
+    part.save()
+
+
+def end_part_for_lead(
+    number: str, *, action: str, lead_number: str, lead_status: str, reason: str
+) -> Case | None:
+    """This node's part of a joint case whose lead, on another node, has just ended as a
+    whole: ended as a local part would be, by the same table row, as the system acting for
+    the part's handling leg (this node's), so the event replicates back to the lead's node
+    like any move of that leg. A part already decided (or ended) is left as it is, as a
+    local one is; None when the case is not here (ADR 0134)."""
+    with transaction.atomic():
+        part = (
+            Case.objects.select_for_update(of=("self",))
+            .select_related("item", "handling_jurisdiction", "receiving_jurisdiction")
+            .filter(number=number, mode=Mode.JOINT)
+            .first()
         )
-        part.save()
+        if part is None:
+            return None
+        transition = cascade_for(action, lead_status, part.status)
+        if transition is not None:
+            _end_part(
+                part,
+                transition,
+                action,
+                lead_number,
+                lead_status,
+                reason,
+                part.handling_jurisdiction_id,
+            )
+    return part

@@ -22,8 +22,9 @@ from tongban.accounts.models import Applicant, User
 from tongban.agreements.models import Agreement
 from tongban.cases import deadlines
 from tongban.cases.actions.common import _implementation, _notify
+from tongban.cases.actions.joint import _complete_parent_if_ready
 from tongban.cases.models import Case, CaseMaterial, Shipment, Status
-from tongban.cases.workflow import FINAL_STATES, PAPER_ACTIONS, Action
+from tongban.cases.workflow import CASCADING_ACTIONS, FINAL_STATES, PAPER_ACTIONS, Action
 from tongban.catalog.models import ServiceItem
 from tongban.core.crypto import blind_index
 from tongban.core.errors import Conflict, Invalid
@@ -194,6 +195,13 @@ def _ship_notification(to_status: str) -> str:
     return "shipped"
 
 
+def _lead_has_ended(case: Case) -> bool:
+    return (
+        case.parent_id is not None
+        and Case.objects.filter(pk=case.parent_id, status__in=FINAL_STATES).exists()
+    )
+
+
 def apply_peer_move(
     number: str,
     *,
@@ -209,6 +217,11 @@ def apply_peer_move(
     copy already elsewhere (both legs moved at once) keeps its status: the event still
     joins the timeline, and the divergence is logged for the operators."""
     with transaction.atomic():
+        # a joint part handled on the other node moves like a local part: its lead is
+        # locked first, then the part (ADR 0094 rule 6), as the part's end may complete it
+        parent_id = Case.objects.filter(number=number).values_list("parent_id", flat=True)
+        if parent_id and parent_id[0] is not None:
+            list(Case.objects.select_for_update().filter(pk=parent_id[0]).values_list("pk"))
         case = (
             Case.objects.select_for_update(of=("self",))
             .select_related("item", "handling_jurisdiction")
@@ -246,11 +259,16 @@ def apply_peer_move(
         else:
             deadlines.refresh_dates(case, cal, deadlines.local_today())
         case.save()
+        if case.parent_id is not None and case.status in FINAL_STATES:
+            # the lead completes once every part has ended, wherever the part was handled
+            _complete_parent_if_ready(case.parent_id)
         template = (
             _ship_notification(to_status)
             if action == Action.SHIP
             else PEER_MOVE_NOTIFICATIONS.get(action)
         )
+        if action in CASCADING_ACTIONS and _lead_has_ended(case):
+            template = None  # a part ended with its lead: the lead's end told the applicant
         if template:
             extra: dict[str, Any] = {"reason": reason}
             if case.due_date is not None:
