@@ -267,7 +267,8 @@ def gunicorn_server(
     the figures do not include writing one line per request to a pipe)."""
     import httpx
 
-    port = port or free_port()
+    # TONGBAN_BENCH_PORT: a fixed port, for a machine where each session has its range
+    port = port or int(os.environ.get("TONGBAN_BENCH_PORT") or 0) or free_port()
     log_path = env.work_dir / "gunicorn.log"
     command = [
         str(VENV_BIN / "gunicorn"),

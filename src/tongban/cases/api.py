@@ -32,6 +32,7 @@ from tongban.core.inputs import (
     text_problem,
 )
 from tongban.core.masking import mask_id_number, mask_name
+from tongban.core.outputs import Out
 from tongban.regions.models import Jurisdiction
 
 router = Router(tags=["cases"])
@@ -142,12 +143,12 @@ class CaseQueueIn(Schema):
 # -- output ------------------------------------------------------------------------------
 
 
-class Ref(Schema):
+class Ref(Out):
     code: str
     name: str
 
 
-class ApplicantOut(Schema):
+class ApplicantOut(Out):
     kind: str
     name: str
     identifier: str
@@ -155,7 +156,7 @@ class ApplicantOut(Schema):
     phone: str | None = Field(None, description="Only in a detail read with reveal=true")
 
 
-class CaseSummaryOut(Schema):
+class CaseSummaryOut(Out):
     number: str
     item: Ref
     mode: str
@@ -174,7 +175,7 @@ class CaseSummaryOut(Schema):
     overdue_level: str
 
 
-class EventOut(Schema):
+class EventOut(Out):
     seq: int
     action: str
     action_label: str
@@ -189,7 +190,7 @@ class EventOut(Schema):
     data: dict[str, Any]
 
 
-class PeerEventOut(Schema):
+class PeerEventOut(Out):
     node: str = Field(..., description="the node that owns the leg and wrote the event")
     action: str
     action_label: str
@@ -202,7 +203,7 @@ class PeerEventOut(Schema):
     reason: str
 
 
-class CaseMaterialOut(Schema):
+class CaseMaterialOut(Out):
     id: int
     name: str
     state: str
@@ -211,7 +212,7 @@ class CaseMaterialOut(Schema):
     licence_reference: str
 
 
-class ShipmentOut(Schema):
+class ShipmentOut(Out):
     purpose: str
     destination: str
     carrier: str
@@ -300,7 +301,7 @@ class CaseActionOut(CaseStateOut):
     event: EventOut
 
 
-class CaseListOut(Schema):
+class CaseListOut(Out):
     items: list[CaseSummaryOut]
     next_cursor: str | None
 
@@ -535,7 +536,9 @@ def list_cases(request: HttpRequest, filters: Query[CaseQueueIn]) -> dict[str, A
             awaiting=choice_filter(filters.awaiting, ("me",), "awaiting") == "me",
         ),
     )
-    rows, next_cursor = selectors.page_after(queue, filters.cursor, filters.limit, filters.ordering)
+    rows, next_cursor = selectors.summary_page(
+        queue, filters.cursor, filters.limit, filters.ordering
+    )
     today = selectors.deadlines.local_today()
     return {"items": [summary(c, today) for c in rows], "next_cursor": next_cursor}
 

@@ -176,6 +176,9 @@ class Case(models.Model):
             models.Index(fields=["receiving_jurisdiction", "-received_at", "-id"]),
             models.Index(fields=["-received_at", "-id"]),
             models.Index(fields=["applicant", "-received_at"]),
+            # the queue by due date (ordering=due) walks this in order: without it
+            # PostgreSQL sorted every case in scope, 1.5 s at 1M cases (ADR 0131)
+            models.Index(fields=["overdue_on", "id"], name="cases_case_due_order_idx"),
         ]
 
     def __str__(self) -> str:

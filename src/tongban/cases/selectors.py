@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
@@ -35,7 +36,8 @@ from tongban.agreements.models import Agreement
 from tongban.cases import deadlines, hooks
 from tongban.cases.models import Case, CaseEvent, CaseMaterial, Shipment
 from tongban.cases.workflow import Leg, awaiting_states, statuses_of_stage
-from tongban.catalog.models import ItemBundle, Mode, ServiceItem
+from tongban.catalog.models import ItemBundle, ItemImplementation, Mode, ServiceItem
+from tongban.core import versioned
 from tongban.core.errors import Invalid, NotFound
 from tongban.core.expressions import JSONArrayAgg, json_datetime
 from tongban.regions.models import Jurisdiction
@@ -189,51 +191,105 @@ def _child_rows(model: type[Model], fields: tuple[str, ...]) -> Subquery:
     return Subquery(rows, output_field=JSONField())
 
 
+@cache
+def _detail_annotations() -> dict[str, Any]:
+    """The look-up's sub-selects, built once per process: building them was a third of
+    the look-up's CPU (issue 12 §4, ADR 0131). Safe to share between requests and
+    threads: `annotate` resolves a copy of each expression, never the expression itself."""
+    return {
+        "master_version": versioned.version_subquery(),
+        "agreement_code": Subquery(
+            Agreement.objects.filter(pk=OuterRef("agreement_id")).values("code")[:1]
+        ),
+        "parent_number": Subquery(
+            Case.objects.filter(pk=OuterRef("parent_id")).values("number")[:1]
+        ),
+        "bundle_code": Subquery(
+            ItemBundle.objects.filter(pk=OuterRef("bundle_id")).values("code")[:1]
+        ),
+        "material_rows": _child_rows(CaseMaterial, MATERIAL_FIELDS),
+        "shipment_rows": _child_rows(Shipment, SHIPMENT_FIELDS),
+    }
+
+
+def with_master_data(case: Case, version: int) -> Case:
+    """Attach the case's item, implementation and jurisdictions from the per-process cache
+    of master data at `version` (core.versioned, ADR 0119) instead of joining them: each
+    join cost every read its columns, their conversion and planning time."""
+    case.item = versioned.row(ServiceItem, case.item_id, version)
+    case.implementation = versioned.row(ItemImplementation, case.implementation_id, version)
+    case.handling_jurisdiction = versioned.row(Jurisdiction, case.handling_jurisdiction_id, version)
+    if case.receiving_jurisdiction_id is not None:
+        case.receiving_jurisdiction = versioned.row(
+            Jurisdiction, case.receiving_jurisdiction_id, version
+        )
+    return case
+
+
 def case_detail_for(user: User | AnonymousUser, number: str) -> tuple[Case, CaseParts]:
     """One case with everything its detail shows, in two statements whatever the case
     holds (issue 12 §4, pinned by cases/tests/test_read_statements.py):
 
-    1. the case row, in scope (else NotFound), with its always-present relations joined
-       (item, implementation, applicant, both jurisdictions); the optional ones only by
-       the one value the detail shows (`agreement_code`, `parent_number`, `bundle_code`),
-       as sub-selects on primary keys, which plan in a fraction of a LEFT JOIN's time;
-       its materials and shipments as JSON sub-selects;
-    2. its events with their actors.
+    1. the case row, in scope (else NotFound), with its applicant joined and the
+       master-data version (its item, implementation and jurisdictions then come from
+       the per-process cache of that version, `with_master_data`); the optional
+       relations only by the one value the detail shows (`agreement_code`,
+       `parent_number`, `bundle_code`), as sub-selects on primary keys, which plan in a
+       fraction of a LEFT JOIN's time; its materials and shipments as JSON sub-selects;
+    2. its events with their actors (`detail_events_of`).
 
     A joint lead's parts (`is_joint_lead`) and the guards of `available_actions` read
     what they need themselves; no other case has any."""
     try:
         case = (
             readable_cases(user)
-            .select_related(
-                "item",
-                "implementation",
-                "applicant",
-                "receiving_jurisdiction",
-                "handling_jurisdiction",
-            )
-            .annotate(
-                agreement_code=Subquery(
-                    Agreement.objects.filter(pk=OuterRef("agreement_id")).values("code")[:1]
-                ),
-                parent_number=Subquery(
-                    Case.objects.filter(pk=OuterRef("parent_id")).values("number")[:1]
-                ),
-                bundle_code=Subquery(
-                    ItemBundle.objects.filter(pk=OuterRef("bundle_id")).values("code")[:1]
-                ),
-                material_rows=_child_rows(CaseMaterial, MATERIAL_FIELDS),
-                shipment_rows=_child_rows(Shipment, SHIPMENT_FIELDS),
-            )
+            .select_related("applicant")
+            .annotate(**_detail_annotations())
             .get(number=number)
         )
     except Case.DoesNotExist:
         raise NotFound(_("No such case, or it is outside your scope.")) from None
-    materials = [_material(row) for row in case.material_rows or ()]
-    shipments = [_shipment(row) for row in case.shipment_rows or ()]
+    version = case.master_version or 0  # type: ignore[attr-defined]
+    with_master_data(case, version)
+    materials = [_material(row) for row in case.material_rows or ()]  # type: ignore[attr-defined]
+    shipments = [_shipment(row) for row in case.shipment_rows or ()]  # type: ignore[attr-defined]
     materials.sort(key=lambda m: m["id"])
     shipments.sort(key=lambda s: (s["shipped_at"], s["id"]))
-    return case, CaseParts(materials=materials, shipments=shipments, events=list(events_of(case)))
+    return case, CaseParts(
+        materials=materials, shipments=shipments, events=detail_events_of(case, version)
+    )
+
+
+def detail_events_of(case: Case, version: int) -> list[CaseEvent]:
+    """The case's events as its detail shows them: the actor's name columns only (not the
+    whole account row) and each event's jurisdiction from the master-data cache."""
+    events = list(
+        case.events.select_related("actor")
+        .only(*EVENT_FIELDS, "actor__username", "actor__display_name")
+        .order_by("seq")
+    )
+    for event in events:
+        if event.actor_jurisdiction_id is not None:
+            event.actor_jurisdiction = versioned.row(
+                Jurisdiction, event.actor_jurisdiction_id, version
+            )
+    return events
+
+
+EVENT_FIELDS = (
+    "case_id",
+    "seq",
+    "action",
+    "from_status",
+    "to_status",
+    "practice_code",
+    "actor",
+    "actor_role",
+    "actor_jurisdiction_id",
+    "at",
+    "reason",
+    "data",
+)
 
 
 def case_parts(case: Case) -> CaseParts:
@@ -418,6 +474,55 @@ def case_queue(
             details={"field": "overdue"},
         )
     return qs.select_related("item", "applicant", "receiving_jurisdiction", "handling_jurisdiction")
+
+
+# what a queue row (the API's CaseSummaryOut) reads of the case and of its applicant
+SUMMARY_FIELDS = (
+    "number",
+    "item",
+    "implementation",
+    "mode",
+    "channel",
+    "status",
+    "practice_code",
+    "receiving_jurisdiction",
+    "handling_jurisdiction",
+    "applicant",
+    "applicant__kind",
+    "applicant__name",
+    "applicant__id_number",
+    "applicant__uscc",
+    "applicant__agent_name",
+    "applicant__user",
+    "assisted",
+    "received_at",
+    "accepted_at",
+    "due_date",
+    "step_due_date",
+    "warn_on",
+    "warn_at",
+    "overdue_on",
+    "overdue_at",
+)
+
+
+def summary_page(
+    qs: QuerySet[Case], cursor: str | None, limit: int, ordering: str = "received"
+) -> tuple[list[Case], str | None]:
+    """`page_after` for the rows of a list (CaseSummaryOut): only SUMMARY_FIELDS and the
+    master-data version in its one statement, the item and jurisdictions from the
+    per-process cache. The full rows with four joins cost the queue most of its CPU:
+    every column converted, every encrypted field of the applicant decrypted (ADR 0131)."""
+    narrow = (
+        qs.select_related(None)
+        .select_related("applicant")
+        .only(*SUMMARY_FIELDS)
+        .annotate(master_version=versioned.version_subquery())
+    )
+    rows, next_cursor = page_after(narrow, cursor, limit, ordering)
+    for case in rows:
+        with_master_data(case, case.master_version or 0)  # type: ignore[attr-defined]
+    return rows, next_cursor
 
 
 # -- keyset (cursor) pagination, stable under inserts -------------------------------------

@@ -13,7 +13,8 @@ import json
 import pytest
 from ninja.responses import NinjaJSONEncoder
 
-from tongban.cases.api import CaseDetailOut, detail
+from tongban.cases import selectors
+from tongban.cases.api import CaseDetailOut, CaseSummaryOut, detail, summary
 from tongban.cases.models import Case, Shipment
 from tongban.cases.tests.conftest import company_submission
 
@@ -112,6 +113,8 @@ def test_queue_page_runs_one_statement_of_its_own(
     for _ in range(3):
         _ok(clerk.post("/cases", company_submission(world)), 201)
     officer = api("420100Z01-officer")
+    # the first read of a version fills the process's master-data cache (ADR 0131)
+    _ok(officer.get("/cases", **params))
     with django_assert_max_num_queries(AUTH + 1):
         page = _ok(officer.get("/cases", **params))
     if "overdue" not in params:
@@ -134,3 +137,78 @@ def test_queue_keeps_its_scope(world, api):
     _ok(api("421102-clerk").post("/cases", company_submission(world)), 201)
     assert _ok(api("420703400-officer").get("/cases"))["items"] == []
     assert api(None).get("/cases").status_code == 401
+
+
+# -- the narrow queue rows and the cached master data (ADR 0131) --------------------------
+
+
+def _person_submission(world):
+    return company_submission(
+        world,
+        applicant={
+            "kind": "person",
+            "name": world.applicants["person"].name,
+            "id_number": world.applicants["person"].id_number,
+        },
+    )
+
+
+@pytest.mark.parametrize("ordering", ["received", "due"])
+def test_queue_rows_equal_the_summary_of_the_whole_row(world, api, ordering):
+    """The queue reads only SUMMARY_FIELDS and takes item and jurisdictions from the
+    master-data cache; each row answers what the summary of the full case row answers
+    (masking included), in the same order."""
+    clerk = api("421102-clerk")
+    numbers = [_ok(clerk.post("/cases", _person_submission(world)), 201)["number"]]
+    numbers.append(_ok(clerk.post("/cases", company_submission(world)), 201)["number"])
+    _ok(clerk.act(numbers[0], "check"))
+    page = _ok(api("420100Z01-officer").get("/cases", limit=50, ordering=ordering))
+    officer = world.users["420100Z01-officer"]
+    full = list(selectors.page_after(
+        selectors.case_queue(officer, selectors.QueueFilter()), None, 50, ordering
+    )[0])  # fmt: skip
+    expected = [CaseSummaryOut.model_validate(summary(case)).model_dump() for case in full]
+    assert [row["number"] for row in page["items"]] == [case.number for case in full]
+    assert sorted(row["number"] for row in page["items"]) == sorted(numbers)
+    assert page["items"] == json.loads(json.dumps(expected, cls=NinjaJSONEncoder))
+    person = next(row for row in page["items"] if row["applicant"]["kind"] == "person")
+    assert person["applicant"]["identifier"] != world.applicants["person"].id_number
+    assert person["applicant"]["name"] == "李*"
+    assert person["receiving"] == {"code": "421102", "name": world.huangzhou.name}
+
+
+def test_reads_see_an_edited_jurisdiction_at_once(world, api):
+    """Item and jurisdictions of the look-up and the queue come from the per-process cache
+    of master data: an edit is in the very next read, never a stale name."""
+    clerk = api("421102-clerk")
+    number = _ok(clerk.post("/cases", company_submission(world)), 201)["number"]
+    officer = api("420100Z01-officer")
+    assert _ok(officer.get(f"/cases/{number}"))["handling"]["name"] == world.donghu.name
+    assert _ok(officer.get("/cases"))["items"][0]["item"]["name"] == world.items["company"].name
+    world.donghu.name = "东湖高新区(新名称)"
+    world.donghu.save(update_fields=["name"])
+    item = world.items["company"]
+    item.name = "公司设立登记(新名称)"
+    item.save(update_fields=["name"])
+    detail_now = _ok(officer.get(f"/cases/{number}"))
+    assert detail_now["handling"]["name"] == "东湖高新区(新名称)"
+    assert detail_now["item"]["name"] == "公司设立登记(新名称)"
+    row = _ok(officer.get("/cases"))["items"][0]
+    assert row["handling"]["name"] == "东湖高新区(新名称)"
+    assert row["item"]["name"] == "公司设立登记(新名称)"
+    # the events' jurisdictions come from the same cache
+    assert {e["actor_jurisdiction"] for e in detail_now["events"]} == {"421102"}
+
+
+def test_queue_by_due_date_keeps_its_scope_and_pages(world, api):
+    clerk = api("421102-clerk")
+    for _ in range(3):
+        _ok(clerk.post("/cases", company_submission(world)), 201)
+    officer = api("420100Z01-officer")
+    first = _ok(officer.get("/cases", limit=2, ordering="due"))
+    second = _ok(officer.get("/cases", limit=2, ordering="due", cursor=first["next_cursor"]))
+    assert len(first["items"]) == 2 and len(second["items"]) == 1
+    assert _ok(api("420703400-officer").get("/cases", ordering="due"))["items"] == []
+    assert api(None).get("/cases", ordering="due").status_code == 401
+    bad = officer.get("/cases", ordering="due", cursor=first["next_cursor"] + "x")
+    assert bad.status_code == 422 and bad.json()["code"] == "invalid_cursor"
