@@ -47,6 +47,9 @@ class PeerNode:
     certificates: tuple[x509.Certificate, ...]
     valid_from: dt.datetime
     valid_to: dt.datetime
+    # the CA certificates that issue the node's licence-signing certificates: a licence
+    # the node issued verifies elsewhere through them (ADR 0132)
+    licence_roots: tuple[x509.Certificate, ...] = ()
 
     def valid_at(self, moment: dt.datetime) -> bool:
         return self.valid_from <= moment <= self.valid_to
@@ -127,10 +130,11 @@ def node_entry(
     certificates: Iterable[x509.Certificate],
     valid_from: dt.datetime,
     valid_to: dt.datetime,
+    licence_roots: Iterable[x509.Certificate] = (),
 ) -> dict[str, Any]:
     from cryptography.hazmat.primitives import serialization
 
-    return {
+    entry = {
         "code": code,
         "name": name,
         "base_url": base_url.rstrip("/"),
@@ -141,6 +145,10 @@ def node_entry(
         "valid_from": _iso(valid_from),
         "valid_to": _iso(valid_to),
     }
+    roots = [c.public_bytes(serialization.Encoding.PEM).decode("ascii") for c in licence_roots]
+    if roots:
+        entry["licence_roots"] = roots
+    return entry
 
 
 def sign_trust_list(
@@ -241,6 +249,15 @@ def _node(raw: Any, root: x509.Certificate) -> PeerNode:
             gettext_lazy("The trust list is not trusted: node %(code)s has no certificate"),
             params={"code": code},
         )
+    licence_roots = []
+    for pem in raw.get("licence_roots") or []:
+        try:
+            licence_roots.append(x509.load_pem_x509_certificate(str(pem).encode("ascii")))
+        except ValueError as error:
+            raise _invalid(
+                gettext_lazy("The trust list is not trusted: node %(code)s: bad licence root"),
+                params={"code": code},
+            ) from error
     base_url = str(raw.get("base_url", ""))
     if not base_url.startswith(("https://", "http://")):
         raise _invalid(
@@ -255,6 +272,7 @@ def _node(raw: Any, root: x509.Certificate) -> PeerNode:
         certificates=tuple(certificates),
         valid_from=_time(raw.get("valid_from"), f"{code}.valid_from"),
         valid_to=_time(raw.get("valid_to"), f"{code}.valid_to"),
+        licence_roots=tuple(licence_roots),
     )
 
 

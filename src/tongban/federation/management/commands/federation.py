@@ -102,6 +102,9 @@ class Command(BaseCommand):
                     [licence_pki.load_certificate(Path(p)) for p in cert_paths],
                     now - dt.timedelta(minutes=5),
                     now + dt.timedelta(days=int(raw.get("valid_days", 365))),
+                    licence_roots=[
+                        licence_pki.load_certificate(Path(p)) for p in raw.get("licence_roots", [])
+                    ],
                 )
             )
         token = trust.sign_trust_list(
