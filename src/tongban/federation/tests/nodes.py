@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 
 from tongban.federation.testing import NODES, PASSPHRASE
+from tongban.licences import pki as licence_pki
 
 BIN = Path(sys.executable).parent
 TIMEOUT = 120.0
@@ -230,7 +231,19 @@ def two_nodes(directory: Path) -> Iterator[tuple[NodeProcess, NodeProcess]]:
     }
     for node in nodes.values():
         node.var.mkdir()
-    make_federation(federation, {code: node.url for code, node in nodes.items()})
+    # each node's licence root CA (its `setup-pki` keeps it) is published in the trust
+    # list, so a licence one node signs verifies on the other (ADR 0132)
+    roots = {
+        code: [
+            licence_pki.ensure_root(
+                licence_pki.paths(node.var / "pki"), PASSPHRASE.encode(), "ecdsa"
+            )[0]
+        ]
+        for code, node in nodes.items()
+    }
+    make_federation(
+        federation, {code: node.url for code, node in nodes.items()}, licence_roots=roots
+    )
     template = nodes["hubei"]
     template.tongban(
         "shell",
