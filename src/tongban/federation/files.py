@@ -21,7 +21,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -65,6 +67,15 @@ def serve_file(token: Any, remote_address: str = "") -> FetchedFile:
         sha256 = str((incoming.claims.get("body") or {}).get("sha256", ""))
         if incoming.kind != FETCH_KIND or not _SHA256.match(sha256):
             raise errors.malformed_message("a file fetch names the file's SHA-256")
+        # a request is good for one read: a copy replayed inside the freshness window
+        # (older ones are refused as stale) finds its id taken
+        skew = int(getattr(settings, "TONGBAN_FEDERATION_MAX_SKEW_SECONDS", 900))
+        if not cache.add(f"fed-fetch:{incoming.sender.code}:{incoming.message_id}", 1, 2 * skew):
+            raise Conflict(
+                _("This file request was already answered: refused as a replay."),
+                code="replay",
+                details={"reason": "fetch_reused"},
+            )
         case = (
             Case.objects.select_related("handling_jurisdiction")
             .filter(number=incoming.case_ref)

@@ -600,6 +600,8 @@ def _foreign_holder(case: Case, holder: dict[str, Any]) -> Any:
     from tongban.core.crypto import blind_index
 
     kind, identifier = str(holder.get("kind", "")), str(holder.get("identifier", ""))
+    if not identifier or len(identifier) > 18:
+        raise _foreign_refusal("holder identifier")
     applicant = case.applicant
     if applicant.kind == kind and applicant.identifier == identifier:
         return applicant

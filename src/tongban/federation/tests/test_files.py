@@ -189,8 +189,12 @@ def test_the_receiving_node_serves_only_the_handling_node_and_only_that_cases_fi
             "/api/v1/federation/files", {"jws": token}, content_type="application/json"
         )
 
-    good = ask(_fetch_request(split, "henan", original.number, "420100Z01", sha256))
+    token = _fetch_request(split, "henan", original.number, "420100Z01", sha256)
+    good = ask(token)
     assert good.status_code == 200 and good.content == CONTENT
+    # the same request again (a captured copy): one read per request
+    again = ask(token)
+    assert again.status_code == 409 and again.json()["code"] == "replay"
     # henan does not handle a case of 黄州's own (handled by 420115 here)
     local = make_case(world, handling="420115", receiving="421102", item="company")
     refused = ask(_fetch_request(split, "henan", local.number, "420100Z01", sha256))
@@ -214,4 +218,5 @@ def test_the_receiving_node_serves_only_the_handling_node_and_only_that_cases_fi
         "jurisdiction_not_served",
         "not_found",
         "not_found",
+        "replay",
     ]
