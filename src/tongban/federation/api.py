@@ -6,17 +6,27 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils.http import content_disposition_header
 from ninja import Field, Router, Schema
 
 from tongban.core.api_errors import ErrorOut
 from tongban.core.client import client_address
 from tongban.core.inputs import Id
-from tongban.federation import actions, reconcile
+from tongban.federation import actions, files, reconcile
 from tongban.federation.node import this_node
 from tongban.federation.trust import current_trust_list
 
 router = Router(tags=["federation 节点互联"])
+BINARY = "application/octet-stream"
+BINARY_ANSWER = {
+    "responses": {
+        200: {
+            "description": "the file's bytes",
+            "content": {BINARY: {"schema": {"type": "string", "format": "binary"}}},
+        }
+    }
+}
 
 
 class MessageIn(Schema):
@@ -65,6 +75,47 @@ class NodeOut(Schema):
 def receive(request: HttpRequest, payload: MessageIn) -> ReceiptOut:
     outcome, receipt = actions.receive_message(payload.jws, client_address(request) or "")
     return ReceiptOut(status=outcome.status, seq=outcome.seq, missing=outcome.missing, jws=receipt)
+
+
+@router.post(
+    "/federation/files",
+    auth=None,
+    response={200: None, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 503: ErrorOut},
+    openapi_extra=BINARY_ANSWER,
+    summary="向对方节点提供材料文件 / A file of a case, for the peer node handling it",
+    description=(
+        'The body is `{"jws"}`: a signed request of kind `file.fetch` (the message '
+        "envelope, docs/federation.md) for the case's handling jurisdiction, body "
+        '`{"sha256"}`. Answers the file\'s bytes (`application/octet-stream`). Refusals, '
+        "logged: those of a message (`malformed_message` 400, `unknown_node`, "
+        "`bad_signature`, `wrong_recipient`, `jurisdiction_not_served` 403, `replay` 409), "
+        "and `not_found` (404) for a case or file this node does not hold."
+    ),
+)
+def serve_file(request: HttpRequest, payload: MessageIn) -> HttpResponse:
+    found = files.serve_file(payload.jws, client_address(request) or "")
+    return HttpResponse(found.content, content_type=BINARY)
+
+
+@router.get(
+    "/cases/{number}/peer-files/{sha256}",
+    response={200: None, 401: ErrorOut, 404: ErrorOut, 409: ErrorOut, 503: ErrorOut},
+    openapi_extra=BINARY_ANSWER,
+    summary="对方节点的材料文件 / A file of a replica case, fetched from the origin node",
+    description=(
+        "For staff who may read the replica case: the file's contents, fetched from the "
+        "node where it was uploaded with a signed request and checked against the SHA-256 "
+        "of the transfer (ADR 0132). `not_found` (404) for a case out of scope or a file "
+        "the transfer did not name; `file_hash_mismatch` (409) when the bytes differ; "
+        "`peer_unreachable`, `peer_refused` (409)."
+    ),
+)
+def peer_file(request: HttpRequest, number: str, sha256: str) -> HttpResponse:
+    found = files.fetch_file(request.user, number, sha256)
+    response = HttpResponse(found.content, content_type=found.content_type or BINARY)
+    response["Content-Disposition"] = content_disposition_header(True, found.name or sha256)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @router.get(

@@ -22,3 +22,10 @@ class FederationConfig(AppConfig):
         hooks.on_peer_events(replication.peer_events)
         hooks.on_leg_check(replication.owns_leg)
         hooks.on_lead_ended(joint.tell_lead_ended)
+        # licences across nodes (ADR 0132): trust through the list, the licence travels back
+        from tongban.federation import licences
+        from tongban.licences import hooks as licence_hooks
+
+        licence_hooks.on_foreign_issuer(licences.foreign_issuer)
+        licence_hooks.on_trusted_issuers(licences.trusted_issuers)
+        licence_hooks.on_licence_changed(licences.queue_licence)

@@ -29,10 +29,14 @@ def make_federation(
     nodes: dict[str, dict[str, Any]] | None = None,
     *,
     valid_days: int = 90,
+    licence_roots: dict[str, list[Any]] | None = None,
+    node_valid_to: dict[str, dt.datetime] | None = None,
 ) -> Path:
     """Root, a key per node and a signed trust list naming `nodes` (default NODES) at
-    `base_urls`; returns the trust list's path. Keys are made once per directory. A node
-    whose spec says `"alg": "SM2SM3"` gets an SM2 key and signs with it."""
+    `base_urls`, each with its `licence_roots` (x509 certificates; ADR 0132) and valid
+    until `node_valid_to` (default a year); returns the trust list's path. Keys are made
+    once per directory. A node whose spec says `"alg": "SM2SM3"` gets an SM2 key and
+    signs with it."""
     nodes = nodes or NODES
     pki.ensure_root(directory)
     now = dt.datetime.now(dt.UTC)
@@ -49,9 +53,10 @@ def make_federation(
                 spec["jurisdictions"],
                 [cert],
                 now - dt.timedelta(minutes=5),
-                now + dt.timedelta(days=365),
+                (node_valid_to or {}).get(code, now + dt.timedelta(days=365)),
                 algorithm=algorithm,
                 sm2_public_keys=sm2_keys,
+                licence_roots=(licence_roots or {}).get(code, []),
             )
         )
     token = trust.sign_trust_list("tongban-test", 1, entries, valid_days=valid_days, base=directory)

@@ -56,6 +56,9 @@ class PeerNode:
     valid_to: dt.datetime
     algorithm: str = jose.ES256
     sm2_public_keys: tuple[str, ...] = ()
+    # the CA certificates that issue the node's licence-signing certificates: a licence
+    # the node issued verifies elsewhere through them (ADR 0132)
+    licence_roots: tuple[x509.Certificate, ...] = ()
 
     def valid_at(self, moment: dt.datetime) -> bool:
         return self.valid_from <= moment <= self.valid_to
@@ -145,6 +148,7 @@ def node_entry(
     *,
     algorithm: str = jose.ES256,
     sm2_public_keys: Iterable[str] = (),
+    licence_roots: Iterable[x509.Certificate] = (),
 ) -> dict[str, Any]:
     from cryptography.hazmat.primitives import serialization
 
@@ -156,7 +160,7 @@ def node_entry(
     extra: dict[str, Any] = {"alg": algorithm}
     if sm2_keys:
         extra["sm2_public_keys"] = sm2_keys
-    return {
+    entry: dict[str, Any] = {
         "code": code,
         "name": name,
         "base_url": base_url.rstrip("/"),
@@ -168,6 +172,10 @@ def node_entry(
         "valid_to": _iso(valid_to),
         **extra,
     }
+    roots = [c.public_bytes(serialization.Encoding.PEM).decode("ascii") for c in licence_roots]
+    if roots:
+        entry["licence_roots"] = roots
+    return entry
 
 
 def _sm2_public(value: Any, code: str) -> str:
@@ -279,6 +287,15 @@ def _node(raw: Any, root: x509.Certificate) -> PeerNode:
             gettext_lazy("The trust list is not trusted: node %(code)s has no certificate"),
             params={"code": code},
         )
+    licence_roots = []
+    for pem in raw.get("licence_roots") or []:
+        try:
+            licence_roots.append(x509.load_pem_x509_certificate(str(pem).encode("ascii")))
+        except ValueError as error:
+            raise _invalid(
+                gettext_lazy("The trust list is not trusted: node %(code)s: bad licence root"),
+                params={"code": code},
+            ) from error
     base_url = str(raw.get("base_url", ""))
     if not base_url.startswith(("https://", "http://")):
         raise _invalid(
@@ -307,6 +324,7 @@ def _node(raw: Any, root: x509.Certificate) -> PeerNode:
         valid_to=_time(raw.get("valid_to"), f"{code}.valid_to"),
         algorithm=algorithm,
         sm2_public_keys=sm2_keys,
+        licence_roots=tuple(licence_roots),
     )
 
 

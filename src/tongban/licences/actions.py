@@ -24,8 +24,8 @@ from tongban.accounts.models import Role, User
 from tongban.core.audit import record_audit
 from tongban.core.errors import Conflict, Forbidden, Invalid, not_found
 from tongban.core.jobs import enqueue_on_commit
-from tongban.licences import pki, sm2
-from tongban.licences.identifiers import IdentifierError, make_identifier
+from tongban.licences import hooks, pki, sm2
+from tongban.licences.identifiers import IdentifierError, is_valid_identifier, make_identifier
 from tongban.licences.models import (
     DataSignatureAlgorithm,
     Licence,
@@ -41,7 +41,16 @@ from tongban.licences.selectors import (
     own_licences,
     share_token_digest,
 )
-from tongban.licences.signing import active_x509, sign_data, sign_pdf
+from tongban.licences.signing import (
+    ECDSA_SHA256,
+    RSA_SHA256,
+    active_x509,
+    check_pdf,
+    issued_by_one_of,
+    sign_data,
+    sign_pdf,
+    verify_data,
+)
 from tongban.licences.types import field_values
 from tongban.notifications.actions import queue_case_notification
 from tongban.regions.models import Jurisdiction
@@ -475,15 +484,22 @@ def sign_licence(licence_id: int) -> str:
         )
         if licence.case_id is not None:
             _tell_applicant(licence, licence.case_id)
+        # a licence of a replica case travels back to the node that received the case,
+        # in this transaction (ADR 0132): a refusal leaves it `signing` for the sweep
+        licence.refresh_from_db()
+        hooks.licence_changed(licence)
     return "signed"
 
 
 def _tell_applicant(licence: Licence, case_id: int) -> None:
     """The applicant learns of the result once its licence can be opened (the context of
     the case step's notification, cases.actions.common._notify)."""
+    from tongban.cases import hooks as case_hooks
     from tongban.cases.models import Case, Status
 
     case = Case.objects.select_related("item").get(pk=case_id)
+    if not case_hooks.notifies_applicant(case):
+        return  # a replica: the node holding the applicant relation tells them (ADR 0132)
     queue_case_notification(
         case,
         "result_issued",
@@ -527,6 +543,12 @@ def revoke_licence(actor: User | AnonymousUser, licence: Licence, reason: str) -
         raise Invalid(_("A reason is required."), code="missing_field", details={"field": "reason"})
     if len(reason) > 1000:
         raise Invalid(_("The reason is too long."), code="reason_too_long")
+    if licence.issuing_node:
+        raise Conflict(
+            _("Only the node that issued this licence can revoke it."),
+            code="issued_on_other_node",
+            details={"node": licence.issuing_node},
+        )
     with transaction.atomic():
         locked = Licence.objects.select_for_update().get(pk=licence.pk)
         if locked.status == Licence.Status.REVOKED:
@@ -537,7 +559,201 @@ def revoke_licence(actor: User | AnonymousUser, licence: Licence, reason: str) -
         locked.revoked_by = actor if isinstance(actor, User) else None
         locked.save(update_fields=["status", "revoked_at", "revocation_reason", "revoked_by"])
         record_audit(actor, "licence.revoke", locked, reason[:200], {"reason": reason})
+        # a licence of a replica case: the node that holds the copy learns it at once
+        hooks.licence_changed(locked)
     return locked
+
+
+# ---- licences issued on another node (ADR 0132) -----------------------------------------
+
+
+@dataclass(frozen=True)
+class ForeignLicenceInput:
+    """A licence another node of the federation issued and signed for a case received
+    here, as its `licence.issued` message carried it (federation/licences.py)."""
+
+    node: str
+    data: dict[str, Any]
+    data_signature: str
+    algorithm: str
+    signer_pem: str
+    pdf: bytes
+    serial: str
+    version: int
+    issued_at: dt.datetime
+
+
+def _foreign_refusal(reason: str) -> Invalid:
+    return Invalid(
+        _("The licence sent by another node cannot be accepted: %(reason)s"),
+        code="foreign_licence_invalid",
+        params={"reason": reason},
+        details={"reason": reason},
+    )
+
+
+def _foreign_holder(case: Case, holder: dict[str, Any]) -> Any:
+    """The licence's holder here: the case's applicant, an applicant already known by the
+    same ID number or credit code, or (a company the case brought into being on the
+    issuing node) a new enterprise whose agent is the case's applicant, as on one node."""
+    from tongban.accounts.models import Applicant
+    from tongban.core.crypto import blind_index
+
+    kind, identifier = str(holder.get("kind", "")), str(holder.get("identifier", ""))
+    if not identifier or len(identifier) > 18:
+        raise _foreign_refusal("holder identifier")
+    applicant = case.applicant
+    if applicant.kind == kind and applicant.identifier == identifier:
+        return applicant
+    if kind == Applicant.Kind.PERSON:
+        found = Applicant.objects.filter(
+            kind=kind, id_number_index=blind_index("identifier", identifier)
+        ).first()
+    elif kind == Applicant.Kind.ENTERPRISE:
+        found = Applicant.objects.filter(kind=kind, uscc=identifier).first()
+    else:
+        raise _foreign_refusal("holder kind")
+    if found is not None:
+        return found
+    if kind != Applicant.Kind.ENTERPRISE or applicant.kind != Applicant.Kind.PERSON:
+        raise _foreign_refusal("holder is not the case's applicant")
+    return Applicant.objects.create(
+        kind=Applicant.Kind.ENTERPRISE,
+        name=str(holder.get("name", ""))[:128],
+        uscc=identifier[:18],
+        agent_name=applicant.name,
+        agent_id_number=applicant.id_number,
+        phone=applicant.phone,
+        email=applicant.email,
+        user=applicant.user,
+    )
+
+
+def record_foreign_licence(case: Case, given: ForeignLicenceInput) -> Licence:
+    """Keep, for `case` (received here, handled on node `given.node`), the licence that
+    node issued and signed: 就近取证, 我的证照 and 免提交 then work on it as on a licence of
+    this node. Its signatures are checked before anything is stored: the signer's
+    certificate must be issued by a licence root the trust list publishes for that node
+    (which must serve the issuing jurisdiction), the data signature must hold under it and
+    the PDF must verify against the same roots. A copy already kept is returned unchanged
+    (a message applied twice). The applicant is told, once, by this node."""
+    data = given.data
+    identifier = str(data.get("identifier", ""))
+    issuer = data.get("issuer") or {}
+    holder = data.get("holder") or {}
+    if not is_valid_identifier(identifier):
+        raise _foreign_refusal("identifier")
+    if str(issuer.get("jurisdiction_code", "")) != case.handling_jurisdiction.code:
+        raise _foreign_refusal("issued by another jurisdiction than the case's handling one")
+    if str(data.get("case_number", "")) != case.number:
+        raise _foreign_refusal("issued for another case")
+    if given.algorithm not in (RSA_SHA256, ECDSA_SHA256):
+        # an SM2 key has no certificate the trust list could vouch for
+        raise _foreign_refusal(f"algorithm {given.algorithm}")
+    try:
+        signer = x509.load_pem_x509_certificate(given.signer_pem.encode("ascii"))
+    except (ValueError, UnicodeEncodeError) as error:
+        raise _foreign_refusal("signer certificate") from error
+    with transaction.atomic():
+        existing = Licence.objects.select_for_update().filter(identifier=identifier).first()
+        if existing is not None:
+            if existing.issuing_node != given.node or existing.case_id != case.pk:
+                raise Conflict(
+                    _("A licence with this identifier already exists here."),
+                    code="licence_exists",
+                    details={"identifier": identifier},
+                )
+            return existing
+        probe = Licence(issuing_node=given.node, issuing_jurisdiction=case.handling_jurisdiction)
+        trusted = hooks.foreign_issuer(probe)
+        if trusted is None:
+            raise _foreign_refusal("the trust list does not vouch for the issuing node")
+        serial = f"{signer.serial_number:x}"
+        key = SigningKey.objects.filter(serial=serial).first()
+        fingerprint = _fingerprint(signer)
+        if key is None:
+            public_pem = signer.public_key().public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+            # never `active`: this node does not sign with it, it only checks with it
+            key = SigningKey.objects.create(
+                kind=SigningKey.Kind.X509,
+                jurisdiction=case.handling_jurisdiction,
+                serial=serial,
+                algorithm=_key_algorithm(signer),
+                subject=signer.subject.rfc4514_string()[:255],
+                certificate_pem=signer.public_bytes(serialization.Encoding.PEM).decode(),
+                public_key=public_pem.decode(),
+                fingerprint=fingerprint,
+                not_before=signer.not_valid_before_utc,
+                not_after=signer.not_valid_after_utc,
+                active=False,
+            )
+        elif key.fingerprint != fingerprint or key.kind != SigningKey.Kind.X509:
+            raise _foreign_refusal("signer certificate serial already used by another key")
+        if not issued_by_one_of(key, trusted.roots):
+            raise _foreign_refusal("signer not certified by the node's licence roots")
+        if not verify_data(key, given.algorithm, data, given.data_signature):
+            raise _foreign_refusal("data signature")
+        pdf_check = check_pdf(given.pdf, trusted.roots)
+        if not pdf_check.ok or pdf_check.signer_serial != serial:
+            raise _foreign_refusal("PDF signature: " + ", ".join(pdf_check.problems or ["signer"]))
+        holder_row = _foreign_holder(case, holder)
+        licence = Licence.objects.create(
+            identifier=identifier,
+            licence_type_code=str(data.get("licence_type_code", ""))[:32],
+            licence_name=str(data.get("licence_name", ""))[:128],
+            holder=holder_row,
+            holder_name=str(holder.get("name", ""))[:128],
+            holder_kind=str(holder.get("kind", ""))[:16],
+            holder_identifier=str(holder.get("identifier", "")),
+            issuing_jurisdiction=case.handling_jurisdiction,
+            issuing_node=given.node,
+            issuer_name=str(issuer.get("name", ""))[:128],
+            issuer_uscc=str(issuer.get("uscc", ""))[:18],
+            serial=given.serial[:16],
+            version=given.version,
+            case=case,
+            data=data,
+            data_signature=given.data_signature,
+            algorithm=given.algorithm,
+            signing_key=key,
+            certificate_serial=serial,
+            pdf=given.pdf,
+            pdf_sha256=hashlib.sha256(given.pdf).hexdigest(),
+            status=Licence.Status.VALID,
+            issued_at=given.issued_at,
+        )
+        record_audit(
+            None,
+            "licence.receive",
+            licence,
+            f"{licence.licence_name} {identifier} ← {given.node}",
+            {"case": case.number, "node": given.node, "certificate": serial},
+        )
+        _tell_applicant(licence, case.pk)
+    return licence
+
+
+def revoke_foreign_licence(
+    node: str, identifier: str, reason: str, at: dt.datetime, *, case_id: int
+) -> None:
+    """The issuing node revoked a licence this node keeps a copy of (for case `case_id`):
+    the copy is revoked too, so verification, the print at the window and 免提交 stop
+    accepting it. Unknown or already revoked: nothing to do."""
+    with transaction.atomic():
+        licence = (
+            Licence.objects.select_for_update()
+            .filter(identifier=identifier, issuing_node=node, case_id=case_id)
+            .first()
+        )
+        if licence is None or licence.status == Licence.Status.REVOKED:
+            return
+        licence.status = Licence.Status.REVOKED
+        licence.revoked_at = at
+        licence.revocation_reason = reason[:1000]
+        licence.save(update_fields=["status", "revoked_at", "revocation_reason"])
+        record_audit(None, "licence.revoke", licence, f"← {node}: {reason[:180]}")
 
 
 # -- 证照分享: the holder hands one licence to the staff of another case (ADR 0125) ------

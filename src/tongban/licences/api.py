@@ -41,6 +41,9 @@ class LicencePublicOut(Schema):
     holder_name: str = Field(..., description="masked for persons")
     issuer_name: str
     issuing_jurisdiction: str
+    issuing_node: str = Field(
+        "", description="the federation node that issued it, when another node did (ADR 0132)"
+    )
     issued_on: dt.date
     algorithm: str
     certificate_serial: str
@@ -53,7 +56,9 @@ class LicencePublicOut(Schema):
 
 class VerificationOut(Schema):
     status: str = Field(
-        ..., description="valid | revoked | unknown | tampered | signing (not signed yet)"
+        ...,
+        description="valid | revoked | unknown | tampered | signing (not signed yet) | "
+        "untrusted (issued on a node the trust list does not vouch for)",
     )
     status_label: str
     licence_id: str

@@ -128,6 +128,9 @@ class Licence(models.Model):
         on_delete=models.PROTECT,
         related_name="issued_licences",
     )
+    # the node that signed it when another node of the federation issued it and sent it
+    # here (ADR 0132); believed only while the trust list vouches for that node
+    issuing_node = models.CharField("签发节点", max_length=32, blank=True, default="")
     issuer_name = models.CharField("发证机关", max_length=128)
     issuer_uscc = models.CharField("发证机关统一社会信用代码", max_length=18)
     serial = models.CharField("顺序号", max_length=16)

@@ -25,9 +25,15 @@ from tongban.accounts.access import (
 from tongban.accounts.models import User
 from tongban.core.crypto import blind_index
 from tongban.core.errors import Conflict, Forbidden, not_found
+from tongban.licences import hooks
 from tongban.licences.identifiers import is_valid_identifier
 from tongban.licences.models import Licence, LicenceShare
-from tongban.licences.signing import canonical_json, check_pdf, issued_by_registered_root
+from tongban.licences.signing import (
+    canonical_json,
+    check_pdf,
+    issued_by_one_of,
+    issued_by_registered_root,
+)
 from tongban.licences.signing import verify_data as verify_data_signature
 from tongban.licences.types import public_rows
 
@@ -42,6 +48,9 @@ class VerificationStatus:
     TAMPERED = "tampered"
     # issued, its signatures not made yet (ADR 0121): nothing to check, nothing to trust
     SIGNING = "signing"
+    # issued on another node that the trust list does not vouch for (any more): not on
+    # the list, its entry expired or withdrawn, or not serving the issuing jurisdiction
+    UNTRUSTED = "untrusted"
 
     LABELS = {
         SIGNING: "签发中",
@@ -49,6 +58,7 @@ class VerificationStatus:
         REVOKED: "已吊销",
         UNKNOWN: "未找到该证照",
         TAMPERED: "证照内容被篡改或签名无效",
+        UNTRUSTED: "签发节点不在信任列表中",
     }
 
 
@@ -58,6 +68,8 @@ class VerificationResult:
     licence_id: str
     licence: Licence | None = None
     problems: list[str] = field(default_factory=list)
+    # the node that issued it, when another node of the federation did (ADR 0132)
+    issuing_node: str = ""
 
     @property
     def label(self) -> str:
@@ -75,6 +87,7 @@ class VerificationResult:
             "holder_name": licence.masked_holder_name,
             "issuer_name": licence.issuer_name,
             "issuing_jurisdiction": licence.issuing_jurisdiction.name,
+            "issuing_node": self.issuing_node,
             "issued_on": licence.issued_at.astimezone(SHANGHAI).date(),
             "algorithm": licence.algorithm,
             "certificate_serial": licence.certificate_serial,
@@ -87,9 +100,10 @@ class VerificationResult:
         }
 
 
-def _stored_problems(licence: Licence) -> list[str]:
+def _stored_problems(licence: Licence, foreign: hooks.ForeignIssuer | None = None) -> list[str]:
     """Checks of the stored licence itself: the columns shown to the public agree with
-    the signed data, and the data signature holds under a registered key."""
+    the signed data, and the data signature holds under a registered key (for another
+    node's licence: a key certified by a root the trust list publishes for that node)."""
     data = licence.data if isinstance(licence.data, dict) else {}
     problems = []
     expected = {
@@ -112,7 +126,7 @@ def _stored_problems(licence: Licence) -> list[str]:
         key, licence.algorithm, licence.data, licence.data_signature
     ):
         problems.append("stored_data_signature_invalid")
-    elif not issued_by_registered_root(key):
+    elif not (issued_by_one_of(key, foreign.roots) if foreign else issued_by_registered_root(key)):
         problems.append("signing_key_untrusted")
     return problems
 
@@ -142,7 +156,9 @@ def _data_problems(licence: Licence, supplied: dict[str, Any]) -> list[str]:
     return problems
 
 
-def _pdf_problems(licence: Licence, pdf: bytes) -> list[str]:
+def _pdf_problems(
+    licence: Licence, pdf: bytes, issuer: hooks.ForeignIssuer | None = None
+) -> list[str]:
     if len(pdf) > MAX_PDF_BYTES:
         return ["pdf_too_large"]
     issued = bytes(licence.pdf)
@@ -151,7 +167,7 @@ def _pdf_problems(licence: Licence, pdf: bytes) -> list[str]:
     # incremental updates are left to pyHanko's difference analysis
     if pdf[: len(issued)] != issued:
         problems.append("pdf_differs_from_issued")
-    check = check_pdf(pdf)
+    check = check_pdf(pdf, issuer.roots if issuer else None)
     problems += check.problems
     if check.ok and check.signer_serial != licence.certificate_serial:
         problems.append("pdf_signed_by_other_certificate")
@@ -163,7 +179,9 @@ def verify_licence(
 ) -> VerificationResult:
     """Public verification: unknown (no such licence), tampered (the stored record, the
     uploaded PDF or the supplied data fail their signatures or differ from what was
-    issued), revoked, or valid. Needs no login; shows nothing personal."""
+    issued), revoked, or valid. A licence another node issued is checked against the
+    roots the trust list publishes for that node today, and is `untrusted` when the list
+    no longer vouches for it (ADR 0132). Needs no login; shows nothing personal."""
     licence_id = (licence_id or "").strip()
     licence = None
     if is_valid_identifier(licence_id):
@@ -176,18 +194,31 @@ def verify_licence(
         return VerificationResult(VerificationStatus.UNKNOWN, licence_id)
     if licence.status == Licence.Status.SIGNING:
         return VerificationResult(VerificationStatus.SIGNING, licence_id, licence)
-    problems = _stored_problems(licence)
+    issuer = None
+    if licence.issuing_node:
+        issuer = hooks.foreign_issuer(licence)
+        if issuer is None:
+            return VerificationResult(
+                VerificationStatus.UNTRUSTED,
+                licence_id,
+                licence,
+                ["issuing_node_untrusted"],
+                issuing_node=licence.issuing_node,
+            )
+    problems = _stored_problems(licence, issuer)
     if data is not None:
         problems += _data_problems(licence, data)
     if pdf_bytes is not None:
-        problems += _pdf_problems(licence, pdf_bytes)
+        problems += _pdf_problems(licence, pdf_bytes, issuer)
     if problems:
         status = VerificationStatus.TAMPERED
     elif licence.status == Licence.Status.REVOKED:
         status = VerificationStatus.REVOKED
     else:
         status = VerificationStatus.VALID
-    return VerificationResult(status, licence_id, licence, problems)
+    return VerificationResult(
+        status, licence_id, licence, problems, issuing_node=issuer.name if issuer else ""
+    )
 
 
 def identifier_in_pdf(pdf: bytes) -> str:
@@ -208,7 +239,9 @@ def identifier_in_pdf(pdf: bytes) -> str:
 
 def valid_licences_of(applicant: Any) -> QuerySet[Licence]:
     """Valid licences held by `applicant` from any jurisdiction ("数据共享, 免提交"): those
-    issued to this applicant row and to any other row with the same ID number / USCC."""
+    issued to this applicant row and to any other row with the same ID number / USCC. A
+    licence another node issued counts only while the trust list vouches for that node
+    (ADR 0132)."""
     match = Q(holder=applicant)
     if applicant.identifier:
         match |= Q(
@@ -217,6 +250,7 @@ def valid_licences_of(applicant: Any) -> QuerySet[Licence]:
         )
     return (
         Licence.objects.filter(match, status=Licence.Status.VALID)
+        .filter(Q(issuing_node="") | Q(issuing_node__in=hooks.trusted_issuers()))
         .select_related("issuing_jurisdiction")
         .order_by("-issued_at", "-pk")
     )

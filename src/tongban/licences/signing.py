@@ -242,10 +242,32 @@ class PdfCheck:
     signer_serial: str = ""
 
 
-def trust_roots() -> list[Any]:
+def issued_by_one_of(key: SigningKey, roots: Any) -> bool:
+    """Is the X.509 certificate of `key` signed by one of `roots` (a licence issued on
+    another node: the roots its trust-list entry publishes, ADR 0132)?"""
+    if key.kind != SigningKey.Kind.X509 or not key.certificate_pem:
+        return False
+    certificate = x509.load_pem_x509_certificate(key.certificate_pem.encode())
+    for root in roots:
+        try:
+            certificate.verify_directly_issued_by(root)
+        except (ValueError, TypeError, InvalidSignature):
+            continue
+        return True
+    return False
+
+
+def trust_roots(foreign: Any = None) -> list[Any]:
+    """The roots a PDF signature may chain to: this node's registered root CAs or, for a
+    licence issued on another node, only the roots `foreign` (x509 certificates) names."""
     from asn1crypto import pem
     from asn1crypto import x509 as asn1_x509
 
+    if foreign is not None:
+        return [
+            asn1_x509.Certificate.load(root.public_bytes(serialization.Encoding.DER))
+            for root in foreign
+        ]
     roots = []
     for root_pem in SigningKey.objects.filter(kind=SigningKey.Kind.ROOT_CA).values_list(
         "certificate_pem", flat=True
@@ -307,9 +329,10 @@ def licence_diff_policy() -> Any:
     )
 
 
-def check_pdf(pdf: bytes) -> PdfCheck:
-    """Validate the first signature of `pdf` with pyHanko against the registered roots:
-    intact, trusted, and nothing but long-term-validation data added after it."""
+def check_pdf(pdf: bytes, foreign_roots: Any = None) -> PdfCheck:
+    """Validate the first signature of `pdf` with pyHanko against the registered roots
+    (or, for another node's licence, the roots its trust-list entry publishes): intact,
+    trusted, and nothing but long-term-validation data added after it."""
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.diff_analysis import ModificationLevel
     from pyhanko.sign.validation import validate_pdf_signature
@@ -326,7 +349,7 @@ def check_pdf(pdf: bytes) -> PdfCheck:
     try:
         status = validate_pdf_signature(
             signatures[0],
-            ValidationContext(trust_roots=trust_roots()),
+            ValidationContext(trust_roots=trust_roots(foreign_roots)),
             diff_policy=licence_diff_policy(),
         )
     except Exception:

@@ -25,7 +25,7 @@ from tongban.cases.actions.common import _implementation, _notify
 from tongban.cases.actions.joint import _complete_parent_if_ready
 from tongban.cases.models import Case, CaseMaterial, Shipment, Status
 from tongban.cases.workflow import CASCADING_ACTIONS, FINAL_STATES, PAPER_ACTIONS, Action
-from tongban.catalog.models import ServiceItem
+from tongban.catalog.models import ItemImplementation, ServiceItem
 from tongban.core.crypto import blind_index
 from tongban.core.errors import Conflict, Invalid
 from tongban.regions.models import Jurisdiction
@@ -269,6 +269,12 @@ def apply_peer_move(
         )
         if action in CASCADING_ACTIONS and _lead_has_ended(case):
             template = None  # a part ended with its lead: the lead's end told the applicant
+        elif action == Action.ISSUE_RESULT and (
+            case.implementation.result_type == ItemImplementation.ResultType.LICENCE
+        ):
+            # as on one node, the applicant hears of a licence once it can be opened: when
+            # the signed licence arrives from the handling node (ADR 0132)
+            template = None
         if template:
             extra: dict[str, Any] = {"reason": reason}
             if case.due_date is not None:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.serialization import Encoding
 from django.core.management import call_command
 
 from tongban.federation import trust
@@ -22,9 +23,20 @@ def test_henan_serves_the_xinyang_counties_and_hubei_the_rest(
     settings.TONGBAN_FEDERATION_DIR = tmp_path
     settings.TONGBAN_FEDERATION_ROOT_CERT = tmp_path / "root" / "cert.pem"
     settings.TONGBAN_FEDERATION_TRUST_LIST = tmp_path / "trust-list.jws"
-    call_command("seed_federation_demo", "--henan-url", "http://127.0.0.1:8101")
+    settings.TONGBAN_PKI_DIR = tmp_path / "pki"
+    henan_pki = tmp_path / "henan-pki"
+    call_command(
+        "seed_federation_demo",
+        "--henan-url",
+        "http://127.0.0.1:8101",
+        "--henan-pki-dir",
+        str(henan_pki),
+    )
     root_key = (tmp_path / "root" / "key.pem").read_bytes()
-    call_command("seed_federation_demo")  # again: keys kept, the list re-signed
+    henan_root = (henan_pki / "root" / "cert.pem").read_bytes()
+    # again: keys kept (the federation's and both licence roots), the list re-signed
+    call_command("seed_federation_demo", "--henan-pki-dir", str(henan_pki))
+    assert (henan_pki / "root" / "cert.pem").read_bytes() == henan_root
     assert (tmp_path / "root" / "key.pem").read_bytes() == root_key
     trust.clear_cache()
     listed = trust.current_trust_list()
@@ -34,3 +46,13 @@ def test_henan_serves_the_xinyang_counties_and_hubei_the_rest(
     assert "420703400" in hubei and "411526" not in hubei
     serving = listed.node_serving("411526")
     assert serving is not None and serving.code == "henan"
+    # each node's licence root is published, so its licences verify on the other
+    # (ADR 0132)
+    licence_roots = {
+        code: [root.public_bytes(Encoding.PEM) for root in listed.node(code).licence_roots]
+        for code in ("hubei", "henan")
+    }
+    assert licence_roots == {
+        "hubei": [(tmp_path / "pki" / "root" / "cert.pem").read_bytes()],
+        "henan": [henan_root],
+    }

@@ -31,6 +31,7 @@ import dj_database_url
 import httpx
 
 from tongban.federation.testing import NODES, PASSPHRASE
+from tongban.licences import pki as licence_pki
 
 BIN = Path(sys.executable).parent
 TIMEOUT = 120.0
@@ -372,7 +373,21 @@ def two_nodes(directory: Path) -> Iterator[tuple[NodeProcess, NodeProcess]]:
     homes = {code: directory / code for code in ports}
     for home in homes.values():
         home.mkdir()
-    make_federation(federation, {code: f"http://127.0.0.1:{port}" for code, port in ports.items()})
+    # each node's licence root CA (its `setup-pki` keeps it) is published in the trust
+    # list, so a licence one node signs verifies on the other (ADR 0132)
+    roots = {
+        code: [
+            licence_pki.ensure_root(licence_pki.paths(home / "pki"), PASSPHRASE.encode(), "ecdsa")[
+                0
+            ]
+        ]
+        for code, home in homes.items()
+    }
+    make_federation(
+        federation,
+        {code: f"http://127.0.0.1:{port}" for code, port in ports.items()},
+        licence_roots=roots,
+    )
     template = _world_template(federation, homes["hubei"])
     nodes: dict[str, NodeProcess] = {}
     try:

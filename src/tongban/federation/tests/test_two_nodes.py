@@ -366,6 +366,36 @@ def test_a_case_received_on_hubei_is_decided_on_henan_and_the_result_reaches_hub
     sent = _notifications(hubei, number)
     assert sent.count("accepted") == 1 and sent.count("approved") == 1
 
+    # the licence comes back (ADR 0132): 潢川 issues and signs it on Henan; Hubei keeps it
+    # for 葛店's applicant and verifies it through the trust list
+    issued = henan.tongban(
+        "shell",
+        "-c",
+        f"from tongban.federation.tests.xinyang import issue_on_henan; issue_on_henan({number!r})",
+    )
+    identifier = issued.stdout.strip().splitlines()[-1]
+    hubei.start_deliverer()
+    henan.start_deliverer()
+    try:
+        wait_for(
+            lambda: (
+                hubei.rows(
+                    "SELECT issuing_node FROM licences_licence WHERE identifier = ?", identifier
+                )
+                == [("henan",)]
+            ),
+            what="the licence on hubei",
+        )
+    finally:
+        hubei.stop_deliverer()
+        henan.stop_deliverer()
+    assert _case_status(hubei, number) == "result_issued"
+    verified = httpx.get(f"{hubei.url}/api/v1/licences/{identifier}/verify", timeout=30).json()
+    assert verified["status"] == "valid", verified
+    assert verified["licence"]["issuing_node"] == "河南"
+    assert _notifications(henan, number) == []
+    assert _notifications(hubei, number).count("result_issued") == 1
+
 
 class _MailSink:
     """An SMTP server in the test process: every node's mail arrives here."""

@@ -156,3 +156,21 @@ def apply_online(handling: str, officer: str) -> str:
     perform_case_action(User.objects.get(username=officer), case.number, "accept", ActionInput())
     print(case.number)
     return case.number
+
+
+def issue_on_henan(number: str) -> None:
+    """On Henan: 潢川's signing keys (under the root the trust list publishes), then its
+    officer issues the result, and the worker's part done here: the licence is signed,
+    which queues it for Hubei (ADR 0132). Prints the licence identifier."""
+    from tongban.accounts.models import User
+    from tongban.cases.actions import ActionInput, perform_case_action
+    from tongban.licences.actions import licences_to_sign, setup_pki, sign_licence
+    from tongban.licences.models import Licence
+    from tongban.regions.models import Jurisdiction
+
+    setup_pki(None, jurisdictions=[Jurisdiction.objects.get(code=HUANGCHUAN)], key_type="ecdsa")
+    officer = User.objects.get(username=f"{HUANGCHUAN}-officer")
+    perform_case_action(officer, number, "issue_result", ActionInput())
+    for pk in licences_to_sign():
+        sign_licence(pk)
+    print(Licence.objects.get(case__number=number, status="valid").identifier)

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand
 
 from tongban.demo.data import XINYANG_COUNTIES
 from tongban.federation import pki, trust
+from tongban.licences import pki as licence_pki
 from tongban.regions.models import Jurisdiction
 
 
@@ -23,6 +24,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--hubei-url", default="http://127.0.0.1:8000")
         parser.add_argument("--henan-url", default="http://127.0.0.1:8001")
+        parser.add_argument(
+            "--henan-pki-dir",
+            type=Path,
+            default=None,
+            help="the henan node's TONGBAN_PKI_DIR (default <var>/henan/pki)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         base: Path = settings.TONGBAN_FEDERATION_DIR
@@ -32,6 +39,14 @@ class Command(BaseCommand):
         served = {
             "hubei": ("湖北", options["hubei_url"], sorted(codes - set(XINYANG_COUNTIES))),
             "henan": ("河南", options["henan_url"], sorted(codes & set(XINYANG_COUNTIES))),
+        }
+        # each node's licence root CA goes into the list, so a licence one node signs
+        # verifies on the other (ADR 0132); henan's `setup-pki` later keeps this root
+        secret = licence_pki.passphrase()
+        henan_pki = options["henan_pki_dir"] or Path(settings.VAR_DIR) / "henan" / "pki"
+        licence_roots = {
+            "hubei": licence_pki.ensure_root(licence_pki.paths(), secret, "rsa")[0],
+            "henan": licence_pki.ensure_root(licence_pki.paths(henan_pki), secret, "rsa")[0],
         }
         now = dt.datetime.now(dt.UTC)
         entries = []
@@ -46,6 +61,7 @@ class Command(BaseCommand):
                     [cert],
                     now - dt.timedelta(minutes=5),
                     now + dt.timedelta(days=365),
+                    licence_roots=[licence_roots[code]],
                 )
             )
         token = trust.sign_trust_list("tongban-demo", 1, entries, valid_days=90, base=base)

@@ -121,6 +121,9 @@ class Command(BaseCommand):
                     now + dt.timedelta(days=int(raw.get("valid_days", 365))),
                     algorithm=algorithm,
                     sm2_public_keys=sm2_keys,
+                    licence_roots=[
+                        licence_pki.load_certificate(Path(p)) for p in raw.get("licence_roots", [])
+                    ],
                 )
             )
         token = trust.sign_trust_list(
