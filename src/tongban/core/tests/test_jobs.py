@@ -19,6 +19,7 @@ EXPECTED = {
     "audit-sign-heads",
     "expire-agreements",
     "federation-deliver",
+    "federation-reconcile",
     "hall-jobs",
     "licence-signing",
     "notifications",
