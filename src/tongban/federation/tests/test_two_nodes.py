@@ -262,7 +262,12 @@ def _reconciled(node: NodeProcess, peer: str) -> tuple[dict[str, Any], dict[str,
         peer,
         today().isoformat(),
     )
-    return (json.loads(str(rows[0][0])), json.loads(str(rows[0][1]))) if rows else None
+    return (_json(rows[0][0]), _json(rows[0][1])) if rows else None
+
+
+def _json(value: object) -> dict[str, Any]:
+    """A JSON column as read directly: text on SQLite, already decoded by psycopg."""
+    return json.loads(value) if isinstance(value, str | bytes) else dict(value)  # type: ignore[call-overload]
 
 
 def _case_status(node: NodeProcess, number: str) -> str | None:
