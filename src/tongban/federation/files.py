@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts.models import User
 from tongban.core.errors import Conflict, DomainError, not_found
-from tongban.federation import envelope, errors, transport
+from tongban.federation import clock, envelope, errors, transport
 from tongban.federation.models import CaseReplica
 
 logger = logging.getLogger("tongban.federation")
@@ -63,7 +63,8 @@ def serve_file(token: Any, remote_address: str = "") -> FetchedFile:
     try:
         trust_list = current_trust_list()
         me = this_node(trust_list)
-        incoming = envelope.open_message(token, trust_list, me, now)
+        # the freshness check on this node's federation clock, as for messages (ADR 0135)
+        incoming = envelope.open_message(token, trust_list, me, clock.now())
         sha256 = str((incoming.claims.get("body") or {}).get("sha256", ""))
         if incoming.kind != FETCH_KIND or not _SHA256.match(sha256):
             raise errors.malformed_message("a file fetch names the file's SHA-256")
@@ -129,7 +130,7 @@ def fetch_file(user: User | AnonymousUser, number: str, sha256: str) -> FetchedF
     trust_list = current_trust_list()
     me = this_node(trust_list)
     peer = trust_list.node(replica.origin_node)
-    now = timezone.now()
+    now = clock.now()  # the federation clock signs every message (ADR 0135)
     claims = {
         "v": envelope.VERSION,
         "id": str(uuid.uuid4()),
