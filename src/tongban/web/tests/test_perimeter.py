@@ -111,7 +111,9 @@ def test_every_page_has_a_strict_csp_and_fetches_only_from_this_host(web, world,
     assert not assets.handlers, (path, assets.handlers)
     if not path.startswith("/admin/"):  # Django's admin is not ours to restyle
         assert assets.style_attributes == 0 and assets.style_elements == 0, path
-    assert "cdn" not in html.lower(), path
+    # a URL naming a CDN anywhere (a link, a preload hint, a comment); the bare word is not
+    # enough, since a random CSRF token may contain "cdn"
+    assert not re.search(r"(?://|\.)[\w.-]*cdn[\w.-]*\.[a-z]", html.lower()), path
 
 
 def test_case_pages_fetch_only_from_this_host(web, world):
