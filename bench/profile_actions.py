@@ -11,14 +11,18 @@ changes; the load figures are bench/run_all.py's.
 
     .venv/bin/python bench/profile_actions.py --walks 200
     .venv/bin/python bench/profile_actions.py --walks 200 --json out.json
+    .venv/bin/python bench/profile_actions.py --walks 100 --profile approve --top 40
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
+import pstats
 import statistics
 import sys
+import time
 from collections import defaultdict
 from typing import Any
 
@@ -37,12 +41,13 @@ WALK = (
 )
 
 
-def _cost(header: str) -> tuple[float, int]:
+def _cost(header: str) -> tuple[float, float, int]:
     parts = dict(item.split("=", 1) for item in header.split(";"))
-    return float(parts["cpu"]), int(parts["q"])
+    return float(parts["cpu"]), float(parts["pg"]), int(parts["q"])
 
 
-def profile(walks: int, warmup: int) -> dict[str, Any]:
+def profile(walks: int, warmup: int, profiler: cProfile.Profile | None = None,
+            profiled: str = "") -> dict[str, Any]:  # fmt: skip
     from django.test import Client
 
     import bench_cases
@@ -63,10 +68,15 @@ def profile(walks: int, warmup: int) -> dict[str, Any]:
     submission["applicant"]["uscc"] = facts["uscc"]
     submission["applicant"]["agent_id_number"] = facts["agent_id_number"]
     cpu: dict[str, list[float]] = defaultdict(list)
+    pg: dict[str, list[float]] = defaultdict(list)
     queries: dict[str, list[int]] = defaultdict(list)
 
     def post(name: str, url: str, user: str, body: dict[str, Any], expect: int) -> Any:
+        if profiler is not None and name == profiled:
+            profiler.enable()
         response = client.post(url, body, content_type="application/json", headers=headers[user])
+        if profiler is not None and name == profiled:
+            profiler.disable()
         if response.status_code != expect:
             raise SystemExit(f"{name}: {response.status_code} {response.content[:500]!r}")
         return response
@@ -80,13 +90,15 @@ def profile(walks: int, warmup: int) -> dict[str, Any]:
             results.append((action, post(action, url, user, body, 200)))
         if walk >= warmup:
             for name, response in results:
-                ms, q = _cost(response["X-Bench-Cost"])
+                ms, pg_ms, q = _cost(response["X-Bench-Cost"])
                 cpu[name].append(ms)
+                pg[name].append(pg_ms)
                 queries[name].append(q)
     return {
         name: {
             "cpu_ms_median": round(statistics.median(cpu[name]), 2),
             "cpu_ms_p90": round(sorted(cpu[name])[int(len(cpu[name]) * 0.9)], 2),
+            "pg_ms_median": round(statistics.median(pg[name]), 2),
             "statements_median": int(statistics.median(queries[name])),
             "runs": len(cpu[name]),
         }
@@ -101,6 +113,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--db", default="tongban_profile")
     parser.add_argument("--fresh", action="store_true", help="rebuild the database")
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--profile", choices=["submit", *(a for a, _u, _b in WALK)],
+                        help="also cProfile this request kind (its CPU figures then include "
+                        "the profiler's overhead)")  # fmt: skip
+    parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--sort", default="cumulative")
     args = parser.parse_args(argv)
     env = common.make_env(args.db)
     if args.fresh or not common.database_exists(args.db):
@@ -108,13 +125,17 @@ def main(argv: list[str] | None = None) -> None:
         common.prepare_database(env)
     else:
         common.django_setup(env)
-    figures = profile(args.walks, args.warmup)
+    # CPU of this thread, not wall time: the waits on PostgreSQL are not the server's Python
+    profiler = cProfile.Profile(time.thread_time) if args.profile else None
+    figures = profile(args.walks, args.warmup, profiler, args.profile or "")
+    if profiler is not None:
+        pstats.Stats(profiler, stream=sys.stdout).sort_stats(args.sort).print_stats(args.top)
     plain = [v["cpu_ms_median"] for k, v in figures.items() if k not in ("submit", "issue_result")]
-    print(f"{'request':<18}{'CPU ms (median)':>16}{'p90':>8}{'SQL':>6}")
+    print(f"{'request':<18}{'CPU ms (median)':>16}{'p90':>8}{'PG ms':>8}{'SQL':>6}")
     for name, row in figures.items():
         print(
             f"{name:<18}{row['cpu_ms_median']:>16.2f}{row['cpu_ms_p90']:>8.2f}"
-            f"{row['statements_median']:>6}"
+            f"{row['pg_ms_median']:>8.2f}{row['statements_median']:>6}"
         )
     print(f"plain actions, median of medians: {statistics.median(plain):.2f} ms")
     if args.json:
