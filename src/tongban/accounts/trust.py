@@ -74,11 +74,19 @@ def own_record_scope(user: User, applicant_field: str = "applicant", submitter: 
     """The filter for rows (cases, licences) reached through the user's applicant records.
     Below the `own_records` level, only rows the account itself submitted; `submitter` is
     the lookup of the submitting account (empty: such rows are never the account's own)."""
+    return own_record_q(user.pk, meets(user, "own_records"), applicant_field, submitter)
+
+
+def own_record_q(user_id: int, own_records: bool, applicant_field: str, submitter: str) -> Q:
+    """`own_record_scope` from its inputs: the account and whether it meets `own_records`
+    (a prepared statement's key holds these, never the user object; ADR 0137)."""
     from tongban.accounts.models import Applicant
 
-    mine = Q(**{f"{applicant_field}_id__in": Applicant.objects.filter(user=user).values("pk")})
-    if meets(user, "own_records"):
+    mine = Q(
+        **{f"{applicant_field}_id__in": Applicant.objects.filter(user_id=user_id).values("pk")}
+    )
+    if own_records:
         return mine
     if not submitter:
         return Q(pk__in=[])
-    return mine & Q(**{submitter: user})
+    return mine & Q(**{f"{submitter}_id": user_id})

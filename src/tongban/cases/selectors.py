@@ -56,20 +56,47 @@ class OverdueLevel:
 
 
 def readable_cases(user: User | AnonymousUser) -> QuerySet[Case]:
+    return cases_in(case_scope(user))
+
+
+@dataclass(frozen=True)
+class CaseScope:
+    """Everything the cases a user may read depend on, and nothing else: `cases_in(scope)`
+    reads only these fields, so a scope is also the key under which a prepared statement
+    keeps its compiled SQL (core/prepared.py, ADR 0137). The grants come from the user
+    row's `grants_version` (ADR 0119): a removed role is a new scope on the next request."""
+
+    user_id: int
+    all_cases: bool
+    jurisdictions: frozenset[int]
+    own_records: bool
+
+
+def case_scope(user: User | AnonymousUser) -> CaseScope:
     user = access.signed_in(user)
-    if access.is_platform_admin(user):
+    return CaseScope(
+        user_id=user.pk,
+        all_cases=access.is_platform_admin(user),
+        jurisdictions=frozenset(access.jurisdictions_with(user)),
+        own_records=trust.meets(user, "own_records"),
+    )
+
+
+def cases_in(scope: CaseScope) -> QuerySet[Case]:
+    if scope.all_cases:
         return Case.objects.all()
-    jurisdictions = access.jurisdictions_with(user)
     # the user's own applicants as a sub-select, not as a join on accounts_applicant: the
     # join under the OR made PostgreSQL hash the whole applicant table for every scoped
     # aggregate (the supervisor overview, bench/bench_pages.py at 1M cases)
     # below the `own_records` trust level only the cases the account submitted itself
-    scope = trust.own_record_scope(user, "applicant", "submitted_by")
-    if jurisdictions:
-        scope |= Q(handling_jurisdiction_id__in=jurisdictions) | Q(
+    where = trust.own_record_q(scope.user_id, scope.own_records, "applicant", "submitted_by")
+    if scope.jurisdictions:
+        # sorted: the same scope compiles to the same SQL text
+        jurisdictions = sorted(scope.jurisdictions)
+        where |= Q(handling_jurisdiction_id__in=jurisdictions) | Q(
             receiving_jurisdiction_id__in=jurisdictions
         )
-    return Case.objects.filter(scope)
+    return Case.objects.filter(where)
 
 
 def red_q(today: dt.date, now: dt.datetime) -> Q:

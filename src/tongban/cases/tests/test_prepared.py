@@ -1,0 +1,130 @@
+"""Prepared statements (core/prepared.py, ADR 0137): compiled once per connection and key,
+they answer exactly what the queryset answers, and a build whose value does not reach the
+SQL as one parameter is refused when it is prepared, not run wrong."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection, transaction
+from django.db.models import F, OuterRef, QuerySet, Value
+from django.db.models.functions import Concat
+
+from tongban.cases.actions.transitions import _lock_queryset
+from tongban.cases.models import Case, CaseEvent
+from tongban.cases.selectors import case_scope, cases_in, readable_cases
+from tongban.cases.tests.conftest import company_submission
+from tongban.core.prepared import Prepared, PrepareError
+
+pytestmark = pytest.mark.django_db
+
+
+def _numbers(world: Any, api: Any, count: int) -> list[str]:
+    clerk = api("421102-clerk")
+    numbers = []
+    for _ in range(count):
+        response = clerk.post("/cases", company_submission(world))
+        assert response.status_code == 201, response.content.decode()
+        numbers.append(response.json()["number"])
+    return numbers
+
+
+def _joined(key: str, number: str) -> QuerySet[Case]:
+    return (
+        Case.objects.filter(number=number)
+        .select_related("applicant", "handling_jurisdiction")
+        .annotate(
+            tag=Value(key),
+            label=Concat(F("number"), Value("/"), F("status")),
+            head=CaseEvent.head_subquery(OuterRef("pk"), OuterRef("event_count")),
+        )
+    )
+
+
+def _same(prepared: Case, plain: Case) -> None:
+    for field in Case._meta.concrete_fields:
+        assert getattr(prepared, field.attname) == getattr(plain, field.attname), field.name
+    for field in type(plain.applicant)._meta.concrete_fields:
+        assert getattr(prepared.applicant, field.attname) == getattr(
+            plain.applicant, field.attname
+        ), field.name
+    assert len(prepared.applicant.agent_id_number) == 18  # decrypted, as the ORM does
+    assert prepared.handling_jurisdiction.code == plain.handling_jurisdiction.code
+    for attr in ("tag", "label", "head"):
+        assert getattr(prepared, attr) == getattr(plain, attr), attr
+    # nothing read again: the relations came with the row
+    assert prepared._state.fields_cache.keys() >= {"applicant", "handling_jurisdiction"}
+
+
+def test_it_answers_what_the_queryset_answers(world, api):
+    statement = Prepared("test_joined", _joined)
+    for number in _numbers(world, api, 3):
+        (row,) = statement.fetch("k", number=number)
+        (plain,) = list(_joined("k", number))
+        _same(row, plain)
+        assert row.created_at.tzinfo is not None  # the database converters ran
+    assert statement.fetch("k", number="no-such-case") == []
+
+
+def test_it_builds_and_compiles_once_per_key_and_connection(world, api):
+    built: list[str] = []
+
+    def build(key: str, number: str) -> QuerySet[Case]:
+        built.append(key)
+        return _joined(key, number)
+
+    statement = Prepared("test_counted", build, size=2)
+    first, second = _numbers(world, api, 2)
+    assert getattr(statement.fetch("a", number=first)[0], "tag") == "a"  # noqa: B009
+    assert statement.fetch("a", number=second)[0].number == second
+    assert getattr(statement.fetch("b", number=first)[0], "tag") == "b"  # noqa: B009
+    assert built == ["a", "b"]
+    statement.fetch("c", number=first)  # the third key pushes out the least recent, "a"
+    statement.fetch("b", number=first)
+    statement.fetch("a", number=first)
+    assert built == ["a", "b", "c", "a"]
+
+
+def test_a_value_that_does_not_reach_the_sql_as_one_parameter_is_refused(world):
+    transformed = Prepared("test_transformed", lambda key, number: Case.objects.filter(
+        number__startswith=number))  # fmt: skip
+    with pytest.raises(PrepareError, match="transformed"):
+        transformed.fetch("k", number="WH")
+    unused = Prepared("test_unused", lambda key, number: Case.objects.all())
+    with pytest.raises(PrepareError, match="not a parameter"):
+        unused.fetch("k", number="WH")
+    folded = Prepared("test_folded", lambda key, number: Case.objects.extra(
+        where=[f"number = '{number}'"]))  # fmt: skip
+    with pytest.raises(PrepareError, match="folded"):
+        folded.fetch("k", number="WH")
+
+
+@pytest.mark.parametrize(
+    "username",
+    ["421102-clerk", "420100Z01-officer", "420703400-clerk", "421102-supervisor", "applicant-1"],
+)
+def test_the_lock_statement_finds_what_the_scope_reads(world, api, username):
+    """The prepared lock answers, for every role, the same cases as `readable_cases`."""
+    numbers = _numbers(world, api, 2)
+    user = world.user(username)
+    scope = case_scope(user)
+
+    def numbers_in(cases: QuerySet[Case]) -> set[str]:
+        return set(cases.filter(number__in=numbers).values_list("number", flat=True))
+
+    readable = numbers_in(readable_cases(user))
+    assert readable == numbers_in(cases_in(scope))
+    statement = Prepared("test_lock", _lock_queryset)
+    with transaction.atomic():
+        found = {n for n in numbers if [c.number for c in statement.fetch(scope, number=n)]}
+    assert found == readable
+    # the scope is a value: equal for equal inputs, the key of the compiled statement
+    assert case_scope(world.user(username)) == scope and hash(scope) == hash(case_scope(user))
+
+
+def test_the_cache_is_the_connections_own(world, api):
+    (number,) = _numbers(world, api, 1)
+    statement = Prepared("test_own", _joined)
+    statement.fetch("k", number=number)
+    assert ("k", ("number",)) in vars(connection)["_tongban_prepared_test_own"]
