@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.db import connection, transaction
+from django.db import connections, transaction
 from django.db.models import F, OuterRef, QuerySet, Value
 from django.db.models.functions import Concat
 
@@ -127,4 +127,4 @@ def test_the_cache_is_the_connections_own(world, api):
     (number,) = _numbers(world, api, 1)
     statement = Prepared("test_own", _joined)
     statement.fetch("k", number=number)
-    assert ("k", ("number",)) in vars(connection)["_tongban_prepared_test_own"]
+    assert ("k", ("number",)) in vars(connections["default"])["_tongban_prepared_test_own"]
