@@ -11,8 +11,9 @@ turns the rows into model instances the way `QuerySet.__iter__` does (the model,
 The queryset is still written with the ORM, in one place, by the caller's `build`
 function; nothing here knows any SQL. The contract:
 
-- `build(key, **values)` returns the queryset for those values. `Prepared` calls it once
-  per key with a unique marker string for each value; every marker must reach the SQL as a
+- `build(key, **values)` returns the queryset (of model instances, or of `values_list()`
+  rows) for those values. `Prepared` calls it once per key with a unique marker for each
+  value (a string or an integer: see `_marker`); every marker must reach the SQL as a
   bound parameter (never folded into the text, never transformed), and the statement must
   not change shape with the values. Both are checked when the statement is prepared.
 - the key holds everything else the queryset depends on (for a scoped read: the scope's
@@ -34,9 +35,9 @@ from typing import Any, Generic, TypeVar, cast
 
 from django.db import connections
 from django.db.models import Model, QuerySet
-from django.db.models.query import get_related_populators
+from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 
-_M = TypeVar("_M", bound=Model)
+_Row = TypeVar("_Row")
 
 
 @dataclass(frozen=True)
@@ -44,93 +45,118 @@ class _Compiled:
     sql: str
     params: tuple[Any, ...]
     slots: dict[str, tuple[int, ...]]  # value name -> its positions in params
-    model: type[Model]
+    converters: dict[int, Any]
+    compiler: Any
+    width: int | None  # the selected columns, when the SQL selects more (ordering)
+    # a queryset of model instances; None for values()/values_list() rows, kept as tuples
+    model: type[Model] | None
     init_list: list[str]
     fields: slice
     related_populators: list[Any]
     annotation_col_map: dict[str, int]
-    converters: dict[int, Any]
-    compiler: Any
-    width: int | None  # the selected columns, when the SQL selects more (ordering)
 
 
 class PrepareError(RuntimeError):
     """The queryset cannot be prepared: a value did not reach the SQL as one parameter."""
 
 
-class Prepared(Generic[_M]):
+def _marker(name: str, value: Any) -> Any:
+    """A stand-in for `value` that no real value or SQL text can contain. Only strings and
+    integers pass every field's preparation unchanged on both databases (a date or a
+    datetime becomes a string on SQLite), so only these can be values."""
+    if isinstance(value, str):
+        return f"\x1ftongban:{name}:{secrets.token_hex(8)}\x1f"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return -(2**62) - secrets.randbits(40)
+    raise PrepareError(f"{name}: only str and int values can be prepared, not {type(value)}")
+
+
+class Prepared(Generic[_Row]):
     """One hot statement. `Prepared(name, build).fetch(key, number="…")` is
     `list(build(key, number="…"))`, without building or compiling anything after the first
     call for that key on this connection."""
 
-    def __init__(self, name: str, build: Callable[..., QuerySet[_M]], size: int = 512) -> None:
+    def __init__(
+        self, name: str, build: Callable[..., QuerySet[Any, _Row]], size: int = 512
+    ) -> None:
         self.name = name
         self.build = build
         self.size = size
         self._attr = f"_tongban_prepared_{name}"
 
-    def fetch(self, key: Hashable, **values: Any) -> list[_M]:
-        compiled = self._compiled(key, sorted(values))
+    def fetch(self, key: Hashable, **values: Any) -> list[_Row]:
+        compiled = self._compiled(key, values)
         params = list(compiled.params)
         for name, positions in compiled.slots.items():
             for position in positions:
                 params[position] = values[name]
         return self._rows(compiled, params)
 
-    def _compiled(self, key: Hashable, names: list[str]) -> _Compiled:
-        connection_key = (key, tuple(names))
+    def _compiled(self, key: Hashable, values: dict[str, Any]) -> _Compiled:
+        shape = tuple(sorted((name, type(value).__name__) for name, value in values.items()))
         # the default alias: every hot statement runs there (one database per node)
         connection = connections["default"]
         cache: OrderedDict[Any, _Compiled] | None = getattr(connection, self._attr, None)
         if cache is None:
             cache = OrderedDict()
             setattr(connection, self._attr, cache)
-        compiled = cache.get(connection_key)
+        compiled = cache.get((key, shape))
         if compiled is not None:
-            cache.move_to_end(connection_key)
+            cache.move_to_end((key, shape))
             return compiled
-        compiled = self._compile(key, names, self.build.__qualname__)
-        cache[connection_key] = compiled
+        compiled = self._compile(key, values)
+        cache[(key, shape)] = compiled
         if len(cache) > self.size:
             cache.popitem(last=False)
         return compiled
 
-    def _compile(self, key: Hashable, names: list[str], origin: str) -> _Compiled:
-        markers = {name: f"\x1ftongban:{name}:{secrets.token_hex(8)}\x1f" for name in names}
+    def _compile(self, key: Hashable, values: dict[str, Any]) -> _Compiled:
+        origin = f"{self.name} ({self.build.__qualname__})"
+        markers = {name: _marker(name, value) for name, value in values.items()}
         queryset = self.build(key, **markers)
         if queryset.db != "default":
-            raise PrepareError(f"{self.name}: prepared statements run on the default database")
+            raise PrepareError(f"{origin}: prepared statements run on the default database")
         compiler = queryset.query.get_compiler(using=queryset.db)
         sql, raw_params = compiler.as_sql()
         params = tuple(raw_params)
         slots: dict[str, tuple[int, ...]] = {}
         for name, marker in markers.items():
-            if marker in sql:
-                raise PrepareError(f"{self.name} ({origin}): {name} was folded into the SQL")
-            positions = tuple(i for i, p in enumerate(params) if p == marker)
+            if str(marker) in sql:
+                raise PrepareError(f"{origin}: {name} was folded into the SQL")
+            positions = tuple(
+                i for i, p in enumerate(params) if type(p) is type(marker) and p == marker
+            )
             if not positions:
-                raise PrepareError(f"{self.name} ({origin}): {name} is not a parameter")
+                raise PrepareError(f"{origin}: {name} is not a parameter")
             slots[name] = positions
         if any(isinstance(p, str) and "\x1ftongban:" in p and p not in markers.values()
                for p in params):  # fmt: skip
-            raise PrepareError(f"{self.name} ({origin}): a value was transformed")
+            raise PrepareError(f"{origin}: a value was transformed")
         select = compiler.select
         klass_info = compiler.klass_info
+        common = {
+            "sql": sql,
+            "params": params,
+            "slots": slots,
+            "converters": compiler.get_converters([column[0] for column in select]),
+            "compiler": compiler,
+            "width": compiler.col_count if compiler.has_extra_select else None,
+        }
+        if klass_info is None or queryset._iterable_class is not ModelIterable:
+            if queryset._iterable_class not in (ValuesListIterable,):
+                raise PrepareError(f"{origin}: models and values_list() rows only")
+            return _Compiled(**common, model=None, init_list=[], fields=slice(0),
+                             related_populators=[], annotation_col_map={})  # fmt: skip
         select_fields = klass_info["select_fields"]
         fields = slice(select_fields[0], select_fields[-1] + 1)
         return _Compiled(
-            sql=sql,
-            params=params,
-            slots=slots,
+            **common,
             model=klass_info["model"],
             init_list=[column[0].target.attname for column in select[fields]],
             fields=fields,
             # Django 5.2's signature (the stubs already describe 6.0's, with fetch_mode)
             related_populators=cast(Any, get_related_populators)(klass_info, select, queryset.db),
             annotation_col_map=dict(compiler.annotation_col_map or {}),
-            converters=compiler.get_converters([column[0] for column in select]),
-            compiler=compiler,
-            width=compiler.col_count if compiler.has_extra_select else None,
         )
 
     def _rows(self, compiled: _Compiled, params: list[Any]) -> list[Any]:
@@ -142,6 +168,8 @@ class Prepared(Generic[_M]):
             rows = [row[: compiled.width] for row in rows]
         if compiled.converters:
             rows = list(compiled.compiler.apply_converters(rows, compiled.converters))
+        if compiled.model is None:
+            return [tuple(row) for row in rows]
         objects = []
         for row in rows:
             obj = compiled.model.from_db("default", compiled.init_list, row[compiled.fields])

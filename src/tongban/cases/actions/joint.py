@@ -59,6 +59,8 @@ def part_outcomes(case: Case) -> dict[str, PartOutcome]:
     decision's code (11, or 12 after 容缺) stays with the case to its end, since the rows
     after a decision carry none, and a part handled on another node has the code its
     node's events brought but none of those events as its own (ADR 0134)."""
+    if case.mode != Mode.JOINT or case.parent_id is not None:
+        return {}  # only a joint lead has parts (`_open_subcases`): nothing to read
     parts = case.subcases.order_by("number").values_list("number", "status", "practice_code")
     return {number: part_outcome(status, code in APPROVED_CODES) for number, status, code in parts}
 

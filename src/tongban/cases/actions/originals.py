@@ -20,14 +20,30 @@ from tongban.catalog.models import (
     DeliveryMethod,
 )
 from tongban.core.errors import Conflict, Invalid
+from tongban.core.prepared import Prepared
 
 
 def _originals_inbound(case: Case) -> Any:
+    return _inbound_to(case.pk)
+
+
+def _inbound_to(case_id: int) -> Any:
     return Shipment.objects.filter(
-        case=case,
+        case_id=case_id,
         purpose=Shipment.Purpose.ORIGINALS,
         destination=Shipment.Destination.HANDLING_PLACE,
     )
+
+
+# the paper guards ask it for every action answered (available_actions): compiled once
+_INBOUND_STATES = Prepared(
+    "originals_inbound_states", lambda key, case_id: _inbound_to(case_id).values_list("state")
+)
+
+
+def originals_inbound_states(case: Case) -> set[str]:
+    """The states the case's paper originals on their way to the handling place are in."""
+    return {state for (state,) in _INBOUND_STATES.fetch(None, case_id=case.pk)}
 
 
 def _on_transfer(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:

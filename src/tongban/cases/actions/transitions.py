@@ -61,7 +61,7 @@ from tongban.cases.actions.originals import (
     _on_receive_transfer,
     _on_return_originals,
     _on_transfer,
-    _originals_inbound,
+    originals_inbound_states,
 )
 from tongban.cases.models import (
     Case,
@@ -134,7 +134,7 @@ def _guard_holds(case: Case, guard: Guard, paper: list[set[str]]) -> bool:
     if guard in (Guard.ORIGINALS_IN_TRANSIT, Guard.ORIGINALS_HELD):
         # both paper guards from one statement: the states the originals are in
         if not paper:
-            paper.append(set(_originals_inbound(case).values_list("state", flat=True)))
+            paper.append(originals_inbound_states(case))
         wanted = (
             Shipment.State.IN_TRANSIT
             if guard == Guard.ORIGINALS_IN_TRANSIT
@@ -189,7 +189,7 @@ def perform(actor: User | AnonymousUser, number: str, action: str, data: ActionI
             transition,
             case.practice_code,
             accepted_with_commitment=transition.practice_code == APPROVED_CODE
-            and case.events.filter(action=Action.ACCEPT_WITH_COMMITMENT).exists(),
+            and _has_event(case, Action.ACCEPT_WITH_COMMITMENT),
         )
         if transition.action in PAPER_ACTIONS:
             pass  # a fact about the paper: the case's step and clock are as they were
@@ -276,6 +276,18 @@ def _lock_case(actor: User, number: str) -> tuple[Case, int]:
             Jurisdiction, case.receiving_jurisdiction_id, version
         )
     return case, version
+
+
+_EVENT_OF_ACTION = prepared.Prepared(
+    "event_of_action",
+    lambda key, case_id, action: CaseEvent.objects.filter(
+        case_id=case_id, action=action
+    ).values_list("pk")[:1],
+)
+
+
+def _has_event(case: Case, action: str) -> bool:
+    return bool(_EVENT_OF_ACTION.fetch(None, case_id=case.pk, action=str(action)))
 
 
 def _variant_for(case: Case, action: str, data: ActionInput) -> str | None:

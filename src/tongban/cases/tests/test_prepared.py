@@ -127,4 +127,34 @@ def test_the_cache_is_the_connections_own(world, api):
     (number,) = _numbers(world, api, 1)
     statement = Prepared("test_own", _joined)
     statement.fetch("k", number=number)
-    assert ("k", ("number",)) in vars(connections["default"])["_tongban_prepared_test_own"]
+    assert ("k", (("number", "str"),)) in vars(connections["default"])["_tongban_prepared_test_own"]
+
+
+def test_integer_values_and_values_list_rows(world, api):
+    numbers = _numbers(world, api, 2)
+    cases = {c.number: c.pk for c in Case.objects.filter(number__in=numbers)}
+    statement = Prepared(
+        "test_values",
+        lambda key, case_id, action: (
+            CaseEvent.objects.filter(case_id=case_id, action=action)
+            .values_list("seq", "action", "at")
+            .order_by("seq")
+        ),
+    )
+    for pk in cases.values():
+        rows = statement.fetch(None, case_id=pk, action="submit")
+        plain = list(
+            CaseEvent.objects.filter(case_id=pk, action="submit")
+            .values_list("seq", "action", "at")
+            .order_by("seq")
+        )
+        assert rows == plain and len(rows) == 1 and rows[0][2].tzinfo is not None
+    assert statement.fetch(None, case_id=-1, action="submit") == []
+
+
+def test_a_date_value_is_refused_before_anything_runs(world):
+    import datetime as dt
+
+    statement = Prepared("test_date", lambda key, day: Case.objects.filter(due_date=day))
+    with pytest.raises(PrepareError, match="only str and int"):
+        statement.fetch(None, day=dt.date(2026, 12, 6))
