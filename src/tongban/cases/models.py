@@ -10,6 +10,7 @@ from tongban.catalog.models import Channel, DeliveryMethod, Mode
 from tongban.core.chain import link_digest, timestamp
 from tongban.core.fields import EncryptedJSONField, EncryptedTextField
 from tongban.core.models import SequenceChained
+from tongban.core.prepared import PreparedSaves
 
 
 class Status(models.TextChoices):
@@ -38,7 +39,7 @@ class Status(models.TextChoices):
     TERMINATED = "terminated", gettext_noop("已终止")
 
 
-class Case(models.Model):
+class Case(PreparedSaves, models.Model):
     """办件: one application for one item, from receipt to the delivered result."""
 
     number = models.CharField("办件编号", max_length=32, unique=True)
@@ -213,7 +214,7 @@ class CaseMaterial(models.Model):
         return self.name
 
 
-class CaseEvent(SequenceChained):
+class CaseEvent(PreparedSaves, SequenceChained):
     """Immutable: one row per transition. Never updated or deleted: refused by save() and,
     for raw SQL, by database triggers; SM3-chained per case (ADR 0092)."""
 

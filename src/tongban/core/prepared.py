@@ -31,11 +31,13 @@ import secrets
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Generic, TypeVar, cast
 
-from django.db import connections
+from django.db import connections, models
 from django.db.models import Model, QuerySet
 from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
+from django.db.models.sql.subqueries import InsertQuery, UpdateQuery
 
 _Row = TypeVar("_Row")
 
@@ -179,3 +181,162 @@ class Prepared(Generic[_Row]):
                 setattr(obj, attr_name, row[position])
             objects.append(obj)
         return objects
+
+
+class PreparedSaves(models.Model):
+    """`save()` of a hot model without building and compiling its INSERT or UPDATE anew
+    each time (ADR 0137): everything of `save()` stays (signals, `pre_save`, the
+    append-only refusal and the chain seal, `update_fields`); only the statement is kept,
+    per connection and set of columns, with its parameters computed the way Django's
+    compiler computes them. The first save of each shape runs Django's own path and
+    checks that both give the same parameters; a shape that differs, or a value that is
+    an expression (`F()`, `Now()`), always takes Django's path."""
+
+    class Meta:
+        abstract = True
+
+    def _do_insert(
+        self, manager: Any, using: Any, fields: Any, returning_fields: Any, raw: Any
+    ) -> Any:
+        done = _insert(self, manager, using, fields, returning_fields, raw)
+        if done is None:
+            django: Any = super()
+            return django._do_insert(manager, using, fields, returning_fields, raw)
+        return done
+
+    # the stubs describe Django 6.0's signature (returning_fields); this is 5.2's
+    def _do_update(  # type: ignore[override]
+        self,
+        base_qs: Any,
+        using: Any,
+        pk_val: Any,
+        values: Any,
+        update_fields: Any,
+        forced_update: Any,
+    ) -> Any:
+        done = _update(self, base_qs, using, pk_val, values)
+        if done is None:
+            django: Any = super()
+            return django._do_update(base_qs, using, pk_val, values, update_fields, forced_update)
+        return done
+
+
+@dataclass
+class _Write:
+    sql: str
+    compiler: Any
+    usable: bool
+
+
+def _writes(connection: Any) -> dict[Any, _Write]:
+    cache: dict[Any, _Write] | None = getattr(connection, "_tongban_prepared_writes", None)
+    if cache is None:
+        cache = {}
+        connection._tongban_prepared_writes = cache
+    return cache
+
+
+def _plain(value: Any) -> bool:
+    return not hasattr(value, "resolve_expression") and not hasattr(value, "as_sql")
+
+
+def _insert(obj: Model, manager: Any, using: str, fields: Any, returning: Any, raw: bool) -> Any:
+    if raw or using != "default" or any(hasattr(f, "get_placeholder") for f in fields):
+        return None
+    connection = connections[using]
+    cache = _writes(connection)
+    shape = ("insert", type(obj), tuple(f.attname for f in fields), tuple(returning or ()))
+    write = cache.get(shape)
+    if write is None:
+        query = InsertQuery(type(obj))
+        query.insert_values(fields, [obj], raw=False)
+        compiler = query.get_compiler(using=using)
+        compiler.returning_fields = returning
+        ((sql, django_params),) = compiler.as_sql()
+        # as_sql ran pre_save on every field: the parameters now are the object's own
+        values = [getattr(obj, f.attname) for f in fields]
+        preparers: list[Callable[[], Any]] = [
+            partial(compiler.prepare_value, f, v) for f, v in zip(fields, values, strict=True)
+        ]
+        usable = all(_plain(v) for v in values) and _agree(list(django_params), preparers)
+        write = cache[shape] = _Write(sql, compiler, usable)
+        return _run_insert(write, connection, list(django_params), returning, obj)
+    if not write.usable:
+        return None
+    params = []
+    for field in fields:
+        value = write.compiler.pre_save_val(field, obj)
+        if not _plain(value):
+            return None
+        params.append(write.compiler.prepare_value(field, value))
+    return _run_insert(write, connection, params, returning, obj)
+
+
+def _run_insert(
+    write: _Write, connection: Any, params: list[Any], returning: Any, obj: Model
+) -> Any:
+    compiler = write.compiler
+    table = obj._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(write.sql, params)
+        if not returning:
+            return []
+        if connection.features.can_return_columns_from_insert:
+            rows = [connection.ops.fetch_returned_insert_columns(cursor, compiler.returning_params)]
+            cols = [field.get_col(table) for field in returning]
+        else:
+            cols = [returning[0].get_col(table)]
+            rows = [(connection.ops.last_insert_id(cursor, table, returning[0].column),)]
+    converters = compiler.get_converters(cols)
+    if converters:
+        rows = list(compiler.apply_converters(rows, converters))
+    return list(rows)
+
+
+def _update(obj: Model, base_qs: Any, using: str, pk_val: Any, values: Any) -> Any:
+    if (
+        not values
+        or using != "default"
+        or obj._meta.select_on_save
+        or base_qs.query.where
+        or any(hasattr(f, "get_placeholder") or not _plain(v) for f, _m, v in values)
+    ):
+        return None
+    connection = connections[using]
+    cache = _writes(connection)
+    shape = ("update", type(obj), tuple(f.attname for f, _m, _v in values))
+    pk = obj._meta.pk
+    assert pk is not None
+    preparers: list[Callable[[], Any]] = [
+        *(partial(f.get_db_prep_save, v, connection=connection) for f, _m, v in values),
+        partial(pk.get_db_prep_value, pk_val, connection),
+    ]
+    write = cache.get(shape)
+    if write is None:
+        query = base_qs.filter(pk=pk_val).query.chain(UpdateQuery)
+        query.add_update_fields(values)
+        compiler = query.get_compiler(using=using)
+        sql, django_params = compiler.as_sql()
+        usable = not query.related_updates and _agree(list(django_params), preparers)
+        write = cache[shape] = _Write(sql, compiler, usable)
+        params = list(django_params)
+    elif not write.usable:
+        return None
+    else:
+        params = [prepare() for prepare in preparers]
+    with connection.cursor() as cursor:
+        cursor.execute(write.sql, params)
+        return cursor.rowcount > 0
+
+
+def _agree(django_params: list[Any], preparers: list[Callable[[], Any]]) -> bool:
+    """Whether our parameters are Django's, position by position. A value prepared
+    differently each time (an encrypted field: a new nonce per encryption) is compared
+    by its place only: ours must then differ from itself too."""
+    if len(django_params) != len(preparers):
+        return False
+    for theirs, prepare in zip(django_params, preparers, strict=True):
+        ours = prepare()
+        if ours != theirs and (type(ours) is not type(theirs) or ours == prepare()):
+            return False
+    return True

@@ -3,8 +3,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from tongban.core.prepared import PreparedSaves
 
-class OutboxMessage(models.Model):
+
+class OutboxMessage(PreparedSaves, models.Model):
     """A notification to an applicant, written in the same transaction as the change that
     causes it. The worker (`tongban run-worker`, notifications/worker.py) delivers it on
     every channel the applicant can be reached on, each channel at most once: see

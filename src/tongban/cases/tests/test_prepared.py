@@ -158,3 +158,47 @@ def test_a_date_value_is_refused_before_anything_runs(world):
     statement = Prepared("test_date", lambda key, day: Case.objects.filter(due_date=day))
     with pytest.raises(PrepareError, match="only str and int"):
         statement.fetch(None, day=dt.date(2026, 12, 6))
+
+
+def test_prepared_saves_write_what_django_writes(world, api):
+    """The INSERT and UPDATE kept per shape write the same row as Django's own path, the
+    second time as the first; an expression value takes Django's path."""
+    from django.db import DatabaseError
+    from django.db.models import F
+
+    from tongban.notifications.models import OutboxMessage
+
+    first, second = _numbers(world, api, 2)
+    for number in (first, second):  # the first save of a shape compiles, the second reuses
+        case = Case.objects.get(number=number)
+        message = OutboxMessage.objects.create(
+            case=case, applicant_id=case.applicant_id, template="received",
+            context={"case_number": number, "名称": "营业执照"}, next_attempt_at=case.created_at,
+        )  # fmt: skip
+        stored = OutboxMessage.objects.get(pk=message.pk)
+        assert stored.context == {"case_number": number, "名称": "营业执照"}
+        assert stored.case_id == case.pk and stored.next_attempt_at == case.created_at
+        case.status_note = f"备注 {number}" if hasattr(case, "status_note") else ""
+        case.refusal_reason = f"理由 {number}"
+        case.delivery_address = "湖北省武汉市洪山区珞喻路1号"  # encrypted
+        case.save(update_fields=["refusal_reason", "delivery_address", "updated_at"])
+        stored_case = Case.objects.get(pk=case.pk)
+        assert stored_case.refusal_reason == f"理由 {number}"
+        assert stored_case.delivery_address == "湖北省武汉市洪山区珞喻路1号"
+        assert stored_case.updated_at == case.updated_at
+    writes = vars(connections["default"])["_tongban_prepared_writes"]
+    assert all(write.usable for write in writes.values()), [
+        shape[:2] for shape, write in writes.items() if not write.usable
+    ]
+    # an expression is Django's to compile
+    case = Case.objects.get(number=first)
+    case.event_count = F("event_count") + 0
+    case.save(update_fields=["event_count"])
+    case.refresh_from_db()
+    assert case.event_count == Case.objects.get(number=first).event_count
+    # a row that is gone: no row matched, as Django reports it
+    ghost = Case.objects.get(number=second)
+    Case.objects.filter(pk=ghost.pk).update(refusal_reason="x")
+    ghost.pk = -1
+    with pytest.raises(DatabaseError, match="did not affect any rows"):
+        ghost.save(update_fields=["refusal_reason"])
