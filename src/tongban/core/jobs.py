@@ -26,13 +26,16 @@ from typing import Any
 
 from django.conf import settings
 from django.db import OperationalError, transaction
-from django.db.models import F
+from django.db.models import F, Q
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.module_loading import autodiscover_modules
 from django_tasks.base import Task
+from django_tasks_db.backend import DatabaseBackend
 
 from tongban.core.models import ScheduledJob
+from tongban.core.prepared import Prepared
 
 logger = logging.getLogger("tongban.jobs")
 
@@ -100,6 +103,39 @@ def enqueue_on_commit(task: Task[..., Any], *args: Any) -> None:
             logger.warning("could not enqueue %s; the sweep will", task.name, exc_info=True)
 
     transaction.on_commit(enqueue, robust=True)
+
+
+def _waiting_runs(key: None, task_path: str, status: str, backend: str) -> Any:
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    # waiting and due: a pass with a later `run_after` would not run now (the database's
+    # clock, so that nothing of this moment is compiled into the statement)
+    due = Q(run_after=get_date_max()) | Q(run_after__lte=Now())
+    return DBTaskResult.objects.filter(
+        due, status=status, task_path=task_path, backend_name=backend
+    ).values_list("pk")[:1]
+
+
+# every notifying action asks it after its commit (ADR 0137): compiled once
+_WAITING = Prepared("waiting_task_runs", _waiting_runs)
+
+
+def nudge(task: Task[..., Any]) -> None:
+    """Enqueue a pass of `task` (one without arguments that finds its work in the
+    database) unless a pass is already waiting to be claimed: a worker claims it later
+    and only then reads its work, so it sees what this caller committed before asking,
+    and a second pass would find nothing. Call it after the commit (`on_commit`): asked
+    inside the transaction, a worker could claim the waiting pass before the commit.
+    Under load this turns one task row per notification into a handful per second.
+    Never raises: a lost nudge is made good by the owning app's sweep."""
+    try:
+        if isinstance(task.get_backend(), DatabaseBackend) and _WAITING.fetch(
+            None, task_path=task.module_path, status="READY", backend=task.backend
+        ):
+            return
+        task.enqueue()
+    except Exception:
+        logger.warning("could not enqueue %s; the sweep will", task.name, exc_info=True)
 
 
 def enqueue_due(now: datetime | None = None) -> list[str]:

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tongban.accounts.models import User
+from tongban.core import jobs
 from tongban.core.audit import record_audit
 from tongban.core.errors import not_found
 from tongban.notifications.models import OutboxDelivery, OutboxMessage
@@ -71,17 +72,14 @@ def queue_staff_notification(
 
 
 def wake_worker() -> None:
-    """Nudge a worker (ADR 0121): enqueue the delivery task; registered with
-    `transaction.on_commit`, so nothing is nudged for a change that rolls back. Best
-    effort: never raises; a lost nudge costs one sweep interval (the outbox row is the
-    truth, the `notifications` sweep finds it)."""
+    """Nudge a worker (ADR 0121): enqueue a delivery pass unless one is waiting already
+    (`jobs.nudge`, ADR 0137); registered with `transaction.on_commit`, so nothing is
+    nudged for a change that rolls back. Best effort: never raises; a lost nudge costs
+    one sweep interval (the outbox row is the truth, the `notifications` sweep finds it)."""
     # the task module imports the worker, which imports this module
     from tongban.notifications.tasks import deliver_notifications
 
-    try:
-        deliver_notifications.enqueue()
-    except Exception:
-        logger.warning("wake_worker: could not enqueue the delivery", exc_info=True)
+    jobs.nudge(deliver_notifications)
 
 
 def _locked_readable(

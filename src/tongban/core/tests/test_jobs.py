@@ -76,3 +76,34 @@ def test_the_schedule_row_records_the_end_of_a_run(settings):
     row = ScheduledJob.objects.get(name="hall-jobs")
     assert row.last_finished_at is not None and row.last_error == ""
     assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+
+
+def test_a_nudge_is_not_enqueued_while_a_pass_waits_to_be_claimed():
+    """`jobs.nudge` (ADR 0137): one waiting pass is enough, since a worker reads the work
+    only after it claims the pass; once claimed, the next nudge enqueues a new one."""
+    from tongban.notifications.tasks import deliver_notifications
+
+    def waiting() -> int:
+        return DBTaskResult.objects.filter(
+            task_path=deliver_notifications.module_path, status="READY"
+        ).count()
+
+    jobs.nudge(deliver_notifications)
+    jobs.nudge(deliver_notifications)
+    assert waiting() == 1
+    DBTaskResult.objects.filter(status="READY").update(status="RUNNING")  # a worker claimed it
+    jobs.nudge(deliver_notifications)
+    jobs.nudge(deliver_notifications)
+    assert waiting() == 1
+    assert DBTaskResult.objects.filter(task_path=deliver_notifications.module_path).count() == 2
+
+
+def test_a_nudge_never_raises(monkeypatch, caplog):
+    from tongban.notifications.tasks import deliver_notifications
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("queue down")
+
+    monkeypatch.setattr(type(deliver_notifications), "enqueue", broken)
+    jobs.nudge(deliver_notifications)
+    assert "the sweep will" in caplog.text
