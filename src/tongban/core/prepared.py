@@ -27,6 +27,7 @@ away with the connection. It holds at most `size` keys per statement and connect
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -40,6 +41,7 @@ from django.db.models.query import ModelIterable, ValuesListIterable, get_relate
 from django.db.models.sql.subqueries import InsertQuery, UpdateQuery
 
 _Row = TypeVar("_Row")
+logger = logging.getLogger("tongban.prepared")
 
 
 @dataclass(frozen=True)
@@ -260,6 +262,7 @@ def _insert(obj: Model, manager: Any, using: str, fields: Any, returning: Any, r
         ]
         usable = all(_plain(v) for v in values) and _agree(list(django_params), preparers)
         write = cache[shape] = _Write(sql, compiler, usable)
+        _log_unusable(write, shape)
         return _run_insert(write, connection, list(django_params), returning, obj)
     if not write.usable:
         return None
@@ -312,6 +315,11 @@ def _update(obj: Model, base_qs: Any, using: str, pk_val: Any, values: Any) -> A
         partial(pk.get_db_prep_value, pk_val, connection),
     ]
     write = cache.get(shape)
+    if write is None and any(v is None for _f, _m, v in values):
+        # Django writes `col = NULL` into the text for a None: compiled from such a save
+        # the statement would not take a value for that column later. Wait for a save
+        # without None to keep one; a later None is a bound NULL, as good as Django's.
+        return None
     if write is None:
         query = base_qs.filter(pk=pk_val).query.chain(UpdateQuery)
         query.add_update_fields(values)
@@ -319,6 +327,7 @@ def _update(obj: Model, base_qs: Any, using: str, pk_val: Any, values: Any) -> A
         sql, django_params = compiler.as_sql()
         usable = not query.related_updates and _agree(list(django_params), preparers)
         write = cache[shape] = _Write(sql, compiler, usable)
+        _log_unusable(write, shape)
         params = list(django_params)
     elif not write.usable:
         return None
@@ -327,6 +336,11 @@ def _update(obj: Model, base_qs: Any, using: str, pk_val: Any, values: Any) -> A
     with connection.cursor() as cursor:
         cursor.execute(write.sql, params)
         return cursor.rowcount > 0
+
+
+def _log_unusable(write: _Write, shape: tuple[Any, ...]) -> None:
+    if not write.usable:  # column names only: never a value
+        logger.info("prepared saves: %s of %s keeps Django's path", shape[0], shape[1:3])
 
 
 def _agree(django_params: list[Any], preparers: list[Callable[[], Any]]) -> bool:

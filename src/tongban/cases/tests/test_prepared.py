@@ -169,6 +169,7 @@ def test_prepared_saves_write_what_django_writes(world, api):
     from tongban.notifications.models import OutboxMessage
 
     first, second = _numbers(world, api, 2)
+    vars(connections["default"]).pop("_tongban_prepared_writes", None)  # this test's shapes
     for number in (first, second):  # the first save of a shape compiles, the second reuses
         case = Case.objects.get(number=number)
         message = OutboxMessage.objects.create(
@@ -190,6 +191,19 @@ def test_prepared_saves_write_what_django_writes(world, api):
     assert all(write.usable for write in writes.values()), [
         shape[:2] for shape, write in writes.items() if not write.usable
     ]
+    # a None compiled into the text (`col = NULL`) is not kept; a later None is bound
+    case = Case.objects.get(number=first)
+    case.refusal_reason, case.decided_at = "x", None
+    case.save(update_fields=["refusal_reason", "decided_at"])
+    kept = [w for key, w in writes.items() if set(key[2]) == {"refusal_reason", "decided_at"}]
+    assert kept == []
+    case.decided_at = case.created_at
+    case.save(update_fields=["refusal_reason", "decided_at"])
+    kept = [w for key, w in writes.items() if set(key[2]) == {"refusal_reason", "decided_at"}]
+    assert len(kept) == 1 and kept[0].usable
+    case.decided_at = None
+    case.save(update_fields=["refusal_reason", "decided_at"])
+    assert Case.objects.get(number=first).decided_at is None
     # an expression is Django's to compile
     case = Case.objects.get(number=first)
     case.event_count = F("event_count") + 0
