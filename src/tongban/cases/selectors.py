@@ -71,6 +71,31 @@ class CaseScope:
     jurisdictions: frozenset[int]
     own_records: bool
 
+    # A prepared statement is kept per *shape* of the scope and takes the ids as values,
+    # so that one compiled statement serves every user of that shape (a few per node,
+    # not one per user).
+    def shape(self) -> tuple[bool, bool, int]:
+        return (self.all_cases, self.own_records, len(self.jurisdictions))
+
+    def values(self) -> dict[str, int]:
+        """The ids `cases_in` binds for this scope, by name (none for all cases)."""
+        if self.all_cases:
+            return {}
+        ids = {f"j{i}": j for i, j in enumerate(sorted(self.jurisdictions))}
+        return {"scope_user": self.user_id, **ids}
+
+    @classmethod
+    def of_shape(cls, shape: tuple[bool, bool, int], values: dict[str, Any]) -> CaseScope:
+        """The scope of `shape` with `values` (what `values()` gave, or a prepared
+        statement's stand-ins for them)."""
+        all_cases, own_records, count = shape
+        return cls(
+            user_id=values.get("scope_user", 0),
+            all_cases=all_cases,
+            jurisdictions=frozenset(values[f"j{i}"] for i in range(count)),
+            own_records=own_records,
+        )
+
 
 def case_scope(user: User | AnonymousUser) -> CaseScope:
     user = access.signed_in(user)

@@ -230,8 +230,9 @@ def perform(actor: User | AnonymousUser, number: str, action: str, data: ActionI
     return Performed(case, event)
 
 
-def _lock_queryset(scope: CaseScope, number: str) -> QuerySet[Case]:
-    """The lock statement of `_lock_case`, as the ORM writes it; prepared once per scope."""
+def _lock_queryset(shape: tuple[bool, bool, int], number: str, **scope: Any) -> QuerySet[Case]:
+    """The lock statement of `_lock_case`, as the ORM writes it; prepared once per shape
+    of the scope, whose ids are values like the number (`CaseScope.values`)."""
     # a part's end may complete its lead, and a lead's end ends its parts: the lead is
     # locked before the part, always in that order, so the two never wait on each other.
     # Both rows come from this one statement, the lead first: PostgreSQL locks the rows
@@ -241,7 +242,7 @@ def _lock_queryset(scope: CaseScope, number: str) -> QuerySet[Case]:
         pk=Subquery(Case.objects.filter(number=number).values("parent_id")[:1])
     )
     return (
-        (cases_in(scope).filter(number=number) | lead)
+        (cases_in(CaseScope.of_shape(shape, scope)).filter(number=number) | lead)
         .select_for_update(of=("self",))
         .select_related("applicant")
         .annotate(
@@ -252,8 +253,8 @@ def _lock_queryset(scope: CaseScope, number: str) -> QuerySet[Case]:
     )
 
 
-# compiled once per connection and scope: building and compiling this statement was a
-# quarter of an action's Python time (ADR 0137)
+# compiled once per connection and shape of scope: building and compiling this statement
+# was a quarter of an action's Python time (ADR 0137)
 _LOCK = prepared.Prepared("case_lock", _lock_queryset)
 
 
@@ -262,7 +263,8 @@ def _lock_case(actor: User, number: str) -> tuple[Case, int]:
     with the master-data version, the head of its event chain and, for a part of a joint
     case, the lock of its lead (ADR 0130). Its item, implementation and jurisdictions
     come from the per-process cache of that version (ADR 0119), not from a join."""
-    rows = _LOCK.fetch(case_scope(actor), number=number)
+    scope = case_scope(actor)
+    rows = _LOCK.fetch(scope.shape(), number=number, **scope.values())
     case = next((row for row in rows if row.number == number), None)
     if case is None:
         raise NotFound(_("No such case, or it is outside your scope."))

@@ -13,7 +13,7 @@ from django.db.models.functions import Concat
 
 from tongban.cases.actions.transitions import _lock_queryset
 from tongban.cases.models import Case, CaseEvent
-from tongban.cases.selectors import case_scope, cases_in, readable_cases
+from tongban.cases.selectors import CaseScope, case_scope, readable_cases
 from tongban.cases.tests.conftest import company_submission
 from tongban.core.prepared import Prepared, PrepareError
 
@@ -100,27 +100,45 @@ def test_a_value_that_does_not_reach_the_sql_as_one_parameter_is_refused(world):
         folded.fetch("k", number="WH")
 
 
-@pytest.mark.parametrize(
-    "username",
-    ["421102-clerk", "420100Z01-officer", "420703400-clerk", "421102-supervisor", "applicant-1"],
-)
-def test_the_lock_statement_finds_what_the_scope_reads(world, api, username):
-    """The prepared lock answers, for every role, the same cases as `readable_cases`."""
+USERS = ["421102-clerk", "420100Z01-officer", "420703400-clerk", "421102-supervisor",
+         "applicant-1", "enterprise-1"]  # fmt: skip
+
+
+def test_the_lock_statement_finds_what_the_scope_reads_for_every_user(world, api):
+    """One compiled lock statement per shape of scope serves every user of that shape, each
+    with their own ids: it answers, user after user, what `readable_cases` answers."""
     numbers = _numbers(world, api, 2)
-    user = world.user(username)
-    scope = case_scope(user)
+    other = api("420703400-clerk")  # a case received at 葛店, not at 黄州
+    response = other.post("/cases", company_submission(world, receiving="420703400"))
+    assert response.status_code == 201, response.content.decode()
+    numbers.append(response.json()["number"])
+    built: list[Any] = []
 
-    def numbers_in(cases: QuerySet[Case]) -> set[str]:
-        return set(cases.filter(number__in=numbers).values_list("number", flat=True))
+    def build(shape: Any, number: str, **scope: Any) -> QuerySet[Case]:
+        built.append(shape)
+        return _lock_queryset(shape, number, **scope)
 
-    readable = numbers_in(readable_cases(user))
-    assert readable == numbers_in(cases_in(scope))
-    statement = Prepared("test_lock", _lock_queryset)
-    with transaction.atomic():
-        found = {n for n in numbers if [c.number for c in statement.fetch(scope, number=n)]}
-    assert found == readable
-    # the scope is a value: equal for equal inputs, the key of the compiled statement
-    assert case_scope(world.user(username)) == scope and hash(scope) == hash(case_scope(user))
+    statement = Prepared("test_lock", build)
+    seen_any = False
+    for username in USERS:
+        user = world.user(username)
+        scope = case_scope(user)
+        readable = set(
+            readable_cases(user).filter(number__in=numbers).values_list("number", flat=True)
+        )
+        seen_any |= bool(readable)
+        with transaction.atomic():
+            found = {
+                n
+                for n in numbers
+                if any(c.number == n for c in statement.fetch(scope.shape(), number=n,
+                                                                **scope.values()))
+            }  # fmt: skip
+        assert found == readable, username
+        assert CaseScope.of_shape(scope.shape(), scope.values()) == scope
+    assert seen_any
+    # the clerks of 黄州 and 葛店 (one jurisdiction each) share one compiled statement
+    assert len(built) == len(set(built)) < len(USERS)
 
 
 def test_the_cache_is_the_connections_own(world, api):
