@@ -1127,6 +1127,8 @@ def main() -> None:
         log(f"creating database {args.db}")
         common.recreate_database(args.db)
         common.tongban(env, "migrate", "--noinput", "--verbosity", "0")
+    # the whole /stats/ page is rendered too: `{% static %}` needs the manifest (ADR 0126)
+    common.tongban(env, "collectstatic", "--noinput", "--verbosity", "0")
     common.django_setup(env)
     common.build_world_once()
     results: dict[str, Any] = {"database": args.db}
