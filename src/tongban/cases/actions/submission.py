@@ -14,6 +14,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts import access, trust
@@ -68,6 +69,7 @@ from tongban.centres.models import Window
 from tongban.core import versioned
 from tongban.core.crypto import blind_index
 from tongban.core.errors import Conflict, FieldErrors, Forbidden, Invalid, StrOrPromise
+from tongban.core.prepared import Prepared
 from tongban.regions.calendar import shared_calendar
 from tongban.regions.models import Jurisdiction
 from tongban.regions.selectors import jurisdiction_by_code
@@ -134,9 +136,8 @@ def _resolve_applicant(actor: User, data: SubmitInput, staff: bool) -> Applicant
     name = checked["name"]
     if given.kind == Applicant.Kind.PERSON:
         id_number = checked["id_number"]
-        existing = Applicant.objects.filter(
-            kind="person", id_number_index=blind_index("identifier", id_number)
-        ).first()
+        index = blind_index("identifier", id_number)
+        existing = _known_applicant("person", "id_number_index", index)
         if existing is not None:
             if existing.name != name:
                 raise Invalid(_("Name does not match the ID number."), code="identity_mismatch")
@@ -152,7 +153,7 @@ def _resolve_applicant(actor: User, data: SubmitInput, staff: bool) -> Applicant
     if given.kind == Applicant.Kind.ENTERPRISE:
         uscc, agent_name = checked["uscc"], checked["agent_name"]
         agent_id = checked["agent_id_number"]
-        existing = Applicant.objects.filter(kind="enterprise", uscc=uscc).first()
+        existing = _known_applicant("enterprise", "uscc", uscc)
         if existing is not None:
             if existing.agent_id_number != agent_id:
                 # a new agent for a known enterprise: record who acts this time
@@ -172,6 +173,22 @@ def _resolve_applicant(actor: User, data: SubmitInput, staff: bool) -> Applicant
             address=given.address.strip(),
         )
     raise Invalid(_("Applicant kind must be person or enterprise."), code="invalid_applicant_kind")
+
+
+def _known_applicant_queryset(key: tuple[str, str], value: str) -> QuerySet[Applicant]:
+    kind, field = key
+    return Applicant.objects.filter(kind=kind, **{field: value}).order_by("pk")[:1]
+
+
+# compiled once per connection and kind: a window receives for a given applicant on
+# nearly every submission (ADR 0137, ADR 0138)
+_KNOWN_APPLICANT = Prepared("known_applicant", _known_applicant_queryset)
+
+
+def _known_applicant(kind: str, field: str, value: str) -> Applicant | None:
+    """The applicant of `kind` already on record with this identifier (the ID number's
+    blind index, the USCC), the first recorded if several."""
+    return next(iter(_KNOWN_APPLICANT.fetch((kind, field), value=value)), None)
 
 
 def _check_given_applicant(given: ApplicantInput) -> dict[str, str]:
