@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts.access import (
@@ -24,7 +25,7 @@ from tongban.accounts.access import (
 from tongban.accounts.models import Role, User
 from tongban.agreements.models import Agreement, AgreementEvent, AgreementItem, AgreementParty
 from tongban.catalog.models import ItemImplementation, Mode, ServiceItem
-from tongban.catalog.selectors import published_implementations
+from tongban.catalog.selectors import json_list_contains, published_implementations
 from tongban.core.errors import NotFound
 from tongban.regions.models import Jurisdiction
 
@@ -79,26 +80,74 @@ def _allowed_handlers(candidate: AgreementItem, receiving: Jurisdiction) -> list
     return [j for j in parties if j.pk != receiving.pk and (not handlers or j.pk in handlers)]
 
 
+def _admitting(
+    receiving: Jurisdiction, handling: Jurisdiction, mode: str, on: dt.date
+) -> QuerySet[AgreementItem]:
+    """The agreement items that let `receiving` receive for `handling` in `mode` on `on`,
+    the one in force longest first: the agreement is in force, both are parties, the
+    item lists the mode, and its directions allow the pair (an empty direction list means
+    every party). One statement, the directions and parties as EXISTS sub-selects: the
+    rule `_allowed_handlers` applies to one candidate in Python, for `routes`."""
+    parties = AgreementParty.objects.filter(agreement_id=OuterRef("agreement_id"))
+    receivers = AgreementItem.receiving_jurisdictions.through.objects.filter(
+        agreementitem_id=OuterRef("pk")
+    )
+    handlers = AgreementItem.handling_jurisdictions.through.objects.filter(
+        agreementitem_id=OuterRef("pk")
+    )
+    return (
+        AgreementItem.objects.filter(
+            Exists(parties.filter(jurisdiction_id=receiving.pk)),
+            Exists(parties.filter(jurisdiction_id=handling.pk)),
+            ~Exists(receivers) | Exists(receivers.filter(jurisdiction_id=receiving.pk)),
+            ~Exists(handlers) | Exists(handlers.filter(jurisdiction_id=handling.pk)),
+            json_list_contains("modes", mode),
+            agreement__in=agreements_in_force(on),
+        )
+        .select_related("agreement")
+        .order_by("agreement__valid_from", "agreement__code", "pk")
+    )
+
+
 def find_agreement_item(
     item: ServiceItem,
     receiving: Jurisdiction,
     handling: Jurisdiction,
     mode: str,
     on: dt.date,
+    version: int | None = None,
 ) -> AgreementItem | None:
     """May `receiving` receive `item` for `handling` in `mode` on date `on`? Returns the
     agreement item that allows it, or None. Both must be parties of an agreement in force
     that lists the item with the mode, and the item's directions must allow the pair.
     A jurisdiction never needs an agreement with itself: same-jurisdiction gives None.
-    When several agreements allow the pair, the one in force longest wins (stable)."""
+    When several agreements allow the pair, the one in force longest wins (stable).
+    One statement (`_admitting`); with the master-data `version` (core.versioned, ADR
+    0119) the answer is kept per process for that version and date, as the case
+    submission asks it on every receipt: shared, to be read and never changed."""
     if receiving.pk == handling.pk:
         return None
-    for candidate in _candidates(receiving, on, item):
-        if mode not in candidate.modes:
-            continue
-        if any(j.pk == handling.pk for j in _allowed_handlers(candidate, receiving)):
-            return candidate
-    return None
+    if version is None:
+        return _agreement_item(item.pk, receiving, handling, mode, on)
+    return _agreement_item_at(item.pk, receiving, handling, mode, on, version)
+
+
+def _agreement_item(
+    item_id: int, receiving: Jurisdiction, handling: Jurisdiction, mode: str, on: dt.date
+) -> AgreementItem | None:
+    return _admitting(receiving, handling, mode, on).filter(item_id=item_id).first()
+
+
+@lru_cache(maxsize=1024)
+def _agreement_item_at(
+    item_id: int,
+    receiving: Jurisdiction,
+    handling: Jurisdiction,
+    mode: str,
+    on: dt.date,
+    version: int,
+) -> AgreementItem | None:
+    return _agreement_item(item_id, receiving, handling, mode, on)
 
 
 def open_items(
@@ -106,17 +155,14 @@ def open_items(
 ) -> dict[int, AgreementItem]:
     """The list form of `find_agreement_item`: every item `receiving` may receive for
     `handling` in `mode` on `on`, keyed by item id, each with the agreement item that
-    `find_agreement_item` would return for it (same candidates, same order, same
-    direction check). Three queries whatever the number of items; used where many items
-    are asked at once (the synthetic history, ADR 0097)."""
+    `find_agreement_item` would return for it (the same statement, the same order). One
+    query whatever the number of items; used where many items are asked at once (the
+    synthetic history, ADR 0097)."""
     if receiving.pk == handling.pk:
         return {}
     found: dict[int, AgreementItem] = {}
-    for candidate in _candidates(receiving, on):
-        if candidate.item_id in found or mode not in candidate.modes:
-            continue
-        if any(j.pk == handling.pk for j in _allowed_handlers(candidate, receiving)):
-            found[candidate.item_id] = candidate
+    for candidate in _admitting(receiving, handling, mode, on):
+        found.setdefault(candidate.item_id, candidate)
     return found
 
 

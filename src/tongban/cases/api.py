@@ -514,11 +514,19 @@ def create_case(
         check_at_receipt=payload.check_at_receipt,
     )
     submitted = actions.submit_case_once(request.user, data, idempotency_key=key)
-    case = selectors.get_case_for(request.user, submitted.case.number)
+    # the answer is GET /cases/{number}'s: of a case just opened, from the rows the action
+    # wrote (only the scope is asked), else read as GET reads it
+    if submitted.materials is not None and submitted.event is not None:
+        case = submitted.case
+        parts = selectors.opened_case_parts(
+            request.user, case, submitted.materials, submitted.event
+        )
+    else:
+        case, parts = selectors.case_detail_for(request.user, submitted.case.number)
     if submitted.replayed:
         response["Idempotent-Replayed"] = "true"
-        return Answer(200, detail(request.user, case))
-    return Answer(201, detail(request.user, case))
+        return Answer(200, detail(request.user, case, parts))
+    return Answer(201, detail(request.user, case, parts))
 
 
 @router.get("/cases", response=CaseListOut, summary="办件列表(工作队列)")

@@ -40,6 +40,7 @@ from tongban.catalog.models import ItemBundle, ItemImplementation, Mode, Service
 from tongban.core import versioned
 from tongban.core.errors import Invalid, NotFound
 from tongban.core.expressions import JSONArrayAgg, json_datetime
+from tongban.core.prepared import Prepared
 from tongban.regions.models import Jurisdiction
 
 
@@ -310,6 +311,27 @@ def case_detail_for(user: User | AnonymousUser, number: str) -> tuple[Case, Case
     return case, CaseParts(
         materials=materials, shipments=shipments, events=detail_events_of(case, version)
     )
+
+
+def _in_scope_queryset(scope: CaseScope, number: str) -> QuerySet[Case]:
+    return cases_in(scope).filter(number=number).only("pk")
+
+
+# compiled once per connection and scope (ADR 0137)
+_IN_SCOPE = Prepared("case_in_scope", _in_scope_queryset)
+
+
+def opened_case_parts(
+    user: User | AnonymousUser, case: Case, materials: list[CaseMaterial], event: CaseEvent
+) -> CaseParts:
+    """What `case_detail_for` answers for a case the caller has just opened, from the rows
+    the submission wrote (its checklist, its one event; no shipments yet) instead of
+    reading them back: the case is asked for in the caller's scope only (NotFound
+    outside), by one statement compiled once per scope."""
+    if not _IN_SCOPE.fetch(case_scope(user), number=case.number):
+        raise NotFound(_("No such case, or it is outside your scope."))
+    rows = [{f: getattr(m, f) for f in MATERIAL_FIELDS} for m in materials]
+    return CaseParts(materials=sorted(rows, key=lambda m: m["id"]), shipments=[], events=[event])
 
 
 def detail_events_of(case: Case, version: int) -> list[CaseEvent]:

@@ -5,6 +5,7 @@ admin and the admins of the implementing jurisdiction."""
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
@@ -58,6 +59,28 @@ def published_implementation(
     )
 
 
+def published_implementation_at(
+    item: ServiceItem, jurisdiction: Jurisdiction, on: dt.date, version: int
+) -> ItemImplementation | None:
+    """`published_implementation`, with its checklist, read once per process, date and
+    master-data `version` (core.versioned, ADR 0119). A published implementation is frozen
+    with its checklist (only a draft's materials are edited), and publishing or retiring
+    one saves it, which makes a new version. Shared between requests: read, never change."""
+    return _published_implementation_at(item.pk, jurisdiction.pk, on, version, item, jurisdiction)
+
+
+@lru_cache(maxsize=1024)
+def _published_implementation_at(
+    item_id: int,
+    jurisdiction_id: int,
+    on: dt.date,
+    version: int,
+    item: ServiceItem,
+    jurisdiction: Jurisdiction,
+) -> ItemImplementation | None:
+    return published_implementation(item, jurisdiction, on)
+
+
 def manageable_jurisdiction_ids(user: User | AnonymousUser | None) -> set[int] | None:
     """Jurisdictions whose implementations `user` may edit; None means all (platform admin)."""
     if is_platform_admin(user):
@@ -68,6 +91,19 @@ def manageable_jurisdiction_ids(user: User | AnonymousUser | None) -> set[int] |
 def readable_items(user: User | AnonymousUser) -> QuerySet[ServiceItem]:
     require_authenticated(user)
     return ServiceItem.objects.all()
+
+
+def readable_item(user: User | AnonymousUser, code: str, version: int) -> ServiceItem | None:
+    """`readable_items(user).filter(code=code).first()`, the row from the per-process
+    cache of master-data `version` (core.versioned, ADR 0119): shared, read it only."""
+    require_authenticated(user)
+    return _item_with_code(code, version)
+
+
+@lru_cache(maxsize=1024)
+def _item_with_code(code: str, version: int) -> ServiceItem | None:
+    # readable_items: the whole catalogue, to every signed-in user
+    return ServiceItem.objects.filter(code=code).first()
 
 
 def get_item_for(user: User | AnonymousUser, code: str) -> ServiceItem:

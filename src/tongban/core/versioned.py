@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import Any, TypeVar, cast
 
 from django.db import models
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from tongban.core.models import MasterDataVersion
 
@@ -54,8 +54,14 @@ def _changed(sender: Any, **kwargs: Any) -> None:
     bump()
 
 
+def _links_changed(sender: Any, action: str, **kwargs: Any) -> None:
+    if action in ("post_add", "post_remove", "post_clear"):
+        bump()
+
+
 def watch(*watched: type[models.Model]) -> None:
-    """Every save and delete of these models makes a new version (call from ready())."""
+    """Every save and delete of these models, and every change of their many-to-many
+    links, makes a new version (call from ready())."""
     for model in watched:
         post_save.connect(
             _changed, sender=model, dispatch_uid=f"versioned-save-{model._meta.label}"
@@ -63,6 +69,13 @@ def watch(*watched: type[models.Model]) -> None:
         post_delete.connect(
             _changed, sender=model, dispatch_uid=f"versioned-delete-{model._meta.label}"
         )
+        for field in model._meta.local_many_to_many:
+            through = field.remote_field.through
+            m2m_changed.connect(
+                _links_changed,
+                sender=through,
+                dispatch_uid=f"versioned-links-{model._meta.label}-{field.name}",
+            )
 
 
 @lru_cache(maxsize=4096)

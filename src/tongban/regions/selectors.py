@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
@@ -51,15 +52,22 @@ def get_jurisdiction_for(user: AbstractBaseUser | AnonymousUser, code: str) -> J
     return jurisdiction
 
 
-def jurisdiction_by_code(code: str, field: str = "jurisdiction") -> Jurisdiction:
+def jurisdiction_by_code(
+    code: str, field: str = "jurisdiction", version: int | None = None
+) -> Jurisdiction:
     """The jurisdiction an input names by code (a body field, a form field, a command
     option): jurisdictions are public master data, so an unknown code is a 422
     `unknown_jurisdiction` on that field, the same answer wherever it is named. Whether the
-    caller may act there is the action's rule."""
+    caller may act there is the action's rule. With the master-data `version`
+    (core.versioned, ADR 0119) the row comes from the per-process cache of that version:
+    shared, to be read and never changed."""
     code = (code or "").strip()
     if not code:
         raise Invalid(_("Choose a jurisdiction."), details={field: code})
-    jurisdiction = Jurisdiction.objects.filter(code=code).first()
+    if version is None:
+        jurisdiction = Jurisdiction.objects.filter(code=code).first()
+    else:
+        jurisdiction = _jurisdiction_with_code(code, version)
     if jurisdiction is None:
         raise Invalid(
             _("Unknown jurisdiction code: %(code_32)s"),
@@ -68,6 +76,11 @@ def jurisdiction_by_code(code: str, field: str = "jurisdiction") -> Jurisdiction
             params={"code_32": code[:32]},
         )
     return jurisdiction
+
+
+@lru_cache(maxsize=1024)
+def _jurisdiction_with_code(code: str, version: int) -> Jurisdiction | None:
+    return Jurisdiction.objects.filter(code=code).first()
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import F
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -37,7 +37,7 @@ from tongban.catalog.models import (
     ItemImplementation,
     ServiceItem,
 )
-from tongban.catalog.selectors import published_implementation
+from tongban.catalog.selectors import published_implementation, published_implementation_at
 from tongban.core.errors import Invalid, StrOrPromise
 from tongban.regions.calendar import WorkingCalendar
 from tongban.regions.models import Jurisdiction
@@ -73,12 +73,28 @@ def _next_case_number(jurisdiction: Jurisdiction, day: dt.date) -> str:
     """`{jurisdiction code}-{YYYYMMDD}-{6-digit running number}`: unique nationwide because
     jurisdiction codes are. The counter row is locked until the transaction commits."""
     prefix = f"{jurisdiction.code}-{day:%Y%m%d}"
-    CaseNumberCounter.objects.bulk_create(
-        [CaseNumberCounter(prefix=prefix, last=0)], ignore_conflicts=True
+    return f"{prefix}-{draw_running_number(prefix):06d}"
+
+
+def draw_running_number(prefix: str) -> int:
+    """The next running number of `prefix` (1 for a new prefix), in one statement on both
+    databases: an upsert that increments and returns the counter (PostgreSQL; SQLite
+    3.35+). Its UPDATE keeps the counter row locked until the transaction ends, as the
+    SELECT … FOR UPDATE after an INSERT and an UPDATE did (three statements); the ORM has
+    no upsert that increments a column and returns it."""
+    meta = CaseNumberCounter._meta
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    columns = {field.name: quote(str(field.column)) for field in meta.concrete_fields}
+    key, last = columns["prefix"], columns["last"]
+    sql = (
+        f"INSERT INTO {table} ({key}, {last}) VALUES (%s, 1) "
+        f"ON CONFLICT ({key}) DO UPDATE SET {last} = {table}.{last} + 1 RETURNING {last}"
     )
-    CaseNumberCounter.objects.filter(prefix=prefix).update(last=F("last") + 1)
-    last = CaseNumberCounter.objects.select_for_update().get(prefix=prefix).last
-    return f"{prefix}-{last:06d}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [prefix])
+        row = cursor.fetchone()
+    return int(row[0])
 
 
 def _append_event(
@@ -224,8 +240,16 @@ def _posting(data: ActionInput, *, to_applicant: bool = False, address: str = ""
     return _Posting(carrier, waybill, to)
 
 
-def _implementation(item: ServiceItem, handling: Jurisdiction, on: dt.date) -> ItemImplementation:
-    implementation = published_implementation(item, handling, on)
+def _implementation(
+    item: ServiceItem, handling: Jurisdiction, on: dt.date, version: int | None = None
+) -> ItemImplementation:
+    """The published implementation in force (with `version`: the shared one of the
+    per-process master-data cache, ADR 0119), else `item_not_implemented`."""
+    implementation = (
+        published_implementation(item, handling, on)
+        if version is None
+        else published_implementation_at(item, handling, on, version)
+    )
     if implementation is None:
         raise Invalid(
             _("%(short_name)s has not published an implementation of “%(item)s”."),

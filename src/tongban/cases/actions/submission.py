@@ -14,6 +14,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts import access, trust
@@ -31,6 +32,7 @@ from tongban.cases.actions.common import (
     _now,
     _require,
     _signed_in,
+    _take_chain_head,
 )
 from tongban.cases.actions.inputs import (
     REQUIRED_WHEN,
@@ -44,6 +46,8 @@ from tongban.cases.actions.transitions import perform_case_action
 from tongban.cases.application_forms import DEFAULT_SEALS, clean_form
 from tongban.cases.models import (
     Case,
+    CaseEvent,
+    CaseMaterial,
     IdempotencyRecord,
 )
 from tongban.cases.workflow import (
@@ -60,18 +64,21 @@ from tongban.catalog.models import (
     Mode,
     ServiceItem,
 )
-from tongban.catalog.selectors import readable_items
+from tongban.catalog.selectors import readable_item
 from tongban.centres.models import Window
+from tongban.core import versioned
 from tongban.core.crypto import blind_index
 from tongban.core.errors import Conflict, FieldErrors, Forbidden, Invalid, StrOrPromise
+from tongban.core.prepared import Prepared
+from tongban.regions.calendar import shared_calendar
 from tongban.regions.models import Jurisdiction
 from tongban.regions.selectors import jurisdiction_by_code
 
 
-def _resolve_jurisdiction(code: str, field_name: str) -> Jurisdiction:
+def _resolve_jurisdiction(code: str, field_name: str, version: int) -> Jurisdiction:
     # one resolution of a jurisdiction code for every input (ADR 0106); a case is only
     # ever received or handled in an active jurisdiction, so an inactive one is unknown here
-    jurisdiction = jurisdiction_by_code(code, field_name)
+    jurisdiction = jurisdiction_by_code(code, field_name, version)
     if not jurisdiction.active:
         raise Invalid(
             _("Unknown jurisdiction code: %(code_32)s"),
@@ -82,9 +89,9 @@ def _resolve_jurisdiction(code: str, field_name: str) -> Jurisdiction:
     return jurisdiction
 
 
-def _resolve_item(actor: User, code: str) -> ServiceItem:
+def _resolve_item(actor: User, code: str, version: int) -> ServiceItem:
     # the catalogue's scoped read, as consultations resolve their item (ADR 0106)
-    item = readable_items(actor).filter(code=code).first()
+    item = readable_item(actor, code, version)
     if item is None:
         raise Invalid(
             _("Unknown item code: %(code)s"),
@@ -129,9 +136,8 @@ def _resolve_applicant(actor: User, data: SubmitInput, staff: bool) -> Applicant
     name = checked["name"]
     if given.kind == Applicant.Kind.PERSON:
         id_number = checked["id_number"]
-        existing = Applicant.objects.filter(
-            kind="person", id_number_index=blind_index("identifier", id_number)
-        ).first()
+        index = blind_index("identifier", id_number)
+        existing = _known_applicant("person", "id_number_index", index)
         if existing is not None:
             if existing.name != name:
                 raise Invalid(_("Name does not match the ID number."), code="identity_mismatch")
@@ -147,7 +153,7 @@ def _resolve_applicant(actor: User, data: SubmitInput, staff: bool) -> Applicant
     if given.kind == Applicant.Kind.ENTERPRISE:
         uscc, agent_name = checked["uscc"], checked["agent_name"]
         agent_id = checked["agent_id_number"]
-        existing = Applicant.objects.filter(kind="enterprise", uscc=uscc).first()
+        existing = _known_applicant("enterprise", "uscc", uscc)
         if existing is not None:
             if existing.agent_id_number != agent_id:
                 # a new agent for a known enterprise: record who acts this time
@@ -167,6 +173,22 @@ def _resolve_applicant(actor: User, data: SubmitInput, staff: bool) -> Applicant
             address=given.address.strip(),
         )
     raise Invalid(_("Applicant kind must be person or enterprise."), code="invalid_applicant_kind")
+
+
+def _known_applicant_queryset(key: tuple[str, str], value: str) -> QuerySet[Applicant]:
+    kind, field = key
+    return Applicant.objects.filter(kind=kind, **{field: value}).order_by("pk")[:1]
+
+
+# compiled once per connection and kind: a window receives for a given applicant on
+# nearly every submission (ADR 0137, ADR 0138)
+_KNOWN_APPLICANT = Prepared("known_applicant", _known_applicant_queryset)
+
+
+def _known_applicant(kind: str, field: str, value: str) -> Applicant | None:
+    """The applicant of `kind` already on record with this identifier (the ID number's
+    blind index, the USCC), the first recorded if several."""
+    return next(iter(_KNOWN_APPLICANT.fetch((kind, field), value=value)), None)
 
 
 def _check_given_applicant(given: ApplicantInput) -> dict[str, str]:
@@ -209,10 +231,14 @@ def _check_choice(value: str, allowed: list[str], field_name: str, label: StrOrP
 @dataclass(frozen=True)
 class Submitted:
     """What `submit_case_once` did: opened `case`, or (`replayed`) found the case an
-    earlier or concurrent submission with the same Idempotency-Key opened."""
+    earlier or concurrent submission with the same Idempotency-Key opened. A case opened
+    and left as opened (not checked at receipt) comes with the rows written with it, its
+    checklist and its one event, for an answer that does not read them back."""
 
     case: Case
     replayed: bool
+    materials: list[CaseMaterial] | None = None
+    event: CaseEvent | None = None
 
 
 def submit_case(
@@ -272,12 +298,15 @@ def _submit(actor: User, data: SubmitInput, key: str | None, fingerprint: str) -
             return Submitted(replay, replayed=True)
     today = deadlines.local_today()
     staff = access.is_staff_member(actor)
-    item = _resolve_item(actor, data.item)
-    handling = _resolve_jurisdiction(data.handling, "handling")
+    # the item, the jurisdictions, the implementation with its checklist and the calendar
+    # come from the per-process cache of this master-data version (ADR 0119)
+    version = versioned.current()
+    item = _resolve_item(actor, data.item, version)
+    handling = _resolve_jurisdiction(data.handling, "handling", version)
     _check_known_choices(data)
-    place = _place(actor, data, staff, item, handling, today)
-    implementation = _offering_implementation(data, item, handling, today)
-    bundle, joint_parts = _joint_parts(actor, data, item, handling, today)
+    place = _place(actor, data, staff, item, handling, today, version)
+    implementation = _offering_implementation(data, item, handling, today, version)
+    bundle, joint_parts = _joint_parts(actor, data, item, handling, today, version)
     # the fields a person fills in are checked together: one answer lists them all
     problems = FieldErrors()
     for rule in REQUIRED_WHEN:
@@ -300,6 +329,7 @@ def _submit(actor: User, data: SubmitInput, key: str | None, fingerprint: str) -
         place,
         applicant,
         today,
+        version,
         joint_parts=joint_parts,
         bundle=bundle,
         form_data=form_data,
@@ -307,13 +337,14 @@ def _submit(actor: User, data: SubmitInput, key: str | None, fingerprint: str) -
     _save_materials(case, materials)
     if key:
         IdempotencyRecord.objects.create(user=actor, key=key, request_hash=fingerprint, case=case)
-    _record_submission(case, actor, staff, place, bundle)
+    event = _record_submission(case, actor, staff, place, bundle)
     _notify(case, "submitted")
     if data.check_at_receipt:
         # the table's own move, with its role, state and materials rules and its event;
         # refused (and the receipt with it) wherever `check` itself would be
         case = perform_case_action(actor, case.number, Action.CHECK, ActionInput())
-    return Submitted(case, replayed=False)
+        return Submitted(case, replayed=False)
+    return Submitted(case, replayed=False, materials=materials, event=event)
 
 
 @dataclass(frozen=True)
@@ -348,6 +379,7 @@ def _place(
     item: ServiceItem,
     handling: Jurisdiction,
     today: dt.date,
+    version: int,
 ) -> _Place:
     """Who may submit this way: an online case is the applicant's own, on the web or in
     the app; a proxy or joint case is received at a window of the receiving place, by
@@ -375,7 +407,7 @@ def _place(
             raise Invalid(_("Unknown window."), code="unknown_window")
         receiving = window.centre.jurisdiction
     elif data.receiving:
-        receiving = _resolve_jurisdiction(data.receiving, "receiving")
+        receiving = _resolve_jurisdiction(data.receiving, "receiving", version)
     else:
         raise Invalid(
             _("The receiving jurisdiction is required."),
@@ -395,7 +427,7 @@ def _place(
             _("Applicants apply online, or for proxy handling at a self-service terminal."),
             code="applicant_channel_not_allowed",
         )
-    agreement_item = find_agreement_item(item, receiving, handling, data.mode, today)
+    agreement_item = find_agreement_item(item, receiving, handling, data.mode, today, version)
     if agreement_item is None:
         raise Invalid(
             _(
@@ -415,11 +447,11 @@ def _place(
 
 
 def _offering_implementation(
-    data: SubmitInput, item: ServiceItem, handling: Jurisdiction, today: dt.date
+    data: SubmitInput, item: ServiceItem, handling: Jurisdiction, today: dt.date, version: int
 ) -> ItemImplementation:
     """The handling place's published implementation, which must offer the chosen mode,
     channel and delivery method."""
-    implementation = _implementation(item, handling, today)
+    implementation = _implementation(item, handling, today, version)
     _check_choice(data.mode, implementation.modes, "mode", _("mode"))
     _check_choice(data.channel, implementation.channels, "channel", _("channel"))
     _check_choice(
@@ -432,7 +464,12 @@ def _offering_implementation(
 
 
 def _joint_parts(
-    actor: User, data: SubmitInput, item: ServiceItem, handling: Jurisdiction, today: dt.date
+    actor: User,
+    data: SubmitInput,
+    item: ServiceItem,
+    handling: Jurisdiction,
+    today: dt.date,
+    version: int,
 ) -> tuple[ItemBundle | None, list[dict[str, str]]]:
     """The parts of a joint case (from its bundle, if it is one), each implemented where
     it is handled and covered by an agreement with the handling place."""
@@ -446,11 +483,13 @@ def _joint_parts(
                 details={"field": "joint_parts"},
             )
         for part in requested_parts:
-            part_jurisdiction = _resolve_jurisdiction(part.jurisdiction, "joint_parts")
-            part_item = _resolve_item(actor, part.item)
+            part_jurisdiction = _resolve_jurisdiction(part.jurisdiction, "joint_parts", version)
+            part_item = _resolve_item(actor, part.item, version)
             if (
                 part_jurisdiction.pk != handling.pk
-                and find_agreement_item(part_item, handling, part_jurisdiction, Mode.JOINT, today)
+                and find_agreement_item(
+                    part_item, handling, part_jurisdiction, Mode.JOINT, today, version
+                )
                 is None
             ):
                 raise Invalid(
@@ -462,7 +501,7 @@ def _joint_parts(
                         "item": part_item.name,
                     },
                 )
-            _implementation(part_item, part_jurisdiction, today)
+            _implementation(part_item, part_jurisdiction, today, version)
             joint_parts.append({"jurisdiction": part_jurisdiction.code, "item": part_item.code})
     elif data.joint_parts:
         raise Invalid(
@@ -482,6 +521,7 @@ def _open_case(
     place: _Place,
     applicant: Applicant,
     today: dt.date,
+    version: int,
     *,
     joint_parts: list[dict[str, str]],
     bundle: ItemBundle | None,
@@ -512,17 +552,18 @@ def _open_case(
         bundle=bundle,
         form_data=form_data,
     )
-    cal = deadlines.calendar_of(case)
-    deadlines.refresh_dates(case, cal, today)
+    deadlines.refresh_dates(case, shared_calendar(handling, version), today)
     case.save()
+    # a row just inserted has no events: its first one links to nothing, unread
+    _take_chain_head(case, None)
     return case
 
 
 def _record_submission(
     case: Case, actor: User, staff: bool, place: _Place, bundle: ItemBundle | None
-) -> None:
+) -> CaseEvent:
     receiving = place.receiving
-    _append_event(
+    event = _append_event(
         case,
         Action.SUBMIT,
         "",
@@ -538,6 +579,9 @@ def _record_submission(
         },
     )
     case.save(update_fields=["event_count"])
+    if event.actor_jurisdiction_id is not None:
+        event.actor_jurisdiction = receiving  # held: the answer shows its code
+    return event
 
 
 def _bundle_parts(
