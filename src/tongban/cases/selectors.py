@@ -85,6 +85,11 @@ class CaseScope:
         ids = {f"j{i}": j for i, j in enumerate(sorted(self.jurisdictions))}
         return {"scope_user": self.user_id, **ids}
 
+    def fetch(self, statement: Prepared[Any], **values: Any) -> list[Any]:
+        """Run a prepared statement built on `cases_in(CaseScope.of_shape(shape, scope))`
+        in this scope: keyed by the shape, the scope's ids bound as values."""
+        return statement.fetch(self.shape(), **values, **self.values())
+
     @classmethod
     def of_shape(cls, shape: tuple[bool, bool, int], values: dict[str, Any]) -> CaseScope:
         """The scope of `shape` with `values` (what `values()` gave, or a prepared
@@ -313,11 +318,11 @@ def case_detail_for(user: User | AnonymousUser, number: str) -> tuple[Case, Case
     )
 
 
-def _in_scope_queryset(scope: CaseScope, number: str) -> QuerySet[Case]:
-    return cases_in(scope).filter(number=number).only("pk")
+def _in_scope_queryset(shape: tuple[bool, bool, int], number: str, **scope: Any) -> QuerySet[Case]:
+    return cases_in(CaseScope.of_shape(shape, scope)).filter(number=number).only("pk")
 
 
-# compiled once per connection and scope (ADR 0137)
+# compiled once per connection and shape of scope (ADR 0137)
 _IN_SCOPE = Prepared("case_in_scope", _in_scope_queryset)
 
 
@@ -328,7 +333,7 @@ def opened_case_parts(
     the submission wrote (its checklist, its one event; no shipments yet) instead of
     reading them back: the case is asked for in the caller's scope only (NotFound
     outside), by one statement compiled once per scope."""
-    if not _IN_SCOPE.fetch(case_scope(user), number=case.number):
+    if not case_scope(user).fetch(_IN_SCOPE, number=case.number):
         raise NotFound(_("No such case, or it is outside your scope."))
     rows = [{f: getattr(m, f) for f in MATERIAL_FIELDS} for m in materials]
     return CaseParts(materials=sorted(rows, key=lambda m: m["id"]), shipments=[], events=[event])

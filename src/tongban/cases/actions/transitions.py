@@ -263,8 +263,7 @@ def _lock_case(actor: User, number: str) -> tuple[Case, int]:
     with the master-data version, the head of its event chain and, for a part of a joint
     case, the lock of its lead (ADR 0130). Its item, implementation and jurisdictions
     come from the per-process cache of that version (ADR 0119), not from a join."""
-    scope = case_scope(actor)
-    rows = _LOCK.fetch(scope.shape(), number=number, **scope.values())
+    rows = case_scope(actor).fetch(_LOCK, number=number)
     case = next((row for row in rows if row.number == number), None)
     if case is None:
         raise NotFound(_("No such case, or it is outside your scope."))

@@ -197,7 +197,6 @@ def test_prepared_saves_write_what_django_writes(world, api):
         stored = OutboxMessage.objects.get(pk=message.pk)
         assert stored.context == {"case_number": number, "名称": "营业执照"}
         assert stored.case_id == case.pk and stored.next_attempt_at == case.created_at
-        case.status_note = f"备注 {number}" if hasattr(case, "status_note") else ""
         case.refusal_reason = f"理由 {number}"
         case.delivery_address = "湖北省武汉市洪山区珞喻路1号"  # encrypted
         case.save(update_fields=["refusal_reason", "delivery_address", "updated_at"])
