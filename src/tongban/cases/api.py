@@ -523,7 +523,7 @@ def create_case(
 
 @router.get("/cases", response=CaseListOut, summary="办件列表(工作队列)")
 def list_cases(request: HttpRequest, filters: Query[CaseQueueIn]) -> dict[str, Any]:
-    queue = selectors.case_queue(
+    rows, next_cursor = selectors.queue_page(
         request.user,
         selectors.QueueFilter(
             status=filters.status,
@@ -535,9 +535,9 @@ def list_cases(request: HttpRequest, filters: Query[CaseQueueIn]) -> dict[str, A
             stage=filters.stage,
             awaiting=choice_filter(filters.awaiting, ("me",), "awaiting") == "me",
         ),
-    )
-    rows, next_cursor = selectors.summary_page(
-        queue, filters.cursor, filters.limit, filters.ordering
+        filters.cursor,
+        filters.limit,
+        filters.ordering,
     )
     today = selectors.deadlines.local_today()
     return {"items": [summary(c, today) for c in rows], "next_cursor": next_cursor}
