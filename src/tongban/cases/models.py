@@ -187,6 +187,12 @@ class Case(models.Model):
                 condition=models.Q(overdue_on__isnull=False) | models.Q(overdue_at__isnull=False),
                 name="cases_case_limited_recv_idx",
             ),
+            # the queue of one state (status=accepted) walks this in order and stops after
+            # a page, instead of joining every case of the state to its applicant and
+            # sorting them (ADR 0139)
+            models.Index(
+                fields=["status", "-received_at", "-id"], name="cases_case_status_recv_idx"
+            ),
         ]
 
     def __str__(self) -> str:
