@@ -329,7 +329,9 @@ def _ref(obj: Any) -> dict[str, str] | None:
     return None if obj is None else {"code": obj.code, "name": obj.name}
 
 
-def summary(case: Case, today: dt.date | None = None) -> dict[str, Any]:
+def summary(
+    case: Case, today: dt.date | None = None, now: dt.datetime | None = None
+) -> dict[str, Any]:
     return {
         "number": case.number,
         "item": _ref(case.item),
@@ -346,7 +348,7 @@ def summary(case: Case, today: dt.date | None = None) -> dict[str, Any]:
         "accepted_at": case.accepted_at,
         "due_date": case.due_date,
         "step_due_date": case.step_due_date,
-        "overdue_level": selectors.overdue_level_of(case, today),
+        "overdue_level": selectors.overdue_level_of(case, today, now),
     }
 
 
@@ -531,7 +533,7 @@ def create_case(
 
 @router.get("/cases", response=CaseListOut, summary="办件列表(工作队列)")
 def list_cases(request: HttpRequest, filters: Query[CaseQueueIn]) -> dict[str, Any]:
-    queue = selectors.case_queue(
+    rows, next_cursor = selectors.queue_page(
         request.user,
         selectors.QueueFilter(
             status=filters.status,
@@ -543,12 +545,12 @@ def list_cases(request: HttpRequest, filters: Query[CaseQueueIn]) -> dict[str, A
             stage=filters.stage,
             awaiting=choice_filter(filters.awaiting, ("me",), "awaiting") == "me",
         ),
+        filters.cursor,
+        filters.limit,
+        filters.ordering,
     )
-    rows, next_cursor = selectors.summary_page(
-        queue, filters.cursor, filters.limit, filters.ordering
-    )
-    today = selectors.deadlines.local_today()
-    return {"items": [summary(c, today) for c in rows], "next_cursor": next_cursor}
+    today, now = selectors.deadlines.local_today(), selectors.deadlines.local_now()
+    return {"items": [summary(c, today, now) for c in rows], "next_cursor": next_cursor}
 
 
 @router.get("/cases/{number}", response=CaseDetailOut, summary="办件详情")

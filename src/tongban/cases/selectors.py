@@ -12,6 +12,7 @@ from functools import cache
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
+from django.db import connections
 from django.db.models import Case as When_
 from django.db.models import (
     CharField,
@@ -270,17 +271,25 @@ def _detail_annotations() -> dict[str, Any]:
     }
 
 
+_MASTER_DATA = (
+    (Case.item.field, ServiceItem),
+    (Case.implementation.field, ItemImplementation),
+    (Case.handling_jurisdiction.field, Jurisdiction),
+    (Case.receiving_jurisdiction.field, Jurisdiction),
+)
+
+
 def with_master_data(case: Case, version: int) -> Case:
     """Attach the case's item, implementation and jurisdictions from the per-process cache
     of master data at `version` (core.versioned, ADR 0119) instead of joining them: each
     join cost every read its columns, their conversion and planning time."""
-    case.item = versioned.row(ServiceItem, case.item_id, version)
-    case.implementation = versioned.row(ItemImplementation, case.implementation_id, version)
-    case.handling_jurisdiction = versioned.row(Jurisdiction, case.handling_jurisdiction_id, version)
-    if case.receiving_jurisdiction_id is not None:
-        case.receiving_jurisdiction = versioned.row(
-            Jurisdiction, case.receiving_jurisdiction_id, version
-        )
+    for field, model in _MASTER_DATA:
+        pk = getattr(case, field.attname)
+        if pk is not None:
+            # into the relation's cache, as a join would, not through its descriptor: the
+            # id is the row's own, and the descriptor's checks were a sixth of a queue
+            # page's Python (ADR 0139)
+            field.set_cached_value(case, versioned.row(model, pk, version))
     return case
 
 
@@ -298,19 +307,14 @@ def case_detail_for(user: User | AnonymousUser, number: str) -> tuple[Case, Case
 
     A joint lead's parts (`is_joint_lead`) and the guards of `available_actions` read
     what they need themselves; no other case has any."""
-    try:
-        case = (
-            readable_cases(user)
-            .select_related("applicant")
-            .annotate(**_detail_annotations())
-            .get(number=number)
-        )
-    except Case.DoesNotExist:
-        raise NotFound(_("No such case, or it is outside your scope.")) from None
-    version = case.master_version or 0  # type: ignore[attr-defined]
+    rows = case_scope(user).fetch(_DETAIL, number=number)
+    if not rows:
+        raise NotFound(_("No such case, or it is outside your scope."))
+    (case,) = rows  # the number is unique
+    version = case.master_version or 0
     with_master_data(case, version)
-    materials = [_material(row) for row in case.material_rows or ()]  # type: ignore[attr-defined]
-    shipments = [_shipment(row) for row in case.shipment_rows or ()]  # type: ignore[attr-defined]
+    materials = [_material(row) for row in case.material_rows or ()]
+    shipments = [_shipment(row) for row in case.shipment_rows or ()]
     materials.sort(key=lambda m: m["id"])
     shipments.sort(key=lambda s: (s["shipped_at"], s["id"]))
     return case, CaseParts(
@@ -339,15 +343,36 @@ def opened_case_parts(
     return CaseParts(materials=sorted(rows, key=lambda m: m["id"]), shipments=[], events=[event])
 
 
-def detail_events_of(case: Case, version: int) -> list[CaseEvent]:
-    """The case's events as its detail shows them: the actor's name columns only (not the
-    whole account row) and each event's jurisdiction from the master-data cache."""
-    events = list(
-        case.events.select_related("actor")
+def _detail_queryset(shape: tuple[bool, bool, int], number: str, **scope: Any) -> QuerySet[Case]:
+    return (
+        cases_in(CaseScope.of_shape(shape, scope))
+        .filter(number=number)
+        .select_related("applicant")
+        .annotate(**_detail_annotations())
+    )
+
+
+def _events_queryset(key: None, case_id: int) -> QuerySet[CaseEvent]:
+    return (
+        CaseEvent.objects.filter(case_id=case_id)
+        .select_related("actor")
         .only(*EVENT_FIELDS, "actor__username", "actor__display_name")
         .order_by("seq")
     )
+
+
+# compiled once per connection (and shape of scope): building and compiling these two statements
+# was most of the look-up's Python time (issue 12 §4, ADR 0139)
+_DETAIL = Prepared("case_detail", _detail_queryset)
+_EVENTS = Prepared("case_detail_events", _events_queryset)
+
+
+def detail_events_of(case: Case, version: int) -> list[CaseEvent]:
+    """The case's events as its detail shows them: the actor's name columns only (not the
+    whole account row) and each event's jurisdiction from the master-data cache."""
+    events = _EVENTS.fetch(None, case_id=case.pk)
     for event in events:
+        event.case = case  # as the related manager would: no read of the case again
         if event.actor_jurisdiction_id is not None:
             event.actor_jurisdiction = versioned.row(
                 Jurisdiction, event.actor_jurisdiction_id, version
@@ -515,6 +540,16 @@ def case_queue(
         qs = qs.filter(number__startswith=prefix)
     if filters.awaiting:
         qs = qs.filter(awaiting_q(user))
+    qs = _queue_filtered(qs, filters, today, deadlines.local_now())
+    return qs.select_related("item", "applicant", "receiving_jurisdiction", "handling_jurisdiction")
+
+
+def _queue_filtered(
+    qs: QuerySet[Case], filters: QueueFilter, today: Any, now: Any
+) -> QuerySet[Case]:
+    """The queue's filters but the number and `awaiting`, which `case_queue` adds: shared
+    by `case_queue` and the prepared queue page (`queue_page`), whose values are the
+    markers of core.prepared and whose `today` and `now` are `Value`s."""
     if filters.stage:
         qs = qs.filter(status__in=statuses_of_stage(filters.stage))
     if filters.status:
@@ -532,7 +567,6 @@ def case_queue(
         qs = qs.filter(
             item_id=Subquery(ServiceItem.objects.filter(code=filters.item).values("pk")[:1])
         )
-    now = deadlines.local_now()
     # the date columns carry every case; warn_at / overdue_at only same-day items (即办件)
     if filters.overdue == OverdueLevel.RED:
         qs = qs.filter(red_q(today, now))
@@ -552,7 +586,7 @@ def case_queue(
             code="invalid_filter",
             details={"field": "overdue"},
         )
-    return qs.select_related("item", "applicant", "receiving_jurisdiction", "handling_jurisdiction")
+    return qs
 
 
 # what a queue row (the API's CaseSummaryOut) reads of the case and of its applicant
@@ -592,13 +626,113 @@ def summary_page(
     master-data version in its one statement, the item and jurisdictions from the
     per-process cache. The full rows with four joins cost the queue most of its CPU:
     every column converted, every encrypted field of the applicant decrypted (ADR 0131)."""
-    narrow = (
+    rows, next_cursor = page_after(_summary_rows(qs), cursor, limit, ordering)
+    for case in rows:
+        with_master_data(case, case.master_version or 0)  # type: ignore[attr-defined]
+    return rows, next_cursor
+
+
+def _summary_rows(qs: QuerySet[Case]) -> QuerySet[Case]:
+    return (
         qs.select_related(None)
         .select_related("applicant")
         .only(*SUMMARY_FIELDS)
         .annotate(master_version=versioned.version_subquery())
     )
-    rows, next_cursor = page_after(narrow, cursor, limit, ordering)
+
+
+@dataclass(frozen=True)
+class _QueueShape:
+    """What the SQL of a queue page depends on besides its values (the key of `_QUEUE`):
+    the shape of the scope, which filters are set (how many states), the ordering, the
+    kind of cursor and the page length. The values are the scope's ids, the states, the
+    codes, the day, the time and the cursor's position."""
+
+    scope: tuple[bool, bool, int]  # CaseScope.shape()
+    statuses: int
+    stage: str | None
+    jurisdiction: bool
+    side: str | None
+    item: bool
+    overdue: str | None
+    ordering: str
+    after: str | None  # see _Position.kind
+    limit: int
+
+
+def _queue_queryset(shape: _QueueShape, **values: Any) -> QuerySet[Case]:
+    filters = QueueFilter(
+        status=[values[f"status_{i}"] for i in range(shape.statuses)],
+        jurisdiction=values.get("jurisdiction"),
+        side=shape.side,
+        overdue=shape.overdue,
+        item=values.get("item"),
+        stage=shape.stage,
+    )
+    today, now = (Value(values["today"]), Value(values["now"])) if shape.overdue else (None, None)
+    qs = _queue_filtered(cases_in(CaseScope.of_shape(shape.scope, values)), filters, today, now)
+    position = _Position(shape.after, values.get("after"), values.get("after_id"))
+    if position.kind is not None:
+        position = _Position(position.kind, Value(position.key), Value(position.pk))
+    qs = _ordered_after(_summary_rows(qs), shape.ordering, position)
+    return qs[: shape.limit + 1]
+
+
+# compiled once per connection and shape: building and compiling the queue's statement
+# was a third of its Python time (issue 12 §4, ADR 0139)
+_QUEUE = Prepared("case_queue_page", _queue_queryset)
+
+
+def queue_page(
+    user: User | AnonymousUser,
+    filters: QueueFilter,
+    cursor: str | None,
+    limit: int,
+    ordering: str = "received",
+) -> tuple[list[Case], str | None]:
+    """The API's queue page: `summary_page(case_queue(user, filters), …)`, run as a
+    prepared statement. A number search and `awaiting` take the unprepared way: the first
+    is a LIKE pattern (a transformed value), the second depends on the user's roles in each
+    place and on the user's applicant records, which the scope does not hold."""
+    if number_prefix(filters.number) or filters.awaiting:
+        return summary_page(case_queue(user, filters), cursor, limit, ordering)
+    position = _position(cursor, ordering)
+    connection = connections["default"]
+    scope = case_scope(user)
+    values: dict[str, Any] = {f"status_{i}": s for i, s in enumerate(filters.status or ())}
+    values.update(scope.values())
+    if filters.jurisdiction:
+        values["jurisdiction"] = filters.jurisdiction
+    if filters.item:
+        values["item"] = filters.item
+    if filters.overdue:
+        # the values as the fields would hand them to the database (SQLite: text in UTC)
+        values["today"] = connection.ops.adapt_datefield_value(deadlines.local_today())
+        values["now"] = connection.ops.adapt_datetimefield_value(deadlines.local_now())
+    if position.kind is not None:
+        values["after_id"] = position.pk
+        if position.kind == "key":
+            adapt = (
+                connection.ops.adapt_datetimefield_value
+                if ordering == "received"
+                else connection.ops.adapt_datefield_value
+            )
+            values["after"] = adapt(position.key)
+    shape = _QueueShape(
+        scope=scope.shape(),
+        statuses=len(filters.status or ()),
+        stage=filters.stage or None,
+        jurisdiction=bool(filters.jurisdiction),
+        side=filters.side if filters.jurisdiction and filters.side in SIDES else None,
+        item=bool(filters.item),
+        overdue=filters.overdue or None,
+        ordering=ordering,
+        after=position.kind,
+        limit=limit,
+    )
+    rows = _QUEUE.fetch(shape, **values)
+    next_cursor = _cursor_for(rows[limit - 1], ordering) if len(rows) > limit else None
+    rows = rows[:limit]
     for case in rows:
         with_master_data(case, case.master_version or 0)  # type: ignore[attr-defined]
     return rows, next_cursor
@@ -609,6 +743,17 @@ def summary_page(
 # "due": most urgent first, on (overdue_on, id) ascending, cases without a date last.
 
 ORDERINGS = ("received", "due")
+SIDES = ("receiving", "handling")
+
+
+@dataclass(frozen=True)
+class _Position:
+    """Where a cursor points: `kind` None (the first page), "key" (after the case with
+    this key and id) or "null" (the due ordering, among the cases without a date)."""
+
+    kind: str | None
+    key: Any = None  # a datetime (received) or a date (due)
+    pk: Any = None
 
 
 def _cursor_for(case: Case, ordering: str) -> str:
@@ -632,40 +777,47 @@ def _decode(cursor: str, ordering: str) -> tuple[str | None, int]:
         raise Invalid(_("Invalid cursor."), code="invalid_cursor") from exc
 
 
-def page_after(
-    qs: QuerySet[Case], cursor: str | None, limit: int, ordering: str = "received"
-) -> tuple[list[Case], str | None]:
+def _position(cursor: str | None, ordering: str) -> _Position:
+    """The ordering checked and the cursor decoded (422 for either)."""
     if ordering not in ORDERINGS:
         raise Invalid(
             _("ordering must be received or due."),
             code="invalid_filter",
             details={"field": "ordering"},
         )
+    if not cursor:
+        return _Position(None)
+    key, pk = _decode(cursor, ordering)
+    try:
+        if ordering == "received":
+            return _Position("key", dt.datetime.fromisoformat(key or ""), pk)
+        if key is None:
+            return _Position("null", None, pk)
+        return _Position("key", dt.date.fromisoformat(key), pk)
+    except ValueError as exc:
+        raise Invalid(_("Invalid cursor."), code="invalid_cursor") from exc
+
+
+def _ordered_after(qs: QuerySet[Case], ordering: str, position: _Position) -> QuerySet[Case]:
     if ordering == "received":
-        if cursor:
-            key, pk = _decode(cursor, ordering)
-            try:
-                at = dt.datetime.fromisoformat(key or "")
-            except ValueError as exc:
-                raise Invalid(_("Invalid cursor."), code="invalid_cursor") from exc
+        if position.kind is not None:
+            at, pk = position.key, position.pk
             qs = qs.filter(Q(received_at__lt=at) | Q(received_at=at, id__lt=pk))
-        qs = qs.order_by("-received_at", "-id")
-    else:
-        if cursor:
-            key, pk = _decode(cursor, ordering)
-            if key is None:
-                qs = qs.filter(overdue_on__isnull=True, id__gt=pk)
-            else:
-                try:
-                    day = dt.date.fromisoformat(key)
-                except ValueError as exc:
-                    raise Invalid(_("Invalid cursor."), code="invalid_cursor") from exc
-                qs = qs.filter(
-                    Q(overdue_on__gt=day)
-                    | Q(overdue_on=day, id__gt=pk)
-                    | Q(overdue_on__isnull=True)
-                )
-        qs = qs.order_by(F("overdue_on").asc(nulls_last=True), "id")
+        return qs.order_by("-received_at", "-id")
+    if position.kind == "null":
+        qs = qs.filter(overdue_on__isnull=True, id__gt=position.pk)
+    elif position.kind == "key":
+        day, pk = position.key, position.pk
+        qs = qs.filter(
+            Q(overdue_on__gt=day) | Q(overdue_on=day, id__gt=pk) | Q(overdue_on__isnull=True)
+        )
+    return qs.order_by(F("overdue_on").asc(nulls_last=True), "id")
+
+
+def page_after(
+    qs: QuerySet[Case], cursor: str | None, limit: int, ordering: str = "received"
+) -> tuple[list[Case], str | None]:
+    qs = _ordered_after(qs, ordering, _position(cursor, ordering))
     rows = list(qs[: limit + 1])
     next_cursor = _cursor_for(rows[limit - 1], ordering) if len(rows) > limit else None
     return rows[:limit], next_cursor

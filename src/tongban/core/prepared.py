@@ -27,6 +27,7 @@ away with the connection. It holds at most `size` keys per statement and connect
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import secrets
 from collections import OrderedDict
@@ -65,14 +66,24 @@ class PrepareError(RuntimeError):
 
 
 def _marker(name: str, value: Any) -> Any:
-    """A stand-in for `value` that no real value or SQL text can contain. Only strings and
-    integers pass every field's preparation unchanged on both databases (a date or a
-    datetime becomes a string on SQLite), so only these can be values."""
+    """A stand-in for `value` that no real value or SQL text can contain. Strings and
+    integers pass every field's preparation unchanged on both databases. A date or a
+    datetime does on PostgreSQL but becomes a string on SQLite: there the caller hands
+    over the string the field would (`connection.ops.adapt_datefield_value`), and a
+    date compared with a date column is refused as "not a parameter" when prepared."""
     if isinstance(value, str):
         return f"\x1ftongban:{name}:{secrets.token_hex(8)}\x1f"
     if isinstance(value, int) and not isinstance(value, bool):
         return -(2**62) - secrets.randbits(40)
-    raise PrepareError(f"{name}: only str and int values can be prepared, not {type(value)}")
+    # in the first centuries of the calendar, at a random day and microsecond: no real
+    # value of this platform is there
+    days = dt.timedelta(days=secrets.randbelow(300_000))
+    if isinstance(value, dt.datetime):
+        micro = dt.timedelta(microseconds=secrets.randbelow(10**6))
+        return dt.datetime(1, 1, 2, tzinfo=value.tzinfo) + days + micro
+    if isinstance(value, dt.date):
+        return dt.date(1, 1, 2) + days
+    raise PrepareError(f"{name}: only str, int, date and datetime values, not {type(value)}")
 
 
 class Prepared(Generic[_Row]):
@@ -127,8 +138,9 @@ class Prepared(Generic[_Row]):
         for name, marker in markers.items():
             if str(marker) in sql:
                 raise PrepareError(f"{origin}: {name} was folded into the SQL")
+            # isinstance: Django hands an integer `Value` to psycopg as an `Int4` (an int)
             positions = tuple(
-                i for i, p in enumerate(params) if type(p) is type(marker) and p == marker
+                i for i, p in enumerate(params) if isinstance(p, type(marker)) and p == marker
             )
             if not positions:
                 raise PrepareError(f"{origin}: {name} is not a parameter")

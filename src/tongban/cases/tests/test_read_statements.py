@@ -212,3 +212,71 @@ def test_queue_by_due_date_keeps_its_scope_and_pages(world, api):
     assert api(None).get("/cases", ordering="due").status_code == 401
     bad = officer.get("/cases", ordering="due", cursor=first["next_cursor"] + "x")
     assert bad.status_code == 422 and bad.json()["code"] == "invalid_cursor"
+
+
+# -- the prepared queue page (ADR 0139) ---------------------------------------------------
+
+QUEUE_VARIANTS = [
+    selectors.QueueFilter(),
+    selectors.QueueFilter(status=["received"]),
+    selectors.QueueFilter(status=["received", "checked"]),
+    selectors.QueueFilter(stage="intake"),
+    selectors.QueueFilter(overdue="red"),
+    selectors.QueueFilter(overdue="yellow"),
+    selectors.QueueFilter(overdue="green"),
+    selectors.QueueFilter(jurisdiction="421102"),
+    selectors.QueueFilter(jurisdiction="420100Z01", side="handling"),
+    selectors.QueueFilter(jurisdiction="421102", side="receiving", status=["checked"]),
+    selectors.QueueFilter(item="no-such-item"),
+]
+
+
+@pytest.mark.parametrize(
+    "username",
+    ["420100Z01-officer", "421102-clerk", "420703400-clerk", "421102-supervisor", "applicant-1"],
+)
+def test_prepared_queue_pages_equal_the_queryset_pages(world, api, username):
+    """`queue_page` (compiled once per scope and filter shape, the values swapped in)
+    answers page by page what `summary_page(case_queue(…))` answers, for every role,
+    filter, ordering and cursor; on a new shape, scope or value nothing stale is reused."""
+    clerk = api("421102-clerk")
+    numbers = [_ok(clerk.post("/cases", _person_submission(world)), 201)["number"]]
+    for _ in range(4):
+        numbers.append(_ok(clerk.post("/cases", company_submission(world)), 201)["number"])
+    _ok(clerk.act(numbers[0], "check"))
+    today = selectors.deadlines.local_today()
+    # two without a limit: the due ordering's third page starts from a cursor among them
+    Case.objects.filter(number__in=numbers[3:]).update(
+        overdue_on=None, warn_on=None, overdue_at=None, warn_at=None
+    )
+    Case.objects.filter(number=numbers[1]).update(overdue_on=today - dt.timedelta(days=2))
+    Case.objects.filter(number=numbers[2]).update(
+        warn_on=today - dt.timedelta(days=1), overdue_on=today + dt.timedelta(days=1)
+    )
+    user = world.user(username)
+    for filters in QUEUE_VARIANTS:
+        for ordering in ("received", "due"):
+            cursor, pages = None, 0
+            while True:
+                got, got_cursor = selectors.queue_page(user, filters, cursor, 2, ordering)
+                want, want_cursor = selectors.summary_page(
+                    selectors.case_queue(user, filters), cursor, 2, ordering
+                )
+                assert [summary(c) for c in got] == [summary(c) for c in want], filters
+                assert got_cursor == want_cursor
+                pages += 1
+                if got_cursor is None:
+                    break
+                cursor = got_cursor
+            assert pages <= 3
+            if filters == selectors.QueueFilter() and username == "421102-clerk":
+                assert pages == 3
+                if ordering == "due":  # the last page came from a cursor without a date
+                    assert selectors._decode(cursor or "", ordering)[0] is None
+    everything, _ = selectors.queue_page(user, selectors.QueueFilter(), None, 50)
+    red, _ = selectors.queue_page(user, selectors.QueueFilter(overdue="red"), None, 50)
+    if username == "420703400-clerk":  # 葛店: not a party to any of them
+        assert everything == [] and red == []
+    elif username != "applicant-1":
+        assert sorted(c.number for c in everything) == sorted(numbers)
+        assert [c.number for c in red] == [numbers[1]]
