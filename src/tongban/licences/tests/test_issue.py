@@ -255,3 +255,31 @@ def test_a_rolled_back_issuance_gives_its_serial_back(pki, world):
     after = actions.issue_licence_for_case(make_case(world, status="approved"), officer)
     assert int(after.serial) == int(first.serial) + 1
     assert after.serial[:4] == first.serial[:4]
+
+
+def test_the_licence_insert_is_kept_and_writes_what_django_writes(pki, world):
+    """Licence keeps its INSERT per shape (core/prepared.PreparedSaves): the second
+    issuance reuses it, and both rows read back as they were written, the encrypted
+    holder, its blind index and the (empty, until signed) PDF included."""
+    from django.db import connections
+
+    from tongban.core.crypto import blind_index
+
+    issued = [actions.issue_licence_for_case(make_case(world, status="approved"), None)]
+    issued.append(actions.issue_licence_for_case(make_case(world, status="approved"), None))
+    writes = vars(connections["default"])["_tongban_prepared_writes"]
+    kept = [w for shape, w in writes.items() if shape[:2] == ("insert", Licence)]
+    assert kept and all(write.usable for write in kept)
+    for licence in issued:
+        stored = Licence.objects.get(pk=licence.pk)
+        assert stored.holder_identifier == licence.holder_identifier != ""
+        assert stored.holder_identifier_index == blind_index(
+            "identifier", licence.holder_identifier
+        )
+        assert stored.data == licence.data
+        assert bytes(stored.pdf) == b""
+        assert (stored.serial, stored.version, stored.status) == (
+            licence.serial,
+            1,
+            Licence.Status.SIGNING,
+        )
