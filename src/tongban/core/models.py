@@ -7,6 +7,7 @@ from django.db import connection, models
 from django.utils import timezone
 
 from tongban.core.chain import link_digest, timestamp
+from tongban.core.prepared import Prepared, PreparedSaves
 
 
 class AuditEventManager(models.Manager["AuditEvent"]):
@@ -83,7 +84,7 @@ class SequenceChained(AppendOnly):
         self.link(prev or "")
 
 
-class AuditEvent(AppendOnly):
+class AuditEvent(PreparedSaves, AppendOnly):
     """Append-only record of a change to master data (catalogue, agreements, accounts...).
     Case changes have their own, richer log: cases.CaseEvent. Append-only in the database
     (triggers, integrity app) and SM3-chained per audited object (ADR 0092)."""
@@ -178,13 +179,20 @@ def _audit_chain_head(object_type: str, object_id: str) -> str:
                 "SELECT pg_advisory_xact_lock(hashtextextended(%s, 92))",
                 [f"audit:{object_type}:{object_id}"],
             )
-    head = (
+    heads = _AUDIT_HEAD.fetch(None, object_type=object_type, object_id=object_id)
+    return heads[0][0] if heads else ""
+
+
+def _audit_head(key: None, object_type: str, object_id: str) -> Any:
+    return (
         AuditEvent.objects.filter(object_type=object_type, object_id=object_id)
         .order_by("-id")
-        .values_list("digest", flat=True)
-        .first()
+        .values_list("digest")[:1]
     )
-    return head or ""
+
+
+# every audited write reads its chain's head: compiled once per connection (ADR 0137)
+_AUDIT_HEAD = Prepared("audit_chain_head", _audit_head)
 
 
 class RateLimitCounter(models.Model):

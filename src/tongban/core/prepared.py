@@ -37,6 +37,7 @@ from functools import partial
 from typing import Any, Generic, TypeVar, cast
 
 from django.db import connections, models
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import Model, QuerySet
 from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 from django.db.models.sql.subqueries import InsertQuery, UpdateQuery
@@ -250,14 +251,28 @@ def _writes(connection: Any) -> dict[Any, _Write]:
     return cache
 
 
+def _own_placeholder(field: Any, connection: Any) -> bool:
+    """Whether the field may write something else than a bare `%s` for some value. A
+    binary column (a licence's PDF) only does so on backends we do not run (MySQL)."""
+    if not hasattr(field, "get_placeholder"):
+        return False
+    return not (
+        isinstance(field, models.BinaryField)
+        and type(connection.ops).binary_placeholder_sql
+        is BaseDatabaseOperations.binary_placeholder_sql
+    )
+
+
 def _plain(value: Any) -> bool:
     return not hasattr(value, "resolve_expression") and not hasattr(value, "as_sql")
 
 
 def _insert(obj: Model, manager: Any, using: str, fields: Any, returning: Any, raw: bool) -> Any:
-    if raw or using != "default" or any(hasattr(f, "get_placeholder") for f in fields):
+    if raw or using != "default":
         return None
     connection = connections[using]
+    if any(_own_placeholder(f, connection) for f in fields):
+        return None
     cache = _writes(connection)
     shape = ("insert", type(obj), tuple(f.attname for f in fields), tuple(returning or ()))
     write = cache.get(shape)

@@ -14,16 +14,18 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connection, transaction
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts.access import has_role, is_platform_admin, jurisdictions_with, signed_in
 from tongban.accounts.models import Role, User
+from tongban.cases.models import CaseEvent
 from tongban.core.audit import record_audit
 from tongban.core.errors import Conflict, Forbidden, Invalid, not_found
 from tongban.core.jobs import enqueue_on_commit
+from tongban.core.prepared import Prepared
 from tongban.licences import hooks, pki, sm2
 from tongban.licences.identifiers import IdentifierError, is_valid_identifier, make_identifier
 from tongban.licences.models import (
@@ -47,6 +49,7 @@ from tongban.licences.signing import (
     active_x509,
     check_pdf,
     issued_by_one_of,
+    pki_missing,
     sign_data,
     sign_pdf,
     verify_data,
@@ -243,14 +246,23 @@ def set_data_signature_algorithm(
 
 def _next_serial(issuer_uscc: str, year: int) -> str:
     """Draw the next serial of an issuer for a year: YYYY + 6-digit running number. The
-    counter row stays locked until the surrounding transaction commits."""
+    counter row stays locked until the surrounding transaction commits, so a rollback
+    gives the number back and two issuers never draw the same one."""
     prefix = f"{issuer_uscc}-{year}"
-    LicenceSerialCounter.objects.bulk_create(
-        [LicenceSerialCounter(prefix=prefix, last=0)], ignore_conflicts=True
-    )
-    LicenceSerialCounter.objects.filter(prefix=prefix).update(last=F("last") + 1)
-    last = LicenceSerialCounter.objects.select_for_update().get(prefix=prefix).last
-    return f"{year}{last:06d}"
+    # one upsert instead of insert-if-missing, increment and read (three statements and
+    # most of their Python): both databases lock the row and return its new value
+    quote = connection.ops.quote_name
+    table = quote(LicenceSerialCounter._meta.db_table)
+    key, last = quote("prefix"), quote("last")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({key}, {last}) VALUES (%s, 1) "
+            f"ON CONFLICT ({key}) DO UPDATE SET {last} = {table}.{last} + 1 "
+            f"RETURNING {last}",
+            [prefix],
+        )
+        (drawn,) = cursor.fetchone()
+    return f"{year}{drawn:06d}"
 
 
 def _clean_fields(fields: dict[str, Any] | None) -> dict[str, str]:
@@ -290,19 +302,56 @@ def _document_fields(case: Case, holder: Any, issued_on: dt.date) -> dict[str, s
     )
 
 
-def _fields_from_events(case: Case) -> dict[str, Any]:
+def _fields_from_event(data: Any) -> dict[str, Any]:
     """Licence fields the handling officer recorded with the decision, if any
     (CaseEvent.data["licence_fields"] of the latest approve / issue_result event)."""
-    event = (
-        case.events.filter(action__in=["approve", "issue_result"])
+    found = data.get("licence_fields") if isinstance(data, dict) else None
+    return found if isinstance(found, dict) else {}
+
+
+def _issuance_facts(key: None, jurisdiction_id: int, case_id: int) -> QuerySet[Any, Any]:
+    """What an issuance reads before it writes, in one statement: the jurisdiction's
+    active X.509 signer (a jurisdiction without one is told now, not by a licence that
+    would wait for a signature forever), its signing profile's data algorithm, and the
+    data of the case's latest approve / issue_result event that has any."""
+    signer = SigningKey.objects.filter(
+        kind=SigningKey.Kind.X509, jurisdiction_id=OuterRef("pk"), active=True
+    ).values("pk")[:1]
+    algorithm = SigningProfile.objects.filter(jurisdiction_id=OuterRef("pk")).values(
+        "data_algorithm"
+    )[:1]
+    decision = (
+        CaseEvent.objects.filter(case_id=case_id, action__in=["approve", "issue_result"])
         .exclude(data={})
         .order_by("-seq")
-        .first()
+        .values("data")[:1]
     )
-    if event is None:
-        return {}
-    found = event.data.get("licence_fields")
-    return found if isinstance(found, dict) else {}
+    return (
+        Jurisdiction.objects.filter(pk=jurisdiction_id)
+        .annotate(
+            signer=Subquery(signer),
+            algorithm=Subquery(algorithm),
+            decision=Subquery(decision),
+        )
+        .values_list("signer", "algorithm", "decision")
+    )
+
+
+def _case_licences(key: None, case_id: int) -> QuerySet[Any, Any]:
+    """The case's licences, newest version first, locked: the one still signing or valid
+    (returned instead of a second) and the version a re-issue follows."""
+    return (
+        Licence.objects.select_for_update()
+        .filter(case_id=case_id)
+        .order_by("-version", "-pk")
+        .values_list("pk", "status", "serial", "version", "issuer_uscc")
+    )
+
+
+# compiled once per connection (ADR 0137): building and compiling these querysets was
+# most of an issuance's Python
+_ISSUANCE_FACTS = Prepared("licence_issuance_facts", _issuance_facts)
+_CASE_LICENCES = Prepared("licence_case_licences", _case_licences)
 
 
 def issue_licence_for_case(
@@ -333,25 +382,23 @@ def issue_licence_for_case(
     jurisdiction = implementation.jurisdiction
     if not department.uscc:
         raise Invalid(_("The implementing department has no USCC."), code="issuer_without_uscc")
-    extra = _clean_fields({**_fields_from_events(case), **(fields or {})})
+    ((signer, profile_algorithm, decision),) = _ISSUANCE_FACTS.fetch(
+        None, jurisdiction_id=jurisdiction.pk, case_id=case.pk
+    )
+    extra = _clean_fields({**_fields_from_event(decision), **(fields or {})})
     with transaction.atomic():
-        existing = (
-            Licence.objects.select_for_update()
-            .filter(case=case, status__in=[Licence.Status.SIGNING, Licence.Status.VALID])
-            .first()
-        )
-        if existing is not None:
-            return existing
-        # a jurisdiction without a signing certificate is told now, not by a licence
-        # that would wait for a signature forever
-        active_x509(jurisdiction)
-        profile = SigningProfile.objects.filter(jurisdiction=jurisdiction).first()
-        algorithm = profile.data_algorithm if profile else DataSignatureAlgorithm.X509
+        licences = _CASE_LICENCES.fetch(None, case_id=case.pk)
+        for pk, status, *_rest in licences:
+            if status in (Licence.Status.SIGNING, Licence.Status.VALID):
+                return Licence.objects.get(pk=pk)
+        if signer is None:
+            raise pki_missing(jurisdiction.name)
+        algorithm = profile_algorithm or DataSignatureAlgorithm.X509
         now = timezone.now().replace(microsecond=0)
         issued_on = now.astimezone(SHANGHAI).date()
-        previous = Licence.objects.filter(case=case).order_by("-version").first()
-        if previous is not None and previous.issuer_uscc == department.uscc:
-            serial, version = previous.serial, previous.version + 1
+        previous = licences[0] if licences else None
+        if previous is not None and previous[4] == department.uscc:
+            serial, version = previous[2], previous[3] + 1
         else:
             serial, version = _next_serial(department.uscc, issued_on.year), 1
         try:

@@ -5,6 +5,7 @@ from django.db import models
 
 from tongban.core.fields import BlindIndexField, EncryptedJSONField, EncryptedTextField
 from tongban.core.masking import mask_name
+from tongban.core.prepared import PreparedSaves
 
 
 class DataSignatureAlgorithm(models.TextChoices):
@@ -95,7 +96,7 @@ class SigningProfile(models.Model):
         return f"{self.jurisdiction} {self.get_data_algorithm_display()}"
 
 
-class Licence(models.Model):
+class Licence(PreparedSaves, models.Model):
     """电子证照 (GB/T 36901–36906): structured data with a detached signature, plus a PDF
     carrying a PAdES signature of the issuing jurisdiction."""
 

@@ -197,3 +197,89 @@ def test_only_admins_choose_the_algorithm(pki, world):
     )
     assert profile.data_algorithm == "sm2-sm3"
     assert AuditEvent.objects.filter(action="pki.set_data_algorithm").count() == 1
+
+
+# ---- what an issuance reads, in few statements (ADR 0140) -------------------------------
+
+
+def test_a_deactivated_or_rotated_signer_is_seen_by_the_next_issuance(pki, world):
+    """The issuance's facts are a prepared statement, not a cache: a signer switched off
+    between two issuances on the same connection stops the second at once."""
+    first = issue_signed(make_case(world, status="approved"), None)
+    assert first.status == Licence.Status.VALID
+    SigningKey.objects.filter(
+        kind=SigningKey.Kind.X509, jurisdiction=world.donghu, active=True
+    ).update(active=False)
+    with pytest.raises(Conflict) as error:
+        actions.issue_licence_for_case(make_case(world, status="approved"), None)
+    assert error.value.code == "pki_not_configured"
+    assert Licence.objects.count() == 1
+
+
+def test_a_changed_profile_is_seen_by_the_next_issuance(pki, world):
+    assert issue_signed(make_case(world, status="approved"), None).algorithm != "SM2-SM3"
+    actions.set_data_signature_algorithm(world.user("platform-admin"), world.donghu, "sm2-sm3")
+    issued = actions.issue_licence_for_case(make_case(world, status="approved"), None)
+    assert issued.algorithm == "sm2-sm3"  # the profile's choice until the worker signs
+
+
+def test_the_latest_decision_with_fields_is_the_one_printed(pki, world):
+    from tongban.testing.licences import add_event
+
+    case = make_case(world, status="approved")
+    add_event(case, "approve", data={"licence_fields": {"法定代表人": "卫敏"}})
+    add_event(case, "issue_result", data={"licence_fields": {"法定代表人": "高岚"}})
+    add_event(case, "approve")  # no data: not a decision with fields
+    add_event(case, "check", data={"licence_fields": {"法定代表人": "别人"}})
+    licence = actions.issue_licence_for_case(case, None)
+    assert licence.data["fields"]["法定代表人"] == "高岚"
+
+
+def test_an_issuance_of_a_case_with_a_licence_returns_it_locked(pki, world):
+    case = make_case(world, status="approved")
+    issued = actions.issue_licence_for_case(case, None)
+    again = actions.issue_licence_for_case(case, None)
+    assert again.pk == issued.pk
+    assert again.status == Licence.Status.SIGNING
+    assert Licence.objects.filter(case=case).count() == 1
+
+
+def test_a_rolled_back_issuance_gives_its_serial_back(pki, world):
+    from django.db import transaction
+
+    officer = world.user("420100Z01-officer")
+    first = actions.issue_licence_for_case(make_case(world, status="approved"), officer)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        actions.issue_licence_for_case(make_case(world, status="approved"), officer)
+        raise RuntimeError("the case action failed after the issuance")
+    after = actions.issue_licence_for_case(make_case(world, status="approved"), officer)
+    assert int(after.serial) == int(first.serial) + 1
+    assert after.serial[:4] == first.serial[:4]
+
+
+def test_the_licence_insert_is_kept_and_writes_what_django_writes(pki, world):
+    """Licence keeps its INSERT per shape (core/prepared.PreparedSaves): the second
+    issuance reuses it, and both rows read back as they were written, the encrypted
+    holder, its blind index and the (empty, until signed) PDF included."""
+    from django.db import connections
+
+    from tongban.core.crypto import blind_index
+
+    issued = [actions.issue_licence_for_case(make_case(world, status="approved"), None)]
+    issued.append(actions.issue_licence_for_case(make_case(world, status="approved"), None))
+    writes = vars(connections["default"])["_tongban_prepared_writes"]
+    kept = [w for shape, w in writes.items() if shape[:2] == ("insert", Licence)]
+    assert kept and all(write.usable for write in kept)
+    for licence in issued:
+        stored = Licence.objects.get(pk=licence.pk)
+        assert stored.holder_identifier == licence.holder_identifier != ""
+        assert stored.holder_identifier_index == blind_index(
+            "identifier", licence.holder_identifier
+        )
+        assert stored.data == licence.data
+        assert bytes(stored.pdf) == b""
+        assert (stored.serial, stored.version, stored.status) == (
+            licence.serial,
+            1,
+            Licence.Status.SIGNING,
+        )
