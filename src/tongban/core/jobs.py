@@ -31,7 +31,7 @@ from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.module_loading import autodiscover_modules
-from django_tasks.base import Task
+from django_tasks.base import Task, TaskResultStatus
 from django_tasks_db.backend import DatabaseBackend
 
 from tongban.core.models import ScheduledJob
@@ -105,18 +105,21 @@ def enqueue_on_commit(task: Task[..., Any], *args: Any) -> None:
     transaction.on_commit(enqueue, robust=True)
 
 
-def _waiting_runs(key: None, task_path: str, status: str, backend: str) -> Any:
+def _waiting_runs(backend: str, task_path: str) -> Any:
     from django_tasks_db.models import DBTaskResult, get_date_max
 
     # waiting and due: a pass with a later `run_after` would not run now (the database's
-    # clock, so that nothing of this moment is compiled into the statement)
+    # clock, so that nothing of this moment is compiled into the statement). READY is
+    # written into the statement, not bound: a generic plan of a prepared statement can
+    # use the queue's partial index (`WHERE status = 'READY'`) only then, and without it
+    # scanned every waiting task (3.5 ms of backend CPU with 9,000 of them).
     due = Q(run_after=get_date_max()) | Q(run_after__lte=Now())
     return DBTaskResult.objects.filter(
-        due, status=status, task_path=task_path, backend_name=backend
+        due, status=TaskResultStatus.READY, task_path=task_path, backend_name=backend
     ).values_list("pk")[:1]
 
 
-# every notifying action asks it after its commit (ADR 0137): compiled once
+# every notifying action asks it after its commit (ADR 0137): compiled once per backend
 _WAITING = Prepared("waiting_task_runs", _waiting_runs)
 
 
@@ -130,7 +133,7 @@ def nudge(task: Task[..., Any]) -> None:
     Never raises: a lost nudge is made good by the owning app's sweep."""
     try:
         if isinstance(task.get_backend(), DatabaseBackend) and _WAITING.fetch(
-            None, task_path=task.module_path, status="READY", backend=task.backend
+            task.backend, task_path=task.module_path
         ):
             return
         task.enqueue()
