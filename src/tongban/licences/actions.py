@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from tongban.accounts.access import has_role, is_platform_admin, jurisdictions_with, signed_in
 from tongban.accounts.models import Role, User
 from tongban.cases.models import CaseEvent
+from tongban.core import counters
 from tongban.core.audit import record_audit
 from tongban.core.errors import Conflict, Forbidden, Invalid, not_found
 from tongban.core.jobs import enqueue_on_commit
@@ -248,20 +249,7 @@ def _next_serial(issuer_uscc: str, year: int) -> str:
     """Draw the next serial of an issuer for a year: YYYY + 6-digit running number. The
     counter row stays locked until the surrounding transaction commits, so a rollback
     gives the number back and two issuers never draw the same one."""
-    prefix = f"{issuer_uscc}-{year}"
-    # one upsert instead of insert-if-missing, increment and read (three statements and
-    # most of their Python): both databases lock the row and return its new value
-    quote = connection.ops.quote_name
-    table = quote(LicenceSerialCounter._meta.db_table)
-    key, last = quote("prefix"), quote("last")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} ({key}, {last}) VALUES (%s, 1) "
-            f"ON CONFLICT ({key}) DO UPDATE SET {last} = {table}.{last} + 1 "
-            f"RETURNING {last}",
-            [prefix],
-        )
-        (drawn,) = cursor.fetchone()
+    drawn = counters.draw(LicenceSerialCounter, f"{issuer_uscc}-{year}")
     return f"{year}{drawn:06d}"
 
 

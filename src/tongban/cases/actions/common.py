@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from django.contrib.auth.models import AnonymousUser
-from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -38,6 +37,7 @@ from tongban.catalog.models import (
     ServiceItem,
 )
 from tongban.catalog.selectors import published_implementation, published_implementation_at
+from tongban.core import counters
 from tongban.core.errors import Invalid, StrOrPromise
 from tongban.regions.calendar import WorkingCalendar
 from tongban.regions.models import Jurisdiction
@@ -77,24 +77,9 @@ def _next_case_number(jurisdiction: Jurisdiction, day: dt.date) -> str:
 
 
 def draw_running_number(prefix: str) -> int:
-    """The next running number of `prefix` (1 for a new prefix), in one statement on both
-    databases: an upsert that increments and returns the counter (PostgreSQL; SQLite
-    3.35+). Its UPDATE keeps the counter row locked until the transaction ends, as the
-    SELECT … FOR UPDATE after an INSERT and an UPDATE did (three statements); the ORM has
-    no upsert that increments a column and returns it."""
-    meta = CaseNumberCounter._meta
-    quote = connection.ops.quote_name
-    table = quote(meta.db_table)
-    columns = {field.name: quote(str(field.column)) for field in meta.concrete_fields}
-    key, last = columns["prefix"], columns["last"]
-    sql = (
-        f"INSERT INTO {table} ({key}, {last}) VALUES (%s, 1) "
-        f"ON CONFLICT ({key}) DO UPDATE SET {last} = {table}.{last} + 1 RETURNING {last}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [prefix])
-        row = cursor.fetchone()
-    return int(row[0])
+    """The next running number of `prefix` (1 for a new prefix); the counter row stays
+    locked until the transaction ends (`core.counters.draw`)."""
+    return counters.draw(CaseNumberCounter, prefix)
 
 
 def _append_event(
