@@ -35,6 +35,37 @@ OFFICER = f"{HANDLING}-officer"
 AGENT = "enterprise-1"
 
 
+class InProcessCosts:
+    """The X-Bench-Cost headers (bench/bench_middleware.py) of in-process requests, per
+    request kind, and their medians: the figures of profile_actions.py and
+    profile_reads.py."""
+
+    def __init__(self) -> None:
+        self.cpu: dict[str, list[float]] = {}
+        self.pg: dict[str, list[float]] = {}
+        self.queries: dict[str, list[int]] = {}
+
+    def add(self, kind: str, header: str) -> None:
+        parts = dict(item.split("=", 1) for item in header.split(";"))
+        self.cpu.setdefault(kind, []).append(float(parts["cpu"]))
+        self.pg.setdefault(kind, []).append(float(parts["pg"]))
+        self.queries.setdefault(kind, []).append(int(parts["q"]))
+
+    def summary(self, kinds: list[str]) -> dict[str, dict[str, float | int]]:
+        import statistics
+
+        return {
+            kind: {
+                "cpu_ms_median": round(statistics.median(self.cpu[kind]), 2),
+                "cpu_ms_p90": round(sorted(self.cpu[kind])[int(len(self.cpu[kind]) * 0.9)], 2),
+                "pg_ms_median": round(statistics.median(self.pg[kind]), 2),
+                "statements": int(statistics.median(self.queries[kind])),
+                "runs": len(self.cpu[kind]),
+            }
+            for kind in kinds
+        }
+
+
 def database_url(name: str) -> str:
     return f"postgres://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
 

@@ -23,7 +23,6 @@ import pstats
 import statistics
 import sys
 import time
-from collections import defaultdict
 from typing import Any
 
 import common
@@ -39,11 +38,6 @@ WALK = (
     ("sign_for", common.AGENT, {}),
     ("complete", common.OFFICER, {}),
 )
-
-
-def _cost(header: str) -> tuple[float, float, int]:
-    parts = dict(item.split("=", 1) for item in header.split(";"))
-    return float(parts["cpu"]), float(parts["pg"]), int(parts["q"])
 
 
 def profile(walks: int, warmup: int, profiler: cProfile.Profile | None = None,
@@ -67,9 +61,7 @@ def profile(walks: int, warmup: int, profiler: cProfile.Profile | None = None,
     submission = bench_cases.submission_body(facts["materials"])
     submission["applicant"]["uscc"] = facts["uscc"]
     submission["applicant"]["agent_id_number"] = facts["agent_id_number"]
-    cpu: dict[str, list[float]] = defaultdict(list)
-    pg: dict[str, list[float]] = defaultdict(list)
-    queries: dict[str, list[int]] = defaultdict(list)
+    costs = common.InProcessCosts()
 
     def post(name: str, url: str, user: str, body: dict[str, Any], expect: int) -> Any:
         if profiler is not None and name == profiled:
@@ -90,20 +82,8 @@ def profile(walks: int, warmup: int, profiler: cProfile.Profile | None = None,
             results.append((action, post(action, url, user, body, 200)))
         if walk >= warmup:
             for name, response in results:
-                ms, pg_ms, q = _cost(response["X-Bench-Cost"])
-                cpu[name].append(ms)
-                pg[name].append(pg_ms)
-                queries[name].append(q)
-    return {
-        name: {
-            "cpu_ms_median": round(statistics.median(cpu[name]), 2),
-            "cpu_ms_p90": round(sorted(cpu[name])[int(len(cpu[name]) * 0.9)], 2),
-            "pg_ms_median": round(statistics.median(pg[name]), 2),
-            "statements_median": int(statistics.median(queries[name])),
-            "runs": len(cpu[name]),
-        }
-        for name in ["submit", *(a for a, _u, _b in WALK)]
-    }
+                costs.add(name, response["X-Bench-Cost"])
+    return costs.summary(["submit", *(a for a, _u, _b in WALK)])
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -135,7 +115,7 @@ def main(argv: list[str] | None = None) -> None:
     for name, row in figures.items():
         print(
             f"{name:<18}{row['cpu_ms_median']:>16.2f}{row['cpu_ms_p90']:>8.2f}"
-            f"{row['pg_ms_median']:>8.2f}{row['statements_median']:>6}"
+            f"{row['pg_ms_median']:>8.2f}{row['statements']:>6}"
         )
     print(f"plain actions, median of medians: {statistics.median(plain):.2f} ms")
     if args.json:

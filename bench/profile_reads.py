@@ -25,20 +25,13 @@ import cProfile
 import json
 import pstats
 import random
-import statistics
 import sys
-from collections import defaultdict
 from typing import Any
 
 import common
 
 KINDS = ("lookup", "lookup_walked", "queue", "queue_overdue_red", "queue_status_accepted",
          "queue_page_2")  # fmt: skip
-
-
-def _cost(header: str) -> tuple[float, float, int]:
-    parts = dict(item.split("=", 1) for item in header.split(";"))
-    return float(parts["cpu"]), float(parts["pg"]), int(parts["q"])
 
 
 def _walked_case(client: Any, headers: dict[str, dict[str, str]]) -> str:
@@ -90,29 +83,15 @@ def requests_of(client: Any, headers: dict[str, dict[str, str]]) -> dict[str, An
 
 
 def measure(calls: dict[str, Any], kinds: list[str], n: int, warmup: int) -> dict[str, Any]:
-    cpu: dict[str, list[float]] = defaultdict(list)
-    pg: dict[str, list[float]] = defaultdict(list)
-    queries: dict[str, list[int]] = defaultdict(list)
+    costs = common.InProcessCosts()
     for kind in kinds:
         for i in range(warmup + n):
             response = calls[kind]()
             if response.status_code != 200:
                 raise SystemExit(f"{kind}: {response.status_code} {response.content[:300]!r}")
             if i >= warmup:
-                c, p, q = _cost(response["X-Bench-Cost"])
-                cpu[kind].append(c)
-                pg[kind].append(p)
-                queries[kind].append(q)
-    return {
-        kind: {
-            "cpu_ms_median": round(statistics.median(cpu[kind]), 2),
-            "cpu_ms_p90": round(sorted(cpu[kind])[int(len(cpu[kind]) * 0.9)], 2),
-            "pg_ms_median": round(statistics.median(pg[kind]), 2),
-            "statements": int(statistics.median(queries[kind])),
-            "runs": len(cpu[kind]),
-        }
-        for kind in kinds
-    }
+                costs.add(kind, response["X-Bench-Cost"])
+    return costs.summary(kinds)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -329,10 +329,12 @@ def _update(obj: Model, base_qs: Any, using: str, pk_val: Any, values: Any) -> A
         or using != "default"
         or obj._meta.select_on_save
         or base_qs.query.where
-        or any(hasattr(f, "get_placeholder") or not _plain(v) for f, _m, v in values)
+        or any(not _plain(v) for _f, _m, v in values)
     ):
         return None
     connection = connections[using]
+    if any(_own_placeholder(f, connection) for f, _m, _v in values):
+        return None
     cache = _writes(connection)
     shape = ("update", type(obj), tuple(f.attname for f, _m, _v in values))
     pk = obj._meta.pk
