@@ -27,16 +27,17 @@ away with the connection. It holds at most `size` keys per statement and connect
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import secrets
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Generic, TypeVar, cast
 
-from django.db import connections, models
+from django.db import DatabaseError, connections, models, transaction
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import Model, QuerySet
 from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
@@ -299,6 +300,10 @@ def _insert(obj: Model, manager: Any, using: str, fields: Any, returning: Any, r
         if not _plain(value):
             return None
         params.append(write.compiler.prepare_value(field, value))
+    batch = _waiting_batch(connection, obj)
+    if batch is not None:
+        batch.defer(_Deferred(write, params, obj, tuple(returning or ())))
+        return []  # no key yet: the batch sets it when it is sent
     return _run_insert(write, connection, params, returning, obj)
 
 
@@ -312,15 +317,20 @@ def _run_insert(
         if not returning:
             return []
         if connection.features.can_return_columns_from_insert:
-            rows = [connection.ops.fetch_returned_insert_columns(cursor, compiler.returning_params)]
-            cols = [field.get_col(table) for field in returning]
+            row = connection.ops.fetch_returned_insert_columns(cursor, compiler.returning_params)
         else:
-            cols = [returning[0].get_col(table)]
-            rows = [(connection.ops.last_insert_id(cursor, table, returning[0].column),)]
-    converters = compiler.get_converters(cols)
+            row = (connection.ops.last_insert_id(cursor, table, returning[0].column),)
+    return [_converted(write, obj, returning, row)]
+
+
+def _converted(write: _Write, obj: Model, returning: Any, row: Any) -> Any:
+    """A row of an INSERT's returned columns, through the fields' database converters."""
+    table = obj._meta.db_table
+    compiler = write.compiler
+    converters = compiler.get_converters([field.get_col(table) for field in returning[: len(row)]])
     if converters:
-        rows = list(compiler.apply_converters(rows, converters))
-    return list(rows)
+        return next(iter(compiler.apply_converters([row], converters)))
+    return row
 
 
 def _update(obj: Model, base_qs: Any, using: str, pk_val: Any, values: Any) -> Any:
@@ -344,14 +354,11 @@ def _update(obj: Model, base_qs: Any, using: str, pk_val: Any, values: Any) -> A
         partial(pk.get_db_prep_value, pk_val, connection),
     ]
     write = cache.get(shape)
-    if write is None and any(v is None for _f, _m, v in values):
-        # Django writes `col = NULL` into the text for a None: compiled from such a save
-        # the statement would not take a value for that column later. Wait for a save
-        # without None to keep one; a later None is a bound NULL, as good as Django's.
-        return None
     if write is None:
         query = base_qs.filter(pk=pk_val).query.chain(UpdateQuery)
-        query.add_update_fields(values)
+        # Django writes `col = NULL` into the text for a None: the kept statement must
+        # take a value for that column the next time, so the None is a bound NULL
+        query.add_update_fields([(f, m, _BoundNull() if v is None else v) for f, m, v in values])
         compiler = query.get_compiler(using=using)
         sql, django_params = compiler.as_sql()
         usable = not query.related_updates and _agree(list(django_params), preparers)
@@ -362,9 +369,22 @@ def _update(obj: Model, base_qs: Any, using: str, pk_val: Any, values: Any) -> A
         return None
     else:
         params = [prepare() for prepare in preparers]
+        batch = _waiting_batch(connection, obj)
+        if batch is not None:
+            # the row is there (saves of an existing row only): the batch checks it was
+            # changed, as Django does for `update_fields`, when it is sent
+            batch.defer(_Deferred(write, params, obj, None))
+            return True
     with connection.cursor() as cursor:
         cursor.execute(write.sql, params)
         return cursor.rowcount > 0
+
+
+class _BoundNull(models.Expression):
+    """NULL as a parameter (`col = %s` with None), not as text (`col = NULL`)."""
+
+    def as_sql(self, compiler: Any, connection: Any) -> Any:
+        return "%s", [None]
 
 
 def _log_unusable(write: _Write, shape: tuple[Any, ...]) -> None:
@@ -383,3 +403,145 @@ def _agree(django_params: list[Any], preparers: list[Callable[[], Any]]) -> bool
         if ours != theirs and (type(ours) is not type(theirs) or ours == prepare()):
             return False
     return True
+
+
+# -- saves sent together (ADR 0141) ----------------------------------------------------
+
+
+@dataclass
+class _Deferred:
+    write: _Write
+    params: list[Any]
+    obj: Model
+    returning: tuple[Any, ...] | None  # None: an UPDATE
+
+
+class _Batch:
+    """The prepared saves of some models, held back until the next statement of the
+    connection, or the end of the block, and then sent in that order: as one statement
+    on PostgreSQL (a data-modifying WITH), one by one elsewhere."""
+
+    def __init__(self, connection: Any, labels: frozenset[str]) -> None:
+        self.connection = connection
+        self.labels = labels
+        self.pending: list[_Deferred] = []
+        self.sending = False
+
+    def defer(self, deferred: _Deferred) -> None:
+        self.pending.append(deferred)
+
+    def before_statement(
+        self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
+    ) -> Any:
+        # an execute wrapper: whatever SQL comes next, a read, a savepoint or another
+        # write, finds the held-back rows written, in the order the code saved them
+        if self.pending and not self.sending:
+            self.send()
+        return execute(sql, params, many, context)
+
+    def send(self) -> None:
+        pending, self.pending = self.pending, []
+        self.sending = True
+        try:
+            if len(pending) > 1 and self.connection.vendor == "postgresql":
+                self._send_together(pending)
+            else:
+                for deferred in pending:
+                    self._send_one(deferred)
+        finally:
+            self.sending = False
+
+    def _send_one(self, deferred: _Deferred) -> None:
+        if deferred.returning is not None:
+            rows = _run_insert(
+                deferred.write, self.connection, deferred.params, deferred.returning, deferred.obj
+            )
+            _take_returned(deferred, rows[0] if rows else ())
+            return
+        with self.connection.cursor() as cursor:
+            cursor.execute(deferred.write.sql, deferred.params)
+            _check_updated(deferred, cursor.rowcount)
+
+    def _send_together(self, pending: list[_Deferred]) -> None:
+        quote = self.connection.ops.quote_name
+        ctes, selects, params = [], [], []
+        for i, deferred in enumerate(pending):
+            name = f"tongban_write_{i}"
+            if deferred.returning is None:
+                ctes.append(f"{name} AS ({deferred.write.sql} RETURNING 1)")
+                selects.append(f"(SELECT count(*) FROM {name})")
+            else:
+                ctes.append(f"{name} AS ({deferred.write.sql})")
+                selects.extend(
+                    f"(SELECT {quote(field.column)} FROM {name})" for field in deferred.returning
+                )
+            params.extend(deferred.params)
+        sql = f"WITH {', '.join(ctes)} SELECT {', '.join(selects) or '1'}"
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = list(cursor.fetchone())
+        for deferred in pending:
+            if deferred.returning is None:
+                _check_updated(deferred, row.pop(0))
+            else:
+                width = len(deferred.returning)
+                returned, row = row[:width], row[width:]
+                _take_returned(deferred, tuple(returned))
+
+
+def _take_returned(deferred: _Deferred, row: Any) -> None:
+    """What Django's `_save_table` does with an INSERT's returned columns (the key)."""
+    returning = deferred.returning or ()
+    if not row:
+        return
+    row = _converted(deferred.write, deferred.obj, returning, row)
+    for value, field in zip(row, returning, strict=False):
+        setattr(deferred.obj, field.attname, value)
+
+
+def _check_updated(deferred: _Deferred, count: int) -> None:
+    if count < 1:  # Django's own refusal for a save with update_fields
+        raise DatabaseError(
+            f"Save of {deferred.obj._meta.label} {deferred.obj.pk} did not affect any rows."
+        )
+
+
+def _waiting_batch(connection: Any, obj: Model) -> _Batch | None:
+    batch: _Batch | None = getattr(connection, "_tongban_batch", None)
+    if batch is None or batch.sending or obj._meta.label not in batch.labels:
+        return None
+    return batch
+
+
+@contextlib.contextmanager
+def saves_together(*labels: str) -> Iterator[None]:
+    """Inside the block, the prepared saves of the models named (`app.Model` labels)
+    wait, and reach the database together: before the next other statement of the
+    connection, or at the end of the block (ADR 0141). A move writes its event, the case
+    row and a notification one after the other with nothing read in between: on
+    PostgreSQL that is one statement instead of three.
+
+    What waits is exactly what would have been sent, in the same order relative to every
+    other statement; what differs is only in Python: an INSERT's object has no key until
+    the rows are sent. Name only models whose new keys the block does not read. A
+    statement's error comes at the end of the block rather than at the save, and an
+    exception out of the block drops what waits and rolls the transaction back. Outside a
+    transaction, or inside another such block, it changes nothing."""
+    connection: Any = connections["default"]
+    if getattr(connection, "_tongban_batch", None) is not None or not connection.in_atomic_block:
+        yield
+        return
+    batch = _Batch(connection, frozenset(labels))
+    connection._tongban_batch = batch
+    connection.execute_wrappers.append(batch.before_statement)
+    try:
+        try:
+            yield
+        except BaseException:
+            batch.pending.clear()
+            transaction.set_rollback(True)
+            raise
+        batch.send()
+    finally:
+        connection.execute_wrappers.remove(batch.before_statement)
+        connection._tongban_batch = None

@@ -204,30 +204,37 @@ def perform(actor: User | AnonymousUser, number: str, action: str, data: ActionI
             if leg == Leg.HANDLING
             else None
         )
-        event = _append_event(
-            case,
-            action,
-            from_status,
-            user,
-            role,
-            jurisdiction_id,
-            case.practice_code,
-            data.reason.strip(),
-            outcome.event_data,
-        )
-        _save_changes(case, before)
-        if case.status in FINAL_STATES and from_status not in FINAL_STATES:
-            if case.parent_id is not None:
-                _complete_parent_if_ready(case.parent_id)
-            _end_open_parts(case, action, data.reason.strip())
-        if outcome.notify:
-            extra = {"reason": data.reason.strip(), **outcome.notify_extra}
-            if "due_date" not in extra and case.due_date is not None:
-                extra["due_date"] = case.due_date.isoformat()
-            _notify(case, outcome.notify, **extra)
-        for follow_up in outcome.after:
-            follow_up()
+        # the event, the case row and the notification reach the database as one
+        # statement (ADR 0141): none of their new keys is read before the commit
+        with prepared.saves_together(*_WRITTEN_TOGETHER):
+            event = _append_event(
+                case,
+                action,
+                from_status,
+                user,
+                role,
+                jurisdiction_id,
+                case.practice_code,
+                data.reason.strip(),
+                outcome.event_data,
+            )
+            _save_changes(case, before)
+            if case.status in FINAL_STATES and from_status not in FINAL_STATES:
+                if case.parent_id is not None:
+                    _complete_parent_if_ready(case.parent_id)
+                _end_open_parts(case, action, data.reason.strip())
+            if outcome.notify:
+                extra = {"reason": data.reason.strip(), **outcome.notify_extra}
+                if "due_date" not in extra and case.due_date is not None:
+                    extra["due_date"] = case.due_date.isoformat()
+                _notify(case, outcome.notify, **extra)
+            for follow_up in outcome.after:
+                follow_up()
     return Performed(case, event)
+
+
+# the saves of a move that wait for each other (`prepared.saves_together`)
+_WRITTEN_TOGETHER = ("cases.CaseEvent", "cases.Case", "notifications.OutboxMessage")
 
 
 def _lock_queryset(shape: tuple[bool, bool, int], number: str, **scope: Any) -> QuerySet[Case]:

@@ -44,6 +44,8 @@ WALK: tuple[tuple[str, str, dict[str, Any]], ...] = (
 # where the originals may be signed for or returned. Before ADR 0130 each of these was
 # 2-3 more: the lead's id, the chain head, the second paper guard. The joint guards read
 # the parts of a joint lead only (ADR 0137: one statement less for `complete`).
+# Counted one by one as SQLite sends them; on PostgreSQL the event, the UPDATE and the
+# outbox INSERT are one statement (ADR 0141): `TOGETHER` fewer.
 EXPECTED = {
     # the submission's own pin and what it no longer reads: test_submission_statements.py
     # (here one more: the test's body reads the checklist inside the count)
@@ -61,6 +63,23 @@ EXPECTED = {
     "ship": 7,
     "sign_for": 6,
     "complete": 6,
+}
+
+
+# the writes of each move that PostgreSQL takes in one statement with the event
+TOGETHER = {
+    "submit": 0,
+    "check": 2,
+    "transfer": 2,
+    "receive_transfer": 1,  # no notification: the event and the UPDATE
+    "accept": 2,
+    "approve": 2,
+    # the applicant is told when the licence is signed, by the worker: the event and
+    # the UPDATE (the licence's rows go before, its audit row reads its chain's head)
+    "issue_result": 1,
+    "ship": 2,
+    "sign_for": 2,
+    "complete": 2,
 }
 
 
@@ -92,7 +111,11 @@ def test_each_action_sends_its_pinned_statements(world, api):
     _walk(world, api)  # warms the grants, master data and calendar caches
     seen = _walk(world, api)
     counts = {action: len(sqls) for action, sqls in seen.items()}
-    assert counts == EXPECTED, (
+    expected = {
+        action: count - (TOGETHER[action] if connection.vendor == "postgresql" else 0)
+        for action, count in EXPECTED.items()
+    }
+    assert counts == expected, (
         counts,
         "\n\n".join(f"{a}:\n" + "\n".join(s) for a, s in seen.items()),
     )
@@ -111,6 +134,7 @@ def test_an_action_reads_neither_the_leads_id_nor_the_chain_head_apart(world, ap
             assert "FOR UPDATE OF" in case_reads[0]
         digests = [s for s in sqls if s.startswith('SELECT "cases_caseevent"."digest" FROM')]
         assert digests == [], (action, digests)
-        # the UPDATE writes what changed, not the fifty columns of the row
-        updates = [s for s in sqls if s.startswith('UPDATE "cases_case"')]
+        # the UPDATE writes what changed, not the fifty columns of the row (on PostgreSQL
+        # inside the statement that writes the event too: ADR 0141)
+        updates = [s for s in sqls if 'UPDATE "cases_case" SET' in s]
         assert len(updates) == 1 and '"form_data"' not in updates[0], (action, updates)
