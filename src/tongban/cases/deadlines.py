@@ -11,8 +11,9 @@ import re
 
 from django.utils import timezone
 
-from tongban.cases.models import Case, Status
+from tongban.cases.models import Case, CaseEvent, Status
 from tongban.catalog.models import ItemImplementation, Mode
+from tongban.core.prepared import Prepared
 from tongban.regions.calendar import WorkingCalendar, calendar_for
 
 # working days a step may take before the case turns red; None = no step limit
@@ -117,18 +118,26 @@ def statutory_days_for(mode: str, implementation: ItemImplementation) -> int:
     return JOINT_STATUTORY_DAYS if mode == Mode.JOINT else implementation.statutory_limit_days
 
 
+# every acceptance asks it (the supplement-notice period): compiled once (ADR 0142)
+_LAST_RECEIPT_SUPPLEMENT = Prepared(
+    "last_receipt_supplement_at",
+    lambda key, case_id: (
+        CaseEvent.objects.filter(
+            case_id=case_id, action="supplement", from_status=Status.SUPPLEMENT_AT_RECEIPT
+        )
+        .order_by("-seq")
+        .values_list("at")[:1]
+    ),
+)
+
+
 def receipt_day(case: Case) -> dt.date:
     """The day the complete application was received: the receiving window's (or the
     online portal's) receipt, or the day a supplement asked for at receipt arrived. The
     receiving window receives on the handling authority's behalf (收受分离), so this is
     the authority's receipt in the sense of 行政许可法 §32."""
-    last = (
-        case.events.filter(action="supplement", from_status=Status.SUPPLEMENT_AT_RECEIPT)
-        .order_by("-seq")
-        .values_list("at", flat=True)
-        .first()
-    )
-    return timezone.localdate(last or case.received_at)
+    rows = _LAST_RECEIPT_SUPPLEMENT.fetch(None, case_id=case.pk)
+    return timezone.localdate(rows[0][0] if rows else case.received_at)
 
 
 def supplement_notice_due(case: Case, cal: WorkingCalendar) -> dt.date:

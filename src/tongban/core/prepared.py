@@ -44,6 +44,7 @@ from django.db.models.query import ModelIterable, ValuesListIterable, get_relate
 from django.db.models.sql.subqueries import InsertQuery, UpdateQuery
 
 _Row = TypeVar("_Row")
+_Statement = TypeVar("_Statement")
 logger = logging.getLogger("tongban.prepared")
 
 
@@ -88,32 +89,24 @@ def _marker(name: str, value: Any) -> Any:
     raise PrepareError(f"{name}: only str, int, date and datetime values, not {type(value)}")
 
 
-class Prepared(Generic[_Row]):
-    """One hot statement. `Prepared(name, build).fetch(key, number="…")` is
-    `list(build(key, number="…"))`, without building or compiling anything after the first
-    call for that key on this connection."""
+class _Kept(Generic[_Statement]):
+    """The per-connection cache of a hot statement's compiled forms, by key and by the
+    types of the values."""
 
-    def __init__(
-        self, name: str, build: Callable[..., QuerySet[Any, _Row]], size: int = 512
-    ) -> None:
+    def __init__(self, name: str, build: Callable[..., Any], size: int = 512) -> None:
         self.name = name
         self.build = build
         self.size = size
         self._attr = f"_tongban_prepared_{name}"
 
-    def fetch(self, key: Hashable, **values: Any) -> list[_Row]:
-        compiled = self._compiled(key, values)
-        params = list(compiled.params)
-        for name, positions in compiled.slots.items():
-            for position in positions:
-                params[position] = values[name]
-        return self._rows(compiled, params)
+    def _compile(self, key: Hashable, values: dict[str, Any]) -> _Statement:
+        raise NotImplementedError
 
-    def _compiled(self, key: Hashable, values: dict[str, Any]) -> _Compiled:
+    def _compiled(self, key: Hashable, values: dict[str, Any]) -> _Statement:
         shape = tuple(sorted((name, type(value).__name__) for name, value in values.items()))
         # the default alias: every hot statement runs there (one database per node)
         connection = connections["default"]
-        cache: OrderedDict[Any, _Compiled] | None = getattr(connection, self._attr, None)
+        cache: OrderedDict[Any, _Statement] | None = getattr(connection, self._attr, None)
         if cache is None:
             cache = OrderedDict()
             setattr(connection, self._attr, cache)
@@ -126,6 +119,25 @@ class Prepared(Generic[_Row]):
         if len(cache) > self.size:
             cache.popitem(last=False)
         return compiled
+
+
+class Prepared(_Kept[_Compiled], Generic[_Row]):
+    """One hot statement. `Prepared(name, build).fetch(key, number="…")` is
+    `list(build(key, number="…"))`, without building or compiling anything after the first
+    call for that key on this connection."""
+
+    def __init__(
+        self, name: str, build: Callable[..., QuerySet[Any, _Row]], size: int = 512
+    ) -> None:
+        super().__init__(name, build, size)
+
+    def fetch(self, key: Hashable, **values: Any) -> list[_Row]:
+        compiled = self._compiled(key, values)
+        params = list(compiled.params)
+        for name, positions in compiled.slots.items():
+            for position in positions:
+                params[position] = values[name]
+        return self._rows(compiled, params)
 
     def _compile(self, key: Hashable, values: dict[str, Any]) -> _Compiled:
         origin = f"{self.name} ({self.build.__qualname__})"
@@ -197,6 +209,100 @@ class Prepared(Generic[_Row]):
                 setattr(obj, attr_name, row[position])
             objects.append(obj)
         return objects
+
+
+@dataclass(frozen=True)
+class _CompiledUpdate:
+    sql: str
+    params: tuple[Any, ...]
+    slots: dict[str, tuple[int, ...]]  # value name -> its positions in params, as given
+    # value name -> (its one position, its field): a value set on a column reaches the
+    # SQL as the field prepares it for saving (a datetime is text on SQLite)
+    saved: dict[str, tuple[int, Any]]
+
+
+class PreparedUpdate(_Kept[_CompiledUpdate]):
+    """`QuerySet.update()` of a hot statement. `build(key, **values)` returns the queryset
+    and the columns to set, `(queryset, {"state": …, "signed_at": signed_at})`;
+    `PreparedUpdate(name, build).run(key, **values)` is `queryset.update(**columns)` and
+    answers the number of rows, without building or compiling anything after the first
+    call for that key on this connection. The values are markers and checked as
+    `Prepared`'s are, with one difference: a value set on a column is prepared by its
+    field, as Django's compiler prepares it (the first run checks that the prepared
+    marker is the one parameter of that column), and is so prepared on every run. A
+    value is either set or compared, not both."""
+
+    def __init__(
+        self,
+        name: str,
+        build: Callable[..., tuple[QuerySet[Any, Any], dict[str, Any]]],
+        size: int = 512,
+    ) -> None:
+        super().__init__(name, build, size)
+
+    def run(self, key: Hashable, **values: Any) -> int:
+        compiled = self._compiled(key, values)
+        connection = connections["default"]
+        params = list(compiled.params)
+        for name, positions in compiled.slots.items():
+            for position in positions:
+                params[position] = values[name]
+        for name, (position, field) in compiled.saved.items():
+            params[position] = field.get_db_prep_save(values[name], connection=connection)
+        # as QuerySet.update(): an error caught inside the transaction still rolls it back
+        with (
+            transaction.mark_for_rollback_on_error(using="default"),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(compiled.sql, params)
+            return int(cursor.rowcount)
+
+    def _compile(self, key: Hashable, values: dict[str, Any]) -> _CompiledUpdate:
+        origin = f"{self.name} ({self.build.__qualname__})"
+        markers = {name: _marker(name, value) for name, value in values.items()}
+        queryset, columns = self.build(key, **markers)
+        if queryset.db != "default":
+            raise PrepareError(f"{origin}: prepared statements run on the default database")
+        if queryset.query.is_sliced:
+            raise PrepareError(f"{origin}: a sliced queryset cannot be updated")
+        query = queryset.query.chain(UpdateQuery)
+        query.add_update_values(columns)
+        query.clear_select_clause()
+        if query.related_updates:
+            raise PrepareError(f"{origin}: only the columns of the model's own table")
+        connection = connections["default"]
+        sql, raw_params = query.get_compiler(using="default").as_sql()
+        params = tuple(raw_params)
+        fields = {name: field for field, _model, value in query.values
+                  for name, marker in markers.items() if value is marker}  # fmt: skip
+        slots: dict[str, tuple[int, ...]] = {}
+        saved: dict[str, tuple[int, Any]] = {}
+        expected = []
+        for name, marker in markers.items():
+            given = tuple(
+                i for i, p in enumerate(params) if isinstance(p, type(marker)) and p == marker
+            )
+            if name in fields:
+                field = fields[name]
+                ready = field.get_db_prep_save(marker, connection=connection)
+                at = tuple(i for i, p in enumerate(params) if type(p) is type(ready) and p == ready)
+                if len(at) != 1 or set(given) - set(at):
+                    raise PrepareError(
+                        f"{origin}: {name} must be set once, as one parameter, and not compared"
+                    )
+                saved[name] = (at[0], field)
+                expected.append(ready)
+            elif given:
+                slots[name] = given
+                expected.append(marker)
+            else:
+                raise PrepareError(f"{origin}: {name} is not a parameter")
+        for value in expected:
+            if str(value) in sql:
+                raise PrepareError(f"{origin}: a value was folded into the SQL")
+        if any(isinstance(p, str) and "\x1ftongban:" in p and p not in expected for p in params):
+            raise PrepareError(f"{origin}: a value was transformed")
+        return _CompiledUpdate(sql, params, slots, saved)
 
 
 class PreparedSaves(models.Model):

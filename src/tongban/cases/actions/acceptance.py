@@ -21,17 +21,37 @@ from tongban.catalog.models import (
     Material,
 )
 from tongban.core.errors import Conflict, Invalid
+from tongban.core.prepared import Prepared
+
+# check and accept ask them of every case: compiled once per connection (ADR 0142)
+_MISSING_REQUIRED = Prepared(
+    "materials_missing_required",
+    lambda key, case_id: CaseMaterial.objects.filter(
+        case_id=case_id,
+        state=CaseMaterial.State.MISSING,
+        material__requirement=Material.Requirement.REQUIRED,
+    ).values_list("name"),
+)
+_OUTSTANDING_FOR_ACCEPTANCE = Prepared(
+    "materials_outstanding_for_acceptance",
+    lambda key, case_id: CaseMaterial.objects.filter(
+        case_id=case_id,
+        state__in=OUTSTANDING_MATERIAL_STATES,
+        material__requirement__in=[
+            Material.Requirement.REQUIRED,
+            Material.Requirement.DEFERRABLE,
+        ],
+    ).values_list("name"),
+)
 
 
 def _on_check(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
-    missing = case.materials.filter(
-        state=CaseMaterial.State.MISSING, material__requirement=Material.Requirement.REQUIRED
-    ).values_list("name", flat=True)
+    missing = [name for (name,) in _MISSING_REQUIRED.fetch(None, case_id=case.pk)]
     if missing:
         raise Conflict(
             _("Required materials are missing: request a supplement first."),
             code="materials_incomplete",
-            details={"missing": list(missing)},
+            details={"missing": missing},
         )
     return _Outcome(notify="checked")
 
@@ -135,15 +155,7 @@ def _on_supplement(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
 
 
 def _on_accept(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
-    missing = list(
-        case.materials.filter(
-            state__in=OUTSTANDING_MATERIAL_STATES,
-            material__requirement__in=[
-                Material.Requirement.REQUIRED,
-                Material.Requirement.DEFERRABLE,
-            ],
-        ).values_list("name", flat=True)
-    )
+    missing = [name for (name,) in _OUTSTANDING_FOR_ACCEPTANCE.fetch(None, case_id=case.pk)]
     if missing:
         raise Conflict(
             _("Materials are incomplete: request a supplement or accept conditionally."),

@@ -28,6 +28,7 @@ from tongban.catalog.models import (
     FormKind,
 )
 from tongban.core.errors import Conflict, Forbidden, Invalid
+from tongban.core.prepared import PreparedUpdate
 
 
 def _pickup_hash(case: Case, code: str) -> str:
@@ -74,10 +75,20 @@ def _on_ship(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
     )
 
 
+# every result sent by post is signed for: compiled once per connection (ADR 0142)
+_SIGN_RESULT = PreparedUpdate(
+    "shipment_sign_result",
+    lambda key, case_id, signed_at: (
+        Shipment.objects.filter(
+            case_id=case_id, purpose=Shipment.Purpose.RESULT, state=Shipment.State.IN_TRANSIT
+        ),
+        {"state": Shipment.State.SIGNED, "signed_at": signed_at},
+    ),
+)
+
+
 def _on_sign_for(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
-    Shipment.objects.filter(
-        case=case, purpose=Shipment.Purpose.RESULT, state=Shipment.State.IN_TRANSIT
-    ).update(state=Shipment.State.SIGNED, signed_at=_now())
+    _SIGN_RESULT.run(None, case_id=case.pk, signed_at=_now())
     if ctx.transition.target == Status.AWAITING_PICKUP:
         code = _issue_pickup_code(case)
         return _Outcome(notify="ready_for_pickup", notify_extra={"pickup_code": code})

@@ -250,3 +250,103 @@ def test_prepared_saves_write_what_django_writes(world, api):
     ghost.pk = -1
     with pytest.raises(DatabaseError, match="did not affect any rows"):
         ghost.save(update_fields=["refusal_reason"])
+
+
+def _shipment(case: Case, **fields: Any) -> Any:
+    from django.utils import timezone
+
+    from tongban.cases.models import Shipment
+
+    return Shipment.objects.create(
+        case=case, purpose=Shipment.Purpose.RESULT, destination=Shipment.Destination.APPLICANT,
+        carrier="EMS", waybill_number="EMS-1", address="湖北省武汉市洪山区珞喻路1号",
+        shipped_at=timezone.now(), **fields,
+    )  # fmt: skip
+
+
+def _sign(key: Any, case_id: int, signed_at: Any, note: str) -> Any:
+    from tongban.cases.models import Shipment
+
+    return (
+        Shipment.objects.filter(case_id=case_id, state=Shipment.State.IN_TRANSIT),
+        {"state": Shipment.State.SIGNED, "signed_at": signed_at, "note": note},
+    )
+
+
+def test_a_prepared_update_writes_what_the_queryset_update_writes(world, api):
+    """Compiled once, it sets the same columns of the same rows as `update()`, on both
+    databases: the datetime set on a column is prepared by its field every time (text on
+    SQLite), the values compared are bound as given."""
+    import datetime as dt
+
+    from tongban.cases.models import Shipment
+    from tongban.core.prepared import PreparedUpdate
+
+    built: list[Any] = []
+
+    def build(key: Any, **values: Any) -> Any:
+        built.append(key)
+        return _sign(key, **values)
+
+    statement = PreparedUpdate("test_sign", build)
+    first, second = (Case.objects.get(number=n) for n in _numbers(world, api, 2))
+    shipments = [_shipment(first), _shipment(first), _shipment(second)]
+    signed_at = dt.datetime(2026, 3, 4, 5, 6, 7, 890123, tzinfo=dt.UTC)
+    assert statement.run(None, case_id=first.pk, signed_at=signed_at, note="门卫代收") == 2
+    assert statement.run(None, case_id=first.pk, signed_at=signed_at, note="again") == 0
+    later = signed_at + dt.timedelta(days=1)
+    assert statement.run(None, case_id=second.pk, signed_at=later, note="本人") == 1
+    assert built == [None]
+    stored = [Shipment.objects.get(pk=s.pk) for s in shipments]
+    assert [(s.state, s.signed_at, s.note) for s in stored] == [
+        ("signed", signed_at, "门卫代收"), ("signed", signed_at, "门卫代收"),
+        ("signed", later, "本人"),
+    ]  # fmt: skip
+
+
+def test_a_prepared_update_refuses_what_it_cannot_keep(world):
+    import datetime as dt
+
+    from tongban.cases.models import Shipment
+    from tongban.core.prepared import PreparedUpdate
+
+    both = PreparedUpdate("test_both", lambda key, note: (
+        Shipment.objects.filter(note=note), {"note": note}))  # fmt: skip
+    with pytest.raises(PrepareError, match="set once, as one parameter, and not compared"):
+        both.run(None, note="x")
+    unused = PreparedUpdate("test_unused_update", lambda key, case_id: (
+        Shipment.objects.all(), {"note": "x"}))  # fmt: skip
+    with pytest.raises(PrepareError, match="not a parameter"):
+        unused.run(None, case_id=1)
+    transformed = PreparedUpdate("test_transformed_update", lambda key, waybill: (
+        Shipment.objects.filter(waybill_number__startswith=waybill), {"note": "x"}))  # fmt: skip
+    with pytest.raises(PrepareError, match="transformed"):
+        transformed.run(None, waybill="EMS")
+    sliced = PreparedUpdate("test_sliced_update", lambda key, case_id: (
+        Shipment.objects.filter(case_id=case_id)[:1], {"note": "x"}))  # fmt: skip
+    with pytest.raises(PrepareError, match="sliced"):
+        sliced.run(None, case_id=1)
+    # a date compared (not set) is a parameter on PostgreSQL only, as with Prepared
+    shipped = PreparedUpdate("test_shipped_update", lambda key, day: (
+        Shipment.objects.filter(shipped_at__date=day), {"note": "x"}))  # fmt: skip
+    if connections["default"].vendor != "postgresql":
+        with pytest.raises(PrepareError, match="not a parameter"):
+            shipped.run(None, day=dt.date(2026, 1, 1))
+
+
+def test_shipments_are_saved_through_kept_statements(world, api):
+    """Shipment's INSERT and UPDATE are kept (PreparedSaves) and write what Django writes,
+    the encrypted address included."""
+    from tongban.cases.models import Shipment
+
+    vars(connections["default"]).pop("_tongban_prepared_writes", None)
+    for number in _numbers(world, api, 2):
+        shipment = _shipment(Case.objects.get(number=number))
+        shipment.note = f"签收 {number}"
+        shipment.save(update_fields=["note"])
+        stored = Shipment.objects.get(pk=shipment.pk)
+        assert stored.address == "湖北省武汉市洪山区珞喻路1号" and stored.note == shipment.note
+        assert stored.shipped_at == shipment.shipped_at
+    writes = vars(connections["default"])["_tongban_prepared_writes"]
+    kept = {key[0]: write for key, write in writes.items() if key[1] is Shipment}
+    assert set(kept) == {"insert", "update"} and all(w.usable for w in kept.values())
