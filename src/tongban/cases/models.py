@@ -301,7 +301,7 @@ def seal_case_event(event: Any, prev_digest: str) -> str:
     return str(event.digest)
 
 
-class Shipment(models.Model):
+class Shipment(PreparedSaves, models.Model):
     """Paper travelling by post: originals to the handling place (and back), or the
     result. The electronic file travels with `transfer` and is not a shipment."""
 
