@@ -116,3 +116,16 @@ def test_an_action_reads_neither_the_leads_id_nor_the_chain_head_apart(world, ap
         # the UPDATE writes what changed, not the fifty columns of the row
         updates = [s for s in sqls if s.startswith('UPDATE "cases_case"')]
         assert len(updates) == 1 and '"form_data"' not in updates[0], (action, updates)
+        # the paper's states and the 容缺 acceptance come with the lock (ADR 0143)
+        apart = [
+            s
+            for s in sqls
+            if s.startswith(
+                (
+                    'SELECT "cases_shipment"',
+                    'SELECT 1 AS "a" FROM "cases_shipment"',
+                    'SELECT "cases_caseevent"."id" FROM',
+                )
+            )
+        ]
+        assert apart == [], (action, apart)
