@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from django.db import connection, connections, transaction
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -142,8 +143,7 @@ def test_a_lock_whose_reads_may_be_older_than_the_row_keeps_none_of_them(world, 
     officer = _user(OFFICER)
     _do(_user(CLERK), number, "transfer", carrier="EMS", waybill_number="EMS-P1")
     with transaction.atomic():
-        Case.objects.filter(number=number).update(event_count=Case.objects.get(
-            number=number).event_count + 1)  # fmt: skip
+        Case.objects.filter(number=number).update(event_count=F("event_count") + 1)
         locked, _version = _lock_case(officer, number, Action.APPROVE)
         with CaptureQueriesContext(connection) as queries:
             assert originals_inbound_states(locked) == {IN_TRANSIT}
@@ -225,10 +225,9 @@ def test_a_lock_that_waited_for_a_paper_move_reads_its_outcome(today):
 
     transitions._HANDLERS[Action.RECEIVE_ORIGINALS] = held_signature
     try:
+        user = type(officer).objects.get(pk=officer.pk)
         first = threading.Thread(
-            target=run,
-            args=("first", lambda: _do(type(officer).objects.get(pk=officer.pk), number,
-                                       "receive_originals")),  # fmt: skip
+            target=run, args=("first", lambda: _do(user, number, "receive_originals"))
         )
         first.start()
         assert signed.wait(30)
