@@ -296,11 +296,12 @@ def _lock_case(actor: User, number: str, action: str = "") -> tuple[Case, int]:
         raise NotFound(_("No such case, or it is outside your scope."))
     row: Any = case
     _take_chain_head(case, row.chain_head)
-    # Under READ COMMITTED, a lock statement that waited for the row sees the row as the
-    # move before it left it, but reads other tables (shipments, events) as of its start:
-    # without that move's writes. The chain head shows which: that move's event is the
-    # head of the row's event_count. Only then are the other reads kept; else each falls
-    # back to its own statement, as on any case object that was not locked here.
+    # Under READ COMMITTED, a lock statement that waited for the row returns the row as
+    # the move that held it left it, but its subqueries read other tables (shipments,
+    # events) as of the statement's start: without that move's writes. The chain head
+    # tells: it is found for the row's event_count only if that move's event is visible.
+    # Only then are the other reads kept; else each falls back to its own statement, as
+    # on any case object that was not locked here.
     if _known_chain_head(case) is not None:
         take_inbound_states(case)
         if action in _ASKS_COMMITMENT:
