@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from tongban.cases.actions.common import _Context, _now, _Outcome, _posting, _require
@@ -27,7 +28,7 @@ def _originals_inbound(case: Case) -> Any:
     return _inbound_to(case.pk)
 
 
-def _inbound_to(case_id: int) -> Any:
+def _inbound_to(case_id: Any) -> Any:
     return Shipment.objects.filter(
         case_id=case_id,
         purpose=Shipment.Purpose.ORIGINALS,
@@ -35,15 +36,70 @@ def _inbound_to(case_id: int) -> Any:
     )
 
 
-# the paper guards ask it for every action answered (available_actions): compiled once
+# the states the paper guards ask about: originals on their way here, originals held here
+GUARDED_STATES = (Shipment.State.IN_TRANSIT, Shipment.State.SIGNED)
+
+# the attribute of a locked case that holds which of GUARDED_STATES its inbound originals
+# are in, as the lock statement read them and this object's own paper moves changed them
+_KNOWN_STATES = "_tongban_originals_inbound"
+
+
+def inbound_states_annotations() -> dict[str, Exists]:
+    """For the case's lock statement (ADR 0143): per guarded state, whether some of the
+    case's originals on their way to the handling place are in it. The paper guards of
+    every action's answer, and the moves that ask whether the paper is still in the post,
+    then read nothing more."""
+    return {
+        f"originals_{state}": Exists(_inbound_to(OuterRef("pk")).filter(state=state))
+        for state in GUARDED_STATES
+    }
+
+
+def take_inbound_states(case: Case) -> None:
+    """Keep what the lock statement read (`inbound_states_annotations`). Only for a row
+    whose lock read is current (`_lock_case` decides)."""
+    row: Any = case
+    known = frozenset(s for s in GUARDED_STATES if getattr(row, f"originals_{s}"))
+    setattr(case, _KNOWN_STATES, known)
+
+
+def _inbound_changed(
+    case: Case, *, now_in: str | None = None, none_left_in: str | None = None
+) -> None:
+    """A paper move of this object changed the inbound originals: keep what it knows
+    true. A state that may or may not remain is not known: call `_forget_inbound`."""
+    known: frozenset[str] | None = getattr(case, _KNOWN_STATES, None)
+    if known is None:
+        return
+    if now_in is not None:
+        known = known | {now_in}
+    if none_left_in is not None:
+        known = known - {none_left_in}
+    setattr(case, _KNOWN_STATES, known)
+
+
+def _forget_inbound(case: Case) -> None:
+    setattr(case, _KNOWN_STATES, None)
+
+
+# the fallback for a case object that does not know (not from the lock): compiled once
 _INBOUND_STATES = Prepared(
     "originals_inbound_states", lambda key, case_id: _inbound_to(case_id).values_list("state")
 )
 
 
 def originals_inbound_states(case: Case) -> set[str]:
-    """The states the case's paper originals on their way to the handling place are in."""
-    return {state for (state,) in _INBOUND_STATES.fetch(None, case_id=case.pk)}
+    """Which of GUARDED_STATES the case's paper originals on their way to the handling
+    place are in: as the locked object knows it, else read."""
+    known: frozenset[str] | None = getattr(case, _KNOWN_STATES, None)
+    if known is not None:
+        return set(known)
+    rows = _INBOUND_STATES.fetch(None, case_id=case.pk)
+    return {state for (state,) in rows if state in GUARDED_STATES}
+
+
+def _in_the_post(case: Case) -> bool:
+    return Shipment.State.IN_TRANSIT in originals_inbound_states(case)
 
 
 def _on_transfer(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
@@ -58,6 +114,7 @@ def _on_transfer(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
             waybill_number=post.waybill_number,
             shipped_at=_now(),
         )
+        _inbound_changed(case, now_in=Shipment.State.IN_TRANSIT)
         case.materials.filter(original_required=True, state=CaseMaterial.State.PROVIDED).update(
             original_posted=True
         )
@@ -67,9 +124,11 @@ def _on_transfer(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
 
 def _on_receive_transfer(case: Case, data: ActionInput, ctx: _Context) -> _Outcome:
     # the electronic file only: the paper originals are signed for when they arrive
-    in_post = _originals_inbound(case).filter(state=Shipment.State.IN_TRANSIT).exists()
     return _Outcome(
-        event_data={"discrepancies": data.discrepancies.strip(), "originals_in_transit": in_post}
+        event_data={
+            "discrepancies": data.discrepancies.strip(),
+            "originals_in_transit": _in_the_post(case),
+        }
     )
 
 
@@ -100,6 +159,8 @@ def _on_receive_originals(case: Case, data: ActionInput, ctx: _Context) -> _Outc
     shipment.mismatch = data.mismatch
     shipment.note = note
     shipment.save(update_fields=["state", "signed_at", "mismatch", "note"])
+    # more may still be in the post: only a read can tell
+    _forget_inbound(case)
     return _Outcome(
         event_data={
             "carrier": shipment.carrier,
@@ -151,6 +212,8 @@ def _on_return_originals(case: Case, data: ActionInput, ctx: _Context) -> _Outco
             return_of=inbound,
         )
     Shipment.objects.filter(pk__in=[s.pk for s in held]).update(state=Shipment.State.RETURNED)
+    # every one held went back; the returns travel elsewhere, not to the handling place
+    _inbound_changed(case, none_left_in=Shipment.State.SIGNED)
     destination = "applicant" if to_applicant else "receiving_window"
     return _Outcome(
         notify="originals_returned",
@@ -170,7 +233,7 @@ def _on_return_originals(case: Case, data: ActionInput, ctx: _Context) -> _Outco
 def _require_originals_if_needed(case: Case) -> None:
     if not case.implementation.originals_before_acceptance:
         return
-    if _originals_inbound(case).filter(state=Shipment.State.IN_TRANSIT).exists():
+    if _in_the_post(case):
         raise Conflict(
             _(
                 "This item is accepted only once the paper originals have been "

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
-from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts.models import User
@@ -30,6 +30,7 @@ from tongban.cases.actions.acceptance import (
 from tongban.cases.actions.common import (
     _append_event,
     _Context,
+    _known_chain_head,
     _notify,
     _Outcome,
     _row_state,
@@ -61,7 +62,9 @@ from tongban.cases.actions.originals import (
     _on_receive_transfer,
     _on_return_originals,
     _on_transfer,
+    inbound_states_annotations,
     originals_inbound_states,
+    take_inbound_states,
 )
 from tongban.cases.models import (
     Case,
@@ -74,6 +77,7 @@ from tongban.cases.workflow import (
     APPROVED_CODE,
     FINAL_STATES,
     PAPER_ACTIONS,
+    TRANSITIONS,
     Action,
     Guard,
     Leg,
@@ -162,7 +166,7 @@ def perform(actor: User | AnonymousUser, number: str, action: str, data: ActionI
     """`perform_case_action`, answering the event too (the API's compact answer)."""
     user = _signed_in(actor)
     with transaction.atomic():
-        case, version = _lock_case(user, number)
+        case, version = _lock_case(user, number, action)
         before = _row_state(case)
         variant = _variant_for(case, action, data)
         transition = find_transition(action, case.status, variant)
@@ -189,7 +193,7 @@ def perform(actor: User | AnonymousUser, number: str, action: str, data: ActionI
             transition,
             case.practice_code,
             accepted_with_commitment=transition.practice_code == APPROVED_CODE
-            and _has_event(case, Action.ACCEPT_WITH_COMMITMENT),
+            and _accepted_with_commitment(case),
         )
         if transition.action in PAPER_ACTIONS:
             pass  # a fact about the paper: the case's step and clock are as they were
@@ -255,27 +259,61 @@ def _lock_queryset(shape: tuple[bool, bool, int], number: str, **scope: Any) -> 
         .annotate(
             master_version=versioned.version_subquery(),
             chain_head=CaseEvent.head_subquery(OuterRef("pk"), OuterRef("event_count")),
+            # the paper guards of the answer and the moves' own "still in the post?"
+            # (ADR 0143): two index probes here instead of a statement of their own
+            **inbound_states_annotations(),
         )
         .order_by(F("parent_id").asc(nulls_first=True))
+    )
+
+
+def _approval_lock_queryset(
+    shape: tuple[bool, bool, int], number: str, **scope: Any
+) -> QuerySet[Case]:
+    """The lock statement of a move whose practice code depends on a 容缺 acceptance:
+    with that fact too. Only those moves pay for it (ADR 0143). The event, not a column:
+    the case row keeps no trace of it once the deferred materials are made good."""
+    return _lock_queryset(shape, number, **scope).annotate(
+        had_accept_with_commitment=Exists(
+            CaseEvent.objects.filter(case_id=OuterRef("pk"), action=Action.ACCEPT_WITH_COMMITMENT)
+        )
     )
 
 
 # compiled once per connection and shape of scope: building and compiling this statement
 # was a quarter of an action's Python time (ADR 0137)
 _LOCK = prepared.Prepared("case_lock", _lock_queryset)
+_APPROVAL_LOCK = prepared.Prepared("case_lock_approval", _approval_lock_queryset)
+_ASKS_COMMITMENT = frozenset(t.action for t in TRANSITIONS if t.practice_code == APPROVED_CODE)
+
+# the attribute of a locked case that holds whether it was accepted with commitment
+_COMMITMENT = "_tongban_accepted_with_commitment"
 
 
-def _lock_case(actor: User, number: str) -> tuple[Case, int]:
+def _lock_case(actor: User, number: str, action: str = "") -> tuple[Case, int]:
     """The case row, locked and in the actor's scope (404 otherwise), in one statement
-    with the master-data version, the head of its event chain and, for a part of a joint
-    case, the lock of its lead (ADR 0130). Its item, implementation and jurisdictions
-    come from the per-process cache of that version (ADR 0119), not from a join."""
-    rows = case_scope(actor).fetch(_LOCK, number=number)
+    with the master-data version, the head of its event chain, the states of its paper
+    originals, for `action` what it needs besides, and, for a part of a joint case, the
+    lock of its lead (ADR 0130, 0143). Its item, implementation and jurisdictions come
+    from the per-process cache of that version (ADR 0119), not from a join."""
+    statement = _APPROVAL_LOCK if action in _ASKS_COMMITMENT else _LOCK
+    rows = case_scope(actor).fetch(statement, number=number)
     case = next((row for row in rows if row.number == number), None)
     if case is None:
         raise NotFound(_("No such case, or it is outside your scope."))
-    _take_chain_head(case, cast(Any, case).chain_head)
-    version = cast(Any, case).master_version or 0
+    row: Any = case
+    _take_chain_head(case, row.chain_head)
+    # Under READ COMMITTED, a lock statement that waited for the row returns the row as
+    # the move that held it left it, but its subqueries read other tables (shipments,
+    # events) as of the statement's start: without that move's writes. The chain head
+    # tells: it is found for the row's event_count only if that move's event is visible.
+    # Only then are the other reads kept; else each falls back to its own statement, as
+    # on any case object that was not locked here.
+    if _known_chain_head(case) is not None:
+        take_inbound_states(case)
+        if action in _ASKS_COMMITMENT:
+            setattr(case, _COMMITMENT, bool(row.had_accept_with_commitment))
+    version = row.master_version or 0
     case.item = versioned.row(ServiceItem, case.item_id, version)
     case.implementation = versioned.row(ItemImplementation, case.implementation_id, version)
     case.handling_jurisdiction = versioned.row(Jurisdiction, case.handling_jurisdiction_id, version)
@@ -296,6 +334,15 @@ _EVENT_OF_ACTION = prepared.Prepared(
 
 def _has_event(case: Case, action: str) -> bool:
     return bool(_EVENT_OF_ACTION.fetch(None, case_id=case.pk, action=str(action)))
+
+
+def _accepted_with_commitment(case: Case) -> bool:
+    """Whether the case was ever accepted with commitment (容缺): as its lock read it, else
+    one SELECT."""
+    known: bool | None = getattr(case, _COMMITMENT, None)
+    if known is not None:
+        return known
+    return _has_event(case, Action.ACCEPT_WITH_COMMITMENT)
 
 
 def _variant_for(case: Case, action: str, data: ActionInput) -> str | None:
