@@ -336,7 +336,9 @@ class PreparedSaves(models.Model):
         update_fields: Any,
         forced_update: Any,
     ) -> Any:
-        done = _update(self, base_qs, using, pk_val, values)
+        # only a save that must find its row may wait (`saves_together`): a plain save()
+        # of a row that is gone INSERTs it, which needs the answer now
+        done = _update(self, base_qs, using, pk_val, values, bool(update_fields) or forced_update)
         if done is None:
             django: Any = super()
             return django._do_update(base_qs, using, pk_val, values, update_fields, forced_update)
@@ -439,7 +441,9 @@ def _converted(write: _Write, obj: Model, returning: Any, row: Any) -> Any:
     return row
 
 
-def _update(obj: Model, base_qs: Any, using: str, pk_val: Any, values: Any) -> Any:
+def _update(
+    obj: Model, base_qs: Any, using: str, pk_val: Any, values: Any, may_wait: bool = False
+) -> Any:
     if (
         not values
         or using != "default"
@@ -475,10 +479,10 @@ def _update(obj: Model, base_qs: Any, using: str, pk_val: Any, values: Any) -> A
         return None
     else:
         params = [prepare() for prepare in preparers]
-        batch = _waiting_batch(connection, obj)
+        batch = _waiting_batch(connection, obj) if may_wait else None
         if batch is not None:
-            # the row is there (saves of an existing row only): the batch checks it was
-            # changed, as Django does for `update_fields`, when it is sent
+            # a save that must find its row: the batch checks it did, as Django does for
+            # `update_fields` and `force_update`, when it is sent
             batch.defer(_Deferred(write, params, obj, None))
             return True
     with connection.cursor() as cursor:

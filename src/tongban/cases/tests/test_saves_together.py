@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
 from tongban.cases.models import Case
@@ -143,6 +143,26 @@ def test_an_update_of_no_row_fails_as_django_fails_it(world, api):
         _message(case, "with-ghost").save()
         ghost.save(update_fields=["refusal_reason", "updated_at"])
     assert not OutboxMessage.objects.filter(template="with-ghost").exists()
+
+
+def test_a_save_that_may_insert_does_not_wait(world, api):
+    """A plain save() of an existing row INSERTs it if the row is gone: Django needs the
+    UPDATE's answer at once, so only saves with `update_fields` (or `force_update`) wait."""
+    case = _case(world, api)
+    _warm(case)
+    case.save()  # warms the statement of a whole-row save too
+    writes = vars(connections["default"])["_tongban_prepared_writes"]
+    whole = [w for key, w in writes.items() if key[:2] == ("update", Case) and len(key[2]) > 40]
+    assert whole and all(w.usable for w in whole)  # kept: it could have waited
+    with (
+        CaptureQueriesContext(connection) as queries,
+        transaction.atomic(),
+        prepared.saves_together(*LABELS),
+    ):
+        case.refusal_reason = "整行保存"
+        case.save()
+        assert [s for s in _writes(queries) if 'UPDATE "cases_case"' in s]
+    assert Case.objects.get(pk=case.pk).refusal_reason == "整行保存"
 
 
 def test_only_the_models_named_wait(world, api):
