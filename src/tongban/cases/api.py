@@ -263,7 +263,9 @@ class CaseDetailOut(CaseSummaryOut):
     )
 
 
-class CaseStateOut(Schema):
+# every action answers it, built as a dict by `state()`: a plain pydantic model, validated
+# without Ninja's per-field `DjangoGetter` (ADR 0131)
+class CaseStateOut(Out):
     """Where a case stands after a move: its row's own fields, no related lists."""
 
     number: str
