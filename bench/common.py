@@ -140,6 +140,20 @@ def _admin_connection():  # type: ignore[no-untyped-def]
     )
 
 
+def vacuum_analyze(db_name: str) -> None:
+    """VACUUM (ANALYZE) the whole database, as autovacuum would have by now in production.
+    This PostgreSQL runs without autovacuum: every earlier run's walks leave their dead
+    rows (a case row is UPDATEd nine times, each with an indexed column, so never HOT) and
+    a reused database got slower run after run — 3.1 to 4.4 ms per action over five runs
+    (docs/benchmarks.md)."""
+    import psycopg
+
+    with psycopg.connect(
+        host=PG_HOST, port=PG_PORT, user=PG_USER, dbname=db_name, autocommit=True
+    ) as conn:
+        conn.execute("VACUUM (ANALYZE)")
+
+
 def database_exists(name: str) -> bool:
     with _admin_connection() as conn:
         row = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()

@@ -107,6 +107,10 @@ def ensure_data(args: argparse.Namespace, env: common.BenchEnv) -> dict[str, Any
         )
     else:
         common.log(f"reusing {have:,} cases in {args.db}")
+    if generated["reused"]:
+        started = time.monotonic()
+        common.vacuum_analyze(args.db)
+        common.log(f"VACUUM (ANALYZE) of the reused database: {time.monotonic() - started:.0f} s")
     return generated
 
 
