@@ -152,16 +152,11 @@ class Prepared(_Kept[_Compiled], Generic[_Row]):
         for name, marker in markers.items():
             if str(marker) in sql:
                 raise PrepareError(f"{origin}: {name} was folded into the SQL")
-            # isinstance: Django hands an integer `Value` to psycopg as an `Int4` (an int)
-            positions = tuple(
-                i for i, p in enumerate(params) if isinstance(p, type(marker)) and p == marker
-            )
+            positions = _positions(params, marker)
             if not positions:
                 raise PrepareError(f"{origin}: {name} is not a parameter")
             slots[name] = positions
-        if any(isinstance(p, str) and "\x1ftongban:" in p and p not in markers.values()
-               for p in params):  # fmt: skip
-            raise PrepareError(f"{origin}: a value was transformed")
+        _refuse_transformed(origin, params, markers.values())
         select = compiler.select
         klass_info = compiler.klass_info
         common = {
@@ -279,9 +274,7 @@ class PreparedUpdate(_Kept[_CompiledUpdate]):
         saved: dict[str, tuple[int, Any]] = {}
         expected = []
         for name, marker in markers.items():
-            given = tuple(
-                i for i, p in enumerate(params) if isinstance(p, type(marker)) and p == marker
-            )
+            given = _positions(params, marker)
             if name in fields:
                 field = fields[name]
                 ready = field.get_db_prep_save(marker, connection=connection)
@@ -300,9 +293,22 @@ class PreparedUpdate(_Kept[_CompiledUpdate]):
         for value in expected:
             if str(value) in sql:
                 raise PrepareError(f"{origin}: a value was folded into the SQL")
-        if any(isinstance(p, str) and "\x1ftongban:" in p and p not in expected for p in params):
-            raise PrepareError(f"{origin}: a value was transformed")
+        _refuse_transformed(origin, params, expected)
         return _CompiledUpdate(sql, params, slots, saved)
+
+
+def _positions(params: tuple[Any, ...], marker: Any) -> tuple[int, ...]:
+    """Where a value's marker stands among a compiled statement's parameters."""
+    # isinstance: Django hands an integer `Value` to psycopg as an `Int4` (an int)
+    return tuple(i for i, p in enumerate(params) if isinstance(p, type(marker)) and p == marker)
+
+
+def _refuse_transformed(origin: str, params: tuple[Any, ...], expected: Any) -> None:
+    """A string marker that reaches the parameters changed (lower-cased, wrapped in `%`…)
+    would swap in a value the statement does not mean: refuse it when it is prepared."""
+    kept = list(expected)
+    if any(isinstance(p, str) and "\x1ftongban:" in p and p not in kept for p in params):
+        raise PrepareError(f"{origin}: a value was transformed")
 
 
 class PreparedSaves(models.Model):
