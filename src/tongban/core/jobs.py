@@ -10,6 +10,12 @@ lost between the commit and the enqueue (the process died in that instant) is ma
 by the app's periodic sweep, which enqueues the task again for every row still due; so
 every task is idempotent and finds its work in the database.
 
+On PostgreSQL a task can be *announced* instead (ADR 0144): a trigger on the table of its
+work runs `pg_notify(CHANNEL, name)` in the writing transaction, PostgreSQL delivers that
+only at the commit, and every worker's `Listener` nudges the task registered with
+`@announced(name)`. The writing request then pays for no statement after its commit; on
+SQLite, which cannot listen, the nudge after commit stays.
+
 Periodic jobs are tasks registered with `@periodic(name, every)`. One `ScheduledJob` row
 per job holds its next run; every worker moves it on with a compare-and-set and only the
 one whose UPDATE matched enqueues the task, in the same transaction, so a job is
@@ -25,7 +31,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import OperationalError, transaction
+from django.db import DatabaseError, OperationalError, connections, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Now
 from django.utils import timezone
@@ -139,6 +145,82 @@ def nudge(task: Task[..., Any]) -> None:
         task.enqueue()
     except Exception:
         logger.warning("could not enqueue %s; the sweep will", task.name, exc_info=True)
+
+
+# the LISTEN/NOTIFY channel of the announced tasks; the triggers name it in their SQL
+CHANNEL = "tongban_jobs"
+
+_ANNOUNCED: dict[str, Task[[], Any]] = {}
+
+
+def announced(name: str) -> Callable[[Task[[], Any]], Task[[], Any]]:
+    """Register a task (one without arguments that finds its work in the database) that a
+    trigger announces on `CHANNEL` with the payload `name`."""
+
+    def register(task: Task[[], Any]) -> Task[[], Any]:
+        _ANNOUNCED[name] = task
+        return task
+
+    return register
+
+
+def database_announces() -> bool:
+    """Whether the triggers announce new work (PostgreSQL), so that a writer need not
+    nudge after its commit."""
+    return bool(connections["default"].vendor == "postgresql")
+
+
+class Listener:
+    """A worker's ear for the announcements (ADR 0144): LISTEN on a connection of its own,
+    and on each announcement, after the writer's commit, the nudge that the writer would
+    otherwise have sent. Announcements that arrive together are nudged once."""
+
+    def __init__(self) -> None:
+        self._connection: Any = None
+
+    def _connect(self) -> None:
+        import psycopg
+
+        params = connections["default"].get_connection_params()
+        conn = psycopg.connect(**{**params, "autocommit": True})
+        try:
+            conn.execute(f"LISTEN {CHANNEL}")
+        except BaseException:
+            conn.close()
+            raise
+        self._connection = conn
+        # what was committed before the LISTEN held was announced to no one
+        discover()
+        for task in _ANNOUNCED.values():
+            nudge(task)
+
+    def wait(self, timeout: float) -> set[str]:
+        """Wait up to `timeout` seconds for announcements, nudge their tasks, and return
+        their names. Raises `DatabaseError` when the database cannot be listened to (the
+        next call connects anew)."""
+        import psycopg
+
+        try:
+            if self._connection is None:
+                self._connect()
+            conn = self._connection
+            names = {note.payload for note in conn.notifies(timeout=timeout, stop_after=1)}
+            # and whatever else is already here, without waiting
+            names |= {note.payload for note in conn.notifies(timeout=0)}
+        except psycopg.Error as error:
+            self.close()
+            raise DatabaseError(f"listening on {CHANNEL}: {error}") from error
+        for name in names:
+            if (task := _ANNOUNCED.get(name)) is not None:
+                nudge(task)
+        return names
+
+    def close(self) -> None:
+        if self._connection is not None:
+            try:
+                self._connection.close()
+            finally:
+                self._connection = None
 
 
 def enqueue_due(now: datetime | None = None) -> list[str]:

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import connection
 from django_tasks import task
 
-from tongban.core.jobs import periodic
+from tongban.core.jobs import announced, periodic
 from tongban.notifications.worker import Worker, WorkerBusy
 
 # the Worker that `tongban run-worker` started for its process: it holds the process's
@@ -22,6 +22,8 @@ def attach(worker: Worker | None) -> None:
     _process_worker = worker
 
 
+# a new outbox row announces itself on PostgreSQL (migration 0004, ADR 0144)
+@announced("notifications")
 @task()
 def deliver_notifications() -> str:
     """One delivery pass: recover orphans, deliver every message that is due."""

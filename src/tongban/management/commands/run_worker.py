@@ -3,6 +3,8 @@
     tongban run-worker           loop: enqueue the periodic jobs that are due, run every
                                  ready task (licence signing, notification and federation
                                  delivery, the periodic jobs), sleep TONGBAN_WORKER_POLL_SECONDS
+                                 (on PostgreSQL listening meanwhile: a new notification is
+                                 delivered at once, ADR 0144)
     tongban run-worker --once    one notification pass, the due periodic jobs and every
                                  ready task, then exit (cron, tests)
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from typing import Any
 
 from django.conf import settings
@@ -88,6 +91,23 @@ class Command(BaseCommand):
     def _loop(
         self, notifications: Worker, runner: jobs.TaskRunner, stop: threading.Event, poll: float
     ) -> None:
+        # on PostgreSQL the idle wait listens: an announced task (a new outbox row) is
+        # nudged and run at once instead of at the sweep (ADR 0144)
+        listener = jobs.Listener() if jobs.database_announces() else None
+        try:
+            self._rounds(notifications, runner, stop, poll, listener)
+        finally:
+            if listener is not None:
+                listener.close()
+
+    def _rounds(
+        self,
+        notifications: Worker,
+        runner: jobs.TaskRunner,
+        stop: threading.Event,
+        poll: float,
+        listener: jobs.Listener | None,
+    ) -> None:
         while not stop.is_set():
             ran = 0
             try:
@@ -105,5 +125,22 @@ class Command(BaseCommand):
                 connection.close()
             except Exception:
                 logger.exception("worker: unexpected error; going on")
-            if not ran:
+            if ran or stop.is_set():
+                continue
+            if listener is None:
                 stop.wait(poll)
+                continue
+            try:
+                self._listen(listener, stop, poll)
+            except (DatabaseError, InterfaceError) as error:
+                logger.error("worker: cannot listen, polling: %s", describe_error(error))
+                stop.wait(poll)
+
+    @staticmethod
+    def _listen(listener: jobs.Listener, stop: threading.Event, poll: float) -> None:
+        """Until an announcement, `poll` seconds or a stop: in short waits, so that SIGTERM
+        is heard within half a second."""
+        deadline = time.monotonic() + poll
+        while not stop.is_set() and (left := deadline - time.monotonic()) > 0:
+            if listener.wait(min(left, 0.5)):
+                return
