@@ -62,6 +62,9 @@ class Case(PreparedSaves, models.Model):
         on_delete=models.PROTECT,
         related_name="received_cases",
         help_text="全程网办无收件地",
+        # led by the two (receiving_jurisdiction, …) indexes of Meta: a third, of this
+        # column alone, would only cost every move's UPDATE (ADR 0145)
+        db_index=False,
     )
     receiving_window = models.ForeignKey(
         "centres.Window",
@@ -76,6 +79,7 @@ class Case(PreparedSaves, models.Model):
         verbose_name="办理地",
         on_delete=models.PROTECT,
         related_name="handled_cases",
+        db_index=False,  # led by the (handling_jurisdiction, …) indexes of Meta
     )
     agreement = models.ForeignKey(
         "agreements.Agreement",
@@ -115,7 +119,11 @@ class Case(PreparedSaves, models.Model):
         help_text="事项的结构化申请表,按 ServiceItem.form_kind 校验(cases/application_forms.py)",
     )
     applicant = models.ForeignKey(
-        "accounts.Applicant", verbose_name="申请人", on_delete=models.PROTECT, related_name="cases"
+        "accounts.Applicant",
+        verbose_name="申请人",
+        on_delete=models.PROTECT,
+        related_name="cases",
+        db_index=False,  # led by the (applicant, -received_at) index of Meta
     )
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -126,14 +134,17 @@ class Case(PreparedSaves, models.Model):
     # set by tongban.assistance.actions.record_assistance when the first 帮办代办 record
     # is written; never by a plain receipt (the records say who, how and with what consent)
     assisted = models.BooleanField("帮办代办", default=False)
-    status = models.CharField("状态", max_length=32, choices=Status.choices, db_index=True)
+    # no index of its own (nor PostgreSQL's LIKE twin): every move changes the status, and
+    # (status, -received_at, -id) of Meta serves every question about it (ADR 0145)
+    status = models.CharField("状态", max_length=32, choices=Status.choices)
     practice_code = models.PositiveSmallIntegerField("办件状态代码", default=1)
     delivery_method = models.CharField(
         "结果送达方式", max_length=16, choices=DeliveryMethod.choices
     )
     delivery_address = EncryptedTextField("寄递地址", plain_max_length=255, blank=True)
 
-    received_at = models.DateTimeField("收件时间", db_index=True)
+    # no index of its own: (-received_at, -id) of Meta serves both directions
+    received_at = models.DateTimeField("收件时间")
     accepted_at = models.DateTimeField("受理时间", null=True, blank=True)
     decided_at = models.DateTimeField("办结决定时间", null=True, blank=True)
     completed_at = models.DateTimeField("办结时间", null=True, blank=True)
