@@ -270,7 +270,10 @@ def query_plans() -> tuple[dict[str, Any], str]:
                 (float(x.split(":")[1].split()[0]) for x in lines if "Execution Time" in x), None
             )
             summary[name] = {"execution_ms": execution, "top": lines[0].strip()}
-            text.append(f"== {name}\n{cursor.mogrify(sql, params)}\n\n" + "\n".join(lines))
+            # the statement with its values, as a client-side cursor would quote them (the
+            # connection binds them on the server, ADR 0137, and has no mogrify)
+            shown = connection.ops.compose_sql(sql, params)
+            text.append(f"== {name}\n{shown}\n\n" + "\n".join(lines))
     return summary, "\n\n".join(text) + "\n"
 
 
