@@ -16,8 +16,69 @@ from django import forms
 from django.core.exceptions import FieldError
 from django.db import models
 from django.db.models import lookups, signals
+from django.db.models.query_utils import DeferredAttribute
 
 from tongban.core import crypto
+
+
+class Sealed:
+    """An encrypted column's value as the database holds it, decrypted when the attribute
+    is first read (ADR 0146). Only the hot prepared statements hand these out
+    (`core.prepared`): a case move loads the applicant's five encrypted fields and the
+    case's application form with its lock, and reads none of them. Never printed: its
+    repr shows no ciphertext either."""
+
+    __slots__ = ("field", "raw")
+
+    def __init__(self, field: EncryptedTextField, raw: str) -> None:
+        self.field = field
+        self.raw = raw
+
+    def open(self) -> Any:
+        """The clear value, decrypted anew on each call (a JSON document is a new object:
+        what a caller changes in place never changes this)."""
+        return self.field.from_db_value(self.raw, None, None)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sealed) and other.field is self.field and other.raw == self.raw:
+            return True
+        return bool(self.open() == (other.open() if isinstance(other, Sealed) else other))
+
+    __hash__ = None  # type: ignore[assignment]  # as the values it stands for: dicts
+
+    def __reduce__(self) -> Any:
+        return (Sealed, (self.field, self.raw))
+
+    # immutable: a copy of a model instance shares it
+    def __copy__(self) -> Sealed:
+        return self
+
+    def __deepcopy__(self, memo: Any) -> Sealed:
+        return self
+
+    def __repr__(self) -> str:
+        return f"<Sealed {self.field.crypto_context}>"
+
+
+class _OpenedOnRead(DeferredAttribute):
+    """The attribute of an encrypted field: a `Sealed` value is decrypted on the first
+    read and the clear value kept in its place. A data descriptor (it has `__set__`), so
+    that it sees every read, also of a value already loaded."""
+
+    def __get__(self, instance: Any, cls: Any = None) -> Any:
+        if instance is None:
+            return self
+        data = instance.__dict__
+        name = self.field.attname
+        if name not in data:
+            return super().__get__(instance, cls)  # deferred: loaded (and decrypted) now
+        value = data[name]
+        if type(value) is Sealed:
+            value = data[name] = value.open()
+        return value
+
+    def __set__(self, instance: Any, value: Any) -> None:
+        instance.__dict__[self.field.attname] = value
 
 
 class EmptyOnlyExact(lookups.Exact):
@@ -68,10 +129,19 @@ class EncryptedTextField(models.TextField):
             kwargs.setdefault("max_length", self.plain_max_length)
         return super().formfield(**kwargs)
 
+    descriptor_class = _OpenedOnRead
+
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> str | None:
         if value is None or value == "":
             return value
         return crypto.decrypt(value, self.crypto_context)
+
+    def seal(self, value: str | None, expression: Any, connection: Any) -> Any:
+        """A converter in place of `from_db_value`, for model rows only: the value is
+        decrypted when its attribute is first read (`Sealed`)."""
+        if value is None or value == "":
+            return self.from_db_value(value, expression, connection)
+        return Sealed(self, value)
 
     def get_prep_value(self, value: Any) -> Any:
         value = models.Field.get_prep_value(self, value)  # resolves lazy strings only

@@ -43,6 +43,8 @@ from django.db.models import Model, QuerySet
 from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 from django.db.models.sql.subqueries import InsertQuery, UpdateQuery
 
+from tongban.core.fields import EncryptedTextField
+
 _Row = TypeVar("_Row")
 _Statement = TypeVar("_Statement")
 logger = logging.getLogger("tongban.prepared")
@@ -174,6 +176,9 @@ class Prepared(_Kept[_Compiled], Generic[_Row]):
                              related_populators=[], annotation_col_map={})  # fmt: skip
         select_fields = klass_info["select_fields"]
         fields = slice(select_fields[0], select_fields[-1] + 1)
+        # a model row's encrypted values stay sealed until their attribute is read
+        # (ADR 0146): a case move reads none of the eight its lock loads
+        common["converters"] = _sealing(common["converters"])
         return _Compiled(
             **common,
             model=klass_info["model"],
@@ -204,6 +209,18 @@ class Prepared(_Kept[_Compiled], Generic[_Row]):
                 setattr(obj, attr_name, row[position])
             objects.append(obj)
         return objects
+
+
+def _sealing(converters: dict[int, tuple[list[Any], Any]]) -> dict[int, tuple[list[Any], Any]]:
+    """The converters of a model row, with each encrypted field's decryption replaced by
+    its `seal`: the model's attribute decrypts on first read (`core.fields.Sealed`)."""
+    sealed = {}
+    for position, (convs, expression) in converters.items():
+        field = getattr(expression, "target", None)
+        if isinstance(field, EncryptedTextField):
+            convs = [field.seal if c == field.from_db_value else c for c in convs]
+        sealed[position] = (convs, expression)
+    return sealed
 
 
 @dataclass(frozen=True)

@@ -146,20 +146,28 @@ def _known_chain_head(case: Case) -> str | None:
 
 
 def _row_state(case: Case) -> dict[str, Any]:
-    """The case row's values as loaded, to write back only what an action changed."""
+    """The case row's values as loaded, to write back only what an action changed. An
+    encrypted value still sealed (ADR 0146) is taken as it is, not decrypted."""
     state: dict[str, Any] = {}
+    loaded = vars(case)
     for column in Case._meta.concrete_fields:
-        value = getattr(case, column.attname)
+        name = column.attname
+        value = loaded[name] if name in loaded else getattr(case, name)
         # a JSON value may be changed in place: compare with a copy of it
-        state[column.attname] = copy.deepcopy(value) if isinstance(value, dict | list) else value
+        state[name] = copy.deepcopy(value) if isinstance(value, dict | list) else value
     return state
 
 
 def _save_changes(case: Case, before: dict[str, Any]) -> None:
     """UPDATE the columns that differ from `before` (`_row_state`), and `updated_at`: a
     move changes a handful of the row's fifty columns, and the encrypted ones (the
-    application form, the address) are not encrypted again for nothing."""
-    changed = [name for name, value in before.items() if getattr(case, name) != value]
+    application form, the address) are not encrypted again for nothing. A value still
+    sealed was never read, so it is the one loaded; one read since is compared in clear
+    (`Sealed.__eq__` decrypts the loaded one anew)."""
+    now = vars(case)
+    changed = [
+        name for name, value in before.items() if now[name] is not value and now[name] != value
+    ]
     case.save(update_fields=[*changed, "updated_at"])
 
 

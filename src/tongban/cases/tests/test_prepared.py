@@ -350,3 +350,74 @@ def test_shipments_are_saved_through_kept_statements(world, api):
     writes = vars(connections["default"])["_tongban_prepared_writes"]
     kept = {key[0]: write for key, write in writes.items() if key[1] is Shipment}
     assert set(kept) == {"insert", "update"} and all(w.usable for w in kept.values())
+
+
+def test_encrypted_values_of_a_model_row_are_decrypted_when_first_read(world, api, monkeypatch):
+    """ADR 0146: a prepared model row holds its encrypted values sealed; the attribute
+    decrypts on first read and keeps the clear value; nothing else sees a difference."""
+    import copy
+    import pickle
+
+    from tongban.core import crypto
+    from tongban.core.fields import Sealed
+
+    (number,) = _numbers(world, api, 1)
+    (plain,) = list(_joined("k", number))
+    decrypted: list[str] = []
+    real = crypto.decrypt
+
+    def counted(value: str, context: str) -> str:
+        decrypted.append(context)
+        return real(value, context)
+
+    monkeypatch.setattr(crypto, "decrypt", counted)
+    (row,) = Prepared("test_sealed", _joined).fetch("k", number=number)
+    assert decrypted == []  # the row came without a decryption
+    sealed = vars(row.applicant)["phone"]
+    assert type(sealed) is Sealed and plain.applicant.phone not in repr(sealed)
+    assert sealed.raw not in repr(sealed)
+    assert row.applicant.phone == plain.applicant.phone
+    assert decrypted == ["accounts.applicant.phone"]
+    assert row.applicant.phone == plain.applicant.phone
+    assert vars(row.applicant)["phone"] == plain.applicant.phone  # kept in clear
+    assert decrypted == ["accounts.applicant.phone"]  # once
+    # a copy, a pickle and a refresh see the clear values
+    clone = pickle.loads(pickle.dumps(row))
+    assert copy.deepcopy(row).form_data == clone.form_data == plain.form_data
+    row.refresh_from_db()
+    assert row.form_data == plain.form_data
+    _same(Prepared("test_sealed", _joined).fetch("k", number=number)[0], plain)
+
+
+def test_a_move_neither_decrypts_nor_writes_an_encrypted_column_it_did_not_change(
+    world, api, monkeypatch
+):
+    """The changed-column UPDATE of a move (`_row_state`/`_save_changes`): a sealed value
+    is never read and not written; a JSON value changed in place after its first read is
+    written (the comparison decrypts the loaded one anew)."""
+    from tongban.cases.actions import common
+    from tongban.core import crypto
+
+    (number,) = _numbers(world, api, 1)
+    (case,) = Prepared("test_sealed_move", _joined).fetch("k", number=number)
+    decrypted: list[str] = []
+    real = crypto.decrypt
+
+    def counted(value: str, context: str) -> str:
+        decrypted.append(context)
+        return real(value, context)
+
+    monkeypatch.setattr(crypto, "decrypt", counted)
+    saved: list[list[str]] = []
+    monkeypatch.setattr(
+        Case, "save", lambda self, update_fields=None, **k: saved.append(list(update_fields))
+    )
+    before = common._row_state(case)
+    case.status = "checked"
+    common._save_changes(case, before)
+    assert saved == [["status", "updated_at"]] and decrypted == []
+
+    before = common._row_state(case)
+    case.form_data["note"] = "changed in place"
+    common._save_changes(case, before)
+    assert saved[-1] == ["form_data", "updated_at"]
