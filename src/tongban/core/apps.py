@@ -9,9 +9,14 @@ class CoreConfig(AppConfig):
     verbose_name = "基础设施"
 
     def ready(self) -> None:
+        from django.db.backends.signals import connection_created
         from django_tasks.signals import task_finished
 
+        from tongban.core.pgtypes import use_c_timestamptz_loader
+
         task_finished.connect(_periodic_job_finished, dispatch_uid="tongban.core.jobs")
+        # psycopg's C timestamptz loader instead of Django's Python one (ADR 0147)
+        connection_created.connect(use_c_timestamptz_loader, dispatch_uid="tongban.core.pgtypes")
 
 
 def _periodic_job_finished(sender: Any, task_result: Any, **kwargs: Any) -> None:
