@@ -352,17 +352,10 @@ def test_shipments_are_saved_through_kept_statements(world, api):
     assert set(kept) == {"insert", "update"} and all(w.usable for w in kept.values())
 
 
-def test_encrypted_values_of_a_model_row_are_decrypted_when_first_read(world, api, monkeypatch):
-    """ADR 0146: a prepared model row holds its encrypted values sealed; the attribute
-    decrypts on first read and keeps the clear value; nothing else sees a difference."""
-    import copy
-    import pickle
-
+def _count_decryptions(monkeypatch: Any) -> list[str]:
+    """The field contexts of every decryption from now on, in order."""
     from tongban.core import crypto
-    from tongban.core.fields import Sealed
 
-    (number,) = _numbers(world, api, 1)
-    (plain,) = list(_joined("k", number))
     decrypted: list[str] = []
     real = crypto.decrypt
 
@@ -371,6 +364,20 @@ def test_encrypted_values_of_a_model_row_are_decrypted_when_first_read(world, ap
         return real(value, context)
 
     monkeypatch.setattr(crypto, "decrypt", counted)
+    return decrypted
+
+
+def test_encrypted_values_of_a_model_row_are_decrypted_when_first_read(world, api, monkeypatch):
+    """ADR 0146: a prepared model row holds its encrypted values sealed; the attribute
+    decrypts on first read and keeps the clear value; nothing else sees a difference."""
+    import copy
+    import pickle
+
+    from tongban.core.fields import Sealed
+
+    (number,) = _numbers(world, api, 1)
+    (plain,) = list(_joined("k", number))
+    decrypted = _count_decryptions(monkeypatch)
     (row,) = Prepared("test_sealed", _joined).fetch("k", number=number)
     assert decrypted == []  # the row came without a decryption
     sealed = vars(row.applicant)["phone"]
@@ -396,18 +403,10 @@ def test_a_move_neither_decrypts_nor_writes_an_encrypted_column_it_did_not_chang
     is never read and not written; a JSON value changed in place after its first read is
     written (the comparison decrypts the loaded one anew)."""
     from tongban.cases.actions import common
-    from tongban.core import crypto
 
     (number,) = _numbers(world, api, 1)
     (case,) = Prepared("test_sealed_move", _joined).fetch("k", number=number)
-    decrypted: list[str] = []
-    real = crypto.decrypt
-
-    def counted(value: str, context: str) -> str:
-        decrypted.append(context)
-        return real(value, context)
-
-    monkeypatch.setattr(crypto, "decrypt", counted)
+    decrypted = _count_decryptions(monkeypatch)
     saved: list[list[str]] = []
     monkeypatch.setattr(
         Case, "save", lambda self, update_fields=None, **k: saved.append(list(update_fields))
