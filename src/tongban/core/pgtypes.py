@@ -17,6 +17,7 @@ compares. On any other configuration nothing changes."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -24,26 +25,16 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 _UTC = dt.UTC
 
 
-def _c_loader() -> Any:
-    """psycopg's compiled timestamptz text loader, or None (pure-Python psycopg)."""
+@functools.cache
+def _loader_class() -> Any:
+    """The loader to register, built once per process; None with pure-Python psycopg."""
     import psycopg
     from psycopg.pq import Format
 
-    loader = psycopg.adapters.get_loader(psycopg.adapters.types["timestamptz"].oid, Format.TEXT)
-    if loader is None or loader.__module__.startswith("psycopg.types"):
+    oid = psycopg.adapters.types["timestamptz"].oid
+    compiled: Any = psycopg.adapters.get_loader(oid, Format.TEXT)
+    if compiled is None or compiled.__module__.startswith("psycopg.types"):
         return None
-    return loader
-
-
-def use_c_timestamptz_loader(sender: Any, connection: BaseDatabaseWrapper, **kwargs: Any) -> None:
-    """`connection_created`: register the C loader on a UTC PostgreSQL connection."""
-    if connection.vendor != "postgresql" or connection.timezone != _UTC:
-        return
-    compiled = _c_loader()
-    if compiled is None:
-        return
-
-    from psycopg.pq import Format
 
     class UtcTimestamptzLoader:
         format = Format.TEXT
@@ -55,5 +46,12 @@ def use_c_timestamptz_loader(sender: Any, connection: BaseDatabaseWrapper, **kwa
             # the C method itself, so that psycopg calls no Python per value
             self.load = self._loader.load
 
-    raw = connection.connection
-    raw.adapters.register_loader("timestamptz", UtcTimestamptzLoader)
+    return UtcTimestamptzLoader
+
+
+def use_c_timestamptz_loader(sender: Any, connection: BaseDatabaseWrapper, **kwargs: Any) -> None:
+    """`connection_created`: register the C loader on a UTC PostgreSQL connection."""
+    if connection.vendor != "postgresql" or connection.timezone != _UTC:
+        return
+    if (loader := _loader_class()) is not None:
+        connection.connection.adapters.register_loader("timestamptz", loader)

@@ -19,10 +19,12 @@ def _nudges() -> int:
     return DBTaskResult.objects.filter(task_path=DELIVER, status="READY").count()
 
 
+@pytest.mark.skipif(
+    connection.vendor == "postgresql",
+    reason="PostgreSQL announces instead: test_a_new_message_is_announced_at_commit",
+)
 @pytest.mark.django_db(transaction=True)
 def test_worker_is_nudged_after_commit_and_not_after_rollback(make_case):
-    if connection.vendor == "postgresql":
-        pytest.skip("PostgreSQL announces instead: test_a_new_message_is_announced_at_commit")
     case = make_case()
     with pytest.raises(RuntimeError), transaction.atomic():
         queue_case_notification(case, "accepted", {})
@@ -76,9 +78,11 @@ def test_a_listener_whose_connection_broke_connects_anew(make_case):
     try:
         listener.wait(0)
         with connection.cursor() as cursor:  # the database ends the listener's session
+            # only this test database's: a parallel test run's listeners are its own
             cursor.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE query LIKE %s AND pid <> pg_backend_pid()",
+                "WHERE query LIKE %s AND datname = current_database() "
+                "AND pid <> pg_backend_pid()",
                 [f"LISTEN {jobs.CHANNEL}%"],
             )
         with pytest.raises(DatabaseError):
@@ -188,6 +192,8 @@ def test_a_listening_worker_delivers_a_new_message_without_waiting_for_its_poll(
 def _listening() -> bool:
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE query = %s", [f"LISTEN {jobs.CHANNEL}"]
+            "SELECT count(*) FROM pg_stat_activity WHERE query = %s "
+            "AND datname = current_database()",
+            [f"LISTEN {jobs.CHANNEL}"],
         )
         return bool(cursor.fetchone()[0])
