@@ -10,12 +10,13 @@ import pytest
 from django.db import connections, transaction
 from django.db.models import F, OuterRef, QuerySet, Value
 from django.db.models.functions import Concat
+from django.test.utils import CaptureQueriesContext
 
 from tongban.cases.actions.transitions import _lock_queryset
 from tongban.cases.models import Case, CaseEvent
 from tongban.cases.selectors import CaseScope, case_scope, readable_cases
 from tongban.cases.tests.conftest import company_submission
-from tongban.core.prepared import Prepared, PrepareError
+from tongban.core.prepared import Prepared, PrepareError, kept_cursor
 
 pytestmark = pytest.mark.django_db
 
@@ -146,6 +147,33 @@ def test_the_cache_is_the_connections_own(world, api):
     statement = Prepared("test_own", _joined)
     statement.fetch("k", number=number)
     assert ("k", (("number", "str"),)) in vars(connections["default"])["_tongban_prepared_test_own"]
+
+
+def test_the_statements_share_the_connections_kept_cursor(world, api):
+    """ADR 0150: one DB-API cursor per connection, wrapped anew each time, so the query
+    log still sees every statement; a new connection gets a new one."""
+    (number,) = _numbers(world, api, 1)
+    statement = Prepared("test_kept", _joined)
+    connection = connections["default"]
+    first, second = kept_cursor(connection), kept_cursor(connection)
+    assert first is not second and first.cursor is second.cursor
+    with CaptureQueriesContext(connection) as logged:
+        assert statement.fetch("k", number=number)[0].number == number
+        assert statement.fetch("k", number=number)[0].number == number
+    assert len(logged) == 2 and all("cases_case" in q["sql"] for q in logged)
+    assert kept_cursor(connection).cursor is first.cursor
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_connection_gets_a_new_kept_cursor(world, api):
+    (number,) = _numbers(world, api, 1)
+    statement = Prepared("test_kept_reconnect", _joined)
+    connection = connections["default"]
+    before = kept_cursor(connection).cursor
+    connection.close()
+    assert statement.fetch("k", number=number)[0].number == number
+    after = kept_cursor(connection).cursor
+    assert after is not before and not getattr(after, "closed", False)
 
 
 def test_integer_values_and_values_list_rows(world, api):
