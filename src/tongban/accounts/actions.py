@@ -26,7 +26,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from tongban.accounts import access, trust
+from tongban.accounts import access, credentials, trust
 from tongban.accounts.auth import hash_token
 from tongban.accounts.identifiers import validate_id_number, validate_uscc
 from tongban.accounts.models import ApiToken, Applicant, Role, RoleAssignment, TrustSource, User
@@ -952,6 +952,9 @@ def revoke_token(user: User | AnonymousUser, token: ApiToken | None) -> None:
             return
         record_audit(user, "revoke_token", row, f"吊销API令牌 {user.username}")
         row.delete()
+        # this process forgets it at once; any process's next move finds no row (ADR 0148)
+        key_hash = row.key_hash
+        transaction.on_commit(lambda: credentials.forget(key_hash))
 
 
 def role_specs(

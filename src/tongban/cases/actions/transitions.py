@@ -17,6 +17,8 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
+from tongban.accounts import credentials
+from tongban.accounts.credentials import Credential, CredentialNotVerified
 from tongban.accounts.models import User
 from tongban.cases import deadlines
 from tongban.cases.actions.acceptance import (
@@ -162,11 +164,21 @@ def perform_case_action(
     return perform(actor, number, action, data).case
 
 
-def perform(actor: User | AnonymousUser, number: str, action: str, data: ActionInput) -> Performed:
-    """`perform_case_action`, answering the event too (the API's compact answer)."""
+def perform(
+    actor: User | AnonymousUser,
+    number: str,
+    action: str,
+    data: ActionInput,
+    credential: Credential | None = None,
+) -> Performed:
+    """`perform_case_action`, answering the event too (the API's compact answer).
+
+    `credential`: the API token that signed `actor` in, taken from the process's memory
+    and not yet checked (ADR 0148). The lock statement checks it: if it finds no row,
+    `CredentialNotVerified`, and nothing was read or changed."""
     user = _signed_in(actor)
     with transaction.atomic():
-        case, version = _lock_case(user, number, action)
+        case, version = _lock_case(user, number, action, credential)
         before = _row_state(case)
         variant = _variant_for(case, action, data)
         transition = find_transition(action, case.status, variant)
@@ -280,25 +292,64 @@ def _approval_lock_queryset(
     )
 
 
+def _checked(
+    build: Callable[..., QuerySet[Case]],
+) -> Callable[..., QuerySet[Case]]:
+    """`build`'s lock statement that also checks a remembered API credential: no row
+    unless the token and its user are as they were when accepted (ADR 0148). Keyed by
+    the scope's shape and the credential's."""
+
+    def checked_queryset(
+        key: tuple[tuple[bool, bool, int], tuple[bool, int, str]], number: str, **values: Any
+    ) -> QuerySet[Case]:
+        shape, credential_shape = key
+        credential_values, scope = credentials.split(values)
+        return build(shape, number, **scope).filter(
+            credentials.still_valid(credential_shape, credential_values)
+        )
+
+    return checked_queryset
+
+
 # compiled once per connection and shape of scope: building and compiling this statement
 # was a quarter of an action's Python time (ADR 0137)
 _LOCK = prepared.Prepared("case_lock", _lock_queryset)
 _APPROVAL_LOCK = prepared.Prepared("case_lock_approval", _approval_lock_queryset)
+_CHECKED_LOCK = prepared.Prepared("case_lock_checked", _checked(_lock_queryset))
+_CHECKED_APPROVAL_LOCK = prepared.Prepared(
+    "case_lock_approval_checked", _checked(_approval_lock_queryset)
+)
 _ASKS_COMMITMENT = frozenset(t.action for t in TRANSITIONS if t.practice_code == APPROVED_CODE)
 
 # the attribute of a locked case that holds whether it was accepted with commitment
 _COMMITMENT = "_tongban_accepted_with_commitment"
 
 
-def _lock_case(actor: User, number: str, action: str = "") -> tuple[Case, int]:
+def _lock_case(
+    actor: User, number: str, action: str = "", credential: Credential | None = None
+) -> tuple[Case, int]:
     """The case row, locked and in the actor's scope (404 otherwise), in one statement
     with the master-data version, the head of its event chain, the states of its paper
     originals, for `action` what it needs besides, and, for a part of a joint case, the
     lock of its lead (ADR 0130, 0143). Its item, implementation and jurisdictions come
-    from the per-process cache of that version (ADR 0119), not from a join."""
-    statement = _APPROVAL_LOCK if action in _ASKS_COMMITMENT else _LOCK
-    rows = case_scope(actor).fetch(statement, number=number)
+    from the per-process cache of that version (ADR 0119), not from a join. With a
+    `credential`, the same statement checks it (ADR 0148): no row raises
+    `CredentialNotVerified`, since the credential may be why."""
+    approval = action in _ASKS_COMMITMENT
+    scope = case_scope(actor)
+    if credential is None:
+        rows = scope.fetch(_APPROVAL_LOCK if approval else _LOCK, number=number)
+    else:
+        statement = _CHECKED_APPROVAL_LOCK if approval else _CHECKED_LOCK
+        rows = statement.fetch(
+            (scope.shape(), credential.shape()),
+            number=number,
+            **scope.values(),
+            **credential.values(),
+        )
     case = next((row for row in rows if row.number == number), None)
+    if case is None and credential is not None:
+        raise CredentialNotVerified
     if case is None:
         raise NotFound(_("No such case, or it is outside your scope."))
     row: Any = case
