@@ -104,7 +104,9 @@ class _Accepted:
 
 
 _TOKEN_COLUMNS = [f.attname for f in ApiToken._meta.concrete_fields]
-_USER_COLUMNS = [f.attname for f in User._meta.concrete_fields]
+# not the password hash: nothing a move does reads it, and it need not stay in memory for
+# a token's lifetime (a move that did read it would load it: a deferred field)
+_USER_COLUMNS = [f.attname for f in User._meta.concrete_fields if f.attname != "password"]
 # per process, by key hash: the tokens a full check accepted, for the moves that check
 # them again in their own statement (ADR 0148). Never trusted anywhere else.
 _ACCEPTED: OrderedDict[str, _Accepted] = OrderedDict()

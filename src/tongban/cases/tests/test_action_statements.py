@@ -4,8 +4,9 @@ statements ADR 0130 took out (the lead's id, the chain head's digest, the full-r
 UPDATE) stay out.
 
 Counted: every statement the request sends, authentication included (the token with its
-user: one; the role grants and master data come from the per-process caches of ADR 0119,
-warm after a first walk), except the SAVEPOINTs of the test's own transaction, which
+user: one, unless the process accepted that token in an earlier move, ADR 0148; the role
+grants and master data come from the per-process caches of ADR 0119, warm after a first
+walk), except the SAVEPOINTs of the test's own transaction, which
 production does not send. The delivery nudge after commit (`wake_worker`) does not run
 inside a test's transaction and is not counted."""
 
@@ -85,6 +86,12 @@ TOGETHER = {
 }
 
 
+# the moves whose token the process already accepted in an earlier move of the walk: the
+# lock statement checks it, with no statement of its own (ADR 0148). Each walk signs in
+# with new tokens, so a user's first move checks its token on its own.
+REMEMBERED = {"transfer", "accept", "approve", "issue_result", "ship", "complete"}
+
+
 def _statements(queries: CaptureQueriesContext) -> list[str]:
     return [
         q["sql"]
@@ -114,7 +121,9 @@ def test_each_action_sends_its_pinned_statements(world, api):
     seen = _walk(world, api)
     counts = {action: len(sqls) for action, sqls in seen.items()}
     expected = {
-        action: count - (TOGETHER[action] if connection.vendor == "postgresql" else 0)
+        action: count
+        - (TOGETHER[action] if connection.vendor == "postgresql" else 0)
+        - (action in REMEMBERED)
         for action, count in EXPECTED.items()
     }
     assert counts == expected, (

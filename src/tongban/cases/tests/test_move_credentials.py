@@ -66,6 +66,9 @@ def test_a_remembered_token_is_checked_by_the_move_statement(world, api):
     # the second: the one statement that reads the token is the case's lock
     (checked,) = _token_statements(after)
     assert "cases_case" in checked and 'parent_id" ASC NULLS FIRST' in checked
+    # what the process keeps of the account leaves the password hash out
+    _, remembered = credentials.recall(_key_hash(clerk)) or (None, None)
+    assert remembered is not None and "password" in remembered.user.get_deferred_fields()
     # every other endpoint still checks the token on its own
     with CaptureQueriesContext(connection) as read:
         _ok(clerk.get(f"/cases/{second}"))
