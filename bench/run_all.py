@@ -323,8 +323,13 @@ def headline(results: dict[str, Any]) -> dict[str, Any]:
     yardsticks = [
         v for k in ("insert_before", "insert_after") if (v := _kind_cpu(results.get(k), "insert"))
     ]
-    yardstick = statistics.median(yardsticks) if yardsticks else None
+    phases_yardstick = statistics.median(yardsticks) if yardsticks else None
     walk = results.get("walk") or {}
+    # the yardstick served between the walks (bench/wrk/walk.lua): the same server, warmed
+    # the same way, under the same load as the moves it is compared with. The phases of
+    # their own, before and after the walk, drifted with this machine by up to a quarter
+    # between neighbouring runs; they stay for the throughput ratio.
+    yardstick = _kind_cpu(walk, "insert") or phases_yardstick
     per_kind: dict[str, Any] = {}
     for kind in bench_cases.WALK_ACTIONS:
         cpu = _kind_cpu(walk, kind)
@@ -356,6 +361,9 @@ def headline(results: dict[str, Any]) -> dict[str, Any]:
     ]
     out: dict[str, Any] = {
         "yardstick_cpu_ms": yardstick,
+        "yardstick_source": "walk" if _kind_cpu(walk, "insert") else "phases",
+        "yardstick_phases_cpu_ms": phases_yardstick,
+        "yardstick_count": walk.get("kinds", {}).get("insert", {}).get("count", 0),
         "action_cpu_ms": action_cpu,
         "action_ratio": round(yardstick / action_cpu, 3) if yardstick and action_cpu else None,
         "submit_cpu_ms": per_kind.get("submit", {}).get("cpu_ms"),
@@ -406,7 +414,12 @@ def print_report(results: dict[str, Any]) -> None:
         f"  {'request kind':<24}{'CPU ms':>9}{'ratio':>8}{'SQL':>5}{'p99 srv':>9}"
         f"{'p99 wrk':>9}{'n':>8}"
     )
-    out(f"  {'yardstick /bench/insert':<24}{h['yardstick_cpu_ms'] or 0:>9.3f}{1.0:>8.3f}{1:>5}")
+    out(
+        f"  {'yardstick /bench/insert':<24}{h['yardstick_cpu_ms'] or 0:>9.3f}{1.0:>8.3f}{1:>5}"
+        f"{'':>18}{h['yardstick_count']:>8}  ({h['yardstick_source']})"
+    )
+    if h["yardstick_phases_cpu_ms"]:
+        out(f"  {'  in its own phases':<24}{h['yardstick_phases_cpu_ms']:>9.3f}")
     for kind, v in h["per_kind"].items():
         out(
             f"  {kind:<24}{v['cpu_ms']:>9.3f}{v['ratio'] or 0:>8.3f}{v['sql'] or 0:>5}"
@@ -419,6 +432,7 @@ def print_report(results: dict[str, Any]) -> None:
         f"  {'phase':<30}{'req/s':>8}{'srv ms/req':>11}{'wrk ms/req':>11}{'cores busy':>11}"
         f"{'wrk share':>10}{'errors':>8}"
     )
+    # the walk's figures include its yardstick requests, one per walk (bench/wrk/walk.lua)
     phases = [(k, results[k]) for k in ("insert_before", "walk", "insert_after") if k in results]
     for name, modes in (results.get("reads") or {}).items():
         phases += [(f"{name} {label.split('_')[0]}c", phase) for label, phase in modes.items()]
@@ -466,10 +480,17 @@ def markdown_table(results: dict[str, Any]) -> str:
     rows = [
         "| figure | measured | ratio to the yardstick | target (issue 12) | date |",
         "|---|---:|---:|---|---|",
-        f"| yardstick `POST /bench/insert`: server CPU per request | {y:.2f} ms | 1 | | {day} |",
+        f"| yardstick `POST /bench/insert`: server CPU per request ({h['yardstick_source']}) "
+        f"| {y:.2f} ms | 1 | | {day} |",
         f"| **plain action** (median of the 8): server CPU | **{h['action_cpu_ms']:.2f} ms** "
         f"| {h['action_ratio']:.3f} | ≤ 5 ms, ≥ 0.22× (moonshot 2.5 ms) | {day} |",
     ]
+    if h.get("yardstick_phases_cpu_ms") and h["yardstick_source"] == "walk":
+        phases = h["yardstick_phases_cpu_ms"]
+        rows.append(
+            f"| &nbsp;&nbsp;the yardstick in its own phases; the plain action's ratio to it "
+            f"| {phases:.2f} ms | {phases / h['action_cpu_ms']:.3f} | ≥ 0.22× | {day} |"
+        )
     targets = {"submit": "≤ 12 ms", "issue_result": "off the request path (§3)"}
     for kind, v in h["per_kind"].items():
         if kind in bench_cases.PLAIN_ACTIONS:
