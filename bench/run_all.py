@@ -234,30 +234,24 @@ def machine_facts() -> dict[str, Any]:
 
 
 def query_plans() -> tuple[dict[str, Any], str]:
-    """EXPLAIN (ANALYZE, BUFFERS) of what the queue endpoint runs (the look-up's two
-    statements are pinned by cases/tests/test_read_statements.py)."""
+    """EXPLAIN (ANALYZE, BUFFERS) of the statement of each queue page the bench reads (the
+    look-up's two statements are pinned by cases/tests/test_read_statements.py)."""
     from django.db import connection
-    from django.db.models import Q
 
     from tongban.accounts.models import User
     from tongban.cases import selectors
 
     officer = User.objects.get(username=common.OFFICER)
 
-    def queue(**filters: Any) -> Any:
-        qs = selectors.case_queue(officer, selectors.QueueFilter(**filters))
-        return qs.order_by("-received_at", "-id")[:51]
+    def page(cursor: str | None = None, **filters: Any) -> Any:
+        return selectors.queue_page_query(officer, selectors.QueueFilter(**filters), cursor, 50)
 
-    first = list(queue())
-    cursor_row = first[49] if len(first) > 49 else first[-1]
-    at, pk = cursor_row.received_at, cursor_row.pk
+    _, second = selectors.queue_page(officer, selectors.QueueFilter(), None, 50)
     queries = {
-        "queue": queue(),
-        "queue_overdue_red": queue(overdue="red"),
-        "queue_status_accepted": queue(status=["accepted"]),
-        "queue_page_2": selectors.case_queue(officer, selectors.QueueFilter())
-        .filter(Q(received_at__lt=at) | Q(received_at=at, id__lt=pk))
-        .order_by("-received_at", "-id")[:51],
+        "queue": page(),
+        "queue_overdue_red": page(overdue="red"),
+        "queue_status_accepted": page(status=["accepted"]),
+        "queue_page_2": page(second),
     }
     summary: dict[str, Any] = {}
     text = []

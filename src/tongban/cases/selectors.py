@@ -620,13 +620,17 @@ SUMMARY_FIELDS = (
 
 
 def summary_page(
-    qs: QuerySet[Case], cursor: str | None, limit: int, ordering: str = "received"
+    qs: QuerySet[Case],
+    cursor: str | None,
+    limit: int,
+    ordering: str = "received",
+    overdue: str | None = None,
 ) -> tuple[list[Case], str | None]:
     """`page_after` for the rows of a list (CaseSummaryOut): only SUMMARY_FIELDS and the
     master-data version in its one statement, the item and jurisdictions from the
     per-process cache. The full rows with four joins cost the queue most of its CPU:
     every column converted, every encrypted field of the applicant decrypted (ADR 0131)."""
-    rows, next_cursor = page_after(_summary_rows(qs), cursor, limit, ordering)
+    rows, next_cursor = page_after(_summary_rows(qs), cursor, limit, ordering, overdue)
     for case in rows:
         with_master_data(case, case.master_version or 0)  # type: ignore[attr-defined]
     return rows, next_cursor
@@ -674,8 +678,7 @@ def _queue_queryset(shape: _QueueShape, **values: Any) -> QuerySet[Case]:
     position = _Position(shape.after, values.get("after"), values.get("after_id"))
     if position.kind is not None:
         position = _Position(position.kind, Value(position.key), Value(position.pk))
-    qs = _ordered_after(_summary_rows(qs), shape.ordering, position)
-    return qs[: shape.limit + 1]
+    return _page_rows(_summary_rows(qs), shape.ordering, position, shape.limit, shape.overdue)
 
 
 # compiled once per connection and shape: building and compiling the queue's statement
@@ -695,7 +698,7 @@ def queue_page(
     is a LIKE pattern (a transformed value), the second depends on the user's roles in each
     place and on the user's applicant records, which the scope does not hold."""
     if number_prefix(filters.number) or filters.awaiting:
-        return summary_page(case_queue(user, filters), cursor, limit, ordering)
+        return summary_page(case_queue(user, filters), cursor, limit, ordering, filters.overdue)
     position = _position(cursor, ordering)
     connection = connections["default"]
     scope = case_scope(user)
@@ -736,6 +739,20 @@ def queue_page(
     for case in rows:
         with_master_data(case, case.master_version or 0)  # type: ignore[attr-defined]
     return rows, next_cursor
+
+
+def queue_page_query(
+    user: User | AnonymousUser,
+    filters: QueueFilter,
+    cursor: str | None,
+    limit: int,
+    ordering: str = "received",
+) -> QuerySet[Case]:
+    """The statement of a queue page as a queryset, built the unprepared way (what
+    `summary_page(case_queue(…))` runs; the tests pin `queue_page` to it): for EXPLAIN
+    (bench/run_all.py)."""
+    qs = _summary_rows(case_queue(user, filters))
+    return _page_rows(qs, ordering, _position(cursor, ordering), limit, filters.overdue)
 
 
 # -- keyset (cursor) pagination, stable under inserts -------------------------------------
@@ -814,10 +831,35 @@ def _ordered_after(qs: QuerySet[Case], ordering: str, position: _Position) -> Qu
     return qs.order_by(F("overdue_on").asc(nulls_last=True), "id")
 
 
+# The overdue levels whose page newest first is looked up by ids first (ADR 0151). Their
+# cases are a thin slice of the open ones, and an old one: a page of red cases walks past
+# about 10,000 newer open cases at 1M. The ids come from the open cases' covering index
+# alone (no table row read for the cases passed over); then the page's rows are read.
+_PAGED_BY_IDS = frozenset({OverdueLevel.RED, OverdueLevel.YELLOW})
+
+
+def _page_rows(
+    qs: QuerySet[Case], ordering: str, position: _Position, limit: int, overdue: str | None
+) -> QuerySet[Case]:
+    """One page of `qs` after `position`, one row more than `limit` (whether a next page
+    exists), in one statement. For an overdue level in `_PAGED_BY_IDS` newest first, the
+    same filters and order select the page's ids in a sub-select, and the outer statement
+    keeps the filters: the rows are scoped by the same statement that reads them."""
+    page = _ordered_after(qs, ordering, position)
+    if ordering == "received" and overdue in _PAGED_BY_IDS:
+        page = page.filter(pk__in=page.values("pk")[: limit + 1])
+    return page[: limit + 1]
+
+
 def page_after(
-    qs: QuerySet[Case], cursor: str | None, limit: int, ordering: str = "received"
+    qs: QuerySet[Case],
+    cursor: str | None,
+    limit: int,
+    ordering: str = "received",
+    overdue: str | None = None,
 ) -> tuple[list[Case], str | None]:
-    qs = _ordered_after(qs, ordering, _position(cursor, ordering))
-    rows = list(qs[: limit + 1])
+    """A page of `qs` and the cursor of the next, if any; `overdue` is the queue's overdue
+    filter, which `qs` already applies (it decides how the page is looked up)."""
+    rows = list(_page_rows(qs, ordering, _position(cursor, ordering), limit, overdue))
     next_cursor = _cursor_for(rows[limit - 1], ordering) if len(rows) > limit else None
     return rows[:limit], next_cursor

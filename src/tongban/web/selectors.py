@@ -153,7 +153,9 @@ def work_queue(
         qs = qs.filter(receiving_jurisdiction_id=case_selectors.jurisdiction_pk(params.receiving))
     qs = case_selectors.with_overdue_level(qs, today)
     if params.sort == "received":
-        rows, next_cursor = case_selectors.page_after(qs, params.cursor, PAGE_SIZE)
+        rows, next_cursor = case_selectors.page_after(
+            qs, params.cursor, PAGE_SIZE, overdue=params.overdue
+        )
         return QueuePage(rows, next_cursor=next_cursor)
     # deeper than MAX_OFFSET rows is refused by the API and clamped here (core.inputs)
     page = min(max(1, params.page), MAX_OFFSET // PAGE_SIZE + 1)

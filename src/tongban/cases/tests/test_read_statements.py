@@ -244,7 +244,9 @@ QUEUE_VARIANTS = [
 def test_prepared_queue_pages_equal_the_queryset_pages(world, api, username):
     """`queue_page` (compiled once per scope and filter shape, the values swapped in)
     answers page by page what `summary_page(case_queue(…))` answers, for every role,
-    filter, ordering and cursor; on a new shape, scope or value nothing stale is reused."""
+    filter, ordering and cursor; on a new shape, scope or value nothing stale is reused.
+    The expected side reads its pages the plain way: the prepared red and yellow pages,
+    looked up by ids first (ADR 0151), must answer the same."""
     clerk = api("421102-clerk")
     numbers = [_ok(clerk.post("/cases", _person_submission(world)), 201)["number"]]
     for _ in range(4):
@@ -286,3 +288,62 @@ def test_prepared_queue_pages_equal_the_queryset_pages(world, api, username):
     elif username != "applicant-1":
         assert sorted(c.number for c in everything) == sorted(numbers)
         assert [c.number for c in red] == [numbers[1]]
+
+
+@pytest.mark.parametrize("level", ["red", "yellow"])
+def test_red_and_yellow_pages_by_ids_answer_the_plain_pages(world, api, level):
+    """A red or yellow page newest first takes its ids from a sub-select first (ADR 0151).
+    With the cases of the level between others, in pages of one and of two, with other
+    filters beside it, through the prepared page and the unprepared one (the web's queue,
+    `awaiting`): the same cases, order and cursors as the plain page, and only those in
+    scope."""
+    clerk = api("421102-clerk")
+    numbers = [
+        _ok(clerk.post("/cases", company_submission(world)), 201)["number"] for _ in range(5)
+    ]
+    today = selectors.deadlines.local_today()
+    day = dt.timedelta(days=1)
+    Case.objects.filter(number__in=numbers).update(
+        warn_on=today + 3 * day, overdue_on=today + 5 * day, warn_at=None, overdue_at=None
+    )
+    of_level = numbers[0::2]
+    if level == "red":
+        Case.objects.filter(number__in=of_level).update(overdue_on=today - 2 * day)
+    else:
+        Case.objects.filter(number__in=of_level).update(warn_on=today - day, overdue_on=today + day)
+    newest_first = [n for n in reversed(numbers) if n in of_level]
+    variants = [
+        selectors.QueueFilter(overdue=level),
+        selectors.QueueFilter(overdue=level, status=["received"]),
+        selectors.QueueFilter(overdue=level, jurisdiction="421102", side="receiving"),
+        selectors.QueueFilter(overdue=level, awaiting=True),
+    ]
+    for username, sees in (("421102-clerk", newest_first), ("420703400-clerk", [])):
+        user = world.user(username)
+        for filters in variants:
+            for limit in (1, 2):
+                cursor, seen = None, []
+                while True:
+                    got, got_cursor = selectors.queue_page(user, filters, cursor, limit)
+                    want, want_cursor = selectors.page_after(
+                        selectors.case_queue(user, filters), cursor, limit
+                    )
+                    assert [c.number for c in got] == [c.number for c in want], filters
+                    assert got_cursor == want_cursor
+                    # the unprepared page by ids, as the web's queue and `awaiting` read it
+                    by_ids, by_ids_cursor = selectors.page_after(
+                        selectors.case_queue(user, filters), cursor, limit, overdue=level
+                    )
+                    assert [c.number for c in by_ids] == [c.number for c in want]
+                    assert by_ids_cursor == want_cursor
+                    seen += [c.number for c in got]
+                    if got_cursor is None:
+                        break
+                    cursor = got_cursor
+                assert seen == sees, (username, filters, limit)
+    page = _ok(clerk.get("/cases", overdue=level, limit=2))
+    assert [c["number"] for c in page["items"]] == newest_first[:2]
+    rest = _ok(clerk.get("/cases", overdue=level, limit=2, cursor=page["next_cursor"]))
+    assert [c["number"] for c in rest["items"]] == newest_first[2:]
+    assert rest["next_cursor"] is None
+    assert _ok(api("420703400-officer").get("/cases", overdue=level))["items"] == []
