@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from tongban.core.fields import BlindIndexField, EncryptedTextField
+from tongban.core.loading import QuickLoading
 from tongban.core.masking import mask_id_number, mask_name
 
 
@@ -123,7 +124,7 @@ class RoleAssignment(models.Model):
         return f"{self.user} {self.get_role_display()} {self.jurisdiction or ''}"
 
 
-class Applicant(models.Model):
+class Applicant(QuickLoading, models.Model):
     """A person (公民身份号码) or an enterprise (统一社会信用代码) that applies for services.
     An enterprise acts through an agent (经办人), whose identity is recorded too."""
 

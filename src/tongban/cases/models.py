@@ -9,6 +9,7 @@ from django.utils.translation import gettext_noop
 from tongban.catalog.models import Channel, DeliveryMethod, Mode
 from tongban.core.chain import link_digest, timestamp
 from tongban.core.fields import EncryptedJSONField, EncryptedTextField
+from tongban.core.loading import QuickLoading
 from tongban.core.models import SequenceChained
 from tongban.core.prepared import PreparedSaves
 
@@ -57,7 +58,7 @@ OPEN_QUEUE_COLUMNS = [
 ]
 
 
-class Case(PreparedSaves, models.Model):
+class Case(QuickLoading, PreparedSaves, models.Model):
     """办件: one application for one item, from receipt to the delivered result."""
 
     number = models.CharField("办件编号", max_length=32, unique=True)
@@ -261,7 +262,7 @@ class CaseMaterial(models.Model):
         return self.name
 
 
-class CaseEvent(PreparedSaves, SequenceChained):
+class CaseEvent(QuickLoading, PreparedSaves, SequenceChained):
     """Immutable: one row per transition. Never updated or deleted: refused by save() and,
     for raw SQL, by database triggers; SM3-chained per case (ADR 0092)."""
 

@@ -60,7 +60,7 @@ class Sealed:
         return f"<Sealed {self.field.crypto_context}>"
 
 
-class _OpenedOnRead(DeferredAttribute):
+class OpenedOnRead(DeferredAttribute):
     """The attribute of an encrypted field: a `Sealed` value is decrypted on the first
     read and the clear value kept in its place. A data descriptor (it has `__set__`), so
     that it sees every read, also of a value already loaded."""
@@ -129,7 +129,7 @@ class EncryptedTextField(models.TextField):
             kwargs.setdefault("max_length", self.plain_max_length)
         return super().formfield(**kwargs)
 
-    descriptor_class = _OpenedOnRead
+    descriptor_class = OpenedOnRead
 
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> str | None:
         if value is None or value == "":
