@@ -128,6 +128,7 @@ class KindStats:
     pg: list[float] = field(default_factory=list)
     q: list[int] = field(default_factory=list)
     wall: list[float] = field(default_factory=list)
+    gc: list[float] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         server = [c + p for c, p in zip(self.cpu, self.pg, strict=True)]
@@ -141,6 +142,14 @@ class KindStats:
                 sql_statements=int(statistics.median(self.q)),
                 server_p50_ms=round(percentile(self.wall, 50), 2),
                 server_p99_ms=round(percentile(self.wall, 99), 2),
+            )
+        if self.gc:
+            # the collector: its share of the thread's CPU, and how many requests it held
+            # up by more than a millisecond (a full pass lands in the latencies' tail)
+            result.update(
+                gc_cpu_share=round(sum(self.gc) / (sum(self.cpu) or 1), 4),
+                gc_over_1ms=sum(1 for g in self.gc if g > 1.0),
+                gc_max_ms=round(max(self.gc), 2),
             )
         return result
 
@@ -249,6 +258,8 @@ def _parse(text: str) -> dict[str, Any]:
                 stats.pg.append(float(parts[3]))
                 stats.q.append(int(parts[4]))
                 stats.wall.append(float(parts[5]))
+                if len(parts) > 6 and parts[6] != "-":
+                    stats.gc.append(float(parts[6]))
     result["kinds"] = {kind: stats.summary() for kind, stats in kinds.items()}
     return result
 

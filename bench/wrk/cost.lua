@@ -1,7 +1,7 @@
 -- Shared by the bench's wrk scripts: records each response's kind, status and the
 -- server's cost (the X-Bench-Cost header of bench/bench_middleware.py) in the thread,
 -- and at the end writes every record and wrk's own summary to $BENCH_WRK_OUT, which
--- bench/bench_cases.py reads. One line per response: kind status cpu pg q wall.
+-- bench/bench_cases.py reads. One line per response: kind status cpu pg q wall gc.
 local M = {}
 local threads = {}
 
@@ -15,8 +15,9 @@ end
 function M.record(kind, status, headers)
   local cost = headers["X-Bench-Cost"] or ""
   local cpu, pg, q, wall = cost:match("cpu=([%d.]+);pg=([%d.]+);db=[%d.]+;q=(%d+);wall=([%d.]+)")
+  local gc = cost:match("gc=([%d.]+)")
   records[#records + 1] = string.format(
-    "%s %d %s %s %s %s", kind, status, cpu or "-", pg or "-", q or "-", wall or "-"
+    "%s %d %s %s %s %s %s", kind, status, cpu or "-", pg or "-", q or "-", wall or "-", gc or "-"
   )
 end
 
