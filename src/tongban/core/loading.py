@@ -69,9 +69,9 @@ class QuickLoading:
         data = new.__dict__
         data["_state"] = state
         if not setters:
-            data.update(zip(names, values))
+            data.update(zip(names, values, strict=True))
         else:
-            for name, value in zip(names, values):
+            for name, value in zip(names, values, strict=True):
                 if name in setters:
                     setattr(new, name, value)
                 else:
