@@ -34,9 +34,9 @@ _TOKEN = Prepared("api_token", _token_queryset)
 
 class BearerTokenAuth(HttpBearer):
     """The token and its user, checked by a statement of their own on every request.
-    `deferred=True`, for the case moves only: a token this process accepted before is
-    taken as a `Credential` that the move's own statement checks (ADR 0148); the
-    endpoint must hand `unverified_credential(request)` to the move."""
+    `deferred=True`, for the case moves and the case look-up only: a token this process
+    accepted before is taken as a `Credential` that the endpoint's own statement checks
+    (ADR 0148, 0154); the endpoint must hand `unverified_credential(request)` to it."""
 
     def __init__(self, *, deferred: bool = False) -> None:
         super().__init__()
@@ -66,13 +66,13 @@ def _signed_in(request: HttpRequest, row: ApiToken) -> User:
 
 def unverified_credential(request: HttpRequest) -> Credential | None:
     """The credential a deferred check took from memory for this request, if any: the
-    endpoint's move must check it in its statement (`credentials.still_valid`)."""
+    endpoint's statement must check it (`credentials.still_valid`)."""
     return getattr(request, "tongban_credential", None)
 
 
 def check_again(request: HttpRequest) -> User | None:
-    """After a move refused the remembered credential: the full check, as on any other
-    endpoint (None: 401). The memory of that token is dropped first."""
+    """After the endpoint's statement refused the remembered credential: the full check,
+    as on any other endpoint (None: 401). The memory of that token is dropped first."""
     credential = unverified_credential(request)
     if credential is not None:
         credentials.forget(credential.key_hash)
@@ -83,5 +83,6 @@ def check_again(request: HttpRequest) -> User | None:
 
 
 api_auth = [BearerTokenAuth(), SessionAuth()]
-# POST /cases/{number}/actions/{action}: the move checks a remembered token itself
-move_auth = [BearerTokenAuth(deferred=True), SessionAuth()]
+# a case move and the case look-up: their own statement checks a remembered token
+# (ADR 0148, 0154)
+deferred_auth = [BearerTokenAuth(deferred=True), SessionAuth()]

@@ -5,13 +5,14 @@ Every API request checks its bearer token against the database: a revoked token,
 expired one, a deactivated account or a removed role stops working on the next request
 (issue 12, ADR 0119). On `POST /cases/{number}/actions/{action}` that check was a round
 trip and two model rows before the move's first statement, about a tenth of the move's
-server CPU. There, and only there, a token the process has already accepted is taken as
-a `Credential` (what the token and its user's row said then), and the move's lock
-statement carries `still_valid(…)`: the case row comes back only if that token row still
-exists, unexpired, for that user, still active and with the same grants version, trust
-level, kind and superuser flag. No row, and the caller checks the token the ordinary way
-and moves again (`cases.api.act_on_case`): a stale credential never moves a case, and
-never reads one.
+server CPU. There, and on the look-up `GET /cases/{number}` (ADR 0154), a token the
+process has already accepted is taken as a `Credential` (what the token and its user's
+row said then), and the move's lock statement, or the look-up's case statement, carries
+`still_valid(…)`: the case row comes back only if that token row still exists,
+unexpired, for that user, still active and with the same grants version, trust level,
+kind and superuser flag. No row, and the caller checks the token the ordinary way and
+tries again (`cases.api.act_on_case`, `cases.api.get_case`): a stale credential never
+moves a case, and never reads one.
 
 Why these columns: they are what a move's authorisation reads from the user row (the
 role grants through `grants_version`, `own_records` through `trust_level`, the platform
@@ -23,10 +24,11 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists
+from django.db.models import Exists, QuerySet
 from django.db.models.functions import Now
 from django.utils import timezone
 
@@ -92,6 +94,21 @@ def split(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """A statement's values as (the credential's, the others)."""
     mine = {k: v for k, v in values.items() if k.startswith(PREFIX)}
     return mine, {k: v for k, v in values.items() if not k.startswith(PREFIX)}
+
+
+def checked(build: Callable[..., QuerySet[Any]]) -> Callable[..., QuerySet[Any]]:
+    """A prepared statement's `build` (core.prepared) that also checks a remembered
+    credential: no row unless the token and its user are as they were when accepted.
+    Its key is `(build's key, Credential.shape())`, its values `build`'s and
+    `Credential.values()`."""
+
+    def checked_queryset(key: tuple[Any, tuple[bool, int, str]], **values: Any) -> QuerySet[Any]:
+        inner_key, credential_shape = key
+        credential_values, others = split(values)
+        return build(inner_key, **others).filter(still_valid(credential_shape, credential_values))
+
+    checked_queryset.__qualname__ = f"checked({build.__qualname__})"
+    return checked_queryset
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,8 @@ from django.db.models.functions import JSONObject
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
-from tongban.accounts import access, trust
+from tongban.accounts import access, credentials, trust
+from tongban.accounts.credentials import Credential, CredentialNotVerified
 from tongban.accounts.models import Applicant, User
 from tongban.agreements.models import Agreement
 from tongban.cases import deadlines, hooks
@@ -293,7 +294,9 @@ def with_master_data(case: Case, version: int) -> Case:
     return case
 
 
-def case_detail_for(user: User | AnonymousUser, number: str) -> tuple[Case, CaseParts]:
+def case_detail_for(
+    user: User | AnonymousUser, number: str, credential: Credential | None = None
+) -> tuple[Case, CaseParts]:
     """One case with everything its detail shows, in two statements whatever the case
     holds (issue 12 §4, pinned by cases/tests/test_read_statements.py):
 
@@ -306,8 +309,23 @@ def case_detail_for(user: User | AnonymousUser, number: str) -> tuple[Case, Case
     2. its events with their actors (`detail_events_of`).
 
     A joint lead's parts (`is_joint_lead`) and the guards of `available_actions` read
-    what they need themselves; no other case has any."""
-    rows = case_scope(user).fetch(_DETAIL, number=number)
+    what they need themselves; no other case has any.
+
+    With a `credential` (an API token this process accepted before), the case statement
+    checks it too (ADR 0154): no row raises `CredentialNotVerified`, since the credential
+    may be why; the caller checks the token anew and asks again without it."""
+    scope = case_scope(user)
+    if credential is None:
+        rows = scope.fetch(_DETAIL, number=number)
+    else:
+        rows = _CHECKED_DETAIL.fetch(
+            (scope.shape(), credential.shape()),
+            number=number,
+            **scope.values(),
+            **credential.values(),
+        )
+        if not rows:
+            raise CredentialNotVerified
     if not rows:
         raise NotFound(_("No such case, or it is outside your scope."))
     (case,) = rows  # the number is unique
@@ -364,6 +382,8 @@ def _events_queryset(key: None, case_id: int) -> QuerySet[CaseEvent]:
 # compiled once per connection (and shape of scope): building and compiling these two statements
 # was most of the look-up's Python time (issue 12 §4, ADR 0139)
 _DETAIL = Prepared("case_detail", _detail_queryset)
+# the same, checking a remembered API credential as well (ADR 0154)
+_CHECKED_DETAIL = Prepared("case_detail_checked", credentials.checked(_detail_queryset))
 _EVENTS = Prepared("case_detail_events", _events_queryset)
 
 

@@ -292,32 +292,13 @@ def _approval_lock_queryset(
     )
 
 
-def _checked(
-    build: Callable[..., QuerySet[Case]],
-) -> Callable[..., QuerySet[Case]]:
-    """`build`'s lock statement that also checks a remembered API credential: no row
-    unless the token and its user are as they were when accepted (ADR 0148). Keyed by
-    the scope's shape and the credential's."""
-
-    def checked_queryset(
-        key: tuple[tuple[bool, bool, int], tuple[bool, int, str]], number: str, **values: Any
-    ) -> QuerySet[Case]:
-        shape, credential_shape = key
-        credential_values, scope = credentials.split(values)
-        return build(shape, number, **scope).filter(
-            credentials.still_valid(credential_shape, credential_values)
-        )
-
-    return checked_queryset
-
-
 # compiled once per connection and shape of scope: building and compiling this statement
 # was a quarter of an action's Python time (ADR 0137)
 _LOCK = prepared.Prepared("case_lock", _lock_queryset)
 _APPROVAL_LOCK = prepared.Prepared("case_lock_approval", _approval_lock_queryset)
-_CHECKED_LOCK = prepared.Prepared("case_lock_checked", _checked(_lock_queryset))
+_CHECKED_LOCK = prepared.Prepared("case_lock_checked", credentials.checked(_lock_queryset))
 _CHECKED_APPROVAL_LOCK = prepared.Prepared(
-    "case_lock_approval_checked", _checked(_approval_lock_queryset)
+    "case_lock_approval_checked", credentials.checked(_approval_lock_queryset)
 )
 _ASKS_COMMITMENT = frozenset(t.action for t in TRANSITIONS if t.practice_code == APPROVED_CODE)
 

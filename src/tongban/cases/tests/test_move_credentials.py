@@ -1,7 +1,8 @@
 """A case move checks a bearer token its process accepted before in the move's own lock
-statement, not in a statement of its own (ADR 0148): whatever changed since, in this
-process or another, the next move sees it, refuses with the right answer, and changes
-nothing. On both databases."""
+statement, not in a statement of its own (ADR 0148), and the case look-up in its case
+statement (ADR 0154): whatever changed since, in this process or another, the next move
+or look-up sees it, refuses with the right answer, and changes or shows nothing. On both
+databases."""
 
 from __future__ import annotations
 
@@ -69,9 +70,9 @@ def test_a_remembered_token_is_checked_by_the_move_statement(world, api):
     # what the process keeps of the account leaves the password hash out
     _, remembered = credentials.recall(_key_hash(clerk)) or (None, None)
     assert remembered is not None and "password" in remembered.user.get_deferred_fields()
-    # every other endpoint still checks the token on its own
+    # every other endpoint (the queue, say) still checks the token on its own
     with CaptureQueriesContext(connection) as read:
-        _ok(clerk.get(f"/cases/{second}"))
+        _ok(clerk.get("/cases"))
     assert [sql for sql in _token_statements(read) if "cases_case" not in sql]
 
 
@@ -154,3 +155,76 @@ def test_without_a_token_a_move_is_401(world, api):
     number = _submitted(world, api)
     _error(api(None).act(number, "check"), 401, "not_authenticated")
     _unchanged(number, "received", 1)
+
+
+# -- the look-up, GET /cases/{number} (ADR 0154) ------------------------------------------
+
+
+def test_a_remembered_token_is_checked_by_the_lookup_statement(world, api):
+    number = _submitted(world, api)
+    # another token of the clerk's first: the process's master-data cache is filled
+    _ok(api(CLERK).get(f"/cases/{number}"))
+    clerk = api(CLERK)
+    with CaptureQueriesContext(connection) as before:
+        first = _ok(clerk.get(f"/cases/{number}"))
+    with CaptureQueriesContext(connection) as after:
+        second = _ok(clerk.get(f"/cases/{number}"))
+    assert [sql for sql in _token_statements(before) if "cases_case" not in sql]
+    (checked,) = _token_statements(after)
+    assert "cases_case" in checked
+    assert len(after) == len(before) - 1
+    assert first == second
+
+
+@pytest.mark.parametrize("change", ["deleted", "expired", "deactivated", "another_key"])
+def test_a_token_changed_elsewhere_stops_the_next_lookup(world, api, change):
+    clerk = api(CLERK)
+    number = _submitted(world, api)
+    _ok(clerk.get(f"/cases/{number}"))
+    key_hash = _key_hash(clerk)
+    assert credentials.recall(key_hash) is not None
+    tokens = ApiToken.objects.filter(key_hash=key_hash)
+    if change == "deleted":
+        tokens.delete()
+    elif change == "expired":
+        tokens.update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    elif change == "deactivated":
+        User.objects.filter(username=CLERK).update(is_active=False)
+    else:
+        tokens.update(key_hash=hash_token("another"))
+    response = clerk.get(f"/cases/{number}")
+    _error(response, 401, "not_authenticated")
+    assert number not in response.content.decode()
+    assert credentials.recall(key_hash) is None
+
+
+def test_a_removed_role_or_another_scope_is_404_on_the_next_lookup(world, api):
+    clerk = api(CLERK)
+    number = _submitted(world, api)
+    _ok(clerk.get(f"/cases/{number}"))
+    revoke_role(None, world.user(CLERK), "clerk", world.huangzhou)
+    _error(clerk.get(f"/cases/{number}"), 404, "not_found")
+    other = api("420703400-clerk")
+    for _ in range(2):  # the second time with a remembered token
+        _error(other.get(f"/cases/{number}"), 404, "not_found")
+    assert credentials.recall(_key_hash(other)) is not None
+
+
+def test_a_lowered_trust_level_is_seen_by_the_next_lookup(world, api):
+    clerk = api(CLERK)
+    number = _submitted(world, api)
+    _ok(clerk.get(f"/cases/{number}"))
+    User.objects.filter(username=CLERK).update(trust_level=1)
+    _ok(clerk.get(f"/cases/{number}"))
+    remembered = credentials.recall(_key_hash(clerk))
+    assert remembered is not None and remembered[0].trust_level == 1
+
+
+def test_a_lookup_without_a_good_token_is_401(world, api):
+    number = _submitted(world, api)
+    _error(api(None).get(f"/cases/{number}"), 401, "not_authenticated")
+    stranger = api(None)
+    stranger.headers["Authorization"] = "Bearer not-a-token"
+    for _ in range(2):
+        _error(stranger.get(f"/cases/{number}"), 401, "not_authenticated")
+    assert credentials.recall(hash_token("not-a-token")) is None
