@@ -54,6 +54,20 @@ def _unchanged(number: str, status: str, events: int) -> None:
     assert (case.status, case.event_count) == (status, events)
 
 
+def _change_behind_the_process(key_hash: str, change: str) -> None:
+    """The clerk's token or account changed as another server process would change it:
+    with no word to this process's memory."""
+    tokens = ApiToken.objects.filter(key_hash=key_hash)
+    if change == "deleted":
+        tokens.delete()
+    elif change == "expired":
+        tokens.update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    elif change == "deactivated":
+        User.objects.filter(username=CLERK).update(is_active=False)
+    else:  # the row now belongs to another key (a token table restored, say)
+        tokens.update(key_hash=hash_token("another"))
+
+
 def test_a_remembered_token_is_checked_by_the_move_statement(world, api):
     clerk = api(CLERK)
     first, second = _submitted(world, api), _submitted(world, api)
@@ -86,16 +100,7 @@ def test_a_token_changed_elsewhere_stops_the_next_move(world, api, change):
     _ok(clerk.act(first, "check"))
     key_hash = _key_hash(clerk)
     assert credentials.recall(key_hash) is not None
-    tokens = ApiToken.objects.filter(key_hash=key_hash)
-    # as another server process would: with no word to this process's memory
-    if change == "deleted":
-        tokens.delete()
-    elif change == "expired":
-        tokens.update(expires_at=timezone.now() - dt.timedelta(seconds=1))
-    elif change == "deactivated":
-        User.objects.filter(username=CLERK).update(is_active=False)
-    else:  # the row now belongs to another key (a token table restored, say)
-        tokens.update(key_hash=hash_token("another"))
+    _change_behind_the_process(key_hash, change)
     _error(clerk.act(second, "check"), 401, "not_authenticated")
     _unchanged(second, "received", 1)
     assert credentials.recall(key_hash) is None
@@ -183,15 +188,7 @@ def test_a_token_changed_elsewhere_stops_the_next_lookup(world, api, change):
     _ok(clerk.get(f"/cases/{number}"))
     key_hash = _key_hash(clerk)
     assert credentials.recall(key_hash) is not None
-    tokens = ApiToken.objects.filter(key_hash=key_hash)
-    if change == "deleted":
-        tokens.delete()
-    elif change == "expired":
-        tokens.update(expires_at=timezone.now() - dt.timedelta(seconds=1))
-    elif change == "deactivated":
-        User.objects.filter(username=CLERK).update(is_active=False)
-    else:
-        tokens.update(key_hash=hash_token("another"))
+    _change_behind_the_process(key_hash, change)
     response = clerk.get(f"/cases/{number}")
     _error(response, 401, "not_authenticated")
     assert number not in response.content.decode()

@@ -24,12 +24,14 @@ GOOD = {
 }
 
 
-def _load_settings(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def _load_settings(
+    env: dict[str, str], code: str = "import django; django.setup(); print('started')"
+) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("TONGBAN_")}
     clean.update(env)
     clean["DJANGO_SETTINGS_MODULE"] = "tongban.settings"
     return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); print('started')"],
+        [sys.executable, "-c", code],
         env=clean,
         capture_output=True,
         text=True,
@@ -147,25 +149,12 @@ def test_malformed_data_keys_stop_every_process_at_start(change, complaint, prod
     assert complaint in result.stderr
 
 
-def _wsgi_gc(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("TONGBAN_")}
-    clean.update(env)
-    clean["DJANGO_SETTINGS_MODULE"] = "tongban.settings"
-    return subprocess.run(
-        [sys.executable, "-c", "import gc, tongban.wsgi; print(gc.get_threshold()[0])"],
-        env=clean,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
 @pytest.mark.parametrize(
     ("env", "young"), [({}, "50000"), ({"TONGBAN_GC_YOUNG_THRESHOLD": "700"}, "700")]
 )
 def test_the_web_worker_sets_the_collectors_young_threshold(env, young):
     """ADR 0153: the WSGI module a gunicorn worker imports sets the young pass's threshold
     from the settings (50,000 unless the operator says otherwise)."""
-    done = _wsgi_gc(env)
+    done = _load_settings(env, "import gc, tongban.wsgi; print(gc.get_threshold()[0])")
     assert done.returncode == 0, done.stderr
     assert done.stdout.split()[-1] == young
