@@ -165,6 +165,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 # their dicts while it is built; at 700 the collector walked them several times a page,
 # 6-7 % of its CPU, and its passes sat in the latency's tail (ADR 0153). Read by wsgi.py.
 GC_YOUNG_THRESHOLD = int(os.environ.get("TONGBAN_GC_YOUNG_THRESHOLD", "50000"))
+if GC_YOUNG_THRESHOLD < 1:
+    # 0 would turn the automatic collection off, a negative value make it run on every
+    # allocation: neither is a tuning
+    raise ImproperlyConfigured("TONGBAN_GC_YOUNG_THRESHOLD must be a positive number")
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE takes the write lock when a transaction starts, so two writers queue

@@ -158,3 +158,10 @@ def test_the_web_worker_sets_the_collectors_young_threshold(env, young):
     done = _load_settings(env, "import gc, tongban.wsgi; print(gc.get_threshold()[0])")
     assert done.returncode == 0, done.stderr
     assert done.stdout.split()[-1] == young
+
+
+@pytest.mark.parametrize("value", ["0", "-1"])
+def test_a_collector_threshold_that_is_no_tuning_stops_the_start(value):
+    done = _load_settings({"TONGBAN_GC_YOUNG_THRESHOLD": value})
+    assert done.returncode != 0
+    assert "TONGBAN_GC_YOUNG_THRESHOLD must be a positive number" in done.stderr
