@@ -363,6 +363,8 @@ def detail(
     without, they are read here (the case an action has just changed)."""
     if parts is None:
         parts = selectors.case_parts(case)
+    # the parts hold every shipment of the case: the paper guards need no statement
+    actions.know_inbound_states(case, parts.shipments)
     # the row's state as an action answers it (CaseStateOut), then what only the detail has
     body = {**summary(case), **state(user, case)}
     # a joint lead's parts by number, in order; no other case has any (no statement)
@@ -377,10 +379,7 @@ def detail(
         part_outcomes={n: o.value for n, o in outcomes.items()},
         materials=parts.materials,
         shipments=parts.shipments,
-        events=[
-            _event(e, e.actor_jurisdiction.code if e.actor_jurisdiction else None)
-            for e in parts.events
-        ],
+        events=[_event(e) for e in parts.events],
         peer_events=[
             {
                 "node": e.node,
@@ -453,11 +452,11 @@ def event_out(case: Case, event: CaseEvent) -> dict[str, Any]:
         ),
         None,
     )
-    return _event(event, jurisdiction.code if jurisdiction else None)
+    return _event(selectors.ShownEvent.of(event, jurisdiction))
 
 
-def _event(event: CaseEvent, jurisdiction_code: str | None) -> dict[str, Any]:
-    """EventOut of one event; the caller knows its jurisdiction's code."""
+def _event(event: selectors.ShownEvent) -> dict[str, Any]:
+    """EventOut of one event."""
     return {
         "seq": event.seq,
         "action": event.action,
@@ -465,9 +464,9 @@ def _event(event: CaseEvent, jurisdiction_code: str | None) -> dict[str, Any]:
         "from_status": event.from_status,
         "to_status": event.to_status,
         "practice_code": event.practice_code,
-        "actor": str(event.actor) if event.actor else None,
+        "actor": event.actor,
         "actor_role": event.actor_role,
-        "actor_jurisdiction": jurisdiction_code,
+        "actor_jurisdiction": event.actor_jurisdiction,
         "at": event.at,
         "reason": event.reason,
         "data": _public_event_data(event.data),

@@ -223,6 +223,62 @@ SHIPMENT_FIELDS = (
 )
 
 
+# an event as the detail shows it: these columns, and its actor's two names
+EVENT_ROW_FIELDS = (
+    "seq",
+    "action",
+    "from_status",
+    "to_status",
+    "practice_code",
+    "actor_role",
+    "actor_jurisdiction_id",
+    "at",
+    "reason",
+    "data",
+)
+_EVENT_ROW_COLUMNS = {
+    **{f: f for f in EVENT_ROW_FIELDS},
+    "actor_username": "actor__username",
+    "actor_display_name": "actor__display_name",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ShownEvent:
+    """One event of the case's timeline as its detail shows it: the actor by name, the
+    jurisdiction by code. Made from the JSON rows of the look-up's statement
+    (`case_detail_for`) or from a CaseEvent (`ShownEvent.of`), alike."""
+
+    seq: int
+    action: str
+    from_status: str
+    to_status: str
+    practice_code: int
+    actor: str | None
+    actor_role: str
+    actor_jurisdiction: str | None
+    at: dt.datetime
+    reason: str
+    data: dict[str, Any]
+
+    @classmethod
+    def of(cls, event: CaseEvent, jurisdiction: Jurisdiction | None) -> ShownEvent:
+        """`jurisdiction`: the event's actor_jurisdiction, which the caller holds."""
+        return cls(
+            seq=event.seq,
+            action=event.action,
+            from_status=event.from_status,
+            to_status=event.to_status,
+            practice_code=event.practice_code,
+            actor=str(event.actor) if event.actor_id is not None else None,
+            actor_role=event.actor_role,
+            actor_jurisdiction=jurisdiction.code if jurisdiction is not None else None,
+            at=event.at,
+            reason=event.reason,
+            data=event.data,
+        )
+
+
 @dataclass
 class CaseParts:
     """What the detail of a case shows besides the case row: its checklist, its
@@ -230,7 +286,7 @@ class CaseParts:
 
     materials: list[dict[str, Any]]
     shipments: list[dict[str, Any]]
-    events: list[CaseEvent]
+    events: list[ShownEvent]
 
 
 def is_joint_lead(case: Case) -> bool:
@@ -238,14 +294,16 @@ def is_joint_lead(case: Case) -> bool:
     return case.mode == Mode.JOINT and case.parent_id is None
 
 
-def _child_rows(model: type[Model], fields: tuple[str, ...]) -> Subquery:
+def _child_rows(model: type[Model], fields: tuple[str, ...] | dict[str, str]) -> Subquery:
     # the child rows of the outer case as one JSON array: a correlated sub-select on the
-    # case_id index, so the case and its few materials or shipments cost one statement
+    # case_id index, so the case and its materials, shipments and events cost one
+    # statement. `fields`: the keys of each row, and the column (or lookup) of each key.
+    columns = fields if isinstance(fields, dict) else {f: f for f in fields}
     rows = (
         model._default_manager.filter(case=OuterRef("pk"))
         .order_by()
         .values("case")
-        .annotate(rows=JSONArrayAgg(JSONObject(**{f: f for f in fields})))
+        .annotate(rows=JSONArrayAgg(JSONObject(**columns)))
         .values("rows")
     )
     return Subquery(rows, output_field=JSONField())
@@ -269,6 +327,7 @@ def _detail_annotations() -> dict[str, Any]:
         ),
         "material_rows": _child_rows(CaseMaterial, MATERIAL_FIELDS),
         "shipment_rows": _child_rows(Shipment, SHIPMENT_FIELDS),
+        "event_rows": _child_rows(CaseEvent, _EVENT_ROW_COLUMNS),
     }
 
 
@@ -297,16 +356,14 @@ def with_master_data(case: Case, version: int) -> Case:
 def case_detail_for(
     user: User | AnonymousUser, number: str, credential: Credential | None = None
 ) -> tuple[Case, CaseParts]:
-    """One case with everything its detail shows, in two statements whatever the case
-    holds (issue 12 §4, pinned by cases/tests/test_read_statements.py):
-
-    1. the case row, in scope (else NotFound), with its applicant joined and the
-       master-data version (its item, implementation and jurisdictions then come from
-       the per-process cache of that version, `with_master_data`); the optional
-       relations only by the one value the detail shows (`agreement_code`,
-       `parent_number`, `bundle_code`), as sub-selects on primary keys, which plan in a
-       fraction of a LEFT JOIN's time; its materials and shipments as JSON sub-selects;
-    2. its events with their actors (`detail_events_of`).
+    """One case with everything its detail shows, in one statement whatever the case
+    holds (issue 12 §4, pinned by cases/tests/test_read_statements.py): the case row, in
+    scope (else NotFound), with its applicant joined and the master-data version (its
+    item, implementation and jurisdictions then come from the per-process cache of that
+    version, `with_master_data`); the optional relations only by the one value the
+    detail shows (`agreement_code`, `parent_number`, `bundle_code`), as sub-selects on
+    primary keys, which plan in a fraction of a LEFT JOIN's time; its materials,
+    shipments and events (with their actors' names) as JSON sub-selects (ADR 0155).
 
     A joint lead's parts (`is_joint_lead`) and the guards of `available_actions` read
     what they need themselves; no other case has any.
@@ -335,9 +392,9 @@ def case_detail_for(
     shipments = [_shipment(row) for row in case.shipment_rows or ()]
     materials.sort(key=lambda m: m["id"])
     shipments.sort(key=lambda s: (s["shipped_at"], s["id"]))
-    return case, CaseParts(
-        materials=materials, shipments=shipments, events=detail_events_of(case, version)
-    )
+    events = [_shown_event(row, version) for row in case.event_rows or ()]
+    events.sort(key=lambda e: e.seq)
+    return case, CaseParts(materials=materials, shipments=shipments, events=events)
 
 
 def _in_scope_queryset(shape: tuple[bool, bool, int], number: str, **scope: Any) -> QuerySet[Case]:
@@ -358,7 +415,11 @@ def opened_case_parts(
     if not case_scope(user).fetch(_IN_SCOPE, number=case.number):
         raise NotFound(_("No such case, or it is outside your scope."))
     rows = [{f: getattr(m, f) for f in MATERIAL_FIELDS} for m in materials]
-    return CaseParts(materials=sorted(rows, key=lambda m: m["id"]), shipments=[], events=[event])
+    return CaseParts(
+        materials=sorted(rows, key=lambda m: m["id"]),
+        shipments=[],
+        events=[ShownEvent.of(event, event.actor_jurisdiction)],
+    )
 
 
 def _detail_queryset(shape: tuple[bool, bool, int], number: str, **scope: Any) -> QuerySet[Case]:
@@ -370,50 +431,38 @@ def _detail_queryset(shape: tuple[bool, bool, int], number: str, **scope: Any) -
     )
 
 
-def _events_queryset(key: None, case_id: int) -> QuerySet[CaseEvent]:
-    return (
-        CaseEvent.objects.filter(case_id=case_id)
-        .select_related("actor")
-        .only(*EVENT_FIELDS, "actor__username", "actor__display_name")
-        .order_by("seq")
-    )
-
-
-# compiled once per connection (and shape of scope): building and compiling these two statements
+# compiled once per connection and shape of scope: building and compiling this statement
 # was most of the look-up's Python time (issue 12 §4, ADR 0139)
 _DETAIL = Prepared("case_detail", _detail_queryset)
 # the same, checking a remembered API credential as well (ADR 0154)
 _CHECKED_DETAIL = Prepared("case_detail_checked", credentials.checked(_detail_queryset))
-_EVENTS = Prepared("case_detail_events", _events_queryset)
 
 
-def detail_events_of(case: Case, version: int) -> list[CaseEvent]:
-    """The case's events as its detail shows them: the actor's name columns only (not the
-    whole account row) and each event's jurisdiction from the master-data cache."""
-    events = _EVENTS.fetch(None, case_id=case.pk)
-    for event in events:
-        event.case = case  # as the related manager would: no read of the case again
-        if event.actor_jurisdiction_id is not None:
-            event.actor_jurisdiction = versioned.row(
-                Jurisdiction, event.actor_jurisdiction_id, version
-            )
-    return events
-
-
-EVENT_FIELDS = (
-    "case_id",
-    "seq",
-    "action",
-    "from_status",
-    "to_status",
-    "practice_code",
-    "actor",
-    "actor_role",
-    "actor_jurisdiction_id",
-    "at",
-    "reason",
-    "data",
-)
+def _shown_event(row: dict[str, Any], version: int) -> ShownEvent:
+    """One of the look-up's JSON event rows (EVENT_ROW_FIELDS and the actor's names); its
+    jurisdiction's code from the master-data cache of `version`."""
+    jurisdiction_id = row["actor_jurisdiction_id"]
+    data = row["data"]
+    username = row["actor_username"]
+    return ShownEvent(
+        seq=row["seq"],
+        action=row["action"],
+        from_status=row["from_status"],
+        to_status=row["to_status"],
+        practice_code=row["practice_code"],
+        # as User.__str__; no actor (a system move): no name
+        actor=(row["actor_display_name"] or username) if username is not None else None,
+        actor_role=row["actor_role"],
+        actor_jurisdiction=(
+            versioned.row(Jurisdiction, jurisdiction_id, version).code
+            if jurisdiction_id is not None
+            else None
+        ),
+        at=json_datetime(row["at"]),
+        reason=row["reason"],
+        # SQLite's JSON_OBJECT takes the stored JSON text as a string; PostgreSQL nests it
+        data=json.loads(data) if isinstance(data, str) else data,
+    )
 
 
 def case_parts(case: Case) -> CaseParts:
@@ -421,7 +470,7 @@ def case_parts(case: Case) -> CaseParts:
     return CaseParts(
         materials=list(case.materials.order_by("id").values(*MATERIAL_FIELDS)),
         shipments=list(case.shipments.order_by("shipped_at", "id").values(*SHIPMENT_FIELDS)),
-        events=list(events_of(case)),
+        events=[ShownEvent.of(e, e.actor_jurisdiction) for e in events_of(case)],
     )
 
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, overload
 
 from django.db.models import Aggregate, JSONField
 
@@ -23,6 +23,12 @@ class JSONArrayAgg(Aggregate):
         return self.as_sql(compiler, connection, function="JSONB_AGG", **extra_context)
 
 
+@overload
+def json_datetime(value: str) -> dt.datetime: ...
+@overload
+def json_datetime(value: None) -> None: ...
+@overload
+def json_datetime(value: str | None) -> dt.datetime | None: ...
 def json_datetime(value: str | None) -> dt.datetime | None:
     """A timestamp read back from JSON built by the database. PostgreSQL writes it with
     its offset; SQLite writes Django's stored text, naive and in UTC (USE_TZ)."""

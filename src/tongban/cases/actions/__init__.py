@@ -26,6 +26,7 @@ from tongban.cases.actions.inputs import (
 )
 from tongban.cases.actions.joint import end_part_for_lead, part_outcomes
 from tongban.cases.actions.materials import licences_standing_in
+from tongban.cases.actions.originals import know_inbound_states
 from tongban.cases.actions.overdue import send_overdue_warnings, warning_recipients
 from tongban.cases.actions.replica import ReplicaInput, apply_peer_move, create_replica
 from tongban.cases.actions.submission import Submitted, submit_case, submit_case_once
@@ -54,6 +55,7 @@ __all__ = [
     "create_replica",
     "end_part_for_lead",
     "fields_of",
+    "know_inbound_states",
     "label_of",
     "legs_of",
     "licences_standing_in",

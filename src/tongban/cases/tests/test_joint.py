@@ -93,6 +93,7 @@ def test_a_refused_part_no_longer_blocks_the_lead_which_completes_partially(worl
     assert case["part_outcomes"] == {subs[PARTS[0]]: "failed", subs[PARTS[1]]: "succeeded"}
     last = case["events"][-1]
     assert last["action"] == "complete" and last["actor_role"] == "system"
+    assert last["actor"] is None and last["actor_jurisdiction"] is None  # nobody's move
     assert last["data"]["partial"] is True
     assert last["data"]["failed_parts"] == [subs[PARTS[0]]]
     assert "部分办结" in last["reason"]
