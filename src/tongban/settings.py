@@ -119,7 +119,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, with the settings' policy built once per process (ADR 0156)
+    "tongban.core.csp.CSPMiddleware",
     # last, as django-axes requires: turns a locked-out sign-in into the 429 answer
     "axes.middleware.AxesMiddleware",
 ]

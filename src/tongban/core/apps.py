@@ -12,11 +12,13 @@ class CoreConfig(AppConfig):
         from django.db.backends.signals import connection_created
         from django_tasks.signals import task_finished
 
-        from tongban.core.pgtypes import use_c_timestamptz_loader
+        from tongban.core.pgtypes import keep_long_statement_conversions, use_c_timestamptz_loader
 
         task_finished.connect(_periodic_job_finished, dispatch_uid="tongban.core.jobs")
         # psycopg's C timestamptz loader instead of Django's Python one (ADR 0147)
         connection_created.connect(use_c_timestamptz_loader, dispatch_uid="tongban.core.pgtypes")
+        # the look-up's 4.5 KB statement converted once, not on every run (ADR 0156)
+        keep_long_statement_conversions()
 
 
 def _periodic_job_finished(sender: Any, task_result: Any, **kwargs: Any) -> None:

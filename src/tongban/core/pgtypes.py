@@ -1,4 +1,5 @@
-"""psycopg's own C loader for `timestamptz`, in place of Django's Python one (ADR 0147).
+"""psycopg's own C loader for `timestamptz`, in place of Django's Python one (ADR 0147);
+the conversion of the hot statements' placeholders kept, however long they are (ADR 0156).
 
 Django registers on every PostgreSQL connection a loader written in Python
 (`BaseTzLoader`, a subclass of psycopg's pure-Python `TimestamptzLoader`) so that each
@@ -55,3 +56,26 @@ def use_c_timestamptz_loader(sender: Any, connection: BaseDatabaseWrapper, **kwa
         return
     if (loader := _loader_class()) is not None:
         connection.connection.adapters.register_loader("timestamptz", loader)
+
+
+# The longest statement whose conversion psycopg keeps (its own limit is 4,096 bytes).
+# Statements the ORM makes of varying length, such as bulk INSERTs of many rows, stay
+# bounded by psycopg's 128-entry LRU cache: at most some megabytes per process.
+CONVERTED_STATEMENT_LENGTH = 16_384
+
+
+def keep_long_statement_conversions() -> None:
+    """psycopg turns a statement's `%s` placeholders into `$n` each time it runs, with a
+    tokenizer in Python, and keeps the result only for statements up to 4,096 bytes
+    (psycopg discussion 628: ORM-made statements of varying length would crowd its
+    cache). The look-up's case statement, with its three JSON sub-selects and the check
+    of a remembered token, is 4.5 KB and the same each time: 60 µs a run to convert
+    (ADR 0156). Raise the limit, once per process; psycopg reads it on every execute.
+    Nothing happens on a psycopg that no longer has it (tested: core/tests/test_pgtypes)."""
+    try:
+        from psycopg import _queries
+    except ImportError:  # no psycopg: SQLite only
+        return
+    current = getattr(_queries, "MAX_CACHED_STATEMENT_LENGTH", None)
+    if isinstance(current, int) and current < CONVERTED_STATEMENT_LENGTH:
+        _queries.MAX_CACHED_STATEMENT_LENGTH = CONVERTED_STATEMENT_LENGTH

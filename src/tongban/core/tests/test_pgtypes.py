@@ -1,5 +1,6 @@
 """ADR 0147: on PostgreSQL, timestamptz values are loaded by psycopg's C loader, and they
-are exactly what Django's own loader gives."""
+are exactly what Django's own loader gives. ADR 0156: psycopg keeps the conversion of a
+long statement's placeholders."""
 
 from __future__ import annotations
 
@@ -68,3 +69,24 @@ def test_an_unrepresentable_value_fails_as_with_djangos_loader():
             _load(["infinity"])
     finally:
         adapters.register_loader("timestamptz", mine)
+
+
+def test_a_long_statement_is_converted_once():
+    """A statement longer than psycopg's own limit (4,096 bytes) runs its second time from
+    psycopg's cache of converted statements (ADR 0156)."""
+    from psycopg import _queries
+
+    from tongban.core.pgtypes import CONVERTED_STATEMENT_LENGTH
+
+    assert _queries.MAX_CACHED_STATEMENT_LENGTH == CONVERTED_STATEMENT_LENGTH
+    padding = " ".join(f"%s AS c{i}," for i in range(40)).rstrip(",")
+    sql = f"SELECT {padding} /* {'x' * 5000} */"
+    assert 4096 < len(sql.encode()) < CONVERTED_STATEMENT_LENGTH
+    params = list(range(40))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        assert cursor.fetchone() == tuple(params)
+        hits = _queries._query2pg.cache_info().hits
+        cursor.execute(sql, params)
+        assert cursor.fetchone() == tuple(params)
+    assert _queries._query2pg.cache_info().hits == hits + 1
