@@ -365,8 +365,9 @@ def case_detail_for(
     primary keys, which plan in a fraction of a LEFT JOIN's time; its materials,
     shipments and events (with their actors' names) as JSON sub-selects (ADR 0155).
 
-    A joint lead's parts (`is_joint_lead`) and the guards of `available_actions` read
-    what they need themselves; no other case has any.
+    A joint lead's parts (`is_joint_lead`) are read by themselves; no other case has any.
+    The paper guards of `available_actions` answer from the shipments read here (the
+    API's `detail`, ADR 0155).
 
     With a `credential` (an API token this process accepted before), the case statement
     checks it too (ADR 0154): no row raises `CredentialNotVerified`, since the credential

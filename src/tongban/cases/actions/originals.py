@@ -68,7 +68,7 @@ def know_inbound_states(case: Case, shipments: Iterable[Mapping[str, Any]]) -> N
     """Keep what a read of *all* the case's shipments, as rows of SHIPMENT_FIELDS, says of
     the paper originals on their way to the handling place: the paper guards of its
     available actions then read nothing more (a paper-path look-up ran one statement more
-    for them, its slowest 1 %: issue 12 §4, ADR 0155)."""
+    for them: issue 12 §4, ADR 0155)."""
     known = frozenset(
         row["state"]
         for row in shipments
